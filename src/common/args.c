@@ -1,0 +1,850 @@
+#include "args.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "strv.h"
+
+/* ---- languages ---------------------------------------------------------- */
+
+static const struct args_lang langs[] = {
+  { "c",                        "cpp-output",               "i",   false },
+  { "c++",                      "c++-cpp-output",           "ii",  false },
+  { "objective-c",              "objective-c-cpp-output",   "mi",  false },
+  { "objective-c++",            "objective-c++-cpp-output", "mii", false },
+  { "assembler-with-cpp",       "assembler",                "s",   false },
+  { "cpp-output",               "cpp-output",               "i",   true  },
+  { "c++-cpp-output",           "c++-cpp-output",           "ii",  true  },
+  { "objective-c-cpp-output",   "objective-c-cpp-output",   "mi",  true  },
+  { "objective-c++-cpp-output", "objective-c++-cpp-output", "mii", true  },
+  { "assembler",                "assembler",                "s",   true  },
+};
+
+static const struct {
+  const char *ext;
+  const char *lang;
+} lang_exts[] = {
+  { "c", "c" },
+  { "cc", "c++" },
+  { "cp", "c++" },
+  { "cxx", "c++" },
+  { "cpp", "c++" },
+  { "CPP", "c++" },
+  { "c++", "c++" },
+  { "C", "c++" },
+  { "m", "objective-c" },
+  { "mm", "objective-c++" },
+  { "M", "objective-c++" },
+  { "S", "assembler-with-cpp" },
+  { "sx", "assembler-with-cpp" },
+  { "i", "cpp-output" },
+  { "ii", "c++-cpp-output" },
+  { "mi", "objective-c-cpp-output" },
+  { "mii", "objective-c++-cpp-output" },
+  { "s", "assembler" },
+};
+
+const struct args_lang *args_lang_from_name(const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE(langs); i++) {
+    if (strcmp(langs[i].name, name) == 0) {
+      return &langs[i];
+    }
+  }
+  return NULL;
+}
+
+static const char *path_ext(const char *path)
+{
+  const char *base = strrchr(path, '/');
+  base             = base ? base + 1 : path;
+  const char *dot  = strrchr(base, '.');
+  return dot && dot != base ? dot + 1 : NULL;
+}
+
+const struct args_lang *args_lang_from_path(const char *path)
+{
+  const char *ext = path_ext(path);
+
+  for (size_t i = 0; ext && i < ARRAY_SIZE(lang_exts); i++) {
+    if (strcmp(lang_exts[i].ext, ext) == 0) {
+      return args_lang_from_name(lang_exts[i].lang);
+    }
+  }
+  return NULL;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+enum arg_kind {
+  ARG_COMPILE,      /* cpp and server; its text must not name a path */
+  ARG_COMPILE_PATH, /* cpp and server; a path in it is only a string */
+  ARG_PREPROC,      /* cpp only */
+  ARG_DEPS_MD,      /* -MD: cpp writes a .d file */
+  ARG_DEPS_MMD,     /* -MMD */
+  ARG_DEPS_FILE,    /* -MF FILE */
+  ARG_DEPS_TARGET,  /* -MT/-MQ TARGET */
+  ARG_DEPS_PHONY,   /* -MP */
+  ARG_LINK,         /* linker only: stripped */
+  ARG_MODE_COMPILE, /* -c */
+  ARG_MODE_ASM,     /* -S */
+  ARG_OUTPUT,       /* -o FILE */
+  ARG_LANGUAGE,     /* -x LANG */
+  ARG_WP,           /* -Wp,...: looked at item by item */
+  ARG_WA,           /* -Wa,...: assembler options */
+  ARG_LOCAL,        /* run locally; the daemon refuses it */
+};
+
+enum arg_match {
+  MATCH_EXACT,     /* the whole argument */
+  MATCH_PREFIX,    /* the argument starts with it (joined value) */
+  MATCH_SEPARATE,  /* the whole argument; the value is the next one */
+  MATCH_JOINED_OR_SEPARATE, /* -oFILE or -o FILE */
+};
+
+struct arg_rule {
+  const char    *name;
+  enum arg_match match;
+  enum arg_kind  kind;
+};
+
+/* First match wins: list a flag before any shorter flag that prefixes it. */
+static const struct arg_rule arg_rules[] = {
+  /* mode, output, language */
+  { "-c",                        MATCH_EXACT,              ARG_MODE_COMPILE },
+  { "-S",                        MATCH_EXACT,              ARG_MODE_ASM     },
+  { "-E",                        MATCH_EXACT,              ARG_LOCAL        },
+  { "-o",                        MATCH_JOINED_OR_SEPARATE, ARG_OUTPUT       },
+  { "-x",                        MATCH_JOINED_OR_SEPARATE, ARG_LANGUAGE     },
+  /* dependency output */
+  { "-MD",                       MATCH_EXACT,              ARG_DEPS_MD      },
+  { "-MMD",                      MATCH_EXACT,              ARG_DEPS_MMD     },
+  { "-MF",                       MATCH_JOINED_OR_SEPARATE, ARG_DEPS_FILE    },
+  { "-MT",                       MATCH_JOINED_OR_SEPARATE, ARG_DEPS_TARGET  },
+  { "-MQ",                       MATCH_JOINED_OR_SEPARATE, ARG_DEPS_TARGET  },
+  { "-MP",                       MATCH_EXACT,              ARG_DEPS_PHONY   },
+  { "-M",                        MATCH_PREFIX,             ARG_LOCAL        },
+  /* the preprocessor */
+  { "-Wp,",                      MATCH_PREFIX,             ARG_WP           },
+  { "-D",                        MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-U",                        MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-I",                        MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-include-pch",              MATCH_SEPARATE,           ARG_LOCAL        },
+  { "-include",                  MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-imacros",                  MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-isystem",                  MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-idirafter",                MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-iquote",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-iprefix",                  MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-iwithprefixbefore",        MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-iwithprefix",              MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-isysroot",                 MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-imultilib",                MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-cxx-isystem",              MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "--sysroot=",                MATCH_PREFIX,             ARG_PREPROC      },
+  { "--sysroot",                 MATCH_SEPARATE,           ARG_PREPROC      },
+  { "-Xpreprocessor",            MATCH_SEPARATE,           ARG_PREPROC      },
+  { "-nostdinc++",               MATCH_EXACT,              ARG_PREPROC      },
+  { "-nostdinc",                 MATCH_EXACT,              ARG_PREPROC      },
+  { "-undef",                    MATCH_EXACT,              ARG_PREPROC      },
+  { "-traditional-cpp",          MATCH_EXACT,              ARG_PREPROC      },
+  { "-C",                        MATCH_EXACT,              ARG_PREPROC      },
+  { "-CC",                       MATCH_EXACT,              ARG_PREPROC      },
+  { "-P",                        MATCH_EXACT,              ARG_PREPROC      },
+  { "-H",                        MATCH_EXACT,              ARG_PREPROC      },
+  /* the linker */
+  { "-Wl,",                      MATCH_PREFIX,             ARG_LINK         },
+  { "-Xlinker",                  MATCH_SEPARATE,           ARG_LINK         },
+  { "-L",                        MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
+  { "-l",                        MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
+  { "-T",                        MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
+  { "-u",                        MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
+  { "-z",                        MATCH_SEPARATE,           ARG_LINK         },
+  { "-static-libgcc",            MATCH_EXACT,              ARG_LINK         },
+  { "-static-libstdc++",         MATCH_EXACT,              ARG_LINK         },
+  { "-static-pie",               MATCH_EXACT,              ARG_LINK         },
+  { "-static",                   MATCH_EXACT,              ARG_LINK         },
+  { "-shared",                   MATCH_EXACT,              ARG_LINK         },
+  { "-rdynamic",                 MATCH_EXACT,              ARG_LINK         },
+  { "-nostdlib",                 MATCH_EXACT,              ARG_LINK         },
+  { "-nostartfiles",             MATCH_EXACT,              ARG_LINK         },
+  { "-nodefaultlibs",            MATCH_EXACT,              ARG_LINK         },
+  { "-s",                        MATCH_EXACT,              ARG_LINK         },
+  /* things that read or write files of their own, or need this machine */
+  { "-Wa,",                      MATCH_PREFIX,             ARG_WA           },
+  { "-Xassembler",               MATCH_SEPARATE,           ARG_LOCAL        },
+  { "-Xclang",                   MATCH_SEPARATE,           ARG_LOCAL        },
+  { "-march=native",             MATCH_EXACT,              ARG_LOCAL        },
+  { "-mtune=native",             MATCH_EXACT,              ARG_LOCAL        },
+  { "-mcpu=native",              MATCH_EXACT,              ARG_LOCAL        },
+  { "-fplugin",                  MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fpass-plugin",             MATCH_PREFIX,             ARG_LOCAL        },
+  { "-iplugindir",               MATCH_PREFIX,             ARG_LOCAL        },
+  { "-specs",                    MATCH_PREFIX,             ARG_LOCAL        },
+  { "--specs",                   MATCH_PREFIX,             ARG_LOCAL        },
+  { "-B",                        MATCH_PREFIX,             ARG_LOCAL        },
+  { "-wrapper",                  MATCH_SEPARATE,           ARG_LOCAL        },
+  { "-dumpdir",                  MATCH_SEPARATE,           ARG_LOCAL        },
+  { "-dump",                     MATCH_PREFIX,             ARG_LOCAL        },
+  { "-save-temps",               MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fprofile",                 MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fno-profile",              MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fauto-profile",            MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fcoverage",                MATCH_PREFIX,             ARG_LOCAL        },
+  { "-ftest-coverage",           MATCH_EXACT,              ARG_LOCAL        },
+  { "-coverage",                 MATCH_EXACT,              ARG_LOCAL        },
+  { "--coverage",                MATCH_EXACT,              ARG_LOCAL        },
+  { "-pg",                       MATCH_EXACT,              ARG_LOCAL        },
+  { "-p",                        MATCH_EXACT,              ARG_LOCAL        },
+  { "-fdump-",                   MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fopt-info",                MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fstack-usage",             MATCH_EXACT,              ARG_LOCAL        },
+  { "-fcallgraph-info",          MATCH_PREFIX,             ARG_LOCAL        },
+  { "-frecord-gcc-switches",     MATCH_EXACT,              ARG_LOCAL        },
+  { "-fsanitize-blacklist",      MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fsanitize-ignorelist",     MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fsanitize-coverage-",      MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fmodule",                  MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fprebuilt-module-path",    MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fimplicit-module",         MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fcxx-modules",             MATCH_EXACT,              ARG_LOCAL        },
+  { "-fpch-",                    MATCH_PREFIX,             ARG_LOCAL        },
+  { "-ftime-trace",              MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fsave-optimization-record",MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fcrash-diagnostics",       MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fcompare-debug",           MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fdiagnostics-format=",     MATCH_PREFIX,             ARG_LOCAL        },
+  { "-gsplit-dwarf",             MATCH_EXACT,              ARG_LOCAL        },
+  { "-fdebug-prefix-map=",       MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-ffile-prefix-map=",        MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-fmacro-prefix-map=",       MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-fdebug-compilation-dir=",  MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-ffile-compilation-dir=",   MATCH_PREFIX,             ARG_COMPILE_PATH },
+  /* the compile proper */
+  { "--param=",                  MATCH_PREFIX,             ARG_COMPILE      },
+  { "--param",                   MATCH_SEPARATE,           ARG_COMPILE      },
+  { "--target=",                 MATCH_PREFIX,             ARG_COMPILE      },
+  { "-target",                   MATCH_SEPARATE,           ARG_COMPILE      },
+  { "-std=",                     MATCH_PREFIX,             ARG_COMPILE      },
+  { "--std=",                    MATCH_PREFIX,             ARG_COMPILE      },
+  { "-ansi",                     MATCH_EXACT,              ARG_COMPILE      },
+  { "-pedantic",                 MATCH_PREFIX,             ARG_COMPILE      },
+  { "-pthread",                  MATCH_EXACT,              ARG_COMPILE      },
+  { "-pipe",                     MATCH_EXACT,              ARG_COMPILE      },
+  { "-pie",                      MATCH_EXACT,              ARG_COMPILE      },
+  { "-no-pie",                   MATCH_EXACT,              ARG_COMPILE      },
+  { "-w",                        MATCH_EXACT,              ARG_COMPILE      },
+  { "-trigraphs",                MATCH_EXACT,              ARG_COMPILE      },
+  { "-O",                        MATCH_PREFIX,             ARG_COMPILE      },
+  { "-g",                        MATCH_PREFIX,             ARG_COMPILE      },
+  { "-W",                        MATCH_PREFIX,             ARG_COMPILE      },
+  { "-f",                        MATCH_PREFIX,             ARG_COMPILE      },
+  { "-m",                        MATCH_PREFIX,             ARG_COMPILE      },
+};
+
+/* The rule for argv[i], or NULL when the table does not know it. */
+static const struct arg_rule *rule_for(const char *arg)
+{
+  for (size_t i = 0; i < ARRAY_SIZE(arg_rules); i++) {
+    const struct arg_rule *rule = &arg_rules[i];
+    size_t                 len  = strlen(rule->name);
+    bool                   exact = strcmp(arg, rule->name) == 0;
+
+    switch (rule->match) {
+      case MATCH_EXACT:
+      case MATCH_SEPARATE:
+        if (exact) {
+          return rule;
+        }
+        break;
+      case MATCH_PREFIX:
+      case MATCH_JOINED_OR_SEPARATE:
+        if (strncmp(arg, rule->name, len) == 0) {
+          return rule;
+        }
+        break;
+    }
+  }
+  return NULL;
+}
+
+/* One option as found on a command line. */
+struct arg_seen {
+  const struct arg_rule *rule;
+  const char            *value; /* the joined or separate value, or NULL */
+  size_t                 count; /* argv entries it takes: 1 or 2 */
+  bool                   joined;
+};
+
+/* Match argv[i] (an option); -EINVAL when a separate value is missing. */
+static int arg_scan(char *const *argv, size_t i, struct arg_seen *ret_seen)
+{
+  struct arg_seen seen = { .rule = rule_for(argv[i]), .count = 1 };
+
+  if (seen.rule) {
+    size_t len    = strlen(seen.rule->name);
+    bool   exact  = argv[i][len] == '\0';
+    bool   wants_next = seen.rule->match == MATCH_SEPARATE ||
+                    (seen.rule->match == MATCH_JOINED_OR_SEPARATE && exact);
+    if (wants_next) {
+      if (!argv[i + 1]) {
+        return -EINVAL;
+      }
+      seen.value = argv[i + 1];
+      seen.count = 2;
+    } else if (seen.rule->match == MATCH_JOINED_OR_SEPARATE) {
+      seen.value  = argv[i] + len;
+      seen.joined = true;
+    }
+  }
+  *ret_seen = seen;
+  return 0;
+}
+
+static bool is_input(const char *arg)
+{
+  return arg[0] != '-' || arg[1] == '\0';
+}
+
+/* ---- the client's plan -------------------------------------------------- */
+
+/* What a scan of the command line found. */
+struct scan {
+  char                   *why_local;
+  const char             *input;
+  const struct args_lang *lang;
+  const char             *lang_forced; /* last -x before the input */
+  const char             *output;
+  bool                    mode_compile, mode_asm;
+  enum arg_kind           deps_kind; /* ARG_DEPS_MD/MMD, or ARG_LOCAL: none */
+  bool                    deps_from_wp;
+  const char             *deps_file;
+  bool                    deps_phony;
+  bool                    has_targets;
+};
+
+static int set_local(struct scan *scan, const char *fmt, const char *what)
+{
+  if (scan->why_local) {
+    return 0; /* the first reason is the one to tell */
+  }
+  if (asprintf(&scan->why_local, fmt, what) < 0) {
+    scan->why_local = NULL;
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+static bool is_wp_deps(const char *arg)
+{
+  return strncmp(arg, "-Wp,-MD,", 8) == 0 || strncmp(arg, "-Wp,-MMD,", 9) == 0;
+}
+
+/* -Wp,-MD,FILE and -Wp,-MMD,FILE are dependency output; -Wp, with only
+ * -D/-U/-I items is plain preprocessor input; anything else runs locally. */
+static int scan_wp(struct scan *scan, const char *arg)
+{
+  const char *items = arg + strlen("-Wp,");
+  const char *comma = strchr(items, ',');
+
+  if (is_wp_deps(arg) && !strchr(comma + 1, ',')) {
+    scan->deps_kind    = items[1] == 'M' && items[2] == 'M' ? ARG_DEPS_MMD
+                                                            : ARG_DEPS_MD;
+    scan->deps_from_wp = true;
+    scan->deps_file    = comma + 1;
+    return 0;
+  }
+  for (const char *p = items; *p; p = comma ? comma + 1 : "") {
+    comma = strchr(p, ',');
+    if (p[0] != '-' || !strchr("DUI", p[1])) {
+      return set_local(scan, "%s is not distributable", arg);
+    }
+  }
+  return 0;
+}
+
+/* -Wa, items naming files (listings, @files, paths) run locally. */
+static int scan_wa(struct scan *scan, const char *arg)
+{
+  if (strchr(arg, '/') || strchr(arg, '@') || strstr(arg, ",-a")) {
+    return set_local(scan, "%s names an assembler file", arg);
+  }
+  return 0;
+}
+
+static int scan_input(struct scan *scan, const char *arg)
+{
+  if (scan->input) {
+    return set_local(scan, "%s", "several sources on one command line");
+  }
+  scan->input = arg;
+  if (strcmp(arg, "-") == 0) {
+    return set_local(scan, "%s", "source read from standard input");
+  }
+  if (scan->lang_forced) {
+    scan->lang = args_lang_from_name(scan->lang_forced);
+    if (!scan->lang) {
+      return set_local(scan, "-x %s is not a C-family language",
+                       scan->lang_forced);
+    }
+  } else {
+    scan->lang = args_lang_from_path(arg);
+    if (!scan->lang) {
+      return set_local(scan, "%s is not a C-family source", arg);
+    }
+  }
+  const char *base = strrchr(arg, '/');
+  base             = base ? base + 1 : arg;
+  if (strncmp(base, "conftest.", 9) == 0) {
+    return set_local(scan, "%s is a configure test", arg);
+  }
+  return 0;
+}
+
+static int scan_option(struct scan *scan, const struct arg_seen *seen,
+                       const char *arg)
+{
+  switch (seen->rule->kind) {
+    case ARG_MODE_COMPILE:
+      scan->mode_compile = true;
+      return 0;
+    case ARG_MODE_ASM:
+      scan->mode_asm = true;
+      return 0;
+    case ARG_OUTPUT:
+      scan->output = seen->value;
+      return strcmp(seen->value, "-") == 0
+               ? set_local(scan, "%s", "output to standard output")
+               : 0;
+    case ARG_LANGUAGE:
+      scan->lang_forced = strcmp(seen->value, "none") == 0 ? NULL
+                                                           : seen->value;
+      return 0;
+    case ARG_DEPS_MD:
+    case ARG_DEPS_MMD:
+      scan->deps_kind = seen->rule->kind;
+      return 0;
+    case ARG_DEPS_FILE:
+      scan->deps_file = seen->value;
+      return 0;
+    case ARG_DEPS_TARGET:
+      scan->has_targets = true;
+      return 0;
+    case ARG_DEPS_PHONY:
+      scan->deps_phony = true;
+      return 0;
+    case ARG_WP:
+      return scan_wp(scan, arg);
+    case ARG_WA:
+      return scan_wa(scan, arg);
+    case ARG_LOCAL:
+      return set_local(scan, "%s is not distributable", arg);
+    case ARG_COMPILE:
+    case ARG_COMPILE_PATH:
+    case ARG_PREPROC:
+    case ARG_LINK:
+      return 0;
+  }
+  return 0;
+}
+
+static int scan_command_line(char *const *argv, struct scan *scan)
+{
+  int r = 0;
+
+  scan->deps_kind = ARG_LOCAL;
+  for (size_t i = 1; argv[i] && r >= 0; i++) {
+    if (argv[i][0] == '@') {
+      r = set_local(scan, "%s is a response file", argv[i]);
+      continue;
+    }
+    if (is_input(argv[i])) {
+      r = scan_input(scan, argv[i]);
+      continue;
+    }
+    struct arg_seen seen;
+    if (arg_scan(argv, i, &seen) < 0) {
+      r = set_local(scan, "%s lacks its argument", argv[i]);
+      continue;
+    }
+    if (!seen.rule) {
+      r = set_local(scan, "%s is not known to be safe to distribute",
+                    argv[i]);
+      continue;
+    }
+    r  = scan_option(scan, &seen, argv[i]);
+    i += seen.count - 1;
+  }
+  return r;
+}
+
+static int scan_verdict(struct scan *scan)
+{
+  if (!scan->mode_compile && !scan->mode_asm) {
+    return set_local(scan, "%s", "not a compile (no -c or -S)");
+  }
+  if (!scan->input) {
+    return set_local(scan, "%s", "no source file");
+  }
+  if (scan->deps_kind != ARG_LOCAL && scan->lang->preprocessed) {
+    return set_local(scan, "%s", "dependency output of preprocessed input");
+  }
+  return 0;
+}
+
+/* basename(path) without its extension, plus ext. */
+static char *stem_with(const char *path, const char *ext, bool keep_dir)
+{
+  const char *slash = strrchr(path, '/');
+  const char *base  = slash ? slash + 1 : path;
+  const char *dot   = strrchr(base, '.');
+  const char *start = keep_dir ? path : base;
+  size_t      len   = (size_t)((dot && dot != base ? dot : base + strlen(base)) -
+                        start);
+  char       *out;
+
+  if (asprintf(&out, "%.*s.%s", (int)len, start, ext) < 0) {
+    return NULL;
+  }
+  return out;
+}
+
+static bool is_clang(const char *compiler)
+{
+  const char *base = strrchr(compiler, '/');
+  return strstr(base ? base + 1 : compiler, "clang") != NULL;
+}
+
+static bool is_deps_option(const struct arg_seen *seen, const char *arg)
+{
+  switch (seen->rule->kind) {
+    case ARG_DEPS_MD:
+    case ARG_DEPS_MMD:
+    case ARG_DEPS_FILE:
+    case ARG_DEPS_TARGET:
+    case ARG_DEPS_PHONY:
+      return true;
+    case ARG_WP:
+      return is_wp_deps(arg);
+    default:
+      return false;
+  }
+}
+
+/* Dependency options for a cpp run with -E, so that it writes the .d a
+ * compile would: the kind, the file (index recorded) and the targets. */
+static int cpp_push_deps(char ***cpp, char *const *argv,
+                         const struct scan *scan, struct args_plan *plan)
+{
+  bool default_is_output = !scan->deps_from_wp || is_clang(argv[0]);
+  int  r = strv_push(cpp, scan->deps_kind == ARG_DEPS_MMD ? "-MMD" : "-MD");
+
+  if (r >= 0) {
+    r = strv_push(cpp, "-MF");
+  }
+  if (r >= 0) {
+    plan->deps_file_index = strv_length(*cpp);
+    r = strv_push(cpp, plan->deps_file);
+  }
+  for (size_t i = 1; argv[i] && r >= 0; i++) {
+    struct arg_seen seen;
+    if (is_input(argv[i]) || arg_scan(argv, i, &seen) < 0 || !seen.rule) {
+      continue;
+    }
+    if (seen.rule->kind == ARG_DEPS_TARGET) {
+      r = strv_push(cpp, seen.rule->name);
+      if (r >= 0) {
+        r = strv_push(cpp, seen.value);
+      }
+    }
+    i += seen.count - 1;
+  }
+  if (r >= 0 && !scan->has_targets) {
+    _cleanup_free_ char *stem = stem_with(scan->input, "o", false);
+    const char *target = default_is_output && scan->output ? scan->output
+                                                           : stem;
+    r = stem ? strv_push(cpp, "-MQ") : -ENOMEM;
+    if (r >= 0) {
+      r = strv_push(cpp, target);
+    }
+  }
+  if (r >= 0 && scan->deps_phony) {
+    r = strv_push(cpp, "-MP");
+  }
+  return r;
+}
+
+/* -c, -S, -o and the dependency options give way to -E and ours. */
+static bool dropped_for_cpp(const struct arg_seen *seen, const char *arg)
+{
+  enum arg_kind kind = seen->rule->kind;
+  return kind == ARG_MODE_COMPILE || kind == ARG_MODE_ASM ||
+         kind == ARG_OUTPUT || is_deps_option(seen, arg);
+}
+
+static int build_cpp_argv(char *const *argv, const struct scan *scan,
+                          struct args_plan *plan)
+{
+  _cleanup_strv_free_ char **cpp = NULL;
+  int                        r   = strv_push(&cpp, argv[0]);
+
+  for (size_t i = 1; argv[i] && r >= 0; i++) {
+    struct arg_seen seen = { .count = 1 };
+    if (!is_input(argv[i])) {
+      arg_scan(argv, i, &seen); /* checked by the scan already */
+      if (dropped_for_cpp(&seen, argv[i])) {
+        i += seen.count - 1;
+        continue;
+      }
+    }
+    for (size_t k = 0; k < seen.count && r >= 0; k++) {
+      r = strv_push(&cpp, argv[i + k]);
+    }
+    i += seen.count - 1;
+  }
+  if (r >= 0 && plan->deps_file) {
+    r = cpp_push_deps(&cpp, argv, scan, plan);
+  }
+  if (r >= 0) {
+    r = strv_push(&cpp, "-E");
+  }
+  if (r >= 0) {
+    plan->cpp_argv = TAKE_PTR(cpp);
+  }
+  return r;
+}
+
+static bool sent_to_server(enum arg_kind kind)
+{
+  switch (kind) {
+    case ARG_COMPILE:
+    case ARG_COMPILE_PATH:
+    case ARG_MODE_COMPILE:
+    case ARG_MODE_ASM:
+    case ARG_OUTPUT:
+    case ARG_LANGUAGE:
+    case ARG_WA:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/* -x LANG becomes -x LANG's preprocessed form. */
+static int push_language(char ***server, const struct arg_seen *seen)
+{
+  const struct args_lang *lang = args_lang_from_name(seen->value);
+  const char             *name = lang ? lang->cpp_output : seen->value;
+  _cleanup_free_ char    *joined = NULL;
+
+  if (seen->joined) {
+    if (asprintf(&joined, "-x%s", name) < 0) {
+      return -ENOMEM;
+    }
+    return strv_push(server, joined);
+  }
+  int r = strv_push(server, "-x");
+  return r < 0 ? r : strv_push(server, name);
+}
+
+static int build_server_argv(char *const *argv, struct args_plan *plan)
+{
+  _cleanup_strv_free_ char **server = NULL;
+  int                        r      = strv_push(&server, argv[0]);
+
+  for (size_t i = 1; argv[i] && r >= 0; i++) {
+    if (is_input(argv[i])) {
+      r = strv_push(&server, argv[i]);
+      continue;
+    }
+    struct arg_seen seen;
+    arg_scan(argv, i, &seen);
+    if (!sent_to_server(seen.rule->kind)) {
+      i += seen.count - 1;
+      continue;
+    }
+    if (seen.rule->kind == ARG_LANGUAGE) {
+      r = push_language(&server, &seen);
+    } else {
+      for (size_t k = 0; k < seen.count && r >= 0; k++) {
+        r = strv_push(&server, argv[i + k]);
+      }
+    }
+    i += seen.count - 1;
+  }
+  if (r >= 0) {
+    plan->server_argv = TAKE_PTR(server);
+  }
+  return r;
+}
+
+static int plan_outputs(const struct scan *scan, struct args_plan *plan)
+{
+  plan->output = scan->output
+                   ? strdup(scan->output)
+                   : stem_with(scan->input, scan->mode_asm ? "s" : "o", false);
+  if (!plan->output) {
+    return -ENOMEM;
+  }
+  if (scan->deps_kind == ARG_LOCAL) {
+    return 0;
+  }
+  if (scan->deps_file) {
+    plan->deps_file = strdup(scan->deps_file);
+  } else if (scan->output) {
+    plan->deps_file = stem_with(scan->output, "d", true);
+  } else {
+    plan->deps_file = stem_with(scan->input, "d", false);
+  }
+  return plan->deps_file ? 0 : -ENOMEM;
+}
+
+int args_plan(char *const *argv, struct args_plan *ret_plan)
+{
+  struct scan      scan = { 0 };
+  struct args_plan plan = { 0 };
+  int              r    = scan_command_line(argv, &scan);
+
+  if (r >= 0 && !scan.why_local) {
+    r = scan_verdict(&scan);
+  }
+  if (r >= 0 && scan.why_local) {
+    plan.why_local = TAKE_PTR(scan.why_local);
+    *ret_plan      = plan;
+    return 0;
+  }
+  plan.input         = scan.input;
+  plan.lang          = scan.lang;
+  plan.assemble_only = scan.mode_asm;
+  if (r >= 0) {
+    r = plan_outputs(&scan, &plan);
+  }
+  if (r >= 0 && !scan.lang->preprocessed) {
+    r = build_cpp_argv(argv, &scan, &plan);
+  }
+  if (r >= 0) {
+    r = build_server_argv(argv, &plan);
+  }
+  if (r < 0) {
+    free(scan.why_local);
+    args_plan_clear(&plan);
+    return r;
+  }
+  plan.remote = true;
+  *ret_plan   = plan;
+  return 0;
+}
+
+void args_plan_clear(struct args_plan *plan)
+{
+  free(plan->why_local);
+  free(plan->output);
+  free(plan->deps_file);
+  strv_free(plan->cpp_argv);
+  strv_free(plan->server_argv);
+  *plan = (struct args_plan){ 0 };
+}
+
+/* ---- the daemon's check ------------------------------------------------- */
+
+static int refuse(char **ret_reason, const char *fmt, const char *what)
+{
+  if (asprintf(ret_reason, fmt, what) < 0) {
+    *ret_reason = NULL;
+    return -ENOMEM;
+  }
+  return -EPERM;
+}
+
+static bool server_accepts(const struct arg_seen *seen, const char *arg)
+{
+  switch (seen->rule->kind) {
+    case ARG_COMPILE:
+      return !strchr(arg, '/') && !(seen->value && strchr(seen->value, '/'));
+    case ARG_WA:
+      return !strchr(arg, '/') && !strchr(arg, '@') && !strstr(arg, ",-a");
+    case ARG_COMPILE_PATH:
+    case ARG_MODE_COMPILE:
+    case ARG_MODE_ASM:
+    case ARG_OUTPUT:
+    case ARG_LANGUAGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+static int check_server_option(char *const *argv, size_t i,
+                               struct args_job *job, struct arg_seen *seen,
+                               char **ret_reason)
+{
+  if (arg_scan(argv, i, seen) < 0) {
+    return refuse(ret_reason, "option %s lacks its argument", argv[i]);
+  }
+  if (!seen->rule || !server_accepts(seen, argv[i])) {
+    return refuse(ret_reason, "option %s is not allowed on this server",
+                  argv[i]);
+  }
+  size_t value_index = seen->joined ? i : i + 1;
+  if (seen->rule->kind == ARG_OUTPUT) {
+    job->output_index  = value_index;
+    job->output_joined = seen->joined;
+  } else if (seen->rule->kind == ARG_LANGUAGE) {
+    job->lang = args_lang_from_name(seen->value);
+    if (!job->lang) {
+      return refuse(ret_reason, "language %s is not allowed on this server",
+                    seen->value);
+    }
+    job->lang_index  = value_index;
+    job->lang_joined = seen->joined;
+  } else if (seen->rule->kind == ARG_MODE_ASM) {
+    job->assemble_only = true;
+  }
+  return 0;
+}
+
+int args_check_server(char *const *argv, struct args_job *ret_job,
+                      char **ret_reason)
+{
+  struct args_job job        = { 0 };
+  bool            compiles   = false;
+
+  for (size_t i = 1; argv[i]; i++) {
+    if (argv[i][0] == '@') {
+      return refuse(ret_reason, "response file %s is not allowed", argv[i]);
+    }
+    if (is_input(argv[i])) {
+      if (job.input_index) {
+        return refuse(ret_reason, "%s", "more than one source file");
+      }
+      job.input_index = i;
+      continue;
+    }
+    struct arg_seen seen;
+    int r = check_server_option(argv, i, &job, &seen, ret_reason);
+    if (r < 0) {
+      return r;
+    }
+    compiles |= seen.rule->kind == ARG_MODE_COMPILE ||
+                seen.rule->kind == ARG_MODE_ASM;
+    i += seen.count - 1;
+  }
+  if (!compiles) {
+    return refuse(ret_reason, "%s", "not a compile (no -c or -S)");
+  }
+  if (!job.input_index) {
+    return refuse(ret_reason, "%s", "no source file named");
+  }
+  if (!job.lang) {
+    job.lang = args_lang_from_path(argv[job.input_index]);
+  }
+  if (!job.lang) {
+    return refuse(ret_reason, "%s is not a C-family source",
+                  argv[job.input_index]);
+  }
+  *ret_job = job;
+  return 0;
+}

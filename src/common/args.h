@@ -1,0 +1,67 @@
+/* The compiler argument table, shared by client and daemon.
+ *
+ * One table says, for every gcc/clang option herdcc knows, what it is: an
+ * option for the compile proper (sent to the server), a preprocessor or
+ * dependency option (used by the local cpp, stripped before sending), a
+ * link option (stripped), the mode, output or language option, or an
+ * option that forces a local compile. Options the table does not know run
+ * locally. The client plans a job with args_plan(); the daemon checks a
+ * received command line with args_check_server(), reading the same table
+ * with its own column: only options known to be safe for compiling one
+ * preprocessed file pass. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A source language of the C family. */
+struct args_lang {
+  const char *name;         /* -x name: "c", "c++", ... */
+  const char *cpp_output;   /* -x name once preprocessed: "cpp-output" */
+  const char *cpp_ext;      /* extension once preprocessed: "i" */
+  bool        preprocessed; /* needs no cpp */
+};
+
+/* The language a file name's extension implies; NULL outside the family. */
+const struct args_lang *args_lang_from_path(const char *path);
+
+/* The language a -x name means; NULL outside the family. */
+const struct args_lang *args_lang_from_name(const char *name);
+
+/* How the client runs one compiler command line. */
+struct args_plan {
+  bool  remote;     /* distributable */
+  char *why_local;  /* owned: the reason it runs locally, when !remote */
+  const char *input;             /* borrowed from argv */
+  const struct args_lang *lang;  /* of the input */
+  bool  assemble_only;           /* -S: the output is assembler text */
+  char *output;                  /* owned: .o/.s path */
+  char **cpp_argv;     /* owned: the local preprocessor run (-E to
+                          stdout); NULL when the input needs no cpp */
+  char *deps_file;     /* owned: the .d file asked for, or NULL */
+  size_t deps_file_index; /* cpp_argv index naming deps_file */
+  char **server_argv;  /* owned: the command line sent to the server */
+};
+
+/* Plan argv (argv[0] is the compiler). -ENOMEM only: a command line that
+ * cannot be distributed gives a plan with remote == false. */
+int args_plan(char *const *argv, struct args_plan *ret_plan);
+
+void args_plan_clear(struct args_plan *plan);
+
+/* What the daemon runs for a checked request. */
+struct args_job {
+  size_t                  input_index;  /* argv index of the source */
+  size_t                  output_index; /* argv index of the -o value, or 0 */
+  bool                    output_joined; /* -oFILE rather than -o FILE */
+  size_t                  lang_index;   /* argv index of a -x value, or 0 */
+  bool                    lang_joined;
+  const struct args_lang *lang;
+  bool                    assemble_only;
+};
+
+/* Check a request's argv (argv[0] is the compiler name, already checked by
+ * the caller) against the table. On refusal returns -EPERM and sets
+ * *ret_reason to an owned, human-readable explanation. */
+int args_check_server(char *const *argv, struct args_job *ret_job,
+                      char **ret_reason);

@@ -1,0 +1,39 @@
+/* Descriptor I/O for every herdcc program: whole-buffer reads and writes
+ * that survive EINTR and short counts and give up after a timeout, and
+ * whole-file helpers. Functions return 0 (or a count) on success and
+ * -errno on failure: -ETIMEDOUT when the peer was too slow, -ENODATA when
+ * it closed the stream early. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Wait until fd is readable (events POLLIN) or writable (POLLOUT).
+ * timeout_ms < 0 waits forever. */
+int io_wait(int fd, short events, int timeout_ms);
+
+int io_write_all(int fd, const void *buf, size_t len, int timeout_ms);
+
+/* Read exactly len bytes; -ENODATA if the stream ends first. */
+int io_read_all(int fd, void *buf, size_t len, int timeout_ms);
+
+/* Copy len bytes from file_fd (at its current offset) to out_fd. */
+int io_copy_fd(int out_fd, int file_fd, size_t len, int timeout_ms);
+
+/* Read a whole regular file of at most cap bytes into a new buffer
+ * (caller frees *ret_buf; it is NUL-terminated for convenience). */
+int io_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len);
+
+/* Read everything from fd until EOF, at most cap bytes. */
+int io_read_fd(int fd, size_t cap, char **ret_buf, size_t *ret_len);
+
+/* Create a private temporary file beside target ("dir/.name.herdcc-XXXXXX")
+ * for an atomic replace. *ret_path is owned by the caller. */
+int io_tmp_beside(const char *target, char **ret_path, int *ret_fd);
+
+/* Give path the mode a freshly created file gets (0666 & ~umask). */
+int io_chmod_default(const char *path);
+
+/* mkdir -p with mode for the missing parts. */
+int io_mkdir_p(const char *path, mode_t mode);

@@ -1,0 +1,84 @@
+/* The distcc wire protocol, versions 1 and 2, as one codec for client and
+ * daemon. Every message is a 4-letter token and 8 hex digits: a value, or
+ * the length of a body that follows. A request is DIST v, ARGC n, n x ARGV,
+ * DOTI; a reply is DONE v, STAT, SERR, SOUT, DOTO. Version 2 compresses
+ * the DOTI/SERR/SOUT/DOTO bodies with LZO (codec.h). One job per
+ * connection. Every length a peer sends is checked against a cap before
+ * anything is allocated. Functions return 0 or -errno: -EPROTO for a
+ * malformed message, -ENODATA when the peer closed early, -EMSGSIZE when a
+ * length is over its cap, -ETIMEDOUT when the peer was too slow. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_DEFAULT_PORT 3632
+#define PROTO_HEADER_LEN   12
+#define PROTO_VERSION_MIN  1
+#define PROTO_VERSION_MAX  2
+
+struct proto_limits {
+  uint32_t max_argc;    /* ARGC */
+  uint32_t max_arg_len; /* each ARGV */
+  uint32_t max_body;    /* DOTI, SERR, SOUT, DOTO, uncompressed */
+};
+
+extern const struct proto_limits proto_default_limits;
+
+static inline bool proto_version_compresses(uint32_t version)
+{
+  return version >= 2;
+}
+
+int proto_send_header(int fd, const char *token, uint32_t value,
+                      int timeout_ms);
+
+/* Read one header and check that its token is the expected one. */
+int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
+                      int timeout_ms);
+
+/* Send token + body; compressed with LZO when lzo is set and len > 0. */
+int proto_send_body(int fd, const char *token, const void *buf, size_t len,
+                    bool lzo, int timeout_ms);
+
+/* Send token + the next len bytes of file_fd. */
+int proto_send_body_fd(int fd, const char *token, int file_fd, size_t len,
+                       bool lzo, int timeout_ms);
+
+/* Receive token + body of at most cap bytes (after decompression). The
+ * buffer is NUL-terminated; *ret_buf is owned by the caller. */
+int proto_recv_body(int fd, const char *token, size_t cap, bool lzo,
+                    int timeout_ms, char **ret_buf, size_t *ret_len);
+
+/* DIST, ARGC, ARGV...: everything of a request but the DOTI. */
+int proto_send_request_args(int fd, uint32_t version, char *const *argv,
+                            int timeout_ms);
+
+/* Read DIST..ARGV. *ret_argv is a NULL-terminated vector owned by the
+ * caller (strv_free). An unsupported version gives -EPROTONOSUPPORT with
+ * *ret_version set, so the daemon can still answer in that version. */
+int proto_recv_request_args(int fd, const struct proto_limits *limits,
+                            int timeout_ms, uint32_t *ret_version,
+                            char ***ret_argv);
+
+struct proto_reply {
+  uint32_t version;
+  uint32_t status; /* wait status: exit << 8 | signal */
+  char    *serr;
+  size_t   serr_len;
+  char    *sout;
+  size_t   sout_len;
+  char    *object; /* DOTO; empty when status != 0 */
+  size_t   object_len;
+};
+
+int proto_send_reply(int fd, const struct proto_reply *reply,
+                     int timeout_ms);
+
+int proto_recv_reply(int fd, uint32_t version,
+                     const struct proto_limits *limits, int timeout_ms,
+                     struct proto_reply *ret_reply);
+
+/* Release the buffers of a reply (not the struct itself). */
+void proto_reply_clear(struct proto_reply *reply);
