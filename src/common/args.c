@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,24 +28,24 @@ static const struct {
   const char *ext;
   const char *lang;
 } lang_exts[] = {
-  { "c", "c" },
-  { "cc", "c++" },
-  { "cp", "c++" },
-  { "cxx", "c++" },
-  { "cpp", "c++" },
-  { "CPP", "c++" },
-  { "c++", "c++" },
-  { "C", "c++" },
-  { "m", "objective-c" },
-  { "mm", "objective-c++" },
-  { "M", "objective-c++" },
-  { "S", "assembler-with-cpp" },
-  { "sx", "assembler-with-cpp" },
-  { "i", "cpp-output" },
-  { "ii", "c++-cpp-output" },
-  { "mi", "objective-c-cpp-output" },
+  { "c",   "c"                        },
+  { "cc",  "c++"                      },
+  { "cp",  "c++"                      },
+  { "cxx", "c++"                      },
+  { "cpp", "c++"                      },
+  { "CPP", "c++"                      },
+  { "c++", "c++"                      },
+  { "C",   "c++"                      },
+  { "m",   "objective-c"              },
+  { "mm",  "objective-c++"            },
+  { "M",   "objective-c++"            },
+  { "S",   "assembler-with-cpp"       },
+  { "sx",  "assembler-with-cpp"       },
+  { "i",   "cpp-output"               },
+  { "ii",  "c++-cpp-output"           },
+  { "mi",  "objective-c-cpp-output"   },
   { "mii", "objective-c++-cpp-output" },
-  { "s", "assembler" },
+  { "s",   "assembler"                },
 };
 
 const struct args_lang *args_lang_from_name(const char *name)
@@ -99,9 +100,9 @@ enum arg_kind {
 };
 
 enum arg_match {
-  MATCH_EXACT,     /* the whole argument */
-  MATCH_PREFIX,    /* the argument starts with it (joined value) */
-  MATCH_SEPARATE,  /* the whole argument; the value is the next one */
+  MATCH_EXACT,              /* the whole argument */
+  MATCH_PREFIX,             /* the argument starts with it (joined value) */
+  MATCH_SEPARATE,           /* the whole argument; the value is the next one */
   MATCH_JOINED_OR_SEPARATE, /* -oFILE or -o FILE */
 };
 
@@ -114,143 +115,143 @@ struct arg_rule {
 /* First match wins: list a flag before any shorter flag that prefixes it. */
 static const struct arg_rule arg_rules[] = {
   /* mode, output, language */
-  { "-c",                        MATCH_EXACT,              ARG_MODE_COMPILE },
-  { "-S",                        MATCH_EXACT,              ARG_MODE_ASM     },
-  { "-E",                        MATCH_EXACT,              ARG_LOCAL        },
-  { "-o",                        MATCH_JOINED_OR_SEPARATE, ARG_OUTPUT       },
-  { "-x",                        MATCH_JOINED_OR_SEPARATE, ARG_LANGUAGE     },
+  { "-c",                         MATCH_EXACT,              ARG_MODE_COMPILE },
+  { "-S",                         MATCH_EXACT,              ARG_MODE_ASM     },
+  { "-E",                         MATCH_EXACT,              ARG_LOCAL        },
+  { "-o",                         MATCH_JOINED_OR_SEPARATE, ARG_OUTPUT       },
+  { "-x",                         MATCH_JOINED_OR_SEPARATE, ARG_LANGUAGE     },
   /* dependency output */
-  { "-MD",                       MATCH_EXACT,              ARG_DEPS_MD      },
-  { "-MMD",                      MATCH_EXACT,              ARG_DEPS_MMD     },
-  { "-MF",                       MATCH_JOINED_OR_SEPARATE, ARG_DEPS_FILE    },
-  { "-MT",                       MATCH_JOINED_OR_SEPARATE, ARG_DEPS_TARGET  },
-  { "-MQ",                       MATCH_JOINED_OR_SEPARATE, ARG_DEPS_TARGET  },
-  { "-MP",                       MATCH_EXACT,              ARG_DEPS_PHONY   },
-  { "-M",                        MATCH_PREFIX,             ARG_LOCAL        },
+  { "-MD",                        MATCH_EXACT,              ARG_DEPS_MD      },
+  { "-MMD",                       MATCH_EXACT,              ARG_DEPS_MMD     },
+  { "-MF",                        MATCH_JOINED_OR_SEPARATE, ARG_DEPS_FILE    },
+  { "-MT",                        MATCH_JOINED_OR_SEPARATE, ARG_DEPS_TARGET  },
+  { "-MQ",                        MATCH_JOINED_OR_SEPARATE, ARG_DEPS_TARGET  },
+  { "-MP",                        MATCH_EXACT,              ARG_DEPS_PHONY   },
+  { "-M",                         MATCH_PREFIX,             ARG_LOCAL        },
   /* the preprocessor */
-  { "-Wp,",                      MATCH_PREFIX,             ARG_WP           },
-  { "-D",                        MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-U",                        MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-I",                        MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-include-pch",              MATCH_SEPARATE,           ARG_LOCAL        },
-  { "-include",                  MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-imacros",                  MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-isystem",                  MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-idirafter",                MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-iquote",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-iprefix",                  MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-iwithprefixbefore",        MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-iwithprefix",              MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-isysroot",                 MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-imultilib",                MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-cxx-isystem",              MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "--sysroot=",                MATCH_PREFIX,             ARG_PREPROC      },
-  { "--sysroot",                 MATCH_SEPARATE,           ARG_PREPROC      },
-  { "-Xpreprocessor",            MATCH_SEPARATE,           ARG_PREPROC      },
-  { "-nostdinc++",               MATCH_EXACT,              ARG_PREPROC      },
-  { "-nostdinc",                 MATCH_EXACT,              ARG_PREPROC      },
-  { "-undef",                    MATCH_EXACT,              ARG_PREPROC      },
-  { "-traditional-cpp",          MATCH_EXACT,              ARG_PREPROC      },
-  { "-C",                        MATCH_EXACT,              ARG_PREPROC      },
-  { "-CC",                       MATCH_EXACT,              ARG_PREPROC      },
-  { "-P",                        MATCH_EXACT,              ARG_PREPROC      },
-  { "-H",                        MATCH_EXACT,              ARG_PREPROC      },
+  { "-Wp,",                       MATCH_PREFIX,             ARG_WP           },
+  { "-D",                         MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-U",                         MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-I",                         MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-include-pch",               MATCH_SEPARATE,           ARG_LOCAL        },
+  { "-include",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-imacros",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-isystem",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-idirafter",                 MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-iquote",                    MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-iprefix",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-iwithprefixbefore",         MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-iwithprefix",               MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-isysroot",                  MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-imultilib",                 MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-cxx-isystem",               MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "--sysroot=",                 MATCH_PREFIX,             ARG_PREPROC      },
+  { "--sysroot",                  MATCH_SEPARATE,           ARG_PREPROC      },
+  { "-Xpreprocessor",             MATCH_SEPARATE,           ARG_PREPROC      },
+  { "-nostdinc++",                MATCH_EXACT,              ARG_PREPROC      },
+  { "-nostdinc",                  MATCH_EXACT,              ARG_PREPROC      },
+  { "-undef",                     MATCH_EXACT,              ARG_PREPROC      },
+  { "-traditional-cpp",           MATCH_EXACT,              ARG_PREPROC      },
+  { "-C",                         MATCH_EXACT,              ARG_PREPROC      },
+  { "-CC",                        MATCH_EXACT,              ARG_PREPROC      },
+  { "-P",                         MATCH_EXACT,              ARG_PREPROC      },
+  { "-H",                         MATCH_EXACT,              ARG_PREPROC      },
   /* the linker */
-  { "-Wl,",                      MATCH_PREFIX,             ARG_LINK         },
-  { "-Xlinker",                  MATCH_SEPARATE,           ARG_LINK         },
-  { "-L",                        MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
-  { "-l",                        MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
-  { "-T",                        MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
-  { "-u",                        MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
-  { "-z",                        MATCH_SEPARATE,           ARG_LINK         },
-  { "-static-libgcc",            MATCH_EXACT,              ARG_LINK         },
-  { "-static-libstdc++",         MATCH_EXACT,              ARG_LINK         },
-  { "-static-pie",               MATCH_EXACT,              ARG_LINK         },
-  { "-static",                   MATCH_EXACT,              ARG_LINK         },
-  { "-shared",                   MATCH_EXACT,              ARG_LINK         },
-  { "-rdynamic",                 MATCH_EXACT,              ARG_LINK         },
-  { "-nostdlib",                 MATCH_EXACT,              ARG_LINK         },
-  { "-nostartfiles",             MATCH_EXACT,              ARG_LINK         },
-  { "-nodefaultlibs",            MATCH_EXACT,              ARG_LINK         },
-  { "-s",                        MATCH_EXACT,              ARG_LINK         },
+  { "-Wl,",                       MATCH_PREFIX,             ARG_LINK         },
+  { "-Xlinker",                   MATCH_SEPARATE,           ARG_LINK         },
+  { "-L",                         MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
+  { "-l",                         MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
+  { "-T",                         MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
+  { "-u",                         MATCH_JOINED_OR_SEPARATE, ARG_LINK         },
+  { "-z",                         MATCH_SEPARATE,           ARG_LINK         },
+  { "-static-libgcc",             MATCH_EXACT,              ARG_LINK         },
+  { "-static-libstdc++",          MATCH_EXACT,              ARG_LINK         },
+  { "-static-pie",                MATCH_EXACT,              ARG_LINK         },
+  { "-static",                    MATCH_EXACT,              ARG_LINK         },
+  { "-shared",                    MATCH_EXACT,              ARG_LINK         },
+  { "-rdynamic",                  MATCH_EXACT,              ARG_LINK         },
+  { "-nostdlib",                  MATCH_EXACT,              ARG_LINK         },
+  { "-nostartfiles",              MATCH_EXACT,              ARG_LINK         },
+  { "-nodefaultlibs",             MATCH_EXACT,              ARG_LINK         },
+  { "-s",                         MATCH_EXACT,              ARG_LINK         },
   /* things that read or write files of their own, or need this machine */
-  { "-Wa,",                      MATCH_PREFIX,             ARG_WA           },
-  { "-Xassembler",               MATCH_SEPARATE,           ARG_LOCAL        },
-  { "-Xclang",                   MATCH_SEPARATE,           ARG_LOCAL        },
-  { "-march=native",             MATCH_EXACT,              ARG_LOCAL        },
-  { "-mtune=native",             MATCH_EXACT,              ARG_LOCAL        },
-  { "-mcpu=native",              MATCH_EXACT,              ARG_LOCAL        },
-  { "-fplugin",                  MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fpass-plugin",             MATCH_PREFIX,             ARG_LOCAL        },
-  { "-iplugindir",               MATCH_PREFIX,             ARG_LOCAL        },
-  { "-specs",                    MATCH_PREFIX,             ARG_LOCAL        },
-  { "--specs",                   MATCH_PREFIX,             ARG_LOCAL        },
-  { "-B",                        MATCH_PREFIX,             ARG_LOCAL        },
-  { "-wrapper",                  MATCH_SEPARATE,           ARG_LOCAL        },
-  { "-dumpdir",                  MATCH_SEPARATE,           ARG_LOCAL        },
-  { "-dump",                     MATCH_PREFIX,             ARG_LOCAL        },
-  { "-save-temps",               MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fprofile",                 MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fno-profile",              MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fauto-profile",            MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fcoverage",                MATCH_PREFIX,             ARG_LOCAL        },
-  { "-ftest-coverage",           MATCH_EXACT,              ARG_LOCAL        },
-  { "-coverage",                 MATCH_EXACT,              ARG_LOCAL        },
-  { "--coverage",                MATCH_EXACT,              ARG_LOCAL        },
-  { "-pg",                       MATCH_EXACT,              ARG_LOCAL        },
-  { "-p",                        MATCH_EXACT,              ARG_LOCAL        },
-  { "-fdump-",                   MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fopt-info",                MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fstack-usage",             MATCH_EXACT,              ARG_LOCAL        },
-  { "-fcallgraph-info",          MATCH_PREFIX,             ARG_LOCAL        },
-  { "-frecord-gcc-switches",     MATCH_EXACT,              ARG_LOCAL        },
-  { "-fsanitize-blacklist",      MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fsanitize-ignorelist",     MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fsanitize-coverage-",      MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fmodule",                  MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fprebuilt-module-path",    MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fimplicit-module",         MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fcxx-modules",             MATCH_EXACT,              ARG_LOCAL        },
-  { "-fpch-",                    MATCH_PREFIX,             ARG_LOCAL        },
-  { "-ftime-trace",              MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fsave-optimization-record",MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fcrash-diagnostics",       MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fcompare-debug",           MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fdiagnostics-format=",     MATCH_PREFIX,             ARG_LOCAL        },
-  { "-gsplit-dwarf",             MATCH_EXACT,              ARG_LOCAL        },
-  { "-fdebug-prefix-map=",       MATCH_PREFIX,             ARG_COMPILE_PATH },
-  { "-ffile-prefix-map=",        MATCH_PREFIX,             ARG_COMPILE_PATH },
-  { "-fmacro-prefix-map=",       MATCH_PREFIX,             ARG_COMPILE_PATH },
-  { "-fdebug-compilation-dir=",  MATCH_PREFIX,             ARG_COMPILE_PATH },
-  { "-ffile-compilation-dir=",   MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-Wa,",                       MATCH_PREFIX,             ARG_WA           },
+  { "-Xassembler",                MATCH_SEPARATE,           ARG_LOCAL        },
+  { "-Xclang",                    MATCH_SEPARATE,           ARG_LOCAL        },
+  { "-march=native",              MATCH_EXACT,              ARG_LOCAL        },
+  { "-mtune=native",              MATCH_EXACT,              ARG_LOCAL        },
+  { "-mcpu=native",               MATCH_EXACT,              ARG_LOCAL        },
+  { "-fplugin",                   MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fpass-plugin",              MATCH_PREFIX,             ARG_LOCAL        },
+  { "-iplugindir",                MATCH_PREFIX,             ARG_LOCAL        },
+  { "-specs",                     MATCH_PREFIX,             ARG_LOCAL        },
+  { "--specs",                    MATCH_PREFIX,             ARG_LOCAL        },
+  { "-B",                         MATCH_PREFIX,             ARG_LOCAL        },
+  { "-wrapper",                   MATCH_SEPARATE,           ARG_LOCAL        },
+  { "-dumpdir",                   MATCH_SEPARATE,           ARG_LOCAL        },
+  { "-dump",                      MATCH_PREFIX,             ARG_LOCAL        },
+  { "-save-temps",                MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fprofile",                  MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fno-profile",               MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fauto-profile",             MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fcoverage",                 MATCH_PREFIX,             ARG_LOCAL        },
+  { "-ftest-coverage",            MATCH_EXACT,              ARG_LOCAL        },
+  { "-coverage",                  MATCH_EXACT,              ARG_LOCAL        },
+  { "--coverage",                 MATCH_EXACT,              ARG_LOCAL        },
+  { "-pg",                        MATCH_EXACT,              ARG_LOCAL        },
+  { "-p",                         MATCH_EXACT,              ARG_LOCAL        },
+  { "-fdump-",                    MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fopt-info",                 MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fstack-usage",              MATCH_EXACT,              ARG_LOCAL        },
+  { "-fcallgraph-info",           MATCH_PREFIX,             ARG_LOCAL        },
+  { "-frecord-gcc-switches",      MATCH_EXACT,              ARG_LOCAL        },
+  { "-fsanitize-blacklist",       MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fsanitize-ignorelist",      MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fsanitize-coverage-",       MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fmodule",                   MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fprebuilt-module-path",     MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fimplicit-module",          MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fcxx-modules",              MATCH_EXACT,              ARG_LOCAL        },
+  { "-fpch-",                     MATCH_PREFIX,             ARG_LOCAL        },
+  { "-ftime-trace",               MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fsave-optimization-record", MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fcrash-diagnostics",        MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fcompare-debug",            MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fdiagnostics-format=",      MATCH_PREFIX,             ARG_LOCAL        },
+  { "-gsplit-dwarf",              MATCH_EXACT,              ARG_LOCAL        },
+  { "-fdebug-prefix-map=",        MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-ffile-prefix-map=",         MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-fmacro-prefix-map=",        MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-fdebug-compilation-dir=",   MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-ffile-compilation-dir=",    MATCH_PREFIX,             ARG_COMPILE_PATH },
   /* the compile proper */
-  { "--param=",                  MATCH_PREFIX,             ARG_COMPILE      },
-  { "--param",                   MATCH_SEPARATE,           ARG_COMPILE      },
-  { "--target=",                 MATCH_PREFIX,             ARG_COMPILE      },
-  { "-target",                   MATCH_SEPARATE,           ARG_COMPILE      },
-  { "-std=",                     MATCH_PREFIX,             ARG_COMPILE      },
-  { "--std=",                    MATCH_PREFIX,             ARG_COMPILE      },
-  { "-ansi",                     MATCH_EXACT,              ARG_COMPILE      },
-  { "-pedantic",                 MATCH_PREFIX,             ARG_COMPILE      },
-  { "-pthread",                  MATCH_EXACT,              ARG_COMPILE      },
-  { "-pipe",                     MATCH_EXACT,              ARG_COMPILE      },
-  { "-pie",                      MATCH_EXACT,              ARG_COMPILE      },
-  { "-no-pie",                   MATCH_EXACT,              ARG_COMPILE      },
-  { "-w",                        MATCH_EXACT,              ARG_COMPILE      },
-  { "-trigraphs",                MATCH_EXACT,              ARG_COMPILE      },
-  { "-O",                        MATCH_PREFIX,             ARG_COMPILE      },
-  { "-g",                        MATCH_PREFIX,             ARG_COMPILE      },
-  { "-W",                        MATCH_PREFIX,             ARG_COMPILE      },
-  { "-f",                        MATCH_PREFIX,             ARG_COMPILE      },
-  { "-m",                        MATCH_PREFIX,             ARG_COMPILE      },
+  { "--param=",                   MATCH_PREFIX,             ARG_COMPILE      },
+  { "--param",                    MATCH_SEPARATE,           ARG_COMPILE      },
+  { "--target=",                  MATCH_PREFIX,             ARG_COMPILE      },
+  { "-target",                    MATCH_SEPARATE,           ARG_COMPILE      },
+  { "-std=",                      MATCH_PREFIX,             ARG_COMPILE      },
+  { "--std=",                     MATCH_PREFIX,             ARG_COMPILE      },
+  { "-ansi",                      MATCH_EXACT,              ARG_COMPILE      },
+  { "-pedantic",                  MATCH_PREFIX,             ARG_COMPILE      },
+  { "-pthread",                   MATCH_EXACT,              ARG_COMPILE      },
+  { "-pipe",                      MATCH_EXACT,              ARG_COMPILE      },
+  { "-pie",                       MATCH_EXACT,              ARG_COMPILE      },
+  { "-no-pie",                    MATCH_EXACT,              ARG_COMPILE      },
+  { "-w",                         MATCH_EXACT,              ARG_COMPILE      },
+  { "-trigraphs",                 MATCH_EXACT,              ARG_COMPILE      },
+  { "-O",                         MATCH_PREFIX,             ARG_COMPILE      },
+  { "-g",                         MATCH_PREFIX,             ARG_COMPILE      },
+  { "-W",                         MATCH_PREFIX,             ARG_COMPILE      },
+  { "-f",                         MATCH_PREFIX,             ARG_COMPILE      },
+  { "-m",                         MATCH_PREFIX,             ARG_COMPILE      },
 };
 
 /* The rule for argv[i], or NULL when the table does not know it. */
 static const struct arg_rule *rule_for(const char *arg)
 {
   for (size_t i = 0; i < ARRAY_SIZE(arg_rules); i++) {
-    const struct arg_rule *rule = &arg_rules[i];
-    size_t                 len  = strlen(rule->name);
+    const struct arg_rule *rule  = &arg_rules[i];
+    size_t                 len   = strlen(rule->name);
     bool                   exact = strcmp(arg, rule->name) == 0;
 
     switch (rule->match) {
@@ -285,10 +286,10 @@ static int arg_scan(char *const *argv, size_t i, struct arg_seen *ret_seen)
   struct arg_seen seen = { .rule = rule_for(argv[i]), .count = 1 };
 
   if (seen.rule) {
-    size_t len    = strlen(seen.rule->name);
-    bool   exact  = argv[i][len] == '\0';
+    size_t len        = strlen(seen.rule->name);
+    bool   exact      = argv[i][len] == '\0';
     bool   wants_next = seen.rule->match == MATCH_SEPARATE ||
-                    (seen.rule->match == MATCH_JOINED_OR_SEPARATE && exact);
+                      (seen.rule->match == MATCH_JOINED_OR_SEPARATE && exact);
     if (wants_next) {
       if (!argv[i + 1]) {
         return -EINVAL;
@@ -324,14 +325,23 @@ struct scan {
   const char             *deps_file;
   bool                    deps_phony;
   bool                    has_targets;
+  bool                    debug_info;    /* a -g other than -g0 */
+  unsigned                dwarf_version; /* from -gdwarf-N, or 0 */
+  bool                    has_compilation_dir;
 };
 
-static int set_local(struct scan *scan, const char *fmt, const char *what)
+static _printf_(2, 3) int set_local(struct scan *scan, const char *fmt, ...)
 {
+  va_list ap;
+  int     r;
+
   if (scan->why_local) {
     return 0; /* the first reason is the one to tell */
   }
-  if (asprintf(&scan->why_local, fmt, what) < 0) {
+  va_start(ap, fmt);
+  r = vasprintf(&scan->why_local, fmt, ap);
+  va_end(ap);
+  if (r < 0) {
     scan->why_local = NULL;
     return -ENOMEM;
   }
@@ -351,8 +361,8 @@ static int scan_wp(struct scan *scan, const char *arg)
   const char *comma = strchr(items, ',');
 
   if (is_wp_deps(arg) && !strchr(comma + 1, ',')) {
-    scan->deps_kind    = items[1] == 'M' && items[2] == 'M' ? ARG_DEPS_MMD
-                                                            : ARG_DEPS_MD;
+    scan->deps_kind =
+      items[1] == 'M' && items[2] == 'M' ? ARG_DEPS_MMD : ARG_DEPS_MD;
     scan->deps_from_wp = true;
     scan->deps_file    = comma + 1;
     return 0;
@@ -404,6 +414,23 @@ static int scan_input(struct scan *scan, const char *arg)
   return 0;
 }
 
+/* What debug information the command line asks for. */
+static void scan_debug_option(struct scan *scan, const char *arg)
+{
+  if (strncmp(arg, "-fdebug-compilation-dir", 23) == 0 ||
+      strncmp(arg, "-ffile-compilation-dir", 22) == 0) {
+    scan->has_compilation_dir = true;
+  } else if (strncmp(arg, "-gdwarf-", 8) == 0) {
+    scan->debug_info    = true;
+    scan->dwarf_version = (unsigned)atoi(arg + 8);
+  } else if (strcmp(arg, "-g0") == 0) {
+    scan->debug_info = false;
+  } else if (strncmp(arg, "-g", 2) == 0 && strncmp(arg, "-gno-", 5) != 0 &&
+             strncmp(arg, "-gz", 3) != 0) {
+    scan->debug_info = true;
+  }
+}
+
 static int scan_option(struct scan *scan, const struct arg_seen *seen,
                        const char *arg)
 {
@@ -420,8 +447,7 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
                ? set_local(scan, "%s", "output to standard output")
                : 0;
     case ARG_LANGUAGE:
-      scan->lang_forced = strcmp(seen->value, "none") == 0 ? NULL
-                                                           : seen->value;
+      scan->lang_forced = strcmp(seen->value, "none") == 0 ? NULL : seen->value;
       return 0;
     case ARG_DEPS_MD:
     case ARG_DEPS_MMD:
@@ -444,6 +470,8 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       return set_local(scan, "%s is not distributable", arg);
     case ARG_COMPILE:
     case ARG_COMPILE_PATH:
+      scan_debug_option(scan, arg);
+      return 0;
     case ARG_PREPROC:
     case ARG_LINK:
       return 0;
@@ -471,17 +499,22 @@ static int scan_command_line(char *const *argv, struct scan *scan)
       continue;
     }
     if (!seen.rule) {
-      r = set_local(scan, "%s is not known to be safe to distribute",
-                    argv[i]);
+      r = set_local(scan, "%s is not known to be safe to distribute", argv[i]);
       continue;
     }
-    r  = scan_option(scan, &seen, argv[i]);
+    r = scan_option(scan, &seen, argv[i]);
     i += seen.count - 1;
   }
   return r;
 }
 
-static int scan_verdict(struct scan *scan)
+static bool is_clang(const char *compiler)
+{
+  const char *base = strrchr(compiler, '/');
+  return strstr(base ? base + 1 : compiler, "clang") != NULL;
+}
+
+static int scan_verdict(const char *compiler, struct scan *scan)
 {
   if (!scan->mode_compile && !scan->mode_asm) {
     return set_local(scan, "%s", "not a compile (no -c or -S)");
@@ -491,6 +524,13 @@ static int scan_verdict(struct scan *scan)
   }
   if (scan->deps_kind != ARG_LOCAL && scan->lang->preprocessed) {
     return set_local(scan, "%s", "dependency output of preprocessed input");
+  }
+  /* clang's DWARF 5 line table records checksums of the original sources,
+     which a compile of preprocessed text cannot reproduce. */
+  if (is_clang(compiler) && scan->debug_info &&
+      (scan->dwarf_version == 0 || scan->dwarf_version >= 5)) {
+    return set_local(scan, "%s",
+                     "clang DWARF 5 debug info (use -gdwarf-4 to distribute)");
   }
   return 0;
 }
@@ -502,20 +542,14 @@ static char *stem_with(const char *path, const char *ext, bool keep_dir)
   const char *base  = slash ? slash + 1 : path;
   const char *dot   = strrchr(base, '.');
   const char *start = keep_dir ? path : base;
-  size_t      len   = (size_t)((dot && dot != base ? dot : base + strlen(base)) -
-                        start);
-  char       *out;
+  size_t      len =
+    (size_t)((dot && dot != base ? dot : base + strlen(base)) - start);
+  char *out;
 
   if (asprintf(&out, "%.*s.%s", (int)len, start, ext) < 0) {
     return NULL;
   }
   return out;
-}
-
-static bool is_clang(const char *compiler)
-{
-  const char *base = strrchr(compiler, '/');
-  return strstr(base ? base + 1 : compiler, "clang") != NULL;
 }
 
 static bool is_deps_option(const struct arg_seen *seen, const char *arg)
@@ -547,7 +581,7 @@ static int cpp_push_deps(char ***cpp, char *const *argv,
   }
   if (r >= 0) {
     plan->deps_file_index = strv_length(*cpp);
-    r = strv_push(cpp, plan->deps_file);
+    r                     = strv_push(cpp, plan->deps_file);
   }
   for (size_t i = 1; argv[i] && r >= 0; i++) {
     struct arg_seen seen;
@@ -564,8 +598,8 @@ static int cpp_push_deps(char ***cpp, char *const *argv,
   }
   if (r >= 0 && !scan->has_targets) {
     _cleanup_free_ char *stem = stem_with(scan->input, "o", false);
-    const char *target = default_is_output && scan->output ? scan->output
-                                                           : stem;
+    const char          *target =
+      default_is_output && scan->output ? scan->output : stem;
     r = stem ? strv_push(cpp, "-MQ") : -ENOMEM;
     if (r >= 0) {
       r = strv_push(cpp, target);
@@ -636,8 +670,8 @@ static bool sent_to_server(enum arg_kind kind)
 /* -x LANG becomes -x LANG's preprocessed form. */
 static int push_language(char ***server, const struct arg_seen *seen)
 {
-  const struct args_lang *lang = args_lang_from_name(seen->value);
-  const char             *name = lang ? lang->cpp_output : seen->value;
+  const struct args_lang *lang   = args_lang_from_name(seen->value);
+  const char             *name   = lang ? lang->cpp_output : seen->value;
   _cleanup_free_ char    *joined = NULL;
 
   if (seen->joined) {
@@ -709,7 +743,7 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   int              r    = scan_command_line(argv, &scan);
 
   if (r >= 0 && !scan.why_local) {
-    r = scan_verdict(&scan);
+    r = scan_verdict(argv[0], &scan);
   }
   if (r >= 0 && scan.why_local) {
     plan.why_local = TAKE_PTR(scan.why_local);
@@ -719,6 +753,8 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   plan.input         = scan.input;
   plan.lang          = scan.lang;
   plan.assemble_only = scan.mode_asm;
+  plan.needs_compilation_dir =
+    is_clang(argv[0]) && scan.debug_info && !scan.has_compilation_dir;
   if (r >= 0) {
     r = plan_outputs(&scan, &plan);
   }
@@ -750,9 +786,15 @@ void args_plan_clear(struct args_plan *plan)
 
 /* ---- the daemon's check ------------------------------------------------- */
 
-static int refuse(char **ret_reason, const char *fmt, const char *what)
+static _printf_(2, 3) int refuse(char **ret_reason, const char *fmt, ...)
 {
-  if (asprintf(ret_reason, fmt, what) < 0) {
+  va_list ap;
+  int     r;
+
+  va_start(ap, fmt);
+  r = vasprintf(ret_reason, fmt, ap);
+  va_end(ap);
+  if (r < 0) {
     *ret_reason = NULL;
     return -ENOMEM;
   }
@@ -809,8 +851,8 @@ static int check_server_option(char *const *argv, size_t i,
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason)
 {
-  struct args_job job        = { 0 };
-  bool            compiles   = false;
+  struct args_job job      = { 0 };
+  bool            compiles = false;
 
   for (size_t i = 1; argv[i]; i++) {
     if (argv[i][0] == '@') {
@@ -824,12 +866,12 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
       continue;
     }
     struct arg_seen seen;
-    int r = check_server_option(argv, i, &job, &seen, ret_reason);
+    int             r = check_server_option(argv, i, &job, &seen, ret_reason);
     if (r < 0) {
       return r;
     }
-    compiles |= seen.rule->kind == ARG_MODE_COMPILE ||
-                seen.rule->kind == ARG_MODE_ASM;
+    compiles |=
+      seen.rule->kind == ARG_MODE_COMPILE || seen.rule->kind == ARG_MODE_ASM;
     i += seen.count - 1;
   }
   if (!compiles) {

@@ -30,17 +30,19 @@ const struct args_lang *args_lang_from_name(const char *name);
 
 /* How the client runs one compiler command line. */
 struct args_plan {
-  bool  remote;     /* distributable */
-  char *why_local;  /* owned: the reason it runs locally, when !remote */
-  const char *input;             /* borrowed from argv */
-  const struct args_lang *lang;  /* of the input */
-  bool  assemble_only;           /* -S: the output is assembler text */
-  char *output;                  /* owned: .o/.s path */
-  char **cpp_argv;     /* owned: the local preprocessor run (-E to
-                          stdout); NULL when the input needs no cpp */
-  char *deps_file;     /* owned: the .d file asked for, or NULL */
-  size_t deps_file_index; /* cpp_argv index naming deps_file */
-  char **server_argv;  /* owned: the command line sent to the server */
+  bool        remote;    /* distributable */
+  char       *why_local; /* owned: the reason it runs locally, when !remote */
+  const char *input;     /* borrowed from argv */
+  const struct args_lang *lang;          /* of the input */
+  bool                    assemble_only; /* -S: the output is assembler text */
+  char                   *output;        /* owned: .o/.s path */
+  char                  **cpp_argv; /* owned: the local preprocessor run (-E to
+                                       stdout); NULL when the input needs no cpp */
+  char  *deps_file;                 /* owned: the .d file asked for, or NULL */
+  size_t deps_file_index;           /* cpp_argv index naming deps_file */
+  char **server_argv;           /* owned: the command line sent to the server */
+  bool   needs_compilation_dir; /* clang -g: the caller adds
+                                   -fdebug-compilation-dir=CWD */
 };
 
 /* Plan argv (argv[0] is the compiler). -ENOMEM only: a command line that
@@ -51,10 +53,10 @@ void args_plan_clear(struct args_plan *plan);
 
 /* What the daemon runs for a checked request. */
 struct args_job {
-  size_t                  input_index;  /* argv index of the source */
-  size_t                  output_index; /* argv index of the -o value, or 0 */
+  size_t                  input_index;   /* argv index of the source */
+  size_t                  output_index;  /* argv index of the -o value, or 0 */
   bool                    output_joined; /* -oFILE rather than -o FILE */
-  size_t                  lang_index;   /* argv index of a -x value, or 0 */
+  size_t                  lang_index;    /* argv index of a -x value, or 0 */
   bool                    lang_joined;
   const struct args_lang *lang;
   bool                    assemble_only;

@@ -39,8 +39,8 @@ int codec_lzo_compress(const void *in, size_t len, char **ret_out,
   return 0;
 }
 
-int codec_lzo_decompress(const void *in, size_t len, size_t cap,
-                         char **ret_out, size_t *ret_len)
+int codec_lzo_decompress(const void *in, size_t len, size_t cap, char **ret_out,
+                         size_t *ret_len)
 {
   if (lzo_ready() < 0) {
     return -EIO;
@@ -56,8 +56,8 @@ int codec_lzo_decompress(const void *in, size_t len, size_t cap,
       return -ENOMEM;
     }
     lzo_uint out_len = size;
-    int      r       = lzo1x_decompress_safe(in, len, (unsigned char *)out,
-                                             &out_len, NULL);
+    int      r =
+      lzo1x_decompress_safe(in, len, (unsigned char *)out, &out_len, NULL);
     if (r == LZO_E_OK) {
       *ret_out = TAKE_PTR(out);
       *ret_len = out_len;

@@ -12,5 +12,5 @@ int codec_lzo_compress(const void *in, size_t len, char **ret_out,
 
 /* Decompress a raw LZO1X stream whose output may be at most cap bytes;
  * -EFBIG past the cap, -EBADMSG on a corrupt stream. */
-int codec_lzo_decompress(const void *in, size_t len, size_t cap,
-                         char **ret_out, size_t *ret_len);
+int codec_lzo_decompress(const void *in, size_t len, size_t cap, char **ret_out,
+                         size_t *ret_len);

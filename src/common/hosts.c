@@ -9,8 +9,7 @@
 #include "macro.h"
 #include "proto.h"
 
-static int parse_uint(const char *text, size_t len, unsigned max,
-                      unsigned *ret)
+static int parse_uint(const char *text, size_t len, unsigned max, unsigned *ret)
 {
   unsigned long value = 0;
 
@@ -106,7 +105,7 @@ static int parse_tcp(const char *token, struct hosts_entry *entry)
       return -EINVAL;
     }
     entry->port = (uint16_t)port;
-    p          += 1 + len;
+    p += 1 + len;
   }
   return parse_limit_and_options(p, entry);
 }
@@ -137,7 +136,7 @@ static int parse_ssh(const char *token, struct hosts_entry *entry)
     p += 1 + len;
   }
   if (*p == ':') {
-    size_t len = strcspn(p + 1, ",");
+    size_t len     = strcspn(p + 1, ",");
     entry->command = strndup(p + 1, len);
     if (!entry->command || len == 0) {
       return -EINVAL;
@@ -227,9 +226,9 @@ static int add_token(struct hosts_list *list, const char *token)
   if (!grown) {
     return -ENOMEM;
   }
-  list->entries      = grown;
+  list->entries             = grown;
   struct hosts_entry *entry = &list->entries[list->count++];
-  *entry             = (struct hosts_entry){ 0 };
+  *entry                    = (struct hosts_entry){ 0 };
   return parse_entry(token, entry);
 }
 

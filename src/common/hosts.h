@@ -24,16 +24,16 @@ enum hosts_kind {
 
 struct hosts_entry {
   enum hosts_kind kind;
-  char           *name;    /* host name or address (no brackets); SRV domain
-                              or NULL */
-  char           *user;    /* ssh user, or NULL */
-  char           *command; /* ssh: remote command, or NULL */
-  uint16_t        port;
-  unsigned        limit;   /* concurrent jobs */
-  bool            lzo;     /* protocol 2 */
-  bool            cpp;     /* distcc's pump flag; accepted, preprocessing
-                              stays local */
-  bool            herd;    /* speaks herdcc's native extension */
+  char           *name; /* host name or address (no brackets); SRV domain
+                           or NULL */
+  char    *user;        /* ssh user, or NULL */
+  char    *command;     /* ssh: remote command, or NULL */
+  uint16_t port;
+  unsigned limit; /* concurrent jobs */
+  bool     lzo;   /* protocol 2 */
+  bool     cpp;   /* distcc's pump flag; accepted, preprocessing
+                     stays local */
+  bool herd;      /* speaks herdcc's native extension */
 };
 
 struct hosts_list {
@@ -50,8 +50,7 @@ struct hosts_list {
 
 /* Parse a host list. On a bad token returns -EINVAL and sets *ret_bad to a
  * copy of it (owned by the caller). */
-int hosts_parse(const char *text, struct hosts_list **ret_list,
-                char **ret_bad);
+int hosts_parse(const char *text, struct hosts_list **ret_list, char **ret_bad);
 
 struct hosts_list *hosts_list_free(struct hosts_list *list);
 

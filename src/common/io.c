@@ -23,14 +23,14 @@ static long long now_ms(void)
 
 int io_wait(int fd, short events, int timeout_ms)
 {
-  long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-  struct pollfd pfd  = { .fd = fd, .events = events };
+  long long     deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  struct pollfd pfd      = { .fd = fd, .events = events };
 
   for (;;) {
     int left = -1;
     if (deadline >= 0) {
       long long remaining = deadline - now_ms();
-      left = remaining < 0 ? 0 : (int)remaining;
+      left                = remaining < 0 ? 0 : (int)remaining;
     }
     int r = poll(&pfd, 1, left);
     if (r > 0) {
@@ -60,7 +60,7 @@ int io_write_all(int fd, const void *buf, size_t len, int timeout_ms)
       }
       n = 0;
     }
-    p   += n;
+    p += n;
     len -= (size_t)n;
     if (len > 0 && n == 0) {
       int r = io_wait(fd, POLLOUT, timeout_ms);
@@ -91,7 +91,7 @@ int io_read_all(int fd, void *buf, size_t len, int timeout_ms)
     if (n == 0) {
       return -ENODATA;
     }
-    p   += n;
+    p += n;
     len -= (size_t)n;
   }
   return 0;
@@ -152,7 +152,7 @@ int io_copy_fd(int out_fd, int file_fd, size_t len, int timeout_ms)
 
 int io_read_fd(int fd, size_t cap, char **ret_buf, size_t *ret_len)
 {
-  _cleanup_free_ char *buf = NULL;
+  _cleanup_free_ char *buf  = NULL;
   size_t               used = 0, size = 0;
 
   for (;;) {
@@ -197,7 +197,7 @@ int io_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len)
 
 int io_tmp_beside(const char *target, char **ret_path, int *ret_fd)
 {
-  const char          *slash = strrchr(target, '/');
+  const char          *slash   = strrchr(target, '/');
   int                  dir_len = slash ? (int)(slash - target + 1) : 0;
   const char          *base    = slash ? slash + 1 : target;
   _cleanup_free_ char *path    = NULL;

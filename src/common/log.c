@@ -52,11 +52,15 @@ int log_level_from_string(const char *text, enum log_level *ret_level)
     const char    *name;
     enum log_level level;
   } names[] = {
-    { "critical", LOG_LEVEL_ERROR },  { "crit", LOG_LEVEL_ERROR },
-    { "error", LOG_LEVEL_ERROR },     { "warning", LOG_LEVEL_WARNING },
-    { "notice", LOG_LEVEL_NOTICE },   { "info", LOG_LEVEL_INFO },
-    { "debug", LOG_LEVEL_DEBUG },
+    { "critical", LOG_LEVEL_ERROR   },
+    { "crit",     LOG_LEVEL_ERROR   },
+    { "error",    LOG_LEVEL_ERROR   },
+    { "warning",  LOG_LEVEL_WARNING },
+    { "notice",   LOG_LEVEL_NOTICE  },
+    { "info",     LOG_LEVEL_INFO    },
+    { "debug",    LOG_LEVEL_DEBUG   },
   };
+
   for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
     if (strcasecmp(text, names[i].name) == 0) {
       *ret_level = names[i].level;
@@ -79,8 +83,8 @@ int log_fd(void)
 void log_write(enum log_level level, const char *fmt, ...)
 {
   static const int syslog_priorities[] = {
-    [LOG_LEVEL_ERROR] = LOG_ERR,       [LOG_LEVEL_WARNING] = LOG_WARNING,
-    [LOG_LEVEL_NOTICE] = LOG_NOTICE,   [LOG_LEVEL_INFO] = LOG_INFO,
+    [LOG_LEVEL_ERROR] = LOG_ERR,     [LOG_LEVEL_WARNING] = LOG_WARNING,
+    [LOG_LEVEL_NOTICE] = LOG_NOTICE, [LOG_LEVEL_INFO] = LOG_INFO,
     [LOG_LEVEL_DEBUG] = LOG_DEBUG,
   };
   char    line[4096];
@@ -97,8 +101,7 @@ void log_write(enum log_level level, const char *fmt, ...)
   } else {
     int head = snprintf(line, sizeof(line), "%s[%d] %s: ", log_name,
                         (int)getpid(), level_names[level]);
-    int body = vsnprintf(line + head, sizeof(line) - (size_t)head - 1, fmt,
-                         ap);
+    int body = vsnprintf(line + head, sizeof(line) - (size_t)head - 1, fmt, ap);
     size_t len = (size_t)head + (size_t)body;
     if (len > sizeof(line) - 2) {
       len = sizeof(line) - 2;

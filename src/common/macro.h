@@ -9,10 +9,10 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define _cleanup_(f)    __attribute__((cleanup(f)))
-#define _unused_        __attribute__((unused))
-#define _printf_(a, b)  __attribute__((format(printf, a, b)))
-#define _noreturn_      __attribute__((noreturn))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _noreturn_     __attribute__((noreturn))
 
 static inline void freep(void *p)
 {
@@ -32,18 +32,18 @@ static inline void closep(int *fd)
 #define _cleanup_close_ _cleanup_(closep)
 
 /* Hand ownership on: returns the value and clears the variable. */
-#define TAKE_PTR(p)                                                            \
-  ({                                                                           \
-    __typeof__(p) taken_ = (p);                                                \
-    (p)                  = NULL;                                               \
-    taken_;                                                                    \
+#define TAKE_PTR(p)              \
+  ({                             \
+    __typeof__(p) taken_ = (p);  \
+    (p)                  = NULL; \
+    taken_;                      \
   })
 
-#define TAKE_FD(fd)                                                            \
-  ({                                                                           \
-    int taken_fd_ = (fd);                                                      \
-    (fd)          = -1;                                                        \
-    taken_fd_;                                                                 \
+#define TAKE_FD(fd)       \
+  ({                      \
+    int taken_fd_ = (fd); \
+    (fd)          = -1;   \
+    taken_fd_;            \
   })
 
 static inline void strv_freep(char ***strv)

@@ -16,8 +16,7 @@ const struct proto_limits proto_default_limits = {
   .max_body    = 512u * 1024 * 1024,
 };
 
-int proto_send_header(int fd, const char *token, uint32_t value,
-                      int timeout_ms)
+int proto_send_header(int fd, const char *token, uint32_t value, int timeout_ms)
 {
   char buf[PROTO_HEADER_LEN + 1];
 
@@ -144,10 +143,10 @@ int proto_recv_body(int fd, const char *token, size_t cap, bool lzo,
   if (!terminated) {
     return -ENOMEM;
   }
-  plain             = NULL;
+  plain                 = NULL;
   terminated[plain_len] = '\0';
-  *ret_buf          = terminated;
-  *ret_len          = plain_len;
+  *ret_buf              = terminated;
+  *ret_len              = plain_len;
   return 0;
 }
 
@@ -163,8 +162,8 @@ int proto_send_request_args(int fd, uint32_t version, char *const *argv,
     r = proto_send_header(fd, "ARGC", argc, timeout_ms);
   }
   for (uint32_t i = 0; r >= 0 && i < argc; i++) {
-    r = proto_send_body(fd, "ARGV", argv[i], strlen(argv[i]), false,
-                        timeout_ms);
+    r =
+      proto_send_body(fd, "ARGV", argv[i], strlen(argv[i]), false, timeout_ms);
   }
   return r;
 }
@@ -227,8 +226,7 @@ int proto_send_reply(int fd, const struct proto_reply *reply, int timeout_ms)
   }
   if (r >= 0) {
     size_t object_len = reply->status == 0 ? reply->object_len : 0;
-    r = proto_send_body(fd, "DOTO", reply->object, object_len, lzo,
-                        timeout_ms);
+    r = proto_send_body(fd, "DOTO", reply->object, object_len, lzo, timeout_ms);
   }
   return r;
 }

@@ -73,8 +73,7 @@ struct proto_reply {
   size_t   object_len;
 };
 
-int proto_send_reply(int fd, const struct proto_reply *reply,
-                     int timeout_ms);
+int proto_send_reply(int fd, const struct proto_reply *reply, int timeout_ms);
 
 int proto_recv_reply(int fd, uint32_t version,
                      const struct proto_limits *limits, int timeout_ms,

@@ -1,0 +1,141 @@
+#include "env.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "io.h"
+#include "macro.h"
+
+#define HOSTS_FILE_CAP (1024 * 1024)
+
+const char *env_get(const char *name)
+{
+  char        key[64];
+  const char *value;
+
+  snprintf(key, sizeof(key), "HERDCC_%s", name);
+  value = getenv(key);
+  if (value) {
+    return value;
+  }
+  snprintf(key, sizeof(key), "DISTCC_%s", name);
+  return getenv(key);
+}
+
+long env_get_long(const char *name, long fallback)
+{
+  const char *text = env_get(name);
+  char       *end;
+
+  if (!text || !*text) {
+    return fallback;
+  }
+  errno      = 0;
+  long value = strtol(text, &end, 10);
+  return errno || *end ? fallback : value;
+}
+
+bool env_get_bool(const char *name, bool fallback)
+{
+  const char *text = env_get(name);
+
+  if (!text) {
+    return fallback;
+  }
+  return *text && strcmp(text, "0") != 0;
+}
+
+int env_state_dir(char **ret_dir)
+{
+  const char *dir  = env_get("DIR");
+  char       *path = NULL;
+
+  if (dir && *dir) {
+    path = strdup(dir);
+  } else {
+    const char *home = getenv("HOME");
+    if (!home || !*home) {
+      home = "/tmp";
+    }
+    if (asprintf(&path, "%s/.herdcc", home) < 0) {
+      path = NULL;
+    }
+  }
+  if (!path) {
+    return -ENOMEM;
+  }
+  int r = io_mkdir_p(path, 0755);
+  if (r < 0) {
+    free(path);
+    return r;
+  }
+  *ret_dir = path;
+  return 0;
+}
+
+static int read_hosts_file(const char *path, char **ret_text, char **ret_source)
+{
+  size_t len;
+  int    r = io_read_file(path, HOSTS_FILE_CAP, ret_text, &len);
+  if (r < 0) {
+    return r;
+  }
+  *ret_source = strdup(path);
+  if (!*ret_source) {
+    free(*ret_text);
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+static int host_list_from_variables(char **ret_text, char **ret_source)
+{
+  static const char *const names[] = { "HERDCC_HOSTS", "DISTCC_HOSTS" };
+
+  for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+    const char *value = getenv(names[i]);
+    if (value) {
+      *ret_text   = strdup(value);
+      *ret_source = strdup(names[i]);
+      if (!*ret_text || !*ret_source) {
+        free(*ret_text);
+        free(*ret_source);
+        return -ENOMEM;
+      }
+      return 0;
+    }
+  }
+  return -ENOENT;
+}
+
+int env_host_list(char **ret_text, char **ret_source)
+{
+  int r = host_list_from_variables(ret_text, ret_source);
+  if (r != -ENOENT) {
+    return r;
+  }
+  _cleanup_free_ char *state = NULL;
+  if (env_state_dir(&state) >= 0) {
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "%s/hosts", state) < 0) {
+      return -ENOMEM;
+    }
+    if (read_hosts_file(path, ret_text, ret_source) >= 0) {
+      return 0;
+    }
+  }
+  static const char *const system_files[] = {
+    HERDCC_SYSCONFDIR "/herdcc/hosts",
+    "/etc/herdcc/hosts",
+    "/etc/distcc/hosts",
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(system_files); i++) {
+    if (read_hosts_file(system_files[i], ret_text, ret_source) >= 0) {
+      return 0;
+    }
+  }
+  return -ENOENT;
+}

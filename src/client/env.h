@@ -1,0 +1,24 @@
+/* The client's environment: HERDCC_* variables read first, distcc's
+ * DISTCC_* names as fallback, the state directory, and the host list from
+ * the variables or the hosts files. */
+#pragma once
+
+#include <stdbool.h>
+
+/* getenv("HERDCC_" name), else getenv("DISTCC_" name); borrowed. */
+const char *env_get(const char *name);
+
+/* A numeric variable, or fallback when unset or not a number. */
+long env_get_long(const char *name, long fallback);
+
+/* A boolean variable: unset gives fallback, "0"/"" false, anything else
+ * true. */
+bool env_get_bool(const char *name, bool fallback);
+
+/* $HERDCC_DIR, else $DISTCC_DIR, else ~/.herdcc, created if missing.
+ * Caller frees. */
+int env_state_dir(char **ret_dir);
+
+/* The host list text and where it came from (a variable name or a file
+ * path). -ENOENT when none is configured. Both owned by the caller. */
+int env_host_list(char **ret_text, char **ret_source);

@@ -1,0 +1,16 @@
+/* Job slots: how many compiles may run at once on each host, and how many
+ * preprocessors on this machine. A slot is an flock() on a file in the
+ * state directory ("lock/NAME_N"), so it is released by the kernel however
+ * the holder ends, also across exec() when the descriptor is inherited. */
+#pragma once
+
+#include <stdbool.h>
+
+/* Try every slot of each name in turn until one is free, waiting with a
+ * growing pause when all are busy. names/limits have count entries. On
+ * success *ret_index says which name was taken and *ret_fd holds the lock
+ * (close it to release). keep_on_exec leaves the descriptor open across
+ * exec so a compiler run in place of this process keeps the slot. */
+int slots_acquire(const char *state_dir, char *const *names,
+                  const unsigned *limits, unsigned count, bool keep_on_exec,
+                  unsigned *ret_index, int *ret_fd);
