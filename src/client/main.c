@@ -320,7 +320,8 @@ static int compile(char **argv)
     return EXIT_OUT_OF_MEMORY;
   }
   if (candidates.count == 0 || env_state_dir(&state) < 0) {
-    log_warning("no usable hosts; can't distribute work");
+    log_warning("no usable hosts in $HERDCC_HOSTS/$DISTCC_HOSTS or the "
+                "hosts files; can't distribute work");
     run_locally(argv, -1);
   }
   unsigned picked;
@@ -336,7 +337,12 @@ static int compile(char **argv)
     log_info("compile %s on localhost", plan.input);
     run_locally(argv, slot_fd);
   }
-  return compile_remotely(argv, compiler, &plan, host, slot_fd);
+  r = compile_remotely(argv, compiler, &plan, host, slot_fd);
+  close(slot_fd);
+  candidates_clear(&candidates);
+  hosts_list_free(list);
+  args_plan_clear(&plan);
+  return r;
 }
 
 static bool is_management_option(const char *arg)
