@@ -451,7 +451,10 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       return 0;
     case ARG_DEPS_MD:
     case ARG_DEPS_MMD:
-      scan->deps_kind = seen->rule->kind;
+      /* gcc and clang let -MMD win over -MD, wherever each stands. */
+      if (scan->deps_kind != ARG_DEPS_MMD) {
+        scan->deps_kind = seen->rule->kind;
+      }
       return 0;
     case ARG_DEPS_FILE:
       scan->deps_file = seen->value;
@@ -525,6 +528,15 @@ static int scan_verdict(const char *compiler, struct scan *scan)
   if (scan->deps_kind != ARG_LOCAL && scan->lang->preprocessed) {
     return set_local(scan, "%s", "dependency output of preprocessed input");
   }
+  if (scan->deps_kind == ARG_LOCAL &&
+      (scan->deps_file || scan->has_targets || scan->deps_phony)) {
+    /* gcc refuses these without -MD or -MMD: let it say so. */
+    return set_local(scan, "%s", "-MF, -MT, -MQ or -MP without -MD or -MMD");
+  }
+  if (scan->mode_asm && strcmp(scan->lang->cpp_output, "assembler") == 0) {
+    /* gcc -S x.s writes nothing; gcc -S x.S writes cpp output to stdout. */
+    return set_local(scan, "%s", "-S of assembler input");
+  }
   /* clang's DWARF 5 line table records checksums of the original sources,
      which a compile of preprocessed text cannot reproduce. */
   if (is_clang(compiler) && scan->debug_info &&
@@ -535,16 +547,19 @@ static int scan_verdict(const char *compiler, struct scan *scan)
   return 0;
 }
 
-/* basename(path) without its extension, plus ext. */
+/* basename(path) without its extension, plus ext. With keep_dir (an -o
+ * value), the rule gcc and clang follow for the .d name: the last dot of the
+ * base name starts the suffix even when it opens the name ("-o .o" gives
+ * ".d"); in a source name such a dot belongs to the stem. */
 static char *stem_with(const char *path, const char *ext, bool keep_dir)
 {
-  const char *slash = strrchr(path, '/');
-  const char *base  = slash ? slash + 1 : path;
-  const char *dot   = strrchr(base, '.');
-  const char *start = keep_dir ? path : base;
-  size_t      len =
-    (size_t)((dot && dot != base ? dot : base + strlen(base)) - start);
-  char *out;
+  const char *slash   = strrchr(path, '/');
+  const char *base    = slash ? slash + 1 : path;
+  const char *dot     = strrchr(base, '.');
+  const char *start   = keep_dir ? path : base;
+  bool        has_ext = dot && (dot != base || keep_dir);
+  size_t      len     = (size_t)((has_ext ? dot : base + strlen(base)) - start);
+  char       *out;
 
   if (asprintf(&out, "%.*s.%s", (int)len, start, ext) < 0) {
     return NULL;
@@ -835,13 +850,16 @@ static int check_server_option(char *const *argv, size_t i,
     job->output_index  = value_index;
     job->output_joined = seen->joined;
   } else if (seen->rule->kind == ARG_LANGUAGE) {
-    job->lang = args_lang_from_name(seen->value);
-    if (!job->lang) {
+    const struct args_lang *lang = args_lang_from_name(seen->value);
+    if (!lang && strcmp(seen->value, "none") != 0) {
       return refuse(ret_reason, "language %s is not allowed on this server",
                     seen->value);
     }
-    job->lang_index  = value_index;
-    job->lang_joined = seen->joined;
+    if (!job->input_index) {   /* -x acts on the files after it */
+      job->lang        = lang; /* none: the extension decides */
+      job->lang_index  = lang ? value_index : 0;
+      job->lang_joined = lang && seen->joined;
+    }
   } else if (seen->rule->kind == ARG_MODE_ASM) {
     job->assemble_only = true;
   }

@@ -51,17 +51,25 @@ static int parse_options(const char *opts, struct hosts_entry *entry)
   return *opts ? -EINVAL : 0;
 }
 
+/* "/limit", when *p has one; *p is moved past it. */
+static int parse_limit(const char **p, struct hosts_entry *entry)
+{
+  if (**p != '/') {
+    return 0;
+  }
+  size_t len = strcspn(*p + 1, ",:");
+  if (parse_uint(*p + 1, len, 1000, &entry->limit) < 0) {
+    return -EINVAL;
+  }
+  *p += 1 + len;
+  return 0;
+}
+
 /* "/limit" then options; rest points after the name (and port). */
 static int parse_limit_and_options(const char *rest, struct hosts_entry *entry)
 {
-  if (*rest == '/') {
-    size_t len = strcspn(rest + 1, ",:");
-    if (parse_uint(rest + 1, len, 1000, &entry->limit) < 0) {
-      return -EINVAL;
-    }
-    rest += 1 + len;
-  }
-  return parse_options(rest, entry);
+  int r = parse_limit(&rest, entry);
+  return r < 0 ? r : parse_options(rest, entry);
 }
 
 static int parse_name(const char **p, struct hosts_entry *entry)
@@ -98,6 +106,10 @@ static int parse_tcp(const char *token, struct hosts_entry *entry)
   entry->kind  = HOSTS_TCP;
   entry->port  = PROTO_DEFAULT_PORT;
   entry->limit = HOSTS_DEFAULT_LIMIT;
+  r            = parse_limit(&p, entry); /* distcc's old host/limit:port */
+  if (r < 0) {
+    return r;
+  }
   if (*p == ':') {
     size_t   len = strcspn(p + 1, "/,");
     unsigned port;
@@ -128,12 +140,9 @@ static int parse_ssh(const char *token, struct hosts_entry *entry)
   if (r < 0) {
     return r;
   }
-  if (*p == '/') {
-    size_t len = strcspn(p + 1, ":,");
-    if (parse_uint(p + 1, len, 1000, &entry->limit) < 0) {
-      return -EINVAL;
-    }
-    p += 1 + len;
+  r = parse_limit(&p, entry);
+  if (r < 0) {
+    return r;
   }
   if (*p == ':') {
     size_t len     = strcspn(p + 1, ",");
@@ -175,11 +184,13 @@ static int parse_discovery(const char *token, struct hosts_entry *entry)
   return -EINVAL;
 }
 
+/* As in distcc, "localhost" and "localhost/N" only: "localhost,lzo" and
+ * "localhost:3632" name a server on this machine. */
 static bool is_local_token(const char *token)
 {
   size_t n = strlen("localhost");
   return strncmp(token, "localhost", n) == 0 &&
-         (token[n] == '\0' || token[n] == '/' || token[n] == ',');
+         (token[n] == '\0' || token[n] == '/');
 }
 
 static int parse_entry(const char *token, struct hosts_entry *entry)

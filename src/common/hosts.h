@@ -1,6 +1,7 @@
 /* The host list: distcc's grammar, parsed once for client and tools.
  *
  *   host[:port][/limit][,lzo][,cpp][,herd]   a TCP server
+ *   host[/limit][:port][,opts]               the same, distcc's older order
  *   [v6addr][:port]...                       an IPv6 literal
  *   [user]@host[/limit][:command][,opts]     a server reached over ssh
  *   localhost[/limit]                        compile on this machine

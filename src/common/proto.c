@@ -185,7 +185,10 @@ int proto_recv_request_args(int fd, const struct proto_limits *limits,
   if (r < 0) {
     return r;
   }
-  if (argc == 0 || argc > limits->max_argc) {
+  if (argc == 0) {
+    return -EPROTO; /* not even a compiler name */
+  }
+  if (argc > limits->max_argc) {
     return -EMSGSIZE;
   }
   _cleanup_strv_free_ char **argv = calloc((size_t)argc + 1, sizeof(char *));

@@ -1,0 +1,1120 @@
+/* Tests of the argument table: the client's plan (args_plan) and the
+ * daemon's check (args_check_server), each a table of command lines. A
+ * command line is written as one string split on spaces. The dependency
+ * cases were checked against gcc 12 and clang 14: the cpp run writes the .d
+ * file a local compile writes, byte for byte. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "args.h"
+#include "macro.h"
+#include "strv.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* "gcc -c x.c" as a vector; NULL for NULL. */
+static char **split(const char *line)
+{
+  char **strv = NULL;
+
+  if (!line) {
+    return NULL;
+  }
+  _cleanup_free_ char *copy = strdup(line);
+  char                *save = NULL;
+
+  assert_non_null(copy);
+  char *word = strtok_r(copy, " ", &save);
+  while (word) {
+    assert_int_equal(strv_push(&strv, word), 0);
+    word = strtok_r(NULL, " ", &save);
+  }
+  return strv;
+}
+
+static bool strv_equal(char *const *a, char *const *b)
+{
+  if (!a || !b) {
+    return a == b;
+  }
+  size_t n = strv_length(a);
+  if (n != strv_length(b)) {
+    return false;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(a[i], b[i]) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+  return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+static const char *or_null(const char *s)
+{
+  return s ? s : "(null)";
+}
+
+/* Fail, naming the case, unless got (a vector) is want (a line). */
+static void check_vector(const char *line, const char *what, char *const *got,
+                         const char *want)
+{
+  _cleanup_strv_free_ char **want_v   = split(want);
+  _cleanup_free_ char       *got_text = got ? strv_join(got) : NULL;
+
+  if (!strv_equal(got, want_v)) {
+    fail_msg("\"%s\": %s is \"%s\", expected \"%s\"", line, what,
+             or_null(got_text), or_null(want));
+  }
+}
+
+static void check_string(const char *line, const char *what, const char *got,
+                         const char *want)
+{
+  if (!str_equal(got, want)) {
+    fail_msg("\"%s\": %s is \"%s\", expected \"%s\"", line, what, or_null(got),
+             or_null(want));
+  }
+}
+
+static void check_bool(const char *line, const char *what, bool got, bool want)
+{
+  if (got != want) {
+    fail_msg("\"%s\": %s is %s, expected %s", line, what,
+             got ? "true" : "false", want ? "true" : "false");
+  }
+}
+
+/* ---- args_plan ---------------------------------------------------------- */
+
+/* A command line that is distributed, and every field of its plan. */
+struct remote_case {
+  const char *argv;
+  const char *input;  /* the source, borrowed from argv */
+  const char *lang;   /* its language's -x name */
+  const char *output; /* what the client writes */
+  const char *deps;   /* the .d file, or NULL */
+  const char *cpp;    /* the local cpp run, or NULL: preprocessed input */
+  const char *server; /* the command line sent */
+  bool        assemble_only;
+  bool        compilation_dir; /* needs_compilation_dir */
+};
+
+/* One field a line: the formatter would align it less readably. */
+/* clang-format off */
+static const struct remote_case remote_cases[] = {
+  /* -c and -S of every C-family extension; output names implied or given */
+  {
+    .argv   = "gcc -c x.c -o x.o",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -E",
+    .server = "gcc -c x.c -o x.o",
+  },
+  {
+    .argv   = "gcc -c x.c",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -E",
+    .server = "gcc -c x.c",
+  },
+  {
+    .argv   = "gcc -c dir/x.c",
+    .input  = "dir/x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc dir/x.c -E",
+    .server = "gcc -c dir/x.c",
+  },
+  {
+    .argv   = "gcc -c x.c -ox.o",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -E",
+    .server = "gcc -c x.c -ox.o",
+  },
+  {
+    .argv   = "gcc -c dir/x.c -o out/y.o",
+    .input  = "dir/x.c",
+    .lang   = "c",
+    .output = "out/y.o",
+    .cpp    = "gcc dir/x.c -E",
+    .server = "gcc -c dir/x.c -o out/y.o",
+  },
+  {
+    .argv          = "gcc -S x.c",
+    .input         = "x.c",
+    .lang          = "c",
+    .output        = "x.s",
+    .cpp           = "gcc x.c -E",
+    .server        = "gcc -S x.c",
+    .assemble_only = true,
+  },
+  {
+    .argv          = "gcc -S dir/x.c",
+    .input         = "dir/x.c",
+    .lang          = "c",
+    .output        = "x.s",
+    .cpp           = "gcc dir/x.c -E",
+    .server        = "gcc -S dir/x.c",
+    .assemble_only = true,
+  },
+  {
+    .argv          = "gcc -c -S x.c",
+    .input         = "x.c",
+    .lang          = "c",
+    .output        = "x.s",
+    .cpp           = "gcc x.c -E",
+    .server        = "gcc -c -S x.c",
+    .assemble_only = true,
+  },
+  {
+    .argv          = "gcc -S -c x.c -o y.s",
+    .input         = "x.c",
+    .lang          = "c",
+    .output        = "y.s",
+    .cpp           = "gcc x.c -E",
+    .server        = "gcc -S -c x.c -o y.s",
+    .assemble_only = true,
+  },
+  {
+    .argv   = "g++ -c x.cc",
+    .input  = "x.cc",
+    .lang   = "c++",
+    .output = "x.o",
+    .cpp    = "g++ x.cc -E",
+    .server = "g++ -c x.cc",
+  },
+  {
+    .argv   = "g++ -c x.cpp -o y.o",
+    .input  = "x.cpp",
+    .lang   = "c++",
+    .output = "y.o",
+    .cpp    = "g++ x.cpp -E",
+    .server = "g++ -c x.cpp -o y.o",
+  },
+  {
+    .argv   = "g++ -c x.cxx",
+    .input  = "x.cxx",
+    .lang   = "c++",
+    .output = "x.o",
+    .cpp    = "g++ x.cxx -E",
+    .server = "g++ -c x.cxx",
+  },
+  {
+    .argv   = "g++ -c x.C",
+    .input  = "x.C",
+    .lang   = "c++",
+    .output = "x.o",
+    .cpp    = "g++ x.C -E",
+    .server = "g++ -c x.C",
+  },
+  {
+    .argv   = "gcc -c x.m",
+    .input  = "x.m",
+    .lang   = "objective-c",
+    .output = "x.o",
+    .cpp    = "gcc x.m -E",
+    .server = "gcc -c x.m",
+  },
+  {
+    .argv   = "g++ -c x.mm",
+    .input  = "x.mm",
+    .lang   = "objective-c++",
+    .output = "x.o",
+    .cpp    = "g++ x.mm -E",
+    .server = "g++ -c x.mm",
+  },
+  {
+    .argv   = "gcc -c x.S",
+    .input  = "x.S",
+    .lang   = "assembler-with-cpp",
+    .output = "x.o",
+    .cpp    = "gcc x.S -E",
+    .server = "gcc -c x.S",
+  },
+  {
+    .argv   = "gcc -c x.s",
+    .input  = "x.s",
+    .lang   = "assembler",
+    .output = "x.o",
+    .server = "gcc -c x.s",
+  },
+  {
+    .argv   = "gcc -c x.i",
+    .input  = "x.i",
+    .lang   = "cpp-output",
+    .output = "x.o",
+    .server = "gcc -c x.i",
+  },
+  {
+    .argv   = "g++ -c x.ii",
+    .input  = "x.ii",
+    .lang   = "c++-cpp-output",
+    .output = "x.o",
+    .server = "g++ -c x.ii",
+  },
+  {
+    .argv          = "gcc -S x.i",
+    .input         = "x.i",
+    .lang          = "cpp-output",
+    .output        = "x.s",
+    .server        = "gcc -S x.i",
+    .assemble_only = true,
+  },
+  {
+    .argv          = "g++ -S x.cc -o out/y.s",
+    .input         = "x.cc",
+    .lang          = "c++",
+    .output        = "out/y.s",
+    .cpp           = "g++ x.cc -E",
+    .server        = "g++ -S x.cc -o out/y.s",
+    .assemble_only = true,
+  },
+  /* -x: the server gets the preprocessed form; a trailing -x does nothing */
+  {
+    .argv   = "gcc -x c++ -c x.c",
+    .input  = "x.c",
+    .lang   = "c++",
+    .output = "x.o",
+    .cpp    = "gcc -x c++ x.c -E",
+    .server = "gcc -x c++-cpp-output -c x.c",
+  },
+  {
+    .argv   = "gcc -xc++ -c x.c",
+    .input  = "x.c",
+    .lang   = "c++",
+    .output = "x.o",
+    .cpp    = "gcc -xc++ x.c -E",
+    .server = "gcc -xc++-cpp-output -c x.c",
+  },
+  {
+    .argv   = "gcc -xobjective-c++ -c x.c",
+    .input  = "x.c",
+    .lang   = "objective-c++",
+    .output = "x.o",
+    .cpp    = "gcc -xobjective-c++ x.c -E",
+    .server = "gcc -xobjective-c++-cpp-output -c x.c",
+  },
+  {
+    .argv   = "gcc -x none -c x.c",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc -x none x.c -E",
+    .server = "gcc -x none -c x.c",
+  },
+  {
+    .argv   = "gcc -x c++ -x none -c x.c",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc -x c++ -x none x.c -E",
+    .server = "gcc -x c++-cpp-output -x none -c x.c",
+  },
+  {
+    .argv   = "gcc -c x.c -x c++",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -x c++ -E",
+    .server = "gcc -c x.c -x c++-cpp-output",
+  },
+  {
+    .argv   = "gcc -x assembler-with-cpp -c x.asm",
+    .input  = "x.asm",
+    .lang   = "assembler-with-cpp",
+    .output = "x.o",
+    .cpp    = "gcc -x assembler-with-cpp x.asm -E",
+    .server = "gcc -x assembler -c x.asm",
+  },
+  {
+    .argv   = "gcc -x c -c x.i",
+    .input  = "x.i",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc -x c x.i -E",
+    .server = "gcc -x cpp-output -c x.i",
+  },
+  {
+    .argv   = "gcc -x cpp-output -c x.c",
+    .input  = "x.c",
+    .lang   = "cpp-output",
+    .output = "x.o",
+    .server = "gcc -x cpp-output -c x.c",
+  },
+  /* preprocessor and linker options stay on this side */
+  {
+    .argv   = "gcc -c x.c -o x.o -D X -DY -I inc -Iinc2 -U Z -UW",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -D X -DY -I inc -Iinc2 -U Z -UW -E",
+    .server = "gcc -c x.c -o x.o",
+  },
+  {
+    .argv   = "gcc -c x.c -include f.h -isystem d -idirafter e",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -include f.h -isystem d -idirafter e -E",
+    .server = "gcc -c x.c",
+  },
+  {
+    .argv   = "gcc -c x.c -iquote q -imacros m.h",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -iquote q -imacros m.h -E",
+    .server = "gcc -c x.c",
+  },
+  {
+    .argv   = "gcc -c x.c -o x.o -nostdinc -undef",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -nostdinc -undef -E",
+    .server = "gcc -c x.c -o x.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o x.o --sysroot=/x -Xpreprocessor -DX",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c --sysroot=/x -Xpreprocessor -DX -E",
+    .server = "gcc -c x.c -o x.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o x.o -Wp,-DX,-Iinc",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -Wp,-DX,-Iinc -E",
+    .server = "gcc -c x.c -o x.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o x.o -L lib -Llib2 -lm -l z -Wl,-x -Xlinker -y",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -L lib -Llib2 -lm -l z -Wl,-x -Xlinker -y -E",
+    .server = "gcc -c x.c -o x.o",
+  },
+  /* options of the compile proper travel */
+  {
+    .argv   = "gcc -c x.c -O2 -g -Wall -fPIC -std=c11 -m64",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -O2 -g -Wall -fPIC -std=c11 -m64 -E",
+    .server = "gcc -c x.c -O2 -g -Wall -fPIC -std=c11 -m64",
+  },
+  {
+    .argv   = "gcc -c x.c --param x=y -pthread -w -pedantic",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c --param x=y -pthread -w -pedantic -E",
+    .server = "gcc -c x.c --param x=y -pthread -w -pedantic",
+  },
+  {
+    .argv   = "gcc -c x.c -o x.o -frobnicate",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -frobnicate -E",
+    .server = "gcc -c x.c -o x.o -frobnicate",
+  },
+  {
+    .argv   = "gcc -c x.c -o x.o -Wa,--noexecstack",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -Wa,--noexecstack -E",
+    .server = "gcc -c x.c -o x.o -Wa,--noexecstack",
+  },
+  {
+    .argv   = "gcc -c x.c -o x.o -fdebug-prefix-map=/a=/b",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -fdebug-prefix-map=/a=/b -E",
+    .server = "gcc -c x.c -o x.o -fdebug-prefix-map=/a=/b",
+  },
+  {
+    .argv   = "/usr/bin/gcc -c x.c -o x.o -O2",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "/usr/bin/gcc x.c -O2 -E",
+    .server = "/usr/bin/gcc -c x.c -o x.o -O2",
+  },
+  {
+    .argv   = "clang -c x.c -o x.o -O2",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang x.c -O2 -E",
+    .server = "clang -c x.c -o x.o -O2",
+  },
+  {
+    .argv   = "clang++ -c x.cc -o x.o -target x86_64-linux-gnu",
+    .input  = "x.cc",
+    .lang   = "c++",
+    .output = "x.o",
+    .cpp    = "clang++ x.cc -target x86_64-linux-gnu -E",
+    .server = "clang++ -c x.cc -o x.o -target x86_64-linux-gnu",
+  },
+  /* clang -g: DWARF 4 only, and the compilation directory is the caller's */
+  {
+    .argv            = "clang -c x.c -o x.o -g -gdwarf-4",
+    .input           = "x.c",
+    .lang            = "c",
+    .output          = "x.o",
+    .cpp             = "clang x.c -g -gdwarf-4 -E",
+    .server          = "clang -c x.c -o x.o -g -gdwarf-4",
+    .compilation_dir = true,
+  },
+  {
+    .argv   = "clang -c x.c -o x.o -gdwarf-4 -fdebug-compilation-dir=.",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang x.c -gdwarf-4 -fdebug-compilation-dir=. -E",
+    .server = "clang -c x.c -o x.o -gdwarf-4 -fdebug-compilation-dir=.",
+  },
+  {
+    .argv   = "clang -c x.c -o x.o -g -gdwarf-4 -g0",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang x.c -g -gdwarf-4 -g0 -E",
+    .server = "clang -c x.c -o x.o -g -gdwarf-4 -g0",
+  },
+  /* -MD/-MMD: the .d file and target a compile writes (gcc 12, clang 14) */
+  {
+    .argv   = "gcc -c x.c -o x.o -MD",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .deps   = "x.d",
+    .cpp    = "gcc x.c -MD -MF x.d -MQ x.o -E",
+    .server = "gcc -c x.c -o x.o",
+  },
+  {
+    .argv   = "gcc -c x.c -MD",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .deps   = "x.d",
+    .cpp    = "gcc x.c -MD -MF x.d -MQ x.o -E",
+    .server = "gcc -c x.c",
+  },
+  {
+    .argv   = "gcc -c dir/x.c -MD",
+    .input  = "dir/x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .deps   = "x.d",
+    .cpp    = "gcc dir/x.c -MD -MF x.d -MQ x.o -E",
+    .server = "gcc -c dir/x.c",
+  },
+  {
+    .argv   = "gcc -c x.c -o out/y.o -MD",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "out/y.o",
+    .deps   = "out/y.d",
+    .cpp    = "gcc x.c -MD -MF out/y.d -MQ out/y.o -E",
+    .server = "gcc -c x.c -o out/y.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o noext -MD",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "noext",
+    .deps   = "noext.d",
+    .cpp    = "gcc x.c -MD -MF noext.d -MQ noext -E",
+    .server = "gcc -c x.c -o noext",
+  },
+  {
+    .argv   = "gcc -c x.c -o .hidden -MD",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = ".hidden",
+    .deps   = ".d",
+    .cpp    = "gcc x.c -MD -MF .d -MQ .hidden -E",
+    .server = "gcc -c x.c -o .hidden",
+  },
+  {
+    .argv          = "gcc -S x.c -MD",
+    .input         = "x.c",
+    .lang          = "c",
+    .output        = "x.s",
+    .deps          = "x.d",
+    .cpp           = "gcc x.c -MD -MF x.d -MQ x.o -E",
+    .server        = "gcc -S x.c",
+    .assemble_only = true,
+  },
+  {
+    .argv          = "gcc -S x.c -o y.s -MD",
+    .input         = "x.c",
+    .lang          = "c",
+    .output        = "y.s",
+    .deps          = "y.d",
+    .cpp           = "gcc x.c -MD -MF y.d -MQ y.s -E",
+    .server        = "gcc -S x.c -o y.s",
+    .assemble_only = true,
+  },
+  {
+    .argv   = "gcc -c x.S -o y.o -MD",
+    .input  = "x.S",
+    .lang   = "assembler-with-cpp",
+    .output = "y.o",
+    .deps   = "y.d",
+    .cpp    = "gcc x.S -MD -MF y.d -MQ y.o -E",
+    .server = "gcc -c x.S -o y.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -MMD",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "y.d",
+    .cpp    = "gcc x.c -MMD -MF y.d -MQ y.o -E",
+    .server = "gcc -c x.c -o y.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -MMD -MD",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "y.d",
+    .cpp    = "gcc x.c -MMD -MF y.d -MQ y.o -E",
+    .server = "gcc -c x.c -o y.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -MD -MF dep.d",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "dep.d",
+    .cpp    = "gcc x.c -MD -MF dep.d -MQ y.o -E",
+    .server = "gcc -c x.c -o y.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -MD -MFdep.d",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "dep.d",
+    .cpp    = "gcc x.c -MD -MF dep.d -MQ y.o -E",
+    .server = "gcc -c x.c -o y.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -MMD -MP",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "y.d",
+    .cpp    = "gcc x.c -MMD -MF y.d -MQ y.o -MP -E",
+    .server = "gcc -c x.c -o y.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -MD -MT tgt",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "y.d",
+    .cpp    = "gcc x.c -MD -MF y.d -MT tgt -E",
+    .server = "gcc -c x.c -o y.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -MD -MQ tgt",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "y.d",
+    .cpp    = "gcc x.c -MD -MF y.d -MQ tgt -E",
+    .server = "gcc -c x.c -o y.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -MD -MTa -MQ b -MP",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "y.d",
+    .cpp    = "gcc x.c -MD -MF y.d -MT a -MQ b -MP -E",
+    .server = "gcc -c x.c -o y.o",
+  },
+  /* -Wp,-MD,FILE: gcc names the target after the source, clang after -o */
+  {
+    .argv   = "gcc -c x.c -o y.o -Wp,-MD,f",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "f",
+    .cpp    = "gcc x.c -MD -MF f -MQ x.o -E",
+    .server = "gcc -c x.c -o y.o",
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -Wp,-MMD,f",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "f",
+    .cpp    = "gcc x.c -MMD -MF f -MQ x.o -E",
+    .server = "gcc -c x.c -o y.o",
+  },
+  {
+    .argv   = "gcc -c dir/x.c -Wp,-MD,dep.d",
+    .input  = "dir/x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .deps   = "dep.d",
+    .cpp    = "gcc dir/x.c -MD -MF dep.d -MQ x.o -E",
+    .server = "gcc -c dir/x.c",
+  },
+  {
+    .argv   = "x86_64-linux-gnu-gcc -c x.c -o y.o -Wp,-MD,f",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "f",
+    .cpp    = "x86_64-linux-gnu-gcc x.c -MD -MF f -MQ x.o -E",
+    .server = "x86_64-linux-gnu-gcc -c x.c -o y.o",
+  },
+  {
+    .argv   = "clang -c x.c -o y.o -Wp,-MD,f",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "f",
+    .cpp    = "clang x.c -MD -MF f -MQ y.o -E",
+    .server = "clang -c x.c -o y.o",
+  },
+  {
+    .argv   = "clang-14 -c x.c -o y.o -Wp,-MMD,dep.d",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "dep.d",
+    .cpp    = "clang-14 x.c -MMD -MF dep.d -MQ y.o -E",
+    .server = "clang-14 -c x.c -o y.o",
+  },
+  {
+    .argv   = "clang -c dir/x.c -Wp,-MD,f",
+    .input  = "dir/x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .deps   = "f",
+    .cpp    = "clang dir/x.c -MD -MF f -MQ x.o -E",
+    .server = "clang -c dir/x.c",
+  },
+};
+/* clang-format on */
+
+/* A command line that runs locally, and a word of the reason it gives. */
+struct local_case {
+  const char *argv;
+  const char *reason;
+};
+
+static const struct local_case local_cases[] = {
+  /* not a compile of one file */
+  { "gcc -E x.c",                              "-E"                     },
+  { "gcc -c x.c -E",                           "-E"                     },
+  { "gcc -M x.c",                              "-M"                     },
+  { "gcc -MM x.c",                             "-MM"                    },
+  { "gcc x.c -o x",                            "not a compile"          },
+  { "gcc x.c",                                 "not a compile"          },
+  { "gcc -c x.c y.c",                          "several sources"        },
+  { "gcc -c",                                  "no source file"         },
+  { "gcc -c -",                                "standard input"         },
+  { "gcc -c x.c -o -",                         "standard output"        },
+  /* an option without its value */
+  { "gcc -c x.c -o",                           "-o lacks its argument"  },
+  { "gcc -c x.c -x",                           "-x lacks its argument"  },
+  { "gcc -c x.c -D",                           "-D lacks its argument"  },
+  { "gcc -c x.c -MD -MF",                      "-MF lacks its argument" },
+  /* languages outside the family */
+  { "gcc -x fortran -c x.f",                   "-x fortran"             },
+  { "gcc -x ada -c x.adb",                     "-x ada"                 },
+  { "gcc -x c-header -c x.h",                  "-x c-header"            },
+  { "gcc -c x.f90",                            "x.f90"                  },
+  { "gcc -c x.h",                              "x.h"                    },
+  /* -S of assembler: gcc writes no .s (x.s), or cpp output to stdout (x.S) */
+  { "gcc -S x.s",                              "-S of assembler"        },
+  { "gcc -S x.S",                              "-S of assembler"        },
+  { "gcc -x assembler -S x.asm -o y.s",        "-S of assembler"        },
+  /* this machine, profiles and coverage, files of the compiler's own */
+  { "gcc -c x.c -march=native",                "-march=native"          },
+  { "gcc -c x.c -mtune=native",                "-mtune=native"          },
+  { "gcc -c x.c -pg",                          "-pg"                    },
+  { "gcc -c x.c --coverage",                   "--coverage"             },
+  { "gcc -c x.c -fprofile-generate",           "-fprofile-generate"     },
+  { "gcc -c x.c -fprofile-use=x",              "-fprofile-use=x"        },
+  { "gcc -c x.c -ftest-coverage",              "-ftest-coverage"        },
+  { "gcc -c x.c -save-temps",                  "-save-temps"            },
+  { "gcc -c x.c -gsplit-dwarf",                "-gsplit-dwarf"          },
+  { "gcc -c x.c -fdump-tree-all",              "-fdump-tree-all"        },
+  { "gcc -c x.c -dumpdir d",                   "-dumpdir"               },
+  { "gcc -c x.c -Wa,-adhln=x.lst",             "-Wa,-adhln=x.lst"       },
+  { "gcc -c x.c -include-pch x.pch",           "-include-pch"           },
+  { "clang -c x.c -g",                         "DWARF 5"                },
+  { "clang -c x.c -gdwarf-5",                  "DWARF 5"                },
+  /* what would run code or read files on the server */
+  { "gcc -c @file",                            "@file"                  },
+  { "gcc -c x.c @opts",                        "@opts"                  },
+  { "clang -c x.c -Xclang -load -Xclang p.so", "-Xclang"                },
+  { "gcc -c x.c -fplugin=x.so",                "-fplugin=x.so"          },
+  { "gcc -c x.c -specs=x",                     "-specs=x"               },
+  { "gcc -c x.c -B/x",                         "-B/x"                   },
+  { "gcc -c x.c -wrapper sh",                  "-wrapper"               },
+  /* options the table does not know (-frobnicate is an -f: it travels) */
+  { "gcc -c x.c -Zfoo",                        "-Zfoo"                  },
+  { "gcc -c x.c --frob",                       "--frob"                 },
+  { "clang -c x.c -Qunused-arguments",         "-Qunused-arguments"     },
+  /* configure tests */
+  { "gcc -c conftest.c",                       "configure test"         },
+  { "gcc -c dir/conftest.c -o conftest.o",     "dir/conftest.c"         },
+  /* dependency output that cpp cannot write as the compile would */
+  { "gcc -c x.i -MD",                          "preprocessed"           },
+  { "gcc -c x.c -MF dep.d",                    "without -MD"            },
+  { "gcc -c x.c -MT tgt",                      "without -MD"            },
+  { "gcc -c x.c -MD -MG",                      "-MG"                    },
+  { "gcc -c x.c -Wp,-MD,f,-DX",                "-Wp,-MD,f,-DX"          },
+  { "gcc -c x.c -Wp,-C",                       "-Wp,-C"                 },
+};
+
+/* argv[i] itself, not a copy (the plan borrows the source from argv). */
+static bool borrowed_from(char *const *argv, const char *p)
+{
+  for (size_t i = 0; argv[i]; i++) {
+    if (argv[i] == p) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static void check_remote(const struct remote_case *c)
+{
+  _cleanup_strv_free_ char **argv = split(c->argv);
+  struct args_plan           plan;
+
+  if (args_plan(argv, &plan) < 0) {
+    fail_msg("\"%s\": args_plan failed", c->argv);
+  }
+  if (!plan.remote) {
+    fail_msg("\"%s\": local: %s", c->argv, or_null(plan.why_local));
+  }
+  check_string(c->argv, "why_local", plan.why_local, NULL);
+  check_string(c->argv, "input", plan.input, c->input);
+  if (!borrowed_from(argv, plan.input)) {
+    fail_msg("\"%s\": input is not borrowed from argv", c->argv);
+  }
+  check_string(c->argv, "lang", plan.lang ? plan.lang->name : NULL, c->lang);
+  check_string(c->argv, "output", plan.output, c->output);
+  check_string(c->argv, "deps_file", plan.deps_file, c->deps);
+  check_vector(c->argv, "cpp_argv", plan.cpp_argv, c->cpp);
+  check_vector(c->argv, "server_argv", plan.server_argv, c->server);
+  if (c->deps && !str_equal(plan.cpp_argv[plan.deps_file_index], c->deps)) {
+    fail_msg("\"%s\": cpp_argv[deps_file_index] is \"%s\", not the .d file",
+             c->argv, plan.cpp_argv[plan.deps_file_index]);
+  }
+  check_bool(c->argv, "assemble_only", plan.assemble_only, c->assemble_only);
+  check_bool(c->argv, "needs_compilation_dir", plan.needs_compilation_dir,
+             c->compilation_dir);
+  args_plan_clear(&plan);
+  if (plan.output || plan.deps_file || plan.cpp_argv || plan.server_argv) {
+    fail_msg("\"%s\": args_plan_clear left pointers behind", c->argv);
+  }
+}
+
+static void check_local(const struct local_case *c)
+{
+  _cleanup_strv_free_ char **argv = split(c->argv);
+  struct args_plan           plan;
+
+  if (args_plan(argv, &plan) < 0) {
+    fail_msg("\"%s\": args_plan failed", c->argv);
+  }
+  if (plan.remote) {
+    fail_msg("\"%s\": distributed, expected local for \"%s\"", c->argv,
+             c->reason);
+  }
+  if (!plan.why_local || !strstr(plan.why_local, c->reason)) {
+    fail_msg("\"%s\": local because \"%s\", expected a reason naming \"%s\"",
+             c->argv, or_null(plan.why_local), c->reason);
+  }
+  if (plan.output || plan.deps_file || plan.cpp_argv || plan.server_argv) {
+    fail_msg("\"%s\": a local plan with outputs or command lines", c->argv);
+  }
+  args_plan_clear(&plan);
+}
+
+static void test_plan_remote(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(remote_cases); i++) {
+    check_remote(&remote_cases[i]);
+  }
+}
+
+static void test_plan_local(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(local_cases); i++) {
+    check_local(&local_cases[i]);
+  }
+}
+
+/* ---- args_check_server -------------------------------------------------- */
+
+/* A request the daemon accepts, and the job it makes of it. */
+struct accepted_case {
+  const char *argv;
+  size_t      input_index;
+  size_t      output_index;
+  bool        output_joined;
+  size_t      lang_index;
+  bool        lang_joined;
+  const char *lang;
+  bool        assemble_only;
+};
+
+/* clang-format off */
+static const struct accepted_case accepted_cases[] = {
+  /* what herdcc and distcc clients send */
+  { .argv = "gcc -c x.c -o x.o",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.c -o x.o -O2 -g -Wall",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "g++ -c x.cc -o x.o -std=c++17 -fPIC -m64 --param x=y -pthread",
+    .input_index = 2, .output_index = 4, .lang = "c++" },
+  { .argv = "gcc -c x.c -o x.o -w -pedantic -fdebug-prefix-map=/a=/b",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.c -o x.o -Wa,--noexecstack",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -x c++-cpp-output -c x.cc -o x.o",
+    .input_index = 4, .output_index = 6,
+    .lang_index = 2, .lang = "c++-cpp-output" },
+  { .argv = "gcc -xc++-cpp-output -c x.cc -ox.o",
+    .input_index = 3, .output_index = 4, .output_joined = true,
+    .lang_index = 1, .lang_joined = true, .lang = "c++-cpp-output" },
+  { .argv = "gcc -S x.c -o x.s",
+    .input_index = 2, .output_index = 4, .lang = "c", .assemble_only = true },
+  { .argv = "gcc -c -S x.i",
+    .input_index = 3, .lang = "cpp-output", .assemble_only = true },
+  { .argv = "gcc -c x.s -o x.o",
+    .input_index = 2, .output_index = 4, .lang = "assembler" },
+  /* -x none: the extension decides; -x after the source does nothing */
+  { .argv = "gcc -x none -c x.c",
+    .input_index = 4, .lang = "c" },
+  { .argv = "gcc -x c++ -x none -c x.c",
+    .input_index = 6, .lang = "c" },
+  { .argv = "gcc -c x.c -x c++-cpp-output",
+    .input_index = 2, .lang = "c" },
+};
+/* clang-format on */
+
+/* A request the daemon refuses, and a word of the reason it gives. */
+struct refused_case {
+  const char *argv;
+  const char *reason;
+};
+
+static const struct refused_case refused_cases[] = {
+  /* code, files or paths of the server's own */
+  { "gcc -c @/etc/passwd",                  "@/etc/passwd"                 },
+  { "gcc -c x.c -fplugin=/x.so",            "-fplugin=/x.so"               },
+  { "gcc -c x.c -fpass-plugin=/x.so",       "-fpass-plugin=/x.so"          },
+  { "gcc -c x.c -specs=x",                  "-specs=x"                     },
+  { "gcc -c x.c -B/tmp",                    "-B/tmp"                       },
+  { "gcc -c x.c -wrapper sh,-c",            "-wrapper"                     },
+  { "gcc -c x.c -Xclang -load",             "-Xclang"                      },
+  { "gcc -c x.c -iplugindir=/x",            "-iplugindir=/x"               },
+  { "gcc -c x.c -fprofile-generate=/tmp/x", "-fprofile-generate=/tmp/x"    },
+  { "gcc -c x.c -dumpdir /tmp",             "-dumpdir"                     },
+  { "gcc -c x.c -save-temps=obj",           "-save-temps=obj"              },
+  { "gcc -c x.c -fdump-tree-all",           "-fdump-tree-all"              },
+  { "gcc -c x.c -fstack-usage",             "-fstack-usage"                },
+  { "gcc -c x.c -I/etc",                    "-I/etc"                       },
+  { "gcc -c x.c -include /etc/passwd",      "-include"                     },
+  { "gcc -c x.c -Wa,-adhln=x.lst",          "-Wa,-adhln=x.lst"             },
+  { "gcc -c x.c -Wa,@/etc/passwd",          "-Wa,@/etc/passwd"             },
+  { "gcc -c x.c --param x=/y",              "--param"                      },
+  /* options a client strips or keeps local */
+  { "gcc -c x.c -D X",                      "-D"                           },
+  { "gcc -c x.c -MD",                       "-MD"                          },
+  { "gcc -c x.c -Wl,-x",                    "-Wl,-x"                       },
+  { "gcc -c x.c -E",                        "-E"                           },
+  { "gcc -c x.c -march=native",             "-march=native"                },
+  { "gcc -c x.c -Zfoo",                     "-Zfoo"                        },
+  /* not one compile of one C-family source */
+  { "gcc -c x.c -o",                        "-o lacks its argument"        },
+  { "gcc -c x.c -x",                        "-x lacks its argument"        },
+  { "gcc -c x.c y.c",                       "more than one source"         },
+  { "gcc x.c -o x",                         "not a compile"                },
+  { "gcc -c",                               "no source file"               },
+  { "gcc -x fortran -c x.f",                "language fortran"             },
+  { "gcc -c x.f",                           "x.f is not a C-family source" },
+  { "gcc -c -",                             "- is not a C-family source"   },
+};
+
+static void check_accepted(const struct accepted_case *c)
+{
+  _cleanup_strv_free_ char **argv   = split(c->argv);
+  _cleanup_free_ char       *reason = NULL;
+  struct args_job            job;
+  int                        r = args_check_server(argv, &job, &reason);
+
+  if (r != 0) {
+    fail_msg("\"%s\": refused (%d): %s", c->argv, r, or_null(reason));
+  }
+  check_string(c->argv, "reason", reason, NULL);
+  if (job.input_index != c->input_index ||
+      job.output_index != c->output_index || job.lang_index != c->lang_index) {
+    fail_msg("\"%s\": input/output/lang index %zu/%zu/%zu, expected "
+             "%zu/%zu/%zu",
+             c->argv, job.input_index, job.output_index, job.lang_index,
+             c->input_index, c->output_index, c->lang_index);
+  }
+  check_bool(c->argv, "output_joined", job.output_joined, c->output_joined);
+  check_bool(c->argv, "lang_joined", job.lang_joined, c->lang_joined);
+  check_string(c->argv, "lang", job.lang ? job.lang->name : NULL, c->lang);
+  check_bool(c->argv, "assemble_only", job.assemble_only, c->assemble_only);
+}
+
+static void check_refused(const struct refused_case *c)
+{
+  _cleanup_strv_free_ char **argv   = split(c->argv);
+  _cleanup_free_ char       *reason = NULL;
+  /* Written only on success: a refusal leaves the marker in place. */
+  struct args_job job = { .input_index = 999 };
+  int             r   = args_check_server(argv, &job, &reason);
+
+  if (r != -EPERM) {
+    fail_msg("\"%s\": returned %d, expected -EPERM", c->argv, r);
+  }
+  if (!reason || !strstr(reason, c->reason)) {
+    fail_msg("\"%s\": refused because \"%s\", expected a reason naming "
+             "\"%s\"",
+             c->argv, or_null(reason), c->reason);
+  }
+  if (job.input_index != 999) {
+    fail_msg("\"%s\": refused, but the job was written", c->argv);
+  }
+}
+
+static void test_server_accepts(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(accepted_cases); i++) {
+    check_accepted(&accepted_cases[i]);
+  }
+}
+
+static void test_server_refuses(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(refused_cases); i++) {
+    check_refused(&refused_cases[i]);
+  }
+}
+
+/* What the client sends for a remote plan, the daemon accepts, and it
+ * compiles the source in the language the client preprocessed it as. */
+static void test_plan_passes_server_check(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(remote_cases); i++) {
+    const struct remote_case  *c    = &remote_cases[i];
+    _cleanup_strv_free_ char **argv = split(c->server);
+    _cleanup_free_ char       *why  = NULL;
+    struct args_job            job;
+
+    if (args_check_server(argv, &job, &why) < 0) {
+      fail_msg("\"%s\": the server refuses \"%s\": %s", c->argv, c->server,
+               or_null(why));
+    }
+    const struct args_lang *sent = args_lang_from_name(c->lang);
+    if (!sent || strcmp(job.lang->cpp_output, sent->cpp_output) != 0) {
+      fail_msg("\"%s\": sent as %s, the server compiles it as %s", c->argv,
+               c->lang, job.lang->name);
+    }
+  }
+}
+
+/* ---- languages ---------------------------------------------------------- */
+
+struct lang_case {
+  const char *path;
+  const char *lang; /* NULL: outside the family */
+};
+
+static const struct lang_case lang_cases[] = {
+  { "x.c",       "c"                        },
+  { "x.cc",      "c++"                      },
+  { "x.cp",      "c++"                      },
+  { "x.cxx",     "c++"                      },
+  { "x.cpp",     "c++"                      },
+  { "x.CPP",     "c++"                      },
+  { "x.c++",     "c++"                      },
+  { "x.C",       "c++"                      },
+  { "x.m",       "objective-c"              },
+  { "x.mm",      "objective-c++"            },
+  { "x.M",       "objective-c++"            },
+  { "x.S",       "assembler-with-cpp"       },
+  { "x.sx",      "assembler-with-cpp"       },
+  { "x.i",       "cpp-output"               },
+  { "x.ii",      "c++-cpp-output"           },
+  { "x.mi",      "objective-c-cpp-output"   },
+  { "x.mii",     "objective-c++-cpp-output" },
+  { "x.s",       "assembler"                },
+  { "dir.c/x.c", "c"                        },
+  { "dir.c/x",   NULL                       },
+  { "x.h",       NULL                       },
+  { "x.o",       NULL                       },
+  { "x",         NULL                       },
+  { ".c",        NULL                       },
+  { "dir/.c",    NULL                       },
+  { "x.f90",     NULL                       },
+};
+
+static void test_lang_from_path(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(lang_cases); i++) {
+    const struct lang_case *c    = &lang_cases[i];
+    const struct args_lang *lang = args_lang_from_path(c->path);
+    check_string(c->path, "language", lang ? lang->name : NULL, c->lang);
+  }
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_plan_remote),
+    cmocka_unit_test(test_plan_local),
+    cmocka_unit_test(test_server_accepts),
+    cmocka_unit_test(test_server_refuses),
+    cmocka_unit_test(test_plan_passes_server_check),
+    cmocka_unit_test(test_lang_from_path),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
