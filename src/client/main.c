@@ -265,7 +265,12 @@ static int compile_remotely(char *const *argv, const char *compiler,
     case REMOTE_NOT_DISTRIBUTED:
       break;
   }
-  log_warning("%s", result.why);
+  if (result.exit_code == EXIT_COMPILER_MISSING) {
+    log_warning("failed to exec %s on %s: %s", plan->server_argv[0],
+                host_name, result.why);
+  } else {
+    log_warning("%s", result.why);
+  }
   free(result.why);
   if (!env_get_bool("FALLBACK", true)) {
     log_error("failed to distribute %s to %s and fallback is disabled",

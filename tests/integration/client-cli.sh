@@ -4,6 +4,10 @@
 # compile, exit codes, log phrases, fallback, masquerade, output modes.
 . "$(dirname "$0")/lib.sh"
 isolate "$@"
+# The machine's own host files must not decide these tests: hide them.
+for d in /etc/distcc /etc/herdcc /usr/local/etc/herdcc; do
+  if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi
+done
 
 start_herdccd 127.0.0.2 3632
 mkdir -p "$T/bin" "$T/masq" "$T/home" "$T/src" "$T/state"
@@ -105,7 +109,7 @@ err_has "running locally instead"
 say "a compile error is reported once, exits 1, is not re-run locally"
 cp ref.o bad.o
 DISTCC_HOSTS=$FARM DISTCC_VERBOSE=1 expect_status 1 "$HERDCC_BIN" gcc -c bad.c -o bad.o
-[ "$(grep -c "'nope' undeclared" "$T/err")" -eq 1 ] || fail "the error was not shown exactly once"
+[ "$(grep -c "nope.* undeclared" "$T/err")" -eq 1 ] || fail "the error was not shown exactly once"
 grep -q "running locally" "$T/err" && fail "a compile error was re-run locally"
 [ ! -e bad.o ] || fail "a failed compile left an object"
 
