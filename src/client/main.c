@@ -148,36 +148,6 @@ static int show_jobs(void)
 
 /* ---- compiling ---------------------------------------------------------- */
 
-/* The directory the compiler would record: $PWD when it names the current
- * directory (as clang itself prefers), else getcwd(). */
-static char *current_dir(void)
-{
-  const char *pwd = getenv("PWD");
-  struct stat a, b;
-
-  if (pwd && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
-      a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-    return strdup(pwd);
-  }
-  return getcwd(NULL, 0);
-}
-
-/* clang -g records the compile's directory; make the server record ours. */
-static int add_compilation_dir(struct args_plan *plan)
-{
-  _cleanup_free_ char *cwd = current_dir();
-  char                *arg = NULL;
-
-  if (!cwd || asprintf(&arg, "-fdebug-compilation-dir=%s", cwd) < 0) {
-    return -ENOMEM;
-  }
-  int r = strv_consume(&plan->server_argv, arg);
-  if (r < 0) {
-    free(arg);
-  }
-  return r;
-}
-
 static _noreturn_ void run_locally(char *const *argv, int slot_fd)
 {
   (void)slot_fd; /* left open on purpose: the compiler keeps the slot */
@@ -266,8 +236,8 @@ static int compile_remotely(char *const *argv, const char *compiler,
       break;
   }
   if (result.exit_code == EXIT_COMPILER_MISSING) {
-    log_warning("failed to exec %s on %s: %s", plan->server_argv[0],
-                host_name, result.why);
+    log_warning("failed to exec %s on %s: %s", plan->server_argv[0], host_name,
+                result.why);
   } else {
     log_warning("%s", result.why);
   }
@@ -304,10 +274,6 @@ static int compile(char **argv)
     return EXIT_OUT_OF_MEMORY;
   }
   argv[0] = compiler;
-  if (plan.remote && plan.needs_compilation_dir &&
-      add_compilation_dir(&plan) < 0) {
-    return EXIT_OUT_OF_MEMORY;
-  }
   if (!plan.remote) {
     log_info("running %s locally: %s", compiler_basename(compiler),
              plan.why_local);

@@ -325,9 +325,7 @@ struct scan {
   const char             *deps_file;
   bool                    deps_phony;
   bool                    has_targets;
-  bool                    debug_info;    /* a -g other than -g0 */
-  unsigned                dwarf_version; /* from -gdwarf-N, or 0 */
-  bool                    has_compilation_dir;
+  bool                    debug_info; /* a -g other than -g0 */
 };
 
 static _printf_(2, 3) int set_local(struct scan *scan, const char *fmt, ...)
@@ -417,12 +415,8 @@ static int scan_input(struct scan *scan, const char *arg)
 /* What debug information the command line asks for. */
 static void scan_debug_option(struct scan *scan, const char *arg)
 {
-  if (strncmp(arg, "-fdebug-compilation-dir", 23) == 0 ||
-      strncmp(arg, "-ffile-compilation-dir", 22) == 0) {
-    scan->has_compilation_dir = true;
-  } else if (strncmp(arg, "-gdwarf-", 8) == 0) {
-    scan->debug_info    = true;
-    scan->dwarf_version = (unsigned)atoi(arg + 8);
+  if (strncmp(arg, "-gdwarf", 7) == 0) {
+    scan->debug_info = true;
   } else if (strcmp(arg, "-g0") == 0) {
     scan->debug_info = false;
   } else if (strncmp(arg, "-g", 2) == 0 && strncmp(arg, "-gno-", 5) != 0 &&
@@ -537,12 +531,11 @@ static int scan_verdict(const char *compiler, struct scan *scan)
     /* gcc -S x.s writes nothing; gcc -S x.S writes cpp output to stdout. */
     return set_local(scan, "%s", "-S of assembler input");
   }
-  /* clang's DWARF 5 line table records checksums of the original sources,
-     which a compile of preprocessed text cannot reproduce. */
-  if (is_clang(compiler) && scan->debug_info &&
-      (scan->dwarf_version == 0 || scan->dwarf_version >= 5)) {
-    return set_local(scan, "%s",
-                     "clang DWARF 5 debug info (use -gdwarf-4 to distribute)");
+  /* clang's line table records the columns of the text it compiles, which
+     its -E output does not keep, and DWARF 5 adds checksums of the
+     original sources. */
+  if (is_clang(compiler) && scan->debug_info) {
+    return set_local(scan, "%s", "clang debug info (-g)");
   }
   return 0;
 }
@@ -657,6 +650,9 @@ static int build_cpp_argv(char *const *argv, const struct scan *scan,
   if (r >= 0 && plan->deps_file) {
     r = cpp_push_deps(&cpp, argv, scan, plan);
   }
+  if (r >= 0 && plan->directives_only) {
+    r = strv_push(&cpp, "-fdirectives-only");
+  }
   if (r >= 0) {
     r = strv_push(&cpp, "-E");
   }
@@ -724,6 +720,9 @@ static int build_server_argv(char *const *argv, struct args_plan *plan)
     }
     i += seen.count - 1;
   }
+  if (r >= 0 && plan->directives_only) {
+    r = strv_push(&server, "-fdirectives-only");
+  }
   if (r >= 0) {
     plan->server_argv = TAKE_PTR(server);
   }
@@ -765,11 +764,11 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
     *ret_plan      = plan;
     return 0;
   }
-  plan.input         = scan.input;
-  plan.lang          = scan.lang;
-  plan.assemble_only = scan.mode_asm;
-  plan.needs_compilation_dir =
-    is_clang(argv[0]) && scan.debug_info && !scan.has_compilation_dir;
+  plan.input           = scan.input;
+  plan.lang            = scan.lang;
+  plan.assemble_only   = scan.mode_asm;
+  plan.directives_only = scan.debug_info && !scan.lang->preprocessed &&
+                         strcmp(scan.lang->cpp_output, "assembler") != 0;
   if (r >= 0) {
     r = plan_outputs(&scan, &plan);
   }

@@ -40,9 +40,11 @@ struct args_plan {
                                        stdout); NULL when the input needs no cpp */
   char  *deps_file;                 /* owned: the .d file asked for, or NULL */
   size_t deps_file_index;           /* cpp_argv index naming deps_file */
-  char **server_argv;           /* owned: the command line sent to the server */
-  bool   needs_compilation_dir; /* clang -g: the caller adds
-                                   -fdebug-compilation-dir=CWD */
+  char **server_argv;     /* owned: the command line sent to the server */
+  bool   directives_only; /* gcc -g: cpp keeps the source text
+                             (-fdirectives-only) and the server expands
+                             the macros, so the debug info records the
+                             columns of the original source */
 };
 
 /* Plan argv (argv[0] is the compiler). -ENOMEM only: a command line that

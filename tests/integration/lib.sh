@@ -29,7 +29,7 @@ cleanup() {
   for pid in "${STARTED_PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
-  rm -rf "$T"
+  if [ -n "${KEEP_T:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 
@@ -75,7 +75,12 @@ project_sources() {
   ls "$HERDCC_SOURCE_ROOT"/src/common/*.c "$HERDCC_SOURCE_ROOT"/src/client/*.c
 }
 
-PROJECT_FLAGS=(-O2 -g -Wall -MD -I"$HERDCC_SOURCE_ROOT/src/common" -I"$T/config")
+# herdcc builds use -g -gno-record-gcc-switches. With -g, gcc records its switches in the object (DW_AT_producer), and a
+# distributed compile adds one (-fdirectives-only, which keeps the debug
+# info's columns right): -gno-record-gcc-switches makes the objects
+# comparable byte for byte. docs/herdcc.1 says the same to users.
+# PROJECT_EXTRA_FLAGS adds more (word-split).
+PROJECT_FLAGS=(-O2 -Wall -MD -D_GNU_SOURCE -I"$HERDCC_SOURCE_ROOT/src/common" -I"$T/config")
 
 make_project_config() {
   mkdir -p "$T/config"
@@ -98,8 +103,8 @@ build_project() {
   make_project_config
   rm -rf "$T/work" && mkdir -p "$T/work" "$out"
   (cd "$T/work" && project_sources | xargs -P 4 -I{} sh -c \
-    'src={}; base=$(basename "$src" .c); shift; exec "$@" -c "$src" -o "$base.o"' \
-    sh "$@" "${PROJECT_FLAGS[@]}")
+    'src={}; base=$(basename "$src" .c); exec "$@" -c "$src" -o "$base.o"' \
+    sh "$@" "${PROJECT_FLAGS[@]}" ${PROJECT_EXTRA_FLAGS:-})
   mv "$T/work"/* "$out"/
 }
 

@@ -107,7 +107,7 @@ struct remote_case {
   const char *cpp;    /* the local cpp run, or NULL: preprocessed input */
   const char *server; /* the command line sent */
   bool        assemble_only;
-  bool        compilation_dir; /* needs_compilation_dir */
+  bool        directives_only; /* gcc -g: cpp -fdirectives-only */
 };
 
 /* One field a line: the formatter would align it less readably. */
@@ -419,8 +419,9 @@ static const struct remote_case remote_cases[] = {
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -O2 -g -Wall -fPIC -std=c11 -m64 -E",
-    .server = "gcc -c x.c -O2 -g -Wall -fPIC -std=c11 -m64",
+    .cpp    = "gcc x.c -O2 -g -Wall -fPIC -std=c11 -m64 -fdirectives-only -E",
+    .server = "gcc -c x.c -O2 -g -Wall -fPIC -std=c11 -m64 -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c --param x=y -pthread -w -pedantic",
@@ -478,24 +479,7 @@ static const struct remote_case remote_cases[] = {
     .cpp    = "clang++ x.cc -target x86_64-linux-gnu -E",
     .server = "clang++ -c x.cc -o x.o -target x86_64-linux-gnu",
   },
-  /* clang -g: DWARF 4 only, and the compilation directory is the caller's */
-  {
-    .argv            = "clang -c x.c -o x.o -g -gdwarf-4",
-    .input           = "x.c",
-    .lang            = "c",
-    .output          = "x.o",
-    .cpp             = "clang x.c -g -gdwarf-4 -E",
-    .server          = "clang -c x.c -o x.o -g -gdwarf-4",
-    .compilation_dir = true,
-  },
-  {
-    .argv   = "clang -c x.c -o x.o -gdwarf-4 -fdebug-compilation-dir=.",
-    .input  = "x.c",
-    .lang   = "c",
-    .output = "x.o",
-    .cpp    = "clang x.c -gdwarf-4 -fdebug-compilation-dir=. -E",
-    .server = "clang -c x.c -o x.o -gdwarf-4 -fdebug-compilation-dir=.",
-  },
+  /* clang -g runs locally (see the local cases); -g0 undoes it */
   {
     .argv   = "clang -c x.c -o x.o -g -gdwarf-4 -g0",
     .input  = "x.c",
@@ -774,8 +758,10 @@ static const struct local_case local_cases[] = {
   { "gcc -c x.c -dumpdir d",                   "-dumpdir"               },
   { "gcc -c x.c -Wa,-adhln=x.lst",             "-Wa,-adhln=x.lst"       },
   { "gcc -c x.c -include-pch x.pch",           "-include-pch"           },
-  { "clang -c x.c -g",                         "DWARF 5"                },
-  { "clang -c x.c -gdwarf-5",                  "DWARF 5"                },
+  { "clang -c x.c -g",                         "clang debug info"       },
+  { "clang -c x.c -gdwarf-5",                  "clang debug info"       },
+  { "clang -c x.c -g -gdwarf-4",               "clang debug info"       },
+  { "clang-14 -c x.c -gdwarf-4 -O1",           "clang debug info"       },
   /* what would run code or read files on the server */
   { "gcc -c @file",                            "@file"                  },
   { "gcc -c x.c @opts",                        "@opts"                  },
@@ -837,8 +823,8 @@ static void check_remote(const struct remote_case *c)
              c->argv, plan.cpp_argv[plan.deps_file_index]);
   }
   check_bool(c->argv, "assemble_only", plan.assemble_only, c->assemble_only);
-  check_bool(c->argv, "needs_compilation_dir", plan.needs_compilation_dir,
-             c->compilation_dir);
+  check_bool(c->argv, "directives_only", plan.directives_only,
+             c->directives_only);
   args_plan_clear(&plan);
   if (plan.output || plan.deps_file || plan.cpp_argv || plan.server_argv) {
     fail_msg("\"%s\": args_plan_clear left pointers behind", c->argv);
