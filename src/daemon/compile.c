@@ -1,0 +1,454 @@
+#include "compile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "io.h"
+#include "log.h"
+#include "macro.h"
+#include "strv.h"
+
+enum wait_end {
+  WAIT_EXITED,
+  WAIT_TIMED_OUT,
+};
+
+/* ---- the job directory -------------------------------------------------- */
+
+static int workdir_create(char **ret_path)
+{
+  const char          *tmp  = getenv("TMPDIR");
+  _cleanup_free_ char *path = NULL;
+
+  if (!tmp || tmp[0] != '/') {
+    tmp = "/tmp";
+  }
+  if (asprintf(&path, "%s/herdccd-XXXXXX", tmp) < 0) {
+    return -ENOMEM;
+  }
+  if (!mkdtemp(path)) {
+    return -errno;
+  }
+  *ret_path = TAKE_PTR(path);
+  return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+                        struct FTW *ftw)
+{
+  (void)st;
+  (void)type;
+  (void)ftw;
+  if (remove(path) < 0) {
+    log_warning("Failed to remove %s: %m", path);
+  }
+  return 0;
+}
+
+/* Remove the directory with everything in it, then free its name. */
+static void workdir_removep(char **path)
+{
+  if (*path) {
+    nftw(*path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    free(*path);
+  }
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+  char *path;
+
+  return asprintf(&path, "%s/%s", dir, name) < 0 ? NULL : path;
+}
+
+static int create_file(const char *path)
+{
+  int fd =
+    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  return fd < 0 ? -errno : fd;
+}
+
+/* Name the input and output files and write the source. */
+static int workdir_fill(const struct compile_request *req, const char *dir,
+                        char **ret_input, char **ret_output)
+{
+  _cleanup_free_ char *input  = NULL;
+  _cleanup_free_ char *output = NULL;
+  _cleanup_close_ int  fd     = -1;
+
+  if (asprintf(&input, "%s/input.%s", dir, req->job->lang->cpp_ext) < 0 ||
+      asprintf(&output, "%s/output.%s", dir,
+               req->job->assemble_only ? "s" : "o") < 0) {
+    return -ENOMEM;
+  }
+  fd = create_file(input);
+  if (fd < 0) {
+    return fd;
+  }
+  int r = io_write_all(fd, req->source, req->source_len, -1);
+  if (r < 0) {
+    return r;
+  }
+  *ret_input  = TAKE_PTR(input);
+  *ret_output = TAKE_PTR(output);
+  return 0;
+}
+
+/* ---- the command line --------------------------------------------------- */
+
+static int set_arg(char **argv, size_t index, const char *prefix,
+                   const char *value)
+{
+  char *arg;
+
+  if (asprintf(&arg, "%s%s", prefix, value) < 0) {
+    return -ENOMEM;
+  }
+  free(argv[index]);
+  argv[index] = arg;
+  return 0;
+}
+
+/* The request's argv with our executable, input, output and language. */
+static int build_argv(const struct compile_request *req, const char *input,
+                      const char *output, char ***ret_argv)
+{
+  const struct args_job     *job  = req->job;
+  _cleanup_strv_free_ char **argv = strv_copy(req->argv);
+  int                        r;
+
+  if (!argv) {
+    return -ENOMEM;
+  }
+  r = set_arg(argv, 0, "", req->compiler_path);
+  if (r >= 0) {
+    r = set_arg(argv, job->input_index, "", input);
+  }
+  if (r >= 0 && job->output_index) {
+    r =
+      set_arg(argv, job->output_index, job->output_joined ? "-o" : "", output);
+  } else if (r >= 0) {
+    r = strv_push(&argv, "-o");
+    r = r < 0 ? r : strv_push(&argv, output);
+  }
+  if (r >= 0 && job->lang_index && !job->lang->preprocessed) {
+    r = set_arg(argv, job->lang_index, job->lang_joined ? "-x" : "",
+                job->lang->cpp_output);
+  }
+  if (r < 0) {
+    return r;
+  }
+  *ret_argv = TAKE_PTR(argv);
+  return 0;
+}
+
+/* ---- running the compiler ----------------------------------------------- */
+
+struct compile_fds {
+  int null_fd;
+  int out_fd;
+  int err_fd;
+};
+
+static void lower_limit(int resource, rlim_t soft, rlim_t hard)
+{
+  struct rlimit lim;
+
+  if (getrlimit(resource, &lim) == 0) {
+    lim.rlim_max = lim.rlim_max < hard ? lim.rlim_max : hard;
+    lim.rlim_cur = soft < lim.rlim_max ? soft : lim.rlim_max;
+    setrlimit(resource, &lim);
+  }
+}
+
+/* In the child: become the compiler. Never returns. */
+static _noreturn_ void exec_compiler(const struct compile_request *req,
+                                     const char *dir, char **argv,
+                                     const struct compile_fds *fds)
+{
+  sigset_t none;
+
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int sig = 1; sig < NSIG; sig++) {
+    signal(sig, SIG_DFL); /* SIGPIPE was ignored; exec keeps that */
+  }
+  setpgid(0, 0);
+  if (dup2(fds->null_fd, STDIN_FILENO) < 0 ||
+      dup2(fds->out_fd, STDOUT_FILENO) < 0 ||
+      dup2(fds->err_fd, STDERR_FILENO) < 0 || chdir(dir) < 0 ||
+      setenv("TMPDIR", dir, 1) < 0) {
+    _exit(EXIT_GENERAL);
+  }
+  lower_limit(RLIMIT_CORE, 0, 0);
+  lower_limit(RLIMIT_FSIZE, COMPILE_FSIZE_LIMIT, COMPILE_FSIZE_LIMIT);
+  if (req->lifetime_s) {
+    /* A margin, so that the wall-clock deadline is what usually ends an
+       overrunning compile and the reply can say so. */
+    lower_limit(RLIMIT_CPU, req->lifetime_s + 1, req->lifetime_s + 2);
+  }
+  setpriority(PRIO_PROCESS, 0, req->nice); /* raising needs root: ignored */
+  execv(argv[0], argv);
+  dprintf(STDERR_FILENO, "herdccd: failed to exec %s: %s\n", req->argv[0],
+          strerror(errno));
+  _exit(EXIT_COMPILER_MISSING);
+}
+
+static int spawn(const struct compile_request *req, const char *dir,
+                 char **argv, pid_t *ret_pid)
+{
+  _cleanup_free_ char *out_path = path_in(dir, "stdout");
+  _cleanup_free_ char *err_path = path_in(dir, "stderr");
+  _cleanup_close_ int  null_fd  = open("/dev/null", O_RDWR | O_CLOEXEC);
+  _cleanup_close_ int  out_fd   = out_path ? create_file(out_path) : -ENOMEM;
+  _cleanup_close_ int  err_fd   = err_path ? create_file(err_path) : -ENOMEM;
+
+  if (null_fd < 0) {
+    return -errno;
+  }
+  if (out_fd < 0 || err_fd < 0) {
+    return out_fd < 0 ? out_fd : err_fd;
+  }
+  struct compile_fds fds = { null_fd, out_fd, err_fd };
+  pid_t              pid = fork();
+  if (pid < 0) {
+    return -errno;
+  }
+  if (pid == 0) {
+    exec_compiler(req, dir, argv, &fds);
+  }
+  setpgid(pid, pid); /* also here: killpg must work at once */
+  *ret_pid = pid;
+  return 0;
+}
+
+/* SIGCHLD, SIGTERM and SIGINT arrive on a descriptor while a job runs. */
+struct job_signals {
+  int      fd;
+  bool     blocked;
+  sigset_t old_mask;
+};
+
+static int signals_block(struct job_signals *signals)
+{
+  sigset_t set;
+
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  if (sigprocmask(SIG_BLOCK, &set, &signals->old_mask) < 0) {
+    return -errno;
+  }
+  signals->blocked = true;
+  signals->fd      = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  return signals->fd < 0 ? -errno : 0;
+}
+
+static void signals_restorep(struct job_signals *signals)
+{
+  if (signals->fd >= 0) {
+    close(signals->fd);
+  }
+  if (signals->blocked) {
+    sigprocmask(SIG_SETMASK, &signals->old_mask, NULL);
+  }
+}
+
+/* Whether SIGTERM or SIGINT is among the signals waiting on fd. */
+static bool stop_requested(int fd)
+{
+  struct signalfd_siginfo info;
+  bool                    stop = false;
+
+  while (read(fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
+    stop |= info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT;
+  }
+  return stop;
+}
+
+static long long now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Kill the compiler's whole process group and collect the compiler. */
+static int kill_and_reap(pid_t pid)
+{
+  int status = SIGKILL;
+
+  killpg(pid, SIGKILL);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+static int poll_timeout(long long deadline)
+{
+  if (deadline < 0) {
+    return -1;
+  }
+  long long left = deadline - now_ms();
+  return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
+/* Wait for the compiler, the client's hang-up, a stop signal or the job
+ * lifetime, whichever comes first. */
+static int wait_compiler(const struct compile_request *req, pid_t pid,
+                         int signal_fd, int *ret_status)
+{
+  long long deadline =
+    req->lifetime_s ? now_ms() + (long long)req->lifetime_s * 1000 : -1;
+
+  for (;;) {
+    siginfo_t info = { 0 };
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == pid) {
+      /* Exited but not yet reaped, so the group id is still ours: kill
+         anything the compiler left behind, then collect it. */
+      *ret_status = kill_and_reap(pid);
+      return WAIT_EXITED;
+    }
+    struct pollfd fds[] = {
+      { .fd = signal_fd,      .events = POLLIN    },
+      { .fd = req->client_fd, .events = POLLRDHUP },
+    };
+    int n = poll(fds, ARRAY_SIZE(fds), poll_timeout(deadline));
+    if (n < 0 && errno != EINTR) {
+      int r = -errno;
+      kill_and_reap(pid);
+      return r;
+    }
+    if (n == 0 && deadline >= 0 && now_ms() >= deadline) {
+      *ret_status = kill_and_reap(pid);
+      return WAIT_TIMED_OUT;
+    }
+    if (n > 0 && fds[1].revents) {
+      kill_and_reap(pid);
+      return -ECONNRESET;
+    }
+    if (n > 0 && fds[0].revents && stop_requested(signal_fd)) {
+      kill_and_reap(pid);
+      return -EINTR;
+    }
+  }
+}
+
+/* ---- the results -------------------------------------------------------- */
+
+static int read_in(const char *dir, const char *name, size_t cap,
+                   char **ret_buf, size_t *ret_len)
+{
+  _cleanup_free_ char *path = path_in(dir, name);
+
+  return path ? io_read_file(path, cap, ret_buf, ret_len) : -ENOMEM;
+}
+
+static int serr_append(struct proto_reply *reply, const char *text)
+{
+  size_t len    = strlen(text);
+  char  *joined = realloc(reply->serr, reply->serr_len + len + 1);
+
+  if (!joined) {
+    return -ENOMEM;
+  }
+  memcpy(joined + reply->serr_len, text, len + 1);
+  reply->serr = joined;
+  reply->serr_len += len;
+  return 0;
+}
+
+static int collect(const struct compile_request *req, const char *dir,
+                   const char *output, struct proto_reply *reply)
+{
+  int r =
+    read_in(dir, "stderr", req->max_output, &reply->serr, &reply->serr_len);
+
+  if (r >= 0) {
+    r = read_in(dir, "stdout", req->max_output, &reply->sout, &reply->sout_len);
+  }
+  if (r < 0 || reply->status != 0) {
+    return r;
+  }
+  r = io_read_file(output, req->max_output, &reply->object, &reply->object_len);
+  if (r == -ENOENT) {
+    reply->status = EXIT_GENERAL << 8;
+    return serr_append(reply,
+                       "herdccd: the compiler succeeded but wrote no output\n");
+  }
+  return r;
+}
+
+static int note_timeout(const struct compile_request *req,
+                        struct proto_reply           *reply)
+{
+  char text[128];
+
+  snprintf(text, sizeof(text),
+           "herdccd: compile killed after %u s (the server's --job-lifetime)\n",
+           req->lifetime_s);
+  return serr_append(reply, text);
+}
+
+int compile_run(const struct compile_request *req,
+                struct proto_reply           *ret_reply)
+{
+  _cleanup_(signals_restorep) struct job_signals signals = { .fd = -1 };
+  _cleanup_(workdir_removep) char               *dir     = NULL;
+  _cleanup_free_ char                           *input   = NULL;
+  _cleanup_free_ char                           *output  = NULL;
+  _cleanup_strv_free_ char                     **argv    = NULL;
+  struct proto_reply                             reply   = { 0 };
+  pid_t                                          pid     = -1;
+  int                                            status  = 0;
+
+  int r = signals_block(&signals);
+  if (r >= 0) {
+    r = workdir_create(&dir);
+  }
+  if (r >= 0) {
+    r = workdir_fill(req, dir, &input, &output);
+  }
+  if (r >= 0) {
+    r = build_argv(req, input, output, &argv);
+  }
+  if (r >= 0) {
+    _cleanup_free_ char *line = strv_join(argv);
+    log_debug("Running %s", line ? line : argv[0]);
+    r = spawn(req, dir, argv, &pid);
+  }
+  if (r < 0) {
+    return r;
+  }
+  int end = wait_compiler(req, pid, signals.fd, &status);
+  if (end < 0) {
+    return end;
+  }
+  reply.status = (uint32_t)status;
+  r            = collect(req, dir, output, &reply);
+  if (r >= 0 && end == WAIT_TIMED_OUT) {
+    r = note_timeout(req, &reply);
+  }
+  if (r < 0) {
+    proto_reply_clear(&reply);
+    return r;
+  }
+  *ret_reply = reply;
+  return 0;
+}

@@ -1,0 +1,344 @@
+#include "job.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "args.h"
+#include "compile.h"
+#include "exitcode.h"
+#include "io.h"
+#include "log.h"
+#include "macro.h"
+#include "strv.h"
+
+/* The name SERR lines start with; herdcc clients look for it. */
+#define JOB_SERVER_NAME "herdccd"
+
+/* The highest version whose reply we can still write: protocol 3 (pump
+ * mode) replies as protocol 2 does. */
+#define JOB_VERSION_ANSWERABLE 3
+
+struct job {
+  int                      in_fd;
+  int                      out_fd;
+  const struct job_config *config;
+  char                     peer[ACCESS_PEER_NAME_MAX];
+  uint32_t                 version;     /* 0 until DIST was read */
+  char                   **argv;        /* owned: the request's */
+  bool                     source_read; /* DOTI consumed (or abandoned) */
+  struct args_job          args;
+  char                    *compiler_path; /* owned */
+  char                    *source;        /* owned: DOTI, uncompressed */
+  size_t                   source_len;
+  long long                started_ms;
+};
+
+static void job_clear(struct job *job)
+{
+  strv_free(job->argv);
+  free(job->compiler_path);
+  free(job->source);
+}
+
+static long long now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Peer-chosen text (arguments, file names) must not forge log lines. */
+static void sanitize(char *text)
+{
+  for (char *p = text; *p; p++) {
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+      *p = '?';
+    }
+  }
+}
+
+static _printf_(3, 4) void job_log(const struct job *job, enum log_level level,
+                                   const char *fmt, ...)
+{
+  char    text[2048];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof(text), fmt, ap);
+  va_end(ap);
+  sanitize(text);
+  log_write(level, "Job from %s: %s", job->peer, text);
+}
+
+static const char *job_source_name(const struct job *job)
+{
+  return job->args.input_index ? job->argv[job->args.input_index] : "-";
+}
+
+static void set_cork(int fd, int on)
+{
+  /* Fails harmlessly on a pipe (--inetd under ssh). */
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+}
+
+static int send_reply(struct job *job, struct proto_reply *reply)
+{
+  reply->version = job->version;
+  set_cork(job->out_fd, 1);
+  int r = proto_send_reply(job->out_fd, reply, job->config->io_timeout_ms);
+  set_cork(job->out_fd, 0);
+  if (r < 0) {
+    job_log(job, LOG_LEVEL_WARNING, "Failed to send the reply: %s",
+            strerror(-r));
+  }
+  return r;
+}
+
+/* Read and discard the source a refused request still carries, so that the
+ * client is not reset while it sends. */
+static int drain_source(struct job *job)
+{
+  char     buf[65536];
+  uint32_t len;
+  int      r =
+    proto_recv_header(job->in_fd, "DOTI", &len, job->config->io_timeout_ms);
+
+  job->source_read = true;
+  if (r < 0) {
+    return r;
+  }
+  if (len > job->config->limits->max_body) {
+    return -EMSGSIZE;
+  }
+  while (len > 0 && r >= 0) {
+    size_t chunk = len < sizeof(buf) ? len : sizeof(buf);
+    r = io_read_all(job->in_fd, buf, chunk, job->config->io_timeout_ms);
+    len -= (uint32_t)chunk;
+  }
+  return r;
+}
+
+/* Refuse or fail the job with a normal reply: STAT exit_code << 8 and one
+ * line "herdccd: TEXT" in SERR. Returns -EPERM once the reply is sent. */
+static _printf_(3, 4) int job_fail(struct job *job, int exit_code,
+                                   const char *fmt, ...)
+{
+  _cleanup_free_ char *text = NULL;
+  _cleanup_free_ char *line = NULL;
+  va_list              ap;
+
+  va_start(ap, fmt);
+  int r = vasprintf(&text, fmt, ap);
+  va_end(ap);
+  if (r < 0 || asprintf(&line, "%s: %s\n", JOB_SERVER_NAME, text) < 0) {
+    return -ENOMEM;
+  }
+  job_log(job, LOG_LEVEL_WARNING, "%s", text);
+  if (job->argv && !job->source_read) {
+    r = drain_source(job);
+    if (r == -ENODATA) {
+      return -EPERM; /* gone (its cpp failed?): nobody to tell */
+    }
+    if (r < 0) {
+      job_log(job, LOG_LEVEL_DEBUG, "Failed to read the rest: %s",
+              strerror(-r));
+    }
+  }
+  struct proto_reply reply = {
+    .status   = (uint32_t)exit_code << 8,
+    .serr     = line,
+    .serr_len = strlen(line),
+  };
+  r = send_reply(job, &reply);
+  return r < 0 ? r : -EPERM;
+}
+
+static int read_request(struct job *job)
+{
+  uint32_t version = 0;
+  int      r =
+    proto_recv_request_args(job->in_fd, job->config->limits,
+                            job->config->io_timeout_ms, &version, &job->argv);
+
+  if (r >= 0) {
+    job->version = version;
+    return 0;
+  }
+  if (r == -EPROTONOSUPPORT && version <= JOB_VERSION_ANSWERABLE) {
+    job->version = version;
+    return job_fail(job, EXIT_PROTOCOL_ERROR,
+                    "refused: protocol version %u is not supported by this "
+                    "server (it speaks 1 and 2)",
+                    version);
+  }
+  if (r == -EMSGSIZE) {
+    job->version = 1; /* the codec does not tell which it was */
+    return job_fail(job, EXIT_PROTOCOL_ERROR,
+                    "refused: the command line is longer than this server "
+                    "accepts");
+  }
+  if (r == -ENODATA) {
+    job_log(job, LOG_LEVEL_INFO,
+            "connection closed before the request was complete");
+  } else {
+    job_log(job, LOG_LEVEL_WARNING, "dropped: bad request (%s)", strerror(-r));
+  }
+  return r;
+}
+
+static int check_compiler(struct job *job)
+{
+  _cleanup_free_ char *reason = NULL;
+  int r = compilers_resolve(job->config->compilers, job->argv[0],
+                            &job->compiler_path, &reason);
+
+  if (r == -EPERM) {
+    return job_fail(job, EXIT_COMPILER_MISSING, "refused: %s", reason);
+  }
+  if (r == -ENOENT) {
+    return job_fail(job, EXIT_COMPILER_MISSING, "failed to exec %s: %s",
+                    job->argv[0], reason);
+  }
+  if (r < 0) {
+    return job_fail(job, EXIT_OUT_OF_MEMORY, "out of memory");
+  }
+  return 0;
+}
+
+static int check_args(struct job *job)
+{
+  _cleanup_free_ char *reason = NULL;
+  int                  r = args_check_server(job->argv, &job->args, &reason);
+
+  if (r == -EPERM) {
+    return job_fail(job, EXIT_BAD_ARGUMENTS, "refused: %s", reason);
+  }
+  if (r < 0) {
+    return job_fail(job, EXIT_OUT_OF_MEMORY, "out of memory");
+  }
+  return 0;
+}
+
+static int receive_source(struct job *job)
+{
+  int r =
+    proto_recv_body(job->in_fd, "DOTI", job->config->limits->max_body,
+                    proto_version_compresses(job->version),
+                    job->config->io_timeout_ms, &job->source, &job->source_len);
+
+  job->source_read = true;
+  if (r == -EMSGSIZE || r == -EFBIG) {
+    return job_fail(job, EXIT_PROTOCOL_ERROR,
+                    "refused: the source is larger than this server accepts");
+  }
+  if (r == -ENODATA) {
+    job_log(job, LOG_LEVEL_INFO,
+            "%s %s: client closed the connection before sending the source",
+            job->argv[0], job_source_name(job));
+  } else if (r < 0) {
+    job_log(job, LOG_LEVEL_WARNING, "%s %s: failed to receive the source: %s",
+            job->argv[0], job_source_name(job), strerror(-r));
+  }
+  return r;
+}
+
+static void describe_status(uint32_t status, char *buf, size_t len)
+{
+  int s = (int)status;
+
+  if (WIFEXITED(s)) {
+    snprintf(buf, len, "exit %d", WEXITSTATUS(s));
+  } else if (WIFSIGNALED(s)) {
+    snprintf(buf, len, "killed by signal %d", WTERMSIG(s));
+  } else {
+    snprintf(buf, len, "wait status %#x", status);
+  }
+}
+
+static void log_result(const struct job *job, const struct proto_reply *reply,
+                       int sent)
+{
+  char   result[64];
+  double secs = (double)(now_ms() - job->started_ms) / 1000.0;
+
+  describe_status(reply->status, result, sizeof(result));
+  job_log(job, reply->status == 0 ? LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING,
+          "%s %s: %s, %.2f s%s", job->argv[0], job_source_name(job), result,
+          secs, sent < 0 ? " (reply not delivered)" : "");
+}
+
+static int run(struct job *job)
+{
+  struct compile_request req = {
+    .argv          = job->argv,
+    .compiler_path = job->compiler_path,
+    .job           = &job->args,
+    .source        = job->source,
+    .source_len    = job->source_len,
+    .client_fd     = job->in_fd,
+    .nice          = job->config->nice,
+    .lifetime_s    = job->config->lifetime_s,
+    .max_output    = job->config->limits->max_body,
+  };
+  struct proto_reply reply = { 0 };
+  int                r     = compile_run(&req, &reply);
+
+  if (r == -ECONNRESET) {
+    job_log(job, LOG_LEVEL_WARNING, "%s %s: client went away, compile killed",
+            job->argv[0], job_source_name(job));
+    return r;
+  }
+  if (r == -EINTR) {
+    job_log(job, LOG_LEVEL_NOTICE, "%s %s: server stopping, compile killed",
+            job->argv[0], job_source_name(job));
+    return r;
+  }
+  if (r < 0) {
+    return job_fail(job, r == -ENOMEM ? EXIT_OUT_OF_MEMORY : EXIT_GENERAL,
+                    "failed to run %s: %s", job->argv[0], strerror(-r));
+  }
+  r = send_reply(job, &reply);
+  log_result(job, &reply, r);
+  proto_reply_clear(&reply);
+  return r;
+}
+
+int job_serve(int in_fd, int out_fd, const struct sockaddr *peer,
+              socklen_t peer_len, const struct job_config *config)
+{
+  _cleanup_(job_clear) struct job job = {
+    .in_fd      = in_fd,
+    .out_fd     = out_fd,
+    .config     = config,
+    .started_ms = now_ms(),
+  };
+  bool allowed =
+    peer_len == 0 || access_list_allows(config->access, peer, peer_len);
+
+  access_peer_name(peer, peer_len, job.peer);
+  int r = read_request(&job);
+  if (r >= 0 && !allowed) {
+    r = job_fail(&job, EXIT_ACCESS_DENIED,
+                 "refused: access denied for %s (not on this server's "
+                 "allow-list)",
+                 job.peer);
+  }
+  if (r >= 0) {
+    r = check_compiler(&job);
+  }
+  if (r >= 0) {
+    r = check_args(&job);
+  }
+  if (r >= 0) {
+    r = receive_source(&job);
+  }
+  return r < 0 ? r : run(&job);
+}

@@ -1,0 +1,38 @@
+/* One connection to herdccd, start to end: check the peer against the
+ * allow-list, read the request (DIST, ARGC, ARGV...), check the compiler
+ * (compilers.h) and the arguments (args_check_server), receive the source
+ * (DOTI), compile it (compile.h) and send the reply (DONE, STAT, SERR,
+ * SOUT, DOTO). Every refusal is a normal reply in the request's version:
+ * a non-zero STAT (a herdcc exit code << 8), one explaining line in SERR
+ * ("herdccd: refused: ..."), no object; the rest of the request is read
+ * first (within the caps) so the client is not reset while sending. A
+ * peer that sends garbage is logged and dropped. Every job and every
+ * refusal is logged with the peer's address. */
+#pragma once
+
+#include <sys/socket.h>
+
+#include "access.h"
+#include "compilers.h"
+#include "proto.h"
+
+/* How long a peer may stay silent in the middle of a request: generous,
+ * since a client connects while its preprocessor still runs. */
+#define JOB_IO_TIMEOUT_MS (60 * 1000)
+
+struct job_config {
+  const struct access_list  *access;    /* borrowed */
+  const struct compilers    *compilers; /* borrowed */
+  const struct proto_limits *limits;    /* borrowed */
+  int                        nice;
+  unsigned                   lifetime_s; /* 0: no limit */
+  int                        io_timeout_ms;
+};
+
+/* Serve the connection that reads from in_fd and writes to out_fd (the
+ * same socket, or a pair of pipes under --inetd; both stay open). peer of
+ * length peer_len is the client's address; peer_len == 0 means a local
+ * client (a pipe), which is always allowed. Returns 0 when a reply was
+ * sent, -errno when the connection was dropped (already logged). */
+int job_serve(int in_fd, int out_fd, const struct sockaddr *peer,
+              socklen_t peer_len, const struct job_config *config);
