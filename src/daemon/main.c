@@ -1,0 +1,492 @@
+/* herdccd: the herdcc compile server. Command line (distccd's options plus
+ * ours) into arg_* variables, then logging, the compiler allow-list and
+ * the access list, then either one --inetd connection or the server. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "compilers.h"
+#include "config.h"
+#include "exitcode.h"
+#include "job.h"
+#include "log.h"
+#include "macro.h"
+#include "privs.h"
+#include "proto.h"
+#include "server.h"
+#include "strv.h"
+
+#define DISTCC_MASQUERADE_DIR "/usr/lib/distcc"
+#define COMPILERS_FILE        HERDCC_SYSCONFDIR "/herdcc/compilers"
+#define DEFAULT_NICE          5
+
+enum run_mode {
+  MODE_DAEMON,
+  MODE_NO_DETACH,
+  MODE_INETD,
+};
+
+static enum run_mode      arg_mode          = MODE_DAEMON;
+static unsigned           arg_port          = PROTO_DEFAULT_PORT;
+static char             **arg_listen        = NULL;
+static struct access_list arg_allow         = { 0 };
+static bool               arg_allow_given   = false;
+static bool               arg_allow_private = false;
+static unsigned           arg_jobs          = 0; /* 0: CPUs + 2 */
+static int                arg_nice          = DEFAULT_NICE;
+static const char        *arg_user          = NULL;
+static const char        *arg_pid_file      = NULL;
+static const char        *arg_log_file      = NULL;
+static bool               arg_log_stderr    = false;
+static enum log_level     arg_log_level     = LOG_LEVEL_NOTICE;
+static unsigned           arg_lifetime      = 0;
+static unsigned           arg_job_lifetime  = 0;
+static bool               arg_insecure      = false;
+static const char        *arg_compilers     = NULL;
+
+static void help(void)
+{
+  printf(
+    "Usage: %s [OPTION]...\n"
+    "Compile server for herdcc and distcc clients (protocols 1 and 2).\n"
+    "\n"
+    "Mode (default: --daemon):\n"
+    "      --daemon               detach once the port is bound\n"
+    "      --no-detach            serve in the foreground\n"
+    "      --inetd                serve one connection on stdin/stdout\n"
+    "\n"
+    "Network:\n"
+    "  -p, --port N               TCP port (default %d)\n"
+    "      --listen ADDR          listen on this IPv4/IPv6 address only\n"
+    "                             (repeatable; default: every address)\n"
+    "  -a, --allow ADDR[/BITS]    allow clients from this network\n"
+    "                             (repeatable; IPv4 or IPv6)\n"
+    "      --allow-private        allow the private and local networks\n"
+    "                             (10/8, 172.16/12, 192.168/16, 127/8,\n"
+    "                             169.254/16, ::1, fc00::/7, fe80::/10);\n"
+    "                             this is the default when no --allow is\n"
+    "                             given\n"
+    "\n"
+    "Jobs:\n"
+    "  -j, --jobs N               compiles at once (default: CPUs + 2)\n"
+    "  -N, --nice N               niceness of the compilers (default %d)\n"
+    "      --job-lifetime SECS    kill a compile running longer (default:\n"
+    "                             no limit)\n"
+    "      --compilers FILE       also allow the compilers FILE lists, one\n"
+    "                             \"NAME [ABSOLUTE_PATH]\" per line\n"
+    "      --enable-tcp-insecure  run any compiler on PATH, or any absolute\n"
+    "                             path, for allowed clients (dangerous)\n"
+    "\n"
+    "Daemon:\n"
+    "      --user NAME            user to run as when started as root\n"
+    "                             (default: %s if it exists, else %s)\n"
+    "  -P, --pid-file FILE        write the daemon's pid to FILE\n"
+    "      --lifetime SECS        exit after SECS seconds\n"
+    "      --log-file FILE        log to FILE\n"
+    "      --log-stderr           log to standard error\n"
+    "      --log-level LEVEL      error, warning, notice (default), info,\n"
+    "                             debug\n"
+    "      --verbose              log everything (--log-level debug)\n"
+    "      --zeroconf             publish over mDNS (not in this build)\n"
+    "      --stats, --stats-port N  statistics server (not in this build)\n"
+    "\n"
+    "  -h, --help                 show this help\n"
+    "      --version              show the version\n"
+    "\n"
+    "Compilers allowed: names with an entry in %s or %s, and names\n"
+    "listed in %s or the --compilers file.\n"
+    "Without --log-file or --log-stderr a detached daemon logs to syslog.\n",
+    program_invocation_short_name, PROTO_DEFAULT_PORT, DEFAULT_NICE,
+    PRIVS_DEFAULT_USER, PRIVS_FALLBACK_USER, HERDCC_MASQUERADE_DIR,
+    DISTCC_MASQUERADE_DIR, COMPILERS_FILE);
+}
+
+static void version(void)
+{
+  printf("%s %s %s\n"
+         "  (protocols 1 and 2) (default port %d)\n"
+         "\n"
+         "Copyright (C) the herdcc authors.\n"
+         "License GPLv2+: GNU GPL version 2 or later "
+         "<https://gnu.org/licenses/gpl.html>.\n"
+         "This is free software: you are free to change and redistribute "
+         "it.\n"
+         "There is NO WARRANTY, to the extent permitted by law.\n",
+         program_invocation_short_name, HERDCC_VERSION, HERDCC_GNU_TRIPLE,
+         PROTO_DEFAULT_PORT);
+}
+
+/* A whole decimal number within [min, max]; -EINVAL otherwise. */
+static int parse_number(const char *text, long min, long max, long *ret)
+{
+  char *end;
+
+  errno      = 0;
+  long value = strtol(text, &end, 10);
+  if (errno || end == text || *end || value < min || value > max) {
+    return -EINVAL;
+  }
+  *ret = value;
+  return 0;
+}
+
+static int bad_argument(const char *option, const char *value, const char *why)
+{
+  fprintf(stderr, "%s: bad %s '%s': %s\n", program_invocation_short_name,
+          option, value, why);
+  return -EINVAL;
+}
+
+static int not_built(const char *option, const char *what)
+{
+  fprintf(stderr, "%s: %s: this build cannot %s yet\n",
+          program_invocation_short_name, option, what);
+  return -EOPNOTSUPP;
+}
+
+enum {
+  OPT_DAEMON = 0x100,
+  OPT_NO_DETACH,
+  OPT_INETD,
+  OPT_LISTEN,
+  OPT_ALLOW_PRIVATE,
+  OPT_USER,
+  OPT_LOG_FILE,
+  OPT_LOG_STDERR,
+  OPT_LOG_LEVEL,
+  OPT_VERBOSE,
+  OPT_LIFETIME,
+  OPT_JOB_LIFETIME,
+  OPT_ZEROCONF,
+  OPT_STATS,
+  OPT_STATS_PORT,
+  OPT_INSECURE,
+  OPT_COMPILERS,
+  OPT_VERSION,
+};
+
+static const struct option options[] = {
+  { "daemon", no_argument, NULL, OPT_DAEMON },
+  { "no-detach", no_argument, NULL, OPT_NO_DETACH },
+  { "inetd", no_argument, NULL, OPT_INETD },
+  { "port", required_argument, NULL, 'p' },
+  { "listen", required_argument, NULL, OPT_LISTEN },
+  { "allow", required_argument, NULL, 'a' },
+  { "allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE },
+  { "jobs", required_argument, NULL, 'j' },
+  { "nice", required_argument, NULL, 'N' },
+  { "user", required_argument, NULL, OPT_USER },
+  { "pid-file", required_argument, NULL, 'P' },
+  { "log-file", required_argument, NULL, OPT_LOG_FILE },
+  { "log-stderr", no_argument, NULL, OPT_LOG_STDERR },
+  { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+  { "verbose", no_argument, NULL, OPT_VERBOSE },
+  { "lifetime", required_argument, NULL, OPT_LIFETIME },
+  { "job-lifetime", required_argument, NULL, OPT_JOB_LIFETIME },
+  { "zeroconf", no_argument, NULL, OPT_ZEROCONF },
+  { "stats", no_argument, NULL, OPT_STATS },
+  { "stats-port", required_argument, NULL, OPT_STATS_PORT },
+  { "enable-tcp-insecure", no_argument, NULL, OPT_INSECURE },
+  { "compilers", required_argument, NULL, OPT_COMPILERS },
+  { "help", no_argument, NULL, 'h' },
+  { "version", no_argument, NULL, OPT_VERSION },
+  { 0 },
+};
+
+static int parse_listen(const char *value)
+{
+  struct sockaddr_storage addr;
+  socklen_t               len;
+
+  if (server_parse_address(value, 0, &addr, &len) < 0) {
+    return bad_argument("--listen", value, "not an IPv4 or IPv6 address");
+  }
+  return strv_push(&arg_listen, value);
+}
+
+static int parse_allow(const char *value)
+{
+  int r = access_list_add(&arg_allow, value);
+
+  if (r == -EINVAL) {
+    return bad_argument("--allow", value,
+                        "expected ADDR or ADDR/BITS (IPv4 /0-32, IPv6 "
+                        "/0-128)");
+  }
+  arg_allow_given = true;
+  return r;
+}
+
+static int parse_unsigned(const char *option, const char *value, long min,
+                          long max, unsigned *ret)
+{
+  long number;
+
+  if (parse_number(value, min, max, &number) < 0) {
+    return bad_argument(option, value, "not a number in range");
+  }
+  *ret = (unsigned)number;
+  return 0;
+}
+
+/* One option; -errno to stop with exit 101, 1 to stop with exit 0. */
+static int parse_option(int c, const char *value)
+{
+  long number;
+
+  switch (c) {
+    case OPT_DAEMON:
+      arg_mode = MODE_DAEMON;
+      return 0;
+    case OPT_NO_DETACH:
+      arg_mode = MODE_NO_DETACH;
+      return 0;
+    case OPT_INETD:
+      arg_mode = MODE_INETD;
+      return 0;
+    case 'p':
+      return parse_unsigned("--port", value, 1, 65535, &arg_port);
+    case OPT_LISTEN:
+      return parse_listen(value);
+    case 'a':
+      return parse_allow(value);
+    case OPT_ALLOW_PRIVATE:
+      arg_allow_private = true;
+      return 0;
+    case 'j':
+      return parse_unsigned("--jobs", value, 1, 1024, &arg_jobs);
+    case 'N':
+      if (parse_number(value, -20, 19, &number) < 0) {
+        return bad_argument("--nice", value, "expected -20..19");
+      }
+      arg_nice = (int)number;
+      return 0;
+    case OPT_USER:
+      arg_user = value;
+      return 0;
+    case 'P':
+      arg_pid_file = value;
+      return 0;
+    case OPT_LOG_FILE:
+      arg_log_file = value;
+      return 0;
+    case OPT_LOG_STDERR:
+      arg_log_stderr = true;
+      return 0;
+    case OPT_LOG_LEVEL:
+      if (log_level_from_string(value, &arg_log_level) < 0) {
+        return bad_argument("--log-level", value, "unknown level");
+      }
+      return 0;
+    case OPT_VERBOSE:
+      arg_log_level = LOG_LEVEL_DEBUG;
+      return 0;
+    case OPT_LIFETIME:
+      return parse_unsigned("--lifetime", value, 0, INT_MAX / 1000,
+                            &arg_lifetime);
+    case OPT_JOB_LIFETIME:
+      return parse_unsigned("--job-lifetime", value, 0, INT_MAX / 1000,
+                            &arg_job_lifetime);
+    case OPT_ZEROCONF:
+      return not_built("--zeroconf", "publish over mDNS");
+    case OPT_STATS:
+      return not_built("--stats", "serve statistics");
+    case OPT_STATS_PORT:
+      return not_built("--stats-port", "serve statistics");
+    case OPT_INSECURE:
+      arg_insecure = true;
+      return 0;
+    case OPT_COMPILERS:
+      arg_compilers = value;
+      return 0;
+    case 'h':
+      help();
+      return 1;
+    case OPT_VERSION:
+      version();
+      return 1;
+    default:
+      fprintf(stderr, "Try '%s --help' for more information.\n",
+              program_invocation_short_name);
+      return -EINVAL;
+  }
+}
+
+static int parse_argv(int argc, char *argv[])
+{
+  int c;
+
+  while ((c = getopt_long(argc, argv, "p:a:j:N:P:h", options, NULL)) >= 0) {
+    int r = parse_option(c, optarg);
+    if (r != 0) {
+      return r;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr,
+            "%s: unexpected argument '%s' (a compile server takes no "
+            "command)\n",
+            program_invocation_short_name, argv[optind]);
+    return -EINVAL;
+  }
+  if (!arg_allow_given || arg_allow_private) {
+    return access_list_add_private(&arg_allow);
+  }
+  return 0;
+}
+
+static int setup_logging(void)
+{
+  log_setup(program_invocation_short_name, arg_log_level);
+  if (arg_log_file) {
+    int r = log_open_file(arg_log_file);
+    if (r < 0) {
+      log_error("Failed to open log file %s: %s", arg_log_file, strerror(-r));
+      return r;
+    }
+  } else if (!arg_log_stderr && arg_mode == MODE_INETD) {
+    log_use_syslog(); /* stderr may be the connection itself */
+  }
+  return 0;
+}
+
+static int load_compilers(struct compilers **ret_compilers)
+{
+  char *const dirs[] = {
+    (char *)HERDCC_MASQUERADE_DIR,
+    (char *)DISTCC_MASQUERADE_DIR,
+    NULL,
+  };
+  _cleanup_(compilers_freep) struct compilers *compilers = NULL;
+  int r = compilers_new(dirs, arg_insecure, &compilers);
+
+  if (r < 0) {
+    log_error("Failed to set up the compiler list: %s", strerror(-r));
+    return r;
+  }
+  r = compilers_load_file(compilers, COMPILERS_FILE);
+  if (r < 0 && r != -ENOENT) {
+    log_warning("Failed to read %s: %s", COMPILERS_FILE, strerror(-r));
+  }
+  if (arg_compilers) {
+    r = compilers_load_file(compilers, arg_compilers);
+    if (r < 0) {
+      log_error("Failed to read compilers file %s: %s", arg_compilers,
+                strerror(-r));
+      return r;
+    }
+  }
+  *ret_compilers = TAKE_PTR(compilers);
+  return 0;
+}
+
+/* One connection on stdin/stdout: a socket from inetd, or pipes from ssh
+ * (a local peer, always allowed). */
+static int run_inetd(const struct job_config *job, const struct privs *privs)
+{
+  struct sockaddr_storage peer;
+  socklen_t               len = sizeof(peer);
+
+  if (getpeername(STDIN_FILENO, (struct sockaddr *)&peer, &len) < 0 ||
+      (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) {
+    len = 0;
+  }
+  int r = privs_apply(privs);
+  if (r < 0) {
+    log_error("Failed to drop privileges: %s",
+              r == -EPERM ? "refusing to run jobs as root" : strerror(-r));
+    return EXIT_SETUID_FAILED;
+  }
+  for (int fd = STDIN_FILENO; fd <= STDOUT_FILENO; fd++) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) {
+      fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    }
+  }
+  r = job_serve(STDIN_FILENO, STDOUT_FILENO,
+                len ? (struct sockaddr *)&peer : NULL, len, job);
+  return r >= 0 || r == -EPERM ? 0 : EXIT_IO_ERROR;
+}
+
+static unsigned default_jobs(void)
+{
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+  return (unsigned)(cpus > 0 && cpus < 1024 ? cpus : 1) + 2;
+}
+
+static int run(void)
+{
+  _cleanup_(compilers_freep) struct compilers *compilers = NULL;
+  struct privs                                 privs;
+  int                                          r = privs_plan(arg_user, &privs);
+
+  if (r < 0) {
+    log_error("Failed to find an unprivileged user %s: %s",
+              arg_user ? arg_user : "(" PRIVS_DEFAULT_USER ", nobody)",
+              r == -EPERM ? "it is root" : strerror(-r));
+    return EXIT_SETUID_FAILED;
+  }
+  if (!privs.drop && arg_user) {
+    log_notice("Not started as root: --user %s is ignored", arg_user);
+  }
+  if (load_compilers(&compilers) < 0) {
+    return EXIT_BAD_ARGUMENTS;
+  }
+  if (arg_insecure) {
+    log_warning("--enable-tcp-insecure: ANY compiler on PATH and ANY "
+                "absolute path will run for every allowed client; use it "
+                "only on a network you trust completely");
+  }
+  struct job_config job = {
+    .access        = &arg_allow,
+    .compilers     = compilers,
+    .limits        = &proto_default_limits,
+    .nice          = arg_nice,
+    .lifetime_s    = arg_job_lifetime,
+    .io_timeout_ms = JOB_IO_TIMEOUT_MS,
+  };
+  if (arg_mode == MODE_INETD) {
+    return run_inetd(&job, &privs);
+  }
+  struct server_config server = {
+    .listen               = arg_listen,
+    .port                 = (uint16_t)arg_port,
+    .jobs                 = arg_jobs ? arg_jobs : default_jobs(),
+    .lifetime_s           = arg_lifetime,
+    .pid_file             = arg_pid_file,
+    .privs                = &privs,
+    .detach               = arg_mode == MODE_DAEMON,
+    .syslog_once_detached = !arg_log_file && !arg_log_stderr,
+    .keep_stderr          = arg_log_stderr,
+    .job                  = &job,
+  };
+  return server_run(&server);
+}
+
+int main(int argc, char *argv[])
+{
+  int r = parse_argv(argc, argv);
+
+  if (r > 0) {
+    r = 0; /* --help, --version */
+  } else if (r < 0) {
+    r = EXIT_BAD_ARGUMENTS;
+  } else if (setup_logging() < 0) {
+    r = EXIT_IO_ERROR;
+  } else {
+    signal(SIGPIPE, SIG_IGN);
+    r = run();
+  }
+  strv_free(arg_listen);
+  access_list_clear(&arg_allow);
+  return r;
+}
