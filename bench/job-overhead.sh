@@ -38,7 +38,7 @@ SRC
 # their headers and libc's.
 cp "$top/src/common/args.c" mid.c
 mkdir -p dd && export DISTCC_DIR=$T/dd DISTCC_FALLBACK=0 DISTCC_BACKOFF_PERIOD=0
-midflags=(-O2 -I"$top/src/common")
+midflags=(-O2 -D_GNU_SOURCE -I"$top/src/common")
 
 # median_ms CMD...: run CMD $runs times (after one warm-up) and print the
 # median wall time in milliseconds.
