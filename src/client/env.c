@@ -38,6 +38,12 @@ long env_get_long(const char *name, long fallback)
   return errno || *end ? fallback : value;
 }
 
+long env_get_bounded(const char *name, long fallback, long min, long max)
+{
+  long value = env_get_long(name, fallback);
+  return value < min || value > max ? fallback : value;
+}
+
 bool env_get_bool(const char *name, bool fallback)
 {
   const char *text = env_get(name);
@@ -121,6 +127,17 @@ int env_host_list(char **ret_text, char **ret_source)
   if (env_state_dir(&state) >= 0) {
     _cleanup_free_ char *path = NULL;
     if (asprintf(&path, "%s/hosts", state) < 0) {
+      return -ENOMEM;
+    }
+    if (read_hosts_file(path, ret_text, ret_source) >= 0) {
+      return 0;
+    }
+  }
+  /* A distcc user's own list, when no state directory was named. */
+  const char *home = getenv("HOME");
+  if (!env_get("DIR") && home && *home) {
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "%s/.distcc/hosts", home) < 0) {
       return -ENOMEM;
     }
     if (read_hosts_file(path, ret_text, ret_source) >= 0) {

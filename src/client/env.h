@@ -11,6 +11,10 @@ const char *env_get(const char *name);
 /* A numeric variable, or fallback when unset or not a number. */
 long env_get_long(const char *name, long fallback);
 
+/* A numeric variable within [min, max]; fallback when unset, not a
+ * number, or out of range. */
+long env_get_bounded(const char *name, long fallback, long min, long max);
+
 /* A boolean variable: unset gives fallback, "0"/"" false, anything else
  * true. */
 bool env_get_bool(const char *name, bool fallback);
@@ -19,6 +23,9 @@ bool env_get_bool(const char *name, bool fallback);
  * Caller frees. */
 int env_state_dir(char **ret_dir);
 
-/* The host list text and where it came from (a variable name or a file
- * path). -ENOENT when none is configured. Both owned by the caller. */
+/* The host list text and where it came from: $HERDCC_HOSTS, $DISTCC_HOSTS,
+ * STATE/hosts, ~/.distcc/hosts (when no state directory is named),
+ * SYSCONFDIR/herdcc/hosts, /etc/herdcc/hosts, /etc/distcc/hosts. (a variable
+ * name or a file path). -ENOENT when none is configured. Both owned by the
+ * caller. */
 int env_host_list(char **ret_text, char **ret_source);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -41,7 +42,7 @@ static void print_help(void)
 {
   printf(
     "Usage:\n"
-    "   %1$s [--scan-includes] [COMPILER] [compile options] -o OBJECT -c "
+    "   %1$s [COMPILER] [compile options] -o OBJECT -c "
     "SOURCE\n"
     "   %1$s [--help|--version|--show-hosts|-j]\n"
     "   COMPILER [compile options] ...   (through the masquerade directory "
@@ -171,7 +172,25 @@ static void candidates_clear(struct candidates *c)
   free(c->entries);
 }
 
-/* The hosts a compile can use now, in order. */
+static void shuffle_candidates(struct candidates *c)
+{
+  srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+  for (unsigned i = c->count; i > 1; i--) {
+    unsigned                  j     = (unsigned)random() % i;
+    char                     *name  = c->names[i - 1];
+    unsigned                  limit = c->limits[i - 1];
+    const struct hosts_entry *entry = c->entries[i - 1];
+
+    c->names[i - 1]   = c->names[j];
+    c->limits[i - 1]  = c->limits[j];
+    c->entries[i - 1] = c->entries[j];
+    c->names[j]       = name;
+    c->limits[j]      = limit;
+    c->entries[j]     = entry;
+  }
+}
+
+/* The hosts a compile can use now, in order (--randomize: shuffled). */
 static int collect_candidates(const struct hosts_list *list,
                               struct candidates       *ret)
 {
@@ -200,23 +219,42 @@ static int collect_candidates(const struct hosts_list *list,
     c.limits[c.count]    = e->limit;
     c.entries[c.count++] = e;
   }
+  if (list->randomize) {
+    shuffle_candidates(&c);
+  }
   *ret = c;
   return 0;
 }
 
+/* A local compile slot (--localslots) for a compile that falls back;
+ * -1 when none can be had, and the compile runs anyway. */
+static int take_local_slot(const char *state, unsigned limit)
+{
+  char    *names[] = { (char *)"localhost", NULL };
+  unsigned picked;
+  int      fd;
+
+  return slots_acquire(state, names, &limit, 1, true, &picked, &fd) < 0 ? -1
+                                                                        : fd;
+}
+
 static int compile_remotely(char *const *argv, const char *compiler,
                             struct args_plan         *plan,
-                            const struct hosts_entry *host, int slot_fd)
+                            const struct hosts_list  *list,
+                            const struct hosts_entry *host, const char *state,
+                            int slot_fd)
 {
   _cleanup_free_ char *host_name = hosts_entry_describe(host);
   struct remote_job    job       = {
-             .host     = host,
-             .plan     = plan,
-             .compiler = compiler,
-             .connect_timeout_ms =
-      (int)env_get_long("CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT_MS),
+             .host               = host,
+             .plan               = plan,
+             .compiler           = compiler,
+             .state_dir          = state,
+             .cpp_slots          = list->local_slots_cpp,
+             .connect_timeout_ms = (int)env_get_bounded(
+      "CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT_MS, 1, 600000),
              .io_timeout_ms =
-      (int)env_get_long("IO_TIMEOUT", DEFAULT_IO_TIMEOUT_S) * 1000,
+      (int)env_get_bounded("IO_TIMEOUT", DEFAULT_IO_TIMEOUT_S, 1, 86400) * 1000,
   };
   struct remote_result result;
 
@@ -250,7 +288,7 @@ static int compile_remotely(char *const *argv, const char *compiler,
   log_warning("failed to distribute %s to %s, running locally instead",
               plan->input, host_name);
   close(slot_fd);
-  run_locally(argv, -1);
+  run_locally(argv, take_local_slot(state, list->local_slots));
 }
 
 static int compile(char **argv)
@@ -308,7 +346,7 @@ static int compile(char **argv)
     log_info("compile %s on localhost", plan.input);
     run_locally(argv, slot_fd);
   }
-  r = compile_remotely(argv, compiler, &plan, host, slot_fd);
+  r = compile_remotely(argv, compiler, &plan, list, host, state, slot_fd);
   close(slot_fd);
   candidates_clear(&candidates);
   hosts_list_free(list);
@@ -344,6 +382,20 @@ static int manage(const char *option)
   return show_jobs();
 }
 
+static bool is_object_file(const char *arg)
+{
+  static const char *const exts[] = { ".o", ".a", ".so", ".lo" };
+  size_t                   len    = strlen(arg);
+
+  for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
+    size_t n = strlen(exts[i]);
+    if (len > n && strcmp(arg + len - n, exts[i]) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /* Called as herdcc (or as distcc): "herdcc COMPILER ARGS", "herdcc ARGS"
  * (the compiler is cc), or a management option. */
 static int main_as_wrapper(int argc, char **argv)
@@ -355,7 +407,8 @@ static int main_as_wrapper(int argc, char **argv)
   if (is_management_option(argv[1])) {
     return manage(argv[1]);
   }
-  if (argv[1][0] == '-' || args_lang_from_path(argv[1])) {
+  if (argv[1][0] == '-' || args_lang_from_path(argv[1]) ||
+      is_object_file(argv[1])) {
     argv[0] = (char *)"cc";
     return compile(argv);
   }

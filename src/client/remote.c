@@ -21,6 +21,7 @@
 #include "macro.h"
 #include "proto.h"
 #include "run.h"
+#include "slots.h"
 
 /* ---- connecting --------------------------------------------------------- */
 
@@ -217,6 +218,7 @@ static int finish_reply(const struct remote_job  *job,
 
 struct job_state {
   int   sock;
+  int   cpp_slot_fd; /* held while cpp runs */
   int   source_fd;
   pid_t cpp_pid;
   char *deps_tmp;
@@ -253,6 +255,12 @@ static int start_cpp(const struct remote_job *job, struct job_state *state)
   if (!plan->cpp_argv[0] ||
       (plan->deps_file && !plan->cpp_argv[plan->deps_file_index])) {
     return -ENOMEM;
+  }
+  char    *slot_names[] = { (char *)"cpp_localhost", NULL };
+  unsigned slot;
+  if (slots_acquire(job->state_dir, slot_names, &job->cpp_slots, 1, false,
+                    &slot, &state->cpp_slot_fd) < 0) {
+    state->cpp_slot_fd = -1; /* run unthrottled rather than not at all */
   }
   return run_spawn(plan->cpp_argv, state->source_fd, &state->cpp_pid);
 }
@@ -337,12 +345,13 @@ static void job_state_clear(struct job_state *state)
   }
   closep(&state->sock);
   closep(&state->source_fd);
+  closep(&state->cpp_slot_fd);
 }
 
 int remote_compile(const struct remote_job *job,
                    struct remote_result    *ret_result)
 {
-  struct job_state     state  = { .sock = -1, .source_fd = -1 };
+  struct job_state state = { .sock = -1, .source_fd = -1, .cpp_slot_fd = -1 };
   struct remote_result result = { .outcome = REMOTE_DONE };
   int                  r      = start_cpp(job, &state);
 

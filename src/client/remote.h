@@ -10,9 +10,11 @@
 #include "hosts.h"
 
 struct remote_job {
-  const struct hosts_entry *host;     /* borrowed */
-  struct args_plan         *plan;     /* borrowed; cpp_argv is edited */
-  const char               *compiler; /* resolved path, for cpp */
+  const struct hosts_entry *host;      /* borrowed */
+  struct args_plan         *plan;      /* borrowed; cpp_argv is edited */
+  const char               *compiler;  /* resolved path, for cpp */
+  const char               *state_dir; /* for the cpp slot locks */
+  unsigned                  cpp_slots; /* --localslots_cpp */
   int                       connect_timeout_ms;
   int                       io_timeout_ms;
 };

@@ -412,6 +412,24 @@ static int scan_input(struct scan *scan, const char *arg)
   return 0;
 }
 
+static bool server_accepts(const struct arg_seen *seen, const char *arg)
+{
+  switch (seen->rule->kind) {
+    case ARG_COMPILE:
+      return !strchr(arg, '/') && !(seen->value && strchr(seen->value, '/'));
+    case ARG_WA:
+      return !strchr(arg, '/') && !strchr(arg, '@') && !strstr(arg, ",-a");
+    case ARG_COMPILE_PATH:
+    case ARG_MODE_COMPILE:
+    case ARG_MODE_ASM:
+    case ARG_OUTPUT:
+    case ARG_LANGUAGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
 /* What debug information the command line asks for. */
 static void scan_debug_option(struct scan *scan, const char *arg)
 {
@@ -467,6 +485,9 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       return set_local(scan, "%s is not distributable", arg);
     case ARG_COMPILE:
     case ARG_COMPILE_PATH:
+      if (!server_accepts(seen, arg)) {
+        return set_local(scan, "%s names a path a server would refuse", arg);
+      }
       scan_debug_option(scan, arg);
       return 0;
     case ARG_PREPROC:
@@ -813,24 +834,6 @@ static _printf_(2, 3) int refuse(char **ret_reason, const char *fmt, ...)
     return -ENOMEM;
   }
   return -EPERM;
-}
-
-static bool server_accepts(const struct arg_seen *seen, const char *arg)
-{
-  switch (seen->rule->kind) {
-    case ARG_COMPILE:
-      return !strchr(arg, '/') && !(seen->value && strchr(seen->value, '/'));
-    case ARG_WA:
-      return !strchr(arg, '/') && !strchr(arg, '@') && !strstr(arg, ",-a");
-    case ARG_COMPILE_PATH:
-    case ARG_MODE_COMPILE:
-    case ARG_MODE_ASM:
-    case ARG_OUTPUT:
-    case ARG_LANGUAGE:
-      return true;
-    default:
-      return false;
-  }
 }
 
 static int check_server_option(char *const *argv, size_t i,

@@ -746,6 +746,8 @@ static const struct local_case local_cases[] = {
   { "gcc -x assembler -S x.asm -o y.s",        "-S of assembler"        },
   /* this machine, profiles and coverage, files of the compiler's own */
   { "gcc -c x.c -march=native",                "-march=native"          },
+  { "clang -c x.c -fuse-ld=/usr/bin/ld.bfd",   "-fuse-ld="              },
+  { "gcc -c x.c --param=x=/tmp/y",             "--param=x=/tmp/y"       },
   { "gcc -c x.c -mtune=native",                "-mtune=native"          },
   { "gcc -c x.c -pg",                          "-pg"                    },
   { "gcc -c x.c --coverage",                   "--coverage"             },
