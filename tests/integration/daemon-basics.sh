@@ -4,7 +4,8 @@
 # C++, compile errors passed through, refusals explained in SERR (options,
 # compilers, access), the option exit codes, --daemon readiness on the pid
 # file, privilege drop, malformed requests, --inetd (through a stand-in for
-# ssh), --lifetime, --job-lifetime and a client that goes away mid-compile.
+# ssh), --lifetime, --job-lifetime, --enable-tcp-insecure and a client that
+# goes away mid-compile.
 #
 # Runs itself in new network, PID, mount and UTS namespaces: network traffic
 # stays on that namespace's loopback, and everything started here dies with
@@ -462,6 +463,24 @@ wait_for 10 no_procs cc1plus && pass "no compiler left running" ||
 wait_for 10 jobs_dir_empty && pass "no job directory left" ||
   fail "left in the job dir: $(ls -A "$tmp/jobs")"
 stop_daemon C "$pid_c"
+
+# ---- daemon G: --enable-tcp-insecure -----------------------------------------
+
+step "--enable-tcp-insecure runs any compiler on PATH, with a loud warning"
+PATH=$tmp/bin:$PATH start_daemon G 3707 --enable-tcp-insecure
+pid_g=$daemon_pid
+grep -q 'WARNING: --enable-tcp-insecure' "$tmp/G.log" &&
+  pass "the start-up warning is logged" || fail "no warning: $(cat "$tmp/G.log")"
+PATH=$tmp/bin:$PATH dcc 127.0.0.1:3707 mycc -c x.c -o x-insecure.o
+if [[ $rc -eq 0 ]] && cmp -s "$tmp/src/x-local.o" "$tmp/src/x-insecure.o"; then
+  pass "mycc, on no list, ran from the daemon's PATH"
+else
+  fail "exit $rc; $(cat "$tmp/err")"
+fi
+dcc 127.0.0.1:3707 gcc -B/tmp/ -c x.c -o insecure-refused.o
+[[ $rc -eq 101 ]] && pass "the argument checks still apply (-B refused)" ||
+  fail "exit $rc; $(cat "$tmp/err")"
+stop_daemon G "$pid_g"
 
 # ---- --inetd, through a stand-in for ssh ---------------------------------------
 
