@@ -40,37 +40,46 @@ cp "$top/src/common/args.c" mid.c
 mkdir -p dd && export DISTCC_DIR=$T/dd DISTCC_FALLBACK=0 DISTCC_BACKOFF_PERIOD=0
 midflags=(-O2 -D_GNU_SOURCE -I"$top/src/common")
 
-# median_ms CMD...: run CMD $runs times (after one warm-up) and print the
-# median wall time in milliseconds.
-median_ms() {
+# time_ms CMD...: one run's wall time in microseconds.
+time_us() {
+  local start end
+  start=$(date +%s%N)
   "$@" >/dev/null
-  local i start end
-  for i in $(seq 1 "$runs"); do
-    start=$(date +%s%N)
-    "$@" >/dev/null
-    end=$(date +%s%N)
-    echo $(((end - start) / 1000))
-  done | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f\n", a[int((NR + 1) / 2)] / 1000 }'
+  end=$(date +%s%N)
+  echo $(((end - start) / 1000))
 }
 
+median() { sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# row LABEL SRC FLAGS...: the five ways of compiling SRC, interleaved run by
+# run so that a drift in the machine's speed touches all of them alike.
 row() {
   local label=$1 src=$2
   shift 2
-  local local_ms herd1 herd2 dist1 dist2
-  local_ms=$(median_ms gcc -c "$src" -o out.o "$@")
-  herd1=$(DISTCC_HOSTS=127.0.0.1:3632 median_ms "$build/src/client/herdcc" gcc -c "$src" -o out.o "$@")
-  dist1=$(DISTCC_HOSTS=127.0.0.2:3632 median_ms distcc gcc -c "$src" -o out.o "$@")
-  herd2=$(DISTCC_HOSTS=127.0.0.1:3632,lzo median_ms "$build/src/client/herdcc" gcc -c "$src" -o out.o "$@")
-  dist2=$(DISTCC_HOSTS=127.0.0.2:3632,lzo median_ms distcc gcc -c "$src" -o out.o "$@")
-  printf '%-8s %-6s %8s %8s %8s %10s %10s\n' "$label" v1 "$local_ms" "$herd1" "$dist1" \
-    "$(echo "$herd1 $dist1" | awk '{printf "%.2f", $1/$2}')" \
-    "$(echo "$herd1 $local_ms" | awk '{printf "%.2f", $1/$2}')"
-  printf '%-8s %-6s %8s %8s %8s %10s %10s\n' "$label" v2-lzo "$local_ms" "$herd2" "$dist2" \
-    "$(echo "$herd2 $dist2" | awk '{printf "%.2f", $1/$2}')" \
-    "$(echo "$herd2 $local_ms" | awk '{printf "%.2f", $1/$2}')"
+  local herdcc=$build/src/client/herdcc i
+  : >"$T/t.local"; : >"$T/t.h1"; : >"$T/t.d1"; : >"$T/t.h2"; : >"$T/t.d2"
+  for i in $(seq 0 "$runs"); do
+    local l h1 d1 h2 d2
+    l=$(time_us gcc -c "$src" -o out.o "$@")
+    h1=$(DISTCC_HOSTS=127.0.0.1:3632 time_us "$herdcc" gcc -c "$src" -o out.o "$@")
+    d1=$(DISTCC_HOSTS=127.0.0.2:3632 time_us distcc gcc -c "$src" -o out.o "$@")
+    h2=$(DISTCC_HOSTS=127.0.0.1:3632,lzo time_us "$herdcc" gcc -c "$src" -o out.o "$@")
+    d2=$(DISTCC_HOSTS=127.0.0.2:3632,lzo time_us distcc gcc -c "$src" -o out.o "$@")
+    [ "$i" -eq 0 ] && continue # warm-up
+    echo "$l" >>"$T/t.local"; echo "$h1" >>"$T/t.h1"; echo "$d1" >>"$T/t.d1"
+    echo "$h2" >>"$T/t.h2"; echo "$d2" >>"$T/t.d2"
+  done
+  local lm h1m d1m h2m d2m
+  lm=$(median <"$T/t.local"); h1m=$(median <"$T/t.h1"); d1m=$(median <"$T/t.d1")
+  h2m=$(median <"$T/t.h2"); d2m=$(median <"$T/t.d2")
+  printf '%-8s %-6s %8s %8s %8s %10s %10s\n' "$label" v1 "$lm" "$h1m" "$d1m" \
+    "$(ratio "$h1m" "$d1m")" "$(ratio "$h1m" "$lm")"
+  printf '%-8s %-6s %8s %8s %8s %10s %10s\n' "$label" v2-lzo "$lm" "$h2m" "$d2m" \
+    "$(ratio "$h2m" "$d2m")" "$(ratio "$h2m" "$lm")"
 }
 
-echo "median wall ms per compile over $runs runs, $(nproc) cores, $(date -u +%F)"
+echo "median wall ms per compile over $runs interleaved runs, $(nproc) cores, $(date -u +%F)"
 printf '%-8s %-6s %8s %8s %8s %10s %10s\n' job proto local herdcc distcc herd/dist herd/local
 row hello hello.c -O2
 row mid mid.c "${midflags[@]}"

@@ -81,30 +81,14 @@ static int create_file(const char *path)
   return fd < 0 ? -errno : fd;
 }
 
-/* Name the input and output files and write the source. */
-static int workdir_fill(const struct compile_request *req, const char *dir,
-                        char **ret_input, char **ret_output)
+/* Where the compiler writes its object (or assembler text). */
+static int output_name(const struct compile_request *req, const char *dir,
+                       char **ret_output)
 {
-  _cleanup_free_ char *input  = NULL;
-  _cleanup_free_ char *output = NULL;
-  _cleanup_close_ int  fd     = -1;
-
-  if (asprintf(&input, "%s/input.%s", dir, req->job->lang->cpp_ext) < 0 ||
-      asprintf(&output, "%s/output.%s", dir,
-               req->job->assemble_only ? "s" : "o") < 0) {
-    return -ENOMEM;
-  }
-  fd = create_file(input);
-  if (fd < 0) {
-    return fd;
-  }
-  int r = io_write_all(fd, req->source, req->source_len, -1);
-  if (r < 0) {
-    return r;
-  }
-  *ret_input  = TAKE_PTR(input);
-  *ret_output = TAKE_PTR(output);
-  return 0;
+  return asprintf(ret_output, "%s/output.%s", dir,
+                  req->job->assemble_only ? "s" : "o") < 0
+           ? -ENOMEM
+           : 0;
 }
 
 /* ---- the command line --------------------------------------------------- */
@@ -122,24 +106,32 @@ static int set_arg(char **argv, size_t index, const char *prefix,
   return 0;
 }
 
-/* The request's argv with our executable, input, output and language. */
-static int build_argv(const struct compile_request *req, const char *input,
-                      const char *output, char ***ret_argv)
+/* The request's argv with our executable, output and language, and the
+ * source read from standard input: "-x LANG -" where the input was. */
+static int build_argv(const struct compile_request *req, const char *output,
+                      char ***ret_argv)
 {
   const struct args_job     *job  = req->job;
-  _cleanup_strv_free_ char **argv = strv_copy(req->argv);
-  int                        r;
+  _cleanup_strv_free_ char **argv = NULL;
+  int                        r    = 0;
 
-  if (!argv) {
-    return -ENOMEM;
+  for (size_t i = 0; req->argv[i] && r >= 0; i++) {
+    if (i == job->input_index) {
+      r = strv_push(&argv, "-x");
+      r = r < 0 ? r : strv_push(&argv, job->lang->cpp_output);
+      r = r < 0 ? r : strv_push(&argv, "-");
+    } else {
+      r = strv_push(&argv, req->argv[i]);
+    }
   }
-  r = set_arg(argv, 0, "", req->compiler_path);
+  /* The indices below come before the input, so they still hold. */
   if (r >= 0) {
-    r = set_arg(argv, job->input_index, "", input);
+    r = set_arg(argv, 0, "", req->compiler_path);
   }
   if (r >= 0 && job->output_index) {
-    r =
-      set_arg(argv, job->output_index, job->output_joined ? "-o" : "", output);
+    size_t index =
+      job->output_index + (job->output_index > job->input_index ? 2 : 0);
+    r = set_arg(argv, index, job->output_joined ? "-o" : "", output);
   } else if (r >= 0) {
     r = strv_push(&argv, "-o");
     r = r < 0 ? r : strv_push(&argv, output);
@@ -158,7 +150,7 @@ static int build_argv(const struct compile_request *req, const char *input,
 /* ---- running the compiler ----------------------------------------------- */
 
 struct compile_fds {
-  int null_fd;
+  int in_fd;
   int out_fd;
   int err_fd;
 };
@@ -187,7 +179,7 @@ static _noreturn_ void exec_compiler(const struct compile_request *req,
     signal(sig, SIG_DFL); /* SIGPIPE was ignored; exec keeps that */
   }
   setpgid(0, 0);
-  if (dup2(fds->null_fd, STDIN_FILENO) < 0 ||
+  if (dup2(fds->in_fd, STDIN_FILENO) < 0 ||
       dup2(fds->out_fd, STDOUT_FILENO) < 0 ||
       dup2(fds->err_fd, STDERR_FILENO) < 0 || chdir(dir) < 0 ||
       setenv("TMPDIR", dir, 1) < 0) {
@@ -207,22 +199,19 @@ static _noreturn_ void exec_compiler(const struct compile_request *req,
   _exit(EXIT_COMPILER_MISSING);
 }
 
+/* Start the compiler with in_fd as its standard input. */
 static int spawn(const struct compile_request *req, const char *dir,
-                 char **argv, pid_t *ret_pid)
+                 char **argv, int in_fd, pid_t *ret_pid)
 {
   _cleanup_free_ char *out_path = path_in(dir, "stdout");
   _cleanup_free_ char *err_path = path_in(dir, "stderr");
-  _cleanup_close_ int  null_fd  = open("/dev/null", O_RDWR | O_CLOEXEC);
   _cleanup_close_ int  out_fd   = out_path ? create_file(out_path) : -ENOMEM;
   _cleanup_close_ int  err_fd   = err_path ? create_file(err_path) : -ENOMEM;
 
-  if (null_fd < 0) {
-    return -errno;
-  }
   if (out_fd < 0 || err_fd < 0) {
     return out_fd < 0 ? out_fd : err_fd;
   }
-  struct compile_fds fds = { null_fd, out_fd, err_fd };
+  struct compile_fds fds = { in_fd, out_fd, err_fd };
   pid_t              pid = fork();
   if (pid < 0) {
     return -errno;
@@ -406,42 +395,170 @@ static int note_timeout(const struct compile_request *req,
   return serr_append(reply, text);
 }
 
-int compile_run(const struct compile_request *req,
-                struct proto_reply           *ret_reply)
-{
-  _cleanup_(signals_restorep) struct job_signals signals = { .fd = -1 };
-  _cleanup_(workdir_removep) char               *dir     = NULL;
-  _cleanup_free_ char                           *input   = NULL;
-  _cleanup_free_ char                           *output  = NULL;
-  _cleanup_strv_free_ char                     **argv    = NULL;
-  struct proto_reply                             reply   = { 0 };
-  pid_t                                          pid     = -1;
-  int                                            status  = 0;
+struct compile {
+  const struct compile_request *req;
+  struct job_signals            signals;
+  char                         *dir;
+  char                         *output;
+  pid_t                         pid;
+  int                           source_fd;   /* the compiler's stdin */
+  bool                          source_gone; /* it stopped reading */
+};
 
-  int r = signals_block(&signals);
+struct compile *compile_free(struct compile *compile)
+{
+  if (!compile) {
+    return NULL;
+  }
+  if (compile->pid > 0) {
+    kill_and_reap(compile->pid);
+  }
+  closep(&compile->source_fd);
+  workdir_removep(&compile->dir);
+  signals_restorep(&compile->signals);
+  free(compile->output);
+  free(compile);
+  return NULL;
+}
+
+/* The pipe to the compiler's stdin; our end does not block. */
+static int open_source_pipe(int *ret_read_fd, int *ret_write_fd)
+{
+  int fds[2];
+
+  if (pipe2(fds, O_CLOEXEC) < 0) {
+    return -errno;
+  }
+  if (fcntl(fds[1], F_SETFL, O_NONBLOCK) < 0) {
+    int r = -errno;
+    close(fds[0]);
+    close(fds[1]);
+    return r;
+  }
+  *ret_read_fd  = fds[0];
+  *ret_write_fd = fds[1];
+  return 0;
+}
+
+static int start(struct compile *compile)
+{
+  _cleanup_strv_free_ char **argv    = NULL;
+  _cleanup_close_ int        read_fd = -1;
+  int                        r       = signals_block(&compile->signals);
+
   if (r >= 0) {
-    r = workdir_create(&dir);
+    r = workdir_create(&compile->dir);
   }
   if (r >= 0) {
-    r = workdir_fill(req, dir, &input, &output);
+    r = output_name(compile->req, compile->dir, &compile->output);
   }
   if (r >= 0) {
-    r = build_argv(req, input, output, &argv);
+    r = build_argv(compile->req, compile->output, &argv);
+  }
+  if (r >= 0) {
+    r = open_source_pipe(&read_fd, &compile->source_fd);
   }
   if (r >= 0) {
     _cleanup_free_ char *line = strv_join(argv);
     log_debug("Running %s", line ? line : argv[0]);
-    r = spawn(req, dir, argv, &pid);
+    r = spawn(compile->req, compile->dir, argv, read_fd, &compile->pid);
   }
+  return r;
+}
+
+int compile_start(const struct compile_request *req,
+                  struct compile              **ret_compile)
+{
+  struct compile *compile = calloc(1, sizeof(*compile));
+
+  if (!compile) {
+    return -ENOMEM;
+  }
+  compile->req        = req;
+  compile->signals.fd = -1;
+  compile->source_fd  = -1;
+  int r               = start(compile);
   if (r < 0) {
+    compile_free(compile);
     return r;
   }
-  int end = wait_compiler(req, pid, signals.fd, &status);
+  *ret_compile = compile;
+  return 0;
+}
+
+/* Hand bytes to the compiler. One that stopped reading (it failed on its
+ * arguments, say) gets no more, but the wire is still read to the end so
+ * that the reply can be sent. */
+static int pass_source(struct compile *compile, const void *buf, size_t len)
+{
+  if (compile->source_gone) {
+    return 0;
+  }
+  int r =
+    io_write_all(compile->source_fd, buf, len, compile->req->io_timeout_ms);
+  if (r == -EPIPE) {
+    compile->source_gone = true;
+    return 0;
+  }
+  return r;
+}
+
+/* Protocol 1: the bytes go on as they come. */
+static int feed_plain(struct compile *compile)
+{
+  const struct compile_request *req = compile->req;
+  char                          buf[65536];
+  uint32_t                      len;
+  int r = proto_recv_header(req->client_fd, "DOTI", &len, req->io_timeout_ms);
+
+  if (r >= 0 && len > req->max_source) {
+    r = -EMSGSIZE;
+  }
+  while (r >= 0 && len > 0) {
+    size_t chunk = len < sizeof(buf) ? len : sizeof(buf);
+    r            = io_read_all(req->client_fd, buf, chunk, req->io_timeout_ms);
+    if (r >= 0) {
+      r = pass_source(compile, buf, chunk);
+    }
+    len -= (uint32_t)chunk;
+  }
+  return r;
+}
+
+/* Protocol 2: LZO needs the whole body before it can be unpacked. */
+static int feed_compressed(struct compile *compile)
+{
+  const struct compile_request *req    = compile->req;
+  _cleanup_free_ char          *source = NULL;
+  size_t                        len;
+  int r = proto_recv_body(req->client_fd, "DOTI", req->max_source, true,
+                          req->io_timeout_ms, &source, &len);
+
+  return r < 0 ? (r == -EFBIG ? -EMSGSIZE : r)
+               : pass_source(compile, source, len);
+}
+
+int compile_feed(struct compile *compile)
+{
+  int r = compile->req->lzo ? feed_compressed(compile) : feed_plain(compile);
+
+  closep(&compile->source_fd); /* end of file for the compiler */
+  return r;
+}
+
+int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
+{
+  const struct compile_request *req    = compile->req;
+  struct proto_reply            reply  = { 0 };
+  int                           status = 0;
+
+  int end      = wait_compiler(req, compile->pid, compile->signals.fd, &status);
+  compile->pid = 0; /* reaped, whatever the end */
   if (end < 0) {
     return end;
   }
   reply.status = (uint32_t)status;
-  r            = collect(req, dir, output, &reply);
+  int r        = collect(req, compile->dir, compile->output, &reply);
   if (r >= 0 && end == WAIT_TIMED_OUT) {
     r = note_timeout(req, &reply);
   }

@@ -1,16 +1,20 @@
-/* Runs one checked compile for a job. A private job directory (mkdtemp
- * under $TMPDIR or /tmp, mode 0700) receives the source as input.EXT (the
- * preprocessed extension of its language); the command line is rewritten
- * so that the compiler reads that file and writes output.o (output.s for
- * -S) beside it, whatever the client named them. The compiler runs by
- * fork+exec, no shell: its own process group, cwd and TMPDIR the job
- * directory, stdin /dev/null, stdout and stderr to files there, niced,
- * with RLIMIT_CPU (the job lifetime), RLIMIT_FSIZE and no core dumps.
- * While it runs the client connection is watched: if the client hangs up,
- * the job lifetime passes or SIGTERM/SIGINT arrives, the whole process
- * group is killed. The directory is removed on every path. */
+/* Runs one checked compile for a job. The compiler is started as soon as
+ * the request's command line has been checked, before its source arrives,
+ * so that its start-up overlaps the client's preprocessor; the source is
+ * then streamed into the compiler's standard input as it comes off the
+ * wire. The command line is rewritten so that the compiler reads that
+ * stream ("-x LANG -", LANG the preprocessed form of the language) and
+ * writes output.o (output.s for -S) in a private job directory (mkdtemp
+ * under $TMPDIR or /tmp, mode 0700), whatever the client named its files.
+ * The compiler runs by fork+exec, no shell: its own process group, cwd and
+ * TMPDIR the job directory, stdout and stderr to files there, niced, with
+ * RLIMIT_CPU (the job lifetime), RLIMIT_FSIZE and no core dumps. While it
+ * runs the client connection is watched: if the client hangs up, the job
+ * lifetime passes or SIGTERM/SIGINT arrives, the whole process group is
+ * killed. The directory is removed on every path. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "args.h"
@@ -22,17 +26,38 @@ struct compile_request {
   char *const           *argv;          /* borrowed: the request's argv */
   const char            *compiler_path; /* borrowed: the executable */
   const struct args_job *job;           /* borrowed: args_check_server's */
-  const char            *source;        /* borrowed: DOTI, uncompressed */
-  size_t                 source_len;
-  int                    client_fd;  /* watched for hang-up */
+  int                    client_fd;     /* the source comes from here */
+  bool                   lzo;           /* the source is compressed */
+  int                    io_timeout_ms;
   int                    nice;       /* niceness of the compiler */
   unsigned               lifetime_s; /* 0: no limit */
+  size_t                 max_source; /* cap on the source */
   size_t                 max_output; /* cap on stdout, stderr and object */
 };
 
-/* Run it and fill status, serr, sout and object of *ret_reply (the
- * caller's version is kept). A compiler that fails is a success here: its
- * status says so. -ECONNRESET when the client went away, -EINTR when
- * SIGTERM or SIGINT arrived, another -errno when the job could not run. */
-int compile_run(const struct compile_request *req,
-                struct proto_reply           *ret_reply);
+struct compile;
+
+/* Start the compiler for req (borrowed; it must outlive the compile). */
+int compile_start(const struct compile_request *req,
+                  struct compile              **ret_compile);
+
+/* Receive DOTI from the client into the compiler. -EMSGSIZE when the
+ * source is over the cap (nothing of it was read), -ENODATA when the
+ * client closed early, another -errno when the wire failed. */
+int compile_feed(struct compile *compile);
+
+/* Wait for the compiler and fill status, serr, sout and object of
+ * *ret_reply (the caller's version is kept). A compiler that fails is a
+ * success here: its status says so. -ECONNRESET when the client went away,
+ * -EINTR when SIGTERM or SIGINT arrived, another -errno when the job could
+ * not run. */
+int compile_finish(struct compile *compile, struct proto_reply *ret_reply);
+
+/* Kill the compiler if it still runs, remove the job directory. Accepts
+ * NULL; returns NULL. */
+struct compile *compile_free(struct compile *compile);
+
+static inline void compile_freep(struct compile **compile)
+{
+  compile_free(*compile);
+}

@@ -35,8 +35,6 @@ struct job {
   bool                     source_read; /* DOTI consumed (or abandoned) */
   struct args_job          args;
   char                    *compiler_path; /* owned */
-  char                    *source;        /* owned: DOTI, uncompressed */
-  size_t                   source_len;
   long long                started_ms;
 };
 
@@ -44,7 +42,6 @@ static void job_clear(struct job *job)
 {
   strv_free(job->argv);
   free(job->compiler_path);
-  free(job->source);
 }
 
 static long long now_ms(void)
@@ -227,29 +224,6 @@ static int check_args(struct job *job)
   return 0;
 }
 
-static int receive_source(struct job *job)
-{
-  int r =
-    proto_recv_body(job->in_fd, "DOTI", job->config->limits->max_body,
-                    proto_version_compresses(job->version),
-                    job->config->io_timeout_ms, &job->source, &job->source_len);
-
-  job->source_read = true;
-  if (r == -EMSGSIZE || r == -EFBIG) {
-    return job_fail(job, EXIT_PROTOCOL_ERROR,
-                    "refused: the source is larger than this server accepts");
-  }
-  if (r == -ENODATA) {
-    job_log(job, LOG_LEVEL_INFO,
-            "%s %s: client closed the connection before sending the source",
-            job->argv[0], job_source_name(job));
-  } else if (r < 0) {
-    job_log(job, LOG_LEVEL_WARNING, "%s %s: failed to receive the source: %s",
-            job->argv[0], job_source_name(job), strerror(-r));
-  }
-  return r;
-}
-
 static void describe_status(uint32_t status, char *buf, size_t len)
 {
   int s = (int)status;
@@ -275,35 +249,72 @@ static void log_result(const struct job *job, const struct proto_reply *reply,
           secs, sent < 0 ? " (reply not delivered)" : "");
 }
 
+/* Why the source did not arrive, answered or logged. */
+static int source_failed(struct job *job, int r)
+{
+  job->source_read = true;
+  if (r == -EMSGSIZE) {
+    return job_fail(job, EXIT_PROTOCOL_ERROR,
+                    "refused: the source is larger than this server accepts");
+  }
+  if (r == -ENODATA) {
+    job_log(job, LOG_LEVEL_INFO,
+            "%s %s: client closed the connection before sending the source",
+            job->argv[0], job_source_name(job));
+  } else {
+    job_log(job, LOG_LEVEL_WARNING, "%s %s: failed to receive the source: %s",
+            job->argv[0], job_source_name(job), strerror(-r));
+  }
+  return r;
+}
+
+static int compile_ended(struct job *job, int r)
+{
+  if (r == -ECONNRESET) {
+    job_log(job, LOG_LEVEL_WARNING, "%s %s: client went away, compile killed",
+            job->argv[0], job_source_name(job));
+  } else if (r == -EINTR) {
+    job_log(job, LOG_LEVEL_NOTICE, "%s %s: server stopping, compile killed",
+            job->argv[0], job_source_name(job));
+  } else {
+    r = job_fail(job, r == -ENOMEM ? EXIT_OUT_OF_MEMORY : EXIT_GENERAL,
+                 "failed to run %s: %s", job->argv[0], strerror(-r));
+  }
+  return r;
+}
+
+/* Start the compiler at once, then stream the source into it: its
+ * start-up overlaps the client's preprocessor. */
 static int run(struct job *job)
 {
   struct compile_request req = {
     .argv          = job->argv,
     .compiler_path = job->compiler_path,
     .job           = &job->args,
-    .source        = job->source,
-    .source_len    = job->source_len,
     .client_fd     = job->in_fd,
+    .lzo           = proto_version_compresses(job->version),
+    .io_timeout_ms = job->config->io_timeout_ms,
     .nice          = job->config->nice,
     .lifetime_s    = job->config->lifetime_s,
+    .max_source    = job->config->limits->max_body,
     .max_output    = job->config->limits->max_body,
   };
-  struct proto_reply reply = { 0 };
-  int                r     = compile_run(&req, &reply);
+  _cleanup_(compile_freep) struct compile *compile = NULL;
+  struct proto_reply                       reply   = { 0 };
+  int                                      r = compile_start(&req, &compile);
 
-  if (r == -ECONNRESET) {
-    job_log(job, LOG_LEVEL_WARNING, "%s %s: client went away, compile killed",
-            job->argv[0], job_source_name(job));
-    return r;
-  }
-  if (r == -EINTR) {
-    job_log(job, LOG_LEVEL_NOTICE, "%s %s: server stopping, compile killed",
-            job->argv[0], job_source_name(job));
-    return r;
-  }
   if (r < 0) {
-    return job_fail(job, r == -ENOMEM ? EXIT_OUT_OF_MEMORY : EXIT_GENERAL,
-                    "failed to run %s: %s", job->argv[0], strerror(-r));
+    return compile_ended(job, r);
+  }
+  r = compile_feed(compile);
+  if (r < 0) {
+    compile = compile_free(compile);
+    return source_failed(job, r);
+  }
+  job->source_read = true;
+  r                = compile_finish(compile, &reply);
+  if (r < 0) {
+    return compile_ended(job, r);
   }
   r = send_reply(job, &reply);
   log_result(job, &reply, r);
@@ -336,9 +347,6 @@ int job_serve(int in_fd, int out_fd, const struct sockaddr *peer,
   }
   if (r >= 0) {
     r = check_args(&job);
-  }
-  if (r >= 0) {
-    r = receive_source(&job);
   }
   return r < 0 ? r : run(&job);
 }
