@@ -1,7 +1,7 @@
 /* One connection to herdccd, start to end: check the peer against the
  * allow-list, read the request (DIST, ARGC, ARGV...), check the compiler
  * (compilers.h) and the arguments (args_check_server), receive the source
- * (DOTI), compile it (compile.h) and send the reply (DONE, STAT, SERR,
+ * (DOTI) into the compiler started before it (compile.h) and send the reply (DONE, STAT, SERR,
  * SOUT, DOTO). Every refusal is a normal reply in the request's version:
  * a non-zero STAT (a herdcc exit code << 8), one explaining line in SERR
  * ("herdccd: refused: ..."), no object; the rest of the request is read
