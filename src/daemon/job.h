@@ -3,10 +3,10 @@
  * (compilers.h) and the arguments (args_check_server), receive the source
  * (DOTI) into the compiler started before it (compile.h) and send the reply
  * (DONE, STAT, SERR, SOUT, DOTO). Every refusal is a normal reply in the
- * request's version: a non-zero STAT (a herdcc exit code << 8), one explaining
- * line in SERR
- * ("herdccd: refused: ..."), no object; the rest of the request is read
- * first (within the caps) so the client is not reset while sending. A
+ * request's version: a non-zero STAT (a herdcc exit code << 8), one
+ * explaining line in SERR ("herdccd: refused: ..."), no object; the rest of
+ * the request is read first (within the caps) so the client is not reset
+ * while sending. A
  * peer that sends garbage is logged and dropped. Every job and every
  * refusal is logged with the peer's address. */
 #pragma once
