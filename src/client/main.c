@@ -401,7 +401,10 @@ static bool is_object_file(const char *arg)
 static int main_as_wrapper(int argc, char **argv)
 {
   if (argc < 2) {
-    print_help();
+    fprintf(stderr,
+            "%s: missing option/operand\nTry `%s --help' for more "
+            "information.\n",
+            argv[0], argv[0]);
     return EXIT_BAD_ARGUMENTS;
   }
   if (is_management_option(argv[1])) {

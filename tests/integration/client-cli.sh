@@ -43,6 +43,11 @@ say "--help prints Usage: on stdout"
 expect_status 0 "$HERDCC_BIN" --help
 grep -q '^Usage:' "$T/out" || fail "no Usage: line"
 
+say "no arguments: a hint on stderr, nothing on stdout, exit 101"
+expect_status 101 "$T/bin/distcc"
+[ ! -s "$T/out" ] || fail "something on stdout"
+err_has "missing option/operand"
+
 say "what is not a compile runs locally, output untouched"
 expect_status 0 "$HERDCC_BIN" gcc --version
 gcc --version | cmp -s - "$T/out" || fail "gcc --version output changed"
