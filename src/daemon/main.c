@@ -51,6 +51,7 @@ static unsigned           arg_lifetime      = 0;
 static unsigned           arg_job_lifetime  = 0;
 static bool               arg_insecure      = false;
 static const char        *arg_compilers     = NULL;
+static bool               arg_zeroconf      = false;
 
 static void help(void)
 {
@@ -95,7 +96,8 @@ static void help(void)
     "      --log-level LEVEL      error, warning, notice (default), info,\n"
     "                             debug\n"
     "      --verbose              log everything (--log-level debug)\n"
-    "      --zeroconf             publish over mDNS (not in this build)\n"
+    "      --zeroconf             publish over mDNS/DNS-SD (Avahi) so that\n"
+    "                             herdcc and distcc clients find this server\n"
     "      --stats, --stats-port N  statistics server (not in this build)\n"
     "\n"
     "  -h, --help                 show this help\n"
@@ -296,7 +298,8 @@ static int parse_option(int c, const char *value)
       return parse_unsigned("--job-lifetime", value, 0, INT_MAX / 1000,
                             &arg_job_lifetime);
     case OPT_ZEROCONF:
-      return not_built("--zeroconf", "publish over mDNS");
+      arg_zeroconf = true;
+      return 0;
     case OPT_STATS:
       return not_built("--stats", "serve statistics");
     case OPT_STATS_PORT:
@@ -467,6 +470,7 @@ static int run(void)
     .detach               = arg_mode == MODE_DAEMON,
     .syslog_once_detached = !arg_log_file && !arg_log_stderr,
     .keep_stderr          = arg_log_stderr,
+    .zeroconf             = arg_zeroconf,
     .job                  = &job,
   };
   return server_run(&server);

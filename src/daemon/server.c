@@ -19,6 +19,8 @@
 #include "io.h"
 #include "log.h"
 #include "macro.h"
+#include "publish.h"
+#include "strv.h"
 
 struct server {
   const struct server_config *config;
@@ -262,6 +264,45 @@ static int setup_loop(struct server *s)
 }
 
 /* Everything between binding and accepting, in the serving process. */
+/* The compilers a stock client may ask for, as this server runs them;
+ * cc first (distcc's TXT keys describe it). */
+static char **published_compilers(const struct compilers *compilers)
+{
+  static const char *const names[] = { "cc",  "gcc",   "g++",
+                                       "c++", "clang", "clang++" };
+  char                   **paths   = NULL;
+
+  for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+    char *path = NULL, *reason = NULL;
+    if (compilers_resolve(compilers, names[i], &path, &reason) >= 0 &&
+        strv_consume(&paths, path) < 0) {
+      free(path);
+    }
+    free(reason);
+  }
+  return paths;
+}
+
+/* Publish over mDNS from a process of its own (publish.h). */
+static void start_publishing(struct server *s)
+{
+  const struct server_config *config = s->config;
+  _cleanup_strv_free_ char  **paths =
+    published_compilers(config->job->compilers);
+  struct publish_config publish = {
+    .port           = config->port,
+    .listen         = config->listen,
+    .jobs           = config->jobs,
+    .compiler_paths = (const char *const *)paths,
+  };
+  pid_t pid;
+  int   r = publish_start(&publish, &pid);
+
+  if (r < 0) {
+    log_warning("Failed to start publishing over mDNS: %s", strerror(-r));
+  }
+}
+
 static int start_serving(struct server *s)
 {
   const struct server_config *config = s->config;
@@ -291,6 +332,9 @@ static int start_serving(struct server *s)
       log_use_syslog();
     }
     detach_streams(config);
+  }
+  if (config->zeroconf) {
+    start_publishing(s);
   }
   log_notice("Ready: pid %d, %u job slots%s%s", (int)getpid(), config->jobs,
              config->privs->drop ? ", running as " : "",

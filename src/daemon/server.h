@@ -30,6 +30,7 @@ struct server_config {
   bool                     detach;
   bool                     syslog_once_detached;
   bool                     keep_stderr; /* --log-stderr while detached */
+  bool                     zeroconf;    /* publish over mDNS */
   const struct job_config *job;         /* borrowed */
 };
 

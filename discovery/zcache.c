@@ -1,0 +1,175 @@
+#include "zcache.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "macro.h"
+
+#define ZCACHE_HEADER "# herdcc discovery cache 1\n"
+#define ZCACHE_CAP    (1024 * 1024)
+
+static void write_flags(FILE *f, const struct service_info *info)
+{
+  if (!info->lzo && !info->herd) {
+    fputs("-", f);
+    return;
+  }
+  fprintf(f, "%s%s%s", info->lzo ? "lzo" : "",
+          info->lzo && info->herd ? "," : "", info->herd ? "herd" : "");
+}
+
+static void write_compilers(FILE *f, const struct service_info *info)
+{
+  if (info->n_compilers == 0) {
+    fputs("-", f);
+  }
+  for (size_t i = 0; i < info->n_compilers; i++) {
+    fprintf(f, "%s%s/%s", i ? "," : "", info->compilers[i].machine,
+            info->compilers[i].version);
+  }
+}
+
+/* Tabs and newlines would break the line format. */
+static void write_name(FILE *f, const char *name)
+{
+  for (const char *p = name; *p; p++) {
+    fputc(*p == '\t' || *p == '\n' ? ' ' : *p, f);
+  }
+}
+
+static int write_entries(FILE *f, const struct zcache_entry *entries,
+                         size_t count)
+{
+  fputs(ZCACHE_HEADER, f);
+  for (size_t i = 0; i < count; i++) {
+    const struct zcache_entry *e = &entries[i];
+    fprintf(f, "%s\t%u\t%u\t", e->addr, e->port, e->info.jobs);
+    write_flags(f, &e->info);
+    fputc('\t', f);
+    write_compilers(f, &e->info);
+    fputc('\t', f);
+    write_name(f, e->name);
+    fputc('\n', f);
+  }
+  return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
+}
+
+int zcache_write(const char *path, const struct zcache_entry *entries,
+                 size_t count)
+{
+  _cleanup_free_ char *tmp = NULL;
+  int                  fd;
+  int                  r = io_tmp_beside(path, &tmp, &fd);
+
+  if (r < 0) {
+    return r;
+  }
+  FILE *f = fdopen(fd, "w");
+  if (!f) {
+    r = -errno;
+    close(fd);
+    unlink(tmp);
+    return r;
+  }
+  r = write_entries(f, entries, count);
+  if (fclose(f) != 0 && r >= 0) {
+    r = -errno;
+  }
+  if (r >= 0 && (io_chmod_default(tmp) < 0 || rename(tmp, path) < 0)) {
+    r = -errno;
+  }
+  if (r < 0) {
+    unlink(tmp);
+  }
+  return r;
+}
+
+static void parse_flags(const char *text, struct service_info *info)
+{
+  info->lzo  = strstr(text, "lzo") != NULL;
+  info->herd = strstr(text, "herd") != NULL;
+}
+
+static void parse_compilers(char *text, struct service_info *info)
+{
+  char *save = NULL;
+
+  for (char *cc = strtok_r(text, ",", &save);
+       cc && info->n_compilers < SERVICE_MAX_COMPILERS;
+       cc = strtok_r(NULL, ",", &save)) {
+    char *slash = strchr(cc, '/');
+    if (!slash) {
+      continue;
+    }
+    *slash                       = '\0';
+    struct service_compiler *dst = &info->compilers[info->n_compilers++];
+    snprintf(dst->machine, sizeof(dst->machine), "%s", cc);
+    snprintf(dst->version, sizeof(dst->version), "%s", slash + 1);
+  }
+}
+
+/* One line into *ret; -EINVAL when it is not an entry. */
+static int parse_line(char *line, struct zcache_entry *ret)
+{
+  char *fields[6];
+  char *save = NULL;
+  int   n    = 0;
+
+  for (char *f = strtok_r(line, "\t", &save); f && n < 6;
+       f       = strtok_r(NULL, "\t", &save)) {
+    fields[n++] = f;
+  }
+  if (n != 6 || line[0] == '#') {
+    return -EINVAL;
+  }
+  struct zcache_entry e = { 0 };
+  long port = strtol(fields[1], NULL, 10), jobs = strtol(fields[2], NULL, 10);
+  if (strlen(fields[0]) >= sizeof(e.addr) || port <= 0 || port > 65535 ||
+      jobs < 0 || jobs > 1000) {
+    return -EINVAL;
+  }
+  strcpy(e.addr, fields[0]);
+  e.port      = (uint16_t)port;
+  e.info.jobs = (unsigned)jobs;
+  parse_flags(fields[3], &e.info);
+  parse_compilers(fields[4], &e.info);
+  snprintf(e.name, sizeof(e.name), "%s", fields[5]);
+  *ret = e;
+  return 0;
+}
+
+int zcache_read(const char *path, struct zcache_entry **ret_entries,
+                size_t *ret_count)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t               len, count = 0;
+  int                  r = io_read_file(path, ZCACHE_CAP, &text, &len);
+
+  if (r < 0) {
+    return r;
+  }
+  struct zcache_entry *entries = NULL;
+  char                *save    = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line;
+       line       = strtok_r(NULL, "\n", &save)) {
+    struct zcache_entry e;
+    if (parse_line(line, &e) < 0) {
+      continue;
+    }
+    struct zcache_entry *grown =
+      reallocarray(entries, count + 1, sizeof(*entries));
+    if (!grown) {
+      free(entries);
+      return -ENOMEM;
+    }
+    entries          = grown;
+    entries[count++] = e;
+  }
+  *ret_entries = entries;
+  *ret_count   = count;
+  return 0;
+}

@@ -1,0 +1,31 @@
+/* The discovery cache: the servers herdcc-discover found, one line each,
+ * in a file in the state directory that every compile reads and never
+ * waits for. Written atomically (temporary file and rename). Text, so
+ * byte order never matters; a line that does not parse is skipped.
+ *
+ *   # herdcc discovery cache 1
+ *   ADDR \t PORT \t JOBS \t FLAGS \t COMPILERS \t NAME
+ *
+ * FLAGS is "lzo", "herd", "lzo,herd" or "-"; COMPILERS is
+ * "machine/version,..." or "-". */
+#pragma once
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service.h"
+
+struct zcache_entry {
+  char                addr[INET6_ADDRSTRLEN]; /* numeric */
+  uint16_t            port;
+  struct service_info info;
+  char                name[128]; /* the DNS-SD instance name */
+};
+
+int zcache_write(const char *path, const struct zcache_entry *entries,
+                 size_t count);
+
+/* *ret_entries is owned by the caller (free). */
+int zcache_read(const char *path, struct zcache_entry **ret_entries,
+                size_t *ret_count);
