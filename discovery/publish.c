@@ -21,6 +21,8 @@
 #include "macro.h"
 #include "strv.h"
 
+#define PUBLISH_RETRY_S 5
+
 struct publisher {
   const struct publish_config *config;
   AvahiSimplePoll             *poll;
@@ -269,11 +271,17 @@ static _noreturn_ void run_publisher(const struct publish_config *config,
     log_error("Failed to prepare the mDNS records");
     _exit(1);
   }
-  AvahiClient *client = avahi_client_new(
-    avahi_simple_poll_get(p.poll), AVAHI_CLIENT_NO_FAIL, on_client, &p, &error);
-  if (!client) {
-    log_error("Failed to start Avahi: %s", avahi_strerror(error));
-    _exit(1);
+  /* Without even a system bus, Avahi gives up at once: try again until
+     one is there (with it, AVAHI_CLIENT_NO_FAIL waits for avahi-daemon). */
+  while (!avahi_client_new(avahi_simple_poll_get(p.poll), AVAHI_CLIENT_NO_FAIL,
+                           on_client, &p, &error)) {
+    if (!p.warned) {
+      log_warning("avahi-daemon is not reachable (%s); publishing on mDNS as "
+                  "soon as it is",
+                  avahi_strerror(error));
+      p.warned = true;
+    }
+    sleep(PUBLISH_RETRY_S);
   }
   avahi_simple_poll_loop(p.poll);
   _exit(0);

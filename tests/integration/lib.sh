@@ -71,8 +71,15 @@ start_distccd() {
 
 # The project built through the farm: herdcc's own C sources, a real
 # multi-file code base with its own headers.
+# A copy taken once per test, so that edits to the tree during a run cannot
+# make the reference and the farm build differ.
 project_sources() {
-  ls "$HERDCC_SOURCE_ROOT"/src/common/*.c "$HERDCC_SOURCE_ROOT"/src/client/*.c
+  if [ ! -d "$T/project" ]; then
+    mkdir -p "$T/project"
+    cp "$HERDCC_SOURCE_ROOT"/src/common/*.[ch] "$HERDCC_SOURCE_ROOT"/src/client/*.[ch] \
+      "$T/project/"
+  fi
+  ls "$T/project"/*.c
 }
 
 # herdcc builds use -g -gno-record-gcc-switches. With -g, gcc records its switches in the object (DW_AT_producer), and a
@@ -80,7 +87,7 @@ project_sources() {
 # info's columns right): -gno-record-gcc-switches makes the objects
 # comparable byte for byte. docs/herdcc.1 says the same to users.
 # PROJECT_EXTRA_FLAGS adds more (word-split).
-PROJECT_FLAGS=(-O2 -Wall -MD -D_GNU_SOURCE -I"$HERDCC_SOURCE_ROOT/src/common" -I"$T/config")
+PROJECT_FLAGS=(-O2 -Wall -MD -D_GNU_SOURCE -I"$T/project" -I"$T/config")
 
 make_project_config() {
   mkdir -p "$T/config"
