@@ -214,6 +214,28 @@ int io_tmp_beside(const char *target, char **ret_path, int *ret_fd)
   return 0;
 }
 
+int io_write_file_atomic(const char *path, const void *buf, size_t len)
+{
+  _cleanup_free_ char *tmp = NULL;
+  _cleanup_close_ int  fd  = -1;
+  int                  r   = io_tmp_beside(path, &tmp, &fd);
+
+  if (r < 0) {
+    return r;
+  }
+  r = io_write_all(fd, buf, len, -1);
+  if (r >= 0) {
+    r = io_chmod_default(tmp);
+  }
+  if (r >= 0 && rename(tmp, path) < 0) {
+    r = -errno;
+  }
+  if (r < 0) {
+    unlink(tmp);
+  }
+  return r;
+}
+
 int io_chmod_default(const char *path)
 {
   mode_t mask = umask(0);

@@ -32,6 +32,10 @@ int io_read_fd(int fd, size_t cap, char **ret_buf, size_t *ret_len);
  * for an atomic replace. *ret_path is owned by the caller. */
 int io_tmp_beside(const char *target, char **ret_path, int *ret_fd);
 
+/* Replace path with buf atomically (a temporary file beside it, then
+ * rename), with the mode a new file gets. */
+int io_write_file_atomic(const char *path, const void *buf, size_t len);
+
 /* Give path the mode a freshly created file gets (0666 & ~umask). */
 int io_chmod_default(const char *path);
 
