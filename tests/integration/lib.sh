@@ -14,6 +14,7 @@ set -euo pipefail
 isolate() {
   if [ -z "${HERDCC_TEST_ISOLATED:-}" ]; then
     export HERDCC_TEST_ISOLATED=1
+    rmdir "$T" # the isolated run makes its own
     exec unshare --net --mount --uts --pid --fork --mount-proc --kill-child \
       bash "$0" "$@"
   fi
