@@ -5,13 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "args.h"
+#include "backoff.h"
 #include "compiler.h"
 #include "config.h"
+#include "diag.h"
 #include "env.h"
 #include "exitcode.h"
 #include "hosts.h"
@@ -24,6 +27,9 @@
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 1500
 #define DEFAULT_IO_TIMEOUT_S       300
+#define MAX_BACKOFF_PERIOD_S       (7 * 24 * 3600)
+/* Servers one compile tries before the local fallback. */
+#define MAX_REMOTE_ATTEMPTS 3
 
 static const char *arg_program = "herdcc";
 
@@ -63,9 +69,14 @@ static void print_help(void)
     "   HERDCC_LOG=FILE    log to FILE instead of stderr\n"
     "   HERDCC_FALLBACK=0  fail instead of compiling locally when "
     "distribution fails\n"
+    "                      (a failed server is first retried on up to %5$d "
+    "others)\n"
     "   HERDCC_IO_TIMEOUT  seconds to wait for a server (default %3$d)\n"
     "   HERDCC_CONNECT_TIMEOUT  milliseconds to wait for a connection "
     "(default %4$d)\n"
+    "   HERDCC_BACKOFF_PERIOD  seconds a server address that failed is "
+    "passed over\n"
+    "                      (default %6$d; 0 never passes one over)\n"
     "\n"
     "Host list, one entry per word:\n"
     "   HOST[:PORT][/LIMIT][,lzo]  a server; ,lzo selects protocol 2 "
@@ -74,7 +85,8 @@ static void print_help(void)
     "   localhost[/LIMIT]          compile here\n"
     "   --localslots=N --localslots_cpp=N --randomize\n",
     arg_program, HERDCC_MASQUERADE_DIR, DEFAULT_IO_TIMEOUT_S,
-    DEFAULT_CONNECT_TIMEOUT_MS);
+    DEFAULT_CONNECT_TIMEOUT_MS, MAX_REMOTE_ATTEMPTS - 1,
+    BACKOFF_DEFAULT_PERIOD_S);
 }
 
 static void setup_logging(void)
@@ -149,6 +161,8 @@ static int show_jobs(void)
 
 /* ---- compiling ---------------------------------------------------------- */
 
+/* What is not a compile (linking, -E, --version...) runs in place of
+ * herdcc, its output untouched and streaming. */
 static _noreturn_ void run_locally(char *const *argv, int slot_fd)
 {
   (void)slot_fd; /* left open on purpose: the compiler keeps the slot */
@@ -158,11 +172,40 @@ static _noreturn_ void run_locally(char *const *argv, int slot_fd)
   exit(EXIT_COMPILER_MISSING);
 }
 
+/* A compile run here: its diagnostics are collected and written as one
+ * block (diag.h), so it runs as a child, holding the slot until it ends. */
+static _noreturn_ void compile_here(char *const *argv, int slot_fd,
+                                    const char *state)
+{
+  int   err_fd = memfd_create("herdcc-stderr", MFD_CLOEXEC);
+  pid_t pid;
+  int   status;
+
+  run_remove_tracked_files();
+  if (err_fd < 0) {
+    run_locally(argv, slot_fd);
+  }
+  int r = run_spawn(argv, -1, err_fd, false, &pid);
+  if (r < 0) {
+    log_error("failed to exec %s: %s", argv[0], strerror(-r));
+    exit(EXIT_COMPILER_MISSING);
+  }
+  r = run_wait(pid, &status);
+  if (slot_fd >= 0) {
+    close(slot_fd);
+  }
+  diag_write(state, err_fd, NULL, 0);
+  exit(r < 0 ? EXIT_GENERAL : run_exit_code(status));
+}
+
+/* The hosts a compile can use now, in order. */
 struct candidates {
   char                     **names;
   unsigned                  *limits;
   const struct hosts_entry **entries;
+  bool                      *tried;
   unsigned                   count;
+  unsigned                   backed_off; /* left out */
 };
 
 static void candidates_clear(struct candidates *c)
@@ -170,6 +213,8 @@ static void candidates_clear(struct candidates *c)
   strv_free(c->names);
   free(c->limits);
   free(c->entries);
+  free(c->tried);
+  *c = (struct candidates){ 0 };
 }
 
 static void shuffle_candidates(struct candidates *c)
@@ -190,25 +235,45 @@ static void shuffle_candidates(struct candidates *c)
   }
 }
 
+/* Whether an entry can take the compile: a supported kind, and not a
+ * numeric address that is backed off (a name's addresses are checked when
+ * connecting: resolving every name here would cost every compile). */
+static bool is_usable(const struct hosts_entry *e, struct backoff *backoff,
+                      unsigned *backed_off)
+{
+  char address[BACKOFF_ADDRESS_MAX];
+
+  if (e->kind != HOSTS_TCP && e->kind != HOSTS_LOCAL) {
+    log_warning("host list entry %s is not supported by this build; "
+                "ignored",
+                e->kind == HOSTS_SSH ? e->name : "+zeroconf/+srv");
+    return false;
+  }
+  if (backoff_format_entry(e, address) >= 0 && backoff_skip(backoff, address)) {
+    log_info("%s is backed off: passed over", address);
+    (*backed_off)++;
+    return false;
+  }
+  return true;
+}
+
 /* The hosts a compile can use now, in order (--randomize: shuffled). */
 static int collect_candidates(const struct hosts_list *list,
-                              struct candidates       *ret)
+                              struct backoff *backoff, struct candidates *ret)
 {
   struct candidates c = { 0 };
 
   c.limits  = calloc(list->count + 1, sizeof(*c.limits));
   c.entries = calloc(list->count + 1, sizeof(*c.entries));
   c.names   = calloc(list->count + 1, sizeof(*c.names));
-  if (!c.limits || !c.entries || !c.names) {
+  c.tried   = calloc(list->count + 1, sizeof(*c.tried));
+  if (!c.limits || !c.entries || !c.names || !c.tried) {
     candidates_clear(&c);
     return -ENOMEM;
   }
   for (size_t i = 0; i < list->count; i++) {
     const struct hosts_entry *e = &list->entries[i];
-    if (e->kind != HOSTS_TCP && e->kind != HOSTS_LOCAL) {
-      log_warning("host list entry %s is not supported by this build; "
-                  "ignored",
-                  e->kind == HOSTS_SSH ? e->name : "+zeroconf/+srv");
+    if (!is_usable(e, backoff, &c.backed_off)) {
       continue;
     }
     c.names[c.count] = hosts_entry_describe(e);
@@ -226,6 +291,24 @@ static int collect_candidates(const struct hosts_list *list,
   return 0;
 }
 
+/* Another server with a free slot now, for a retry: never one tried
+ * already, never localhost (the local fallback comes last). */
+static int pick_another(const char *state, const struct candidates *c,
+                        unsigned *ret_index, int *ret_slot_fd)
+{
+  _cleanup_free_ unsigned *limits = calloc(c->count + 1, sizeof(*limits));
+
+  if (!limits) {
+    return -ENOMEM;
+  }
+  for (unsigned i = 0; i < c->count; i++) {
+    bool remote = c->entries[i]->kind == HOSTS_TCP;
+    limits[i]   = remote && !c->tried[i] ? c->limits[i] : 0;
+  }
+  return slots_try(state, c->names, limits, c->count, true, ret_index,
+                   ret_slot_fd);
+}
+
 /* A local compile slot (--localslots) for a compile that falls back;
  * -1 when none can be had, and the compile runs anyway. */
 static int take_local_slot(const char *state, unsigned limit)
@@ -238,64 +321,170 @@ static int take_local_slot(const char *state, unsigned limit)
                                                                         : fd;
 }
 
-static int compile_remotely(char *const *argv, const char *compiler,
-                            struct args_plan         *plan,
-                            const struct hosts_list  *list,
-                            const struct hosts_entry *host, const char *state,
-                            int slot_fd)
-{
-  _cleanup_free_ char *host_name = hosts_entry_describe(host);
-  struct remote_job    job       = {
-             .host               = host,
-             .plan               = plan,
-             .compiler           = compiler,
-             .state_dir          = state,
-             .cpp_slots          = list->local_slots_cpp,
-             .connect_timeout_ms = (int)env_get_bounded(
-      "CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT_MS, 1, 600000),
-             .io_timeout_ms =
-      (int)env_get_bounded("IO_TIMEOUT", DEFAULT_IO_TIMEOUT_S, 1, 86400) * 1000,
-  };
-  struct remote_result result;
+/* One compile and what it uses. */
+struct compile_state {
+  char                    **argv; /* argv[0]: the resolved compiler */
+  struct args_plan          plan;
+  char                     *state;
+  struct hosts_list        *list;
+  struct backoff           *backoff;
+  struct candidates         candidates;
+  const struct hosts_entry *host;   /* the last server tried */
+  struct remote_result      result; /* its outcome */
+};
 
-  if (remote_compile(&job, &result) < 0) {
-    log_error("failed to compile %s: out of memory", plan->input);
+static void compile_clear(struct compile_state *c)
+{
+  free(c->result.why);
+  candidates_clear(&c->candidates);
+  backoff_free(c->backoff);
+  hosts_list_free(c->list);
+  free(c->state);
+  args_plan_clear(&c->plan);
+}
+
+/* A host passed over (backed off) is not news: only verbose logs say so. */
+static enum log_level failure_level(const struct compile_state *c)
+{
+  return c->result.passed_over ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING;
+}
+
+static void log_failure(const struct compile_state *c, const char *host_name)
+{
+  if (c->result.exit_code == EXIT_COMPILER_MISSING) {
+    log_write(failure_level(c), "failed to exec %s on %s: %s",
+              c->plan.server_argv[0], host_name, c->result.why);
+  } else {
+    log_write(failure_level(c), "%s", c->result.why);
+  }
+}
+
+/* Try the picked server, then at most MAX_REMOTE_ATTEMPTS - 1 others with
+ * a free slot. -ENOMEM, or a local error that ends distribution; else 0,
+ * with c->result the last attempt's outcome. */
+static int try_servers(struct compile_state *c, struct remote_job *job,
+                       unsigned picked, int slot_fd)
+{
+  for (unsigned attempt = 1;; attempt++) {
+    _cleanup_free_ char *name =
+      hosts_entry_describe(c->candidates.entries[picked]);
+    c->host                     = c->candidates.entries[picked];
+    c->candidates.tried[picked] = true;
+    free(c->result.why);
+    c->result = (struct remote_result){ 0 };
+    int r     = remote_compile(job, c->host, &c->result);
+    if (r < 0 || c->result.outcome != REMOTE_NOT_DISTRIBUTED) {
+      close(slot_fd);
+      return r;
+    }
+    log_failure(c, name);
+    close(slot_fd);
+    if (attempt == MAX_REMOTE_ATTEMPTS ||
+        pick_another(c->state, &c->candidates, &picked, &slot_fd) < 0) {
+      return 0;
+    }
+    log_write(failure_level(c), "failed to distribute %s to %s, retrying on %s",
+              c->plan.input, name, c->candidates.names[picked]);
+  }
+}
+
+static int distribute(struct compile_state *c, unsigned picked, int slot_fd)
+{
+  struct remote_job job = {
+    .plan               = &c->plan,
+    .compiler           = c->argv[0],
+    .state_dir          = c->state,
+    .cpp_slots          = c->list->local_slots_cpp,
+    .connect_timeout_ms = (int)env_get_bounded(
+      "CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT_MS, 1, 600000),
+    .io_timeout_ms =
+      (int)env_get_bounded("IO_TIMEOUT", DEFAULT_IO_TIMEOUT_S, 1, 86400) * 1000,
+    .backoff = c->backoff,
+  };
+  _cleanup_free_ char *name = NULL;
+  int                  r    = try_servers(c, &job, picked, slot_fd);
+
+  remote_job_clear(&job);
+  name = hosts_entry_describe(c->host);
+  if (r == -ENOMEM || !name) {
+    log_error("failed to compile %s: out of memory", c->plan.input);
     return EXIT_OUT_OF_MEMORY;
   }
-  switch (result.outcome) {
-    case REMOTE_DONE:
-      log_info("compile %s on %s %s", plan->input, host_name,
-               result.exit_code == 0 ? "completed ok" : "failed");
-      return result.exit_code;
-    case REMOTE_CPP_FAILED:
-      log_info("preprocessing %s failed", plan->input);
-      return result.exit_code;
-    case REMOTE_NOT_DISTRIBUTED:
-      break;
-  }
-  if (result.exit_code == EXIT_COMPILER_MISSING) {
-    log_warning("failed to exec %s on %s: %s", plan->server_argv[0], host_name,
-                result.why);
-  } else {
-    log_warning("%s", result.why);
-  }
-  free(result.why);
-  if (!env_get_bool("FALLBACK", true)) {
+  if (r < 0) {
+    log_warning("Failed to prepare %s for %s: %s", c->plan.input, name,
+                strerror(-r));
+  } else if (c->result.outcome == REMOTE_DONE) {
+    log_info("compile %s on %s %s", c->plan.input, name,
+             c->result.exit_code == 0 ? "completed ok" : "failed");
+    return c->result.exit_code;
+  } else if (c->result.outcome == REMOTE_CPP_FAILED) {
+    log_info("preprocessing %s failed", c->plan.input);
+    return c->result.exit_code;
+  } else if (!env_get_bool("FALLBACK", true)) {
     log_error("failed to distribute %s to %s and fallback is disabled",
-              plan->input, host_name);
-    return result.exit_code;
+              c->plan.input, name);
+    return c->result.exit_code;
   }
-  log_warning("failed to distribute %s to %s, running locally instead",
-              plan->input, host_name);
-  close(slot_fd);
-  run_locally(argv, take_local_slot(state, list->local_slots));
+  log_write(r < 0 ? LOG_LEVEL_WARNING : failure_level(c),
+            "failed to distribute %s to %s, running locally instead",
+            c->plan.input, name);
+  compile_here(c->argv, take_local_slot(c->state, c->list->local_slots),
+               c->state);
+}
+
+/* The hosts, the backoff state and a slot; then the compile, here or
+ * remotely. */
+static int compile_planned(struct compile_state *c)
+{
+  unsigned period = (unsigned)env_get_bounded(
+    "BACKOFF_PERIOD", BACKOFF_DEFAULT_PERIOD_S, 0, MAX_BACKOFF_PERIOD_S);
+  int r = load_hosts(&c->list);
+
+  if (env_state_dir(&c->state) < 0) {
+    c->state = NULL;
+  }
+  if (r == -ENOENT) {
+    log_warning("no hosts: $HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files "
+                "are unset; can't distribute work");
+    compile_here(c->argv, -1, c->state);
+  }
+  if (r < 0 || !c->state ||
+      backoff_new(c->state, c->plan.server_argv[0], period, &c->backoff) < 0 ||
+      collect_candidates(c->list, c->backoff, &c->candidates) < 0) {
+    log_warning("failed to read the host list or the state directory; "
+                "can't distribute work");
+    compile_here(c->argv, -1, c->state);
+  }
+  if (c->candidates.count == 0 && c->candidates.backed_off) {
+    log_info("every server is backed off; compiling %s here", c->plan.input);
+    compile_here(c->argv, take_local_slot(c->state, c->list->local_slots),
+                 c->state);
+  }
+  if (c->candidates.count == 0) {
+    log_warning("no usable hosts in $HERDCC_HOSTS/$DISTCC_HOSTS or the "
+                "hosts files; can't distribute work");
+    compile_here(c->argv, -1, c->state);
+  }
+  unsigned picked;
+  int      slot_fd;
+  r = slots_acquire(c->state, c->candidates.names, c->candidates.limits,
+                    c->candidates.count, true, &picked, &slot_fd);
+  if (r < 0) {
+    log_warning("failed to take a job slot: %s", strerror(-r));
+    compile_here(c->argv, -1, c->state);
+  }
+  if (c->candidates.entries[picked]->kind == HOSTS_LOCAL) {
+    log_info("compile %s on localhost", c->plan.input);
+    compile_here(c->argv, slot_fd, c->state);
+  }
+  return distribute(c, picked, slot_fd);
 }
 
 static int compile(char **argv)
 {
-  _cleanup_free_ char *compiler = NULL, *state = NULL;
-  const char          *name = argv[0];
-  int                  r    = compiler_resolve(name, &compiler);
+  _cleanup_free_ char *compiler = NULL;
+  const char          *name     = argv[0];
+  int                  r        = compiler_resolve(name, &compiler);
 
   if (r == -ELOOP) {
     log_error("%s seems to have invoked itself recursively!", arg_program);
@@ -306,51 +495,19 @@ static int compile(char **argv)
     return EXIT_COMPILER_MISSING;
   }
   /* Servers get the bare name; the local runs get the resolved path. */
-  argv[0]               = (char *)compiler_basename(name);
-  struct args_plan plan = { 0 };
-  if (args_plan(argv, &plan) < 0) {
+  struct compile_state c = { .argv = argv };
+  argv[0]                = (char *)compiler_basename(name);
+  if (args_plan(argv, &c.plan) < 0) {
     return EXIT_OUT_OF_MEMORY;
   }
   argv[0] = compiler;
-  if (!plan.remote) {
+  if (!c.plan.remote) {
     log_info("running %s locally: %s", compiler_basename(compiler),
-             plan.why_local);
+             c.plan.why_local);
     run_locally(argv, -1);
   }
-  struct hosts_list *list = NULL;
-  r                       = load_hosts(&list);
-  if (r == -ENOENT) {
-    log_warning("no hosts: $HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files "
-                "are unset; can't distribute work");
-    run_locally(argv, -1);
-  }
-  struct candidates candidates = { 0 };
-  if (r < 0 || collect_candidates(list, &candidates) < 0) {
-    return EXIT_OUT_OF_MEMORY;
-  }
-  if (candidates.count == 0 || env_state_dir(&state) < 0) {
-    log_warning("no usable hosts in $HERDCC_HOSTS/$DISTCC_HOSTS or the "
-                "hosts files; can't distribute work");
-    run_locally(argv, -1);
-  }
-  unsigned picked;
-  int      slot_fd;
-  r = slots_acquire(state, candidates.names, candidates.limits,
-                    candidates.count, true, &picked, &slot_fd);
-  if (r < 0) {
-    log_warning("failed to take a job slot: %s", strerror(-r));
-    run_locally(argv, -1);
-  }
-  const struct hosts_entry *host = candidates.entries[picked];
-  if (host->kind == HOSTS_LOCAL) {
-    log_info("compile %s on localhost", plan.input);
-    run_locally(argv, slot_fd);
-  }
-  r = compile_remotely(argv, compiler, &plan, list, host, state, slot_fd);
-  close(slot_fd);
-  candidates_clear(&candidates);
-  hosts_list_free(list);
-  args_plan_clear(&plan);
+  r = compile_planned(&c);
+  compile_clear(&c);
   return r;
 }
 

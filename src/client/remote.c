@@ -6,15 +6,19 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
@@ -23,10 +27,217 @@
 #include "run.h"
 #include "slots.h"
 
+/* closep() that also forgets the descriptor, for fields closed early. */
+static void close_field(int *fd)
+{
+  closep(fd);
+  *fd = -1;
+}
+
+/* ---- the preprocessor --------------------------------------------------- */
+
+struct remote_cpp {
+  pid_t pid;       /* > 0 while it runs */
+  int   pidfd;     /* readable once it has ended; -1 without kernel support */
+  int   slot_fd;   /* a cpp slot, held while it runs */
+  int   source_fd; /* its output (a memory file), or the input itself */
+  int   err_fd;    /* its stderr (a memory file) */
+  int   status;    /* its wait status once ended */
+  char *deps_tmp;  /* the .d file it writes, beside the target; tracked */
+};
+
+static struct remote_cpp *cpp_free(struct remote_cpp *cpp)
+{
+  if (!cpp) {
+    return NULL;
+  }
+  if (cpp->pid > 0) {
+    run_terminate(cpp->pid);
+  }
+  if (cpp->deps_tmp) {
+    unlink(cpp->deps_tmp); /* renamed away already on success */
+    run_forget_file(cpp->deps_tmp);
+    free(cpp->deps_tmp);
+  }
+  closep(&cpp->pidfd);
+  closep(&cpp->slot_fd);
+  closep(&cpp->source_fd);
+  closep(&cpp->err_fd);
+  free(cpp);
+  return NULL;
+}
+
+/* Point cpp's -MF at a temporary file, renamed into place with the object;
+ * and run the resolved compiler. */
+static int edit_cpp_argv(const struct remote_job *job, struct remote_cpp *cpp)
+{
+  struct args_plan *plan = job->plan;
+
+  if (plan->deps_file) {
+    _cleanup_close_ int fd = -1;
+    int                 r = io_tmp_beside(plan->deps_file, &cpp->deps_tmp, &fd);
+    if (r < 0) {
+      return r;
+    }
+    run_track_file(cpp->deps_tmp);
+    r = io_chmod_default(cpp->deps_tmp);
+    if (r < 0) {
+      return r;
+    }
+    free(plan->cpp_argv[plan->deps_file_index]);
+    plan->cpp_argv[plan->deps_file_index] = strdup(cpp->deps_tmp);
+  }
+  free(plan->cpp_argv[0]);
+  plan->cpp_argv[0] = strdup(job->compiler);
+  if (!plan->cpp_argv[0] ||
+      (plan->deps_file && !plan->cpp_argv[plan->deps_file_index])) {
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+static int cpp_spawn(const struct remote_job *job, struct remote_cpp *cpp)
+{
+  char    *slot_names[] = { (char *)"cpp_localhost", NULL };
+  unsigned slot;
+
+  cpp->source_fd = memfd_create("herdcc-cpp", MFD_CLOEXEC);
+  cpp->err_fd    = memfd_create("herdcc-cpp-stderr", MFD_CLOEXEC);
+  if (cpp->source_fd < 0 || cpp->err_fd < 0) {
+    return -errno;
+  }
+  int r = edit_cpp_argv(job, cpp);
+  if (r < 0) {
+    return r;
+  }
+  if (slots_acquire(job->state_dir, slot_names, &job->cpp_slots, 1, false,
+                    &slot, &cpp->slot_fd) < 0) {
+    cpp->slot_fd = -1; /* run unthrottled rather than not at all */
+  }
+  r = run_spawn(job->plan->cpp_argv, cpp->source_fd, cpp->err_fd, true,
+                &cpp->pid);
+  if (r < 0) {
+    cpp->pid = 0;
+    return r;
+  }
+  cpp->pidfd = pidfd_open(cpp->pid, 0); /* -1: no early abort, no harm */
+  return 0;
+}
+
+static int cpp_start(struct remote_job *job)
+{
+  struct remote_cpp *cpp = calloc(1, sizeof(*cpp));
+  int                r;
+
+  if (!cpp) {
+    return -ENOMEM;
+  }
+  *cpp = (struct remote_cpp){ .pidfd     = -1,
+                              .slot_fd   = -1,
+                              .source_fd = -1,
+                              .err_fd    = -1 };
+  if (job->plan->cpp_argv) {
+    r = cpp_spawn(job, cpp);
+  } else {
+    cpp->source_fd = open(job->plan->input, O_RDONLY | O_CLOEXEC);
+    r              = cpp->source_fd < 0 ? -errno : 0;
+  }
+  if (r < 0) {
+    cpp_free(cpp);
+    return r;
+  }
+  job->cpp = cpp;
+  return 0;
+}
+
+/* cpp has ended: free its slot. A failed cpp's diagnostics are shown now,
+ * as the job's last word; a successful cpp's go out with the server's
+ * reply, and are dropped when the compile runs here after all (it says
+ * them again). */
+static void cpp_ended(const struct remote_job *job, int status)
+{
+  struct remote_cpp *cpp = job->cpp;
+
+  cpp->pid    = 0;
+  cpp->status = status;
+  close_field(&cpp->pidfd);
+  close_field(&cpp->slot_fd);
+  if (status != 0) {
+    diag_write(job->state_dir, cpp->err_fd, NULL, 0);
+  }
+}
+
+/* Collect cpp's end: waiting for it, or only looking when !wait. */
+static int cpp_settle(const struct remote_job *job, bool wait)
+{
+  int status, r;
+
+  if (job->cpp->pid <= 0) {
+    return 0;
+  }
+  if (wait) {
+    r = run_wait(job->cpp->pid, &status);
+    r = r < 0 ? r : 1;
+  } else {
+    r = run_poll(job->cpp->pid, &status);
+  }
+  if (r > 0) {
+    cpp_ended(job, status);
+  }
+  return r < 0 ? r : 0;
+}
+
+static bool cpp_failed(const struct remote_cpp *cpp)
+{
+  return cpp->pid <= 0 && cpp->status != 0;
+}
+
 /* ---- connecting --------------------------------------------------------- */
 
-static int connect_address(const struct addrinfo *ai, int timeout_ms,
-                           int *ret_fd)
+static long long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for a connection in progress. cpp's end is watched too: -ECANCELED
+ * when it failed, so the job ends without waiting for the network. */
+static int wait_connected(const struct remote_job *job, int sock,
+                          int timeout_ms)
+{
+  long long deadline = now_ms() + timeout_ms;
+
+  for (;;) {
+    struct pollfd pfd[2] = {
+      { .fd = sock,            .events = POLLOUT },
+      { .fd = job->cpp->pidfd, .events = POLLIN  }
+    };
+    long long left = deadline - now_ms();
+    int       n    = left > 0 ? poll(pfd, 2, (int)left) : 0;
+    if (n < 0 && errno != EINTR) {
+      return -errno;
+    }
+    if (n == 0) {
+      return -ETIMEDOUT;
+    }
+    if (n > 0 && pfd[1].revents) {
+      int r = cpp_settle(job, true);
+      if (r < 0 || cpp_failed(job->cpp)) {
+        return r < 0 ? r : -ECANCELED;
+      }
+    }
+    if (n > 0 && pfd[0].revents) {
+      int       error = 0;
+      socklen_t len   = sizeof(error);
+      getsockopt(sock, SOL_SOCKET, SO_ERROR, &error, &len);
+      return -error;
+    }
+  }
+}
+
+static int connect_address(const struct remote_job *job,
+                           const struct addrinfo *ai, int *ret_fd)
 {
   _cleanup_close_ int fd =
     socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -37,15 +248,9 @@ static int connect_address(const struct addrinfo *ai, int timeout_ms,
     if (errno != EINPROGRESS) {
       return -errno;
     }
-    int r = io_wait(fd, POLLOUT, timeout_ms);
+    int r = wait_connected(job, fd, job->connect_timeout_ms);
     if (r < 0) {
       return r;
-    }
-    int       error = 0;
-    socklen_t len   = sizeof(error);
-    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
-    if (error) {
-      return -error;
     }
   }
   int one = 1;
@@ -54,9 +259,43 @@ static int connect_address(const struct addrinfo *ai, int timeout_ms,
   return 0;
 }
 
+/* One attempt's connection, and the address it reached. */
+struct attempt {
+  int  sock;
+  char address[BACKOFF_ADDRESS_MAX];
+};
+
+/* Connect to one address unless it is backed off or was tried already;
+ * -EAGAIN when passed over. A failure backs the address off. */
+static int try_address(const struct remote_job *job, const struct addrinfo *ai,
+                       struct attempt *at)
+{
+  char address[BACKOFF_ADDRESS_MAX];
+
+  if (backoff_format_address(ai->ai_addr, address) < 0) {
+    return -EAGAIN;
+  }
+  if (backoff_skip(job->backoff, address)) {
+    log_info("%s is backed off or was tried already: passed over", address);
+    return -EAGAIN;
+  }
+  int r = backoff_note_tried(job->backoff, address);
+  if (r >= 0) {
+    r = connect_address(job, ai, &at->sock);
+  }
+  if (r == 0) {
+    memcpy(at->address, address, sizeof(address));
+    log_debug("connected to %s", address);
+  } else if (r != -ECANCELED && r != -ENOMEM) {
+    backoff_mark(job->backoff, address, BACKOFF_ADDRESS, strerror(-r));
+  }
+  return r;
+}
+
 /* Try each address of the host in turn. */
-static int connect_host(const struct hosts_entry *host, int timeout_ms,
-                        int *ret_fd, char **ret_why)
+static int connect_host(const struct remote_job  *job,
+                        const struct hosts_entry *host, struct attempt *at,
+                        char **ret_why)
 {
   struct addrinfo  hints = { .ai_socktype = SOCK_STREAM,
                              .ai_flags    = AI_NUMERICSERV };
@@ -71,19 +310,30 @@ static int connect_host(const struct hosts_entry *host, int timeout_ms,
              ? -ENOMEM
              : -EHOSTUNREACH;
   }
-  int r = -EHOSTUNREACH;
+  int r = -EAGAIN, last = -EAGAIN;
   for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
-    r = connect_address(ai, timeout_ms, ret_fd);
-    if (r == 0) {
+    r    = try_address(job, ai, at);
+    last = r == -EAGAIN ? last : r;
+    if (r == 0 || r == -ECANCELED || r == -ENOMEM) {
       break;
     }
   }
   freeaddrinfo(list);
-  if (r < 0 && asprintf(ret_why, "cannot connect to %s:%s: %s", host->name,
-                        port, strerror(-r)) < 0) {
+  if (r == 0 || r == -ECANCELED || r == -ENOMEM) {
+    return r;
+  }
+  if (last == -EAGAIN) {
+    r = asprintf(ret_why,
+                 "every address of %s:%s is backed off or was tried already",
+                 host->name, port);
+  } else {
+    r = asprintf(ret_why, "cannot connect to %s:%s: %s", host->name, port,
+                 strerror(-last));
+  }
+  if (r < 0) {
     return -ENOMEM;
   }
-  return r;
+  return last == -EAGAIN ? -EAGAIN : -EHOSTUNREACH;
 }
 
 static void set_cork(int fd, int on)
@@ -91,7 +341,7 @@ static void set_cork(int fd, int on)
   setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
 }
 
-/* ---- the exchange ------------------------------------------------------- */
+/* ---- failures ----------------------------------------------------------- */
 
 /* What a failed exchange with the server means, as a distcc exit code. */
 static int wire_exit_code(int r)
@@ -110,14 +360,168 @@ static int wire_exit_code(int r)
   }
 }
 
-static int set_failure(struct remote_result *result, int exit_code,
-                       const char *what, int r)
+/* What a server's failure status says about its address. First match
+ * wins; any other code from 100 to 118, and a compiler killed by a signal
+ * (a server crash), back the address off for every compiler. */
+static const struct server_failure {
+  int                exit_code;
+  enum backoff_scope scope;
+} server_failures[] = {
+  { EXIT_COMPILER_MISSING, BACKOFF_COMPILER }, /* missing or not allowed */
+  { EXIT_BUSY,             BACKOFF_NONE     }, /* full now, free soon */
+  { EXIT_BAD_ARGUMENTS,    BACKOFF_NONE     }, /* this command line only */
+};
+
+static enum backoff_scope server_failure_scope(int exit_code)
 {
+  for (size_t i = 0; i < ARRAY_SIZE(server_failures); i++) {
+    if (server_failures[i].exit_code == exit_code) {
+      return server_failures[i].scope;
+    }
+  }
+  return BACKOFF_ADDRESS;
+}
+
+/* A distribution failure at the address of the attempt: say why, and back
+ * the address off as scope says. */
+static _printf_(6, 7) int fail_at(const struct remote_job *job,
+                                  const struct attempt    *at,
+                                  struct remote_result *result, int exit_code,
+                                  enum backoff_scope scope, const char *fmt,
+                                  ...)
+{
+  va_list ap;
+
   result->outcome   = REMOTE_NOT_DISTRIBUTED;
   result->exit_code = exit_code;
-  const char *reason =
-    r == -ENODATA ? "server provided no answer" : strerror(-r);
-  return asprintf(&result->why, "%s: %s", what, reason) < 0 ? -ENOMEM : 0;
+  va_start(ap, fmt);
+  int n = vasprintf(&result->why, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    result->why = NULL;
+    return -ENOMEM;
+  }
+  if (at->address[0]) {
+    backoff_mark(job->backoff, at->address, scope, result->why);
+  }
+  return 0;
+}
+
+static int fail_on_wire(const struct remote_job *job, const struct attempt *at,
+                        struct remote_result *result, const char *what, int r)
+{
+  if (r == -ENOMEM) {
+    return r;
+  }
+  return fail_at(job, at, result, wire_exit_code(r), BACKOFF_ADDRESS,
+                 "%s %s: %s", what, at->address,
+                 r == -ENODATA ? "server provided no answer" : strerror(-r));
+}
+
+/* ---- outputs ------------------------------------------------------------ */
+
+/* Exit codes 100..118 are the server's own (refusals, a missing compiler,
+ * busy); a killed compiler is a server crash. Both are distribution
+ * failures: the job may well compile elsewhere. */
+static bool is_server_failure(uint32_t status)
+{
+  int code = WEXITSTATUS(status);
+  return WIFSIGNALED(status) || (code >= EXIT_GENERAL && code <= EXIT_TIMEOUT);
+}
+
+static int fail_on_server(const struct remote_job  *job,
+                          const struct attempt     *at,
+                          const struct proto_reply *reply,
+                          struct remote_result     *result)
+{
+  int code = WIFSIGNALED(reply->status) ? EXIT_COMPILER_CRASHED
+                                        : WEXITSTATUS(reply->status);
+  int line = (int)strcspn(reply->serr ? reply->serr : "", "\n");
+
+  return fail_at(job, at, result, code,
+                 WIFSIGNALED(reply->status) ? BACKOFF_ADDRESS
+                                            : server_failure_scope(code),
+                 "server %s failed the job: %.*s", at->address, line,
+                 reply->serr_len ? reply->serr : "(no message)");
+}
+
+static int finish_reply(const struct remote_job *job, const struct attempt *at,
+                        const struct proto_reply *reply,
+                        struct remote_result     *result)
+{
+  const struct args_plan *plan = job->plan;
+
+  if (is_server_failure(reply->status)) {
+    return fail_on_server(job, at, reply, result);
+  }
+  backoff_forget(job->backoff, at->address);
+  if (reply->sout_len) {
+    io_write_all(STDOUT_FILENO, reply->sout, reply->sout_len, -1);
+  }
+  diag_write(job->state_dir, job->cpp->err_fd, reply->serr, reply->serr_len);
+  result->outcome   = REMOTE_DONE;
+  result->exit_code = run_exit_code((int)reply->status);
+  if (reply->status != 0) {
+    unlink(plan->output); /* as the compiler itself would */
+    return 0;
+  }
+  int r = run_write_file_atomic(plan->output, reply->object, reply->object_len);
+  if (r >= 0 && job->cpp->deps_tmp &&
+      rename(job->cpp->deps_tmp, plan->deps_file) < 0) {
+    r = -errno;
+  }
+  if (r < 0) {
+    log_error("Failed to write %s: %s", plan->output, strerror(-r));
+    result->exit_code = EXIT_IO_ERROR;
+  }
+  return 0;
+}
+
+/* ---- the exchange ------------------------------------------------------- */
+
+/* Connect and send the arguments (while cpp runs, the first time). */
+static int send_request_head(const struct remote_job  *job,
+                             const struct hosts_entry *host, struct attempt *at,
+                             struct remote_result *result)
+{
+  uint32_t version = host->lzo ? 2 : 1;
+  char    *why     = NULL;
+  int      r       = connect_host(job, host, at, &why);
+
+  if (r == -ENOMEM) {
+    return r;
+  }
+  if (r < 0) {
+    result->outcome     = REMOTE_NOT_DISTRIBUTED;
+    result->exit_code   = r == -ECANCELED ? EXIT_GENERAL : EXIT_CONNECT_FAILED;
+    result->why         = why;
+    result->passed_over = r == -EAGAIN;
+    return 0;
+  }
+  set_cork(at->sock, 1);
+  r = proto_send_request_args(at->sock, version, job->plan->server_argv,
+                              job->io_timeout_ms);
+  set_cork(at->sock, 0);
+  return r < 0 ? fail_on_wire(job, at, result, "failed to send request to", r)
+               : 0;
+}
+
+/* cpp's verdict comes first: a failed cpp ends the job, whatever the
+ * network did. With a connection made, wait for cpp; without one only look,
+ * so a retry or the local compile need not wait for it. */
+static int settle_cpp(const struct remote_job *job,
+                      struct remote_result    *result)
+{
+  int r = cpp_settle(job, result->outcome == REMOTE_DONE);
+
+  if (r >= 0 && cpp_failed(job->cpp)) {
+    free(result->why);
+    *result = (struct remote_result){
+      .outcome   = REMOTE_CPP_FAILED,
+      .exit_code = run_exit_code(job->cpp->status),
+    };
+  }
+  return r;
 }
 
 /* The DOTI body: the preprocessor output, or the input itself when it
@@ -136,246 +540,54 @@ static int send_source(int sock, int source_fd, bool lzo, int timeout_ms)
   return r;
 }
 
-/* ---- outputs ------------------------------------------------------------ */
-
-static int write_atomically(const char *target, const char *buf, size_t len)
-{
-  _cleanup_free_ char *tmp = NULL;
-  _cleanup_close_ int  fd  = -1;
-  int                  r   = io_tmp_beside(target, &tmp, &fd);
-
-  if (r < 0) {
-    return r;
-  }
-  run_track_file(tmp);
-  r = io_write_all(fd, buf, len, -1);
-  if (r >= 0) {
-    r = io_chmod_default(tmp);
-  }
-  if (r >= 0 && rename(tmp, target) < 0) {
-    r = -errno;
-  }
-  if (r < 0) {
-    unlink(tmp);
-  }
-  run_forget_file(tmp);
-  return r;
-}
-
-/* Diagnostics in one write each, so parallel jobs' blocks never mix. */
-static void pass_on_output(const struct proto_reply *reply)
-{
-  if (reply->sout_len) {
-    io_write_all(STDOUT_FILENO, reply->sout, reply->sout_len, -1);
-  }
-  if (reply->serr_len) {
-    io_write_all(STDERR_FILENO, reply->serr, reply->serr_len, -1);
-  }
-}
-
-/* Exit codes 100..118 are the server's own (refusals, a missing compiler,
- * busy); a killed compiler is a server crash. Both are distribution
- * failures: the job may well compile elsewhere. */
-static bool is_server_failure(uint32_t status)
-{
-  int code = WEXITSTATUS(status);
-  return WIFSIGNALED(status) || (code >= EXIT_GENERAL && code <= EXIT_TIMEOUT);
-}
-
-static int finish_reply(const struct remote_job  *job,
-                        const struct proto_reply *reply, const char *deps_tmp,
-                        struct remote_result *result)
-{
-  if (is_server_failure(reply->status)) {
-    size_t line       = strcspn(reply->serr ? reply->serr : "", "\n");
-    result->outcome   = REMOTE_NOT_DISTRIBUTED;
-    result->exit_code = WIFSIGNALED(reply->status) ? EXIT_COMPILER_CRASHED
-                                                   : WEXITSTATUS(reply->status);
-    return asprintf(&result->why, "server failed the job: %.*s", (int)line,
-                    reply->serr_len ? reply->serr : "(no message)") < 0
-             ? -ENOMEM
-             : 0;
-  }
-  pass_on_output(reply);
-  result->outcome   = REMOTE_DONE;
-  result->exit_code = run_exit_code((int)reply->status);
-  if (reply->status != 0) {
-    unlink(job->plan->output); /* as the compiler itself would */
-    return 0;
-  }
-  int r = write_atomically(job->plan->output, reply->object, reply->object_len);
-  if (r >= 0 && deps_tmp && rename(deps_tmp, job->plan->deps_file) < 0) {
-    r = -errno;
-  }
-  if (r < 0) {
-    log_error("Failed to write %s: %s", job->plan->output, strerror(-r));
-    result->exit_code = EXIT_IO_ERROR;
-  }
-  return 0;
-}
-
-/* ---- the job ------------------------------------------------------------ */
-
-struct job_state {
-  int   sock;
-  int   cpp_slot_fd; /* held while cpp runs */
-  int   source_fd;
-  pid_t cpp_pid;
-  char *deps_tmp;
-};
-
-static int start_cpp(const struct remote_job *job, struct job_state *state)
-{
-  struct args_plan *plan = job->plan;
-
-  if (!plan->cpp_argv) {
-    state->source_fd = open(plan->input, O_RDONLY | O_CLOEXEC);
-    return state->source_fd < 0 ? -errno : 0;
-  }
-  state->source_fd = memfd_create("herdcc-cpp", MFD_CLOEXEC);
-  if (state->source_fd < 0) {
-    return -errno;
-  }
-  if (plan->deps_file) {
-    _cleanup_close_ int fd = -1;
-    int r = io_tmp_beside(plan->deps_file, &state->deps_tmp, &fd);
-    if (r < 0) {
-      return r;
-    }
-    run_track_file(state->deps_tmp);
-    r = io_chmod_default(state->deps_tmp);
-    if (r < 0) {
-      return r;
-    }
-    free(plan->cpp_argv[plan->deps_file_index]);
-    plan->cpp_argv[plan->deps_file_index] = strdup(state->deps_tmp);
-  }
-  free(plan->cpp_argv[0]);
-  plan->cpp_argv[0] = strdup(job->compiler);
-  if (!plan->cpp_argv[0] ||
-      (plan->deps_file && !plan->cpp_argv[plan->deps_file_index])) {
-    return -ENOMEM;
-  }
-  char    *slot_names[] = { (char *)"cpp_localhost", NULL };
-  unsigned slot;
-  if (slots_acquire(job->state_dir, slot_names, &job->cpp_slots, 1, false,
-                    &slot, &state->cpp_slot_fd) < 0) {
-    state->cpp_slot_fd = -1; /* run unthrottled rather than not at all */
-  }
-  return run_spawn(plan->cpp_argv, state->source_fd, &state->cpp_pid);
-}
-
-/* Connect and send the arguments while cpp runs. */
-static int send_request_head(const struct remote_job *job,
-                             struct job_state        *state,
-                             struct remote_result    *result)
-{
-  uint32_t version = job->host->lzo ? 2 : 1;
-  char    *why     = NULL;
-  int r = connect_host(job->host, job->connect_timeout_ms, &state->sock, &why);
-
-  if (r < 0) {
-    result->outcome   = REMOTE_NOT_DISTRIBUTED;
-    result->exit_code = EXIT_CONNECT_FAILED;
-    result->why       = why;
-    return r == -ENOMEM ? r : 0;
-  }
-  set_cork(state->sock, 1);
-  r = proto_send_request_args(state->sock, version, job->plan->server_argv,
-                              job->io_timeout_ms);
-  set_cork(state->sock, 0);
-  if (r < 0) {
-    return set_failure(result, wire_exit_code(r), "failed to send request", r);
-  }
-  return 0;
-}
-
-static int wait_cpp(struct job_state *state, struct remote_result *result)
-{
-  int status;
-
-  if (state->cpp_pid <= 0) {
-    return 0;
-  }
-  int r          = run_wait(state->cpp_pid, &status);
-  state->cpp_pid = 0;
-  if (r < 0) {
-    return r;
-  }
-  if (status != 0) {
-    result->outcome   = REMOTE_CPP_FAILED;
-    result->exit_code = run_exit_code(status);
-  }
-  return 0;
-}
-
-static int exchange(const struct remote_job *job, struct job_state *state,
+static int exchange(const struct remote_job  *job,
+                    const struct hosts_entry *host, const struct attempt *at,
                     struct remote_result *result)
 {
-  uint32_t           version = job->host->lzo ? 2 : 1;
+  uint32_t           version = host->lzo ? 2 : 1;
   struct proto_reply reply;
-  int                r;
 
-  r = send_source(state->sock, state->source_fd, version == 2,
-                  job->io_timeout_ms);
+  int r = send_source(at->sock, job->cpp->source_fd, version == 2,
+                      job->io_timeout_ms);
   if (r < 0) {
-    return set_failure(result, wire_exit_code(r), "failed to send source", r);
+    return fail_on_wire(job, at, result, "failed to send source to", r);
   }
-  r = proto_recv_reply(state->sock, version, &proto_default_limits,
+  r = proto_recv_reply(at->sock, version, &proto_default_limits,
                        job->io_timeout_ms, &reply);
   if (r < 0) {
-    return set_failure(result, wire_exit_code(r), "failed to read reply", r);
+    return fail_on_wire(job, at, result, "failed to read reply from", r);
   }
-  r = finish_reply(job, &reply, state->deps_tmp, result);
+  r = finish_reply(job, at, &reply, result);
   proto_reply_clear(&reply);
   return r;
 }
 
-static void job_state_clear(struct job_state *state)
+int remote_compile(struct remote_job *job, const struct hosts_entry *host,
+                   struct remote_result *ret_result)
 {
-  if (state->cpp_pid > 0) {
-    int ignored;
-    kill(state->cpp_pid, SIGTERM);
-    run_wait(state->cpp_pid, &ignored);
-  }
-  if (state->deps_tmp) {
-    unlink(state->deps_tmp); /* renamed away already on success */
-    run_forget_file(state->deps_tmp);
-    free(state->deps_tmp);
-  }
-  closep(&state->sock);
-  closep(&state->source_fd);
-  closep(&state->cpp_slot_fd);
-}
-
-int remote_compile(const struct remote_job *job,
-                   struct remote_result    *ret_result)
-{
-  struct job_state state = { .sock = -1, .source_fd = -1, .cpp_slot_fd = -1 };
+  struct attempt       at     = { .sock = -1 };
   struct remote_result result = { .outcome = REMOTE_DONE };
-  int                  r      = start_cpp(job, &state);
+  int                  r      = job->cpp ? 0 : cpp_start(job);
 
   if (r >= 0) {
-    r = send_request_head(job, &state, &result);
+    r = send_request_head(job, host, &at, &result);
   }
   if (r >= 0) {
-    /* cpp's verdict first: a failed cpp ends the job, whatever the
-       network did. */
-    struct remote_result cpp = { .outcome = REMOTE_DONE };
-    r                        = wait_cpp(&state, &cpp);
-    if (r >= 0 && cpp.outcome == REMOTE_CPP_FAILED) {
-      free(result.why);
-      result = cpp;
-    }
+    r = settle_cpp(job, &result);
   }
   if (r >= 0 && result.outcome == REMOTE_DONE) {
-    r = exchange(job, &state, &result);
+    r = exchange(job, host, &at, &result);
   }
-  job_state_clear(&state);
+  closep(&at.sock);
   if (r < 0) {
     free(result.why);
     return r;
   }
   *ret_result = result;
   return 0;
+}
+
+void remote_job_clear(struct remote_job *job)
+{
+  job->cpp = cpp_free(job->cpp);
 }

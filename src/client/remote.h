@@ -1,22 +1,33 @@
-/* One compile on a remote server: preprocess locally while connecting,
- * send the request, receive the reply, and write the outputs as a local
- * compile would (atomically: a temporary file beside the target, then
- * rename). Distribution failures are told apart from compile errors so the
- * caller can fall back to a local compile for the first and not the
- * second. */
+/* One compile on remote servers: preprocess locally while connecting, send
+ * the request, receive the reply, and write the outputs as a local compile
+ * would (atomically: a temporary file beside the target, then rename).
+ * Distribution failures are told apart from compile errors so the caller
+ * can retry elsewhere, then fall back to a local compile, for the first and
+ * not the second. The preprocessor runs once: its output (a memory file)
+ * serves every attempt. Its diagnostics, and the server's, are written as
+ * whole blocks (diag.h). Addresses that fail are backed off (backoff.h). */
 #pragma once
 
+#include <stdbool.h>
+
 #include "args.h"
+#include "backoff.h"
 #include "hosts.h"
 
+struct remote_cpp;
+
 struct remote_job {
-  const struct hosts_entry *host;      /* borrowed */
-  struct args_plan         *plan;      /* borrowed; cpp_argv is edited */
-  const char               *compiler;  /* resolved path, for cpp */
-  const char               *state_dir; /* for the cpp slot locks */
-  unsigned                  cpp_slots; /* --localslots_cpp */
-  int                       connect_timeout_ms;
-  int                       io_timeout_ms;
+  struct args_plan *plan;      /* borrowed; cpp_argv is edited */
+  const char       *compiler;  /* resolved path, for cpp */
+  const char       *state_dir; /* for the cpp slot and stderr locks */
+  unsigned          cpp_slots; /* --localslots_cpp */
+  int               connect_timeout_ms;
+  int               io_timeout_ms;
+  struct backoff   *backoff; /* borrowed: which addresses to pass over,
+                                and where failures are recorded */
+  struct remote_cpp *cpp;    /* owned: the preprocessor's run and output,
+                                made by the first attempt; released by
+                                remote_job_clear() */
 };
 
 enum remote_outcome {
@@ -31,10 +42,21 @@ enum remote_outcome {
 struct remote_result {
   enum remote_outcome outcome;
   int                 exit_code;
-  char               *why; /* owned; set for REMOTE_NOT_DISTRIBUTED */
+  char               *why;         /* owned; set for REMOTE_NOT_DISTRIBUTED */
+  bool                passed_over; /* REMOTE_NOT_DISTRIBUTED without trying:
+                                      every address of the host was backed
+                                      off or tried already */
 };
 
-/* -ENOMEM and local I/O errors only; everything about the server is in
- * the result. */
-int remote_compile(const struct remote_job *job,
-                   struct remote_result    *ret_result);
+/* One attempt on host. The first attempt starts the preprocessor, which
+ * runs while the connection is made; a failed preprocessor ends the job at
+ * once, without waiting for the network. A later attempt sends the same
+ * output again. Returns -ENOMEM and local errors (the preprocessor could
+ * not start, a memory file could not be made) only; everything about the
+ * server is in the result. */
+int remote_compile(struct remote_job *job, const struct hosts_entry *host,
+                   struct remote_result *ret_result);
+
+/* Stop the preprocessor if it still runs, remove the temporary dependency
+ * file, close the output. */
+void remote_job_clear(struct remote_job *job);

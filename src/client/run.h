@@ -4,9 +4,12 @@
  * SIGINT, SIGTERM or SIGHUP arrives, and the client exits 128 + signal. */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
-/* Install the interrupt handlers. */
+/* Install the interrupt handlers, and ignore SIGPIPE (children get the
+ * disposition herdcc was started with). */
 void run_setup_signals(void);
 
 /* Remember a temporary file to remove on interrupt (path is borrowed and
@@ -17,12 +20,29 @@ void run_forget_file(const char *path);
 /* Remove every tracked file now. */
 void run_remove_tracked_files(void);
 
-/* Start argv[0] (a path) with stdout going to stdout_fd (or inherited when
- * stdout_fd < 0). The child is killed on interrupt until waited for. */
-int run_spawn(char *const *argv, int stdout_fd, pid_t *ret_pid);
+/* io_write_file_atomic() with the interrupt signals held until it is
+ * done, so an interrupt never leaves its temporary file behind. */
+int run_write_file_atomic(const char *path, const void *buf, size_t len);
+
+/* Start argv[0] (a path) with stdout going to stdout_fd and stderr to
+ * stderr_fd (each inherited when < 0). The child is killed on interrupt
+ * until waited for. own_group puts it in a process group of its own, so
+ * that it is killed with its own children (the compiler proper, which
+ * would otherwise go on writing its outputs): only for a child that never
+ * touches the terminal. -ENOENT and the like when it cannot be executed. */
+int run_spawn(char *const *argv, int stdout_fd, int stderr_fd, bool own_group,
+              pid_t *ret_pid);
 
 /* Wait for a child started by run_spawn; *ret_status is the wait status. */
 int run_wait(pid_t pid, int *ret_status);
+
+/* Like run_wait without waiting: 1 with *ret_status set when the child has
+ * ended, 0 while it runs. */
+int run_poll(pid_t pid, int *ret_status);
+
+/* Kill a child started by run_spawn (with its group, if it has one) and
+ * wait for it. */
+void run_terminate(pid_t pid);
 
 /* Replace this process with argv[0]; only returns on failure, -errno. */
 int run_exec(char *const *argv);

@@ -43,30 +43,43 @@ static void pause_ms(long ms)
   }
 }
 
-int slots_acquire(const char *state_dir, char *const *names,
-                  const unsigned *limits, unsigned count, bool keep_on_exec,
-                  unsigned *ret_index, int *ret_fd)
+int slots_try(const char *state_dir, char *const *names, const unsigned *limits,
+              unsigned count, bool keep_on_exec, unsigned *ret_index,
+              int *ret_fd)
 {
   char lock_dir[4096];
-  long wait_ms = 5;
 
   snprintf(lock_dir, sizeof(lock_dir), "%s/lock", state_dir);
   int r = io_mkdir_p(lock_dir, 0777);
   if (r < 0) {
     return r;
   }
-  for (;;) {
-    for (unsigned i = 0; i < count; i++) {
-      for (unsigned slot = 0; slot < limits[i]; slot++) {
-        r = try_slot(lock_dir, names[i], slot, keep_on_exec, ret_fd);
-        if (r == 0) {
-          *ret_index = i;
-          return 0;
-        }
-        if (r != -EAGAIN) {
-          return r;
-        }
+  for (unsigned i = 0; i < count; i++) {
+    for (unsigned slot = 0; slot < limits[i]; slot++) {
+      r = try_slot(lock_dir, names[i], slot, keep_on_exec, ret_fd);
+      if (r == 0) {
+        *ret_index = i;
+        return 0;
       }
+      if (r != -EAGAIN) {
+        return r;
+      }
+    }
+  }
+  return -EAGAIN;
+}
+
+int slots_acquire(const char *state_dir, char *const *names,
+                  const unsigned *limits, unsigned count, bool keep_on_exec,
+                  unsigned *ret_index, int *ret_fd)
+{
+  long wait_ms = 5;
+
+  for (;;) {
+    int r = slots_try(state_dir, names, limits, count, keep_on_exec, ret_index,
+                      ret_fd);
+    if (r != -EAGAIN) {
+      return r;
     }
     pause_ms(wait_ms);
     wait_ms = wait_ms < 200 ? wait_ms * 2 : 200;

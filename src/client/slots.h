@@ -14,3 +14,9 @@
 int slots_acquire(const char *state_dir, char *const *names,
                   const unsigned *limits, unsigned count, bool keep_on_exec,
                   unsigned *ret_index, int *ret_fd);
+
+/* One pass of the same, without waiting: -EAGAIN when every slot is taken.
+ * A limit of 0 leaves a name out. */
+int slots_try(const char *state_dir, char *const *names, const unsigned *limits,
+              unsigned count, bool keep_on_exec, unsigned *ret_index,
+              int *ret_fd);
