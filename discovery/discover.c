@@ -176,8 +176,13 @@ static void on_client(AvahiClient *client, AvahiClientState state,
   if (state == AVAHI_CLIENT_S_RUNNING) {
     avahi_service_browser_new(client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
                               SERVICE_TYPE, NULL, 0, on_browsed, d);
-  } else if (state == AVAHI_CLIENT_CONNECTING ||
-             state == AVAHI_CLIENT_FAILURE) {
+  } else if (state == AVAHI_CLIENT_FAILURE) {
+    /* avahi-daemon or the bus went away: leave, a compile starts another
+       refresher later. The cache says nothing is known until then. */
+    d->n_found = 0;
+    save(d);
+    avahi_simple_poll_quit(d->poll);
+  } else if (state == AVAHI_CLIENT_CONNECTING) {
     /* No avahi-daemon (yet): say so with an empty cache, so that no
        compile waits for one; browsing starts when it appears. */
     d->n_found = 0;

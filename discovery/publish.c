@@ -128,9 +128,9 @@ static void on_client(AvahiClient *client, AvahiClientState state,
       }
       break;
     case AVAHI_CLIENT_FAILURE:
-      log_warning("Lost avahi-daemon: %s",
+      log_warning("Lost avahi-daemon: %s; connecting again",
                   avahi_strerror(avahi_client_errno(client)));
-      p->group = NULL;
+      avahi_simple_poll_quit(p->poll);
       break;
   }
 }
@@ -248,7 +248,7 @@ static _noreturn_ void run_publisher(const struct publish_config *config,
                                      pid_t                        parent)
 {
   struct publisher p = { .config = config };
-  int              error;
+  int              error = AVAHI_ERR_NO_MEMORY;
 
   sigset_t none;
 
@@ -267,24 +267,36 @@ static _noreturn_ void run_publisher(const struct publish_config *config,
   if (getppid() != parent) {
     _exit(0);
   }
-  if (prepare(&p) < 0 || !(p.poll = avahi_simple_poll_new())) {
+  if (prepare(&p) < 0) {
     log_error("Failed to prepare the mDNS records");
     _exit(1);
   }
   /* Without even a system bus, Avahi gives up at once: try again until
      one is there (with it, AVAHI_CLIENT_NO_FAIL waits for avahi-daemon). */
-  while (!avahi_client_new(avahi_simple_poll_get(p.poll), AVAHI_CLIENT_NO_FAIL,
-                           on_client, &p, &error)) {
-    if (!p.warned) {
+  /* A client that fails (avahi-daemon or the bus went away) is replaced;
+     without even a system bus, Avahi gives up at once: try again until one
+     is there. */
+  for (;;) {
+    p.poll = avahi_simple_poll_new();
+    AvahiClient *client =
+      p.poll ? avahi_client_new(avahi_simple_poll_get(p.poll),
+                                AVAHI_CLIENT_NO_FAIL, on_client, &p, &error)
+             : NULL;
+    if (client) {
+      avahi_simple_poll_loop(p.poll); /* until on_client quits it */
+      p.group = NULL;
+      avahi_client_free(client);
+    } else if (!p.warned) {
       log_warning("avahi-daemon is not reachable (%s); publishing on mDNS as "
                   "soon as it is",
                   avahi_strerror(error));
       p.warned = true;
     }
-    sleep(PUBLISH_RETRY_S);
+    if (p.poll) {
+      avahi_simple_poll_free(p.poll);
+    }
+    sleep(client ? 1 : PUBLISH_RETRY_S);
   }
-  avahi_simple_poll_loop(p.poll);
-  _exit(0);
 }
 
 int publish_start(const struct publish_config *config, pid_t *ret_pid)

@@ -24,6 +24,7 @@
 #include "run.h"
 #include "slots.h"
 #include "strv.h"
+#include "zeroconf.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 1500
 #define DEFAULT_IO_TIMEOUT_S       300
@@ -109,6 +110,12 @@ static int load_hosts(struct hosts_list **ret_list)
   _cleanup_free_ char *text = NULL, *source = NULL, *bad = NULL;
   int                  r = env_host_list(&text, &source);
 
+  if (r == -ENOENT && zeroconf_available()) {
+    /* No list at all, but an avahi-daemon: the farm is whatever it finds. */
+    text   = strdup("+zeroconf");
+    source = strdup("the default (avahi-daemon is running)");
+    r      = text && source ? 0 : -ENOMEM;
+  }
   if (r < 0) {
     return r;
   }
@@ -129,10 +136,16 @@ static int show_hosts(void)
     log_error("no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");
     return EXIT_NO_HOSTS;
   }
+  _cleanup_free_ char *state = NULL, *cc = NULL;
+  if (env_state_dir(&state) < 0 || compiler_resolve("cc", &cc) < 0) {
+    cc = NULL; /* then every discovered server is shown as usable */
+  }
   for (size_t i = 0; i < list->count; i++) {
     const struct hosts_entry *e    = &list->entries[i];
     _cleanup_free_ char      *name = hosts_entry_describe(e);
-    if (e->kind == HOSTS_ZEROCONF || e->kind == HOSTS_SRV) {
+    if (e->kind == HOSTS_ZEROCONF && state) {
+      zeroconf_show(stdout, state, cc);
+    } else if (e->kind == HOSTS_ZEROCONF || e->kind == HOSTS_SRV) {
       printf("%s\n", name);
     } else {
       printf("%s/%u%s\n", name, e->limit, e->lzo ? ",lzo" : "");
@@ -447,6 +460,10 @@ static int compile_planned(struct compile_state *c)
     log_warning("no hosts: $HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files "
                 "are unset; can't distribute work");
     compile_here(c->argv, -1, c->state);
+  }
+  if (r >= 0 && c->state &&
+      zeroconf_expand(c->list, c->state, c->argv[0]) < 0) {
+    r = -ENOMEM;
   }
   if (r < 0 || !c->state ||
       backoff_new(c->state, c->plan.server_argv[0], period, &c->backoff) < 0 ||

@@ -19,12 +19,14 @@ static inline void freep(void *p)
   free(*(void **)p);
 }
 
+/* Close *fd if open and mark it closed, so a second call does nothing. */
 static inline void closep(int *fd)
 {
   if (*fd >= 0) {
     int saved_errno = errno;
     close(*fd);
     errno = saved_errno;
+    *fd   = -1;
   }
 }
 

@@ -55,7 +55,7 @@ start_herdccd() {
   local addr=$1 port=$2
   shift 2
   "$HERDCCD_BIN" --no-detach --log-stderr --log-level=info --listen "$addr" \
-    --port "$port" "$@" 2>"$T/herdccd-$port.log" &
+    --port "$port" "$@" 2>>"$T/herdccd-$port.log" &
   STARTED_PIDS+=($!)
   wait_for port_open "$addr" "$port" || fail "herdccd on $addr:$port did not start"
 }
@@ -78,6 +78,7 @@ project_sources() {
   if [ ! -d "$T/project" ]; then
     mkdir -p "$T/project"
     cp "$HERDCC_SOURCE_ROOT"/src/common/*.[ch] "$HERDCC_SOURCE_ROOT"/src/client/*.[ch] \
+      "$HERDCC_SOURCE_ROOT"/discovery/*.[ch] \
       "$T/project/"
   fi
   ls "$T/project"/*.c
@@ -97,6 +98,7 @@ make_project_config() {
 #define HERDCC_GNU_TRIPLE "test"
 #define HERDCC_MASQUERADE_DIR "/nonexistent"
 #define HERDCC_SYSCONFDIR "/nonexistent"
+#define HERDCC_LIBEXECDIR "/nonexistent"
 CFG
 }
 
@@ -110,10 +112,12 @@ build_project() {
   shift
   make_project_config
   rm -rf "$T/work" && mkdir -p "$T/work" "$out"
+  local status=0
   (cd "$T/work" && project_sources | xargs -P 4 -I{} sh -c \
     'src={}; base=$(basename "$src" .c); exec "$@" -c "$src" -o "$base.o"' \
-    sh "$@" "${PROJECT_FLAGS[@]}" ${PROJECT_EXTRA_FLAGS:-})
+    sh "$@" "${PROJECT_FLAGS[@]}" ${PROJECT_EXTRA_FLAGS:-}) || status=$?
   mv "$T/work"/* "$out"/
+  return "$status"
 }
 
 # same_objects DIR REFDIR: every object (and .d file) identical.
