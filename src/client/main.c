@@ -127,6 +127,26 @@ static int load_hosts(struct hosts_list **ret_list)
   return r;
 }
 
+/* HERDCC_BACKOFF_PERIOD / DISTCC_BACKOFF_PERIOD in seconds. */
+static unsigned backoff_period(void)
+{
+  return (unsigned)env_get_bounded("BACKOFF_PERIOD", BACKOFF_DEFAULT_PERIOD_S,
+                                   0, MAX_BACKOFF_PERIOD_S);
+}
+
+/* "ok", or "backed off" for a numeric address in its backoff period. */
+static const char *host_state(struct backoff           *backoff,
+                              const struct hosts_entry *e)
+{
+  char address[BACKOFF_ADDRESS_MAX];
+
+  if (e->kind == HOSTS_LOCAL || !backoff ||
+      backoff_format_entry(e, address) < 0) {
+    return "ok";
+  }
+  return backoff_skip(backoff, address) ? "backed off" : "ok";
+}
+
 static int show_hosts(void)
 {
   struct hosts_list *list = NULL;
@@ -137,8 +157,12 @@ static int show_hosts(void)
     return EXIT_NO_HOSTS;
   }
   _cleanup_free_ char *state = NULL, *cc = NULL;
+  struct backoff      *backoff = NULL;
   if (env_state_dir(&state) < 0 || compiler_resolve("cc", &cc) < 0) {
     cc = NULL; /* then every discovered server is shown as usable */
+  }
+  if (state) {
+    backoff_new(state, "cc", backoff_period(), &backoff);
   }
   for (size_t i = 0; i < list->count; i++) {
     const struct hosts_entry *e    = &list->entries[i];
@@ -146,11 +170,13 @@ static int show_hosts(void)
     if (e->kind == HOSTS_ZEROCONF && state) {
       zeroconf_show(stdout, state, cc);
     } else if (e->kind == HOSTS_ZEROCONF || e->kind == HOSTS_SRV) {
-      printf("%s\n", name);
+      printf("%s not available in this build\n", name);
     } else {
-      printf("%s/%u%s\n", name, e->limit, e->lzo ? ",lzo" : "");
+      printf("%s/%u%s list %s\n", name, e->limit, e->lzo ? ",lzo" : "",
+             host_state(backoff, e));
     }
   }
+  backoff_free(backoff);
   hosts_list_free(list);
   return 0;
 }
@@ -449,9 +475,8 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd)
  * remotely. */
 static int compile_planned(struct compile_state *c)
 {
-  unsigned period = (unsigned)env_get_bounded(
-    "BACKOFF_PERIOD", BACKOFF_DEFAULT_PERIOD_S, 0, MAX_BACKOFF_PERIOD_S);
-  int r = load_hosts(&c->list);
+  unsigned period = backoff_period();
+  int      r      = load_hosts(&c->list);
 
   if (env_state_dir(&c->state) < 0) {
     c->state = NULL;

@@ -142,7 +142,8 @@ err_has "on localhost"
 DISTCC_HOSTS="localhost/3 $FARM/5,lzo" expect_status 0 "$HERDCC_BIN" -j
 [ "$(cat "$T/out")" = 8 ] || fail "-j printed $(cat "$T/out")"
 DISTCC_HOSTS="localhost/3 $FARM/5,lzo" expect_status 0 "$HERDCC_BIN" --show-hosts
-grep -q "^$FARM/5,lzo$" "$T/out" || fail "--show-hosts: $(cat "$T/out")"
+grep -q "^$FARM/5,lzo list ok$" "$T/out" || fail "--show-hosts: $(cat "$T/out")"
+grep -q "^localhost/3 list ok$" "$T/out" || fail "--show-hosts: $(cat "$T/out")"
 
 say "no temporary file is left behind"
 left=$(find "$T/src" -name '*.herdcc-*' | wc -l)

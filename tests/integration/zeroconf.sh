@@ -96,7 +96,9 @@ wait_for b_listens 3633 || fail "distccd on B did not start"
 time_until_ms 10000 remote_on 3633 "$T/distccd.log" ||
   { cat "$T/distccd.log" "$HERDCC_DIR/zeroconf/hosts"; fail "herdcc never used distccd"; }
 say "herdcc compiled on the stock distccd after $ELAPSED_MS ms"
-kill "$SPAWNED_PID"
+kill -- -"$SPAWNED_PID" # distccd and its preforked children
+b_quiet_3633() { ! b_listens 3633; }
+wait_for b_quiet_3633 || fail "distccd on B did not stop"
 
 say "a restarted avahi-daemon on B publishes herdccd again"
 spawn_b "$T/herdccd-b2.log" "$HERDCCD_BIN" --no-detach --log-stderr --listen "$B_ADDR" \
@@ -111,4 +113,10 @@ time_until_ms 10000 published_twice ||
 time_until_ms 10000 seen_on_a _distcc._tcp "^distcc@hostb;.*;3632;" ||
   { cat "$T/herdccd-b2.log"; fail "A does not see herdccd again"; }
 say "published again and seen on A $ELAPSED_MS ms after avahi-daemon restarted"
+say "without an avahi-daemon on A, herdcc +zeroconf compiles here"
+stop_avahi_a
+rm -f "$T/work/alone.o"
+(cd "$T/work" && HERDCC_LOG=$T/alone.log HERDCC_FALLBACK=1 "$HERDCC_BIN" gcc -O2 -c \
+  "${MINI_SOURCES[1]}" -o alone.o) || { cat "$T/alone.log"; fail "no compile without avahi"; }
+cmp "$T/work/alone.o" "$T/ref/$(basename "${MINI_SOURCES[1]}" .c).o" || fail "alone.o differs"
 say "PASS"
