@@ -73,6 +73,12 @@ static void print_help(void)
     "                      (a failed server is first retried on up to %5$d "
     "others)\n"
     "   HERDCC_IO_TIMEOUT  seconds to wait for a server (default %3$d)\n"
+    "   HERDCC_JOB_TIMEOUT seconds one remote attempt may take in all "
+    "(default: no limit\n"
+    "                      beyond the I/O timeout); then the next server or "
+    "here\n"
+    "   HERDCC_SKIP_LOCAL_RETRY=0  compile here too when a remote compile "
+    "fails\n"
     "   HERDCC_CONNECT_TIMEOUT  milliseconds to wait for a connection "
     "(default %4$d)\n"
     "   HERDCC_BACKOFF_PERIOD  seconds a server address that failed is "
@@ -438,7 +444,8 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd)
       "CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT_MS, 1, 600000),
     .io_timeout_ms =
       (int)env_get_bounded("IO_TIMEOUT", DEFAULT_IO_TIMEOUT_S, 1, 86400) * 1000,
-    .backoff = c->backoff,
+    .job_timeout_ms = (int)env_get_bounded("JOB_TIMEOUT", 0, 0, 86400) * 1000,
+    .backoff        = c->backoff,
   };
   _cleanup_free_ char *name = NULL;
   int                  r    = try_servers(c, &job, picked, slot_fd);
@@ -455,6 +462,14 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd)
   } else if (c->result.outcome == REMOTE_DONE) {
     log_info("compile %s on %s %s", c->plan.input, name,
              c->result.exit_code == 0 ? "completed ok" : "failed");
+    if (c->result.exit_code != 0 && !env_get_bool("SKIP_LOCAL_RETRY", true)) {
+      /* Asked for: a compile error is checked against a local compile. */
+      log_warning("remote compile of %s failed; compiling it here too, as "
+                  "$HERDCC_SKIP_LOCAL_RETRY=0 asks",
+                  c->plan.input);
+      compile_here(c->argv, take_local_slot(c->state, c->list->local_slots),
+                   c->state);
+    }
     return c->result.exit_code;
   } else if (c->result.outcome == REMOTE_CPP_FAILED) {
     log_info("preprocessing %s failed", c->plan.input);
@@ -546,7 +561,10 @@ static int compile(char **argv)
   if (!c.plan.remote) {
     log_info("running %s locally: %s", compiler_basename(compiler),
              c.plan.why_local);
-    run_locally(argv, -1);
+    if (c.plan.compiles && env_state_dir(&c.state) >= 0) {
+      compile_here(argv, -1, c.state); /* diagnostics as one block */
+    }
+    run_locally(argv, -1); /* output untouched and streaming */
   }
   r = compile_planned(&c);
   compile_clear(&c);

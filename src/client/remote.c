@@ -261,9 +261,25 @@ static int connect_address(const struct remote_job *job,
 
 /* One attempt's connection, and the address it reached. */
 struct attempt {
-  int  sock;
-  char address[BACKOFF_ADDRESS_MAX];
+  int       sock;
+  char      address[BACKOFF_ADDRESS_MAX];
+  long long started_ms;
 };
+
+/* How long the next step of an attempt may wait: the I/O timeout, cut to
+ * what is left of the job timeout (HERDCC_JOB_TIMEOUT) when one is set. */
+static int step_timeout_ms(const struct remote_job *job,
+                           const struct attempt    *at)
+{
+  if (job->job_timeout_ms <= 0) {
+    return job->io_timeout_ms;
+  }
+  long long left = at->started_ms + job->job_timeout_ms - now_ms();
+  if (left < 1) {
+    left = 1;
+  }
+  return left < job->io_timeout_ms ? (int)left : job->io_timeout_ms;
+}
 
 /* Connect to one address unless it is backed off or was tried already;
  * -EAGAIN when passed over. A failure backs the address off. */
@@ -548,12 +564,12 @@ static int exchange(const struct remote_job  *job,
   struct proto_reply reply;
 
   int r = send_source(at->sock, job->cpp->source_fd, version == 2,
-                      job->io_timeout_ms);
+                      step_timeout_ms(job, at));
   if (r < 0) {
     return fail_on_wire(job, at, result, "failed to send source to", r);
   }
   r = proto_recv_reply(at->sock, version, &proto_default_limits,
-                       job->io_timeout_ms, &reply);
+                       step_timeout_ms(job, at), &reply);
   if (r < 0) {
     return fail_on_wire(job, at, result, "failed to read reply from", r);
   }
@@ -565,7 +581,7 @@ static int exchange(const struct remote_job  *job,
 int remote_compile(struct remote_job *job, const struct hosts_entry *host,
                    struct remote_result *ret_result)
 {
-  struct attempt       at     = { .sock = -1 };
+  struct attempt       at     = { .sock = -1, .started_ms = now_ms() };
   struct remote_result result = { .outcome = REMOTE_DONE };
   int                  r      = job->cpp ? 0 : cpp_start(job);
 

@@ -23,11 +23,12 @@ struct remote_job {
   unsigned          cpp_slots; /* --localslots_cpp */
   int               connect_timeout_ms;
   int               io_timeout_ms;
-  struct backoff   *backoff; /* borrowed: which addresses to pass over,
-                                and where failures are recorded */
-  struct remote_cpp *cpp;    /* owned: the preprocessor's run and output,
-                                made by the first attempt; released by
-                                remote_job_clear() */
+  int               job_timeout_ms; /* 0: none; bounds one remote attempt */
+  struct backoff   *backoff;        /* borrowed: which addresses to pass over,
+                                       and where failures are recorded */
+  struct remote_cpp *cpp;           /* owned: the preprocessor's run and output,
+                                       made by the first attempt; released by
+                                       remote_job_clear() */
 };
 
 enum remote_outcome {

@@ -325,7 +325,8 @@ struct scan {
   const char             *deps_file;
   bool                    deps_phony;
   bool                    has_targets;
-  bool                    debug_info; /* a -g other than -g0 */
+  bool                    debug_info;      /* a -g other than -g0 */
+  bool                    preprocess_only; /* -E, -M, -MM */
 };
 
 static _printf_(2, 3) int set_local(struct scan *scan, const char *fmt, ...)
@@ -482,6 +483,9 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
     case ARG_WA:
       return scan_wa(scan, arg);
     case ARG_LOCAL:
+      scan->preprocess_only |= strcmp(arg, "-E") == 0 ||
+                               strcmp(arg, "-M") == 0 ||
+                               strcmp(arg, "-MM") == 0;
       return set_local(scan, "%s is not distributable", arg);
     case ARG_COMPILE:
     case ARG_COMPILE_PATH:
@@ -780,6 +784,8 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   if (r >= 0 && !scan.why_local) {
     r = scan_verdict(argv[0], &scan);
   }
+  plan.compiles =
+    (scan.mode_compile || scan.mode_asm) && scan.input && !scan.preprocess_only;
   if (r >= 0 && scan.why_local) {
     plan.why_local = TAKE_PTR(scan.why_local);
     *ret_plan      = plan;

@@ -30,7 +30,9 @@ const struct args_lang *args_lang_from_name(const char *name);
 
 /* How the client runs one compiler command line. */
 struct args_plan {
-  bool        remote;    /* distributable */
+  bool remote;           /* distributable */
+  bool compiles;         /* -c or -S of one source (not -E, -M, a link):
+                            a compile, distributable or not */
   char       *why_local; /* owned: the reason it runs locally, when !remote */
   const char *input;     /* borrowed from argv */
   const struct args_lang *lang;          /* of the input */

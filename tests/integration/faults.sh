@@ -250,6 +250,18 @@ if [ -e sig.o ] || [ -e sig.d ]; then fail "an interrupted job left an output"; 
 not_backed_off st-stall $STALL
 no_temps
 
+say "HERDCC_JOB_TIMEOUT=2 bounds a remote attempt on a stalling server; then a local compile"
+rm -f "$T/ready-127.0.0.9-3632.request"
+t0=$(now_ms)
+HERDCC_DIR=$T/st-jobto HERDCC_HOSTS=$STALL HERDCC_JOB_TIMEOUT=2 \
+  "$HERDCC_BIN" gcc -c x.c -o jobto.o 2>"$T/err" || fail "the timed-out job did not fall back"
+took=$(($(now_ms) - t0))
+say "took $took ms"
+[ "$took" -ge 1900 ] && [ "$took" -lt 6000 ] || fail "a 2 s job timeout took $took ms"
+err_has "running locally instead"
+same_as_ref jobto.o
+no_temps
+
 # ---- compile errors and compilers missing on a server ------------------------
 
 say "a compile error never backs the server off"
@@ -258,6 +270,12 @@ want_rc 1
 [ "$(grep -c "nope.* undeclared" "$T/err")" -eq 1 ] || fail "the error was not shown once"
 err_lacks "running locally"
 [ -z "$(ls -A "$T/st-error/backoff" 2>/dev/null)" ] || fail "a compile error backed off: $(ls "$T/st-error/backoff")"
+
+say "HERDCC_SKIP_LOCAL_RETRY=0 checks a remote compile error against a local compile"
+HERDCC_SKIP_LOCAL_RETRY=0 cc st-error $LIVE -c bad.c -o bad.o
+want_rc 1
+err_has "compiling it here too"
+[ "$(grep -c "nope.* undeclared" "$T/err")" -eq 2 ] || fail "the errors were not shown twice"
 
 say "a compiler missing on a server backs off that address for that compiler only"
 cat >"$T/bin/private-cc" <<'SH'

@@ -1094,6 +1094,45 @@ static void test_lang_from_path(void **state)
   }
 }
 
+/* Whether a command line is a compile, distributable or not: a local
+ * compile's diagnostics are collected, anything else runs in place. */
+static const struct {
+  const char *argv;
+  bool        compiles;
+} compiles_cases[] = {
+  { "gcc -c x.c",                    true  },
+  { "gcc -S x.c",                    true  },
+  { "gcc -c x.c -march=native",      true  },
+  { "gcc -c x.c -fprofile-generate", true  },
+  { "clang -c x.c -g",               true  },
+  { "gcc -c conftest.c",             true  },
+  { "gcc -E x.c",                    false },
+  { "gcc -c -E x.c",                 false },
+  { "gcc -M x.c",                    false },
+  { "gcc -MM -c x.c",                false },
+  { "gcc x.c -o prog",               false },
+  { "gcc x.o y.o -o prog",           false },
+  { "gcc --version",                 false },
+  { "gcc -c",                        false },
+};
+
+static void test_plan_compiles(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(compiles_cases); i++) {
+    _cleanup_strv_free_ char **argv = split(compiles_cases[i].argv);
+    struct args_plan           plan;
+    if (args_plan(argv, &plan) < 0) {
+      fail_msg("\"%s\": args_plan failed", compiles_cases[i].argv);
+    }
+    if (plan.compiles != compiles_cases[i].compiles) {
+      fail_msg("\"%s\": compiles is %d, expected %d", compiles_cases[i].argv,
+               plan.compiles, compiles_cases[i].compiles);
+    }
+    args_plan_clear(&plan);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1103,6 +1142,7 @@ int main(void)
     cmocka_unit_test(test_server_refuses),
     cmocka_unit_test(test_plan_passes_server_check),
     cmocka_unit_test(test_lang_from_path),
+    cmocka_unit_test(test_plan_compiles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
