@@ -9,8 +9,10 @@
 #include "io.h"
 #include "macro.h"
 
-#define ZCACHE_HEADER "# herdcc discovery cache 1\n"
-#define ZCACHE_CAP    (1024 * 1024)
+#define ZCACHE_HEADER  "# herdcc discovery cache 1\n"
+#define ZCACHE_CAP     (1024 * 1024)
+#define ZCACHE_EXPIRES "# expires "
+#define ZCACHE_ERROR   "# error "
 
 static void write_flags(FILE *f, const struct service_info *info)
 {
@@ -42,9 +44,17 @@ static void write_name(FILE *f, const char *name)
 }
 
 static int write_entries(FILE *f, const struct zcache_entry *entries,
-                         size_t count)
+                         size_t count, const struct zcache_meta *meta)
 {
   fputs(ZCACHE_HEADER, f);
+  if (meta && meta->expires) {
+    fprintf(f, ZCACHE_EXPIRES "%lld\n", meta->expires);
+  }
+  if (meta && meta->error[0]) {
+    fputs(ZCACHE_ERROR, f);
+    write_name(f, meta->error);
+    fputc('\n', f);
+  }
   for (size_t i = 0; i < count; i++) {
     const struct zcache_entry *e = &entries[i];
     fprintf(f, "%s\t%u\t%u\t", e->addr, e->port, e->info.jobs);
@@ -61,6 +71,12 @@ static int write_entries(FILE *f, const struct zcache_entry *entries,
 int zcache_write(const char *path, const struct zcache_entry *entries,
                  size_t count)
 {
+  return zcache_write_meta(path, entries, count, NULL);
+}
+
+int zcache_write_meta(const char *path, const struct zcache_entry *entries,
+                      size_t count, const struct zcache_meta *meta)
+{
   _cleanup_free_ char *tmp = NULL;
   int                  fd;
   int                  r = io_tmp_beside(path, &tmp, &fd);
@@ -75,7 +91,7 @@ int zcache_write(const char *path, const struct zcache_entry *entries,
     unlink(tmp);
     return r;
   }
-  r = write_entries(f, entries, count);
+  r = write_entries(f, entries, count, meta);
   if (fclose(f) != 0 && r >= 0) {
     r = -errno;
   }
@@ -171,5 +187,29 @@ int zcache_read(const char *path, struct zcache_entry **ret_entries,
   }
   *ret_entries = entries;
   *ret_count   = count;
+  return 0;
+}
+
+int zcache_read_meta(const char *path, struct zcache_meta *ret_meta)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t               len;
+  int                  r = io_read_file(path, ZCACHE_CAP, &text, &len);
+
+  if (r < 0) {
+    return r;
+  }
+  struct zcache_meta meta = { 0 };
+  char              *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line && line[0] == '#';
+       line       = strtok_r(NULL, "\n", &save)) {
+    if (strncmp(line, ZCACHE_EXPIRES, strlen(ZCACHE_EXPIRES)) == 0) {
+      meta.expires = strtoll(line + strlen(ZCACHE_EXPIRES), NULL, 10);
+    } else if (strncmp(line, ZCACHE_ERROR, strlen(ZCACHE_ERROR)) == 0) {
+      snprintf(meta.error, sizeof(meta.error), "%s",
+               line + strlen(ZCACHE_ERROR));
+    }
+  }
+  *ret_meta = meta;
   return 0;
 }

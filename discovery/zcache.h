@@ -7,7 +7,13 @@
  *   ADDR \t PORT \t JOBS \t FLAGS \t COMPILERS \t NAME
  *
  * FLAGS is "lzo", "herd", "lzo,herd" or "-"; COMPILERS is
- * "machine/version,..." or "-". */
+ * "machine/version,..." or "-".
+ *
+ * The DNS caches (herdcc-resolve) add, after the header, when the file
+ * stops being fresh and, for a lookup that failed, why:
+ *
+ *   # expires UNIX_TIME
+ *   # error TEXT */
 #pragma once
 
 #include <netinet/in.h>
@@ -25,6 +31,18 @@ struct zcache_entry {
 
 int zcache_write(const char *path, const struct zcache_entry *entries,
                  size_t count);
+
+struct zcache_meta {
+  long long expires;    /* UNIX time; 0: not given */
+  char      error[160]; /* "" when the lookup succeeded */
+};
+
+/* The same with the DNS lines of meta. */
+int zcache_write_meta(const char *path, const struct zcache_entry *entries,
+                      size_t count, const struct zcache_meta *meta);
+
+/* The DNS lines of a cache file; zeroes when it has none. */
+int zcache_read_meta(const char *path, struct zcache_meta *ret_meta);
 
 /* *ret_entries is owned by the caller (free). */
 int zcache_read(const char *path, struct zcache_entry **ret_entries,
