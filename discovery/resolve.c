@@ -511,11 +511,6 @@ static void order_targets(struct job *job)
   }
 }
 
-static int compare_addrs(const void *a, const void *b)
-{
-  return strcmp(a, b);
-}
-
 /* An entry per target address; an address:port listed twice keeps the
  * entry that has TXT information. */
 static size_t job_entries(struct job *job, struct zcache_entry *out, size_t cap)
@@ -527,8 +522,9 @@ static size_t job_entries(struct job *job, struct zcache_entry *out, size_t cap)
   }
   for (size_t i = 0; i < job->n_targets; i++) {
     struct target *t = job->targets[i];
-    /* a stable order, whatever order a round-robin server answers in */
-    qsort(t->addrs, t->n_addrs, sizeof(t->addrs[0]), compare_addrs);
+    /* the addresses in the order the resolver gave them (as
+       getaddrinfo() would): a refresh rewrites them, a compile never
+       reorders them */
     for (size_t a = 0; a < t->n_addrs; a++) {
       uint16_t port = job->kind == JOB_HOST ? 3632 : t->port;
       size_t   k    = 0;
