@@ -1,11 +1,15 @@
 /* herdcc: the client. It runs once per translation unit, so it stays lean:
  * no discovery libraries, no needless allocation, one process besides the
  * preprocessor. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +19,7 @@
 #include "compiler.h"
 #include "config.h"
 #include "diag.h"
+#include "dns.h"
 #include "env.h"
 #include "exitcode.h"
 #include "hosts.h"
@@ -51,7 +56,7 @@ static void print_help(void)
     "Usage:\n"
     "   %1$s [COMPILER] [compile options] -o OBJECT -c "
     "SOURCE\n"
-    "   %1$s [--help|--version|--show-hosts|-j]\n"
+    "   %1$s [--help|--version|--show-hosts|--ping|-j]\n"
     "   COMPILER [compile options] ...   (through the masquerade directory "
     "%2$s)\n"
     "\n"
@@ -59,6 +64,11 @@ static void print_help(void)
     "   --help             explain usage and exit\n"
     "   --version          show version and exit\n"
     "   --show-hosts       show the host list and exit\n"
+    "   --ping             contact every configured and discovered server "
+    "once:\n"
+    "                      ADDRESS PORT SOURCE STATE RTT_MS PROTOCOL per "
+    "line;\n"
+    "                      exit 0 when any answered\n"
     "   -j                 print the number of jobs the host list allows\n"
     "\n"
     "Environment (HERDCC_X is read first, then DISTCC_X):\n"
@@ -84,12 +94,18 @@ static void print_help(void)
     "   HERDCC_BACKOFF_PERIOD  seconds a server address that failed is "
     "passed over\n"
     "                      (default %6$d; 0 never passes one over)\n"
+    "   HERDCC_DNS_TIMEOUT milliseconds one DNS refresh may take (default "
+    "500)\n"
     "\n"
     "Host list, one entry per word:\n"
     "   HOST[:PORT][/LIMIT][,lzo]  a server; ,lzo selects protocol 2 "
     "(compressed)\n"
     "   [IPV6][:PORT]...           an IPv6 server\n"
     "   localhost[/LIMIT]          compile here\n"
+    "   +zeroconf                  servers found over mDNS\n"
+    "   +srv  +srv=DOMAIN          servers of the _distcc._tcp SRV and DNS-SD "
+    "records\n"
+    "                              of DOMAIN (default: the search domain)\n"
     "   --localslots=N --localslots_cpp=N --randomize\n",
     arg_program, HERDCC_MASQUERADE_DIR, DEFAULT_IO_TIMEOUT_S,
     DEFAULT_CONNECT_TIMEOUT_MS, MAX_REMOTE_ATTEMPTS - 1,
@@ -175,6 +191,8 @@ static int show_hosts(void)
     _cleanup_free_ char      *name = hosts_entry_describe(e);
     if (e->kind == HOSTS_ZEROCONF && state) {
       zeroconf_show(stdout, state, cc);
+    } else if (e->kind == HOSTS_SRV && state) {
+      dns_show(stdout, state, e);
     } else if (e->kind == HOSTS_ZEROCONF || e->kind == HOSTS_SRV) {
       printf("%s not available in this build\n", name);
     } else {
@@ -202,6 +220,160 @@ static int show_jobs(void)
   hosts_list_free(list);
   printf("%u\n", total ? total : HOSTS_DEFAULT_LOCAL_LIMIT);
   return 0;
+}
+
+/* ---- --ping ------------------------------------------------------------- */
+
+#define PING_COLD_WAIT_MS 2000
+
+/* A TCP connect and close: "up" with the time it took, or why not. */
+static const char *ping_address(const struct sockaddr *sa, socklen_t len,
+                                int timeout_ms, long long *ret_us)
+{
+  struct timespec t0, t1;
+  int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int error = 0;
+
+  if (fd < 0) {
+    return "error";
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  if (connect(fd, sa, len) < 0) {
+    error = errno;
+    if (error == EINPROGRESS) {
+      struct pollfd pfd  = { .fd = fd, .events = POLLOUT };
+      socklen_t     elen = sizeof(error);
+      int           n    = poll(&pfd, 1, timeout_ms);
+      error              = n == 0 ? ETIMEDOUT : n < 0 ? errno : 0;
+      if (n > 0) {
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &elen);
+      }
+    }
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  close(fd);
+  *ret_us =
+    (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
+  switch (error) {
+    case 0:
+      return "up";
+    case ECONNREFUSED:
+      return "refused";
+    case ETIMEDOUT:
+      return "timeout";
+    default:
+      return "unreachable";
+  }
+}
+
+/* One line per address of e: ADDRESS PORT SOURCE STATE RTT_MS PROTOCOL. */
+static bool ping_entry(const char *state, const struct hosts_entry *e,
+                       const char *source, int timeout_ms)
+{
+  struct addrinfo  hints = { .ai_socktype = SOCK_STREAM,
+                             .ai_flags    = AI_NUMERICSERV };
+  struct addrinfo *list  = NULL;
+  char             port[8], text[INET6_ADDRSTRLEN];
+  const char      *protocol = e->lzo ? (e->herd ? "2,herd" : "2") : "1";
+  bool             any      = false;
+
+  snprintf(port, sizeof(port), "%u", e->port);
+  if (dns_is_numeric(e->name)) {
+    hints.ai_flags |= AI_NUMERICHOST;
+    getaddrinfo(e->name, port, &hints, &list);
+  } else {
+    _cleanup_free_ struct dns_address *cached = NULL;
+    _cleanup_free_ char               *why    = NULL;
+    size_t                             count  = 0;
+    int r = dns_addresses(state, e->name, e->port, &cached, &count, &why);
+    if (r == -ENOTSUP) {
+      getaddrinfo(e->name, port, &hints, &list);
+    }
+    for (size_t i = 0; i < count; i++) {
+      long long   us;
+      const char *st = ping_address((struct sockaddr *)&cached[i].address,
+                                    cached[i].length, timeout_ms, &us);
+      struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&cached[i].address;
+      struct sockaddr_in  *in  = (struct sockaddr_in *)&cached[i].address;
+      inet_ntop(in->sin_family,
+                in->sin_family == AF_INET ? (void *)&in->sin_addr
+                                          : (void *)&in6->sin6_addr,
+                text, sizeof(text));
+      printf("%s %s %s %s %.1f %s %s\n", text, port, source, st, us / 1000.0,
+             protocol, e->name);
+      any = any || strcmp(st, "up") == 0;
+    }
+    if (r < 0 && r != -ENOTSUP) {
+      printf("%s %s %s unresolved - %s\n", e->name, port, source, protocol);
+      return false;
+    }
+  }
+  for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+    long long   us;
+    const char *st = ping_address(ai->ai_addr, ai->ai_addrlen, timeout_ms, &us);
+    getnameinfo(ai->ai_addr, ai->ai_addrlen, text, sizeof(text), NULL, 0,
+                NI_NUMERICHOST);
+    printf("%s %s %s %s %.1f %s\n", text, port, source, st, us / 1000.0,
+           protocol);
+    any = any || strcmp(st, "up") == 0;
+  }
+  freeaddrinfo(list);
+  return any;
+}
+
+/* Every configured and discovered server, contacted once. */
+static int ping_hosts(void)
+{
+  struct hosts_list   *list       = NULL;
+  _cleanup_free_ char *state      = NULL;
+  bool                 any        = false;
+  int                  timeout_ms = (int)env_get_bounded("CONNECT_TIMEOUT",
+                                                         DEFAULT_CONNECT_TIMEOUT_MS, 1, 600000);
+
+  if (load_hosts(&list) < 0) {
+    log_error("no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");
+    return EXIT_NO_HOSTS;
+  }
+  if (env_state_dir(&state) < 0) {
+    log_error("failed to open the state directory");
+    hosts_list_free(list);
+    return EXIT_GENERAL;
+  }
+  for (size_t i = 0; i < list->count; i++) {
+    const struct hosts_entry *e = &list->entries[i];
+    struct hosts_list one = { .entries = (struct hosts_entry *)e, .count = 1 };
+    if (e->kind == HOSTS_TCP) {
+      dns_expand_wait(&one, state, PING_COLD_WAIT_MS); /* a name's cache */
+      any = ping_entry(state, e, "list", timeout_ms) || any;
+      continue;
+    }
+    if (e->kind != HOSTS_ZEROCONF && e->kind != HOSTS_SRV) {
+      continue;
+    }
+    _cleanup_free_ char *text  = hosts_entry_describe(e);
+    struct hosts_list   *found = NULL;
+    char                *bad   = NULL;
+    if (!text || hosts_parse(text, &found, &bad) < 0) {
+      free(bad);
+      continue;
+    }
+    if (e->kind == HOSTS_ZEROCONF) {
+      zeroconf_expand(found, state, NULL);
+    } else {
+      dns_expand_wait(found, state, PING_COLD_WAIT_MS);
+    }
+    for (size_t k = 0; k < found->count; k++) {
+      if (found->entries[k].kind == HOSTS_TCP) {
+        any =
+          ping_entry(state, &found->entries[k],
+                     e->kind == HOSTS_SRV ? "srv" : "zeroconf", timeout_ms) ||
+          any;
+      }
+    }
+    hosts_list_free(found);
+  }
+  hosts_list_free(list);
+  return any ? 0 : EXIT_CONNECT_FAILED;
 }
 
 /* ---- compiling ---------------------------------------------------------- */
@@ -502,7 +674,8 @@ static int compile_planned(struct compile_state *c)
     compile_here(c->argv, -1, c->state);
   }
   if (r >= 0 && c->state &&
-      zeroconf_expand(c->list, c->state, c->argv[0]) < 0) {
+      (zeroconf_expand(c->list, c->state, c->argv[0]) < 0 ||
+       dns_expand(c->list, c->state) < 0)) {
     r = -ENOMEM;
   }
   if (r < 0 || !c->state ||
@@ -574,7 +747,7 @@ static int compile(char **argv)
 static bool is_management_option(const char *arg)
 {
   static const char *const options[] = { "--help", "--version", "--show-hosts",
-                                         "-j" };
+                                         "--ping", "-j" };
   for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
     if (strcmp(arg, options[i]) == 0) {
       return true;
@@ -595,6 +768,9 @@ static int manage(const char *option)
   }
   if (strcmp(option, "--show-hosts") == 0) {
     return show_hosts();
+  }
+  if (strcmp(option, "--ping") == 0) {
+    return ping_hosts();
   }
   return show_jobs();
 }

@@ -1,5 +1,6 @@
 #include "remote.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "dns.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
@@ -308,25 +310,78 @@ static int try_address(const struct remote_job *job, const struct addrinfo *ai,
   return r;
 }
 
-/* Try each address of the host in turn. */
-static int connect_host(const struct remote_job  *job,
-                        const struct hosts_entry *host, struct attempt *at,
-                        char **ret_why)
+/* The addresses of host: a numeric one as it is, a name's from the DNS
+ * cache (dns.h), never a blocking lookup; getaddrinfo() only in an
+ * installation without herdcc-resolve. Each is one addrinfo in *ret_list
+ * (owned: freeaddrinfo). */
+static int host_addresses(const struct remote_job  *job,
+                          const struct hosts_entry *host,
+                          struct addrinfo **ret_list, char **ret_why)
 {
-  struct addrinfo  hints = { .ai_socktype = SOCK_STREAM,
-                             .ai_flags    = AI_NUMERICSERV };
-  struct addrinfo *list  = NULL;
-  char             port[8];
+  struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+                            .ai_flags    = AI_NUMERICSERV };
+  char            port[8];
 
   snprintf(port, sizeof(port), "%u", host->port);
-  int gai = getaddrinfo(host->name, port, &hints, &list);
+  if (!dns_is_numeric(host->name)) {
+    _cleanup_free_ struct dns_address *cached = NULL;
+    size_t                             count;
+    int r = dns_addresses(job->state_dir, host->name, host->port, &cached,
+                          &count, ret_why);
+    if (r == -ENOMEM || r == -ENOENT || r == -EHOSTUNREACH) {
+      return r == -ENOENT ? -EHOSTUNREACH : r;
+    }
+    if (r >= 0) {
+      /* the cached addresses, in order, as numeric lookups */
+      struct addrinfo *head = NULL, **tail = &head;
+      for (size_t i = 0; i < count; i++) {
+        char  text[INET6_ADDRSTRLEN];
+        int   family = cached[i].address.ss_family;
+        void *a =
+          family == AF_INET
+            ? (void *)&((struct sockaddr_in *)&cached[i].address)->sin_addr
+            : (void *)&((struct sockaddr_in6 *)&cached[i].address)->sin6_addr;
+        struct addrinfo *one = NULL;
+        hints.ai_flags       = AI_NUMERICSERV | AI_NUMERICHOST;
+        if (inet_ntop(family, a, text, sizeof(text)) &&
+            getaddrinfo(text, port, &hints, &one) == 0) {
+          *tail = one;
+          while (*tail) {
+            tail = &(*tail)->ai_next;
+          }
+        }
+      }
+      *ret_list = head;
+      return 0;
+    }
+  } else {
+    hints.ai_flags |= AI_NUMERICHOST;
+  }
+  int gai = getaddrinfo(host->name, port, &hints, ret_list);
   if (gai != 0) {
     return asprintf(ret_why, "cannot resolve %s: %s", host->name,
                     gai_strerror(gai)) < 0
              ? -ENOMEM
              : -EHOSTUNREACH;
   }
-  int r = -EAGAIN, last = -EAGAIN;
+  return 0;
+}
+
+/* Try each address of the host in turn. */
+static int connect_host(const struct remote_job  *job,
+                        const struct hosts_entry *host, struct attempt *at,
+                        char **ret_why)
+{
+  struct addrinfo *list = NULL;
+  char             port[8];
+
+  snprintf(port, sizeof(port), "%u", host->port);
+  int r = host_addresses(job, host, &list, ret_why);
+  if (r < 0) {
+    return r;
+  }
+  int last = -EAGAIN;
+  r        = -EAGAIN;
   for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
     r    = try_address(job, ai, at);
     last = r == -EAGAIN ? last : r;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dcache.h"
 #include "env.h"
 #include "io.h"
 #include "macro.h"
@@ -33,43 +34,6 @@ static const char *discover_path(void)
   return path && *path ? path : HERDCC_LIBEXECDIR "/herdcc-discover";
 }
 
-/* Start herdcc-discover detached from this process and its terminal. */
-static void start_refresher(const char *state_dir)
-{
-  pid_t pid = fork();
-
-  if (pid == 0) {
-    setsid();
-    if (fork() == 0) {
-      int null_fd = open("/dev/null", O_RDWR);
-      dup2(null_fd, STDIN_FILENO);
-      dup2(null_fd, STDOUT_FILENO);
-      dup2(null_fd, STDERR_FILENO);
-      execl(discover_path(), "herdcc-discover", state_dir, (char *)NULL);
-    }
-    _exit(0);
-  }
-  if (pid > 0) {
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-    }
-  }
-}
-
-/* Whether a refresher holds the directory's lock. */
-static bool refresher_running(const char *dir)
-{
-  char path[4200];
-
-  snprintf(path, sizeof(path), "%s/lock", dir);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return false;
-  }
-  bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-  close(fd);
-  return held;
-}
-
 /* Tell the refresher it is still wanted (at most once a second). */
 static void touch_wanted(const char *dir)
 {
@@ -85,12 +49,6 @@ static void touch_wanted(const char *dir)
     futimens(fd, NULL);
     close(fd);
   }
-}
-
-static void pause_ms(long ms)
-{
-  struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000 };
-  nanosleep(&ts, NULL);
 }
 
 /* The cache, with a refresher started when needed; on a cold cache wait
@@ -109,14 +67,12 @@ static int read_cache(const char *state_dir, struct zcache_entry **ret,
   touch_wanted(dir);
   bool fresh =
     stat(cache, &st) == 0 && time(NULL) - st.st_mtime < ZEROCONF_RETRY_S;
-  if (!fresh && !refresher_running(dir)) {
-    start_refresher(state_dir);
+  if (!fresh) {
+    char *const argv[] = { (char *)"herdcc-discover", (char *)state_dir, NULL };
+    dcache_start_refresher(dir, discover_path(), argv);
   }
-  for (int waited = 0;
-       access(cache, F_OK) < 0 && waited < ZEROCONF_COLD_WAIT_MS;
-       waited += 10) {
-    pause_ms(10);
-  }
+  const char *paths[] = { cache };
+  dcache_wait(paths, 1, ZEROCONF_COLD_WAIT_MS);
   return zcache_read(cache, ret, ret_count);
 }
 
@@ -178,49 +134,9 @@ static const char *left_out_because(const struct zcache_entry     *e,
                                             : "its compilers differ from ours";
 }
 
-static int entry_for(const struct zcache_entry *e, struct hosts_entry *ret)
+static bool keep_for(const struct zcache_entry *e, const void *userdata)
 {
-  *ret = (struct hosts_entry){
-    .kind  = HOSTS_TCP,
-    .name  = strdup(e->addr),
-    .port  = e->port,
-    .limit = e->info.jobs ? e->info.jobs : HOSTS_DEFAULT_LIMIT,
-    .lzo   = e->info.lzo,
-    .herd  = e->info.herd,
-  };
-  return ret->name ? 0 : -ENOMEM;
-}
-
-/* list with entry i replaced by the usable servers of entries. */
-static int splice_servers(struct hosts_list *list, size_t i,
-                          const struct zcache_entry *entries, size_t count,
-                          const struct service_compiler *cc, size_t *ret_added)
-{
-  size_t usable = 0;
-
-  for (size_t k = 0; k < count; k++) {
-    usable += !left_out_because(&entries[k], cc);
-  }
-  struct hosts_entry *grown =
-    reallocarray(list->entries, list->count + usable, sizeof(*list->entries));
-  if (!grown) {
-    return -ENOMEM;
-  }
-  list->entries = grown;
-  free(grown[i].name);
-  memmove(&grown[i + usable], &grown[i + 1],
-          (list->count - i - 1) * sizeof(*grown));
-  list->count += usable;
-  list->count -= 1;
-  size_t at = i;
-  for (size_t k = 0; k < count; k++) {
-    if (!left_out_because(&entries[k], cc) &&
-        entry_for(&entries[k], &grown[at++]) < 0) {
-      return -ENOMEM;
-    }
-  }
-  *ret_added = usable;
-  return 0;
+  return !left_out_because(e, userdata);
 }
 
 int zeroconf_expand(struct hosts_list *list, const char *state_dir,
@@ -245,7 +161,8 @@ int zeroconf_expand(struct hosts_list *list, const char *state_dir,
       }
     }
     size_t added;
-    int r = splice_servers(list, i, entries, count, known ? &cc : NULL, &added);
+    int r = dcache_splice(list, i, entries, count, keep_for, known ? &cc : NULL,
+                          &added);
     if (r < 0) {
       return r;
     }

@@ -1,0 +1,120 @@
+#include "dcache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+
+bool dcache_refresher_running(const char *dir)
+{
+  char path[4200];
+
+  snprintf(path, sizeof(path), "%s/lock", dir);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+  close(fd);
+  return held;
+}
+
+void dcache_start_refresher(const char *dir, const char *path,
+                            char *const *argv)
+{
+  if (dcache_refresher_running(dir)) {
+    return;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    if (fork() == 0) {
+      int null_fd = open("/dev/null", O_RDWR);
+      dup2(null_fd, STDIN_FILENO);
+      dup2(null_fd, STDOUT_FILENO);
+      dup2(null_fd, STDERR_FILENO);
+      execv(path, argv);
+    }
+    _exit(0);
+  }
+  if (pid > 0) {
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void dcache_wait(const char *const *paths, size_t n, int max_ms)
+{
+  struct timespec pause = { .tv_sec = 0, .tv_nsec = 10 * 1000000 };
+
+  for (int waited = 0; waited < max_ms; waited += 10) {
+    size_t missing = 0;
+    for (size_t i = 0; i < n; i++) {
+      missing += access(paths[i], F_OK) < 0;
+    }
+    if (missing == 0) {
+      return;
+    }
+    nanosleep(&pause, NULL);
+  }
+}
+
+static int entry_for(const struct zcache_entry *e, struct hosts_entry *ret)
+{
+  *ret = (struct hosts_entry){
+    .kind  = HOSTS_TCP,
+    .name  = strdup(e->addr),
+    .port  = e->port,
+    .limit = e->info.jobs ? e->info.jobs : HOSTS_DEFAULT_LIMIT,
+    .lzo   = e->info.lzo,
+    .herd  = e->info.herd,
+  };
+  return ret->name ? 0 : -ENOMEM;
+}
+
+int dcache_splice(struct hosts_list *list, size_t i,
+                  const struct zcache_entry *entries, size_t count,
+                  dcache_keep_fn keep, const void *userdata, size_t *ret_added)
+{
+  size_t usable = 0;
+
+  for (size_t k = 0; k < count; k++) {
+    usable += !keep || keep(&entries[k], userdata);
+  }
+  struct hosts_entry *grown =
+    reallocarray(list->entries, list->count + usable, sizeof(*list->entries));
+  if (!grown) {
+    return -ENOMEM;
+  }
+  list->entries = grown;
+  free(grown[i].name);
+  free(grown[i].user);
+  free(grown[i].command);
+  memmove(&grown[i + usable], &grown[i + 1],
+          (list->count - i - 1) * sizeof(*grown));
+  list->count += usable;
+  list->count -= 1;
+  size_t at = i;
+  for (size_t k = 0; k < count; k++) {
+    if (keep && !keep(&entries[k], userdata)) {
+      continue;
+    }
+    if (entry_for(&entries[k], &grown[at]) < 0) {
+      /* keep the list whole for hosts_list_free */
+      for (size_t z = at; z < i + usable; z++) {
+        grown[z] = (struct hosts_entry){ .kind = HOSTS_LOCAL };
+      }
+      return -ENOMEM;
+    }
+    at++;
+  }
+  *ret_added = usable;
+  return 0;
+}

@@ -1,0 +1,48 @@
+/* Servers and addresses from DNS, for one compile: +srv and +srv=DOMAIN
+ * entries (SRV _distcc._tcp.DOMAIN and unicast DNS-SD) and every plain host
+ * name in the host list. herdcc-resolve (discovery/resolve.c, with c-ares)
+ * does the lookups in the background and keeps one cache file per query in
+ * STATE/dns/ with the records' TTL; a compile reads those files and never
+ * waits for DNS, but on a cold cache, for at most DNS_COLD_WAIT_MS. A
+ * stale file is still used while a refresh runs. A failed lookup is one
+ * warning line, once per failed refresh, and the build goes on with the
+ * other hosts or locally. c-ares is not linked here. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "hosts.h"
+
+#define DNS_COLD_WAIT_MS 100
+
+/* Start a refresh of the stale DNS caches list needs, wait on a cold
+ * cache, and replace every +srv entry of list with the servers found. */
+int dns_expand(struct hosts_list *list, const char *state_dir);
+
+/* The same with a longer wait on a cold cache (for --ping). */
+int dns_expand_wait(struct hosts_list *list, const char *state_dir,
+                    int cold_wait_ms);
+
+/* Print the servers of one +srv entry for --show-hosts. */
+int dns_show(FILE *out, const char *state_dir, const struct hosts_entry *srv);
+
+struct dns_address {
+  struct sockaddr_storage address;
+  socklen_t               length;
+};
+
+/* The cached addresses of a host name, in the order the resolver gave
+ * them, with port.
+ * *ret_addresses is owned by the caller (free). -ENOENT when nothing is
+ * cached yet (*ret_why says so), -EHOSTUNREACH when the lookup failed
+ * (*ret_why says why); *ret_why is owned by the caller. -ENOTSUP when this
+ * installation has no herdcc-resolve: then resolve another way. */
+int dns_addresses(const char *state_dir, const char *name, uint16_t port,
+                  struct dns_address **ret_addresses, size_t *ret_count,
+                  char **ret_why);
+
+/* Whether name is a numeric IPv4 or IPv6 address. */
+bool dns_is_numeric(const char *name);
