@@ -71,6 +71,15 @@ int access_rule_parse(const char *text, struct access_rule *ret_rule)
   if (slash && parse_prefix(slash + 1, rule.prefix, &rule.prefix) < 0) {
     return -EINVAL;
   }
+  if (rule.family == AF_INET6 &&
+      IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)rule.addr) &&
+      rule.prefix >= 96) {
+    /* ::ffff:a.b.c.d/N names IPv4 clients, which are checked as IPv4. */
+    memmove(rule.addr, rule.addr + 12, 4);
+    memset(rule.addr + 4, 0, 12);
+    rule.family = AF_INET;
+    rule.prefix -= 96;
+  }
   clear_host_bits(rule.addr, rule.family == AF_INET ? 4 : 16, rule.prefix);
   *ret_rule = rule;
   return 0;

@@ -1,9 +1,10 @@
 /* Who may ask herdccd for a compile: an allow-list of CIDR rules, IPv4 and
  * IPv6 alike. A peer is allowed when its address lies in any rule; an
  * IPv4-mapped IPv6 peer (::ffff:a.b.c.d, what a dual-stack socket reports
- * for an IPv4 client) is checked as the IPv4 address it carries. An empty
- * list allows nobody: main.c fills it with the private networks when no
- * --allow is given. Parsing and checking do not log. */
+ * for an IPv4 client) is checked as the IPv4 address it carries, and a
+ * mapped rule is an IPv4 rule. An empty list allows nobody: main.c fills
+ * it with the private networks when no --allow is given. Parsing and
+ * checking do not log. */
 #pragma once
 
 #include <stdbool.h>
@@ -26,7 +27,9 @@ struct access_list {
 };
 
 /* Parse "ADDR/BITS" or a bare ADDR (a host: /32 or /128). Host bits set
- * in ADDR are cleared. -EINVAL for a bad address or mask. */
+ * in ADDR are cleared. An IPv4-mapped rule (::ffff:a.b.c.d/96..128) is
+ * the IPv4 rule a.b.c.d/0..32, so that it matches IPv4 clients however
+ * the socket shows them. -EINVAL for a bad address or mask. */
 int access_rule_parse(const char *text, struct access_rule *ret_rule);
 
 /* Parse text and append it; -EINVAL (list unchanged) or -ENOMEM. */
