@@ -195,30 +195,30 @@ static const struct arg_rule arg_rules[] = {
   { "-fno-profile",               MATCH_PREFIX,             ARG_LOCAL        },
   { "-fauto-profile",             MATCH_PREFIX,             ARG_LOCAL        },
   { "-fcoverage",                 MATCH_PREFIX,             ARG_LOCAL        },
-  { "-ftest-coverage",            MATCH_EXACT,              ARG_LOCAL        },
-  { "-coverage",                  MATCH_EXACT,              ARG_LOCAL        },
-  { "--coverage",                 MATCH_EXACT,              ARG_LOCAL        },
+  { "-ftest-coverage",            MATCH_PREFIX,             ARG_LOCAL        },
+  { "-coverage",                  MATCH_PREFIX,             ARG_LOCAL        },
+  { "--coverage",                 MATCH_PREFIX,             ARG_LOCAL        },
   { "-pg",                        MATCH_EXACT,              ARG_LOCAL        },
   { "-p",                         MATCH_EXACT,              ARG_LOCAL        },
   { "-fdump-",                    MATCH_PREFIX,             ARG_LOCAL        },
   { "-fopt-info",                 MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fstack-usage",              MATCH_EXACT,              ARG_LOCAL        },
+  { "-fstack-usage",              MATCH_PREFIX,             ARG_LOCAL        },
   { "-fcallgraph-info",           MATCH_PREFIX,             ARG_LOCAL        },
-  { "-frecord-gcc-switches",      MATCH_EXACT,              ARG_LOCAL        },
+  { "-frecord-gcc-switches",      MATCH_PREFIX,             ARG_LOCAL        },
   { "-fsanitize-blacklist",       MATCH_PREFIX,             ARG_LOCAL        },
   { "-fsanitize-ignorelist",      MATCH_PREFIX,             ARG_LOCAL        },
   { "-fsanitize-coverage-",       MATCH_PREFIX,             ARG_LOCAL        },
   { "-fmodule",                   MATCH_PREFIX,             ARG_LOCAL        },
   { "-fprebuilt-module-path",     MATCH_PREFIX,             ARG_LOCAL        },
   { "-fimplicit-module",          MATCH_PREFIX,             ARG_LOCAL        },
-  { "-fcxx-modules",              MATCH_EXACT,              ARG_LOCAL        },
+  { "-fcxx-modules",              MATCH_PREFIX,             ARG_LOCAL        },
   { "-fpch-",                     MATCH_PREFIX,             ARG_LOCAL        },
   { "-ftime-trace",               MATCH_PREFIX,             ARG_LOCAL        },
   { "-fsave-optimization-record", MATCH_PREFIX,             ARG_LOCAL        },
   { "-fcrash-diagnostics",        MATCH_PREFIX,             ARG_LOCAL        },
   { "-fcompare-debug",            MATCH_PREFIX,             ARG_LOCAL        },
   { "-fdiagnostics-format=",      MATCH_PREFIX,             ARG_LOCAL        },
-  { "-gsplit-dwarf",              MATCH_EXACT,              ARG_LOCAL        },
+  { "-gsplit-dwarf",              MATCH_PREFIX,             ARG_LOCAL        },
   { "-fdebug-prefix-map=",        MATCH_PREFIX,             ARG_COMPILE_PATH },
   { "-ffile-prefix-map=",         MATCH_PREFIX,             ARG_COMPILE_PATH },
   { "-fmacro-prefix-map=",        MATCH_PREFIX,             ARG_COMPILE_PATH },
@@ -308,6 +308,19 @@ static int arg_scan(char *const *argv, size_t i, struct arg_seen *ret_seen)
 static bool is_input(const char *arg)
 {
   return arg[0] != '-' || arg[1] == '\0';
+}
+
+/* The first argument that gcc and clang would read as a response file:
+ * they expand "@FILE" wherever it stands, the value of an option
+ * included ("--param @FILE"), before they parse anything. */
+static const char *response_file(char *const *argv)
+{
+  for (size_t i = 1; argv[i]; i++) {
+    if (argv[i][0] == '@') {
+      return argv[i];
+    }
+  }
+  return NULL;
 }
 
 /* ---- the client's plan -------------------------------------------------- */
@@ -455,11 +468,20 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       scan->mode_asm = true;
       return 0;
     case ARG_OUTPUT:
+      if (scan->output) {
+        return set_local(scan, "%s", "more than one -o");
+      }
       scan->output = seen->value;
       return strcmp(seen->value, "-") == 0
                ? set_local(scan, "%s", "output to standard output")
                : 0;
     case ARG_LANGUAGE:
+      /* Wherever it stands: after the source it changes nothing, but the
+         compiler still refuses a language it does not know. */
+      if (strcmp(seen->value, "none") != 0 &&
+          !args_lang_from_name(seen->value)) {
+        return set_local(scan, "-x %s is not a C-family language", seen->value);
+      }
       scan->lang_forced = strcmp(seen->value, "none") == 0 ? NULL : seen->value;
       return 0;
     case ARG_DEPS_MD:
@@ -506,11 +528,10 @@ static int scan_command_line(char *const *argv, struct scan *scan)
   int r = 0;
 
   scan->deps_kind = ARG_LOCAL;
+  if (response_file(argv)) {
+    return set_local(scan, "%s is a response file", response_file(argv));
+  }
   for (size_t i = 1; argv[i] && r >= 0; i++) {
-    if (argv[i][0] == '@') {
-      r = set_local(scan, "%s is a response file", argv[i]);
-      continue;
-    }
     if (is_input(argv[i])) {
       r = scan_input(scan, argv[i]);
       continue;
@@ -855,6 +876,10 @@ static int check_server_option(char *const *argv, size_t i,
   }
   size_t value_index = seen->joined ? i : i + 1;
   if (seen->rule->kind == ARG_OUTPUT) {
+    /* Only the last one is replaced: another would be written as named. */
+    if (job->output_index) {
+      return refuse(ret_reason, "%s", "more than one -o");
+    }
     job->output_index  = value_index;
     job->output_joined = seen->joined;
   } else if (seen->rule->kind == ARG_LANGUAGE) {
@@ -880,10 +905,11 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
   struct args_job job      = { 0 };
   bool            compiles = false;
 
+  if (response_file(argv)) {
+    return refuse(ret_reason, "response file %s is not allowed",
+                  response_file(argv));
+  }
   for (size_t i = 1; argv[i]; i++) {
-    if (argv[i][0] == '@') {
-      return refuse(ret_reason, "response file %s is not allowed", argv[i]);
-    }
     if (is_input(argv[i])) {
       if (job.input_index) {
         return refuse(ret_reason, "%s", "more than one source file");

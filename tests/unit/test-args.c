@@ -738,6 +738,7 @@ static const struct local_case local_cases[] = {
   { "gcc -x fortran -c x.f",                   "-x fortran"             },
   { "gcc -x ada -c x.adb",                     "-x ada"                 },
   { "gcc -x c-header -c x.h",                  "-x c-header"            },
+  { "gcc -c x.c -x cx+",                       "-x cx+"                 },
   { "gcc -c x.f90",                            "x.f90"                  },
   { "gcc -c x.h",                              "x.h"                    },
   /* -S of assembler: gcc writes no .s (x.s), or cpp output to stdout (x.S) */
@@ -756,6 +757,8 @@ static const struct local_case local_cases[] = {
   { "gcc -c x.c -ftest-coverage",              "-ftest-coverage"        },
   { "gcc -c x.c -save-temps",                  "-save-temps"            },
   { "gcc -c x.c -gsplit-dwarf",                "-gsplit-dwarf"          },
+  { "clang -c x.c -gsplit-dwarf=single",       "-gsplit-dwarf=single"   },
+  { "gcc -c x.c -o a.o -o b.o",                "more than one -o"       },
   { "gcc -c x.c -fdump-tree-all",              "-fdump-tree-all"        },
   { "gcc -c x.c -dumpdir d",                   "-dumpdir"               },
   { "gcc -c x.c -Wa,-adhln=x.lst",             "-Wa,-adhln=x.lst"       },
@@ -767,6 +770,8 @@ static const struct local_case local_cases[] = {
   /* what would run code or read files on the server */
   { "gcc -c @file",                            "@file"                  },
   { "gcc -c x.c @opts",                        "@opts"                  },
+  { "gcc -c x.c --param @opts",                "@opts"                  },
+  { "gcc -c x.c -o @x.o",                      "@x.o"                   },
   { "clang -c x.c -Xclang -load -Xclang p.so", "-Xclang"                },
   { "gcc -c x.c -fplugin=x.so",                "-fplugin=x.so"          },
   { "gcc -c x.c -specs=x",                     "-specs=x"               },
@@ -941,10 +946,18 @@ static const struct refused_case refused_cases[] = {
   { "gcc -c x.c -save-temps=obj",           "-save-temps=obj"              },
   { "gcc -c x.c -fdump-tree-all",           "-fdump-tree-all"              },
   { "gcc -c x.c -fstack-usage",             "-fstack-usage"                },
+  { "gcc -c x.c -fstack-usage=x",           "-fstack-usage=x"              },
+  { "gcc -c x.c -frecord-gcc-switches-x",   "-frecord-gcc-switches-x"      },
+  { "gcc -c x.c -x cx+",                    "language cx+"                 },
   { "gcc -c x.c -I/etc",                    "-I/etc"                       },
   { "gcc -c x.c -include /etc/passwd",      "-include"                     },
   { "gcc -c x.c -Wa,-adhln=x.lst",          "-Wa,-adhln=x.lst"             },
   { "gcc -c x.c -Wa,@/etc/passwd",          "-Wa,@/etc/passwd"             },
+  /* gcc and clang expand @FILE anywhere, an option's value included: the
+     job directory holds the client's source as input.i */
+  { "gcc -c x.c --param @input.i",          "response file @input.i"       },
+  { "clang -c x.c -target @input.i",        "response file @input.i"       },
+  { "gcc -c x.c -o @input.i",               "response file @input.i"       },
   { "gcc -c x.c --param x=/y",              "--param"                      },
   /* options a client strips or keeps local */
   { "gcc -c x.c -D X",                      "-D"                           },
@@ -955,6 +968,9 @@ static const struct refused_case refused_cases[] = {
   { "gcc -c x.c -Zfoo",                     "-Zfoo"                        },
   /* not one compile of one C-family source */
   { "gcc -c x.c -o",                        "-o lacks its argument"        },
+  { "gcc -c x.c -o /tmp/x.o -o x.o",        "more than one -o"             },
+  { "gcc -c x.c -ox.o -o x.o",              "more than one -o"             },
+  { "gcc -c x.c -gsplit-dwarf=single",      "-gsplit-dwarf=single"         },
   { "gcc -c x.c -x",                        "-x lacks its argument"        },
   { "gcc -c x.c y.c",                       "more than one source"         },
   { "gcc x.c -o x",                         "not a compile"                },
