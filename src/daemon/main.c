@@ -49,6 +49,8 @@ static bool               arg_log_stderr    = false;
 static enum log_level     arg_log_level     = LOG_LEVEL_NOTICE;
 static unsigned           arg_lifetime      = 0;
 static unsigned           arg_job_lifetime  = 0;
+static unsigned           arg_io_timeout    = JOB_IO_TIMEOUT_MS / 1000;
+static unsigned           arg_max_pending   = SERVER_MAX_PENDING_DEFAULT;
 static bool               arg_insecure      = false;
 static const char        *arg_compilers     = NULL;
 static bool               arg_zeroconf      = false;
@@ -81,6 +83,11 @@ static void help(void)
     "  -N, --nice N               niceness of the compilers (default %d)\n"
     "      --job-lifetime SECS    kill a compile running longer (default:\n"
     "                             no limit)\n"
+    "      --io-timeout SECS      drop a client whose request is not all\n"
+    "                             there within SECS, or that is silent as\n"
+    "                             long in the middle of one (default %u)\n"
+    "      --max-pending N        connections that may wait for their\n"
+    "                             request or a job slot (default %d)\n"
     "      --compilers FILE       also allow the compilers FILE lists, one\n"
     "                             \"NAME [ABSOLUTE_PATH]\" per line\n"
     "      --enable-tcp-insecure  run any compiler on PATH, or any absolute\n"
@@ -107,8 +114,9 @@ static void help(void)
     "listed in %s or the --compilers file.\n"
     "Without --log-file or --log-stderr a detached daemon logs to syslog.\n",
     program_invocation_short_name, PROTO_DEFAULT_PORT, DEFAULT_NICE,
-    PRIVS_DEFAULT_USER, PRIVS_FALLBACK_USER, HERDCC_MASQUERADE_DIR,
-    DISTCC_MASQUERADE_DIR, COMPILERS_FILE);
+    JOB_IO_TIMEOUT_MS / 1000, SERVER_MAX_PENDING_DEFAULT, PRIVS_DEFAULT_USER,
+    PRIVS_FALLBACK_USER, HERDCC_MASQUERADE_DIR, DISTCC_MASQUERADE_DIR,
+    COMPILERS_FILE);
 }
 
 static void version(void)
@@ -167,6 +175,8 @@ enum {
   OPT_VERBOSE,
   OPT_LIFETIME,
   OPT_JOB_LIFETIME,
+  OPT_IO_TIMEOUT,
+  OPT_MAX_PENDING,
   OPT_ZEROCONF,
   OPT_STATS,
   OPT_STATS_PORT,
@@ -193,6 +203,8 @@ static const struct option options[] = {
   { "verbose", no_argument, NULL, OPT_VERBOSE },
   { "lifetime", required_argument, NULL, OPT_LIFETIME },
   { "job-lifetime", required_argument, NULL, OPT_JOB_LIFETIME },
+  { "io-timeout", required_argument, NULL, OPT_IO_TIMEOUT },
+  { "max-pending", required_argument, NULL, OPT_MAX_PENDING },
   { "zeroconf", no_argument, NULL, OPT_ZEROCONF },
   { "stats", no_argument, NULL, OPT_STATS },
   { "stats-port", required_argument, NULL, OPT_STATS_PORT },
@@ -297,6 +309,10 @@ static int parse_option(int c, const char *value)
     case OPT_JOB_LIFETIME:
       return parse_unsigned("--job-lifetime", value, 0, INT_MAX / 1000,
                             &arg_job_lifetime);
+    case OPT_IO_TIMEOUT:
+      return parse_unsigned("--io-timeout", value, 1, 3600, &arg_io_timeout);
+    case OPT_MAX_PENDING:
+      return parse_unsigned("--max-pending", value, 1, 65536, &arg_max_pending);
     case OPT_ZEROCONF:
       arg_zeroconf = true;
       return 0;
@@ -455,7 +471,7 @@ static int run(void)
     .limits        = &proto_default_limits,
     .nice          = arg_nice,
     .lifetime_s    = arg_job_lifetime,
-    .io_timeout_ms = JOB_IO_TIMEOUT_MS,
+    .io_timeout_ms = (int)arg_io_timeout * 1000,
   };
   if (arg_mode == MODE_INETD) {
     return run_inetd(&job, &privs);
@@ -464,6 +480,8 @@ static int run(void)
     .listen               = arg_listen,
     .port                 = (uint16_t)arg_port,
     .jobs                 = arg_jobs ? arg_jobs : default_jobs(),
+    .max_pending          = arg_max_pending,
+    .request_timeout_ms   = (int)arg_io_timeout * 1000,
     .lifetime_s           = arg_lifetime,
     .pid_file             = arg_pid_file,
     .privs                = &privs,

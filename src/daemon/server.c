@@ -5,22 +5,43 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
 #include "macro.h"
+#include "proto.h"
 #include "publish.h"
 #include "strv.h"
+
+/* Descriptors kept apart from the waiting connections: listeners, epoll,
+ * signals, the log, the pid file, and a job being started. */
+#define SERVER_SPARE_FDS 64
+
+/* A connection without a job process yet: its request's command line is
+ * still arriving, or it waits for a free slot. */
+struct conn {
+  int                     fd; /* owned */
+  struct sockaddr_storage peer;
+  socklen_t               peer_len;
+  long long               deadline; /* ms: the request must be there by then */
+  int                     seen;     /* bytes queued at the last look */
+  bool                    ready;    /* a job process can take it */
+};
 
 struct server {
   const struct server_config *config;
@@ -31,8 +52,14 @@ struct server {
   sigset_t                    old_mask; /* restored in job processes */
   pid_t                      *children; /* job processes, config->jobs */
   size_t                      n_children;
+  struct conn                *conns; /* owned: in arrival order */
+  size_t                      n_conns;
+  size_t                      max_conns; /* --max-pending, or fewer */
+  int                         peek_fd;   /* memfd: a copy for the codec */
+  char                       *peek_buf;  /* owned: SERVER_PEEK_MAX */
   bool                        accepting;
-  char                       *pid_file; /* owned: absolute, or NULL */
+  bool                        accept_failed; /* out of descriptors */
+  char                       *pid_file;      /* owned: absolute, or NULL */
   bool                        pid_file_written;
   int                         ready_fd; /* to the starting process */
 };
@@ -228,6 +255,28 @@ static int write_pid_file(const char *path, const struct privs *privs)
   return 0;
 }
 
+/* How many connections may wait: max, or fewer when RLIMIT_NOFILE cannot
+ * be raised to hold them (and the spares). */
+static size_t fit_descriptors(size_t max)
+{
+  struct rlimit lim;
+  rlim_t        need = (rlim_t)max + SERVER_SPARE_FDS;
+
+  if (getrlimit(RLIMIT_NOFILE, &lim) < 0 || lim.rlim_cur >= need) {
+    return max;
+  }
+  lim.rlim_cur = lim.rlim_max < need ? lim.rlim_max : need;
+  if (setrlimit(RLIMIT_NOFILE, &lim) < 0 || lim.rlim_cur < need) {
+    size_t fit = lim.rlim_cur > 2 * SERVER_SPARE_FDS
+                   ? (size_t)lim.rlim_cur - SERVER_SPARE_FDS
+                   : SERVER_SPARE_FDS;
+    fit        = fit < max ? fit : max;
+    log_notice("RLIMIT_NOFILE lets %zu connections wait, not %zu", fit, max);
+    return fit;
+  }
+  return max;
+}
+
 static int setup_loop(struct server *s)
 {
   sigset_t set;
@@ -242,11 +291,15 @@ static int setup_loop(struct server *s)
   }
   s->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   s->epoll_fd  = epoll_create1(EPOLL_CLOEXEC);
-  s->children  = calloc(s->config->jobs, sizeof(pid_t));
-  if (s->signal_fd < 0 || s->epoll_fd < 0) {
+  s->peek_fd   = memfd_create("herdccd-peek", MFD_CLOEXEC);
+  if (s->signal_fd < 0 || s->epoll_fd < 0 || s->peek_fd < 0) {
     return -errno;
   }
-  if (!s->children) {
+  s->max_conns = fit_descriptors(s->config->max_pending);
+  s->children  = calloc(s->config->jobs, sizeof(pid_t));
+  s->conns     = calloc(s->max_conns, sizeof(struct conn));
+  s->peek_buf  = malloc(SERVER_PEEK_MAX);
+  if (!s->children || !s->conns || !s->peek_buf) {
     return -ENOMEM;
   }
   struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->signal_fd };
@@ -342,7 +395,15 @@ static int start_serving(struct server *s)
   return 0;
 }
 
-/* ---- the loop ----------------------------------------------------------- */
+/* ---- connections waiting for a job process ------------------------------ */
+
+static long long now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void set_accepting(struct server *s, bool on)
 {
@@ -355,6 +416,213 @@ static void set_accepting(struct server *s, bool on)
   s->accepting = on;
 }
 
+static bool has_unready(const struct server *s)
+{
+  for (size_t i = 0; i < s->n_conns; i++) {
+    if (!s->conns[i].ready) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Accept while the table has room, or holds a connection that may be
+ * evicted for a new one. */
+static void update_accepting(struct server *s)
+{
+  bool want = s->n_listen > 0 && !s->accept_failed &&
+              (s->n_conns < s->max_conns || has_unready(s));
+
+  if (want != s->accepting) {
+    set_accepting(s, want);
+  }
+}
+
+/* Take entry i out of the table, keeping the arrival order; its descriptor
+ * is returned, no longer watched. */
+static int conn_take(struct server *s, size_t i)
+{
+  int fd = s->conns[i].fd;
+
+  epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+  memmove(&s->conns[i], &s->conns[i + 1],
+          (s->n_conns - i - 1) * sizeof(s->conns[0]));
+  s->n_conns--;
+  return fd;
+}
+
+static _printf_(3, 4) void conn_drop(struct server *s, size_t i,
+                                     const char *fmt, ...)
+{
+  char    name[ACCESS_PEER_NAME_MAX];
+  char    why[256];
+  va_list ap;
+
+  access_peer_name((const struct sockaddr *)&s->conns[i].peer,
+                   s->conns[i].peer_len, name);
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof(why), fmt, ap);
+  va_end(ap);
+  log_warning("Job from %s: dropped: %s", name, why);
+  close(conn_take(s, i));
+  s->accept_failed = false; /* a descriptor is free again */
+}
+
+static void close_conns(struct server *s)
+{
+  for (size_t i = 0; i < s->n_conns; i++) {
+    close(s->conns[i].fd);
+  }
+  s->n_conns = 0;
+}
+
+/* Whether a job process can take the connection from here: the request's
+ * command line (DIST..ARGV) has arrived whole, or what has arrived already
+ * decides the job's fate (a malformed request, one over the caps, a
+ * version we refuse). The queued bytes are peeked, not consumed: a copy is
+ * read by the one codec (proto.h), and the job process reads the request
+ * itself. More than SERVER_PEEK_MAX queued bytes are enough too: a client
+ * that sends that much is not idling. */
+static bool request_arrived(struct server *s, struct conn *c)
+{
+  _cleanup_strv_free_ char **argv    = NULL;
+  uint32_t                   version = 0;
+  int                        queued  = 0;
+
+  if (ioctl(c->fd, FIONREAD, &queued) < 0) {
+    return true; /* the job process meets the error and logs it */
+  }
+  if (queued == c->seen) {
+    return false;
+  }
+  c->seen = queued;
+  if (queued >= SERVER_PEEK_MAX) {
+    return true;
+  }
+  ssize_t n =
+    recv(c->fd, s->peek_buf, SERVER_PEEK_MAX, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0) {
+    return errno != EAGAIN && errno != EINTR;
+  }
+  if (ftruncate(s->peek_fd, 0) < 0 ||
+      pwrite(s->peek_fd, s->peek_buf, (size_t)n, 0) != n ||
+      lseek(s->peek_fd, 0, SEEK_SET) < 0) {
+    return true; /* cannot tell: the job process waits on its own */
+  }
+  int r = proto_recv_request_args(s->peek_fd, s->config->job->limits, 0,
+                                  &version, &argv);
+  return r != -ENODATA;
+}
+
+static void conn_check(struct server *s, size_t i, uint32_t events)
+{
+  struct conn *c = &s->conns[i];
+
+  if (c->ready) {
+    return;
+  }
+  if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || request_arrived(s, c)) {
+    /* No more events are needed: it waits for a slot. */
+    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+    c->ready = true;
+  }
+}
+
+static void conn_event(struct server *s, int fd, uint32_t events)
+{
+  for (size_t i = 0; i < s->n_conns; i++) {
+    if (s->conns[i].fd == fd) {
+      conn_check(s, i, events);
+      return;
+    }
+  }
+}
+
+/* Make room for one more: close the oldest connection still without its
+ * request. False when every waiting connection has sent its request. */
+static bool evict_one(struct server *s)
+{
+  for (size_t i = 0; i < s->n_conns; i++) {
+    if (!s->conns[i].ready) {
+      conn_drop(s, i,
+                "%zu connections are waiting already (the server's "
+                "--max-pending); the oldest without a request is closed",
+                s->max_conns);
+      return true;
+    }
+  }
+  return false;
+}
+
+static void accept_all(struct server *s, int listen_fd)
+{
+  while (s->accepting) {
+    if (s->n_conns >= s->max_conns && !has_unready(s)) {
+      break; /* every slot busy and the queue full: the backlog waits */
+    }
+    struct conn c = { .peer_len = sizeof(c.peer) };
+    c.fd          = accept4(listen_fd, (struct sockaddr *)&c.peer, &c.peer_len,
+                            SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (c.fd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        log_warning("Failed to accept a connection: %m; waiting for one to "
+                    "end");
+        s->accept_failed = true;
+      } else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+        log_warning("Failed to accept a connection: %m");
+      }
+      break;
+    }
+    if (s->n_conns >= s->max_conns) {
+      evict_one(s);
+    }
+    c.deadline            = now_ms() + s->config->request_timeout_ms;
+    struct epoll_event ev = {
+      .events  = EPOLLIN | EPOLLRDHUP | EPOLLET,
+      .data.fd = c.fd,
+    };
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, c.fd, &ev) < 0) {
+      log_warning("Failed to watch a connection: %m");
+      close(c.fd);
+      continue;
+    }
+    s->conns[s->n_conns++] = c;
+    conn_check(s, s->n_conns - 1, 0); /* bytes may be there already */
+  }
+  update_accepting(s);
+}
+
+/* Close the connections whose request did not arrive in time. */
+static void expire(struct server *s)
+{
+  long long now = now_ms();
+
+  for (size_t i = 0; i < s->n_conns;) {
+    if (!s->conns[i].ready && now >= s->conns[i].deadline) {
+      conn_drop(s, i,
+                "no whole request within %d s (the server's "
+                "--io-timeout)",
+                s->config->request_timeout_ms / 1000);
+    } else {
+      i++;
+    }
+  }
+}
+
+/* The earliest deadline of a connection still without its request. */
+static long long next_deadline(const struct server *s, long long deadline)
+{
+  for (size_t i = 0; i < s->n_conns; i++) {
+    if (!s->conns[i].ready) {
+      long long d = s->conns[i].deadline;
+      return deadline < 0 || d < deadline ? d : deadline;
+    }
+  }
+  return deadline;
+}
+
+/* ---- job processes ------------------------------------------------------ */
+
 static void close_listeners(struct server *s)
 {
   for (size_t i = 0; i < s->n_listen; i++) {
@@ -364,45 +632,44 @@ static void close_listeners(struct server *s)
 }
 
 /* In a job process: drop the server's descriptors, serve, exit. */
-static _noreturn_ void run_job(struct server *s, int fd,
-                               const struct sockaddr_storage *peer,
-                               socklen_t                      peer_len)
+static _noreturn_ void run_job(struct server *s, struct conn *c)
 {
   close_listeners(s);
+  close_conns(s);
   close(s->epoll_fd);
   close(s->signal_fd);
+  close(s->peek_fd);
   sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
-  int r =
-    job_serve(fd, fd, (const struct sockaddr *)peer, peer_len, s->config->job);
-  close(fd);
+  int r = job_serve(c->fd, c->fd, (const struct sockaddr *)&c->peer,
+                    c->peer_len, s->config->job);
+  close(c->fd);
   _exit(r >= 0 || r == -EPERM ? 0 : 1);
 }
 
-static void accept_one(struct server *s, int listen_fd)
+/* Give the connections whose request has arrived to job processes, in
+ * arrival order, while slots are free. */
+static void dispatch(struct server *s)
 {
-  struct sockaddr_storage peer;
-  socklen_t               len = sizeof(peer);
-  _cleanup_close_ int fd = accept4(listen_fd, (struct sockaddr *)&peer, &len,
-                                   SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-  if (fd < 0) {
-    if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-      log_warning("Failed to accept a connection: %m");
+  for (size_t i = 0; i < s->n_conns && s->n_children < s->config->jobs;) {
+    if (!s->conns[i].ready) {
+      i++;
+      continue;
     }
-    return;
+    struct conn c = s->conns[i];
+    conn_take(s, i);
+    pid_t pid = fork();
+    if (pid == 0) {
+      run_job(s, &c);
+    }
+    if (pid < 0) {
+      log_error("Failed to start a job process: %m");
+    } else {
+      s->children[s->n_children++] = pid;
+    }
+    close(c.fd);
+    s->accept_failed = false;
   }
-  pid_t pid = fork();
-  if (pid < 0) {
-    log_error("Failed to start a job process: %m");
-    return;
-  }
-  if (pid == 0) {
-    run_job(s, TAKE_FD(fd), &peer, len);
-  }
-  s->children[s->n_children++] = pid;
-  if (s->n_children >= s->config->jobs) {
-    set_accepting(s, false);
-  }
+  update_accepting(s);
 }
 
 static void forget_child(struct server *s, pid_t pid, int status)
@@ -427,9 +694,6 @@ static void reap(struct server *s)
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     forget_child(s, pid, status);
   }
-  if (!s->accepting && s->n_listen > 0 && s->n_children < s->config->jobs) {
-    set_accepting(s, true);
-  }
 }
 
 /* Returns true when the daemon is told to stop. */
@@ -451,13 +715,7 @@ static bool handle_signals(struct server *s)
   return stop;
 }
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* ---- the loop ----------------------------------------------------------- */
 
 static int epoll_timeout(long long deadline)
 {
@@ -468,15 +726,25 @@ static int epoll_timeout(long long deadline)
   return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
+static bool is_listener(const struct server *s, int fd)
+{
+  for (size_t i = 0; i < s->n_listen; i++) {
+    if (s->listen_fds[i] == fd) {
+      return true;
+    }
+  }
+  return false;
+}
+
 static int serve(struct server *s)
 {
   unsigned  lifetime = s->config->lifetime_s;
   long long deadline = lifetime ? now_ms() + (long long)lifetime * 1000 : -1;
 
   for (;;) {
-    struct epoll_event events[8];
+    struct epoll_event events[32];
     int                n = epoll_wait(s->epoll_fd, events, ARRAY_SIZE(events),
-                                      epoll_timeout(deadline));
+                                      epoll_timeout(next_deadline(s, deadline)));
     if (n < 0 && errno != EINTR) {
       log_error("Failed to wait for events: %m");
       return EXIT_GENERAL;
@@ -486,25 +754,36 @@ static int serve(struct server *s)
       return 0;
     }
     for (int i = 0; i < n; i++) {
-      if (events[i].data.fd != s->signal_fd) {
-        if (s->accepting) {
-          accept_one(s, events[i].data.fd);
+      int fd = events[i].data.fd;
+      if (fd == s->signal_fd) {
+        if (handle_signals(s)) {
+          for (size_t k = 0; k < s->n_children; k++) {
+            kill(s->children[k], SIGTERM);
+          }
+          return 0;
         }
-      } else if (handle_signals(s)) {
-        for (size_t k = 0; k < s->n_children; k++) {
-          kill(s->children[k], SIGTERM);
-        }
-        return 0;
+      } else if (is_listener(s, fd)) {
+        accept_all(s, fd);
+      } else {
+        conn_event(s, fd, events[i].events);
       }
     }
+    expire(s);
+    dispatch(s);
   }
 }
 
 static void server_clear(struct server *s)
 {
   close_listeners(s);
+  close_conns(s);
   free(s->listen_fds);
   free(s->children);
+  free(s->conns);
+  free(s->peek_buf);
+  if (s->peek_fd >= 0) {
+    close(s->peek_fd);
+  }
   if (s->epoll_fd >= 0) {
     close(s->epoll_fd);
   }
@@ -543,6 +822,7 @@ int server_run(const struct server_config *config)
     .epoll_fd  = -1,
     .signal_fd = -1,
     .ready_fd  = -1,
+    .peek_fd   = -1,
   };
   int r = config->pid_file ? absolute_path(config->pid_file, &s.pid_file) : 0;
 
