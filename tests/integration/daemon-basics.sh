@@ -217,12 +217,21 @@ slow_flags=(-fconstexpr-loop-limit=2147483647
   -fconstexpr-ops-limit=1099511627776)
 
 # Compilers the server does not know; they work on the client side.
-for cc in mycc ghostcc; do
+for cc in mycc ghostcc privcc; do
   printf '#!/bin/sh\nexec gcc "$@"\n' >"$tmp/bin/$cc"
   chmod 755 "$tmp/bin/$cc"
 done
-printf '# extra compilers\nmycc /usr/bin/gcc  # by path\nghostcc\n' \
-  >"$tmp/compilers"
+# privcc, on the server, is a script that shows who runs it, waits to be
+# looked at through /proc, then compiles.
+cat >"$tmp/bin/privcc-server" <<'EOF'
+#!/bin/sh
+grep -E '^(Uid|Gid|Groups|NoNewPrivs|CapEff):' "/proc/$$/status"
+sleep 1.5
+exec gcc "$@"
+EOF
+chmod 755 "$tmp/bin/privcc-server"
+printf '# extra compilers\nmycc /usr/bin/gcc  # by path\nghostcc\nprivcc %s\n' \
+  "$tmp/bin/privcc-server" >"$tmp/compilers"
 
 (cd "$tmp/src" && gcc -c x.c -o x-local.o && g++ -c y.cpp -o y-local.o)
 
@@ -441,6 +450,61 @@ if [[ $rc -eq 0 ]] && cmp -s "$tmp/src/x-local.o" "$tmp/src/x-mycc.o"; then
   pass "mycc -> /usr/bin/gcc compiled it"
 else
   fail "exit $rc; $(cat "$tmp/err")"
+fi
+
+step "a daemon started as root runs the compiler as nobody: no root, no groups, no capabilities, no_new_privs, the job limits"
+(cd "$tmp/src" && DISTCC_HOSTS=127.0.0.1:3703 PATH=$tmp/bin:$PATH \
+  exec timeout 60 "$DISTCC" privcc -c x.c -o x-priv.o) \
+  >"$tmp/priv.out" 2>"$tmp/priv.err" &
+client=$!
+privcc_pid() {
+  local f
+  for f in /proc/[0-9]*/cmdline; do
+    if tr '\0' ' ' <"$f" 2>/dev/null | grep -q 'privcc-server'; then
+      priv_pid=${f#/proc/}
+      priv_pid=${priv_pid%/cmdline}
+      return 0
+    fi
+  done
+  return 1
+}
+nobody_ids="$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)"
+nogroup_ids="$(id -g nobody) $(id -g nobody) $(id -g nobody) $(id -g nobody)"
+if wait_for 20 privcc_pid; then
+  status=$(cat "/proc/$priv_pid/status")
+  limits=$(cat "/proc/$priv_pid/limits")
+  ppid=$(awk '/^PPid:/ {print $2}' <<<"$status")
+  job_uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$ppid/status")
+  nice=$(ps -o ni= -p "$priv_pid" | tr -d ' ')
+  uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' <<<"$status")
+  gids=$(awk '/^Gid:/ {print $2, $3, $4, $5}' <<<"$status")
+  [[ $uids == "$nobody_ids" && $gids == "$nogroup_ids" ]] &&
+    pass "the compiler (pid $priv_pid) runs as uid/gid $uids / $gids (nobody)" ||
+    fail "the compiler runs as uids '$uids' gids '$gids'"
+  [[ $job_uids == "$nobody_ids" ]] && pass "its job process (pid $ppid) too" ||
+    fail "the job process runs as '$job_uids'"
+  grep -qP '^Groups:\s*$' <<<"$status" && pass "no supplementary groups" ||
+    fail "groups: $(grep Groups <<<"$status")"
+  grep -qP '^NoNewPrivs:\s*1$' <<<"$status" && pass "no_new_privs" ||
+    fail "$(grep NoNewPrivs <<<"$status")"
+  grep -qP '^CapEff:\s*0+$' <<<"$status" && pass "no effective capabilities" ||
+    fail "$(grep CapEff <<<"$status")"
+  grep -qP '^Max core file size\s+0\s+0\s' <<<"$limits" &&
+    grep -qP '^Max file size\s+1073741824\s+1073741824\s' <<<"$limits" &&
+    grep -qP '^Max cpu time\s+4\s+5\s' <<<"$limits" &&
+    pass "limits: no core, 1 GiB files, CPU 4 s (--job-lifetime 3 + 1)" ||
+    fail "limits: $(grep -E 'core|file size|cpu' <<<"$limits")"
+  [[ $nice == 5 ]] && pass "niceness 5 (the default --nice)" || fail "niceness $nice"
+else
+  fail "privcc-server never ran"
+fi
+rc=0
+wait "$client" || rc=$?
+if [[ $rc -eq 0 ]] && cmp -s "$tmp/src/x-local.o" "$tmp/src/x-priv.o" &&
+  grep -qP "^Uid:\s+$(id -u nobody)\s" "$tmp/priv.out"; then
+  pass "it compiled, and said so itself: $(grep Uid "$tmp/priv.out" | tr -s '\t' ' ')"
+else
+  fail "exit $rc; $(cat "$tmp/priv.out" "$tmp/priv.err")"
 fi
 
 step "--compilers FILE: a listed name that is not installed is 'failed to exec'"
