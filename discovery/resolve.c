@@ -41,13 +41,12 @@
 #include "service.h"
 #include "zcache.h"
 
-#define DNS_DEFAULT_TIMEOUT_MS 500
-#define DNS_TTL_MIN_S          5
-#define DNS_TTL_MAX_S          3600
-#define DNS_NEGATIVE_TTL_S     10
-#define DNS_MAX_TARGETS        64
-#define DNS_MAX_ADDRS          16
-#define DNS_MAX_JOBS           64
+#define DNS_TTL_MIN_S      5
+#define DNS_TTL_MAX_S      3600
+#define DNS_NEGATIVE_TTL_S 10
+#define DNS_MAX_TARGETS    64
+#define DNS_MAX_ADDRS      16
+#define DNS_MAX_JOBS       64
 
 /* A server to be: an SRV target (from _distcc._tcp.DOMAIN directly, or
  * from a DNS-SD instance, whose TXT gives info) and its addresses. */

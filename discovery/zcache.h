@@ -22,6 +22,11 @@
 
 #include "service.h"
 
+/* How long one DNS refresh may take by default (HERDCC_DNS_TIMEOUT, ms):
+ * herdcc-resolve's deadline, which a compile on a cold DNS cache waits
+ * for (plus the refresher's start-up) rather than fail a named host. */
+#define DNS_DEFAULT_TIMEOUT_MS 500
+
 struct zcache_entry {
   char                addr[INET6_ADDRSTRLEN]; /* numeric */
   uint16_t            port;

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "dcache.h"
+#include "env.h"
 #include "io.h"
 #include "log.h"
 #include "macro.h"
@@ -146,7 +147,9 @@ static int state_subdir(const char *state_dir, char **ret_dir)
 
 int dns_expand(struct hosts_list *list, const char *state_dir)
 {
-  return dns_expand_wait(list, state_dir, DNS_COLD_WAIT_MS);
+  int deadline_ms =
+    (int)env_get_bounded("DNS_TIMEOUT", DNS_DEFAULT_TIMEOUT_MS, 1, 60000);
+  return dns_expand_wait(list, state_dir, deadline_ms + DNS_COLD_WAIT_EXTRA_MS);
 }
 
 int dns_expand_wait(struct hosts_list *list, const char *state_dir,

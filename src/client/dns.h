@@ -3,7 +3,8 @@
  * name in the host list. herdcc-resolve (discovery/resolve.c, with c-ares)
  * does the lookups in the background and keeps one cache file per query in
  * STATE/dns/ with the records' TTL; a compile reads those files and never
- * waits for DNS, but on a cold cache, for at most DNS_COLD_WAIT_MS. A
+ * waits for DNS, but on a cold cache, for at most HERDCC_DNS_TIMEOUT plus
+ * DNS_COLD_WAIT_EXTRA_MS. A
  * stale file is still used while a refresh runs. A failed lookup is one
  * warning line, once per failed refresh, and the build goes on with the
  * other hosts or locally. c-ares is not linked here. */
@@ -16,7 +17,10 @@
 
 #include "hosts.h"
 
-#define DNS_COLD_WAIT_MS 100
+/* A cold cache waits for the refresh deadline and the refresher's start:
+ * failing a named host for want of a lookup would fail the build under
+ * HERDCC_FALLBACK=0. Later compiles never wait. */
+#define DNS_COLD_WAIT_EXTRA_MS 250
 
 /* Start a refresh of the stale DNS caches list needs, wait on a cold
  * cache, and replace every +srv entry of list with the servers found. */
