@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "macro.h"
+#include "service.h"
 
 bool dcache_refresher_running(const char *dir)
 {
@@ -117,4 +120,72 @@ int dcache_splice(struct hosts_list *list, size_t i,
   }
   *ret_added = usable;
   return 0;
+}
+
+/* ---- compiler identity -------------------------------------------------- */
+
+/* -dumpmachine and -dumpversion of the compiler binary, cached by path,
+ * size and modification time so that a compile runs neither. */
+int dcache_compiler_identity(const char *state_dir, const char *path,
+                             struct service_compiler *ret)
+{
+  struct stat          st;
+  char                 key[256];
+  _cleanup_free_ char *dir = NULL, *file = NULL, *text = NULL;
+  size_t               len;
+
+  if (stat(path, &st) < 0) {
+    return -errno;
+  }
+  if (asprintf(&dir, "%s/compilers", state_dir) < 0 ||
+      asprintf(&file, "%s/%s", dir, path) < 0) {
+    return -ENOMEM;
+  }
+  for (char *p = file + strlen(dir) + 1; *p; p++) {
+    *p = *p == '/' ? '_' : *p;
+  }
+  snprintf(key, sizeof(key), "%lld %lld ", (long long)st.st_mtime,
+           (long long)st.st_size);
+  if (io_read_file(file, 4096, &text, &len) == 0 &&
+      strncmp(text, key, strlen(key)) == 0 &&
+      sscanf(text + strlen(key), "%63s %31s", ret->machine, ret->version) ==
+        2) {
+    return 0;
+  }
+  int r = service_probe_compiler(path, ret);
+  if (r < 0) {
+    return r;
+  }
+  _cleanup_free_ char *entry = NULL;
+  if (io_mkdir_p(dir, 0755) >= 0 &&
+      asprintf(&entry, "%s%s %s\n", key, ret->machine, ret->version) >= 0) {
+    io_write_file_atomic(file, entry, strlen(entry));
+  }
+  return 0;
+}
+
+const char *dcache_left_out_because(const struct zcache_entry     *e,
+                                    const struct service_compiler *cc,
+                                    bool                           unknown_ok)
+{
+  if (!cc) {
+    return NULL;
+  }
+  if (e->info.n_compilers == 0) {
+    return unknown_ok ? NULL : "it does not say which compilers it has";
+  }
+  return service_has_compiler(&e->info, cc) ? NULL
+                                            : "its compilers differ from ours";
+}
+
+bool dcache_keep_for_compiler(const struct zcache_entry *e,
+                              const void                *userdata)
+{
+  return !dcache_left_out_because(e, userdata, false);
+}
+
+bool dcache_keep_for_compiler_or_unknown(const struct zcache_entry *e,
+                                         const void                *userdata)
+{
+  return !dcache_left_out_because(e, userdata, true);
 }

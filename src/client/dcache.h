@@ -32,3 +32,22 @@ typedef bool (*dcache_keep_fn)(const struct zcache_entry *entry,
 int dcache_splice(struct hosts_list *list, size_t i,
                   const struct zcache_entry *entries, size_t count,
                   dcache_keep_fn keep, const void *userdata, size_t *ret_added);
+
+/* -dumpmachine and -dumpversion of the compiler binary at path, cached in
+ * STATE/compilers/ by path, size and modification time so that a compile
+ * runs neither. */
+int dcache_compiler_identity(const char *state_dir, const char *path,
+                             struct service_compiler *ret_cc);
+
+/* Why a cached server cannot take a compile for cc, or NULL (cc NULL:
+ * every server can). unknown_ok keeps a server that names no compilers
+ * (a plain SRV record: its administrator vouches for it). */
+const char *dcache_left_out_because(const struct zcache_entry     *entry,
+                                    const struct service_compiler *cc,
+                                    bool                           unknown_ok);
+
+/* dcache_keep_fn forms of it; userdata is the struct service_compiler. */
+bool dcache_keep_for_compiler(const struct zcache_entry *entry,
+                              const void                *userdata);
+bool dcache_keep_for_compiler_or_unknown(const struct zcache_entry *entry,
+                                         const void                *userdata);

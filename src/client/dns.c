@@ -145,15 +145,17 @@ static int state_subdir(const char *state_dir, char **ret_dir)
   return asprintf(ret_dir, "%s/dns", state_dir) < 0 ? -ENOMEM : 0;
 }
 
-int dns_expand(struct hosts_list *list, const char *state_dir)
+int dns_expand(struct hosts_list *list, const char *state_dir,
+               const char *compiler_path)
 {
   int deadline_ms =
     (int)env_get_bounded("DNS_TIMEOUT", DNS_DEFAULT_TIMEOUT_MS, 1, 60000);
-  return dns_expand_wait(list, state_dir, deadline_ms + DNS_COLD_WAIT_EXTRA_MS);
+  return dns_expand_wait(list, state_dir, compiler_path,
+                         deadline_ms + DNS_COLD_WAIT_EXTRA_MS);
 }
 
 int dns_expand_wait(struct hosts_list *list, const char *state_dir,
-                    int cold_wait_ms)
+                    const char *compiler_path, int cold_wait_ms)
 {
   _cleanup_free_ char *dir = NULL;
   bool                 any = false;
@@ -176,6 +178,11 @@ int dns_expand_wait(struct hosts_list *list, const char *state_dir,
   if (r < 0) {
     return r;
   }
+  /* Servers that publish TXT (unicast DNS-SD) must have our compiler;
+     plain SRV records say nothing, and their administrator vouches. */
+  struct service_compiler cc;
+  bool                    known = compiler_path &&
+               dcache_compiler_identity(state_dir, compiler_path, &cc) >= 0;
   for (size_t i = 0; i < list->count;) {
     struct hosts_entry  *e     = &list->entries[i];
     _cleanup_free_ char *query = NULL, *path = NULL, *what = NULL;
@@ -194,7 +201,9 @@ int dns_expand_wait(struct hosts_list *list, const char *state_dir,
     if (zcache_read(path, &entries, &count) < 0) {
       count = 0;
     }
-    r = dcache_splice(list, i, entries, count, NULL, NULL, &added);
+    r = dcache_splice(list, i, entries, count,
+                      dcache_keep_for_compiler_or_unknown, known ? &cc : NULL,
+                      &added);
     if (r < 0) {
       return r;
     }

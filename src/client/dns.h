@@ -23,12 +23,15 @@
 #define DNS_COLD_WAIT_EXTRA_MS 250
 
 /* Start a refresh of the stale DNS caches list needs, wait on a cold
- * cache, and replace every +srv entry of list with the servers found. */
-int dns_expand(struct hosts_list *list, const char *state_dir);
+ * cache, and replace every +srv entry of list with the servers found that
+ * can run compiler_path (those whose TXT names other compilers are left
+ * out; compiler_path NULL: all). */
+int dns_expand(struct hosts_list *list, const char *state_dir,
+               const char *compiler_path);
 
 /* The same with a longer wait on a cold cache (for --ping). */
 int dns_expand_wait(struct hosts_list *list, const char *state_dir,
-                    int cold_wait_ms);
+                    const char *compiler_path, int cold_wait_ms);
 
 /* Print the servers of one +srv entry for --show-hosts. */
 int dns_show(FILE *out, const char *state_dir, const struct hosts_entry *srv);

@@ -343,7 +343,8 @@ static int ping_hosts(void)
     const struct hosts_entry *e = &list->entries[i];
     struct hosts_list one = { .entries = (struct hosts_entry *)e, .count = 1 };
     if (e->kind == HOSTS_TCP) {
-      dns_expand_wait(&one, state, PING_COLD_WAIT_MS); /* a name's cache */
+      dns_expand_wait(&one, state, NULL,
+                      PING_COLD_WAIT_MS); /* a name's cache */
       any = ping_entry(state, e, "list", timeout_ms) || any;
       continue;
     }
@@ -360,7 +361,7 @@ static int ping_hosts(void)
     if (e->kind == HOSTS_ZEROCONF) {
       zeroconf_expand(found, state, NULL);
     } else {
-      dns_expand_wait(found, state, PING_COLD_WAIT_MS);
+      dns_expand_wait(found, state, NULL, PING_COLD_WAIT_MS);
     }
     for (size_t k = 0; k < found->count; k++) {
       if (found->entries[k].kind == HOSTS_TCP) {
@@ -675,7 +676,7 @@ static int compile_planned(struct compile_state *c)
   }
   if (r >= 0 && c->state &&
       (zeroconf_expand(c->list, c->state, c->argv[0]) < 0 ||
-       dns_expand(c->list, c->state) < 0)) {
+       dns_expand(c->list, c->state, c->argv[0]) < 0)) {
     r = -ENOMEM;
   }
   if (r < 0 || !c->state ||
