@@ -1,0 +1,152 @@
+#include "fuzz-check.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "macro.h"
+
+/* Options whose value is the next argument, among those a server takes. */
+static const char *const separate_value_options[] = {
+  "-o",
+  "-x",
+  "--param",
+  "-target",
+};
+
+/* Options that carry a path as a mere string (the debug info's names). */
+static const char *const path_string_options[] = {
+  "-fdebug-prefix-map=",      "-ffile-prefix-map=",      "-fmacro-prefix-map=",
+  "-fdebug-compilation-dir=", "-ffile-compilation-dir=",
+};
+
+/* Never on a server: they load code, name other programs, read the
+ * server's files, or write files of their own. */
+static const char *const forbidden_prefixes[] = {
+  "-fplugin",
+  "-fpass-plugin",
+  "-iplugindir",
+  "-specs",
+  "--specs",
+  "-B",
+  "-wrapper",
+  "-X",
+  "-dump",
+  "-save-temps",
+  "--save-temps",
+  "-fprofile",
+  "-fno-profile",
+  "-fauto-profile",
+  "-fdump-",
+  "-fstack-usage",
+  "-fcallgraph-info",
+  "-fopt-info",
+  "-aux-info",
+  "--sysroot",
+  "-isysroot",
+  "-I",
+  "-include",
+  "-imacros",
+  "-iquote",
+  "-isystem",
+  "-idirafter",
+  "-iprefix",
+  "-iwithprefix",
+  "-L",
+  "-l",
+  "-T",
+  "-Wl,",
+  "-Wp,",
+  "-M",
+  "-E",
+  "-D",
+  "-U",
+  "-gsplit-dwarf",
+  "-coverage",
+  "--coverage",
+  "-ftest-coverage",
+  "-fsanitize-blacklist",
+  "-fsanitize-ignorelist",
+  "-fsanitize-coverage-",
+  "-fmodule",
+  "-fpch-",
+  "-ftime-trace",
+  "-fsave-optimization-record",
+  "-fcrash-diagnostics",
+  "-fdiagnostics-format=",
+  "-fcompare-debug",
+  "-frecord-gcc-switches",
+};
+
+static bool starts_with(const char *s, const char *prefix)
+{
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool in_list(const char *s, const char *const *list, size_t n,
+                    bool prefix)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (prefix ? starts_with(s, list[i]) : strcmp(s, list[i]) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static void check_option(const char *arg)
+{
+  FUZZ_CHECK(arg[0] == '-' && arg[1] != '\0');
+  FUZZ_CHECK(
+    !in_list(arg, forbidden_prefixes, ARRAY_SIZE(forbidden_prefixes), true));
+  if (strchr(arg, '/')) {
+    FUZZ_CHECK(
+      in_list(arg, path_string_options, ARRAY_SIZE(path_string_options), true));
+  }
+  if (starts_with(arg, "-Wa,")) {
+    FUZZ_CHECK(!strchr(arg, '@') && !strstr(arg, ",-a"));
+  }
+}
+
+void fuzz_check_accepted(char *const *argv, const struct args_job *job)
+{
+  size_t argc       = 0;
+  bool   has_output = false;
+
+  while (argv[argc]) {
+    argc++;
+  }
+  FUZZ_CHECK(job->lang);
+  FUZZ_CHECK(job->input_index >= 1 && job->input_index < argc);
+  FUZZ_CHECK(job->output_index < argc);
+  FUZZ_CHECK(job->lang_index < argc);
+  const char *input = argv[job->input_index];
+  FUZZ_CHECK(input[0] != '@' && (input[0] != '-' || strcmp(input, "-") == 0));
+
+  for (size_t i = 1; i < argc; i++) {
+    /* gcc and clang read "@FILE" wherever it stands */
+    FUZZ_CHECK(argv[i][0] != '@');
+  }
+  for (size_t i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (i == job->input_index) {
+      continue; /* replaced by the job directory's input */
+    }
+    if (starts_with(arg, "-o")) {
+      /* One output option, the one the daemon replaces. */
+      FUZZ_CHECK(!has_output);
+      has_output = true;
+      FUZZ_CHECK(job->output_index == (arg[2] ? i : i + 1));
+      i += arg[2] ? 0 : 1;
+      continue;
+    }
+    if (in_list(arg, separate_value_options, ARRAY_SIZE(separate_value_options),
+                false)) {
+      FUZZ_CHECK(i + 1 < argc);
+      FUZZ_CHECK(!strchr(argv[i + 1], '/') && argv[i + 1][0] != '@');
+      i++; /* its value: a string */
+      continue;
+    }
+    check_option(arg);
+  }
+  FUZZ_CHECK(has_output == (job->output_index != 0));
+}
