@@ -135,6 +135,11 @@ static int refresh(const struct hosts_list *list, const char *state_dir,
   if (n_stale == 0) {
     return 0;
   }
+  /* The refresher reads its deadline from the environment only. */
+  const char *deadline = env_get("DNS_TIMEOUT");
+  if (deadline && !getenv("HERDCC_DNS_TIMEOUT")) {
+    setenv("HERDCC_DNS_TIMEOUT", deadline, 1);
+  }
   dcache_start_refresher(dir, resolve_path(), argv);
   dcache_wait((const char *const *)paths, n_missing, cold_wait_ms);
   return 0;

@@ -1,6 +1,7 @@
 #include "env.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,55 @@
 
 #define HOSTS_FILE_CAP (1024 * 1024)
 
+/* The config files' text, read once per process: the state directory's
+ * "config", then SYSCONFDIR/herdcc/config. The one piece of module state
+ * here; a compile reads it at most once. */
+static char *config_text(void)
+{
+  static bool  loaded;
+  static char *text;
+
+  if (loaded) {
+    return text;
+  }
+  loaded               = true;
+  const char *paths[3] = { NULL, HERDCC_SYSCONFDIR "/herdcc/config", NULL };
+  _cleanup_free_ char *state = NULL, *user = NULL;
+  if (env_state_dir(&state) >= 0 && asprintf(&user, "%s/config", state) >= 0) {
+    paths[0] = user;
+  }
+  for (size_t i = 0; i < 2 && !text; i++) {
+    size_t len;
+    if (paths[i] && io_read_file(paths[i], HOSTS_FILE_CAP, &text, &len) < 0) {
+      text = NULL;
+    }
+  }
+  return text;
+}
+
+/* NAME=VALUE from the config files (NAME as in HERDCC_NAME), or NULL. The
+ * value is copied into buf. */
+static const char *config_get(const char *name, char *buf, size_t size)
+{
+  const char *text = strcmp(name, "DIR") == 0 ? NULL : config_text();
+  size_t      len  = strlen(name);
+
+  for (const char *line = text; line && *line;) {
+    const char *end = line + strcspn(line, "\n");
+    line += strspn(line, " \t");
+    if (strncmp(line, name, len) == 0 && line[len] == '=') {
+      snprintf(buf, size, "%.*s", (int)(end - line - (int)len - 1),
+               line + len + 1);
+      return buf;
+    }
+    line = *end ? end + 1 : end;
+  }
+  return NULL;
+}
+
 const char *env_get(const char *name)
 {
+  static char from_config[256];
   char        key[64];
   const char *value;
 
@@ -22,7 +70,8 @@ const char *env_get(const char *name)
     return value;
   }
   snprintf(key, sizeof(key), "DISTCC_%s", name);
-  return getenv(key);
+  value = getenv(key);
+  return value ? value : config_get(name, from_config, sizeof(from_config));
 }
 
 long env_get_long(const char *name, long fallback)

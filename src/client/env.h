@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 
-/* getenv("HERDCC_" name), else getenv("DISTCC_" name); borrowed. */
+/* getenv("HERDCC_" name), else getenv("DISTCC_" name), else NAME=VALUE
+ * from the config file (STATE/config, else SYSCONFDIR/herdcc/config);
+ * borrowed, and a value from the config file only until the next call. */
 const char *env_get(const char *name);
 
 /* A numeric variable, or fallback when unset or not a number. */

@@ -107,6 +107,12 @@ cmp fb.o ref.o || fail "fallback object differs"
 DISTCC_HOSTS=127.0.0.1:1 DISTCC_FALLBACK=0 expect_status 103 "$HERDCC_BIN" gcc -c x.c -o fb2.o
 [ ! -e fb2.o ] || fail "a failed distribution left an object"
 
+say "the config file in the state directory sets what the environment does not"
+printf '# test\nFALLBACK=0\nIO_TIMEOUT=30\n' >"$DISTCC_DIR/config"
+DISTCC_HOSTS=127.0.0.1:1 expect_status 103 "$HERDCC_BIN" gcc -c x.c -o cfg.o
+DISTCC_HOSTS=127.0.0.1:1 HERDCC_FALLBACK=1 expect_status 0 "$HERDCC_BIN" gcc -c x.c -o cfg.o
+rm "$DISTCC_DIR/config"
+
 say "an unresolvable host name is a distribution failure"
 DISTCC_HOSTS=no-such-host.invalid expect_status 0 "$HERDCC_BIN" gcc -c x.c -o unres.o
 err_has "running locally instead"
