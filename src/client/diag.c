@@ -57,7 +57,8 @@ void diag_write(const char *state_dir, int fd, const void *buf, size_t len)
   if (fd_len == 0 && len == 0) {
     return;
   }
-  _cleanup_close_ int lock = take_lock(state_dir);
+  _cleanup_close_ int lock = take_lock(state_dir); /* held to the end */
+  (void)lock;
   if (fd_len) {
     io_copy_fd(STDERR_FILENO, fd, fd_len, -1);
   }

@@ -21,6 +21,22 @@ static long long now_ms(void)
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The absolute deadline a timeout gives, -1 for none. */
+static long long deadline_after(int timeout_ms)
+{
+  return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+}
+
+/* What is left of a deadline as a timeout (0 when past, -1 for none). */
+static int time_left(long long deadline)
+{
+  if (deadline < 0) {
+    return -1;
+  }
+  long long left = deadline - now_ms();
+  return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
 int io_wait(int fd, short events, int timeout_ms)
 {
   long long     deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
@@ -47,7 +63,8 @@ int io_wait(int fd, short events, int timeout_ms)
 
 int io_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 {
-  const char *p = buf;
+  const char *p        = buf;
+  long long   deadline = deadline_after(timeout_ms);
 
   while (len > 0) {
     ssize_t n = write(fd, p, len);
@@ -63,7 +80,7 @@ int io_write_all(int fd, const void *buf, size_t len, int timeout_ms)
     p += n;
     len -= (size_t)n;
     if (len > 0 && n == 0) {
-      int r = io_wait(fd, POLLOUT, timeout_ms);
+      int r = io_wait(fd, POLLOUT, time_left(deadline));
       if (r < 0) {
         return r;
       }
@@ -74,10 +91,11 @@ int io_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 
 int io_read_all(int fd, void *buf, size_t len, int timeout_ms)
 {
-  char *p = buf;
+  char     *p        = buf;
+  long long deadline = deadline_after(timeout_ms);
 
   while (len > 0) {
-    int r = io_wait(fd, POLLIN, timeout_ms);
+    int r = io_wait(fd, POLLIN, time_left(deadline));
     if (r < 0) {
       return r;
     }
@@ -97,7 +115,8 @@ int io_read_all(int fd, void *buf, size_t len, int timeout_ms)
   return 0;
 }
 
-static int copy_by_buffer(int out_fd, int file_fd, size_t len, int timeout_ms)
+static int copy_by_buffer(int out_fd, int file_fd, size_t len,
+                          long long deadline)
 {
   char buf[65536];
 
@@ -113,7 +132,7 @@ static int copy_by_buffer(int out_fd, int file_fd, size_t len, int timeout_ms)
     if (n == 0) {
       return -ENODATA;
     }
-    int r = io_write_all(out_fd, buf, (size_t)n, timeout_ms);
+    int r = io_write_all(out_fd, buf, (size_t)n, time_left(deadline));
     if (r < 0) {
       return r;
     }
@@ -124,6 +143,8 @@ static int copy_by_buffer(int out_fd, int file_fd, size_t len, int timeout_ms)
 
 int io_copy_fd(int out_fd, int file_fd, size_t len, int timeout_ms)
 {
+  long long deadline = deadline_after(timeout_ms);
+
   while (len > 0) {
     ssize_t n = sendfile(out_fd, file_fd, NULL, len);
     if (n < 0) {
@@ -131,14 +152,14 @@ int io_copy_fd(int out_fd, int file_fd, size_t len, int timeout_ms)
         continue;
       }
       if (errno == EAGAIN) {
-        int r = io_wait(out_fd, POLLOUT, timeout_ms);
+        int r = io_wait(out_fd, POLLOUT, time_left(deadline));
         if (r < 0) {
           return r;
         }
         continue;
       }
       if (errno == EINVAL || errno == ENOSYS) {
-        return copy_by_buffer(out_fd, file_fd, len, timeout_ms);
+        return copy_by_buffer(out_fd, file_fd, len, deadline);
       }
       return -errno;
     }

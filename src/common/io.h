@@ -2,7 +2,8 @@
  * that survive EINTR and short counts and give up after a timeout, and
  * whole-file helpers. Functions return 0 (or a count) on success and
  * -errno on failure: -ETIMEDOUT when the peer was too slow, -ENODATA when
- * it closed the stream early. */
+ * it closed the stream early. A timeout bounds the whole call, not each
+ * read or write: a peer that trickles bytes cannot stretch it. */
 #pragma once
 
 #include <stdbool.h>

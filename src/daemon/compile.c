@@ -187,6 +187,8 @@ static _noreturn_ void exec_compiler(const struct compile_request *req,
   }
   lower_limit(RLIMIT_CORE, 0, 0);
   lower_limit(RLIMIT_FSIZE, COMPILE_FSIZE_LIMIT, COMPILE_FSIZE_LIMIT);
+  lower_limit(RLIMIT_AS, COMPILE_AS_LIMIT, COMPILE_AS_LIMIT);
+  lower_limit(RLIMIT_NPROC, COMPILE_NPROC_LIMIT, COMPILE_NPROC_LIMIT);
   if (req->lifetime_s) {
     /* A margin, so that the wall-clock deadline is what usually ends an
        overrunning compile and the reply can say so. */
@@ -514,9 +516,18 @@ static int feed_plain(struct compile *compile)
   if (r >= 0 && len > req->max_source) {
     r = -EMSGSIZE;
   }
+  /* The whole body within the I/O timeout plus a second per 64 KiB: a
+     client that trickles cannot hold the slot longer. */
+  long long deadline = now_ms() + req->io_timeout_ms + (long long)len / 64;
   while (r >= 0 && len > 0) {
-    size_t chunk = len < sizeof(buf) ? len : sizeof(buf);
-    r            = io_read_all(req->client_fd, buf, chunk, req->io_timeout_ms);
+    size_t    chunk = len < sizeof(buf) ? len : sizeof(buf);
+    long long left  = deadline - now_ms();
+    if (left <= 0) {
+      r = -ETIMEDOUT;
+      break;
+    }
+    r = io_read_all(req->client_fd, buf, chunk,
+                    left < req->io_timeout_ms ? (int)left : req->io_timeout_ms);
     if (r >= 0) {
       r = pass_source(compile, buf, chunk);
     }

@@ -8,7 +8,8 @@
  * under $TMPDIR or /tmp, mode 0700), whatever the client named its files.
  * The compiler runs by fork+exec, no shell: its own process group, cwd and
  * TMPDIR the job directory, stdout and stderr to files there, niced, with
- * RLIMIT_CPU (the job lifetime), RLIMIT_FSIZE and no core dumps. While it
+ * RLIMIT_CPU (the job lifetime), RLIMIT_FSIZE, RLIMIT_AS, RLIMIT_NPROC and
+ * no core dumps. While it
  * runs the client connection is watched: if the client hangs up, the job
  * lifetime passes or SIGTERM/SIGINT arrives, the whole process group is
  * killed. The directory is removed on every path. */
@@ -21,6 +22,11 @@
 #include "proto.h"
 
 #define COMPILE_FSIZE_LIMIT (1024ull * 1024 * 1024)
+/* Address space of each compiler process: room for the largest C++ units
+ * (cc1plus rarely needs 3 GiB), not for a runaway #include "/dev/zero". */
+#define COMPILE_AS_LIMIT (8ull * 1024 * 1024 * 1024)
+/* Processes of the job user (all jobs together: a driver, cc1, as each). */
+#define COMPILE_NPROC_LIMIT 4096
 
 struct compile_request {
   char *const           *argv;          /* borrowed: the request's argv */
