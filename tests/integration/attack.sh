@@ -20,6 +20,17 @@ WIRE=$HERDCC_SOURCE_ROOT/tests/integration/wire.py
 # Private /tmp, /var/tmp and /dev/shm: any file that appears there now is
 # this test's doing (or the daemon's).
 rmdir "$T"
+# The tree under test may itself live in /tmp (a CI clone): keep the old
+# /tmp reachable at /mnt, in this test's own mount namespace only.
+case "$HERDCCD_BIN $HERDCC_BIN $HERDCC_SOURCE_ROOT" in
+  */tmp/*)
+    mount --bind /tmp /mnt
+    HERDCCD_BIN=${HERDCCD_BIN/#\/tmp\//\/mnt\/}
+    HERDCC_BIN=${HERDCC_BIN/#\/tmp\//\/mnt\/}
+    HERDCC_SOURCE_ROOT=${HERDCC_SOURCE_ROOT/#\/tmp\//\/mnt\/}
+    WIRE=$HERDCC_SOURCE_ROOT/tests/integration/wire.py
+    ;;
+esac
 for d in /tmp /var/tmp /dev/shm; do
   mount -t tmpfs -o mode=1777 tmpfs "$d"
 done
