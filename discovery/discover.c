@@ -206,23 +206,6 @@ static void on_check(AvahiTimeout *timeout, void *userdata)
   avahi_simple_poll_get(d->poll)->timeout_update(timeout, &tv);
 }
 
-/* 0 when this process is the state directory's one refresher. */
-static int take_lock(const char *dir)
-{
-  char path[4096];
-
-  snprintf(path, sizeof(path), "%s/lock", dir);
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    return -errno;
-  }
-  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-    close(fd);
-    return -EBUSY;
-  }
-  return 0; /* held until exit */
-}
-
 static int run(struct discover *d)
 {
   struct timeval tv;
@@ -264,7 +247,7 @@ int main(int argc, char **argv)
       io_mkdir_p(dir, 0755) < 0) {
     return 100;
   }
-  if (take_lock(dir) < 0) {
+  if (zcache_take_refresher_lock(dir) < 0) {
     return 0; /* another refresher serves this directory */
   }
   int r = run(d);

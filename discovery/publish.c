@@ -247,7 +247,7 @@ static void on_stop(int sig)
 static _noreturn_ void run_publisher(const struct publish_config *config,
                                      pid_t                        parent)
 {
-  struct publisher p = { .config = config };
+  struct publisher p     = { .config = config };
   int              error = AVAHI_ERR_NO_MEMORY;
 
   sigset_t none;

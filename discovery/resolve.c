@@ -658,24 +658,6 @@ static int job_add(struct resolve *r, const char *dir, const char *arg)
   return 0;
 }
 
-static int take_lock(const char *dir)
-{
-  _cleanup_free_ char *path = NULL;
-
-  if (asprintf(&path, "%s/lock", dir) < 0) {
-    return -ENOMEM;
-  }
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    return -errno;
-  }
-  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-    close(fd);
-    return -EBUSY;
-  }
-  return 0; /* held until exit */
-}
-
 static int timeout_ms(void)
 {
   const char *text = getenv("HERDCC_DNS_TIMEOUT");
@@ -714,7 +696,7 @@ int main(int argc, char **argv)
   if (asprintf(&dir, "%s/dns", argv[1]) < 0 || io_mkdir_p(dir, 0755) < 0) {
     return 100;
   }
-  if (take_lock(dir) < 0) {
+  if (zcache_take_refresher_lock(dir) < 0) {
     return 0; /* another refresh runs */
   }
   if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS ||

@@ -1,9 +1,11 @@
 #include "zcache.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -212,4 +214,22 @@ int zcache_read_meta(const char *path, struct zcache_meta *ret_meta)
   }
   *ret_meta = meta;
   return 0;
+}
+
+int zcache_take_refresher_lock(const char *dir)
+{
+  _cleanup_free_ char *path = NULL;
+
+  if (asprintf(&path, "%s/lock", dir) < 0) {
+    return -ENOMEM;
+  }
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    return -errno;
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    close(fd);
+    return -EBUSY;
+  }
+  return 0; /* the descriptor stays open: held until exit */
 }

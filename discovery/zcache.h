@@ -52,3 +52,8 @@ int zcache_read_meta(const char *path, struct zcache_meta *ret_meta);
 /* *ret_entries is owned by the caller (free). */
 int zcache_read(const char *path, struct zcache_entry **ret_entries,
                 size_t *ret_count);
+
+/* Become the one refresher of a cache directory: an flock on DIR/lock,
+ * held until the process exits (clients test it to know one runs).
+ * -EBUSY when another process holds it. */
+int zcache_take_refresher_lock(const char *dir);
