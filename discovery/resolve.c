@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,8 +437,13 @@ static void run_until(struct resolve *r, long long deadline)
     nfds_t        n    = 0;
 
     for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-      short events = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-                             (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+      /* c-ares' own ARES_GETSOCK_WRITABLE shifts 1 into the sign bit for
+         the last socket: read the bits unsigned. */
+      unsigned mask     = (unsigned)bits;
+      bool     readable = (mask >> i) & 1u;
+      bool     writable = (mask >> (i + ARES_GETSOCK_MAXNUM)) & 1u;
+      short    events =
+        (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
       if (events) {
         pfd[n++] = (struct pollfd){ .fd = socks[i], .events = events };
       }

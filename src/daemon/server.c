@@ -416,22 +416,12 @@ static void set_accepting(struct server *s, bool on)
   s->accepting = on;
 }
 
-static bool has_unready(const struct server *s)
-{
-  for (size_t i = 0; i < s->n_conns; i++) {
-    if (!s->conns[i].ready) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/* Accept while the table has room, or holds a connection that may be
- * evicted for a new one. */
+/* Accept whenever a descriptor is free: a connection beyond the table
+ * evicts one that has not sent its request, or is told the server is
+ * busy. */
 static void update_accepting(struct server *s)
 {
-  bool want = s->n_listen > 0 && !s->accept_failed &&
-              (s->n_conns < s->max_conns || has_unready(s));
+  bool want = s->n_listen > 0 && !s->accept_failed;
 
   if (want != s->accepting) {
     set_accepting(s, want);
@@ -554,12 +544,48 @@ static bool evict_one(struct server *s)
   return false;
 }
 
+/* The version the client's DIST names, if it has arrived; else 1. */
+static uint32_t peeked_version(int fd)
+{
+  char     head[PROTO_HEADER_LEN + 1] = { 0 };
+  uint32_t version                    = 1;
+
+  if (recv(fd, head, PROTO_HEADER_LEN, MSG_PEEK | MSG_DONTWAIT) ==
+        PROTO_HEADER_LEN &&
+      memcmp(head, "DIST", 4) == 0 && sscanf(head + 4, "%8x", &version) == 1 &&
+      (version < PROTO_VERSION_MIN || version > PROTO_VERSION_MAX)) {
+    version = 1;
+  }
+  return version;
+}
+
+/* Every job slot is busy and the queue is full of complete requests: say
+ * so within the protocol (STAT 114 << 8 and the reason) rather than leave
+ * the client hanging in the backlog; a herdcc client tries another
+ * server. */
+static void refuse_busy(struct server *s, int fd, const struct conn *c)
+{
+  char               name[ACCESS_PEER_NAME_MAX];
+  char               why[160];
+  struct proto_reply reply = { .version = peeked_version(fd),
+                               .status  = (uint32_t)EXIT_BUSY << 8 };
+
+  snprintf(why, sizeof(why),
+           "herdccd: busy: %u jobs running and %zu waiting; try another "
+           "server\n",
+           s->config->jobs, s->n_conns);
+  reply.serr     = why;
+  reply.serr_len = strlen(why);
+  proto_send_reply(fd, &reply, 100);
+  access_peer_name((const struct sockaddr *)&c->peer, c->peer_len, name);
+  log_warning("Job from %s: refused: busy (%zu waiting)", name, s->n_conns);
+  shutdown(fd, SHUT_WR);
+  close(fd);
+}
+
 static void accept_all(struct server *s, int listen_fd)
 {
   while (s->accepting) {
-    if (s->n_conns >= s->max_conns && !has_unready(s)) {
-      break; /* every slot busy and the queue full: the backlog waits */
-    }
     struct conn c = { .peer_len = sizeof(c.peer) };
     c.fd          = accept4(listen_fd, (struct sockaddr *)&c.peer, &c.peer_len,
                             SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -573,8 +599,9 @@ static void accept_all(struct server *s, int listen_fd)
       }
       break;
     }
-    if (s->n_conns >= s->max_conns) {
-      evict_one(s);
+    if (s->n_conns >= s->max_conns && !evict_one(s)) {
+      refuse_busy(s, c.fd, &c);
+      continue;
     }
     c.deadline            = now_ms() + s->config->request_timeout_ms;
     struct epoll_event ev = {

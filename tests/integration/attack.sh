@@ -342,6 +342,21 @@ closed=$(sed -n 's/^CLOSED //p' "$T/idle.out")
 grep -q 'the oldest without a request is closed' "$T/herdccd-3633.log" ||
   fail "evictions are not logged"
 say "   a good job was served; $closed idle connections were evicted"
+say "every slot busy and the queue full of complete requests: a busy reply"
+start_herdccd 127.0.0.2 3634 --jobs 1 --max-pending 2 --io-timeout 6
+REQ='DIST00000001ARGC00000003ARGV00000003gccARGV00000002-cARGV00000003x.c'
+holders=()
+for n in 1 2 3; do # one takes the slot (waits for its source), two queue
+  WPORT=3634 W raw --hold 4 --no-shut "$REQ" >/dev/null 2>&1 &
+  holders+=($!)
+  sleep 0.3
+done
+out=$(WPORT=3634 W compile --source x.i --object busy.o -- gcc -O2 -c x.c -o x.o) || true
+grep -qx 'STAT 00007200' <<<"$out" && grep -q 'busy' <<<"$out" ||
+  fail "no busy reply: $out"
+wait "${holders[@]}" 2>/dev/null || true
+grep -q 'refused: busy' "$T/herdccd-3634.log" || fail "the busy reply is not logged"
+say "   busy: $(grep '^SERR' <<<"$out")"
 say "slow clients: $(elapsed "$start") s"
 
 check_clean "the whole suite"
