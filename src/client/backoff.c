@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "io.h"
 #include "log.h"
 #include "macro.h"
@@ -302,4 +303,11 @@ void backoff_forget(struct backoff *backoff, const char *address)
     }
   }
   seen->stale = false;
+}
+
+/* HERDCC_BACKOFF_PERIOD / DISTCC_BACKOFF_PERIOD in seconds. */
+unsigned backoff_period_from_env(void)
+{
+  return (unsigned)env_get_bounded("BACKOFF_PERIOD", BACKOFF_DEFAULT_PERIOD_S,
+                                   0, BACKOFF_MAX_PERIOD_S);
 }

@@ -28,6 +28,7 @@
 #define BACKOFF_ADDRESS_MAX 64
 
 #define BACKOFF_DEFAULT_PERIOD_S 60
+#define BACKOFF_MAX_PERIOD_S     (7 * 24 * 3600)
 
 enum backoff_scope {
   BACKOFF_NONE,     /* retry elsewhere, but the address stays in use */
@@ -36,6 +37,9 @@ enum backoff_scope {
 };
 
 struct backoff;
+
+/* HERDCC_BACKOFF_PERIOD / DISTCC_BACKOFF_PERIOD in seconds, bounded. */
+unsigned backoff_period_from_env(void);
 
 /* State for one compile. state_dir and compiler (the name sent to servers)
  * are copied; period_s 0 disables backing off (tried addresses are still

@@ -22,8 +22,10 @@
 #include "dns.h"
 #include "env.h"
 #include "exitcode.h"
+#include "hostlist.h"
 #include "hosts.h"
 #include "log.h"
+#include "manage.h"
 #include "proto.h"
 #include "remote.h"
 #include "run.h"
@@ -31,9 +33,6 @@
 #include "strv.h"
 #include "zeroconf.h"
 
-#define DEFAULT_CONNECT_TIMEOUT_MS 1500
-#define DEFAULT_IO_TIMEOUT_S       300
-#define MAX_BACKOFF_PERIOD_S       (7 * 24 * 3600)
 /* Servers one compile tries before the local fallback. */
 #define MAX_REMOTE_ATTEMPTS 3
 
@@ -108,8 +107,8 @@ static void print_help(void)
     "records\n"
     "                              of DOMAIN (default: the search domain)\n"
     "   --localslots=N --localslots_cpp=N --randomize\n",
-    arg_program, HERDCC_MASQUERADE_DIR, DEFAULT_IO_TIMEOUT_S,
-    DEFAULT_CONNECT_TIMEOUT_MS, MAX_REMOTE_ATTEMPTS - 1,
+    arg_program, HERDCC_MASQUERADE_DIR, REMOTE_IO_TIMEOUT_S,
+    REMOTE_CONNECT_TIMEOUT_MS, MAX_REMOTE_ATTEMPTS - 1,
     BACKOFF_DEFAULT_PERIOD_S);
 }
 
@@ -125,257 +124,6 @@ static void setup_logging(void)
       log_error("failed to open logfile %s: %s", log_path, strerror(-r));
     }
   }
-}
-
-/* -ENOENT when nothing is configured; exits 106 on a bad spec. */
-static int load_hosts(struct hosts_list **ret_list)
-{
-  _cleanup_free_ char *text = NULL, *source = NULL, *bad = NULL;
-  int                  r = env_host_list(&text, &source);
-
-  if (r == -ENOENT && zeroconf_available()) {
-    /* No list at all, but an avahi-daemon: the farm is whatever it finds. */
-    text   = strdup("+zeroconf");
-    source = strdup("the default (avahi-daemon is running)");
-    r      = text && source ? 0 : -ENOMEM;
-  }
-  if (r < 0) {
-    return r;
-  }
-  r = hosts_parse(text, ret_list, &bad);
-  if (r == -EINVAL) {
-    log_error("bad host specification \"%s\" in %s", bad, source);
-    exit(EXIT_BAD_HOSTSPEC);
-  }
-  return r;
-}
-
-/* HERDCC_BACKOFF_PERIOD / DISTCC_BACKOFF_PERIOD in seconds. */
-static unsigned backoff_period(void)
-{
-  return (unsigned)env_get_bounded("BACKOFF_PERIOD", BACKOFF_DEFAULT_PERIOD_S,
-                                   0, MAX_BACKOFF_PERIOD_S);
-}
-
-/* "ok", or "backed off" for a numeric address in its backoff period. */
-static const char *host_state(struct backoff           *backoff,
-                              const struct hosts_entry *e)
-{
-  char address[BACKOFF_ADDRESS_MAX];
-
-  if (e->kind == HOSTS_LOCAL || !backoff ||
-      backoff_format_entry(e, address) < 0) {
-    return "ok";
-  }
-  return backoff_skip(backoff, address) ? "backed off" : "ok";
-}
-
-static int show_hosts(void)
-{
-  struct hosts_list *list = NULL;
-  int                r    = load_hosts(&list);
-
-  if (r < 0) {
-    log_error("no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");
-    return EXIT_NO_HOSTS;
-  }
-  _cleanup_free_ char *state = NULL, *cc = NULL;
-  struct backoff      *backoff = NULL;
-  if (env_state_dir(&state) < 0 || compiler_resolve("cc", &cc) < 0) {
-    cc = NULL; /* then every discovered server is shown as usable */
-  }
-  if (state) {
-    backoff_new(state, "cc", backoff_period(), &backoff);
-  }
-  for (size_t i = 0; i < list->count; i++) {
-    const struct hosts_entry *e    = &list->entries[i];
-    _cleanup_free_ char      *name = hosts_entry_describe(e);
-    if (e->kind == HOSTS_ZEROCONF && state) {
-      zeroconf_show(stdout, state, cc);
-    } else if (e->kind == HOSTS_SRV && state) {
-      dns_show(stdout, state, e);
-    } else if (e->kind == HOSTS_ZEROCONF || e->kind == HOSTS_SRV) {
-      printf("%s not available in this build\n", name);
-    } else {
-      printf("%s/%u%s list %s\n", name, e->limit, e->lzo ? ",lzo" : "",
-             host_state(backoff, e));
-    }
-  }
-  backoff_free(backoff);
-  hosts_list_free(list);
-  return 0;
-}
-
-static int show_jobs(void)
-{
-  struct hosts_list *list  = NULL;
-  unsigned           total = 0;
-
-  if (load_hosts(&list) < 0) {
-    printf("%d\n", HOSTS_DEFAULT_LOCAL_LIMIT);
-    return 0;
-  }
-  for (size_t i = 0; i < list->count; i++) {
-    total += list->entries[i].limit;
-  }
-  hosts_list_free(list);
-  printf("%u\n", total ? total : HOSTS_DEFAULT_LOCAL_LIMIT);
-  return 0;
-}
-
-/* ---- --ping ------------------------------------------------------------- */
-
-#define PING_COLD_WAIT_MS 2000
-
-/* A TCP connect and close: "up" with the time it took, or why not. */
-static const char *ping_address(const struct sockaddr *sa, socklen_t len,
-                                int timeout_ms, long long *ret_us)
-{
-  struct timespec t0, t1;
-  int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  int error = 0;
-
-  if (fd < 0) {
-    return "error";
-  }
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  if (connect(fd, sa, len) < 0) {
-    error = errno;
-    if (error == EINPROGRESS) {
-      struct pollfd pfd  = { .fd = fd, .events = POLLOUT };
-      socklen_t     elen = sizeof(error);
-      int           n    = poll(&pfd, 1, timeout_ms);
-      error              = n == 0 ? ETIMEDOUT : n < 0 ? errno : 0;
-      if (n > 0) {
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &elen);
-      }
-    }
-  }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  close(fd);
-  *ret_us =
-    (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
-  switch (error) {
-    case 0:
-      return "up";
-    case ECONNREFUSED:
-      return "refused";
-    case ETIMEDOUT:
-      return "timeout";
-    default:
-      return "unreachable";
-  }
-}
-
-/* One line per address of e: ADDRESS PORT SOURCE STATE RTT_MS PROTOCOL. */
-static bool ping_entry(const char *state, const struct hosts_entry *e,
-                       const char *source, int timeout_ms)
-{
-  struct addrinfo  hints = { .ai_socktype = SOCK_STREAM,
-                             .ai_flags    = AI_NUMERICSERV };
-  struct addrinfo *list  = NULL;
-  char             port[8], text[INET6_ADDRSTRLEN];
-  const char      *protocol = e->lzo ? (e->herd ? "2,herd" : "2") : "1";
-  bool             any      = false;
-
-  snprintf(port, sizeof(port), "%u", e->port);
-  if (dns_is_numeric(e->name)) {
-    hints.ai_flags |= AI_NUMERICHOST;
-    getaddrinfo(e->name, port, &hints, &list);
-  } else {
-    _cleanup_free_ struct dns_address *cached = NULL;
-    _cleanup_free_ char               *why    = NULL;
-    size_t                             count  = 0;
-    int r = dns_addresses(state, e->name, e->port, &cached, &count, &why);
-    if (r == -ENOTSUP) {
-      getaddrinfo(e->name, port, &hints, &list);
-    }
-    for (size_t i = 0; i < count; i++) {
-      long long   us;
-      const char *st = ping_address((struct sockaddr *)&cached[i].address,
-                                    cached[i].length, timeout_ms, &us);
-      struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&cached[i].address;
-      struct sockaddr_in  *in  = (struct sockaddr_in *)&cached[i].address;
-      inet_ntop(in->sin_family,
-                in->sin_family == AF_INET ? (void *)&in->sin_addr
-                                          : (void *)&in6->sin6_addr,
-                text, sizeof(text));
-      printf("%s %s %s %s %.1f %s %s\n", text, port, source, st, us / 1000.0,
-             protocol, e->name);
-      any = any || strcmp(st, "up") == 0;
-    }
-    if (r < 0 && r != -ENOTSUP) {
-      printf("%s %s %s unresolved - %s\n", e->name, port, source, protocol);
-      return false;
-    }
-  }
-  for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
-    long long   us;
-    const char *st = ping_address(ai->ai_addr, ai->ai_addrlen, timeout_ms, &us);
-    getnameinfo(ai->ai_addr, ai->ai_addrlen, text, sizeof(text), NULL, 0,
-                NI_NUMERICHOST);
-    printf("%s %s %s %s %.1f %s\n", text, port, source, st, us / 1000.0,
-           protocol);
-    any = any || strcmp(st, "up") == 0;
-  }
-  freeaddrinfo(list);
-  return any;
-}
-
-/* Every configured and discovered server, contacted once. */
-static int ping_hosts(void)
-{
-  struct hosts_list   *list       = NULL;
-  _cleanup_free_ char *state      = NULL;
-  bool                 any        = false;
-  int                  timeout_ms = (int)env_get_bounded("CONNECT_TIMEOUT",
-                                                         DEFAULT_CONNECT_TIMEOUT_MS, 1, 600000);
-
-  if (load_hosts(&list) < 0) {
-    log_error("no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");
-    return EXIT_NO_HOSTS;
-  }
-  if (env_state_dir(&state) < 0) {
-    log_error("failed to open the state directory");
-    hosts_list_free(list);
-    return EXIT_GENERAL;
-  }
-  for (size_t i = 0; i < list->count; i++) {
-    const struct hosts_entry *e = &list->entries[i];
-    struct hosts_list one = { .entries = (struct hosts_entry *)e, .count = 1 };
-    if (e->kind == HOSTS_TCP) {
-      dns_expand_wait(&one, state, NULL,
-                      PING_COLD_WAIT_MS); /* a name's cache */
-      any = ping_entry(state, e, "list", timeout_ms) || any;
-      continue;
-    }
-    if (e->kind != HOSTS_ZEROCONF && e->kind != HOSTS_SRV) {
-      continue;
-    }
-    _cleanup_free_ char *text  = hosts_entry_describe(e);
-    struct hosts_list   *found = NULL;
-    char                *bad   = NULL;
-    if (!text || hosts_parse(text, &found, &bad) < 0) {
-      free(bad);
-      continue;
-    }
-    if (e->kind == HOSTS_ZEROCONF) {
-      zeroconf_expand(found, state, NULL);
-    } else {
-      dns_expand_wait(found, state, NULL, PING_COLD_WAIT_MS);
-    }
-    for (size_t k = 0; k < found->count; k++) {
-      if (found->entries[k].kind == HOSTS_TCP) {
-        any =
-          ping_entry(state, &found->entries[k],
-                     e->kind == HOSTS_SRV ? "srv" : "zeroconf", timeout_ms) ||
-          any;
-      }
-    }
-    hosts_list_free(found);
-  }
-  hosts_list_free(list);
-  return any ? 0 : EXIT_CONNECT_FAILED;
 }
 
 /* ---- compiling ---------------------------------------------------------- */
@@ -615,9 +363,9 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd)
     .state_dir          = c->state,
     .cpp_slots          = c->list->local_slots_cpp,
     .connect_timeout_ms = (int)env_get_bounded(
-      "CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT_MS, 1, 600000),
+      "CONNECT_TIMEOUT", REMOTE_CONNECT_TIMEOUT_MS, 1, 600000),
     .io_timeout_ms =
-      (int)env_get_bounded("IO_TIMEOUT", DEFAULT_IO_TIMEOUT_S, 1, 86400) * 1000,
+      (int)env_get_bounded("IO_TIMEOUT", REMOTE_IO_TIMEOUT_S, 1, 86400) * 1000,
     .job_timeout_ms = (int)env_get_bounded("JOB_TIMEOUT", 0, 0, 86400) * 1000,
     .backoff        = c->backoff,
   };
@@ -664,8 +412,8 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd)
  * remotely. */
 static int compile_planned(struct compile_state *c)
 {
-  unsigned period = backoff_period();
-  int      r      = load_hosts(&c->list);
+  unsigned period = backoff_period_from_env();
+  int      r      = hostlist_load(&c->list);
 
   if (env_state_dir(&c->state) < 0) {
     c->state = NULL;
@@ -769,12 +517,12 @@ static int manage(const char *option)
     return 0;
   }
   if (strcmp(option, "--show-hosts") == 0) {
-    return show_hosts();
+    return manage_show_hosts();
   }
   if (strcmp(option, "--ping") == 0) {
-    return ping_hosts();
+    return manage_ping();
   }
-  return show_jobs();
+  return manage_jobs();
 }
 
 static bool is_object_file(const char *arg)

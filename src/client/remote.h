@@ -16,6 +16,11 @@
 
 struct remote_cpp;
 
+/* Defaults of HERDCC_CONNECT_TIMEOUT (ms: well under distcc's fixed 4 s on
+ * a LAN) and HERDCC_IO_TIMEOUT (s). */
+#define REMOTE_CONNECT_TIMEOUT_MS 1500
+#define REMOTE_IO_TIMEOUT_S       300
+
 struct remote_job {
   struct args_plan *plan;      /* borrowed; cpp_argv is edited */
   const char       *compiler;  /* resolved path, for cpp */

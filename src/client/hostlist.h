@@ -1,0 +1,10 @@
+/* The host list a compile or a management option starts from: the text
+ * env_host_list() finds, parsed; with none configured and an avahi-daemon
+ * running, "+zeroconf". */
+#pragma once
+
+#include "hosts.h"
+
+/* -ENOENT when nothing is configured; exits 106 (naming the token) on a
+ * bad host specification. *ret_list is owned by the caller. */
+int hostlist_load(struct hosts_list **ret_list);
