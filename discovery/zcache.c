@@ -134,14 +134,17 @@ static void parse_compilers(char *text, struct service_info *info)
 static int parse_line(char *line, struct zcache_entry *ret)
 {
   char *fields[6];
-  char *save = NULL;
+  char *rest = line;
   int   n    = 0;
 
-  for (char *f = strtok_r(line, "\t", &save); f && n < 6;
-       f       = strtok_r(NULL, "\t", &save)) {
-    fields[n++] = f;
+  if (line[0] == '#') {
+    return -EINVAL;
   }
-  if (n != 6 || line[0] == '#') {
+  /* strsep, not strtok: an empty field (a name-less entry) is a field. */
+  while (rest && n < 6) {
+    fields[n++] = strsep(&rest, "\t");
+  }
+  if (n != 6 || rest) {
     return -EINVAL;
   }
   struct zcache_entry e = { 0 };
