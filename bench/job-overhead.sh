@@ -5,29 +5,9 @@
 # over RUNS runs (default 40) and the ratios.
 #
 #   bench/job-overhead.sh [BUILD_DIR]      (default: build)
-set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/build}" && pwd)
+. "$(dirname "$0")/lib.sh"
 runs=${RUNS:-40}
-
-if [ -z "${HERDCC_BENCH_ISOLATED:-}" ]; then
-  export HERDCC_BENCH_ISOLATED=1
-  exec unshare --net --mount --pid --fork --mount-proc --kill-child "$0" "$build"
-fi
-ip link set lo up
-
-T=$(mktemp -d /tmp/herdcc-bench.XXXXXX)
-chmod 755 "$T"
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$T"' EXIT
-
-"$build/src/daemon/herdccd" --no-detach --log-stderr --log-level=error \
-  --listen 127.0.0.1 --port 3632 2>"$T/herdccd.log" &
-pids+=($!)
-distccd --no-detach --daemon --log-stderr --log-level=error --listen 127.0.0.2 \
-  --port 3632 --allow 127.0.0.0/8 2>"$T/distccd.log" &
-pids+=($!)
-sleep 0.5
+start_daemons
 
 cd "$T"
 cat >hello.c <<'SRC'
@@ -37,7 +17,6 @@ SRC
 # A mid-size translation unit: the largest of herdcc's own sources with
 # their headers and libc's.
 cp "$top/src/common/args.c" mid.c
-mkdir -p dd && export DISTCC_DIR=$T/dd DISTCC_FALLBACK=0 DISTCC_BACKOFF_PERIOD=0
 midflags=(-O2 -D_GNU_SOURCE -I"$top/src/common")
 
 # time_ms CMD...: one run's wall time in microseconds.

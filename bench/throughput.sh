@@ -5,34 +5,14 @@
 # rounds of JOBS compiles each, the two interleaved) and the ratio.
 #
 #   bench/throughput.sh [BUILD_DIR]      (JOBS=200 ROUNDS=3 by default)
-set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/build}" && pwd)
+. "$(dirname "$0")/lib.sh"
 jobs=${JOBS:-200}
 rounds=${ROUNDS:-3}
-
-if [ -z "${HERDCC_BENCH_ISOLATED:-}" ]; then
-  export HERDCC_BENCH_ISOLATED=1
-  exec unshare --net --mount --pid --fork --mount-proc --kill-child "$0" "$build"
-fi
-ip link set lo up
-
-T=$(mktemp -d /tmp/herdcc-bench.XXXXXX)
-chmod 755 "$T"
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$T"' EXIT
-
-"$build/src/daemon/herdccd" --no-detach --log-stderr --log-level=error \
-  --listen 127.0.0.1 --port 3632 --jobs 8 2>"$T/herdccd.log" &
-pids+=($!)
-distccd --no-detach --daemon --log-stderr --log-level=error --listen 127.0.0.2 \
-  --port 3632 --jobs 8 --allow 127.0.0.0/8 2>"$T/distccd.log" &
-pids+=($!)
-sleep 0.5
+start_daemons --jobs 8
 
 cd "$T"
 printf 'int f(int x) { return x * 3 + 1; }\n' >tiny.c
-mkdir -p dd out && export DISTCC_DIR=$T/dd DISTCC_FALLBACK=0 DISTCC_BACKOFF_PERIOD=0
+mkdir -p out
 
 # round CLIENT HOSTS: jobs per second for $jobs compiles, 8 at a time.
 round() {

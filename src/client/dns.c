@@ -186,8 +186,13 @@ int dns_expand_wait(struct hosts_list *list, const char *state_dir,
   /* Servers that publish TXT (unicast DNS-SD) must have our compiler;
      plain SRV records say nothing, and their administrator vouches. */
   struct service_compiler cc;
-  bool                    known = compiler_path &&
-               dcache_compiler_identity(state_dir, compiler_path, &cc) >= 0;
+  bool                    has_srv = false, known = false;
+  for (size_t i = 0; i < list->count; i++) {
+    has_srv = has_srv || list->entries[i].kind == HOSTS_SRV;
+  }
+  if (has_srv && compiler_path) { /* plain host names need no identity */
+    known = dcache_compiler_identity(state_dir, compiler_path, &cc) >= 0;
+  }
   for (size_t i = 0; i < list->count;) {
     struct hosts_entry  *e     = &list->entries[i];
     _cleanup_free_ char *query = NULL, *path = NULL, *what = NULL;
