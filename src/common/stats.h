@@ -1,0 +1,113 @@
+/* The daemon's status, as one model shared by herdccd (which fills and
+ * encodes it) and the monitors (which fetch and decode it): the JSON form
+ * of the stats port. The plain-text form (distcc 3.4's --stats format,
+ * for existing scrapers) is written by the daemon from the same model.
+ *
+ * The stats port speaks just enough HTTP/1.0: a request line
+ * "GET /json" (any version, headers ignored) gets the JSON document
+ * (Content-Type: application/json); anything else, or nothing within a
+ * short grace period, gets distcc's text. Either way the server closes
+ * the connection after the body.
+ *
+ * The decoder takes bytes from a stranger on the network: it is strict
+ * JSON (RFC 8259) with caps on depth, string lengths and counts, ignores
+ * members it does not know (newer servers), and never trusts a number to
+ * fit without checking. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STATS_JSON_PATH "/json"
+#define STATS_DEFAULT_PORT 3633
+#define STATS_JSON_VERSION 1
+
+/* Caps: a document larger than STATS_JSON_MAX is refused unread. */
+#define STATS_JSON_MAX (1024 * 1024)
+#define STATS_JOBS_MAX 1024
+#define STATS_ALLOW_MAX 64
+
+enum stats_result {
+  STATS_RESULT_OK,            /* compiled, object sent */
+  STATS_RESULT_COMPILE_ERROR, /* the compiler said no: the user's error */
+  STATS_RESULT_REFUSED,       /* access, compiler or argument refused */
+  STATS_RESULT_TIMEOUT,       /* --io-timeout or --job-lifetime */
+  STATS_RESULT_CLIENT_GONE,   /* the client hung up mid-job */
+  STATS_RESULT_BUSY,          /* turned away with the busy reply */
+  STATS_RESULT_PROTOCOL,      /* malformed request */
+  STATS_RESULT_OTHER,         /* anything else (I/O error, crash, ...) */
+  STATS_RESULT_COUNT_
+};
+
+/* "ok", "compile_error", "refused", "timeout", "client_gone", "busy",
+ * "protocol", "other": the JSON member names. */
+const char *stats_result_name(enum stats_result result);
+
+enum stats_phase {
+  STATS_PHASE_WAITING,  /* request arrived, waiting for a slot */
+  STATS_PHASE_RECEIVE,  /* reading the request and the source */
+  STATS_PHASE_COMPILE,  /* compiler running */
+  STATS_PHASE_SEND,     /* sending the reply */
+  STATS_PHASE_COUNT_
+};
+
+/* "waiting", "receive", "compile", "send". */
+const char *stats_phase_name(enum stats_phase phase);
+
+struct stats_job {
+  char             client[64];  /* "ADDR:PORT", "[v6]:PORT" */
+  char             source[256]; /* the source name the client sent */
+  char             compiler[64];
+  uint64_t         size;        /* bytes of preprocessed source so far */
+  enum stats_phase phase;
+  int64_t          started;     /* UNIX time, seconds */
+};
+
+struct stats_config {
+  uint16_t port;
+  uint16_t stats_port;
+  unsigned jobs;      /* --jobs */
+  bool     zeroconf;  /* publishing over mDNS */
+  bool     lzo;       /* protocol 2 (LZO) accepted */
+  size_t   allow_count;
+  char     allow[STATS_ALLOW_MAX][48]; /* CIDRs; "private" for the default */
+};
+
+struct stats {
+  char                version[32]; /* herdccd's */
+  char                host[128];   /* gethostname() */
+  int64_t             now;         /* UNIX time of the snapshot */
+  int64_t             uptime_s;
+  struct stats_config config;
+  uint64_t            results[STATS_RESULT_COUNT_];
+  uint64_t            jobs_done;     /* sum of results */
+  uint64_t            bytes_in;      /* preprocessed source received */
+  uint64_t            bytes_out;     /* objects sent */
+  double              jobs_per_min;  /* over the last minute */
+  double              load[3];       /* /proc/loadavg */
+  unsigned            cpus;
+  unsigned            running;       /* jobs in a slot now */
+  size_t              job_count;     /* entries in jobs */
+  struct stats_job   *jobs;          /* owned */
+};
+
+/* Free what s owns (not s itself); accepts NULL. */
+void stats_clear(struct stats *s);
+
+/* Encode s as one JSON document; *ret_text (NUL-terminated, owned by the
+ * caller) and its length. -ENOMEM. */
+int stats_to_json(const struct stats *s, char **ret_text, size_t *ret_len);
+
+/* Decode a JSON document into *ret_stats (written only on success; the
+ * caller stats_clear()s it). -EBADMSG with a reason in why (a buffer of
+ * why_len bytes, may be NULL) when text is not a status document. */
+int stats_from_json(const char *text, size_t len, struct stats *ret_stats,
+                    char *why, size_t why_len);
+
+/* Fetch the JSON status of the herdccd at addr (numeric v4 or v6) and
+ * port, waiting at most timeout_ms in all; blocking (for herdcc-top and
+ * tests: the GTK monitor does the same through GIO and stats_from_json).
+ * -ECONNREFUSED, -ETIMEDOUT, -EBADMSG (with why), ... */
+int stats_fetch(const char *addr, uint16_t port, int timeout_ms,
+                struct stats *ret_stats, char *why, size_t why_len);
