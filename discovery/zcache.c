@@ -18,12 +18,23 @@
 
 static void write_flags(FILE *f, const struct service_info *info)
 {
-  if (!info->lzo && !info->herd) {
+  const char *sep = "";
+
+  if (!info->lzo && !info->herd && !info->stats_port) {
     fputs("-", f);
     return;
   }
-  fprintf(f, "%s%s%s", info->lzo ? "lzo" : "",
-          info->lzo && info->herd ? "," : "", info->herd ? "herd" : "");
+  if (info->lzo) {
+    fputs("lzo", f);
+    sep = ",";
+  }
+  if (info->herd) {
+    fprintf(f, "%sherd", sep);
+    sep = ",";
+  }
+  if (info->stats_port) {
+    fprintf(f, "%sstats=%u", sep, info->stats_port);
+  }
 }
 
 static void write_compilers(FILE *f, const struct service_info *info)
@@ -106,10 +117,21 @@ int zcache_write_meta(const char *path, const struct zcache_entry *entries,
   return r;
 }
 
-static void parse_flags(const char *text, struct service_info *info)
+static void parse_flags(char *text, struct service_info *info)
 {
-  info->lzo  = strstr(text, "lzo") != NULL;
-  info->herd = strstr(text, "herd") != NULL;
+  char *save = NULL;
+
+  for (char *flag = strtok_r(text, ",", &save); flag;
+       flag       = strtok_r(NULL, ",", &save)) {
+    if (strcmp(flag, "lzo") == 0) {
+      info->lzo = true;
+    } else if (strcmp(flag, "herd") == 0) {
+      info->herd = true;
+    } else if (strncmp(flag, "stats=", 6) == 0) {
+      long port        = strtol(flag + 6, NULL, 10);
+      info->stats_port = port > 0 && port <= 65535 ? (uint16_t)port : 0;
+    }
+  }
 }
 
 static void parse_compilers(char *text, struct service_info *info)

@@ -134,6 +134,8 @@ static void test_zcache(void **state)
   strcpy(entries[0].name, "distcc@hostb #2\twith a tab");
   strcpy(entries[1].addr, "fe80::1%vA");
   entries[1].port             = 3633;
+  entries[1].info.herd        = true;
+  entries[1].info.stats_port  = 3700;
   entries[1].info.n_compilers = 1;
   strcpy(entries[1].info.compilers[0].machine, "x86_64-linux-gnu");
   strcpy(entries[1].info.compilers[0].version, "12");
@@ -145,6 +147,9 @@ static void test_zcache(void **state)
   assert_int_equal(back[0].port, 3632);
   assert_true(back[0].info.lzo && !back[0].info.herd);
   assert_string_equal(back[0].name, "distcc@hostb #2 with a tab");
+  assert_int_equal(back[0].info.stats_port, 0);
+  assert_true(back[1].info.herd && !back[1].info.lzo);
+  assert_int_equal(back[1].info.stats_port, 3700);
   assert_string_equal(back[1].info.compilers[0].version, "12");
   assert_int_equal(zcache_read_meta(path, &meta_back), 0);
   assert_int_equal(meta_back.expires, 1234567890);
@@ -153,13 +158,16 @@ static void test_zcache(void **state)
   const char *junk =
     "# herdcc discovery cache 1\nnot a line\n1.2.3.4\t0\t4\t-\t-\tx\n"
     "1.2.3.4\t99999\t4\t-\t-\tx\n"
-    "5.6.7.8\t3632\t2\t-\t-\tok\n";
+    "5.6.7.8\t3632\t2\t-\t-\tok\n"
+    "5.6.7.9\t3632\t2\tlzo,future,stats=99999\t-\tunknown flag\n";
   assert_int_equal(io_write_file_atomic(path, junk, strlen(junk)), 0);
   free(back);
   back = NULL;
   assert_int_equal(zcache_read(path, &back, &count), 0);
-  assert_int_equal(count, 1);
+  assert_int_equal(count, 2);
   assert_string_equal(back[0].addr, "5.6.7.8");
+  assert_true(back[1].info.lzo && !back[1].info.herd);
+  assert_int_equal(back[1].info.stats_port, 0);
   unlink(path);
 }
 
