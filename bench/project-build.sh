@@ -1,0 +1,127 @@
+#!/bin/bash
+# A real project build through a daemon on another (namespaced) host:
+# Lua 5.4 from Debian 12's source package (34 translation units, its own
+# unmodified Makefile, `make linux -jN`), built locally and through
+# herdcc -> herdccd and distcc -> distccd (Debian's distcc 3.4), protocol
+# 1 and ",lzo". The client runs here, the daemons on host B, joined by a
+# veth pair whose counters give the bytes on the wire. Every build's
+# objects are compared with the local build's (cmp), so a build that did
+# not really compile the same thing fails the bench. Prints medians over
+# RUNS builds (default 3), the variants interleaved.
+#
+#   bench/project-build.sh [BUILD_DIR]     (RUNS=3 JOBS=4 by default)
+#
+# The source is fetched once, with apt-get and a deb-src line of its own
+# (private apt lists, nothing in /etc is changed), into
+# ${XDG_CACHE_HOME:-/var/tmp}/herdcc-bench; reruns use the cache.
+set -euo pipefail
+cache=${XDG_CACHE_HOME:-/var/tmp}/herdcc-bench
+pkg=lua5.4
+
+fetch_source() {
+  ls "$cache/src/${pkg}_"*.orig.tar.* >/dev/null 2>&1 && return 0
+  mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial" "$cache/src"
+  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
+    "http://deb.debian.org/debian bookworm main" >"$cache/apt/sources.list"
+  local opts=(-o "Dir::Etc::SourceList=$cache/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$cache/apt/lists" -o "Dir::Cache=$cache/apt/cache")
+  apt-get -q "${opts[@]}" update >&2
+  (cd "$cache/src" && apt-get -q "${opts[@]}" source --download-only "$pkg" >&2)
+}
+# The network is needed for the fetch: before lib.sh isolates the run.
+[ -n "${HERDCC_BENCH_ISOLATED:-}" ] || fetch_source
+
+. "$(dirname "$0")/lib.sh"
+runs=${RUNS:-3}
+jobs=${JOBS:-4}
+herdcc=$build/src/client/herdcc
+
+start_host_b
+spawn_b "$T/herdccd.log" "$build/src/daemon/herdccd" --no-detach --log-stderr \
+  --log-level=error --listen 10.213.0.2 --port 3632 --allow 10.213.0.0/24 --jobs "$jobs"
+spawn_b "$T/distccd.log" distccd --no-detach --daemon --log-stderr --log-level=error \
+  --listen 10.213.0.2 --port 3633 --allow 10.213.0.0/24 --jobs "$jobs"
+wait_port 10.213.0.2 3632
+wait_port 10.213.0.2 3633
+
+mkdir -p "$T/src"
+tar -xf "$(ls "$cache/src/${pkg}_"*.orig.tar.*)" -C "$T/src"
+srcdir=$(ls -d "$T/src"/*/)
+ntu=$(ls "$srcdir"src/*.c | wc -l)
+
+# build NAME CC: one build of the project with CC in $T/work (the same
+# directory every time), wall time and wire bytes appended to NAME's files,
+# objects moved to $T/out-NAME.
+build() {
+  local name=$1 cc=$2 s e b0 b1
+  rm -rf "$T/work" && cp -a "$srcdir" "$T/work"
+  b0=$(wire_bytes)
+  s=$(now_ns)
+  make -s -C "$T/work/src" -j"$jobs" linux CC="$cc" >"$T/make-$name.log" 2>&1 ||
+    { cat "$T/make-$name.log" >&2; echo "the $name build failed" >&2; exit 1; }
+  e=$(now_ns)
+  b1=$(wire_bytes)
+  echo $(((e - s) / 1000000)) >>"$T/wall.$name"
+  echo $((b1 - b0)) >>"$T/bytes.$name"
+  rm -rf "$T/out-$name" && mkdir -p "$T/out-$name" && mv "$T/work/src"/*.o "$T/out-$name"/
+}
+
+# same_objects NAME: every object of the build is the local build's.
+same_objects() {
+  local f n=0
+  for f in "$T/out-local"/*.o; do
+    cmp -s "$f" "$T/out-$1/$(basename "$f")" ||
+      { echo "$1: $(basename "$f") differs from the local build" >&2; exit 1; }
+    n=$((n + 1))
+  done
+  [ "$n" -eq "$ntu" ] || { echo "$1: $n objects, expected $ntu" >&2; exit 1; }
+}
+
+# Which host ran the compiles: each daemon's log is quiet, so count on the
+# client side that nothing fell back to a local compile.
+export DISTCC_FALLBACK=0 HERDCC_FALLBACK=0
+names=(local herdcc-v1 distcc-v1 herdcc-lzo distcc-lzo)
+declare -A ccs=(
+  [local]="gcc -std=gnu99"
+  [herdcc-v1]="$herdcc gcc -std=gnu99"
+  [distcc-v1]="distcc gcc -std=gnu99"
+  [herdcc-lzo]="$herdcc gcc -std=gnu99"
+  [distcc-lzo]="distcc gcc -std=gnu99"
+)
+declare -A hosts=(
+  [local]=""
+  [herdcc-v1]="10.213.0.2:3632/$jobs"
+  [distcc-v1]="10.213.0.2:3633/$jobs"
+  [herdcc-lzo]="10.213.0.2:3632/$jobs,lzo"
+  [distcc-lzo]="10.213.0.2:3633/$jobs,lzo"
+)
+for i in $(seq 0 "$runs"); do
+  for n in "${names[@]}"; do
+    DISTCC_HOSTS=${hosts[$n]} build "$n" "${ccs[$n]}"
+    [ "$n" = local ] || same_objects "$n"
+  done
+  if [ "$i" -eq 0 ]; then # warm-up: caches, the daemons' first jobs
+    for n in "${names[@]}"; do rm -f "$T/wall.$n" "$T/bytes.$n"; done
+  fi
+done
+
+mb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e6 }'; }
+s() { awk -v m="$1" 'BEGIN { printf "%.2f", m / 1000 }'; }
+echo "$pkg ($ntu translation units), make -j$jobs, daemons on another network namespace" \
+  "(veth), median of $runs builds, $(nproc) cores, $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-11s %8s %8s %9s %11s %12s\n' build "wall s" "/local" "/distcc" "wire MB" "wire/distcc"
+lw=$(median <"$T/wall.local")
+for n in "${names[@]}"; do
+  w=$(median <"$T/wall.$n"); b=$(median <"$T/bytes.$n")
+  case $n in
+    herdcc-*) d=distcc-${n#herdcc-}; dw=$(median <"$T/wall.$d"); db=$(median <"$T/bytes.$d")
+      printf '%-11s %8s %8s %9s %11s %12s\n' "$n" "$(s "$w")" "$(ratio "$w" "$lw")" \
+        "$(ratio "$w" "$dw")" "$(mb "$b")" "$(ratio "$b" "$db")" ;;
+    *) printf '%-11s %8s %8s %9s %11s %12s\n' "$n" "$(s "$w")" "$(ratio "$w" "$lw")" - "$(mb "$b")" - ;;
+  esac
+done
+echo "all $ntu objects of every build identical to the local build's"
+echo "summary: herdcc/distcc wall $(ratio "$(median <"$T/wall.herdcc-v1")" "$(median <"$T/wall.distcc-v1")") (v1)," \
+  "$(ratio "$(median <"$T/wall.herdcc-lzo")" "$(median <"$T/wall.distcc-lzo")") (lzo);" \
+  "wire bytes $(ratio "$(median <"$T/bytes.herdcc-v1")" "$(median <"$T/bytes.distcc-v1")") (v1)," \
+  "$(ratio "$(median <"$T/bytes.herdcc-lzo")" "$(median <"$T/bytes.distcc-lzo")") (lzo)"
