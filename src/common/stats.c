@@ -1,0 +1,767 @@
+/* The status document of herdccd's stats port (stats.h): its JSON
+ * encoding, its strict decoding, and a blocking fetch for herdcc-top and
+ * the tests.
+ *
+ * The document:
+ *
+ *   { "format": 1, "version": "0.1.0", "host": "build1", "now": 1700000000,
+ *     "uptime_s": 3600,
+ *     "config": { "port": 3632, "stats_port": 3633, "jobs": 4,
+ *                 "zeroconf": true, "codecs": ["lzo"],
+ *                 "allow": ["private"] },
+ *     "results": { "ok": 10, "compile_error": 1, "refused": 0,
+ *                  "timeout": 0, "client_gone": 0, "busy": 0,
+ *                  "protocol": 0, "other": 0 },
+ *     "jobs_done": 11, "bytes_in": 123456, "bytes_out": 65432,
+ *     "jobs_per_min": 2.5, "load": [0.5, 0.4, 0.3], "cpus": 2,
+ *     "running": 1,
+ *     "jobs": [ { "client": "10.0.0.2:41234", "source": "x.c",
+ *                 "compiler": "gcc", "size": 20480, "phase": "compile",
+ *                 "started": 1699999990 } ] }
+ *
+ * Required: format (must be 1: a change that old readers would misread
+ * gets a new number; additions do not), now, uptime_s, config (its port
+ * and jobs), results, jobs_done, running, jobs (each with client, phase,
+ * started). Every other member may be missing (it reads as zero, empty or
+ * false) and members nobody knows are ignored. A member that is there must
+ * have the right type and range, and a string must fit its field in
+ * struct stats: the decoder refuses rather than truncates. */
+
+#include "stats.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "macro.h"
+
+/* Room for the status line and headers in front of the document. */
+#define STATS_HEADERS_MAX (16 * 1024)
+
+static const char *const result_names[STATS_RESULT_COUNT_] = {
+  [STATS_RESULT_OK]            = "ok",
+  [STATS_RESULT_COMPILE_ERROR] = "compile_error",
+  [STATS_RESULT_REFUSED]       = "refused",
+  [STATS_RESULT_TIMEOUT]       = "timeout",
+  [STATS_RESULT_CLIENT_GONE]   = "client_gone",
+  [STATS_RESULT_BUSY]          = "busy",
+  [STATS_RESULT_PROTOCOL]      = "protocol",
+  [STATS_RESULT_OTHER]         = "other",
+};
+
+static const char *const phase_names[STATS_PHASE_COUNT_] = {
+  [STATS_PHASE_WAITING] = "waiting",
+  [STATS_PHASE_RECEIVE] = "receive",
+  [STATS_PHASE_COMPILE] = "compile",
+  [STATS_PHASE_SEND]    = "send",
+};
+
+const char *stats_result_name(enum stats_result result)
+{
+  return (unsigned)result < STATS_RESULT_COUNT_ ? result_names[result] : "?";
+}
+
+const char *stats_phase_name(enum stats_phase phase)
+{
+  return (unsigned)phase < STATS_PHASE_COUNT_ ? phase_names[phase] : "?";
+}
+
+void stats_clear(struct stats *s)
+{
+  if (!s) {
+    return;
+  }
+  free(s->jobs);
+  s->jobs      = NULL;
+  s->job_count = 0;
+}
+
+/* ---- encoding ----------------------------------------------------------- */
+
+static void write_config(struct json_writer *w, const struct stats_config *c)
+{
+  json_key(w, "config");
+  json_begin_object(w);
+  json_key(w, "port");
+  json_uint(w, c->port);
+  json_key(w, "stats_port");
+  json_uint(w, c->stats_port);
+  json_key(w, "jobs");
+  json_uint(w, c->jobs);
+  json_key(w, "zeroconf");
+  json_bool(w, c->zeroconf);
+  json_key(w, "codecs");
+  json_begin_array(w);
+  if (c->lzo) {
+    json_string(w, "lzo");
+  }
+  json_end_array(w);
+  json_key(w, "allow");
+  json_begin_array(w);
+  for (size_t i = 0; i < c->allow_count && i < STATS_ALLOW_MAX; i++) {
+    json_string(w, c->allow[i]);
+  }
+  json_end_array(w);
+  json_end_object(w);
+}
+
+static void write_job(struct json_writer *w, const struct stats_job *job)
+{
+  json_begin_object(w);
+  json_key(w, "client");
+  json_string(w, job->client);
+  json_key(w, "source");
+  json_string(w, job->source);
+  json_key(w, "compiler");
+  json_string(w, job->compiler);
+  json_key(w, "size");
+  json_uint(w, job->size);
+  json_key(w, "phase");
+  json_string(w, stats_phase_name(job->phase));
+  json_key(w, "started");
+  json_int(w, job->started);
+  json_end_object(w);
+}
+
+int stats_to_json(const struct stats *s, char **ret_text, size_t *ret_len)
+{
+  struct json_writer w = { 0 };
+
+  json_begin_object(&w);
+  json_key(&w, "format");
+  json_uint(&w, STATS_JSON_VERSION);
+  json_key(&w, "version");
+  json_string(&w, s->version);
+  json_key(&w, "host");
+  json_string(&w, s->host);
+  json_key(&w, "now");
+  json_int(&w, s->now);
+  json_key(&w, "uptime_s");
+  json_int(&w, s->uptime_s);
+  write_config(&w, &s->config);
+  json_key(&w, "results");
+  json_begin_object(&w);
+  for (size_t i = 0; i < STATS_RESULT_COUNT_; i++) {
+    json_key(&w, result_names[i]);
+    json_uint(&w, s->results[i]);
+  }
+  json_end_object(&w);
+  json_key(&w, "jobs_done");
+  json_uint(&w, s->jobs_done);
+  json_key(&w, "bytes_in");
+  json_uint(&w, s->bytes_in);
+  json_key(&w, "bytes_out");
+  json_uint(&w, s->bytes_out);
+  json_key(&w, "jobs_per_min");
+  json_double(&w, s->jobs_per_min);
+  json_key(&w, "load");
+  json_begin_array(&w);
+  for (size_t i = 0; i < ARRAY_SIZE(s->load); i++) {
+    json_double(&w, s->load[i]);
+  }
+  json_end_array(&w);
+  json_key(&w, "cpus");
+  json_uint(&w, s->cpus);
+  json_key(&w, "running");
+  json_uint(&w, s->running);
+  json_key(&w, "jobs");
+  json_begin_array(&w);
+  for (size_t i = 0; i < s->job_count && i < STATS_JOBS_MAX; i++) {
+    write_job(&w, &s->jobs[i]);
+  }
+  json_end_array(&w);
+  json_end_object(&w);
+  return json_writer_finish(&w, ret_text, ret_len);
+}
+
+/* ---- decoding ----------------------------------------------------------- */
+
+struct decoder {
+  char  *why;
+  size_t why_len;
+};
+
+static _printf_(2, 3) int refuse(struct decoder *d, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (d->why && d->why_len > 0) {
+    va_start(ap, fmt);
+    vsnprintf(d->why, d->why_len, fmt, ap);
+    va_end(ap);
+  }
+  return -EBADMSG;
+}
+
+/* The member name of object obj: NULL (and, when required, a refusal in
+ * *r) when it is missing. */
+static const struct json_value *member(struct decoder          *d,
+                                       const struct json_value *obj,
+                                       const char *name, bool required, int *r)
+{
+  const struct json_value *v = json_get(obj, name);
+
+  if (!v && required) {
+    *r = refuse(d, "member \"%s\" is missing", name);
+  }
+  return v;
+}
+
+static int get_u64(struct decoder *d, const struct json_value *obj,
+                   const char *name, bool required, uint64_t max, uint64_t *out)
+{
+  int                      r = 0;
+  const struct json_value *v = member(d, obj, name, required, &r);
+  uint64_t                 n;
+
+  if (!v) {
+    return r;
+  }
+  if (json_get_uint64(v, &n) < 0 || n > max) {
+    return refuse(d, "member \"%s\" is not an integer in 0..%llu", name,
+                  (unsigned long long)max);
+  }
+  *out = n;
+  return 0;
+}
+
+static int get_i64(struct decoder *d, const struct json_value *obj,
+                   const char *name, bool required, int64_t min, int64_t *out)
+{
+  int                      r = 0;
+  const struct json_value *v = member(d, obj, name, required, &r);
+  int64_t                  n;
+
+  if (!v) {
+    return r;
+  }
+  if (json_get_int64(v, &n) < 0 || n < min) {
+    return refuse(d, "member \"%s\" is not an integer >= %lld", name,
+                  (long long)min);
+  }
+  *out = n;
+  return 0;
+}
+
+static int get_unsigned(struct decoder *d, const struct json_value *obj,
+                        const char *name, bool required, unsigned max,
+                        unsigned *out)
+{
+  uint64_t n = 0;
+  int      r = get_u64(d, obj, name, required, max, &n);
+
+  if (r >= 0) {
+    *out = (unsigned)n;
+  }
+  return r;
+}
+
+static int get_port(struct decoder *d, const struct json_value *obj,
+                    const char *name, bool required, uint16_t *out)
+{
+  uint64_t n = 0;
+  int      r = get_u64(d, obj, name, required, UINT16_MAX, &n);
+
+  if (r >= 0) {
+    *out = (uint16_t)n;
+  }
+  return r;
+}
+
+static int check_double(struct decoder *d, const struct json_value *v,
+                        const char *name, double *out)
+{
+  double x;
+
+  if (json_get_double(v, &x) < 0 || x < 0) {
+    return refuse(d, "member \"%s\" is not a finite number >= 0", name);
+  }
+  *out = x;
+  return 0;
+}
+
+static int get_bool(struct decoder *d, const struct json_value *obj,
+                    const char *name, bool *out)
+{
+  int                      r = 0;
+  const struct json_value *v = member(d, obj, name, false, &r);
+
+  if (v && json_get_bool(v, out) < 0) {
+    return refuse(d, "member \"%s\" is not a boolean", name);
+  }
+  return 0;
+}
+
+static int check_text(struct decoder *d, const struct json_value *v,
+                      const char *name, char *dst, size_t size)
+{
+  if (v->type != JSON_STRING) {
+    return refuse(d, "member \"%s\" is not a string", name);
+  }
+  if (v->len >= size) {
+    return refuse(d, "member \"%s\" is longer than %zu bytes", name, size - 1);
+  }
+  memcpy(dst, v->text, v->len + 1);
+  return 0;
+}
+
+static int get_text(struct decoder *d, const struct json_value *obj,
+                    const char *name, bool required, char *dst, size_t size)
+{
+  int                      r = 0;
+  const struct json_value *v = member(d, obj, name, required, &r);
+
+  return v ? check_text(d, v, name, dst, size) : r;
+}
+
+static const struct json_value *get_container(struct decoder          *d,
+                                              const struct json_value *obj,
+                                              const char *name, bool required,
+                                              enum json_type type, int *r)
+{
+  const struct json_value *v = member(d, obj, name, required, r);
+
+  if (v && v->type != type) {
+    *r = refuse(d, "member \"%s\" is not an %s", name,
+                type == JSON_ARRAY ? "array" : "object");
+    return NULL;
+  }
+  return v;
+}
+
+static int decode_config(struct decoder *d, const struct json_value *obj,
+                         struct stats_config *c)
+{
+  int                      r = 0;
+  const struct json_value *codecs, *allow;
+
+  if ((r = get_port(d, obj, "port", true, &c->port)) < 0 ||
+      (r = get_port(d, obj, "stats_port", false, &c->stats_port)) < 0 ||
+      (r = get_unsigned(d, obj, "jobs", true, 1u << 20, &c->jobs)) < 0 ||
+      (r = get_bool(d, obj, "zeroconf", &c->zeroconf)) < 0) {
+    return r;
+  }
+  codecs = get_container(d, obj, "codecs", false, JSON_ARRAY, &r);
+  for (size_t i = 0; r >= 0 && codecs && i < codecs->len; i++) {
+    if (codecs->items[i].type != JSON_STRING) {
+      return refuse(d, "member \"codecs\" holds a non-string");
+    }
+    c->lzo = c->lzo || strcmp(codecs->items[i].text, "lzo") == 0;
+  }
+  allow = r >= 0 ? get_container(d, obj, "allow", false, JSON_ARRAY, &r) : NULL;
+  if (allow && allow->len > STATS_ALLOW_MAX) {
+    return refuse(d, "member \"allow\" has more than %d entries",
+                  STATS_ALLOW_MAX);
+  }
+  for (size_t i = 0; r >= 0 && allow && i < allow->len; i++) {
+    r              = check_text(d, &allow->items[i], "allow", c->allow[i],
+                                sizeof(c->allow[i]));
+    c->allow_count = i + 1;
+  }
+  return r;
+}
+
+static int decode_phase(struct decoder *d, const struct json_value *obj,
+                        enum stats_phase *out)
+{
+  int                      r = 0;
+  const struct json_value *v = member(d, obj, "phase", true, &r);
+
+  if (!v) {
+    return r;
+  }
+  for (unsigned i = 0; v->type == JSON_STRING && i < STATS_PHASE_COUNT_; i++) {
+    if (strcmp(v->text, phase_names[i]) == 0) {
+      *out = (enum stats_phase)i;
+      return 0;
+    }
+  }
+  return refuse(d, "member \"phase\" is not a known phase");
+}
+
+static int decode_job(struct decoder *d, const struct json_value *obj,
+                      struct stats_job *job)
+{
+  int r;
+
+  if (obj->type != JSON_OBJECT) {
+    return refuse(d, "a job is not an object");
+  }
+  if ((r = get_text(d, obj, "client", true, job->client, sizeof(job->client))) <
+        0 ||
+      (r = get_text(d, obj, "source", false, job->source,
+                    sizeof(job->source))) < 0 ||
+      (r = get_text(d, obj, "compiler", false, job->compiler,
+                    sizeof(job->compiler))) < 0 ||
+      (r = get_u64(d, obj, "size", false, UINT64_MAX, &job->size)) < 0 ||
+      (r = decode_phase(d, obj, &job->phase)) < 0 ||
+      (r = get_i64(d, obj, "started", true, INT64_MIN, &job->started)) < 0) {
+    return r;
+  }
+  return 0;
+}
+
+static int decode_results(struct decoder *d, const struct json_value *obj,
+                          struct stats *s)
+{
+  for (size_t i = 0; i < STATS_RESULT_COUNT_; i++) {
+    int r = get_u64(d, obj, result_names[i], false, UINT64_MAX, &s->results[i]);
+    if (r < 0) {
+      return r;
+    }
+  }
+  return 0;
+}
+
+static int decode_jobs(struct decoder *d, const struct json_value *jobs,
+                       struct stats *s)
+{
+  if (jobs->len > STATS_JOBS_MAX) {
+    return refuse(d, "more than %d jobs", STATS_JOBS_MAX);
+  }
+  if (jobs->len == 0) {
+    return 0;
+  }
+  s->jobs = calloc(jobs->len, sizeof(*s->jobs));
+  if (!s->jobs) {
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < jobs->len; i++) {
+    int r = decode_job(d, &jobs->items[i], &s->jobs[i]);
+    if (r < 0) {
+      return r;
+    }
+    s->job_count = i + 1;
+  }
+  return 0;
+}
+
+static int decode_load(struct decoder *d, const struct json_value *doc,
+                       struct stats *s)
+{
+  int                      r = 0;
+  const struct json_value *load =
+    get_container(d, doc, "load", false, JSON_ARRAY, &r);
+
+  if (!load) {
+    return r;
+  }
+  if (load->len != ARRAY_SIZE(s->load)) {
+    return refuse(d, "member \"load\" does not hold 3 numbers");
+  }
+  for (size_t i = 0; r >= 0 && i < load->len; i++) {
+    r = check_double(d, &load->items[i], "load", &s->load[i]);
+  }
+  return r;
+}
+
+static int decode(struct decoder *d, const struct json_value *doc,
+                  struct stats *s)
+{
+  const struct json_value *config, *results, *jobs, *rate;
+  uint64_t                 format = 0;
+  int                      r      = 0;
+
+  if (doc->type != JSON_OBJECT) {
+    return refuse(d, "the document is not an object");
+  }
+  if ((r = get_u64(d, doc, "format", true, UINT64_MAX, &format)) < 0) {
+    return r;
+  }
+  if (format != STATS_JSON_VERSION) {
+    return refuse(d, "format %llu, not %d", (unsigned long long)format,
+                  STATS_JSON_VERSION);
+  }
+  if ((r = get_text(d, doc, "version", false, s->version, sizeof(s->version))) <
+        0 ||
+      (r = get_text(d, doc, "host", false, s->host, sizeof(s->host))) < 0 ||
+      (r = get_i64(d, doc, "now", true, INT64_MIN, &s->now)) < 0 ||
+      (r = get_i64(d, doc, "uptime_s", true, 0, &s->uptime_s)) < 0 ||
+      (r = get_u64(d, doc, "jobs_done", true, UINT64_MAX, &s->jobs_done)) < 0 ||
+      (r = get_u64(d, doc, "bytes_in", false, UINT64_MAX, &s->bytes_in)) < 0 ||
+      (r = get_u64(d, doc, "bytes_out", false, UINT64_MAX, &s->bytes_out)) <
+        0 ||
+      (r = get_unsigned(d, doc, "cpus", false, 1u << 20, &s->cpus)) < 0 ||
+      (r = get_unsigned(d, doc, "running", true, 1u << 20, &s->running)) < 0 ||
+      (r = decode_load(d, doc, s)) < 0) {
+    return r;
+  }
+  rate = json_get(doc, "jobs_per_min");
+  if (rate &&
+      (r = check_double(d, rate, "jobs_per_min", &s->jobs_per_min)) < 0) {
+    return r;
+  }
+  config = get_container(d, doc, "config", true, JSON_OBJECT, &r);
+  if (!config || (r = decode_config(d, config, &s->config)) < 0) {
+    return r;
+  }
+  results = get_container(d, doc, "results", true, JSON_OBJECT, &r);
+  if (!results || (r = decode_results(d, results, s)) < 0) {
+    return r;
+  }
+  jobs = get_container(d, doc, "jobs", true, JSON_ARRAY, &r);
+  if (!jobs) {
+    return r;
+  }
+  return decode_jobs(d, jobs, s);
+}
+
+int stats_from_json(const char *text, size_t len, struct stats *ret_stats,
+                    char *why, size_t why_len)
+{
+  struct decoder    d   = { .why = why, .why_len = why_len };
+  struct json_value doc = { 0 };
+  struct stats      s   = { 0 };
+
+  if (len > STATS_JSON_MAX) {
+    return refuse(&d, "document larger than %d bytes", STATS_JSON_MAX);
+  }
+  int r = json_parse(text, len, &doc, why, why_len);
+  if (r < 0) {
+    return r;
+  }
+  r = decode(&d, &doc, &s);
+  json_value_clear(&doc);
+  if (r < 0) {
+    stats_clear(&s);
+    return r;
+  }
+  *ret_stats = s;
+  return 0;
+}
+
+/* ---- fetching ----------------------------------------------------------- */
+
+static long long now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int wait_fd(int fd, short events, long long deadline)
+{
+  for (;;) {
+    long long     left = deadline - now_ms();
+    struct pollfd pfd  = { .fd = fd, .events = events };
+    if (left <= 0) {
+      return -ETIMEDOUT;
+    }
+    int n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+    if (n > 0) {
+      return 0;
+    }
+    if (n < 0 && errno != EINTR) {
+      return -errno;
+    }
+  }
+}
+
+static int parse_addr(const char *addr, uint16_t port,
+                      struct sockaddr_storage *ret_sa, socklen_t *ret_len)
+{
+  struct sockaddr_storage sa  = { 0 };
+  struct sockaddr_in     *in  = (struct sockaddr_in *)&sa;
+  struct sockaddr_in6    *in6 = (struct sockaddr_in6 *)&sa;
+  char                    bare[INET6_ADDRSTRLEN];
+  size_t                  len = strlen(addr);
+
+  if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
+    in->sin_family = AF_INET;
+    in->sin_port   = htons(port);
+    *ret_len       = sizeof(*in);
+  } else {
+    if (len >= 2 && addr[0] == '[' && addr[len - 1] == ']') {
+      addr++;
+      len -= 2;
+    }
+    if (len >= sizeof(bare)) {
+      return -EINVAL;
+    }
+    memcpy(bare, addr, len);
+    bare[len] = '\0';
+    if (inet_pton(AF_INET6, bare, &in6->sin6_addr) != 1) {
+      return -EINVAL;
+    }
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port   = htons(port);
+    *ret_len         = sizeof(*in6);
+  }
+  *ret_sa = sa;
+  return 0;
+}
+
+static int connect_to(const struct sockaddr_storage *sa, socklen_t len,
+                      long long deadline, int *ret_fd)
+{
+  _cleanup_close_ int fd =
+    socket(sa->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int       error = 0;
+  socklen_t elen  = sizeof(error);
+
+  if (fd < 0) {
+    return -errno;
+  }
+  if (connect(fd, (const struct sockaddr *)sa, len) < 0) {
+    if (errno != EINPROGRESS) {
+      return -errno;
+    }
+    int r = wait_fd(fd, POLLOUT, deadline);
+    if (r < 0) {
+      return r;
+    }
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &elen) < 0) {
+      return -errno;
+    }
+    if (error) {
+      return -error;
+    }
+  }
+  *ret_fd = TAKE_FD(fd);
+  return 0;
+}
+
+static int exchange(int fd, long long deadline, char **ret_buf, size_t *ret_len)
+{
+  static const char request[] = "GET " STATS_JSON_PATH " HTTP/1.0\r\n\r\n";
+  size_t            sent = 0, len = 0, cap = STATS_JSON_MAX + STATS_HEADERS_MAX;
+  _cleanup_free_ char *buf = NULL;
+
+  while (sent < sizeof(request) - 1) {
+    ssize_t n = send(fd, request + sent, sizeof(request) - 1 - sent,
+                     MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      return -errno;
+    }
+    if (n < 0) {
+      int r = wait_fd(fd, POLLOUT, deadline);
+      if (r < 0) {
+        return r;
+      }
+      continue;
+    }
+    sent += (size_t)n;
+  }
+  buf = malloc(cap + 1);
+  if (!buf) {
+    return -ENOMEM;
+  }
+  for (;;) {
+    if (len == cap) {
+      return -EFBIG;
+    }
+    ssize_t n = recv(fd, buf + len, cap - len, MSG_DONTWAIT);
+    if (n == 0) {
+      break;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      return -errno;
+    }
+    if (n < 0) {
+      int r = wait_fd(fd, POLLIN, deadline);
+      if (r < 0) {
+        return r;
+      }
+      continue;
+    }
+    len += (size_t)n;
+  }
+  buf[len] = '\0';
+  *ret_buf = TAKE_PTR(buf);
+  *ret_len = len;
+  return 0;
+}
+
+/* The end of the line at p, and where the next one starts. */
+static const char *line_end(const char *p, const char *end, const char **next)
+{
+  const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+  if (!nl) {
+    return NULL;
+  }
+  *next = nl + 1;
+  return nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+}
+
+/* Check the status line and Content-Type; the body is what follows the
+ * empty line. */
+static int parse_response(const char *buf, size_t len, struct stats *ret,
+                          struct decoder *d)
+{
+  const char *end = buf + len, *p = buf, *next, *eol;
+  int         status = 0;
+  bool        json   = false;
+
+  eol = line_end(p, end, &next);
+  if (!eol || sscanf(p, "HTTP/1.%*1[01] %3d", &status) != 1) {
+    return refuse(d, "not an HTTP response");
+  }
+  if (status == 403) {
+    const char *body = strstr(p, "\n\n");
+    const char *crlf = strstr(p, "\r\n\r\n");
+    body             = crlf ? crlf + 4 : body ? body + 2 : "";
+    refuse(d, "refused: %.*s", (int)strcspn(body, "\r\n"), body);
+    return -EACCES;
+  }
+  if (status != 200) {
+    return refuse(d, "HTTP status %d", status);
+  }
+  for (p = next; (eol = line_end(p, end, &next)) && eol > p; p = next) {
+    static const char name[] = "Content-Type:";
+    if ((size_t)(eol - p) >= sizeof(name) - 1 &&
+        strncasecmp(p, name, sizeof(name) - 1) == 0) {
+      const char *v = p + sizeof(name) - 1;
+      v += strspn(v, " \t");
+      json =
+        (size_t)(eol - v) >= 16 && strncasecmp(v, "application/json", 16) == 0;
+    }
+  }
+  if (!eol) {
+    return refuse(d, "the response's headers do not end");
+  }
+  if (!json) {
+    return refuse(d, "the response is not application/json (an old "
+                     "server that only speaks text?)");
+  }
+  return stats_from_json(next, (size_t)(end - next), ret, d->why, d->why_len);
+}
+
+int stats_fetch(const char *addr, uint16_t port, int timeout_ms,
+                struct stats *ret_stats, char *why, size_t why_len)
+{
+  struct decoder d        = { .why = why, .why_len = why_len };
+  long long      deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+  struct sockaddr_storage sa;
+  socklen_t               sa_len;
+  _cleanup_close_ int     fd  = -1;
+  _cleanup_free_ char    *buf = NULL;
+  size_t                  len = 0;
+  int                     r   = parse_addr(addr, port, &sa, &sa_len);
+
+  if (r < 0) {
+    refuse(&d, "not a numeric address: %s", addr);
+    return r;
+  }
+  r = connect_to(&sa, sa_len, deadline, &fd);
+  if (r >= 0) {
+    r = exchange(fd, deadline, &buf, &len);
+  }
+  if (r < 0) {
+    refuse(&d, "%s", r == -EFBIG ? "response too large" : strerror(-r));
+    return r == -EFBIG ? -EBADMSG : r;
+  }
+  return parse_response(buf, len, ret_stats, &d);
+}
