@@ -222,6 +222,41 @@ int dns_expand_wait(struct hosts_list *list, const char *state_dir,
   return 0;
 }
 
+int dns_refresh(const struct hosts_list *list, const char *state_dir,
+                int cold_wait_ms)
+{
+  _cleanup_free_ char *dir = NULL;
+
+  if (access(resolve_path(), X_OK) < 0) {
+    return 0; /* none in this installation */
+  }
+  if (state_subdir(state_dir, &dir) < 0) {
+    return -ENOMEM;
+  }
+  if (io_mkdir_p(dir, 0755) < 0) {
+    return -EIO;
+  }
+  return refresh(list, state_dir, dir, cold_wait_ms);
+}
+
+int dns_srv_servers(const char *state_dir, const struct hosts_entry *srv,
+                    struct zcache_entry **ret_entries, size_t *ret_count,
+                    struct zcache_meta *ret_meta)
+{
+  _cleanup_free_ char *dir = NULL, *query = NULL, *path = NULL;
+  int                  r;
+
+  if (state_subdir(state_dir, &dir) < 0) {
+    return -ENOMEM;
+  }
+  r = query_for(srv, dir, &query, &path);
+  if (r <= 0 || srv->kind != HOSTS_SRV) {
+    return r < 0 ? r : -EINVAL;
+  }
+  r = zcache_read_meta(path, ret_meta);
+  return r < 0 ? r : zcache_read(path, ret_entries, ret_count);
+}
+
 int dns_show(FILE *out, const char *state_dir, const struct hosts_entry *srv)
 {
   _cleanup_free_ char *dir = NULL, *query = NULL, *path = NULL,

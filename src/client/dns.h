@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "hosts.h"
+#include "zcache.h"
 
 /* A cold cache waits for the refresh deadline and the refresher's start:
  * failing a named host for want of a lookup would fail the build under
@@ -32,6 +33,19 @@ int dns_expand(struct hosts_list *list, const char *state_dir,
 /* The same with a longer wait on a cold cache (for --ping). */
 int dns_expand_wait(struct hosts_list *list, const char *state_dir,
                     const char *compiler_path, int cold_wait_ms);
+
+/* For the monitors: start one refresh of the stale DNS caches that list
+ * needs (+srv entries and host names) and wait at most cold_wait_ms for
+ * the missing ones; nothing when this installation has no
+ * herdcc-resolve. */
+int dns_refresh(const struct hosts_list *list, const char *state_dir,
+                int cold_wait_ms);
+
+/* The cached servers of one +srv entry (*ret_entries owned by the caller)
+ * and what its lookup recorded; -ENOENT when nothing is cached yet. */
+int dns_srv_servers(const char *state_dir, const struct hosts_entry *srv,
+                    struct zcache_entry **ret_entries, size_t *ret_count,
+                    struct zcache_meta *ret_meta);
 
 /* Print the servers of one +srv entry for --show-hosts. */
 int dns_show(FILE *out, const char *state_dir, const struct hosts_entry *srv);

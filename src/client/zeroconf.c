@@ -53,8 +53,8 @@ static void touch_wanted(const char *dir)
 
 /* The cache, with a refresher started when needed; on a cold cache wait
  * a little for its first picture. */
-static int read_cache(const char *state_dir, struct zcache_entry **ret,
-                      size_t *ret_count)
+static int read_cache(const char *state_dir, int cold_wait_ms,
+                      struct zcache_entry **ret, size_t *ret_count)
 {
   char        dir[4096], cache[4200];
   struct stat st;
@@ -72,8 +72,14 @@ static int read_cache(const char *state_dir, struct zcache_entry **ret,
     dcache_start_refresher(dir, discover_path(), argv);
   }
   const char *paths[] = { cache };
-  dcache_wait(paths, 1, ZEROCONF_COLD_WAIT_MS);
+  dcache_wait(paths, 1, cold_wait_ms);
   return zcache_read(cache, ret, ret_count);
+}
+
+int zeroconf_servers(const char *state_dir, int cold_wait_ms,
+                     struct zcache_entry **ret_entries, size_t *ret_count)
+{
+  return read_cache(state_dir, cold_wait_ms, ret_entries, ret_count);
 }
 
 /* ---- the compiler's identity -------------------------------------------- */
@@ -97,7 +103,7 @@ int zeroconf_expand(struct hosts_list *list, const char *state_dir,
       loaded = true;
       known  = compiler_path &&
               dcache_compiler_identity(state_dir, compiler_path, &cc) >= 0;
-      if (read_cache(state_dir, &entries, &count) < 0) {
+      if (read_cache(state_dir, ZEROCONF_COLD_WAIT_MS, &entries, &count) < 0) {
         count = 0;
       }
     }
@@ -119,7 +125,7 @@ int zeroconf_show(FILE *out, const char *state_dir, const char *compiler_path)
   struct service_compiler             cc;
   bool                                known = compiler_path &&
                dcache_compiler_identity(state_dir, compiler_path, &cc) >= 0;
-  int r = read_cache(state_dir, &entries, &count);
+  int r = read_cache(state_dir, ZEROCONF_COLD_WAIT_MS, &entries, &count);
 
   if (r < 0) {
     fprintf(out, "+zeroconf: no servers known yet (%s)\n", strerror(-r));

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "hosts.h"
+#include "zcache.h"
 
 #define ZEROCONF_COLD_WAIT_MS 100
 
@@ -23,6 +24,14 @@ int zeroconf_expand(struct hosts_list *list, const char *state_dir,
 /* Print every discovered server for --show-hosts: address, port, slots,
  * protocol, and "ok" or why it is left out for compiler_path. */
 int zeroconf_show(FILE *out, const char *state_dir, const char *compiler_path);
+
+/* Every server of the discovery cache as it stands (no compiler filter),
+ * for the monitors: the refresher is started (and kept wanted) the same
+ * way a compile does, and a cold cache is waited for at most cold_wait_ms.
+ * *ret_entries is owned by the caller (free); -ENOENT when nothing is
+ * known yet. */
+int zeroconf_servers(const char *state_dir, int cold_wait_ms,
+                     struct zcache_entry **ret_entries, size_t *ret_count);
 
 /* Whether an avahi-daemon runs on this machine (its socket exists). */
 bool zeroconf_available(void);
