@@ -9,6 +9,7 @@
 #include "config.h"
 #include "io.h"
 #include "macro.h"
+#include "statedir.h"
 
 #define HOSTS_FILE_CAP (1024 * 1024)
 
@@ -26,7 +27,7 @@ static char *config_text(void)
   loaded               = true;
   const char *paths[3] = { NULL, HERDCC_SYSCONFDIR "/herdcc/config", NULL };
   _cleanup_free_ char *state = NULL, *user = NULL;
-  if (env_state_dir(&state) >= 0 && asprintf(&user, "%s/config", state) >= 0) {
+  if (statedir_get(&state) >= 0 && asprintf(&user, "%s/config", state) >= 0) {
     paths[0] = user;
   }
   for (size_t i = 0; i < 2 && !text; i++) {
@@ -105,30 +106,7 @@ bool env_get_bool(const char *name, bool fallback)
 
 int env_state_dir(char **ret_dir)
 {
-  const char *dir  = env_get("DIR");
-  char       *path = NULL;
-
-  if (dir && *dir) {
-    path = strdup(dir);
-  } else {
-    const char *home = getenv("HOME");
-    if (!home || !*home) {
-      home = "/tmp";
-    }
-    if (asprintf(&path, "%s/.herdcc", home) < 0) {
-      path = NULL;
-    }
-  }
-  if (!path) {
-    return -ENOMEM;
-  }
-  int r = io_mkdir_p(path, 0755);
-  if (r < 0) {
-    free(path);
-    return r;
-  }
-  *ret_dir = path;
-  return 0;
+  return statedir_get(ret_dir);
 }
 
 static int read_hosts_file(const char *path, char **ret_text, char **ret_source)
@@ -173,7 +151,7 @@ int env_host_list(char **ret_text, char **ret_source)
     return r;
   }
   _cleanup_free_ char *state = NULL;
-  if (env_state_dir(&state) >= 0) {
+  if (statedir_get(&state) >= 0) {
     _cleanup_free_ char *path = NULL;
     if (asprintf(&path, "%s/hosts", state) < 0) {
       return -ENOMEM;

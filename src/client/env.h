@@ -1,6 +1,7 @@
 /* The client's environment: HERDCC_* variables read first, distcc's
- * DISTCC_* names as fallback, the state directory, and the host list from
- * the variables or the hosts files. */
+ * DISTCC_* names as fallback, and the host list from the variables or the
+ * hosts files. The state directory is statedir.h's, shared with the
+ * monitors. */
 #pragma once
 
 #include <stdbool.h>
@@ -21,8 +22,8 @@ long env_get_bounded(const char *name, long fallback, long min, long max);
  * true. */
 bool env_get_bool(const char *name, bool fallback);
 
-/* $HERDCC_DIR, else $DISTCC_DIR, else ~/.herdcc, created if missing.
- * Caller frees. */
+/* statedir_get() (statedir.h), the one resolution of the state directory,
+ * kept under this name for the callers that use it. */
 int env_state_dir(char **ret_dir);
 
 /* The host list text and where it came from: $HERDCC_HOSTS, $DISTCC_HOSTS,

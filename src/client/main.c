@@ -24,12 +24,14 @@
 #include "exitcode.h"
 #include "hostlist.h"
 #include "hosts.h"
+#include "jobstatus.h"
 #include "log.h"
 #include "manage.h"
 #include "proto.h"
 #include "remote.h"
 #include "run.h"
 #include "slots.h"
+#include "statedir.h"
 #include "strv.h"
 #include "zeroconf.h"
 
@@ -134,14 +136,16 @@ static _noreturn_ void run_locally(char *const *argv, int slot_fd)
 {
   (void)slot_fd; /* left open on purpose: the compiler keeps the slot */
   run_remove_tracked_files();
+  jobstatus_end(); /* herdcc no longer knows what the process does */
   int r = run_exec(argv);
   log_error("failed to exec %s: %s", argv[0], strerror(-r));
   exit(EXIT_COMPILER_MISSING);
 }
 
 /* A compile run here: its diagnostics are collected and written as one
- * block (diag.h), so it runs as a child, holding the slot until it ends. */
-static _noreturn_ void compile_here(char *const *argv, int slot_fd,
+ * block (diag.h), so it runs as a child, holding the slot (number slot,
+ * -1 for none) until it ends. */
+static _noreturn_ void compile_here(char *const *argv, int slot_fd, int slot,
                                     const char *state)
 {
   int   err_fd = memfd_create("herdcc-stderr", MFD_CLOEXEC);
@@ -149,6 +153,7 @@ static _noreturn_ void compile_here(char *const *argv, int slot_fd,
   int   status;
 
   run_remove_tracked_files();
+  jobstatus_at(JOB_PHASE_LOCAL, "localhost", slot);
   if (err_fd < 0) {
     run_locally(argv, slot_fd);
   }
@@ -258,8 +263,24 @@ static int collect_candidates(const struct hosts_list *list,
   return 0;
 }
 
+/* slots_acquire(), showing the job as waiting while every slot is taken;
+ * the slot's number, or -errno. */
+static int acquire_slot(const char *state, char *const *names,
+                        const unsigned *limits, unsigned count,
+                        unsigned *ret_index, int *ret_fd)
+{
+  int r = slots_try(state, names, limits, count, true, ret_index, ret_fd);
+
+  if (r != -EAGAIN) {
+    return r;
+  }
+  jobstatus_at(JOB_PHASE_WAIT_SLOT, NULL, -1);
+  return slots_acquire(state, names, limits, count, true, ret_index, ret_fd);
+}
+
 /* Another server with a free slot now, for a retry: never one tried
- * already, never localhost (the local fallback comes last). */
+ * already, never localhost (the local fallback comes last). The slot's
+ * number, or -errno. */
 static int pick_another(const char *state, const struct candidates *c,
                         unsigned *ret_index, int *ret_slot_fd)
 {
@@ -276,16 +297,17 @@ static int pick_another(const char *state, const struct candidates *c,
                    ret_slot_fd);
 }
 
-/* A local compile slot (--localslots) for a compile that falls back;
- * -1 when none can be had, and the compile runs anyway. */
-static int take_local_slot(const char *state, unsigned limit)
+/* A compile that falls back runs here, in a local compile slot
+ * (--localslots) when one can be had, and anyway when none can. */
+static _noreturn_ void compile_here_in_slot(char *const *argv,
+                                            const char *state, unsigned limit)
 {
   char    *names[] = { (char *)"localhost", NULL };
   unsigned picked;
-  int      fd;
+  int      fd   = -1;
+  int      slot = acquire_slot(state, names, &limit, 1, &picked, &fd);
 
-  return slots_acquire(state, names, &limit, 1, true, &picked, &fd) < 0 ? -1
-                                                                        : fd;
+  compile_here(argv, slot < 0 ? -1 : fd, slot < 0 ? -1 : slot, state);
 }
 
 /* One compile and what it uses. */
@@ -330,11 +352,12 @@ static void log_failure(const struct compile_state *c, const char *host_name)
  * a free slot. -ENOMEM, or a local error that ends distribution; else 0,
  * with c->result the last attempt's outcome. */
 static int try_servers(struct compile_state *c, struct remote_job *job,
-                       unsigned picked, int slot_fd)
+                       unsigned picked, int slot_fd, int slot)
 {
   for (unsigned attempt = 1;; attempt++) {
     _cleanup_free_ char *name =
       hosts_entry_describe(c->candidates.entries[picked]);
+    jobstatus_at(JOB_PHASE_CONNECT, c->candidates.names[picked], slot);
     c->host                     = c->candidates.entries[picked];
     c->candidates.tried[picked] = true;
     free(c->result.why);
@@ -346,8 +369,11 @@ static int try_servers(struct compile_state *c, struct remote_job *job,
     }
     log_failure(c, name);
     close(slot_fd);
-    if (attempt == MAX_REMOTE_ATTEMPTS ||
-        pick_another(c->state, &c->candidates, &picked, &slot_fd) < 0) {
+    if (attempt == MAX_REMOTE_ATTEMPTS) {
+      return 0;
+    }
+    slot = pick_another(c->state, &c->candidates, &picked, &slot_fd);
+    if (slot < 0) {
       return 0;
     }
     log_write(failure_level(c), "failed to distribute %s to %s, retrying on %s",
@@ -355,7 +381,8 @@ static int try_servers(struct compile_state *c, struct remote_job *job,
   }
 }
 
-static int distribute(struct compile_state *c, unsigned picked, int slot_fd)
+static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
+                      int slot)
 {
   struct remote_job job = {
     .plan               = &c->plan,
@@ -370,7 +397,7 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd)
     .backoff        = c->backoff,
   };
   _cleanup_free_ char *name = NULL;
-  int                  r    = try_servers(c, &job, picked, slot_fd);
+  int                  r    = try_servers(c, &job, picked, slot_fd, slot);
 
   remote_job_clear(&job);
   name = hosts_entry_describe(c->host);
@@ -389,8 +416,7 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd)
       log_warning("remote compile of %s failed; compiling it here too, as "
                   "$HERDCC_SKIP_LOCAL_RETRY=0 asks",
                   c->plan.input);
-      compile_here(c->argv, take_local_slot(c->state, c->list->local_slots),
-                   c->state);
+      compile_here_in_slot(c->argv, c->state, c->list->local_slots);
     }
     return c->result.exit_code;
   } else if (c->result.outcome == REMOTE_CPP_FAILED) {
@@ -404,8 +430,7 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd)
   log_write(r < 0 ? LOG_LEVEL_WARNING : failure_level(c),
             "failed to distribute %s to %s, running locally instead",
             c->plan.input, name);
-  compile_here(c->argv, take_local_slot(c->state, c->list->local_slots),
-               c->state);
+  compile_here_in_slot(c->argv, c->state, c->list->local_slots);
 }
 
 /* The hosts, the backoff state and a slot; then the compile, here or
@@ -415,13 +440,13 @@ static int compile_planned(struct compile_state *c)
   unsigned period = backoff_period_from_env();
   int      r      = hostlist_load(&c->list);
 
-  if (env_state_dir(&c->state) < 0) {
+  if (statedir_get(&c->state) < 0) {
     c->state = NULL;
   }
   if (r == -ENOENT) {
     log_warning("no hosts: $HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files "
                 "are unset; can't distribute work");
-    compile_here(c->argv, -1, c->state);
+    compile_here(c->argv, -1, -1, c->state);
   }
   if (r >= 0 && c->state &&
       (zeroconf_expand(c->list, c->state, c->argv[0]) < 0 ||
@@ -433,31 +458,30 @@ static int compile_planned(struct compile_state *c)
       collect_candidates(c->list, c->backoff, &c->candidates) < 0) {
     log_warning("failed to read the host list or the state directory; "
                 "can't distribute work");
-    compile_here(c->argv, -1, c->state);
+    compile_here(c->argv, -1, -1, c->state);
   }
   if (c->candidates.count == 0 && c->candidates.backed_off) {
     log_info("every server is backed off; compiling %s here", c->plan.input);
-    compile_here(c->argv, take_local_slot(c->state, c->list->local_slots),
-                 c->state);
+    compile_here_in_slot(c->argv, c->state, c->list->local_slots);
   }
   if (c->candidates.count == 0) {
     log_warning("no usable hosts in $HERDCC_HOSTS/$DISTCC_HOSTS or the "
                 "hosts files; can't distribute work");
-    compile_here(c->argv, -1, c->state);
+    compile_here(c->argv, -1, -1, c->state);
   }
   unsigned picked;
   int      slot_fd;
-  r = slots_acquire(c->state, c->candidates.names, c->candidates.limits,
-                    c->candidates.count, true, &picked, &slot_fd);
-  if (r < 0) {
-    log_warning("failed to take a job slot: %s", strerror(-r));
-    compile_here(c->argv, -1, c->state);
+  int slot = acquire_slot(c->state, c->candidates.names, c->candidates.limits,
+                          c->candidates.count, &picked, &slot_fd);
+  if (slot < 0) {
+    log_warning("failed to take a job slot: %s", strerror(-slot));
+    compile_here(c->argv, -1, -1, c->state);
   }
   if (c->candidates.entries[picked]->kind == HOSTS_LOCAL) {
     log_info("compile %s on localhost", c->plan.input);
-    compile_here(c->argv, slot_fd, c->state);
+    compile_here(c->argv, slot_fd, slot, c->state);
   }
-  return distribute(c, picked, slot_fd);
+  return distribute(c, picked, slot_fd, slot);
 }
 
 static int compile(char **argv)
@@ -481,11 +505,14 @@ static int compile(char **argv)
     return EXIT_OUT_OF_MEMORY;
   }
   argv[0] = compiler;
+  if (c.plan.remote || c.plan.compiles) {
+    jobstatus_begin(c.plan.input);
+  }
   if (!c.plan.remote) {
     log_info("running %s locally: %s", compiler_basename(compiler),
              c.plan.why_local);
-    if (c.plan.compiles && env_state_dir(&c.state) >= 0) {
-      compile_here(argv, -1, c.state); /* diagnostics as one block */
+    if (c.plan.compiles && statedir_get(&c.state) >= 0) {
+      compile_here(argv, -1, -1, c.state); /* diagnostics as one block */
     }
     run_locally(argv, -1); /* output untouched and streaming */
   }

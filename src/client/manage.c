@@ -25,6 +25,7 @@
 #include "macro.h"
 #include "proto.h"
 #include "remote.h"
+#include "statedir.h"
 #include "zeroconf.h"
 
 /* "ok", or "backed off" for a numeric address in its backoff period. */
@@ -51,7 +52,7 @@ int manage_show_hosts(void)
   }
   _cleanup_free_ char *state = NULL, *cc = NULL;
   struct backoff      *backoff = NULL;
-  if (env_state_dir(&state) < 0 || compiler_resolve("cc", &cc) < 0) {
+  if (statedir_get(&state) < 0 || compiler_resolve("cc", &cc) < 0) {
     cc = NULL; /* then every discovered server is shown as usable */
   }
   if (state) {
@@ -205,7 +206,7 @@ int manage_ping(void)
     log_error("no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");
     return EXIT_NO_HOSTS;
   }
-  if (env_state_dir(&state) < 0) {
+  if (statedir_get(&state) < 0) {
     log_error("failed to open the state directory");
     hosts_list_free(list);
     return EXIT_GENERAL;

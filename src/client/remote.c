@@ -23,6 +23,7 @@
 #include "dns.h"
 #include "exitcode.h"
 #include "io.h"
+#include "jobstatus.h"
 #include "log.h"
 #include "macro.h"
 #include "proto.h"
@@ -112,8 +113,15 @@ static int cpp_spawn(const struct remote_job *job, struct remote_cpp *cpp)
   if (r < 0) {
     return r;
   }
-  if (slots_acquire(job->state_dir, slot_names, &job->cpp_slots, 1, false,
-                    &slot, &cpp->slot_fd) < 0) {
+  r = slots_try(job->state_dir, slot_names, &job->cpp_slots, 1, false, &slot,
+                &cpp->slot_fd);
+  if (r == -EAGAIN) {
+    jobstatus_phase(JOB_PHASE_WAIT_SLOT);
+    r = slots_acquire(job->state_dir, slot_names, &job->cpp_slots, 1, false,
+                      &slot, &cpp->slot_fd);
+    jobstatus_phase(JOB_PHASE_CONNECT);
+  }
+  if (r < 0) {
     cpp->slot_fd = -1; /* run unthrottled rather than not at all */
   }
   r = run_spawn(job->plan->cpp_argv, cpp->source_fd, cpp->err_fd, true,
@@ -583,6 +591,9 @@ static int send_request_head(const struct remote_job  *job,
 static int settle_cpp(const struct remote_job *job,
                       struct remote_result    *result)
 {
+  if (result->outcome == REMOTE_DONE && job->cpp->pid > 0) {
+    jobstatus_phase(JOB_PHASE_PREPROCESS);
+  }
   int r = cpp_settle(job, result->outcome == REMOTE_DONE);
 
   if (r >= 0 && cpp_failed(job->cpp)) {
@@ -618,13 +629,24 @@ static int exchange(const struct remote_job  *job,
   uint32_t           version = host->lzo ? 2 : 1;
   struct proto_reply reply;
 
+  jobstatus_phase(JOB_PHASE_SEND);
   int r = send_source(at->sock, job->cpp->source_fd, version == 2,
                       step_timeout_ms(job, at));
   if (r < 0) {
     return fail_on_wire(job, at, result, "failed to send source to", r);
   }
-  r = proto_recv_reply(at->sock, version, &proto_default_limits,
-                       step_timeout_ms(job, at), &reply);
+  /* The server compiles until its reply starts; one timeout bounds both
+   * the wait and the reply, as it would without the phase change. */
+  int       timeout_ms = step_timeout_ms(job, at);
+  long long until      = now_ms() + timeout_ms;
+  jobstatus_phase(JOB_PHASE_COMPILE);
+  r = io_wait(at->sock, POLLIN, timeout_ms);
+  if (r >= 0) {
+    long long left = until - now_ms();
+    jobstatus_phase(JOB_PHASE_RECEIVE);
+    r = proto_recv_reply(at->sock, version, &proto_default_limits,
+                         left < 1 ? 1 : (int)left, &reply);
+  }
   if (r < 0) {
     return fail_on_wire(job, at, result, "failed to read reply from", r);
   }

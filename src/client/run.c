@@ -19,6 +19,7 @@ extern char **environ;
  * (its process group when negative). Written only with the signals
  * blocked. */
 static const char *volatile tracked_files[RUN_MAX_TRACKED];
+static const char *volatile job_file;
 static volatile pid_t running_child;
 
 /* SIGPIPE is ignored here, so a server that goes away mid-transfer is an
@@ -35,6 +36,9 @@ static void on_interrupt(int sig)
     if (tracked_files[i]) {
       unlink(tracked_files[i]);
     }
+  }
+  if (job_file) {
+    unlink(job_file);
   }
   _exit(128 + sig);
 }
@@ -57,6 +61,24 @@ static void block_signals(sigset_t *old)
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
   sigprocmask(SIG_BLOCK, &set, old);
+}
+
+void run_hold_interrupts(sigset_t *ret_old)
+{
+  block_signals(ret_old);
+}
+
+void run_release_interrupts(const sigset_t *old)
+{
+  sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+void run_set_job_file(const char *path)
+{
+  sigset_t old;
+  block_signals(&old);
+  job_file = path;
+  sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static void set_tracked(const char *match, const char *value)

@@ -4,6 +4,7 @@
  * SIGINT, SIGTERM or SIGHUP arrives, and the client exits 128 + signal. */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -19,6 +20,16 @@ void run_forget_file(const char *path);
 
 /* Remove every tracked file now. */
 void run_remove_tracked_files(void);
+
+/* The job's state file (jobstate.h; path borrowed, NULL to forget it):
+ * removed on interrupt like a tracked file, but left alone by
+ * run_remove_tracked_files(), since the job goes on. */
+void run_set_job_file(const char *path);
+
+/* Hold the interrupt signals (SIGINT, SIGTERM, SIGHUP) while a file the
+ * handler knows of is replaced or freed; release restores *old. */
+void run_hold_interrupts(sigset_t *ret_old);
+void run_release_interrupts(const sigset_t *old);
 
 /* io_write_file_atomic() with the interrupt signals held until it is
  * done, so an interrupt never leaves its temporary file behind. */

@@ -59,7 +59,7 @@ int slots_try(const char *state_dir, char *const *names, const unsigned *limits,
       r = try_slot(lock_dir, names[i], slot, keep_on_exec, ret_fd);
       if (r == 0) {
         *ret_index = i;
-        return 0;
+        return (int)slot;
       }
       if (r != -EAGAIN) {
         return r;

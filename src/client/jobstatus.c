@@ -1,0 +1,69 @@
+#include "jobstatus.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "run.h"
+
+static struct jobstate_writer *writer;
+static pid_t                   writer_pid; /* a forked child is not the job */
+static int                     writer_slot = -1;
+
+static void end_at_exit(void)
+{
+  if (writer && getpid() == writer_pid) {
+    jobstatus_end();
+  }
+}
+
+void jobstatus_begin(const char *file)
+{
+  static bool registered;
+  sigset_t    old;
+
+  if (writer) {
+    return;
+  }
+  run_hold_interrupts(&old);
+  writer = jobstate_writer_new(file);
+  if (writer) {
+    writer_pid = getpid();
+    run_set_job_file(jobstate_writer_path(writer));
+  }
+  run_release_interrupts(&old);
+  if (writer && !registered) {
+    registered = atexit(end_at_exit) == 0;
+  }
+}
+
+void jobstatus_at(enum job_phase phase, const char *host, int slot)
+{
+  sigset_t old;
+
+  if (!writer) {
+    return;
+  }
+  writer_slot = slot;
+  run_hold_interrupts(&old);
+  jobstate_writer_phase(writer, phase, host, slot);
+  run_release_interrupts(&old);
+}
+
+void jobstatus_phase(enum job_phase phase)
+{
+  jobstatus_at(phase, NULL, writer_slot);
+}
+
+void jobstatus_end(void)
+{
+  sigset_t old;
+
+  if (!writer) {
+    return;
+  }
+  run_hold_interrupts(&old);
+  run_set_job_file(NULL);
+  writer = jobstate_writer_free(writer);
+  run_release_interrupts(&old);
+}
