@@ -1,0 +1,116 @@
+/* The farm as a monitor shows it: the servers this machine's client would
+ * use, with where each came from, what their status endpoints say, and
+ * this machine's own client jobs.
+ *
+ * Servers come from the same places a compile takes them (the client's
+ * modules, not a second reader): the host list (hostlist_load: the
+ * HERDCC_HOSTS/DISTCC_HOSTS variables or the hosts files), the mDNS
+ * discovery cache that herdcc-discover keeps (+zeroconf) and the DNS
+ * caches of herdcc-resolve (+srv, and the addresses of host names). Stale
+ * caches get their background refresh exactly as a compile triggers it;
+ * nothing here waits on the network except farm_fetch, which is bounded.
+ *
+ * Everything a server or a state file says is untrusted text: print it
+ * through farm_clean_text. */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jobstate.h"
+#include "stats.h"
+
+enum farm_source {
+  FARM_SOURCE_STATIC, /* the host list, by address or name */
+  FARM_SOURCE_MDNS,   /* +zeroconf: the mDNS discovery cache */
+  FARM_SOURCE_DNS,    /* +srv: SRV records or unicast DNS-SD */
+  FARM_SOURCE_COUNT_
+};
+
+/* "static", "mdns", "dns". */
+const char *farm_source_name(enum farm_source source);
+
+/* What one status fetch ended as. */
+enum farm_status {
+  FARM_STATUS_UNKNOWN,     /* not asked (yet) */
+  FARM_STATUS_OK,          /* stats holds the answer */
+  FARM_STATUS_UNREACHABLE, /* no connection, or no answer in time */
+  FARM_STATUS_REFUSED,     /* the server answered 403: --allow */
+  FARM_STATUS_NO_STATS,    /* nothing listens on the stats port */
+  FARM_STATUS_BAD_REPLY,   /* an answer that is not a status document */
+  FARM_STATUS_UNRESOLVED,  /* a host name with no known address */
+  FARM_STATUS_COUNT_
+};
+
+/* "unknown", "ok", "unreachable", "refused", "no stats", "bad reply",
+ * "unresolved". */
+const char *farm_status_name(enum farm_status status);
+
+#define FARM_NAME_MAX 256
+#define FARM_WHY_MAX  160
+
+struct farm_server {
+  enum farm_source source;
+  char             name[FARM_NAME_MAX]; /* as listed, the DNS-SD instance
+                                           name, or the SRV target */
+  char     addr[INET6_ADDRSTRLEN];      /* numeric; "" when unresolved */
+  uint16_t port;
+  unsigned slots;            /* the list's limit, or the TXT jobs */
+  uint16_t stats_port;       /* TXT stats=, else STATS_DEFAULT_PORT */
+  bool     stats_advertised; /* the port came from TXT; a discovered
+                                server without one is not asked */
+  bool             lzo;
+  bool             herd;
+  bool             backed_off; /* the client's backoff state says so */
+  unsigned         local_jobs; /* this machine's jobs on it (farm_count) */
+  enum farm_status status;
+  char             why[FARM_WHY_MAX]; /* for every status but OK, or "" */
+  struct stats     stats;             /* valid when status is OK */
+};
+
+struct farm {
+  struct farm_server *servers; /* owned; one per address and port */
+  size_t              server_count;
+  struct job_seen    *jobs; /* this machine's client jobs (owned) */
+  size_t              job_count;
+  char                note[FARM_WHY_MAX]; /* "" or why the picture is thin
+                                             ("no hosts configured", ...) */
+};
+
+/* The servers of the host list and the discovery caches, de-duplicated
+ * by address and port (the first source wins), status UNKNOWN. A cold
+ * cache is waited for at most cold_wait_ms. Fills farm->servers and
+ * farm->note; farm must be zeroed or farm_clear()ed. */
+int farm_load_servers(struct farm *farm, int cold_wait_ms);
+
+/* This machine's client jobs: jobstate_scan over jobstate_dir(), stale
+ * files removed. Fills farm->jobs and counts each server's local_jobs. */
+int farm_load_jobs(struct farm *farm);
+
+/* One round of status fetches: every server that has an address is asked
+ * at once (a thread each, on stats_fetch), the round ending after
+ * timeout_ms at most whatever the servers do. Sets status, why and stats
+ * of each server. */
+int farm_fetch(struct farm *farm, int timeout_ms);
+
+/* Record the outcome of one fetch (r as stats_fetch returns it, why its
+ * reason) in s: for monitors that fetch by other means (the GTK monitor
+ * through GIO). Takes st's content on success (st is left cleared). */
+void farm_server_set_result(struct farm_server *s, int r, struct stats *st,
+                            const char *why);
+
+/* Count each server's jobs among farm->jobs (by the host the job names,
+ * "ADDR:PORT" or the host list's name). */
+void farm_count_local_jobs(struct farm *farm);
+
+/* Free what farm owns and zero it. */
+void farm_clear(struct farm *farm);
+
+/* Copy untrusted text to dst (at most size bytes with the terminator)
+ * with everything a terminal could act on replaced by '?': C0 and C1
+ * control characters, DEL, and bytes that are not valid UTF-8. With
+ * no_space, blanks become '_' too (a column a script splits on). Returns
+ * dst. */
+char *farm_clean_text(char *dst, size_t size, const char *src, bool no_space);
