@@ -376,6 +376,7 @@ static void terminal_setup(void)
     raw.c_cc[VTIME] = 0;
     termios_saved   = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
   }
+  atexit(terminal_restore); /* a bad host list exits from deep down */
   screen_entered     = true;
   ssize_t n _unused_ = write(STDOUT_FILENO, TERM_ENTER, sizeof(TERM_ENTER) - 1);
 }
