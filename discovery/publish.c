@@ -213,8 +213,9 @@ static int prepare(struct publisher *p)
   long                         cpus = sysconf(_SC_NPROCESSORS_ONLN);
   struct service_info          info = { .cpus = cpus > 0 ? (unsigned)cpus : 1,
                                         .jobs = c->jobs,
-                                        .lzo  = true,
-                                        .herd = true };
+                                        .stats_port = c->stats_port,
+                                        .lzo        = true,
+                                        .herd       = true };
   _cleanup_strv_free_ char   **txt  = NULL;
   char                         host[256] = "localhost";
 

@@ -405,7 +405,19 @@ struct compile {
   pid_t                         pid;
   int                           source_fd;   /* the compiler's stdin */
   bool                          source_gone; /* it stopped reading */
+  bool                          timed_out;   /* killed at the lifetime */
+  uint64_t                      received;    /* source bytes */
 };
+
+uint64_t compile_source_bytes(const struct compile *compile)
+{
+  return compile->received;
+}
+
+bool compile_timed_out(const struct compile *compile)
+{
+  return compile->timed_out;
+}
 
 struct compile *compile_free(struct compile *compile)
 {
@@ -493,6 +505,11 @@ int compile_start(const struct compile_request *req,
  * that the reply can be sent. */
 static int pass_source(struct compile *compile, const void *buf, size_t len)
 {
+  compile->received += len;
+  if (compile->req->source_bytes) {
+    __atomic_store_n(compile->req->source_bytes, compile->received,
+                     __ATOMIC_RELAXED);
+  }
   if (compile->source_gone) {
     return 0;
   }
@@ -571,7 +588,8 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   reply.status = (uint32_t)status;
   int r        = collect(req, compile->dir, compile->output, &reply);
   if (r >= 0 && end == WAIT_TIMED_OUT) {
-    r = note_timeout(req, &reply);
+    compile->timed_out = true;
+    r                  = note_timeout(req, &reply);
   }
   if (r < 0) {
     proto_reply_clear(&reply);

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "args.h"
 #include "proto.h"
@@ -35,10 +36,14 @@ struct compile_request {
   int                    client_fd;     /* the source comes from here */
   bool                   lzo;           /* the source is compressed */
   int                    io_timeout_ms;
-  int                    nice;       /* niceness of the compiler */
-  unsigned               lifetime_s; /* 0: no limit */
-  size_t                 max_source; /* cap on the source */
-  size_t                 max_output; /* cap on stdout, stderr and object */
+  int                    nice;         /* niceness of the compiler */
+  unsigned               lifetime_s;   /* 0: no limit */
+  size_t                 max_source;   /* cap on the source */
+  size_t                 max_output;   /* cap on stdout, stderr and object */
+  uint64_t              *source_bytes; /* borrowed, or NULL: bytes of
+                                          source received so far, stored
+                                          atomically (the stats port reads
+                                          it from another process) */
 };
 
 struct compile;
@@ -58,6 +63,12 @@ int compile_feed(struct compile *compile);
  * -EINTR when SIGTERM or SIGINT arrived, another -errno when the job could
  * not run. */
 int compile_finish(struct compile *compile, struct proto_reply *ret_reply);
+
+/* Bytes of (uncompressed) source received so far. */
+uint64_t compile_source_bytes(const struct compile *compile);
+
+/* Whether compile_finish killed the compiler at the job lifetime. */
+bool compile_timed_out(const struct compile *compile);
 
 /* Kill the compiler if it still runs, remove the job directory. Accepts
  * NULL; returns NULL. */

@@ -36,6 +36,10 @@ struct job {
   struct args_job          args;
   char                    *compiler_path; /* owned */
   long long                started_ms;
+  struct statsd_slot      *slot;      /* borrowed, or NULL */
+  enum stats_result        result;    /* what the stats port counts */
+  uint64_t                 bytes_in;  /* source received */
+  uint64_t                 bytes_out; /* object sent */
 };
 
 static void job_clear(struct job *job)
@@ -169,6 +173,10 @@ static int read_request(struct job *job)
     job->version = version;
     return 0;
   }
+  job->result = r == -ENODATA || r == -ECONNRESET ? STATS_RESULT_CLIENT_GONE
+                : r == -ETIMEDOUT                 ? STATS_RESULT_TIMEOUT
+                : r == -EMSGSIZE                  ? STATS_RESULT_REFUSED
+                                                  : STATS_RESULT_PROTOCOL;
   if (r == -EPROTONOSUPPORT && version <= JOB_VERSION_ANSWERABLE) {
     job->version = version;
     return job_fail(job, EXIT_PROTOCOL_ERROR,
@@ -197,6 +205,8 @@ static int check_compiler(struct job *job)
   int r = compilers_resolve(job->config->compilers, job->argv[0],
                             &job->compiler_path, &reason);
 
+  job->result = r == -ENOMEM ? STATS_RESULT_OTHER : STATS_RESULT_REFUSED;
+
   if (r == -EPERM) {
     return job_fail(job, EXIT_COMPILER_MISSING, "refused: %s", reason);
   }
@@ -214,6 +224,8 @@ static int check_args(struct job *job)
 {
   _cleanup_free_ char *reason = NULL;
   int                  r = args_check_server(job->argv, &job->args, &reason);
+
+  job->result = r == -EPERM ? STATS_RESULT_REFUSED : STATS_RESULT_OTHER;
 
   if (r == -EPERM) {
     return job_fail(job, EXIT_BAD_ARGUMENTS, "refused: %s", reason);
@@ -253,6 +265,11 @@ static void log_result(const struct job *job, const struct proto_reply *reply,
 static int source_failed(struct job *job, int r)
 {
   job->source_read = true;
+  job->result      = r == -EMSGSIZE    ? STATS_RESULT_REFUSED
+                     : r == -ETIMEDOUT ? STATS_RESULT_TIMEOUT
+                     : r == -ENODATA || r == -ECONNRESET || r == -EPIPE
+                       ? STATS_RESULT_CLIENT_GONE
+                       : STATS_RESULT_OTHER;
   if (r == -EMSGSIZE) {
     return job_fail(job, EXIT_PROTOCOL_ERROR,
                     "refused: the source is larger than this server accepts");
@@ -270,6 +287,8 @@ static int source_failed(struct job *job, int r)
 
 static int compile_ended(struct job *job, int r)
 {
+  job->result =
+    r == -ECONNRESET ? STATS_RESULT_CLIENT_GONE : STATS_RESULT_OTHER;
   if (r == -ECONNRESET) {
     job_log(job, LOG_LEVEL_WARNING, "%s %s: client went away, compile killed",
             job->argv[0], job_source_name(job));
@@ -298,6 +317,7 @@ static int run(struct job *job)
     .lifetime_s    = job->config->lifetime_s,
     .max_source    = job->config->limits->max_body,
     .max_output    = job->config->limits->max_body,
+    .source_bytes  = job->slot ? &job->slot->size : NULL,
   };
   _cleanup_(compile_freep) struct compile *compile = NULL;
   struct proto_reply                       reply   = { 0 };
@@ -306,47 +326,80 @@ static int run(struct job *job)
   if (r < 0) {
     return compile_ended(job, r);
   }
-  r = compile_feed(compile);
+  r             = compile_feed(compile);
+  job->bytes_in = compile_source_bytes(compile);
   if (r < 0) {
     compile = compile_free(compile);
     return source_failed(job, r);
   }
   job->source_read = true;
-  r                = compile_finish(compile, &reply);
+  statsd_slot_phase(job->slot, STATS_PHASE_COMPILE);
+  r = compile_finish(compile, &reply);
   if (r < 0) {
     return compile_ended(job, r);
   }
+  /* A compiler killed at the --job-lifetime is a timeout; any other
+     failure of its is the user's compile error. */
+  job->result = compile_timed_out(compile) ? STATS_RESULT_TIMEOUT
+                : reply.status == 0        ? STATS_RESULT_OK
+                                           : STATS_RESULT_COMPILE_ERROR;
+  statsd_slot_phase(job->slot, STATS_PHASE_SEND);
   r = send_reply(job, &reply);
+  if (r < 0) {
+    job->result =
+      r == -ETIMEDOUT ? STATS_RESULT_TIMEOUT : STATS_RESULT_CLIENT_GONE;
+  } else {
+    job->bytes_out = reply.object_len;
+  }
   log_result(job, &reply, r);
   proto_reply_clear(&reply);
   return r;
 }
 
+static int serve(struct job *job, const struct sockaddr *peer,
+                 socklen_t peer_len)
+{
+  const struct job_config *config = job->config;
+  bool                     allowed =
+    peer_len == 0 || access_list_allows(config->access, peer, peer_len);
+
+  access_peer_name(peer, peer_len, job->peer);
+  int r = read_request(job);
+  if (r >= 0 && !allowed) {
+    job->result = STATS_RESULT_REFUSED;
+    r           = job_fail(job, EXIT_ACCESS_DENIED,
+                           "refused: access denied for %s (not on this "
+                                     "server's allow-list)",
+                           job->peer);
+  }
+  if (r >= 0) {
+    statsd_slot_describe(job->slot, job->argv[0], "-");
+    r = check_compiler(job);
+  }
+  if (r >= 0) {
+    r = check_args(job);
+  }
+  if (r >= 0) {
+    statsd_slot_describe(job->slot, job->argv[0], job_source_name(job));
+    r = run(job);
+  }
+  return r;
+}
+
 int job_serve(int in_fd, int out_fd, const struct sockaddr *peer,
-              socklen_t peer_len, const struct job_config *config)
+              socklen_t peer_len, const struct job_config *config,
+              struct statsd_slot *slot)
 {
   _cleanup_(job_clear) struct job job = {
     .in_fd      = in_fd,
     .out_fd     = out_fd,
     .config     = config,
     .started_ms = now_ms(),
+    .slot       = slot,
+    .result     = STATS_RESULT_OTHER,
   };
-  bool allowed =
-    peer_len == 0 || access_list_allows(config->access, peer, peer_len);
+  int r = serve(&job, peer, peer_len);
 
-  access_peer_name(peer, peer_len, job.peer);
-  int r = read_request(&job);
-  if (r >= 0 && !allowed) {
-    r = job_fail(&job, EXIT_ACCESS_DENIED,
-                 "refused: access denied for %s (not on this server's "
-                 "allow-list)",
-                 job.peer);
-  }
-  if (r >= 0) {
-    r = check_compiler(&job);
-  }
-  if (r >= 0) {
-    r = check_args(&job);
-  }
-  return r < 0 ? r : run(&job);
+  statsd_slot_finish(slot, job.result, job.bytes_in, job.bytes_out);
+  return r;
 }

@@ -16,6 +16,7 @@
 #include "access.h"
 #include "compilers.h"
 #include "proto.h"
+#include "statsd.h"
 
 /* How long a peer may stay silent in the middle of a request: generous,
  * since a client connects while its preprocessor still runs. */
@@ -33,7 +34,11 @@ struct job_config {
 /* Serve the connection that reads from in_fd and writes to out_fd (the
  * same socket, or a pair of pipes under --inetd; both stay open). peer of
  * length peer_len is the client's address; peer_len == 0 means a local
- * client (a pipe), which is always allowed. Returns 0 when a reply was
- * sent, -errno when the connection was dropped (already logged). */
+ * client (a pipe), which is always allowed. slot (borrowed, may be NULL)
+ * is the job's entry in the stats port's table: the job writes its
+ * compiler, source, progress and phase there, and its result before it
+ * returns. Returns 0 when a reply was sent, -errno when the connection
+ * was dropped (already logged). */
 int job_serve(int in_fd, int out_fd, const struct sockaddr *peer,
-              socklen_t peer_len, const struct job_config *config);
+              socklen_t peer_len, const struct job_config *config,
+              struct statsd_slot *slot);

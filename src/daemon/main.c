@@ -22,6 +22,8 @@
 #include "privs.h"
 #include "proto.h"
 #include "server.h"
+#include "stats.h"
+#include "statsd.h"
 #include "strv.h"
 
 #define DISTCC_MASQUERADE_DIR "/usr/lib/distcc"
@@ -54,6 +56,9 @@ static unsigned           arg_max_pending   = SERVER_MAX_PENDING_DEFAULT;
 static bool               arg_insecure      = false;
 static const char        *arg_compilers     = NULL;
 static bool               arg_zeroconf      = false;
+static bool               arg_stats         = false;
+static unsigned           arg_stats_port    = STATS_DEFAULT_PORT;
+static char             **arg_allow_summary = NULL; /* for the stats port */
 
 static void help(void)
 {
@@ -105,7 +110,10 @@ static void help(void)
     "      --verbose              log everything (--log-level debug)\n"
     "      --zeroconf             publish over mDNS/DNS-SD (Avahi) so that\n"
     "                             herdcc and distcc clients find this server\n"
-    "      --stats, --stats-port N  statistics server (not in this build)\n"
+    "      --stats                serve statistics on the stats port:\n"
+    "                             distcc's text, or JSON for GET /json\n"
+    "                             (clients as --allow allows)\n"
+    "      --stats-port N         the stats port (default %d)\n"
     "\n"
     "  -h, --help                 show this help\n"
     "      --version              show the version\n"
@@ -115,8 +123,8 @@ static void help(void)
     "Without --log-file or --log-stderr a detached daemon logs to syslog.\n",
     program_invocation_short_name, PROTO_DEFAULT_PORT, DEFAULT_NICE,
     JOB_IO_TIMEOUT_MS / 1000, SERVER_MAX_PENDING_DEFAULT, PRIVS_DEFAULT_USER,
-    PRIVS_FALLBACK_USER, HERDCC_MASQUERADE_DIR, DISTCC_MASQUERADE_DIR,
-    COMPILERS_FILE);
+    PRIVS_FALLBACK_USER, STATS_DEFAULT_PORT, HERDCC_MASQUERADE_DIR,
+    DISTCC_MASQUERADE_DIR, COMPILERS_FILE);
 }
 
 static void version(void)
@@ -153,13 +161,6 @@ static int bad_argument(const char *option, const char *value, const char *why)
   fprintf(stderr, "%s: bad %s '%s': %s\n", program_invocation_short_name,
           option, value, why);
   return -EINVAL;
-}
-
-static int not_built(const char *option, const char *what)
-{
-  fprintf(stderr, "%s: %s: this build cannot %s yet\n",
-          program_invocation_short_name, option, what);
-  return -EOPNOTSUPP;
 }
 
 enum {
@@ -236,7 +237,7 @@ static int parse_allow(const char *value)
                         "/0-128)");
   }
   arg_allow_given = true;
-  return r;
+  return r < 0 ? r : strv_push(&arg_allow_summary, value);
 }
 
 static int parse_unsigned(const char *option, const char *value, long min,
@@ -317,9 +318,10 @@ static int parse_option(int c, const char *value)
       arg_zeroconf = true;
       return 0;
     case OPT_STATS:
-      return not_built("--stats", "serve statistics");
+      arg_stats = true;
+      return 0;
     case OPT_STATS_PORT:
-      return not_built("--stats-port", "serve statistics");
+      return parse_unsigned("--stats-port", value, 1, 65535, &arg_stats_port);
     case OPT_INSECURE:
       arg_insecure = true;
       return 0;
@@ -357,7 +359,8 @@ static int parse_argv(int argc, char *argv[])
     return -EINVAL;
   }
   if (!arg_allow_given || arg_allow_private) {
-    return access_list_add_private(&arg_allow);
+    int r = access_list_add_private(&arg_allow);
+    return r < 0 ? r : strv_push(&arg_allow_summary, "private");
   }
   return 0;
 }
@@ -431,7 +434,7 @@ static int run_inetd(const struct job_config *job, const struct privs *privs)
     }
   }
   r = job_serve(STDIN_FILENO, STDOUT_FILENO,
-                len ? (struct sockaddr *)&peer : NULL, len, job);
+                len ? (struct sockaddr *)&peer : NULL, len, job, NULL);
   return r >= 0 || r == -EPERM ? 0 : EXIT_IO_ERROR;
 }
 
@@ -474,12 +477,25 @@ static int run(void)
     .io_timeout_ms = (int)arg_io_timeout * 1000,
   };
   if (arg_mode == MODE_INETD) {
+    if (arg_stats) {
+      log_notice("--stats is ignored with --inetd (no daemon to ask)");
+    }
     return run_inetd(&job, &privs);
   }
+  unsigned             jobs  = arg_jobs ? arg_jobs : default_jobs();
+  struct statsd_config stats = {
+    .port          = (uint16_t)arg_stats_port,
+    .job_port      = (uint16_t)arg_port,
+    .jobs          = jobs,
+    .zeroconf      = arg_zeroconf,
+    .access        = &arg_allow,
+    .allow_summary = arg_allow_summary,
+    .program       = program_invocation_short_name,
+  };
   struct server_config server = {
     .listen               = arg_listen,
     .port                 = (uint16_t)arg_port,
-    .jobs                 = arg_jobs ? arg_jobs : default_jobs(),
+    .jobs                 = jobs,
     .max_pending          = arg_max_pending,
     .request_timeout_ms   = (int)arg_io_timeout * 1000,
     .lifetime_s           = arg_lifetime,
@@ -490,6 +506,7 @@ static int run(void)
     .keep_stderr          = arg_log_stderr,
     .zeroconf             = arg_zeroconf,
     .job                  = &job,
+    .stats                = arg_stats ? &stats : NULL,
   };
   return server_run(&server);
 }
@@ -509,6 +526,7 @@ int main(int argc, char *argv[])
     r = run();
   }
   strv_free(arg_listen);
+  strv_free(arg_allow_summary);
   access_list_clear(&arg_allow);
   return r;
 }

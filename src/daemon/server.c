@@ -26,6 +26,7 @@
 #include "macro.h"
 #include "proto.h"
 #include "publish.h"
+#include "statsd.h"
 #include "strv.h"
 
 /* Descriptors kept apart from the waiting connections: listeners, epoll,
@@ -41,6 +42,7 @@ struct conn {
   long long               deadline; /* ms: the request must be there by then */
   int                     seen;     /* bytes queued at the last look */
   bool                    ready;    /* a job process can take it */
+  int64_t                 arrived;  /* UNIX time of the accept */
 };
 
 struct server {
@@ -61,7 +63,9 @@ struct server {
   bool                        accept_failed; /* out of descriptors */
   char                       *pid_file;      /* owned: absolute, or NULL */
   bool                        pid_file_written;
-  int                         ready_fd; /* to the starting process */
+  int                         ready_fd;     /* to the starting process */
+  struct statsd              *statsd;       /* owned: --stats, or NULL */
+  struct statsd_config        stats_config; /* config->stats, and ours */
 };
 
 /* ---- sockets ------------------------------------------------------------ */
@@ -123,12 +127,14 @@ static int open_listener(const struct sockaddr_storage *addr, socklen_t len,
   return 0;
 }
 
-static int add_listener(struct server *s, const char *text, bool dual_stack)
+/* A listening socket for text and port, appended to (*fds, *n). */
+static int add_listener(const char *text, uint16_t port, bool dual_stack,
+                        int **fds, size_t *n)
 {
   struct sockaddr_storage addr;
   socklen_t               len;
   int                     fd = -1;
-  int r = server_parse_address(text, s->config->port, &addr, &len);
+  int                     r  = server_parse_address(text, port, &addr, &len);
 
   if (r >= 0) {
     r = open_listener(&addr, len, dual_stack, &fd);
@@ -136,43 +142,91 @@ static int add_listener(struct server *s, const char *text, bool dual_stack)
   if (r < 0) {
     return r;
   }
-  int *fds = reallocarray(s->listen_fds, s->n_listen + 1, sizeof(int));
-  if (!fds) {
+  int *grown = reallocarray(*fds, *n + 1, sizeof(int));
+  if (!grown) {
     close(fd);
     return -ENOMEM;
   }
-  fds[s->n_listen++] = fd;
-  s->listen_fds      = fds;
-  log_info("Listening on %s port %u", text, s->config->port);
+  grown[(*n)++] = fd;
+  *fds          = grown;
+  log_info("Listening on %s port %u", text, port);
   return 0;
 }
 
 /* Every --listen address, or any address: IPv6 and IPv4 on one socket,
  * plain IPv4 where the machine has no IPv6. */
-static int bind_all(struct server *s)
+static int bind_all(const struct server_config *config, uint16_t port,
+                    int **fds, size_t *n)
 {
-  char *const *listen = s->config->listen;
+  char *const *listen = config->listen;
   int          r;
 
   if (!listen || !*listen) {
-    r = add_listener(s, "::", true);
+    r = add_listener("::", port, true, fds, n);
     if (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL) {
-      r = add_listener(s, "0.0.0.0", false);
+      r = add_listener("0.0.0.0", port, false, fds, n);
     }
     if (r < 0) {
-      log_error("Failed to bind port %u: %s", s->config->port, strerror(-r));
+      log_error("Failed to bind port %u: %s", port, strerror(-r));
     }
     return r;
   }
   for (; *listen; listen++) {
-    r = add_listener(s, *listen, false);
+    r = add_listener(*listen, port, false, fds, n);
     if (r < 0) {
-      log_error("Failed to bind %s port %u: %s", *listen, s->config->port,
-                strerror(-r));
+      log_error("Failed to bind %s port %u: %s", *listen, port, strerror(-r));
       return r;
     }
   }
   return 0;
+}
+
+/* The connections waiting for a slot, for the stats port's jobs list. */
+static int list_waiting(void *userdata, struct stats *st)
+{
+  const struct server *s = userdata;
+
+  for (size_t i = 0; i < s->n_conns; i++) {
+    const struct conn *c = &s->conns[i];
+    struct stats_job  *job;
+    if (!c->ready) {
+      continue;
+    }
+    int r = statsd_add_job(st, &job);
+    if (r < 0) {
+      return r == -ENOSPC ? 0 : r;
+    }
+    access_peer_name((const struct sockaddr *)&c->peer, c->peer_len,
+                     job->client);
+    job->phase   = STATS_PHASE_WAITING;
+    job->started = c->arrived;
+  }
+  return 0;
+}
+
+/* The stats port, when asked for: bound like the job port. */
+static int bind_stats(struct server *s)
+{
+  const struct server_config *config = s->config;
+  int                        *fds    = NULL;
+  size_t                      n      = 0;
+  int r = bind_all(config, config->stats->port, &fds, &n);
+
+  if (r < 0) {
+    for (size_t i = 0; i < n; i++) {
+      close(fds[i]);
+    }
+    free(fds);
+    return r;
+  }
+  s->stats_config              = *config->stats;
+  s->stats_config.list_waiting = list_waiting;
+  s->stats_config.userdata     = s;
+  r = statsd_new(&s->stats_config, fds, n, &s->statsd);
+  if (r < 0) {
+    log_error("Failed to set up the stats port: %s", strerror(-r));
+  }
+  return r;
 }
 
 /* ---- start-up ----------------------------------------------------------- */
@@ -312,6 +366,12 @@ static int setup_loop(struct server *s)
       return -errno;
     }
   }
+  if (s->statsd) {
+    int r = statsd_watch(s->statsd, s->epoll_fd);
+    if (r < 0) {
+      return r;
+    }
+  }
   s->accepting = true;
   return 0;
 }
@@ -346,6 +406,7 @@ static void start_publishing(struct server *s)
     .port           = config->port,
     .listen         = config->listen,
     .jobs           = config->jobs,
+    .stats_port     = config->stats ? config->stats->port : 0,
     .compiler_paths = (const char *const *)paths,
   };
   pid_t pid;
@@ -534,6 +595,7 @@ static bool evict_one(struct server *s)
 {
   for (size_t i = 0; i < s->n_conns; i++) {
     if (!s->conns[i].ready) {
+      statsd_count(s->statsd, STATS_RESULT_BUSY);
       conn_drop(s, i,
                 "%zu connections are waiting already (the server's "
                 "--max-pending); the oldest without a request is closed",
@@ -579,6 +641,7 @@ static void refuse_busy(struct server *s, int fd, const struct conn *c)
   proto_send_reply(fd, &reply, 100);
   access_peer_name((const struct sockaddr *)&c->peer, c->peer_len, name);
   log_warning("Job from %s: refused: busy (%zu waiting)", name, s->n_conns);
+  statsd_count(s->statsd, STATS_RESULT_BUSY);
   shutdown(fd, SHUT_WR);
   close(fd);
 }
@@ -599,11 +662,13 @@ static void accept_all(struct server *s, int listen_fd)
       }
       break;
     }
+    statsd_count_accept(s->statsd);
     if (s->n_conns >= s->max_conns && !evict_one(s)) {
       refuse_busy(s, c.fd, &c);
       continue;
     }
     c.deadline            = now_ms() + s->config->request_timeout_ms;
+    c.arrived             = (int64_t)time(NULL);
     struct epoll_event ev = {
       .events  = EPOLLIN | EPOLLRDHUP | EPOLLET,
       .data.fd = c.fd,
@@ -626,6 +691,7 @@ static void expire(struct server *s)
 
   for (size_t i = 0; i < s->n_conns;) {
     if (!s->conns[i].ready && now >= s->conns[i].deadline) {
+      statsd_count(s->statsd, STATS_RESULT_TIMEOUT);
       conn_drop(s, i,
                 "no whole request within %d s (the server's "
                 "--io-timeout)",
@@ -659,16 +725,18 @@ static void close_listeners(struct server *s)
 }
 
 /* In a job process: drop the server's descriptors, serve, exit. */
-static _noreturn_ void run_job(struct server *s, struct conn *c)
+static _noreturn_ void run_job(struct server *s, struct conn *c,
+                               struct statsd_slot *slot)
 {
   close_listeners(s);
   close_conns(s);
+  statsd_close_fds(s->statsd);
   close(s->epoll_fd);
   close(s->signal_fd);
   close(s->peek_fd);
   sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
   int r = job_serve(c->fd, c->fd, (const struct sockaddr *)&c->peer,
-                    c->peer_len, s->config->job);
+                    c->peer_len, s->config->job, slot);
   close(c->fd);
   _exit(r >= 0 || r == -EPERM ? 0 : 1);
 }
@@ -684,14 +752,18 @@ static void dispatch(struct server *s)
     }
     struct conn c = s->conns[i];
     conn_take(s, i);
+    struct statsd_slot *slot = statsd_slot_claim(
+      s->statsd, (const struct sockaddr *)&c.peer, c.peer_len);
     pid_t pid = fork();
     if (pid == 0) {
-      run_job(s, &c);
+      run_job(s, &c, slot);
     }
     if (pid < 0) {
       log_error("Failed to start a job process: %m");
+      statsd_slot_release(s->statsd, slot);
     } else {
       s->children[s->n_children++] = pid;
+      statsd_slot_started(s->statsd, slot, pid);
     }
     close(c.fd);
     s->accept_failed = false;
@@ -707,6 +779,7 @@ static void forget_child(struct server *s, pid_t pid, int status)
       break;
     }
   }
+  statsd_reaped(s->statsd, pid, status);
   if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM) {
     log_warning("Job process %d was killed by signal %d", (int)pid,
                 WTERMSIG(status));
@@ -770,8 +843,11 @@ static int serve(struct server *s)
 
   for (;;) {
     struct epoll_event events[32];
-    int                n = epoll_wait(s->epoll_fd, events, ARRAY_SIZE(events),
-                                      epoll_timeout(next_deadline(s, deadline)));
+    long long          next  = next_deadline(s, deadline);
+    long long          stats = statsd_next_deadline(s->statsd);
+    next = stats >= 0 && (next < 0 || stats < next) ? stats : next;
+    int n =
+      epoll_wait(s->epoll_fd, events, ARRAY_SIZE(events), epoll_timeout(next));
     if (n < 0 && errno != EINTR) {
       log_error("Failed to wait for events: %m");
       return EXIT_GENERAL;
@@ -791,17 +867,19 @@ static int serve(struct server *s)
         }
       } else if (is_listener(s, fd)) {
         accept_all(s, fd);
-      } else {
+      } else if (!statsd_event(s->statsd, fd, events[i].events)) {
         conn_event(s, fd, events[i].events);
       }
     }
     expire(s);
+    statsd_expire(s->statsd);
     dispatch(s);
   }
 }
 
 static void server_clear(struct server *s)
 {
+  s->statsd = statsd_free(s->statsd);
   close_listeners(s);
   close_conns(s);
   free(s->listen_fds);
@@ -858,7 +936,10 @@ int server_run(const struct server_config *config)
               strerror(-r));
     return EXIT_GENERAL;
   }
-  r = bind_all(&s);
+  r = bind_all(config, config->port, &s.listen_fds, &s.n_listen);
+  if (r >= 0 && config->stats) {
+    r = bind_stats(&s);
+  }
   if (r < 0) {
     return EXIT_BIND_FAILED;
   }

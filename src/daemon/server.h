@@ -19,7 +19,8 @@
  * the jobs, which kill their compilers and clean up) and the --lifetime
  * deadline; on either the daemon closes its sockets and the waiting
  * connections, removes the pid file and exits, letting jobs that are still
- * running finish. */
+ * running finish. With --stats the same loop serves the stats port
+ * (statsd.h), bound on the same addresses before detaching. */
 #pragma once
 
 #include <stdbool.h>
@@ -28,6 +29,7 @@
 
 #include "job.h"
 #include "privs.h"
+#include "statsd.h"
 
 #define SERVER_BACKLOG 128
 
@@ -51,6 +53,9 @@ struct server_config {
   bool                     keep_stderr; /* --log-stderr while detached */
   bool                     zeroconf;    /* publish over mDNS */
   const struct job_config *job;         /* borrowed */
+  /* --stats: the stats port's configuration (borrowed), or NULL. Its
+   * list_waiting and userdata are the server's own. */
+  const struct statsd_config *stats;
 };
 
 /* Parse a listening address: an IPv4 or IPv6 literal ("::1" or "[::1]").

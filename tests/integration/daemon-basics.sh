@@ -263,8 +263,17 @@ expect_exit 0 "--zeroconf without avahi-daemon" --no-detach --log-stderr \
 file_has "$tmp/err" "avahi-daemon is not reachable" &&
   pass "--zeroconf without avahi-daemon warns" ||
   fail "--zeroconf message: $(cat "$tmp/err")"
-expect_exit 101 "--stats (not in this build)" --stats
-expect_exit 101 "--stats-port 3633 (not in this build)" --stats-port 3633
+expect_exit 101 "--stats-port 0" --no-detach --stats --stats-port 0
+expect_exit 101 "--stats-port abc" --no-detach --stats --stats-port abc
+# The stats port is bound before serving: taken, it is exit 102 as well.
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 3699)); s.listen(1); time.sleep(30)' &
+holder=$!
+started+=("$holder")
+wait_for 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/3699' 2>/dev/null
+expect_exit 102 "--stats-port already taken" --no-detach --log-stderr \
+  --listen 127.0.0.1 --port 3698 --stats --stats-port 3699 --lifetime 1
+kill "$holder"
 expect_exit 101 "--compilers with a missing file" --no-detach \
   --compilers "$tmp/no-such-file"
 expect_exit 0 "--help" --help
