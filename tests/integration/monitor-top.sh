@@ -1,0 +1,193 @@
+#!/bin/bash
+# herdcc-top against a real farm: two herdccd --zeroconf --stats servers (on
+# host A and host B of hosts2.sh, each with its own avahi-daemon) and a
+# build of slow compiles running through them with HERDCC_HOSTS=+zeroconf.
+# `herdcc-top --once` lists both servers (source mdns, address, slots, ok),
+# this machine's jobs with their phase and host, and each server's current
+# jobs from its stats endpoint; a server without --stats is "no stats"; a
+# black-holed address and a stats port that never answers are
+# "unreachable" and the snapshot stays bounded in time; a stopped server
+# is shown unreachable, then leaves the list once its service is
+# withdrawn. The live mode draws in place and gives the terminal back on
+# SIGINT.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/avahi.sh"
+. "$(dirname "$0")/hosts2.sh"
+for prog in avahi-daemon dbus-daemon nsenter python3 script; do
+  command -v "$prog" >/dev/null || { echo "$prog is not installed"; exit 77; }
+done
+: "${HERDCC_TOP_BIN:?HERDCC_TOP_BIN must name the built herdcc-top}"
+: "${HERDCC_DISCOVER:?HERDCC_DISCOVER must name the built herdcc-discover}"
+isolate "$@"
+
+start_hosts
+export HERDCC_DIR=$T/state HERDCC_BACKOFF_PERIOD=0 HERDCC_FALLBACK=0 \
+  HERDCC_HOSTS=+zeroconf
+mkdir -p "$HERDCC_DIR" "$T/bin" "$T/client-bin" "$T/src"
+
+# slowcc: gcc on the client (preprocessing is quick), gcc after a pause on
+# the servers, so that jobs stay in the compile phase long enough to be
+# looked at.
+printf '#!/bin/sh\nexec gcc "$@"\n' >"$T/client-bin/slowcc"
+printf '#!/bin/sh\nsleep 8\nexec gcc "$@"\n' >"$T/bin/slowcc-server"
+chmod 755 "$T/client-bin/slowcc" "$T/bin/slowcc-server"
+printf 'slowcc %s\n' "$T/bin/slowcc-server" >"$T/compilers"
+export PATH=$T/client-bin:$PATH
+
+say "herdccd --zeroconf --stats on A (2 slots) and on B (3 slots)"
+spawn_a "$T/herdccd-a.log" "$HERDCCD_BIN" --no-detach --log-stderr \
+  --listen "$A_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 2 \
+  --compilers "$T/compilers"
+HERDCCD_A=$SPAWNED_PID
+spawn_b "$T/herdccd-b.log" "$HERDCCD_BIN" --no-detach --log-stderr \
+  --listen "$B_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 3 \
+  --compilers "$T/compilers"
+HERDCCD_B=$SPAWNED_PID
+# Asked of the kernel: a test connection would count in the servers' results.
+a_listens() { ss -Hltn "sport = :$1" | grep -q "$A_ADDR:$1 "; }
+wait_for a_listens 3632 || { cat "$T/herdccd-a.log"; fail "herdccd on A did not start"; }
+wait_for b_listens 3632 || { cat "$T/herdccd-b.log"; fail "herdccd on B did not start"; }
+wait_for a_listens 3633 || { cat "$T/herdccd-a.log"; fail "A's stats port is closed"; }
+wait_for b_listens 3633 || { cat "$T/herdccd-b.log"; fail "B's stats port is closed"; }
+time_until_ms 10000 seen_on_a _distcc._tcp '^distcc@hostb;.*"stats=3633"' ||
+  fail "A does not see B's service with its stats port"
+time_until_ms 10000 seen_on_a _distcc._tcp '^distcc@hosta;.*"stats=3633"' ||
+  fail "A does not see its own service with its stats port"
+
+# A server without --stats, in the static list, and a static address where
+# nothing answers at all (no host has it: connects hang) and one whose
+# stats port accepts and never says a word.
+ip addr add 127.0.0.5/8 dev lo 2>/dev/null || true
+start_herdccd 127.0.0.5 3632 --allow 127.0.0.0/8
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.6", 3633)); s.listen(64)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)   # accepted, never answered
+' &
+STARTED_PIDS+=($!)
+wait_for port_open 127.0.0.6 3633 || fail "the silent stats listener did not start"
+TOP_HOSTS="+zeroconf 127.0.0.5:3632/1 10.213.0.77:3632/1 127.0.0.6:3632/1"
+
+# top_once OUT: one snapshot with the full host list, its time in TOP_MS.
+top_once() {
+  local start
+  start=$(now_ms)
+  HERDCC_HOSTS=$TOP_HOSTS timeout 20 "$HERDCC_TOP_BIN" --once >"$1" 2>"$1.err" ||
+    { cat "$1" "$1.err"; fail "herdcc-top --once failed"; }
+  TOP_MS=$(($(now_ms) - start))
+}
+# server_line OUT NAME: NAME's line of the servers table.
+server_line() { awk -v n="$2" '$2 == n' "$1"; }
+
+say "a build of six slow compiles through +zeroconf"
+for i in 1 2 3 4 5 6; do
+  printf 'int f%d(int x) { return x * %d; }\n' "$i" "$i" >"$T/src/unit$i.c"
+done
+(cd "$T/src" && for i in 1 2 3 4 5 6; do
+  HERDCC_LOG=$T/build-$i.log "$HERDCC_BIN" slowcc -O2 -c "unit$i.c" -o "unit$i.o" &
+done; wait) &
+BUILD_PID=$!
+STARTED_PIDS+=("$BUILD_PID")
+
+# Both servers compiling and every job visible: the snapshot to check.
+busy() {
+  top_once "$T/top"
+  [ "$(grep -cE '^ *[0-9]+ +compile +10\.213\.0\.[12]:3632 ' "$T/top")" -ge 4 ] &&
+    grep -qE "^JOBS ON distcc@hosta $A_ADDR:3632: [1-9]" "$T/top" &&
+    grep -qE "^JOBS ON distcc@hostb $B_ADDR:3632: [1-9]" "$T/top"
+}
+time_until_ms 15000 busy ||
+  { cat "$T/top" "$T/top.err" "$HERDCC_DIR/zeroconf/hosts" "$T"/build-*.log; ls -l "$HERDCC_DIR/jobs" || true
+    fail "herdcc-top never showed both servers compiling"; }
+cat "$T/top"
+
+say "the servers table"
+line_a=$(server_line "$T/top" distcc@hosta)
+line_b=$(server_line "$T/top" distcc@hostb)
+[[ $line_a =~ ^mdns\ +distcc@hosta\ +$A_ADDR:3632\ +[1-2]/2\ +[0-9.]+\ +[0-9]+\ +[0-9]+\ +ok$ ]] ||
+  fail "A's line: '$line_a'"
+[[ $line_b =~ ^mdns\ +distcc@hostb\ +$B_ADDR:3632\ +[1-3]/3\ +[0-9.]+\ +[0-9]+\ +[0-9]+\ +ok$ ]] ||
+  fail "B's line: '$line_b'"
+say "A: $line_a"
+say "B: $line_b"
+line=$(server_line "$T/top" 127.0.0.5)
+[[ $line =~ ^static\ +127\.0\.0\.5\ +127\.0\.0\.5:3632\ +-/1\ .*\ no\ stats ]] ||
+  fail "the server without --stats: '$line'"
+line=$(server_line "$T/top" 10.213.0.77)
+[[ $line =~ \ unreachable: ]] || fail "the black-holed address: '$line'"
+line=$(server_line "$T/top" 127.0.0.6)
+[[ $line =~ \ unreachable:\ stats\ port\ 3633:\ no\ answer ]] ||
+  fail "the silent stats port: '$line'"
+say "no stats, black hole and silent port shown as such; the snapshot took $TOP_MS ms"
+[ "$TOP_MS" -lt 3000 ] || fail "--once took $TOP_MS ms with unreachable servers"
+
+say "the local jobs: phase and host"
+grep -qE "^LOCAL JOBS$" "$T/top" || fail "no local jobs table"
+n_a=$(grep -cE "^ *[0-9]+ +compile +$A_ADDR:3632 +[0-9-]+ +[0-9]+s  unit[1-6]\.c$" "$T/top" || true)
+n_b=$(grep -cE "^ *[0-9]+ +compile +$B_ADDR:3632 +[0-9-]+ +[0-9]+s  unit[1-6]\.c$" "$T/top" || true)
+[ "$n_a" -ge 1 ] && [ "$n_b" -ge 1 ] || fail "local jobs on A: $n_a, on B: $n_b"
+[ "$n_a" -le 2 ] && [ "$n_b" -le 3 ] || fail "more local jobs than slots: A $n_a, B $n_b"
+say "local jobs compiling: $n_a on A, $n_b on B"
+
+say "each server's current jobs, from its stats endpoint"
+for host in a b; do
+  addr=$A_ADDR
+  [ $host = b ] && addr=$B_ADDR
+  n=$(sed -n "/^JOBS ON distcc@host$host /,/^\$/p" "$T/top" |
+    grep -cE "^$A_ADDR:[0-9]+ +(waiting|receive|compile|send) +[0-9.]+[KMG]? +[0-9]+s +unit[1-6]\.c$" || true)
+  [ "$n" -ge 1 ] || { sed -n "/^JOBS ON distcc@host$host /,/^\$/p" "$T/top"; fail "no job of A's client on host $host ($addr)"; }
+  say "host $host runs $n of this client's jobs"
+done
+
+say "the live mode draws in place and gives the terminal back on SIGINT"
+HERDCC_HOSTS=$TOP_HOSTS COLUMNS=100 LINES=30 timeout 20 script -qfec \
+  "stty cols 100 rows 30; exec $HERDCC_TOP_BIN --delay 0.5" "$T/live.raw" \
+  </dev/null >/dev/null 2>&1 &
+LIVE=$!
+STARTED_PIDS+=("$LIVE")
+live_drawn() { [ "$(grep -c 'SERVERS' "$T/live.raw" 2>/dev/null)" -ge 2 ]; }
+wait_for live_drawn || { cat -v "$T/live.raw"; fail "no two frames drawn"; }
+# timeout -> script -> herdcc-top (the shell execs it)
+script_pid=$(pgrep -P "$LIVE")
+top_pid=$(pgrep -P "$script_pid")
+[ "$(cat "/proc/$top_pid/comm")" = herdcc-top ] || fail "no herdcc-top under script"
+kill -INT "$top_pid"
+wait_for pid_gone "$top_pid" || fail "herdcc-top did not stop on SIGINT"
+wait_for pid_gone "$LIVE" || fail "script did not end after herdcc-top"
+grep -q $'\e\\[?1049h' "$T/live.raw" || fail "no alternate screen"
+grep -q $'\e\\[H' "$T/live.raw" || fail "frames not drawn from the home position"
+# the last two control sequences written: cursor shown, main screen back
+last=$(grep -ao $'\e\\[[?0-9;]*[a-zA-Z]' "$T/live.raw" | tail -n 2 | cat -v | tr '\n' ' ')
+[ "$last" = '^[[?25h ^[[?1049l ' ] ||
+  { tail -c 300 "$T/live.raw" | cat -v; fail "the terminal was not restored: $last"; }
+say "two frames or more, terminal restored"
+
+say "server B stops: herdcc-top shows it unreachable or drops it"
+kill "$HERDCCD_B"
+b_gone() {
+  top_once "$T/top-after"
+  line=$(server_line "$T/top-after" distcc@hostb)
+  [ -z "$line" ] || [[ $line =~ \ unreachable ]]
+}
+time_until_ms 15000 b_gone || { cat "$T/top-after"; fail "B still shown: '$line'"; }
+if [ -z "$line" ]; then
+  say "B left the list $ELAPSED_MS ms after it stopped"
+else
+  say "B shown unreachable after $ELAPSED_MS ms: $line"
+fi
+# SIGTERM: herdccd withdraws its service, and the discovery cache drops it
+b_dropped() {
+  top_once "$T/top-after"
+  [ -z "$(server_line "$T/top-after" distcc@hostb)" ]
+}
+time_until_ms 15000 b_dropped || { cat "$T/top-after"; fail "withdrawn B still listed"; }
+say "withdrawn B left the list $ELAPSED_MS ms later"
+line_a=$(server_line "$T/top-after" distcc@hosta)
+[[ $line_a =~ \ ok$ ]] || fail "A after B stopped: '$line_a'"
+
+kill "$BUILD_PID" 2>/dev/null || true
+say "PASS"
