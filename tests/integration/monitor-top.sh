@@ -4,7 +4,8 @@
 # build of slow compiles running through them with HERDCC_HOSTS=+zeroconf.
 # `herdcc-top --once` lists both servers (source mdns, address, slots, ok),
 # this machine's jobs with their phase and host, and each server's current
-# jobs from its stats endpoint; a server without --stats is "no stats"; a
+# jobs from its stats endpoint; a server without --stats is "no stats", one
+# whose --allow leaves this machine out "refused"; a
 # black-holed address and a stats port that never answers are
 # "unreachable" and the snapshot stays bounded in time; a stopped server
 # is shown unreachable, then leaves the list once its service is
@@ -57,8 +58,9 @@ time_until_ms 10000 seen_on_a _distcc._tcp '^distcc@hosta;.*"stats=3633"' ||
 # A server without --stats, in the static list, and a static address where
 # nothing answers at all (no host has it: connects hang) and one whose
 # stats port accepts and never says a word.
-ip addr add 127.0.0.5/8 dev lo 2>/dev/null || true
 start_herdccd 127.0.0.5 3632 --allow 127.0.0.0/8
+# and one with --stats whose --allow leaves this machine out
+start_herdccd 127.0.0.7 3632 --stats --allow 10.99.0.0/16
 python3 -c '
 import socket, sys, time
 s = socket.socket()
@@ -70,7 +72,7 @@ while True:
 ' &
 STARTED_PIDS+=($!)
 wait_for port_open 127.0.0.6 3633 || fail "the silent stats listener did not start"
-TOP_HOSTS="+zeroconf 127.0.0.5:3632/1 10.213.0.77:3632/1 127.0.0.6:3632/1"
+TOP_HOSTS="+zeroconf 127.0.0.5:3632/1 10.213.0.77:3632/1 127.0.0.6:3632/1 127.0.0.7:3632/1"
 
 # top_once OUT: one snapshot with the full host list, its time in TOP_MS.
 top_once() {
@@ -122,7 +124,9 @@ line=$(server_line "$T/top" 10.213.0.77)
 line=$(server_line "$T/top" 127.0.0.6)
 [[ $line =~ \ unreachable:\ stats\ port\ 3633:\ no\ answer ]] ||
   fail "the silent stats port: '$line'"
-say "no stats, black hole and silent port shown as such; the snapshot took $TOP_MS ms"
+line=$(server_line "$T/top" 127.0.0.7)
+[[ $line =~ \ refused:\ .*access\ denied ]] || fail "the server whose --allow leaves us out: '$line'"
+say "no stats, refused, black hole and silent port shown as such; the snapshot took $TOP_MS ms"
 [ "$TOP_MS" -lt 3000 ] || fail "--once took $TOP_MS ms with unreachable servers"
 
 say "the local jobs: phase and host"
@@ -189,5 +193,21 @@ say "withdrawn B left the list $ELAPSED_MS ms later"
 line_a=$(server_line "$T/top-after" distcc@hosta)
 [[ $line_a =~ \ ok$ ]] || fail "A after B stopped: '$line_a'"
 
+# The build's clients and the detached discovery refresher would still be
+# writing in $T while the cleanup removes it: stop them first (every
+# process in this PID namespace is the test's).
 kill "$BUILD_PID" 2>/dev/null || true
+ours=()
+for exe in /proc/[0-9]*/exe; do
+  case "$(readlink "$exe" 2>/dev/null)" in
+    "$HERDCC_BIN" | "$HERDCC_DISCOVER") p=${exe#/proc/}; ours+=("${p%/exe}") ;;
+  esac
+done
+for p in ${ours[@]+"${ours[@]}"}; do
+  kill "$p" 2>/dev/null || true
+done
+for p in ${ours[@]+"${ours[@]}"}; do
+  wait_for pid_gone "$p" || fail "process $p did not stop"
+done
+say "stopped ${#ours[@]} clients and refreshers still running"
 say "PASS"
