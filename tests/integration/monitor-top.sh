@@ -95,12 +95,18 @@ done; wait) &
 BUILD_PID=$!
 STARTED_PIDS+=("$BUILD_PID")
 
+# server_jobs OUT HOST: the rows of this client's jobs in the table of
+# distcc@HOST's current jobs.
+server_jobs() {
+  sed -n "/^JOBS ON distcc@$2 /,/^\$/p" "$1" |
+    grep -cE "^$A_ADDR:[0-9]+ +(waiting|receive|compile|send) +[0-9.]+[KMG]? +[0-9]+s +unit[1-6]\.c$" || true
+}
 # Both servers compiling and every job visible: the snapshot to check.
 busy() {
   top_once "$T/top"
   [ "$(grep -cE '^ *[0-9]+ +compile +10\.213\.0\.[12]:3632 ' "$T/top")" -ge 4 ] &&
-    grep -qE "^JOBS ON distcc@hosta $A_ADDR:3632: [1-9]" "$T/top" &&
-    grep -qE "^JOBS ON distcc@hostb $B_ADDR:3632: [1-9]" "$T/top"
+    [ "$(server_jobs "$T/top" hosta)" -ge 1 ] &&
+    [ "$(server_jobs "$T/top" hostb)" -ge 1 ]
 }
 time_until_ms 15000 busy ||
   { cat "$T/top" "$T/top.err" "$HERDCC_DIR/zeroconf/hosts" "$T"/build-*.log; ls -l "$HERDCC_DIR/jobs" || true
@@ -127,7 +133,7 @@ line=$(server_line "$T/top" 127.0.0.6)
 line=$(server_line "$T/top" 127.0.0.7)
 [[ $line =~ \ refused:\ .*access\ denied ]] || fail "the server whose --allow leaves us out: '$line'"
 say "no stats, refused, black hole and silent port shown as such; the snapshot took $TOP_MS ms"
-[ "$TOP_MS" -lt 3000 ] || fail "--once took $TOP_MS ms with unreachable servers"
+[ "$TOP_MS" -lt 5000 ] || fail "--once took $TOP_MS ms with unreachable servers"
 
 say "the local jobs: phase and host"
 grep -qE "^LOCAL JOBS$" "$T/top" || fail "no local jobs table"
@@ -138,13 +144,10 @@ n_b=$(grep -cE "^ *[0-9]+ +compile +$B_ADDR:3632 +[0-9-]+ +[0-9]+s  unit[1-6]\.c
 say "local jobs compiling: $n_a on A, $n_b on B"
 
 say "each server's current jobs, from its stats endpoint"
-for host in a b; do
-  addr=$A_ADDR
-  [ $host = b ] && addr=$B_ADDR
-  n=$(sed -n "/^JOBS ON distcc@host$host /,/^\$/p" "$T/top" |
-    grep -cE "^$A_ADDR:[0-9]+ +(waiting|receive|compile|send) +[0-9.]+[KMG]? +[0-9]+s +unit[1-6]\.c$" || true)
-  [ "$n" -ge 1 ] || { sed -n "/^JOBS ON distcc@host$host /,/^\$/p" "$T/top"; fail "no job of A's client on host $host ($addr)"; }
-  say "host $host runs $n of this client's jobs"
+for host in hosta hostb; do
+  n=$(server_jobs "$T/top" $host)
+  [ "$n" -ge 1 ] || fail "no job of A's client on $host"
+  say "$host runs $n of this client's jobs: $(sed -n "/^JOBS ON distcc@$host /p" "$T/top")"
 done
 
 say "the live mode draws in place and gives the terminal back on SIGINT"
