@@ -150,6 +150,49 @@ for host in hosta hostb; do
   say "$host runs $n of this client's jobs: $(sed -n "/^JOBS ON distcc@$host /p" "$T/top")"
 done
 
+say "a hostile status server: A's document with terminal controls in its strings"
+cat >"$T/hostile.py" <<'PY'
+import json, socket, sys
+src, addr = sys.argv[1], sys.argv[2]
+c = socket.create_connection((src, 3633), timeout=5)
+c.sendall(b"GET /json HTTP/1.0\r\n\r\n")
+data = b""
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    data += b
+doc = json.loads(data.split(b"\r\n\r\n", 1)[1])
+assert doc["jobs"], "no jobs to tamper with"
+for j in doc["jobs"]:
+    j["source"] = "\u001b[2J\u001b]0;owned\u0007\u009b31m" + j["source"]
+    j["client"] = "\u009b2J" + j["client"][:40]
+body = json.dumps(doc).encode()  # ASCII: every control as a \u escape
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, 3633))
+s.listen(8)
+while True:
+    k, _ = s.accept()
+    k.recv(4096)
+    k.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + body)
+    k.close()
+PY
+python3 "$T/hostile.py" "$A_ADDR" 127.0.0.8 2>"$T/hostile.log" &
+STARTED_PIDS+=($!)
+wait_for port_open 127.0.0.8 3633 || { cat "$T/hostile.log"; fail "the hostile server did not start"; }
+TOP_HOSTS="$TOP_HOSTS 127.0.0.8:3632/1"
+top_once "$T/top-hostile"
+sed -n '/^JOBS ON 127.0.0.8 /,/^$/p' "$T/top-hostile"
+grep -q '^JOBS ON 127.0.0.8 127.0.0.8:3632: [1-9]' "$T/top-hostile" ||
+  { cat "$T/top-hostile"; fail "the hostile server's jobs are not shown"; }
+grep -qF '?[2J?]0;owned??31munit' "$T/top-hostile" ||
+  fail "the hostile source names are not shown defused"
+if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]\|\xc2[\x80-\x9f]' "$T/top-hostile"; then
+  fail "herdcc-top --once wrote control characters: $(cat -v "$T/top-hostile" | grep -F '^[')"
+fi
+say "controls from the server shown as '?', none written"
+
 say "the live mode draws in place and gives the terminal back on SIGINT"
 HERDCC_HOSTS=$TOP_HOSTS COLUMNS=100 LINES=30 timeout 20 script -qfec \
   "stty cols 100 rows 30; exec $HERDCC_TOP_BIN --delay 0.5" "$T/live.raw" \
