@@ -82,7 +82,9 @@ struct farm {
 /* The servers of the host list and the discovery caches, de-duplicated
  * by address and port (the first source wins), status UNKNOWN. A cold
  * cache is waited for at most cold_wait_ms. Fills farm->servers and
- * farm->note; farm must be zeroed or farm_clear()ed. */
+ * farm->note; farm must be zeroed or farm_clear()ed. A host name without
+ * herdcc-resolve installed is resolved with getaddrinfo (blocking). A bad
+ * host list exits 106 with the client's message (hostlist_load). */
 int farm_load_servers(struct farm *farm, int cold_wait_ms);
 
 /* This machine's client jobs: jobstate_scan over jobstate_dir(), stale

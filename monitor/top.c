@@ -377,8 +377,10 @@ static void terminal_setup(void)
     termios_saved   = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
   }
   atexit(terminal_restore); /* a bad host list exits from deep down */
-  screen_entered     = true;
-  ssize_t n _unused_ = write(STDOUT_FILENO, TERM_ENTER, sizeof(TERM_ENTER) - 1);
+  screen_entered             = true;
+  static const char enter[]  = TERM_ENTER "\033[H"
+                                          "asking the farm...";
+  ssize_t n         _unused_ = write(STDOUT_FILENO, enter, sizeof(enter) - 1);
 }
 
 static void terminal_size(unsigned *ret_cols, unsigned *ret_rows)
