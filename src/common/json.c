@@ -385,6 +385,7 @@ static int parse_array(struct parser *ps, struct json_value *v, unsigned depth)
     v->items[v->len] = (struct json_value){ 0 };
     int r            = parse_value(ps, &v->items[v->len], depth + 1);
     if (r < 0) {
+      json_value_clear(&v->items[v->len]); /* not counted in v->len */
       return r;
     }
     v->len++;
