@@ -111,7 +111,8 @@ hostlist() { # PORT ORDER(fast|slow)
 echo "$njobs units, total work $total_work ms at speed 1, $conc at a time; farm (address speed slots):" \
   "$(printf '%s; ' "${farm[@]}")lower bound $lb ms"
 echo "median makespan of $rounds rounds, $(nproc) cores, $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-12s %10s %8s %10s %8s %14s\n' "host order" "herdcc ms" "/bound" "distcc ms" "/bound" "herdcc/distcc"
+printf '%-12s %10s %8s %10s %8s %14s   %s\n' "host order" "herdcc ms" "/bound" "distcc ms" "/bound" \
+  "herdcc/distcc" "every round: herdcc; distcc"
 for order in fast slow; do
   : >"$T/m.h"; : >"$T/m.d"
   for _ in $(seq 1 "$rounds"); do
@@ -119,8 +120,8 @@ for order in fast slow; do
     round distcc "$(hostlist 3633 "$order")" >>"$T/m.d"
   done
   h=$(median <"$T/m.h"); d=$(median <"$T/m.d")
-  printf '%-12s %10s %8s %10s %8s %14s\n' "${order}est first" "$h" "$(ratio "$h" "$lb")" \
-    "$d" "$(ratio "$d" "$lb")" "$(ratio "$h" "$d")"
+  printf '%-12s %10s %8s %10s %8s %14s   %s; %s\n' "${order}est first" "$h" "$(ratio "$h" "$lb")" \
+    "$d" "$(ratio "$d" "$lb")" "$(ratio "$h" "$d")" "$(tr '\n' ' ' <"$T/m.h")" "$(tr '\n' ' ' <"$T/m.d")"
   eval "sum_$order=\"$(ratio "$h" "$lb") vs $(ratio "$d" "$lb")\""
 done
 echo "summary: makespan/lower bound, herdcc vs distcc: fastest first $sum_fast, slowest first $sum_slow"

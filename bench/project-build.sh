@@ -48,6 +48,7 @@ mkdir -p "$T/src"
 tar -xf "$(ls "$cache/src/${pkg}_"*.orig.tar.*)" -C "$T/src"
 srcdir=$(ls -d "$T/src"/*/)
 ntu=$(ls "$srcdir"src/*.c | wc -l)
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # build NAME CC: one build of the project with CC in $T/work (the same
 # directory every time), wall time and wire bytes appended to NAME's files,
@@ -108,7 +109,7 @@ done
 mb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e6 }'; }
 s() { awk -v m="$1" 'BEGIN { printf "%.2f", m / 1000 }'; }
 echo "$pkg ($ntu translation units), make -j$jobs, daemons on another network namespace" \
-  "(veth), median of $runs builds, $(nproc) cores, $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  "(veth), median of $runs builds, $(nproc) cores, $(date -u +%F), load before $load"
 printf '%-11s %8s %8s %9s %11s %12s\n' build "wall s" "/local" "/distcc" "wire MB" "wire/distcc"
 lw=$(median <"$T/wall.local")
 for n in "${names[@]}"; do
