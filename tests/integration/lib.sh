@@ -30,7 +30,14 @@ cleanup() {
   for pid in "${STARTED_PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
-  if [ -n "${KEEP_T:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
+  if [ -n "${KEEP_T:-}" ]; then
+    echo "kept $T"
+  elif ! rm -rf "$T" 2>/dev/null; then
+    # A detached helper may still be writing in $T: the test's result
+    # stands whatever the clean-up meets.
+    sleep 0.2
+    rm -rf "$T" 2>/dev/null || true
+  fi
 }
 trap cleanup EXIT
 
