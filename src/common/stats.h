@@ -108,6 +108,7 @@ int stats_from_json(const char *text, size_t len, struct stats *ret_stats,
 /* Fetch the JSON status of the herdccd at addr (numeric v4 or v6) and
  * port, waiting at most timeout_ms in all; blocking (for herdcc-top and
  * tests: the GTK monitor does the same through GIO and stats_from_json).
- * -ECONNREFUSED, -ETIMEDOUT, -EBADMSG (with why), ... */
+ * -ECONNREFUSED, -ETIMEDOUT, -EBADMSG (with why), -EACCES when the
+ * server's --allow refuses us (403; why holds its reason), ... */
 int stats_fetch(const char *addr, uint16_t port, int timeout_ms,
                 struct stats *ret_stats, char *why, size_t why_len);
