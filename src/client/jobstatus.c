@@ -29,7 +29,8 @@ void jobstatus_begin(const char *file)
   writer = jobstate_writer_new(file);
   if (writer) {
     writer_pid = getpid();
-    run_set_job_file(jobstate_writer_path(writer));
+    run_set_job_files(jobstate_writer_path(writer),
+                      jobstate_writer_tmp_path(writer));
   }
   run_release_interrupts(&old);
   if (writer && !registered) {
@@ -37,17 +38,15 @@ void jobstatus_begin(const char *file)
   }
 }
 
+/* No need to hold the signals here: an interrupt between the temporary
+ * file's creation and its rename finds both names known to the handler. */
 void jobstatus_at(enum job_phase phase, const char *host, int slot)
 {
-  sigset_t old;
-
   if (!writer) {
     return;
   }
   writer_slot = slot;
-  run_hold_interrupts(&old);
   jobstate_writer_phase(writer, phase, host, slot);
-  run_release_interrupts(&old);
 }
 
 void jobstatus_phase(enum job_phase phase)
@@ -63,7 +62,7 @@ void jobstatus_end(void)
     return;
   }
   run_hold_interrupts(&old);
-  run_set_job_file(NULL);
+  run_set_job_files(NULL, NULL);
   writer = jobstate_writer_free(writer);
   run_release_interrupts(&old);
 }

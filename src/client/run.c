@@ -19,7 +19,7 @@ extern char **environ;
  * (its process group when negative). Written only with the signals
  * blocked. */
 static const char *volatile tracked_files[RUN_MAX_TRACKED];
-static const char *volatile job_file;
+static const char *volatile job_files[2];
 static volatile pid_t running_child;
 
 /* SIGPIPE is ignored here, so a server that goes away mid-transfer is an
@@ -37,8 +37,10 @@ static void on_interrupt(int sig)
       unlink(tracked_files[i]);
     }
   }
-  if (job_file) {
-    unlink(job_file);
+  for (size_t i = 0; i < ARRAY_SIZE(job_files); i++) {
+    if (job_files[i]) {
+      unlink(job_files[i]);
+    }
   }
   _exit(128 + sig);
 }
@@ -73,12 +75,10 @@ void run_release_interrupts(const sigset_t *old)
   sigprocmask(SIG_SETMASK, old, NULL);
 }
 
-void run_set_job_file(const char *path)
+void run_set_job_files(const char *path, const char *tmp_path)
 {
-  sigset_t old;
-  block_signals(&old);
-  job_file = path;
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  job_files[0] = path;
+  job_files[1] = tmp_path;
 }
 
 static void set_tracked(const char *match, const char *value)

@@ -21,10 +21,12 @@ void run_forget_file(const char *path);
 /* Remove every tracked file now. */
 void run_remove_tracked_files(void);
 
-/* The job's state file (jobstate.h; path borrowed, NULL to forget it):
- * removed on interrupt like a tracked file, but left alone by
- * run_remove_tracked_files(), since the job goes on. */
-void run_set_job_file(const char *path);
+/* The job's state file and the temporary file it is replaced from
+ * (jobstate.h; both borrowed, NULL to forget them): removed on interrupt
+ * like tracked files, but left alone by run_remove_tracked_files(), since
+ * the job goes on. Call it with the interrupts held, together with the
+ * files' creation or removal. */
+void run_set_job_files(const char *path, const char *tmp_path);
 
 /* Hold the interrupt signals (SIGINT, SIGTERM, SIGHUP) while a file the
  * handler knows of is replaced or freed; release restores *old. */

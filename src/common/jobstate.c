@@ -542,34 +542,52 @@ enum verdict {
   VERDICT_LIVE
 };
 
-/* Look at one state file. A name that is not a regular file, is too
- * large, or does not match its owner is never opened as a file to read
- * from: checked before the open, and again on the descriptor. */
-static enum verdict check_file(int dfd, const char *name, uid_t uid, pid_t pid,
-                               struct job_seen *ret_job, struct stat *ret_st)
+/* Read one state file. A name that is not a regular file, is too large,
+ * or does not match its owner is never opened as a file to read from:
+ * checked before the open, and again on the descriptor. -EAGAIN when the
+ * name was given to another file while it was read (a phase change). */
+static int read_job(int dfd, const char *name, uid_t uid, uint8_t *buf,
+                    size_t cap, size_t *ret_len, struct stat *ret_st)
 {
-  struct stat st, fst;
-  uint8_t     buf[JOBSTATE_FILE_SIZE_MAX + 1];
-  size_t      len = 0;
-  uint64_t    start;
-  uid_t       proc_uid;
+  struct stat st, fst, after;
 
   if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
       !S_ISREG(st.st_mode) || st.st_uid != uid ||
       st.st_size > JOBSTATE_FILE_SIZE_MAX) {
-    return VERDICT_INVALID;
+    return -EBADF;
   }
   _cleanup_close_ int fd = openat(
     dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0 || fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev ||
       fst.st_ino != st.st_ino || !S_ISREG(fst.st_mode) ||
-      read_small(fd, buf, sizeof(buf), &len) < 0 ||
-      jobstate_decode(buf, len, &ret_job->state, NULL) < 0 ||
+      read_small(fd, buf, cap, ret_len) < 0) {
+    return -EBADF;
+  }
+  if (fstatat(dfd, name, &after, AT_SYMLINK_NOFOLLOW) < 0 ||
+      after.st_ino != fst.st_ino || after.st_dev != fst.st_dev) {
+    return -EAGAIN;
+  }
+  *ret_st = fst;
+  return 0;
+}
+
+static enum verdict check_file(int dfd, const char *name, uid_t uid, pid_t pid,
+                               struct job_seen *ret_job, struct stat *ret_st)
+{
+  uint8_t  buf[JOBSTATE_FILE_SIZE_MAX + 1];
+  size_t   len = 0;
+  uint64_t start;
+  uid_t    proc_uid;
+  int      r = -EAGAIN;
+
+  for (int attempt = 0; r == -EAGAIN && attempt < 3; attempt++) {
+    r = read_job(dfd, name, uid, buf, sizeof(buf), &len, ret_st);
+  }
+  if (r < 0 || jobstate_decode(buf, len, &ret_job->state, NULL) < 0 ||
       ret_job->state.pid != (uint32_t)pid) {
     return VERDICT_INVALID;
   }
-  *ret_st = fst;
-  int r   = proc_info(pid, &start, &proc_uid);
+  r = proc_info(pid, &start, &proc_uid);
   if (r == -ESRCH || (r == 0 && start != ret_job->state.proc_start)) {
     return VERDICT_STALE;
   }
@@ -631,9 +649,12 @@ int jobstate_scan(const char *dir, bool remove_stale, jobstate_seen_fn seen,
 
 struct jobstate_writer {
   struct job_state state;
-  bool             chmod; /* the umask takes bits of 0644 away */
-  char            *path;  /* DIR/job-UID-PID */
-  char            *tmp;   /* DIR/.job-UID-PID.tmp */
+  bool             chmod;          /* the umask takes bits of 0644 away */
+  char            *path;           /* DIR/job-UID-PID */
+  char            *tmp;            /* DIR/.job-UID-PID.tmp */
+  int              fd;             /* the file at path */
+  int              spare;          /* the file at tmp, -1 until made */
+  size_t           len, spare_len; /* their lengths */
 };
 
 static int64_t now_us(void)
@@ -643,43 +664,98 @@ static int64_t now_us(void)
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* The temporary file has a fixed name, so that nothing is left behind by
- * a writer interrupted between open and rename that its next write, or a
- * scan, would not find; O_EXCL and O_NOFOLLOW keep it from being anything
- * but a new file of ours. */
-static int write_state(struct jobstate_writer *w)
+/* A new file of ours at path: O_EXCL and O_NOFOLLOW keep it from being
+ * anything else (a link, another user's file); one left by an earlier
+ * process of ours with the same pid is replaced. */
+static int create_file(const char *path, bool chmod)
 {
-  uint8_t buf[JOBSTATE_FILE_SIZE_MAX];
-  int     len = jobstate_encode(&w->state, buf, sizeof(buf));
-  int     fd  = -1;
-
-  if (len < 0) {
-    return len;
-  }
-  for (int attempt = 0; fd < 0 && attempt < 2; attempt++) {
-    fd =
-      open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 && (errno != EEXIST || unlink(w->tmp) < 0)) {
+  for (int attempt = 0;; attempt++) {
+    int fd =
+      open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      if (chmod && fchmod(fd, 0644) < 0) {
+        int r = -errno;
+        close(fd);
+        unlink(path);
+        return r;
+      }
+      return fd;
+    }
+    if (errno != EEXIST || attempt > 0 || unlink(path) < 0) {
       return -errno;
     }
   }
-  if (fd < 0) {
-    return -EEXIST;
+}
+
+/* The whole state into fd, from offset 0; *len is the file's length. */
+static int put_state(int fd, const uint8_t *buf, size_t n, size_t *len)
+{
+  for (size_t done = 0; done < n;) {
+    ssize_t k = pwrite(fd, buf + done, n - done, (off_t)done);
+    if (k < 0 && errno == EINTR) {
+      continue;
+    }
+    if (k <= 0) {
+      return k < 0 ? -errno : -EIO;
+    }
+    done += (size_t)k;
   }
-  int r = io_write_all(fd, buf, (size_t)len, -1);
-  if (r >= 0 && w->chmod && fchmod(fd, 0644) < 0) {
-    r = -errno;
+  if (*len > n && ftruncate(fd, (off_t)n) < 0) {
+    return -errno;
   }
-  if (close(fd) < 0 && r >= 0) {
-    r = -errno;
+  *len = n;
+  return 0;
+}
+
+/* A phase change. Creating a file costs far more than writing one (on an
+ * ext4 disk, a create and the rename over the old file take about a
+ * millisecond; a write and a rename that exchanges two names, about ten
+ * microseconds), so the writer keeps two files: the state goes into the
+ * spare one, at the temporary name, which then trades names with the
+ * published one (renameat2 RENAME_EXCHANGE). A reader that opens the name
+ * gets a whole state; only one that stalls between its open and its read
+ * across the next phase change can read the file while it is being
+ * rewritten (the scanner rereads when the name moved meanwhile). Where
+ * the file system cannot exchange names, a plain rename replaces the file
+ * and the next phase change makes a new spare. */
+static int write_state(struct jobstate_writer *w)
+{
+  uint8_t buf[JOBSTATE_FILE_SIZE_MAX];
+  int     n = jobstate_encode(&w->state, buf, sizeof(buf));
+
+  if (n < 0) {
+    return n;
   }
-  if (r >= 0 && rename(w->tmp, w->path) < 0) {
-    r = -errno;
+  if (w->spare < 0) {
+    w->spare = create_file(w->tmp, w->chmod);
+    if (w->spare < 0) {
+      int r    = w->spare;
+      w->spare = -1;
+      return r;
+    }
+    w->spare_len = 0;
   }
+  int r = put_state(w->spare, buf, (size_t)n, &w->spare_len);
   if (r < 0) {
-    unlink(w->tmp);
+    return r;
   }
-  return r;
+  if (renameat2(AT_FDCWD, w->tmp, AT_FDCWD, w->path, RENAME_EXCHANGE) == 0) {
+    int    fd    = w->fd;
+    size_t len   = w->len;
+    w->fd        = w->spare;
+    w->len       = w->spare_len;
+    w->spare     = fd;
+    w->spare_len = len;
+    return 0;
+  }
+  if (rename(w->tmp, w->path) < 0) {
+    return -errno;
+  }
+  close(w->fd);
+  w->fd    = w->spare;
+  w->len   = w->spare_len;
+  w->spare = -1;
+  return 0;
 }
 
 struct jobstate_writer *jobstate_writer_new(const char *file)
@@ -689,6 +765,7 @@ struct jobstate_writer *jobstate_writer_new(const char *file)
   pid_t                   pid = getpid();
   uid_t                   uid = geteuid();
   uint64_t                start;
+  uint8_t                 buf[JOBSTATE_FILE_SIZE_MAX];
 
   if (jobstate_dir(&dir) < 0 || jobstate_proc_start(pid, &start) < 0) {
     return NULL;
@@ -699,6 +776,8 @@ struct jobstate_writer *jobstate_writer_new(const char *file)
   }
   mode_t mask = umask(0);
   umask(mask);
+  w->fd             = -1;
+  w->spare          = -1;
   w->chmod          = (mask & 0644) != 0;
   w->state          = (struct job_state){ .pid        = (uint32_t)pid,
                                           .proc_start = start,
@@ -714,7 +793,18 @@ struct jobstate_writer *jobstate_writer_new(const char *file)
       0) {
     w->tmp = NULL;
   }
-  if (!w->path || !w->tmp || write_state(w) < 0) {
+  /* The first state is written in place: until it is, a reader finds a
+   * short file, which it skips. */
+  int n = jobstate_encode(&w->state, buf, sizeof(buf));
+  if (w->path && w->tmp && n > 0) {
+    w->fd = create_file(w->path, w->chmod);
+    if (w->fd >= 0 && put_state(w->fd, buf, (size_t)n, &w->len) < 0) {
+      close(w->fd);
+      unlink(w->path);
+      w->fd = -1;
+    }
+  }
+  if (w->fd < 0) {
     free(w->path);
     free(w->tmp);
     free(w);
@@ -744,6 +834,11 @@ struct jobstate_writer *jobstate_writer_free(struct jobstate_writer *w)
     return NULL;
   }
   unlink(w->path);
+  if (w->spare >= 0) {
+    unlink(w->tmp);
+    close(w->spare);
+  }
+  close(w->fd);
   free(w->path);
   free(w->tmp);
   free(w);
@@ -753,4 +848,9 @@ struct jobstate_writer *jobstate_writer_free(struct jobstate_writer *w)
 const char *jobstate_writer_path(const struct jobstate_writer *w)
 {
   return w ? w->path : NULL;
+}
+
+const char *jobstate_writer_tmp_path(const struct jobstate_writer *w)
+{
+  return w ? w->tmp : NULL;
 }

@@ -1,9 +1,10 @@
 /* Client job state files: what each running herdcc is doing, for the
  * monitors (herdcc-top, herdcc-monitor). One small file per client
  * process in the jobs directory (jobstate_dir()), named
- * "job-UID-PID", replaced atomically (temporary file and rename) at every
- * phase change and removed when the client exits or is stopped by a
- * signal.
+ * "job-UID-PID", replaced atomically at every phase change (the state is
+ * written to a spare file, ".job-UID-PID.tmp", which then trades names
+ * with the published one: a rename) and removed when the client exits or
+ * is stopped by a signal.
  *
  * The encoding is fixed and self-describing: a magic, a byte-order mark
  * written in the writer's byte order (a reader swaps when it reads the
@@ -50,9 +51,9 @@ struct job_state {
   int64_t        started_us; /* CLOCK_REALTIME, µs since the epoch */
   int64_t        phase_us;   /* when the current phase began, same clock */
   enum job_phase phase;
-  int32_t        slot;                         /* -1: none */
-  char           host[JOBSTATE_HOST_MAX + 1];  /* "" until one is chosen */
-  char           file[JOBSTATE_FILE_MAX + 1];  /* the source file */
+  int32_t        slot;                        /* -1: none */
+  char           host[JOBSTATE_HOST_MAX + 1]; /* "" until one is chosen */
+  char           file[JOBSTATE_FILE_MAX + 1]; /* the source file */
 };
 
 /* "starting", "wait-slot", "preprocess", "connect", "send", "compile",
@@ -117,3 +118,9 @@ struct jobstate_writer *jobstate_writer_free(struct jobstate_writer *w);
 /* The path of w's file (for an async-signal-safe unlink in a signal
  * handler); borrowed, valid until jobstate_writer_free. */
 const char *jobstate_writer_path(const struct jobstate_writer *w);
+
+/* The path of the temporary file w writes before each rename, so that a
+ * signal handler that unlinks both never leaves anything behind, without
+ * holding signals around every phase change; borrowed, valid until
+ * jobstate_writer_free. */
+const char *jobstate_writer_tmp_path(const struct jobstate_writer *w);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "io.h"
 #include "macro.h"
@@ -31,10 +32,14 @@ int statedir_get(char **ret_dir)
   if (!path) {
     return -ENOMEM;
   }
-  int r = io_mkdir_p(path, 0755);
-  if (r < 0) {
-    free(path);
-    return r;
+  /* One mkdir() when the parent exists, the usual case: the client asks
+   * several times per compile. */
+  if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+    int r = errno == ENOENT ? io_mkdir_p(path, 0755) : -errno;
+    if (r < 0) {
+      free(path);
+      return r;
+    }
   }
   *ret_dir = path;
   return 0;

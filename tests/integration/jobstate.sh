@@ -68,6 +68,8 @@ for sig in INT TERM HUP; do
   HERDCC_HOSTS=$FARM "$HERDCC_BIN" slowcc -c x.c -o s.o 2>"$T/err" &
   client=$!
   wait_for has_job "^0 $client compile " || fail "no job of pid $client"
+  # as if the signal came while a phase change was half done
+  : >"$JOBS/.job-0-$client.tmp"
   kill "-$sig" "$client"
   rc=0
   wait "$client" || rc=$?
@@ -155,4 +157,5 @@ as_nobody "$LIST" "$SHARED" >/dev/null || fail "nobody's scan failed"
 [ -e "$SHARED/job-0-$client" ] || fail "nobody removed root's file in a sticky directory"
 "$LIST" >/dev/null
 [ -e "$SHARED/job-0-$client" ] && fail "root's scan left the stale file"
+[ -e "$SHARED/.job-0-$client.tmp" ] && fail "root's scan left the stale spare file"
 say "PASS"

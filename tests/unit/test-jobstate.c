@@ -780,20 +780,42 @@ static void test_writer_and_live_job(void **state)
   assert_int_equal(scan(dir, true, &list), 1);
   assert_string_equal(list.jobs[0].state.host, "srv:3632");
 
-  /* The file is world-readable (monitors of other users read it),
-   * whatever the umask, and no temporary file is left behind. */
-  struct stat st;
-  assert_int_equal(stat(path, &st), 0);
-  assert_int_equal(st.st_mode & 0777, 0644);
+  /* A shorter state after a longer one: no stale bytes after it. */
+  jobstate_writer_phase(w, JOB_PHASE_LOCAL, "h", 0);
+  jobstate_writer_phase(w, JOB_PHASE_SEND, "a-much-longer-host-name:3632", 1);
+  jobstate_writer_phase(w, JOB_PHASE_LOCAL, "h", 0);
+  assert_int_equal(scan(dir, true, &list), 1);
+  assert_string_equal(list.jobs[0].state.host, "h");
+
+  /* The file, and the spare one it trades names with, are world-readable
+   * (monitors of other users read them) whatever the umask. */
+  struct stat          st;
   _cleanup_free_ char *tmp = NULL;
   assert_true(asprintf(&tmp, ".%s.tmp", name) > 0);
-  assert_false(exists(dir, tmp));
+  _cleanup_free_ char *tmp_path = path_in(dir, tmp);
+  assert_string_equal(jobstate_writer_tmp_path(w), tmp_path);
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0644);
+  assert_int_equal(stat(tmp_path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0644);
+
+  /* Removed by someone else: the next phase change puts it back. */
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(scan(dir, true, &list), 0);
+  jobstate_writer_phase(w, JOB_PHASE_RECEIVE, NULL, 1);
+  assert_int_equal(scan(dir, true, &list), 1);
+  assert_int_equal(list.jobs[0].state.phase, JOB_PHASE_RECEIVE);
+  jobstate_writer_phase(w, JOB_PHASE_COMPILE, NULL, 1);
+  assert_int_equal(scan(dir, true, &list), 1);
+  assert_int_equal(list.jobs[0].state.phase, JOB_PHASE_COMPILE);
 
   assert_null(jobstate_writer_free(w));
   assert_false(exists(dir, name));
+  assert_false(exists(dir, tmp));
   assert_int_equal(scan(dir, true, &list), 0);
   assert_null(jobstate_writer_free(NULL));
   assert_null(jobstate_writer_path(NULL));
+  assert_null(jobstate_writer_tmp_path(NULL));
   jobstate_writer_phase(NULL, JOB_PHASE_LOCAL, "x", 1);
 }
 
