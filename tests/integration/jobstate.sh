@@ -48,11 +48,19 @@ has_job() {
 no_files() { [ -z "$(ls -A "$1")" ] || fail "left in $1: $(ls -A "$1")"; }
 
 say "a remote compile is a job in phase compile on its host, gone when it ends"
-HERDCC_HOSTS=$FARM "$HERDCC_BIN" slowcc -c x.c -o x.o 2>"$T/err" &
+HERDCC_HOSTS=$FARM/1 "$HERDCC_BIN" slowcc -c x.c -o x.o 2>"$T/err" &
 client=$!
 wait_for has_job "^0 $client compile $FARM 0 x.c\$" ||
   { "$LIST" >&2; fail "no job of pid $client in phase compile on $FARM"; }
 say "seen: $("$LIST")"
+
+say "a second compile for the host's one slot waits in phase wait-slot"
+HERDCC_HOSTS=$FARM/1 "$HERDCC_BIN" slowcc -c x.c -o w.o 2>/dev/null &
+waiter=$!
+wait_for has_job "^0 $waiter wait-slot - -1 x.c\$" ||
+  { "$LIST" >&2; fail "no job of pid $waiter in phase wait-slot"; }
+kill -INT "$waiter"
+wait "$waiter" || true
 if [ -x "${HERDCC_TOP_BIN:-}" ]; then
   HERDCC_HOSTS=$FARM "$HERDCC_TOP_BIN" --once >"$T/top" 2>&1 || true
   grep -Eq "^ *$client +compile +$FARM " "$T/top" ||
