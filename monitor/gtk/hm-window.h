@@ -1,0 +1,25 @@
+/* herdcc-monitor's main window (a GtkBuilder template from the GResource):
+ * the servers (live mDNS browsing through HmBrowser, the static list and
+ * DNS through monitor/farm.h), each polled for its status without
+ * blocking (hm-fetch), their current jobs, this machine's client jobs from
+ * the job state files, the activity history and the selected server's
+ * details. With a self-test file it writes, after every update, what its
+ * widgets show (see docs/herdcc-monitor.1). */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define HM_TYPE_WINDOW (hm_window_get_type())
+G_DECLARE_FINAL_TYPE(HmWindow, hm_window, HM, WINDOW, GtkApplicationWindow)
+
+/* self_test: a file for the listing, or NULL; select: the name of a server
+ * to select when it appears, or NULL (both borrowed). */
+HmWindow *hm_window_new(GtkApplication *app, const char *self_test,
+                        const char *select);
+
+/* The number of this machine's running client jobs. */
+guint hm_window_get_running(HmWindow *self);
+
+G_END_DECLS

@@ -1,0 +1,137 @@
+#!/bin/bash
+# herdcc-monitor (GTK) under Xvfb against a real farm: two herdccd
+# --zeroconf --stats servers (host A and host B of hosts2.sh, each with its
+# own avahi-daemon) and a build of slow compiles running through them with
+# HERDCC_HOSTS=+zeroconf. The monitor's --self-test listing (what its
+# widgets show, rewritten after every update) must list both servers,
+# answering ("ok"), with their current jobs, this machine's jobs, and the
+# selected server's details; a screenshot of the window is saved for a
+# person to look at (its path is printed) and checked to be an image of the
+# window's size. Then B's herdccd stops, its service is withdrawn, and the
+# monitor drops it. Skipped (77) only in a build without the monitor.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/avahi.sh"
+. "$(dirname "$0")/hosts2.sh"
+if [ -z "${HERDCC_MONITOR_BIN:-}" ]; then
+  echo "herdcc-monitor is not built (-Dmonitor=disabled)"
+  exit 77
+fi
+for prog in avahi-daemon dbus-daemon dbus-run-session nsenter Xvfb xwininfo \
+  import identify; do
+  command -v "$prog" >/dev/null || { echo "$prog is not installed"; exit 77; }
+done
+: "${HERDCC_DISCOVER:?HERDCC_DISCOVER must name the built herdcc-discover}"
+isolate "$@"
+
+ARTIFACTS=${HERDCC_ARTIFACT_DIR:-$T/artifacts}
+mkdir -p "$ARTIFACTS"
+start_hosts
+export HERDCC_DIR=$T/state HERDCC_BACKOFF_PERIOD=0 HERDCC_HOSTS=+zeroconf
+mkdir -p "$HERDCC_DIR" "$T/bin" "$T/client-bin" "$T/src"
+
+# slowcc: gcc on the client, gcc after a pause on the servers, so that jobs
+# stay in the compile phase long enough to be seen.
+printf '#!/bin/sh\nexec gcc "$@"\n' >"$T/client-bin/slowcc"
+printf '#!/bin/sh\nsleep 10\nexec gcc "$@"\n' >"$T/bin/slowcc-server"
+chmod 755 "$T/client-bin/slowcc" "$T/bin/slowcc-server"
+printf 'slowcc %s\n' "$T/bin/slowcc-server" >"$T/compilers"
+export PATH=$T/client-bin:$PATH
+
+say "herdccd --zeroconf --stats on A (2 slots) and on B (3 slots)"
+spawn_a "$T/herdccd-a.log" "$HERDCCD_BIN" --no-detach --log-stderr \
+  --listen "$A_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 2 \
+  --compilers "$T/compilers"
+spawn_b "$T/herdccd-b.log" "$HERDCCD_BIN" --no-detach --log-stderr \
+  --listen "$B_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 3 \
+  --compilers "$T/compilers"
+HERDCCD_B=$SPAWNED_PID
+a_listens() { ss -Hltn "sport = :$1" | grep -q "$A_ADDR:$1 "; }
+wait_for a_listens 3633 || { cat "$T/herdccd-a.log"; fail "herdccd on A did not start"; }
+wait_for b_listens 3633 || { cat "$T/herdccd-b.log"; fail "herdccd on B did not start"; }
+
+say "an X server (Xvfb) of our own"
+# A private socket directory: displays never collide with other tests.
+mount -t tmpfs tmpfs /tmp/.X11-unix
+Xvfb -displayfd 3 -nolisten tcp -screen 0 1280x960x24 3>"$T/display" \
+  2>"$T/xvfb.log" &
+STARTED_PIDS+=($!)
+wait_for test -s "$T/display" || { cat "$T/xvfb.log"; fail "Xvfb did not start"; }
+export DISPLAY=:$(cat "$T/display")
+wait_for xwininfo -root >/dev/null || fail "Xvfb does not answer"
+
+say "herdcc-monitor"
+LISTING=$T/monitor.txt
+# GTK, fontconfig and GLib keep allocations until exit by design: no leak
+# report for this process under ASan (errors are still fatal).
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 NO_AT_BRIDGE=1 \
+  GDK_BACKEND=x11 LC_ALL=C.UTF-8 LANGUAGE= \
+  dbus-run-session -- sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$T/monitor.pid" \
+  "$HERDCC_MONITOR_BIN" --self-test="$LISTING" --select=distcc@hostb \
+  >"$T/monitor.log" 2>&1 &
+STARTED_PIDS+=($!)
+wait_for test -s "$T/monitor.pid" || fail "the monitor did not start"
+STARTED_PIDS+=("$(cat "$T/monitor.pid")")
+
+# The window: the top-level of that title that is not GDK's 10x10 leader.
+window_id() {
+  xwininfo -root -tree | awk '/"herdcc monitor"/ && !/ 10x10\+/ { print $1; exit }'
+}
+has_window() { [ -n "$(window_id)" ]; }
+time_until_ms 20000 has_window ||
+  { cat "$T/monitor.log"; fail "no herdcc monitor window"; }
+say "the window is up after $ELAPSED_MS ms"
+
+# The client's discovery cache knows both servers before the build (a
+# compile waits at most 100 ms on a cold cache, then compiles here).
+cache_has_both() {
+  "$HERDCC_BIN" --show-hosts >/dev/null 2>&1 || true
+  grep -q "^$A_ADDR	" "$HERDCC_DIR/zeroconf/hosts" &&
+    grep -q "^$B_ADDR	" "$HERDCC_DIR/zeroconf/hosts"
+}
+time_until_ms 15000 cache_has_both ||
+  { cat "$HERDCC_DIR/zeroconf/hosts" || true; fail "the discovery cache lacks a server"; }
+
+say "a build of six slow compiles through +zeroconf"
+for i in 1 2 3 4 5 6; do
+  printf 'int f%d(int x) { return x * %d; }\n' "$i" "$i" >"$T/src/unit$i.c"
+done
+(cd "$T/src" && for i in 1 2 3 4 5 6; do
+  HERDCC_LOG=$T/build-$i.log "$HERDCC_BIN" slowcc -O2 -c "unit$i.c" -o "unit$i.o" &
+done; wait) &
+STARTED_PIDS+=($!)
+
+# listed KIND ERE: a line of the listing of that kind matches ERE.
+listed() { grep -qE "^$1	$2" "$LISTING" 2>/dev/null; }
+busy() {
+  listed server "distcc@hosta	$A_ADDR:3632	mDNS	ok	[0-9]+/2	" &&
+    listed server "distcc@hostb	$B_ADDR:3632	mDNS	ok	[0-9]+/3	" &&
+    listed job "unit[1-6]\.c	compiling remotely	" &&
+    listed server-job "distcc@hosta	unit[1-6]\.c	$A_ADDR:[0-9]+	compiling$" &&
+    listed server-job "distcc@hostb	unit[1-6]\.c	$A_ADDR:[0-9]+	compiling$" &&
+    listed detail "Jobs limit	3$"
+}
+time_until_ms 30000 busy ||
+  { cat "$LISTING" "$T/monitor.log" "$HERDCC_DIR/zeroconf/hosts" "$T"/build-*.log || true
+    fail "the monitor never showed both servers, their jobs and this machine's"; }
+say "both servers, their jobs and this machine's jobs shown after $ELAPSED_MS ms"
+grep -E '^(server|job|server-job|history|selected)	' "$LISTING" | sed 's/^/   /'
+sleep 1 # one more history tick with every job in it
+wid=$(window_id)
+read -r width height < <(xwininfo -id "$wid" |
+  awk '/Width:/ { w = $2 } /Height:/ { h = $2 } END { print w, h }')
+SHOT=$ARTIFACTS/monitor.png
+import -window "$wid" "$SHOT" || fail "no screenshot"
+read -r sw sh colours < <(identify -format '%w %h %k\n' "$SHOT")
+[ "$sw" = "$width" ] && [ "$sh" = "$height" ] ||
+  fail "the screenshot is ${sw}x$sh, the window ${width}x$height"
+[ "$colours" -gt 16 ] || fail "the screenshot has $colours colours: an empty window?"
+say "screenshot: $SHOT (${sw}x$sh, $colours colours)"
+
+say "B's herdccd stops: its service is withdrawn and leaves the window"
+kill "$HERDCCD_B"
+gone() { ! listed server "distcc@hostb	" && listed server "distcc@hosta	"; }
+time_until_ms 15000 gone ||
+  { cat "$LISTING"; fail "distcc@hostb is still shown after it was withdrawn"; }
+say "distcc@hostb left the window $ELAPSED_MS ms after its daemon stopped"
+kill -0 "$(cat "$T/monitor.pid")" || { cat "$T/monitor.log"; fail "the monitor died"; }
+say "PASS"
