@@ -729,9 +729,10 @@ static int write_state(struct jobstate_writer *w)
   if (w->spare < 0) {
     w->spare = create_file(w->tmp, w->chmod);
     if (w->spare < 0) {
-      int r    = w->spare;
+      /* Someone else holds the name (another user, in a shared
+       * directory): the state is still shown, rewritten in place. */
       w->spare = -1;
-      return r;
+      return put_state(w->fd, buf, (size_t)n, &w->len);
     }
     w->spare_len = 0;
   }

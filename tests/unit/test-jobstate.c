@@ -812,6 +812,23 @@ static void test_writer_and_live_job(void **state)
   assert_null(jobstate_writer_free(w));
   assert_false(exists(dir, name));
   assert_false(exists(dir, tmp));
+
+  /* The spare's name taken by something that is not ours to remove: the
+   * state is still shown, written in place. */
+  assert_int_equal(mkdir(tmp_path, 0755), 0);
+  w = jobstate_writer_new("dir/one.c");
+  assert_non_null(w);
+  jobstate_writer_phase(w, JOB_PHASE_SEND, "srv:3632", 1);
+  assert_int_equal(scan(dir, true, &list), 1);
+  assert_int_equal(list.jobs[0].state.phase, JOB_PHASE_SEND);
+  jobstate_writer_phase(w, JOB_PHASE_LOCAL, "h", 0);
+  assert_int_equal(scan(dir, true, &list), 1);
+  assert_int_equal(list.jobs[0].state.phase, JOB_PHASE_LOCAL);
+  assert_string_equal(list.jobs[0].state.host, "h");
+  assert_null(jobstate_writer_free(w));
+  assert_false(exists(dir, name));
+  assert_true(exists(dir, tmp));
+  assert_int_equal(rmdir(tmp_path), 0);
   assert_int_equal(scan(dir, true, &list), 0);
   assert_null(jobstate_writer_free(NULL));
   assert_null(jobstate_writer_path(NULL));
