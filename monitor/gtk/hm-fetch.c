@@ -85,7 +85,7 @@ static void fetch_fail(GTask *task, GError *error)
                             f->timeout_ms / 1000.0);
   } else if (g_error_matches(error, G_IO_ERROR,
                              G_IO_ERROR_CONNECTION_REFUSED)) {
-    g_task_return_new_error(task, HM_FETCH_ERROR, HM_FETCH_REFUSED,
+    g_task_return_new_error(task, HM_FETCH_ERROR, HM_FETCH_CLOSED_PORT,
                             _("connection refused"));
   } else {
     g_task_return_new_error(task, HM_FETCH_ERROR, HM_FETCH_UNREACHABLE, "%s",

@@ -14,7 +14,8 @@ G_BEGIN_DECLS
 /* Why a fetch failed, for the monitor's health column. */
 typedef enum {
   HM_FETCH_UNREACHABLE, /* no connection (no route, timed out, reset) */
-  HM_FETCH_REFUSED,     /* connection refused, or closed without a word */
+  HM_FETCH_CLOSED_PORT, /* connection refused: nothing listens there */
+  HM_FETCH_REFUSED,     /* not allowed (HTTP 403), or closed without a word */
   HM_FETCH_BAD_REPLY,   /* an answer that is not a status document */
 } HmFetchError;
 

@@ -120,8 +120,9 @@ struct server {
   char                *host; /* the DNS name it resolved from, or "" */
   char                *address;
   guint16              port;
-  guint16              stats_port; /* 0: none published */
-  const char          *source;     /* static, translated */
+  guint16              stats_port;       /* 0: none published */
+  gboolean             stats_advertised; /* by the server, not assumed */
+  const char          *source;           /* static, translated */
   gboolean             from_farm;
   gboolean             seen; /* in the latest farm load */
   gboolean             txt_ok;
@@ -377,9 +378,16 @@ static void on_fetched(GObject *source, GAsyncResult *result, gpointer data)
     hm_stats_free(s->stats);
     s->stats = st;
     set_health(s, HEALTH_OK, NULL);
+  } else if (g_error_matches(error, HM_FETCH_ERROR, HM_FETCH_CLOSED_PORT) &&
+             !s->stats_advertised) {
+    /* The default port of a listed server: it has no status endpoint. */
+    g_autofree char *why =
+      g_strdup_printf(_("nothing listens on port %u"), s->stats_port);
+    set_health(s, HEALTH_NO_STATS, why);
   } else if (error->domain == HM_FETCH_ERROR) {
     static const Health map[] = {
       [HM_FETCH_UNREACHABLE] = HEALTH_UNREACHABLE,
+      [HM_FETCH_CLOSED_PORT] = HEALTH_REFUSED,
       [HM_FETCH_REFUSED]     = HEALTH_REFUSED,
       [HM_FETCH_BAD_REPLY]   = HEALTH_BAD_REPLY,
     };
@@ -470,7 +478,8 @@ static void on_server_resolved(HmBrowser *browser, gpointer data,
   s->info   = hs->info;
   s->slots  = hs->txt_ok ? hs->info.jobs : 0;
   g_free(s->host);
-  s->host = clean_text(hs->host);
+  s->host             = clean_text(hs->host);
+  s->stats_advertised = hs->txt_ok && hs->info.stats_port;
   server_set_endpoint(s, hs->address, hs->port,
                       hs->txt_ok ? hs->info.stats_port : 0);
   server_update_row(s);
@@ -580,6 +589,7 @@ static gboolean on_farm(gpointer data)
     s->slots     = fs->slots;
     s->info.herd = fs->herd;
     s->info.lzo  = fs->lzo;
+    s->stats_advertised = fs->stats_advertised;
     server_set_endpoint(s, fs->addr, fs->port, fs->stats_port);
     server_update_row(s);
     if (created) {

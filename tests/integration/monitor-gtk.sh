@@ -49,6 +49,11 @@ a_listens() { ss -Hltn "sport = :$1" | grep -q "$A_ADDR:$1 "; }
 wait_for a_listens 3633 || { cat "$T/herdccd-a.log"; fail "herdccd on A did not start"; }
 wait_for b_listens 3633 || { cat "$T/herdccd-b.log"; fail "herdccd on B did not start"; }
 
+# For the monitor's host list: a herdccd without --stats, and an address
+# nobody has (connects hang): "no status" and "unreachable", quickly.
+start_herdccd 127.0.0.5 3632 --allow 127.0.0.0/8
+MONITOR_HOSTS="+zeroconf 127.0.0.5:3632/1 10.213.0.77:3632/1"
+
 say "an X server (Xvfb) of our own"
 # A private socket directory: displays never collide with other tests.
 mount -t tmpfs tmpfs /tmp/.X11-unix
@@ -64,7 +69,7 @@ LISTING=$T/monitor.txt
 # GTK, fontconfig and GLib keep allocations until exit by design: no leak
 # report for this process under ASan (errors are still fatal).
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 NO_AT_BRIDGE=1 \
-  GDK_BACKEND=x11 LC_ALL=C.UTF-8 LANGUAGE= \
+  G_DEBUG=fatal-criticals GDK_BACKEND=x11 LC_ALL=C.UTF-8 LANGUAGE= HERDCC_HOSTS=$MONITOR_HOSTS \
   dbus-run-session -- sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$T/monitor.pid" \
   "$HERDCC_MONITOR_BIN" --self-test="$LISTING" --select=distcc@hostb \
   >"$T/monitor.log" 2>&1 &
@@ -127,11 +132,36 @@ read -r sw sh colours < <(identify -format '%w %h %k\n' "$SHOT")
 [ "$colours" -gt 16 ] || fail "the screenshot has $colours colours: an empty window?"
 say "screenshot: $SHOT (${sw}x$sh, $colours colours)"
 
+say "servers of the host list: one without a status port, one unreachable"
+others() {
+  listed server "127\.0\.0\.5	127\.0\.0\.5:3632	host list	no status: nothing listens on port 3633	" &&
+    listed server "10\.213\.0\.77	10\.213\.0\.77:3632	host list	unreachable: no answer within 1\.5 s	"
+}
+time_until_ms 10000 others || { cat "$LISTING"; fail "the host list's servers are not shown as they are"; }
+grep -E '^server	(127|10\.213\.0\.77)' "$LISTING" | sed 's/^/   /'
+
 say "B's herdccd stops: its service is withdrawn and leaves the window"
 kill "$HERDCCD_B"
 gone() { ! listed server "distcc@hostb	" && listed server "distcc@hosta	"; }
 time_until_ms 15000 gone ||
   { cat "$LISTING"; fail "distcc@hostb is still shown after it was withdrawn"; }
 say "distcc@hostb left the window $ELAPSED_MS ms after its daemon stopped"
+
+say "A's avahi-daemon stops: the monitor says so; it comes back with A's server"
+stop_avahi_a
+no_avahi() {
+  listed status "(avahi-daemon is not running|Lost avahi-daemon)" &&
+    ! listed server "distcc@hosta	"
+}
+time_until_ms 10000 no_avahi || { cat "$LISTING"; fail "no word of avahi-daemon's absence"; }
+say "status: $(sed -n 's/^status\t//p' "$LISTING")"
+start_avahi_daemon_a
+back() {
+  listed status "Browsing the local network" &&
+    listed server "distcc@hosta	$A_ADDR:3632	mDNS	ok	"
+}
+time_until_ms 20000 back || { cat "$LISTING"; fail "A's server did not come back"; }
+say "distcc@hosta is back $ELAPSED_MS ms after avahi-daemon restarted"
 kill -0 "$(cat "$T/monitor.pid")" || { cat "$T/monitor.log"; fail "the monitor died"; }
+! grep -E "(CRITICAL|WARNING|ERROR)" "$T/monitor.log" || fail "the monitor complained"
 say "PASS"
