@@ -1,6 +1,9 @@
 /* The status icon is a GtkStatusIcon: deprecated in GTK 3 but the one tray
  * icon GTK 3 has without another library; where no tray runs it is simply
  * not shown. */
+#include <signal.h>
+
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "config.h"
@@ -78,9 +81,13 @@ static void hm_application_activate(GApplication *app)
   if (!self->window) {
     self->window =
       hm_window_new(GTK_APPLICATION(app), self->self_test, self->select);
+    g_object_add_weak_pointer(G_OBJECT(self->window),
+                              (gpointer *)&self->window);
     g_signal_connect(self->window, "notify::running", G_CALLBACK(on_running),
                      self);
-    make_status_icon(self);
+    if (!self->status_icon) {
+      make_status_icon(self);
+    }
     update_icon(self);
   }
   gtk_window_present(GTK_WINDOW(self->window));
@@ -90,6 +97,19 @@ static void on_quit(GSimpleAction *action, GVariant *parameter, gpointer app)
 {
   (void)action, (void)parameter;
   g_application_quit(app);
+}
+
+/* SIGTERM and SIGINT end the main loop: the window is torn down as when
+ * it is closed. */
+static gboolean on_signal(gpointer app)
+{
+  HmApplication *self = app;
+
+  if (self->window) {
+    gtk_widget_destroy(GTK_WIDGET(self->window));
+  }
+  g_application_quit(app);
+  return G_SOURCE_CONTINUE;
 }
 
 static void hm_application_startup(GApplication *app)
@@ -105,6 +125,8 @@ static void hm_application_startup(GApplication *app)
   gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.quit",
                                         quit_accels);
   gtk_window_set_default_icon_name(HM_APPLICATION_ID);
+  g_unix_signal_add(SIGTERM, on_signal, app);
+  g_unix_signal_add(SIGINT, on_signal, app);
 }
 
 static gint hm_application_handle_local_options(GApplication *app,

@@ -918,6 +918,9 @@ static void on_server_selected(HmWindow *self, GtkTreeSelection *selection)
   GtkTreeModel *model;
   GtkTreeIter   iter;
 
+  if (!self->servers) {
+    return; /* disposing */
+  }
   g_clear_pointer(&self->selected, g_free);
   if (gtk_tree_selection_get_selected(selection, &model, &iter)) {
     gtk_tree_model_get(model, &iter, SRV_COL_KEY, &self->selected, -1);
@@ -1002,7 +1005,7 @@ static gboolean write_self_test(gpointer data)
 
 static void schedule_self_test(HmWindow *self)
 {
-  if (self->self_test && !self->self_test_id) {
+  if (self->self_test && !self->self_test_id && self->servers) {
     self->self_test_id =
       g_idle_add_full(G_PRIORITY_LOW, write_self_test, self, NULL);
   }
@@ -1029,7 +1032,12 @@ static void hm_window_dispose(GObject *object)
     g_signal_handlers_disconnect_by_data(self->browser, self);
     g_clear_object(&self->browser);
   }
-  g_clear_pointer(&self->servers, g_hash_table_unref);
+  /* Removing the rows may change the selection: its handler sees no
+     servers and does nothing. */
+  GHashTable *servers = g_steal_pointer(&self->servers);
+  if (servers) {
+    g_hash_table_unref(servers);
+  }
   G_OBJECT_CLASS(hm_window_parent_class)->dispose(object);
 }
 

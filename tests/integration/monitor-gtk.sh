@@ -163,5 +163,12 @@ back() {
 time_until_ms 20000 back || { cat "$LISTING"; fail "A's server did not come back"; }
 say "distcc@hosta is back $ELAPSED_MS ms after avahi-daemon restarted"
 kill -0 "$(cat "$T/monitor.pid")" || { cat "$T/monitor.log"; fail "the monitor died"; }
-! grep -E "(CRITICAL|WARNING|ERROR)" "$T/monitor.log" || fail "the monitor complained"
+
+say "SIGTERM: the monitor tears its window down and exits"
+MONITOR_PID=$(cat "$T/monitor.pid")
+kill -TERM "$MONITOR_PID"
+exited() { ! kill -0 "$MONITOR_PID" 2>/dev/null; }
+time_until_ms 10000 exited || fail "the monitor did not exit on SIGTERM"
+! grep -E "(CRITICAL|WARNING|ERROR|Sanitizer|runtime error)" "$T/monitor.log" ||
+  fail "the monitor complained"
 say "PASS"
