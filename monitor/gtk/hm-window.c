@@ -12,15 +12,13 @@
 
 #include <glib/gi18n.h>
 
+#include "farm.h"
 #include "hm-browser.h"
 #include "hm-fetch.h"
 #include "hm-history.h"
 #include "hm-window.h"
 #include "jobstate.h"
 #include "stats.h"
-#ifdef HM_HAVE_FARM
-#  include "farm.h"
-#endif
 
 #define HM_POLL_MS          2000
 #define HM_FETCH_TIMEOUT_MS 1500
@@ -538,7 +536,6 @@ static gboolean on_poll(gpointer data)
 
 /* ---- the static list and DNS (monitor/farm.h) --------------------------- */
 
-#ifdef HM_HAVE_FARM
 static gboolean mdns_has(HmWindow *self, const char *addr, guint16 port)
 {
   GHashTableIter iter;
@@ -607,7 +604,6 @@ static gboolean on_farm(gpointer data)
   update_status(self);
   return G_SOURCE_CONTINUE;
 }
-#endif
 
 /* ---- this machine's jobs ------------------------------------------------ */
 
@@ -1124,10 +1120,8 @@ HmWindow *hm_window_new(GtkApplication *app, const char *self_test,
   on_jobs(self);
   self->poll_id = g_timeout_add(HM_POLL_MS, on_poll, self);
   self->jobs_id = g_timeout_add(HM_JOBS_MS, on_jobs, self);
-#ifdef HM_HAVE_FARM
   on_farm(self);
   self->farm_id = g_timeout_add(HM_FARM_MS, on_farm, self);
-#endif
   return self;
 }
 
