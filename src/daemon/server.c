@@ -33,6 +33,20 @@
  * signals, the log, the pid file, and a job being started. */
 #define SERVER_SPARE_FDS 64
 
+/* A client turned away busy is still sending its request: the server
+ * reads and discards it (at most this many connections, each for at most
+ * this long and this many bytes) so that closing does not reset the
+ * connection and destroy the reply before the client has read it. */
+#define SERVER_DRAIN_MAX   16
+#define SERVER_DRAIN_MS    2000
+#define SERVER_DRAIN_BYTES (16 * 1024 * 1024)
+
+struct drain {
+  int       fd; /* owned */
+  long long deadline;
+  size_t    left; /* bytes still to discard */
+};
+
 /* A connection without a job process yet: its request's command line is
  * still arriving, or it waits for a free slot. */
 struct conn {
@@ -63,7 +77,9 @@ struct server {
   bool                        accept_failed; /* out of descriptors */
   char                       *pid_file;      /* owned: absolute, or NULL */
   bool                        pid_file_written;
-  int                         ready_fd;     /* to the starting process */
+  int                         ready_fd; /* to the starting process */
+  struct drain                drains[SERVER_DRAIN_MAX];
+  size_t                      n_drains;
   struct statsd              *statsd;       /* owned: --stats, or NULL */
   struct statsd_config        stats_config; /* config->stats, and ours */
 };
@@ -466,6 +482,73 @@ static long long now_ms(void)
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---- turned-away clients ------------------------------------------------ */
+
+static void drain_close(struct server *s, size_t i)
+{
+  close(s->drains[i].fd);
+  s->drains[i] = s->drains[--s->n_drains];
+}
+
+/* Keep reading what a turned-away client sends until it closes (it has
+ * read the reply by then), or the time or byte budget is spent; takes fd. */
+static void drain_start(struct server *s, int fd)
+{
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.fd = fd };
+
+  if (s->n_drains == SERVER_DRAIN_MAX ||
+      epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    close(fd);
+    return;
+  }
+  s->drains[s->n_drains++] = (struct drain){
+    .fd       = fd,
+    .deadline = now_ms() + SERVER_DRAIN_MS,
+    .left     = SERVER_DRAIN_BYTES,
+  };
+}
+
+/* Whether fd is a draining connection (then the event is handled). */
+static bool drain_event(struct server *s, int fd)
+{
+  for (size_t i = 0; i < s->n_drains; i++) {
+    struct drain *d = &s->drains[i];
+    if (d->fd != fd) {
+      continue;
+    }
+    char    sink[16384];
+    ssize_t n;
+    while ((n = read(fd, sink, sizeof(sink))) > 0 && (size_t)n < d->left) {
+      d->left -= (size_t)n;
+    }
+    if (n >= 0 || errno != EAGAIN) { /* closed, failed, or over budget */
+      drain_close(s, i);
+    }
+    return true;
+  }
+  return false;
+}
+
+static void drain_expire(struct server *s)
+{
+  long long now = now_ms();
+
+  for (size_t i = s->n_drains; i-- > 0;) {
+    if (now >= s->drains[i].deadline) {
+      drain_close(s, i);
+    }
+  }
+}
+
+static long long drain_next_deadline(const struct server *s, long long next)
+{
+  for (size_t i = 0; i < s->n_drains; i++) {
+    long long d = s->drains[i].deadline;
+    next        = next < 0 || d < next ? d : next;
+  }
+  return next;
+}
+
 static void set_accepting(struct server *s, bool on)
 {
   struct epoll_event ev = { .events = on ? EPOLLIN : 0 };
@@ -643,7 +726,7 @@ static void refuse_busy(struct server *s, int fd, const struct conn *c)
   log_warning("Job from %s: refused: busy (%zu waiting)", name, s->n_conns);
   statsd_count(s->statsd, STATS_RESULT_BUSY);
   shutdown(fd, SHUT_WR);
-  close(fd);
+  drain_start(s, fd);
 }
 
 static void accept_all(struct server *s, int listen_fd)
@@ -730,6 +813,9 @@ static _noreturn_ void run_job(struct server *s, struct conn *c,
 {
   close_listeners(s);
   close_conns(s);
+  for (size_t i = 0; i < s->n_drains; i++) {
+    close(s->drains[i].fd);
+  }
   statsd_close_fds(s->statsd);
   close(s->epoll_fd);
   close(s->signal_fd);
@@ -843,9 +929,9 @@ static int serve(struct server *s)
 
   for (;;) {
     struct epoll_event events[32];
-    long long          next  = next_deadline(s, deadline);
-    long long          stats = statsd_next_deadline(s->statsd);
-    next = stats >= 0 && (next < 0 || stats < next) ? stats : next;
+    long long next  = drain_next_deadline(s, next_deadline(s, deadline));
+    long long stats = statsd_next_deadline(s->statsd);
+    next            = stats >= 0 && (next < 0 || stats < next) ? stats : next;
     int n =
       epoll_wait(s->epoll_fd, events, ARRAY_SIZE(events), epoll_timeout(next));
     if (n < 0 && errno != EINTR) {
@@ -867,11 +953,14 @@ static int serve(struct server *s)
         }
       } else if (is_listener(s, fd)) {
         accept_all(s, fd);
+      } else if (drain_event(s, fd)) {
+        continue;
       } else if (!statsd_event(s->statsd, fd, events[i].events)) {
         conn_event(s, fd, events[i].events);
       }
     }
     expire(s);
+    drain_expire(s);
     statsd_expire(s->statsd);
     dispatch(s);
   }
@@ -880,6 +969,9 @@ static int serve(struct server *s)
 static void server_clear(struct server *s)
 {
   s->statsd = statsd_free(s->statsd);
+  while (s->n_drains > 0) {
+    drain_close(s, s->n_drains - 1);
+  }
   close_listeners(s);
   close_conns(s);
   free(s->listen_fds);

@@ -247,10 +247,11 @@ slow2=$!
 phases() { stats get "$A" "$STATS_A" "sorted(j['phase'] for j in d['jobs'])"; }
 wait_value "['compile', 'waiting']" phases ||
   fail "no waiting job: $(stats json "$A" "$STATS_A")"
-# (herdcc: the stock client meets the busy reply's early close as a
-# network error and tries again and again, each try counted.)
+# The turned-away client reads the busy reply (the daemon drains what it
+# still sends instead of resetting the connection).
 hcc gcc -c x.c -o busy.o
 [[ $rc -ne 0 ]] || fail "the third job was not turned away"
+grep -q 'herdccd: busy' "$T/hcc.err" || fail "no busy reply seen: $(cat "$T/hcc.err")"
 (($(count busy) >= BASE[busy] + 1)) || fail "busy did not move: $(cat "$T/hcc.err")"
 [[ $(dcc_value dcc_rej_overload) == $(count busy) ]] || fail "dcc_rej_overload"
 wait "$slow1" || fail "slow1 failed: $(cat "$T/slow1.out")"
