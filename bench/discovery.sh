@@ -178,3 +178,8 @@ done
 f=$(dead "$HERDCC_BIN" "+srv=farm.test 127.0.0.3:3632")
 printf '%-44s %8s\n' "herdcc +srv: dead DNS, first compile" "${f%local}" | tee -a "$T/figures"
 printf '%-44s %8s\n' "herdcc +srv: dead DNS, later compiles" "$(median <"$T/dead")" | tee -a "$T/figures"
+fig() { grep -F "$1" "$T/figures" | head -n 1 | awk '{ print $NF }'; }
+echo "summary: cold mDNS cache herdcc $(fig "herdcc +zeroconf, cold") ms, distcc" \
+  "$(fig "distcc +zeroconf, cold") ms; new server used after $(fig "herdcc: new server") /" \
+  "$(fig "distcc: new server") ms; dead DNS first compile $(fig "herdcc: dead DNS, first") /" \
+  "$(grep -F "distcc: dead DNS, first" "$T/figures" | awk '{ print $(NF) }') ms"

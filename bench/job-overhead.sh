@@ -90,8 +90,10 @@ row() {
       "$label" "$([ "$p" = 1 ] && echo v1 || echo v2-lzo)" "$lm" "$h" "$d" \
       "$(ratio "$h" "$d")" "$(ratio "$h" "$lm")" "$hc" "$dc" "$(ratio "$hc" "$dc")" \
       "$hm" "$dm" "$(ratio "$hm" "$dm")"
+    summary+=" $label/$([ "$p" = 1 ] && echo v1 || echo lzo) $(ratio "$h" "$d")/$(ratio "$hc" "$dc")/$(ratio "$hm" "$dm")"
   done
 }
+summary=
 
 echo "medians over $runs interleaved runs, $(nproc) cores, $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wall: ms per compile; client cpu: ms on CPU of the client process alone; client rss: peak KiB"
@@ -99,3 +101,4 @@ printf '%-6s %-6s | %7s %7s %7s %6s %6s | %6s %6s %5s | %5s %5s %5s\n' job proto
   local herdcc distcc h/d h/loc "cpu h" "cpu d" h/d "rss h" "rss d" h/d
 row hello hello.c -O2
 row mid mid.c "${midflags[@]}"
+echo "summary: herdcc/distcc wall/client cpu/client rss:$summary"
