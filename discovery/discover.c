@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +33,18 @@
 #define DISCOVER_CHECK_MS  2000
 #define DISCOVER_MAX_FOUND 256
 
-/* One resolved service, keyed by where Avahi saw it. */
+/* One browsed service, keyed by where Avahi saw it. Its resolver stays
+ * open for as long as the service is browsed: a server published again
+ * under the same name (a restart) may keep its PTR record in every cache
+ * and never be removed and added again, while its port, address or TXT
+ * change; the open resolver reports that. */
 struct found {
-  AvahiIfIndex        iface;
-  AvahiProtocol       proto;
-  char                name[128];
-  struct zcache_entry entry;
+  AvahiIfIndex          iface;
+  AvahiProtocol         proto;
+  char                  name[128];
+  AvahiServiceResolver *resolver; /* owned */
+  bool                  resolved; /* entry is valid */
+  struct zcache_entry   entry;
 };
 
 struct discover {
@@ -53,10 +60,14 @@ static void save(struct discover *d)
 {
   struct zcache_entry entries[DISCOVER_MAX_FOUND];
 
+  size_t n = 0;
+
   for (size_t i = 0; i < d->n_found; i++) {
-    entries[i] = d->found[i].entry;
+    if (d->found[i].resolved) {
+      entries[n++] = d->found[i].entry;
+    }
   }
-  int r = zcache_write(d->cache_path, entries, d->n_found);
+  int r = zcache_write(d->cache_path, entries, n);
   if (r < 0) {
     fprintf(stderr, "herdcc-discover: Failed to write %s: %s\n", d->cache_path,
             strerror(-r));
@@ -75,14 +86,31 @@ static struct found *find(struct discover *d, AvahiIfIndex iface,
   return NULL;
 }
 
-static void forget(struct discover *d, AvahiIfIndex iface, AvahiProtocol proto,
-                   const char *name)
+static void forget(struct discover *d, struct found *f)
 {
-  struct found *f = find(d, iface, proto, name);
+  if (f->resolver) {
+    avahi_service_resolver_free(f->resolver);
+  }
+  *f = d->found[--d->n_found];
+  save(d);
+}
 
-  if (f) {
-    *f = d->found[--d->n_found];
-    save(d);
+/* Start following a service the browser reported. */
+static void follow(struct discover *d, AvahiIfIndex iface, AvahiProtocol proto,
+                   const char *name, const char *type, const char *domain,
+                   AvahiServiceResolverCallback on_resolved)
+{
+  if (find(d, iface, proto, name) || d->n_found == DISCOVER_MAX_FOUND) {
+    return;
+  }
+  struct found *f = &d->found[d->n_found];
+  *f              = (struct found){ .iface = iface, .proto = proto };
+  snprintf(f->name, sizeof(f->name), "%s", name);
+  f->resolver =
+    avahi_service_resolver_new(d->client, iface, proto, name, type, domain,
+                               AVAHI_PROTO_UNSPEC, 0, on_resolved, d);
+  if (f->resolver) {
+    d->n_found++;
   }
 }
 
@@ -121,25 +149,27 @@ static void on_resolved(AvahiServiceResolver *resolver, AvahiIfIndex iface,
                         AvahiLookupResultFlags flags, void *userdata)
 {
   struct discover    *d = userdata;
+  struct found       *f = find(d, iface, proto, name);
   struct service_info info;
 
   (void)type, (void)domain, (void)host, (void)flags;
-  if (event == AVAHI_RESOLVER_FOUND && parse_txt(txt, &info) >= 0) {
-    struct found *f = find(d, iface, proto, name);
-    if (!f && d->n_found < DISCOVER_MAX_FOUND) {
-      f = &d->found[d->n_found++];
-    }
-    if (f) {
-      *f = (struct found){ .iface = iface, .proto = proto };
-      snprintf(f->name, sizeof(f->name), "%s", name);
-      address_text(address, iface, f->entry.addr, sizeof(f->entry.addr));
-      f->entry.port = port;
-      f->entry.info = info;
-      snprintf(f->entry.name, sizeof(f->entry.name), "%s", name);
-      save(d);
-    }
+  if (!f || f->resolver != resolver) {
+    return; /* not ours any more */
   }
-  avahi_service_resolver_free(resolver);
+  if (event == AVAHI_RESOLVER_FAILURE) {
+    forget(d, f); /* no answer: browsed again if it comes back */
+    return;
+  }
+  if (parse_txt(txt, &info) < 0) {
+    f->resolved = false;
+  } else {
+    f->resolved = true;
+    address_text(address, iface, f->entry.addr, sizeof(f->entry.addr));
+    f->entry.port = port;
+    f->entry.info = info;
+    snprintf(f->entry.name, sizeof(f->entry.name), "%s", name);
+  }
+  save(d);
 }
 
 static void on_browsed(AvahiServiceBrowser *browser, AvahiIfIndex iface,
@@ -148,15 +178,17 @@ static void on_browsed(AvahiServiceBrowser *browser, AvahiIfIndex iface,
                        AvahiLookupResultFlags flags, void *userdata)
 {
   struct discover *d = userdata;
+  struct found    *f;
 
   (void)browser, (void)flags;
   switch (event) {
     case AVAHI_BROWSER_NEW:
-      avahi_service_resolver_new(d->client, iface, proto, name, type, domain,
-                                 AVAHI_PROTO_UNSPEC, 0, on_resolved, d);
+      follow(d, iface, proto, name, type, domain, on_resolved);
       break;
     case AVAHI_BROWSER_REMOVE:
-      forget(d, iface, proto, name);
+      if ((f = find(d, iface, proto, name))) {
+        forget(d, f);
+      }
       break;
     case AVAHI_BROWSER_ALL_FOR_NOW:
       save(d); /* the first complete picture: compiles may go on */
@@ -178,7 +210,8 @@ static void on_client(AvahiClient *client, AvahiClientState state,
                               SERVICE_TYPE, NULL, 0, on_browsed, d);
   } else if (state == AVAHI_CLIENT_FAILURE) {
     /* avahi-daemon or the bus went away: leave, a compile starts another
-       refresher later. The cache says nothing is known until then. */
+       refresher later. The cache says nothing is known until then. The
+       resolvers went with the client. */
     d->n_found = 0;
     save(d);
     avahi_simple_poll_quit(d->poll);

@@ -103,6 +103,7 @@ wait_for b_quiet_3633 || fail "distccd on B did not stop"
 say "a restarted avahi-daemon on B publishes herdccd again"
 spawn_b "$T/herdccd-b2.log" "$HERDCCD_BIN" --no-detach --log-stderr --listen "$B_ADDR" \
   --allow "$HOSTS2_NET" --zeroconf
+HERDCCD_B2=$SPAWNED_PID
 wait_for b_listens 3632 || fail "herdccd on B did not start again"
 time_until_ms 10000 remote_on 3632 "$T/again.log" || fail "the new herdccd is not used"
 published_twice() { [ "$(grep -c "Published distcc@hostb" "$T/herdccd-b2.log")" -ge 2 ]; }
@@ -113,6 +114,18 @@ time_until_ms 10000 published_twice ||
 time_until_ms 10000 seen_on_a _distcc._tcp "^distcc@hostb;.*;3632;" ||
   { cat "$T/herdccd-b2.log"; fail "A does not see herdccd again"; }
 say "published again and seen on A $ELAPSED_MS ms after avahi-daemon restarted"
+
+say "herdccd restarted at once on another port under the same name is followed"
+# The withdrawal and the new announcement come close together, so A's
+# avahi-daemon may keep the PTR record and report neither a removal nor a
+# new service: only the port in the SRV record changes.
+kill -9 "$HERDCCD_B2"
+spawn_b "$T/herdccd-b3.log" "$HERDCCD_BIN" --no-detach --log-stderr --listen "$B_ADDR" \
+  --port 3634 --allow "$HOSTS2_NET" --zeroconf
+wait_for b_listens 3634 || fail "herdccd on B did not start on port 3634"
+time_until_ms 10000 remote_on 3634 "$T/moved.log" ||
+  { cat "$T/moved.log" "$HERDCC_DIR/zeroconf/hosts"; fail "the moved herdccd is not used"; }
+say "the moved herdccd took a compile after $ELAPSED_MS ms"
 say "without an avahi-daemon on A, herdcc +zeroconf compiles here"
 stop_avahi_a
 rm -f "$T/work/alone.o"
