@@ -57,7 +57,7 @@ static void print_help(void)
     "Usage:\n"
     "   %1$s [COMPILER] [compile options] -o OBJECT -c "
     "SOURCE\n"
-    "   %1$s [--help|--version|--show-hosts|--ping|-j]\n"
+    "   %1$s [--help|--version|--show-hosts|--ping|--stats|-j]\n"
     "   COMPILER [compile options] ...   (through the masquerade directory "
     "%2$s)\n"
     "\n"
@@ -70,6 +70,8 @@ static void print_help(void)
     "                      ADDRESS PORT SOURCE STATE RTT_MS PROTOCOL per "
     "line;\n"
     "                      exit 0 when any answered\n"
+    "   --stats            the status of every server and of this machine's\n"
+    "                      jobs, once (runs herdcc-top --once)\n"
     "   -j                 print the number of jobs the host list allows\n"
     "\n"
     "Environment (HERDCC_X is read first, then DISTCC_X, then X=VALUE lines\n"
@@ -527,7 +529,7 @@ static int compile(char **argv)
 static bool is_management_option(const char *arg)
 {
   static const char *const options[] = { "--help", "--version", "--show-hosts",
-                                         "--ping", "-j" };
+                                         "--ping", "--stats",   "-j" };
   for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
     if (strcmp(arg, options[i]) == 0) {
       return true;
@@ -551,6 +553,9 @@ static int manage(const char *option)
   }
   if (strcmp(option, "--ping") == 0) {
     return manage_ping();
+  }
+  if (strcmp(option, "--stats") == 0) {
+    return manage_stats();
   }
   return manage_jobs();
 }

@@ -133,6 +133,17 @@ line=$(server_line "$T/top" 127.0.0.6)
 line=$(server_line "$T/top" 127.0.0.7)
 [[ $line =~ \ refused:\ .*access\ denied ]] || fail "the server whose --allow leaves us out: '$line'"
 say "no stats, refused, black hole and silent port shown as such; the snapshot took $TOP_MS ms"
+
+say "herdcc --stats runs herdcc-top --once (found on PATH from the build tree)"
+PATH=$(dirname "$HERDCC_TOP_BIN"):$PATH HERDCC_HOSTS=$TOP_HOSTS timeout 20 \
+  "$HERDCC_BIN" --stats >"$T/stats" 2>"$T/stats.err" ||
+  { cat "$T/stats" "$T/stats.err"; fail "herdcc --stats failed"; }
+[[ $(server_line "$T/stats" distcc@hosta) =~ \ ok$ ]] &&
+  [[ $(server_line "$T/stats" distcc@hostb) =~ \ ok$ ]] ||
+  { cat "$T/stats"; fail "herdcc --stats does not show both servers"; }
+PATH=/nonexistent "$HERDCC_BIN" --stats 2>"$T/stats.err" && fail "--stats without herdcc-top"
+[ $? -eq 110 ] && grep -q "failed to exec herdcc-top" "$T/stats.err" ||
+  fail "--stats without herdcc-top: $(cat "$T/stats.err")"
 [ "$TOP_MS" -lt 5000 ] || fail "--once took $TOP_MS ms with unreachable servers"
 
 say "the local jobs: phase and host"
