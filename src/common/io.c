@@ -1,5 +1,6 @@
 #include "io.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -288,5 +289,40 @@ int io_mkdir_p(const char *path, mode_t mode)
   if (mkdir(buf, mode) < 0 && errno != EEXIST) {
     return -errno;
   }
+  return 0;
+}
+
+int io_parse_address(const char *text, uint16_t port,
+                     struct sockaddr_storage *ret_addr, socklen_t *ret_len)
+{
+  struct sockaddr_storage addr = { 0 };
+  struct sockaddr_in     *in   = (struct sockaddr_in *)&addr;
+  struct sockaddr_in6    *in6  = (struct sockaddr_in6 *)&addr;
+  char                    bare[INET6_ADDRSTRLEN];
+  size_t                  len = strlen(text);
+
+  if (inet_pton(AF_INET, text, &in->sin_addr) == 1) {
+    in->sin_family = AF_INET;
+    in->sin_port   = htons(port);
+    *ret_addr      = addr;
+    *ret_len       = sizeof(*in);
+    return 0;
+  }
+  if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
+    text++;
+    len -= 2;
+  }
+  if (len >= sizeof(bare)) {
+    return -EINVAL;
+  }
+  memcpy(bare, text, len);
+  bare[len] = '\0';
+  if (inet_pton(AF_INET6, bare, &in6->sin6_addr) != 1) {
+    return -EINVAL;
+  }
+  in6->sin6_family = AF_INET6;
+  in6->sin6_port   = htons(port);
+  *ret_addr        = addr;
+  *ret_len         = sizeof(*in6);
   return 0;
 }

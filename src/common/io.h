@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /* Wait until fd is readable (events POLLIN) or writable (POLLOUT).
@@ -42,3 +44,8 @@ int io_chmod_default(const char *path);
 
 /* mkdir -p with mode for the missing parts. */
 int io_mkdir_p(const char *path, mode_t mode);
+
+/* Parse a numeric address, IPv4 or IPv6 ("::1" or "[::1]"), with port
+ * into *ret_addr and *ret_len. -EINVAL when it is neither. */
+int io_parse_address(const char *text, uint16_t port,
+                     struct sockaddr_storage *ret_addr, socklen_t *ret_len);

@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "json.h"
 #include "macro.h"
 
@@ -569,40 +570,6 @@ static int wait_fd(int fd, short events, long long deadline)
   }
 }
 
-static int parse_addr(const char *addr, uint16_t port,
-                      struct sockaddr_storage *ret_sa, socklen_t *ret_len)
-{
-  struct sockaddr_storage sa  = { 0 };
-  struct sockaddr_in     *in  = (struct sockaddr_in *)&sa;
-  struct sockaddr_in6    *in6 = (struct sockaddr_in6 *)&sa;
-  char                    bare[INET6_ADDRSTRLEN];
-  size_t                  len = strlen(addr);
-
-  if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
-    in->sin_family = AF_INET;
-    in->sin_port   = htons(port);
-    *ret_len       = sizeof(*in);
-  } else {
-    if (len >= 2 && addr[0] == '[' && addr[len - 1] == ']') {
-      addr++;
-      len -= 2;
-    }
-    if (len >= sizeof(bare)) {
-      return -EINVAL;
-    }
-    memcpy(bare, addr, len);
-    bare[len] = '\0';
-    if (inet_pton(AF_INET6, bare, &in6->sin6_addr) != 1) {
-      return -EINVAL;
-    }
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port   = htons(port);
-    *ret_len         = sizeof(*in6);
-  }
-  *ret_sa = sa;
-  return 0;
-}
-
 static int connect_to(const struct sockaddr_storage *sa, socklen_t len,
                       long long deadline, int *ret_fd)
 {
@@ -749,7 +716,7 @@ int stats_fetch(const char *addr, uint16_t port, int timeout_ms,
   _cleanup_close_ int     fd  = -1;
   _cleanup_free_ char    *buf = NULL;
   size_t                  len = 0;
-  int                     r   = parse_addr(addr, port, &sa, &sa_len);
+  int                     r   = io_parse_address(addr, port, &sa, &sa_len);
 
   if (r < 0) {
     refuse(&d, "not a numeric address: %s", addr);

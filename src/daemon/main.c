@@ -16,6 +16,7 @@
 #include "compilers.h"
 #include "config.h"
 #include "exitcode.h"
+#include "io.h"
 #include "job.h"
 #include "log.h"
 #include "macro.h"
@@ -221,7 +222,7 @@ static int parse_listen(const char *value)
   struct sockaddr_storage addr;
   socklen_t               len;
 
-  if (server_parse_address(value, 0, &addr, &len) < 0) {
+  if (io_parse_address(value, 0, &addr, &len) < 0) {
     return bad_argument("--listen", value, "not an IPv4 or IPv6 address");
   }
   return strv_push(&arg_listen, value);

@@ -86,41 +86,6 @@ struct server {
 
 /* ---- sockets ------------------------------------------------------------ */
 
-int server_parse_address(const char *text, uint16_t port,
-                         struct sockaddr_storage *ret_addr, socklen_t *ret_len)
-{
-  struct sockaddr_storage addr = { 0 };
-  struct sockaddr_in     *in   = (struct sockaddr_in *)&addr;
-  struct sockaddr_in6    *in6  = (struct sockaddr_in6 *)&addr;
-  char                    bare[INET6_ADDRSTRLEN];
-  size_t                  len = strlen(text);
-
-  if (inet_pton(AF_INET, text, &in->sin_addr) == 1) {
-    in->sin_family = AF_INET;
-    in->sin_port   = htons(port);
-    *ret_addr      = addr;
-    *ret_len       = sizeof(*in);
-    return 0;
-  }
-  if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
-    text++;
-    len -= 2;
-  }
-  if (len >= sizeof(bare)) {
-    return -EINVAL;
-  }
-  memcpy(bare, text, len);
-  bare[len] = '\0';
-  if (inet_pton(AF_INET6, bare, &in6->sin6_addr) != 1) {
-    return -EINVAL;
-  }
-  in6->sin6_family = AF_INET6;
-  in6->sin6_port   = htons(port);
-  *ret_addr        = addr;
-  *ret_len         = sizeof(*in6);
-  return 0;
-}
-
 static int open_listener(const struct sockaddr_storage *addr, socklen_t len,
                          bool dual_stack, int *ret_fd)
 {
@@ -150,7 +115,7 @@ static int add_listener(const char *text, uint16_t port, bool dual_stack,
   struct sockaddr_storage addr;
   socklen_t               len;
   int                     fd = -1;
-  int                     r  = server_parse_address(text, port, &addr, &len);
+  int                     r  = io_parse_address(text, port, &addr, &len);
 
   if (r >= 0) {
     r = open_listener(&addr, len, dual_stack, &fd);

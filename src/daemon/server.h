@@ -58,11 +58,6 @@ struct server_config {
   const struct statsd_config *stats;
 };
 
-/* Parse a listening address: an IPv4 or IPv6 literal ("::1" or "[::1]").
- * -EINVAL when it is neither. */
-int server_parse_address(const char *text, uint16_t port,
-                         struct sockaddr_storage *ret_addr, socklen_t *ret_len);
-
 /* Run the daemon until it stops; returns the process exit code (0 or one
  * of exitcode.h's). In the detaching case the starting process exits in
  * here, with the serving process's start-up result. */
