@@ -52,6 +52,14 @@
 #                          waiting for "Server startup complete"
 # restart_avahi_b [SIGNAL] both; stop_avahi_a, start_avahi_daemon_a and
 #                          restart_avahi_a do the same on A
+# start_slow_farm SECONDS  the monitors' farm: herdccd --zeroconf --stats
+#                          on A (2 slots) and on B (3 slots) with a
+#                          compiler "slowcc" that is gcc on the client and
+#                          gcc after SECONDS of sleep on the servers, so
+#                          jobs stay in the compile phase to be looked at
+#                          ($T/client-bin first on PATH); sets HERDCCD_A,
+#                          HERDCCD_B; waits until both listen on 3632 and
+#                          3633. a_listens PORT is b_listens for A.
 # b_listens PORT           something on B listens on TCP PORT (asked of the
 #                          kernel: no connection is made)
 # now_ms                   prints a millisecond clock
@@ -221,6 +229,29 @@ restart_avahi_a() { stop_avahi_a "$@" && start_avahi_daemon_a; }
 restart_avahi_b() { stop_avahi_b "$@" && start_avahi_daemon_b; }
 
 b_listens() { [ -n "$(on_b ss -Hltn "sport = :$1")" ]; }
+a_listens() { ss -Hltn "sport = :$1" | grep -q "$A_ADDR:$1 "; }
+
+start_slow_farm() {
+  mkdir -p "$T/bin" "$T/client-bin"
+  printf '#!/bin/sh\nexec gcc "$@"\n' >"$T/client-bin/slowcc"
+  printf '#!/bin/sh\nsleep %s\nexec gcc "$@"\n' "$1" >"$T/bin/slowcc-server"
+  chmod 755 "$T/client-bin/slowcc" "$T/bin/slowcc-server"
+  printf 'slowcc %s\n' "$T/bin/slowcc-server" >"$T/compilers"
+  export PATH=$T/client-bin:$PATH
+  spawn_a "$T/herdccd-a.log" "$HERDCCD_BIN" --no-detach --log-stderr \
+    --listen "$A_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 2 \
+    --compilers "$T/compilers"
+  HERDCCD_A=$SPAWNED_PID
+  spawn_b "$T/herdccd-b.log" "$HERDCCD_BIN" --no-detach --log-stderr \
+    --listen "$B_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 3 \
+    --compilers "$T/compilers"
+  HERDCCD_B=$SPAWNED_PID
+  local port
+  for port in 3632 3633; do
+    wait_for a_listens $port || { cat "$T/herdccd-a.log"; fail "herdccd on A: $port closed"; }
+    wait_for b_listens $port || { cat "$T/herdccd-b.log"; fail "herdccd on B: $port closed"; }
+  done
+}
 
 now_ms() {
   local t=${EPOCHREALTIME//[!0-9]/}

@@ -27,27 +27,10 @@ ARTIFACTS=${HERDCC_ARTIFACT_DIR:-$T/artifacts}
 mkdir -p "$ARTIFACTS"
 start_hosts
 export HERDCC_DIR=$T/state HERDCC_BACKOFF_PERIOD=0 HERDCC_HOSTS=+zeroconf
-mkdir -p "$HERDCC_DIR" "$T/bin" "$T/client-bin" "$T/src"
-
-# slowcc: gcc on the client, gcc after a pause on the servers, so that jobs
-# stay in the compile phase long enough to be seen.
-printf '#!/bin/sh\nexec gcc "$@"\n' >"$T/client-bin/slowcc"
-printf '#!/bin/sh\nsleep 10\nexec gcc "$@"\n' >"$T/bin/slowcc-server"
-chmod 755 "$T/client-bin/slowcc" "$T/bin/slowcc-server"
-printf 'slowcc %s\n' "$T/bin/slowcc-server" >"$T/compilers"
-export PATH=$T/client-bin:$PATH
+mkdir -p "$HERDCC_DIR" "$T/src"
 
 say "herdccd --zeroconf --stats on A (2 slots) and on B (3 slots)"
-spawn_a "$T/herdccd-a.log" "$HERDCCD_BIN" --no-detach --log-stderr \
-  --listen "$A_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 2 \
-  --compilers "$T/compilers"
-spawn_b "$T/herdccd-b.log" "$HERDCCD_BIN" --no-detach --log-stderr \
-  --listen "$B_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 3 \
-  --compilers "$T/compilers"
-HERDCCD_B=$SPAWNED_PID
-a_listens() { ss -Hltn "sport = :$1" | grep -q "$A_ADDR:$1 "; }
-wait_for a_listens 3633 || { cat "$T/herdccd-a.log"; fail "herdccd on A did not start"; }
-wait_for b_listens 3633 || { cat "$T/herdccd-b.log"; fail "herdccd on B did not start"; }
+start_slow_farm 10
 
 # For the monitor's host list: a herdccd without --stats, and an address
 # nobody has (connects hang): "no status" and "unreachable", quickly.

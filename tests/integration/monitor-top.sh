@@ -24,32 +24,12 @@ isolate "$@"
 start_hosts
 export HERDCC_DIR=$T/state HERDCC_BACKOFF_PERIOD=0 HERDCC_FALLBACK=0 \
   HERDCC_HOSTS=+zeroconf
-mkdir -p "$HERDCC_DIR" "$T/bin" "$T/client-bin" "$T/src"
-
-# slowcc: gcc on the client (preprocessing is quick), gcc after a pause on
-# the servers, so that jobs stay in the compile phase long enough to be
-# looked at.
-printf '#!/bin/sh\nexec gcc "$@"\n' >"$T/client-bin/slowcc"
-printf '#!/bin/sh\nsleep 8\nexec gcc "$@"\n' >"$T/bin/slowcc-server"
-chmod 755 "$T/client-bin/slowcc" "$T/bin/slowcc-server"
-printf 'slowcc %s\n' "$T/bin/slowcc-server" >"$T/compilers"
-export PATH=$T/client-bin:$PATH
+mkdir -p "$HERDCC_DIR" "$T/src"
 
 say "herdccd --zeroconf --stats on A (2 slots) and on B (3 slots)"
-spawn_a "$T/herdccd-a.log" "$HERDCCD_BIN" --no-detach --log-stderr \
-  --listen "$A_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 2 \
-  --compilers "$T/compilers"
-HERDCCD_A=$SPAWNED_PID
-spawn_b "$T/herdccd-b.log" "$HERDCCD_BIN" --no-detach --log-stderr \
-  --listen "$B_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 3 \
-  --compilers "$T/compilers"
-HERDCCD_B=$SPAWNED_PID
-# Asked of the kernel: a test connection would count in the servers' results.
-a_listens() { ss -Hltn "sport = :$1" | grep -q "$A_ADDR:$1 "; }
-wait_for a_listens 3632 || { cat "$T/herdccd-a.log"; fail "herdccd on A did not start"; }
-wait_for b_listens 3632 || { cat "$T/herdccd-b.log"; fail "herdccd on B did not start"; }
-wait_for a_listens 3633 || { cat "$T/herdccd-a.log"; fail "A's stats port is closed"; }
-wait_for b_listens 3633 || { cat "$T/herdccd-b.log"; fail "B's stats port is closed"; }
+# A test connection would count in the servers' results: start_slow_farm
+# asks the kernel whether they listen.
+start_slow_farm 8
 time_until_ms 10000 seen_on_a _distcc._tcp '^distcc@hostb;.*"stats=3633"' ||
   fail "A does not see B's service with its stats port"
 time_until_ms 10000 seen_on_a _distcc._tcp '^distcc@hosta;.*"stats=3633"' ||
