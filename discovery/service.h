@@ -14,17 +14,21 @@
 #define SERVICE_MAX_COMPILERS 8
 
 /* What `CC -dumpmachine` and `CC -dumpversion` say. */
+/* The largest speed= a TXT record can give (six digits). */
+#define SERVICE_SPEED_MAX 999999u
+
 struct service_compiler {
   char machine[64];
   char version[32];
 };
 
 struct service_info {
-  unsigned                cpus;
-  unsigned                jobs;
-  bool                    lzo;   /* speaks protocol 2 */
-  bool                    herd;  /* a herdcc server */
-  unsigned                speed; /* relative compile speed, 0: unknown */
+  unsigned cpus;
+  unsigned jobs;
+  bool     lzo;   /* speaks protocol 2 */
+  bool     herd;  /* a herdcc server */
+  unsigned speed; /* relative compile speed, 0: unknown;
+                     at most SERVICE_SPEED_MAX */
   uint16_t                stats_port;
   struct service_compiler compilers[SERVICE_MAX_COMPILERS]; /* [0]: cc */
   size_t                  n_compilers;

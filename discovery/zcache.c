@@ -20,7 +20,7 @@ static void write_flags(FILE *f, const struct service_info *info)
 {
   const char *sep = "";
 
-  if (!info->lzo && !info->herd && !info->stats_port) {
+  if (!info->lzo && !info->herd && !info->stats_port && !info->speed) {
     fputs("-", f);
     return;
   }
@@ -34,6 +34,10 @@ static void write_flags(FILE *f, const struct service_info *info)
   }
   if (info->stats_port) {
     fprintf(f, "%sstats=%u", sep, info->stats_port);
+    sep = ",";
+  }
+  if (info->speed) {
+    fprintf(f, "%sspeed=%u", sep, info->speed);
   }
 }
 
@@ -130,6 +134,9 @@ static void parse_flags(char *text, struct service_info *info)
     } else if (strncmp(flag, "stats=", 6) == 0) {
       long port        = strtol(flag + 6, NULL, 10);
       info->stats_port = port > 0 && port <= 65535 ? (uint16_t)port : 0;
+    } else if (strncmp(flag, "speed=", 6) == 0) {
+      unsigned long speed = strtoul(flag + 6, NULL, 10);
+      info->speed         = speed <= SERVICE_SPEED_MAX ? (unsigned)speed : 0;
     }
   }
 }

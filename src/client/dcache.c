@@ -82,15 +82,48 @@ static int entry_for(const struct zcache_entry *e, struct hosts_entry *ret)
   return ret->name ? 0 : -ENOMEM;
 }
 
+/* What one job slot of a server is worth: its speed over its slots; 0
+ * when it publishes no speed. */
+static double slot_speed(const struct zcache_entry *e)
+{
+  return (double)e->info.speed /
+         (e->info.jobs ? e->info.jobs : HOSTS_DEFAULT_LIMIT);
+}
+
+/* The servers keep accepts, fastest slots first (a slot is taken in list
+ * order, so a job goes to the fastest free one); servers that publish no
+ * speed come after, all in the order they were found. */
+static size_t order_by_speed(const struct zcache_entry *entries, size_t count,
+                             dcache_keep_fn keep, const void *userdata,
+                             size_t *order)
+{
+  size_t n = 0;
+
+  for (size_t k = 0; k < count; k++) {
+    if (keep && !keep(&entries[k], userdata)) {
+      continue;
+    }
+    double speed = slot_speed(&entries[k]);
+    size_t at    = n++;
+    while (at > 0 && speed > slot_speed(&entries[order[at - 1]])) {
+      order[at] = order[at - 1];
+      at--;
+    }
+    order[at] = k;
+  }
+  return n;
+}
+
 int dcache_splice(struct hosts_list *list, size_t i,
                   const struct zcache_entry *entries, size_t count,
                   dcache_keep_fn keep, const void *userdata, size_t *ret_added)
 {
-  size_t usable = 0;
+  _cleanup_free_ size_t *order = calloc(count ? count : 1, sizeof(*order));
 
-  for (size_t k = 0; k < count; k++) {
-    usable += !keep || keep(&entries[k], userdata);
+  if (!order) {
+    return -ENOMEM;
   }
+  size_t usable = order_by_speed(entries, count, keep, userdata, order);
   struct hosts_entry *grown =
     reallocarray(list->entries, list->count + usable, sizeof(*list->entries));
   if (!grown) {
@@ -105,11 +138,8 @@ int dcache_splice(struct hosts_list *list, size_t i,
   list->count += usable;
   list->count -= 1;
   size_t at = i;
-  for (size_t k = 0; k < count; k++) {
-    if (keep && !keep(&entries[k], userdata)) {
-      continue;
-    }
-    if (entry_for(&entries[k], &grown[at]) < 0) {
+  for (size_t k = 0; k < usable; k++) {
+    if (entry_for(&entries[order[k]], &grown[at]) < 0) {
       /* keep the list whole for hosts_list_free */
       for (size_t z = at; z < i + usable; z++) {
         grown[z] = (struct hosts_entry){ .kind = HOSTS_LOCAL };

@@ -28,7 +28,9 @@ typedef bool (*dcache_keep_fn)(const struct zcache_entry *entry,
                                const void                *userdata);
 
 /* Replace list->entries[i] with the servers of entries that keep accepts
- * (keep NULL: all of them); *ret_added says how many. */
+ * (keep NULL: all of them), the fastest job slots first (TXT speed= over
+ * jobs=; servers without a speed after those, in cache order), so that a
+ * job takes the fastest free slot; *ret_added says how many. */
 int dcache_splice(struct hosts_list *list, size_t i,
                   const struct zcache_entry *entries, size_t count,
                   dcache_keep_fn keep, const void *userdata, size_t *ret_added);

@@ -131,6 +131,7 @@ static void test_zcache(void **state)
   entries[0].port      = 3632;
   entries[0].info.jobs = 4;
   entries[0].info.lzo  = true;
+  entries[0].info.speed = 9780;
   strcpy(entries[0].name, "distcc@hostb #2\twith a tab");
   strcpy(entries[1].addr, "fe80::1%vA");
   entries[1].port             = 3633;
@@ -148,6 +149,8 @@ static void test_zcache(void **state)
   assert_true(back[0].info.lzo && !back[0].info.herd);
   assert_string_equal(back[0].name, "distcc@hostb #2 with a tab");
   assert_int_equal(back[0].info.stats_port, 0);
+  assert_int_equal(back[0].info.speed, 9780);
+  assert_int_equal(back[1].info.speed, 0);
   assert_true(back[1].info.herd && !back[1].info.lzo);
   assert_int_equal(back[1].info.stats_port, 3700);
   assert_string_equal(back[1].info.compilers[0].version, "12");
@@ -159,7 +162,7 @@ static void test_zcache(void **state)
     "# herdcc discovery cache 1\nnot a line\n1.2.3.4\t0\t4\t-\t-\tx\n"
     "1.2.3.4\t99999\t4\t-\t-\tx\n"
     "5.6.7.8\t3632\t2\t-\t-\tok\n"
-    "5.6.7.9\t3632\t2\tlzo,future,stats=99999\t-\tunknown flag\n";
+    "5.6.7.9\t3632\t2\tlzo,future,stats=99999,speed=1000000\t-\tunknown flag\n";
   assert_int_equal(io_write_file_atomic(path, junk, strlen(junk)), 0);
   free(back);
   back = NULL;
@@ -168,6 +171,7 @@ static void test_zcache(void **state)
   assert_string_equal(back[0].addr, "5.6.7.8");
   assert_true(back[1].info.lzo && !back[1].info.herd);
   assert_int_equal(back[1].info.stats_port, 0);
+  assert_int_equal(back[1].info.speed, 0); /* over SERVICE_SPEED_MAX */
   unlink(path);
 }
 
