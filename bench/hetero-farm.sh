@@ -8,7 +8,11 @@
 # distcc -> distccd (Debian's distcc 3.4). Prints the makespan divided by
 # the ideal lower bound: max(total work / total speed, longest job on the
 # fastest host). Two host orders: fastest first (the order a list-order
-# scheduler likes) and slowest first.
+# scheduler likes) and slowest first; and herdcc with HERDCC_HOSTS=+srv=
+# bench.test, the four herdccd published by unicast DNS-SD (PTR, SRV, TXT
+# with speed=) by a dnsmasq on 127.0.0.1:53, so that the client orders
+# them itself, fastest job slot first (distcc has no such choice). The
+# configurations are interleaved within each round.
 #
 #   bench/hetero-farm.sh [BUILD_DIR]      (JOBS=48 ROUNDS=3 CONC=10)
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +70,41 @@ for h in "${farm[@]}"; do
   wait_port "$addr" 3633
 done
 
+# Unicast DNS-SD for bench.test, as an administrator would describe the
+# farm: per herdccd a PTR _distcc._tcp.bench.test -> fN._distcc._tcp, its
+# SRV (fN.bench.test:3632) and TXT with the keys herdccd publishes (no
+# compiler keys: an instance that names none is taken for any compiler)
+# and speed = factor x 1000 x slots (speed is per host; herdcc divides it
+# by jobs). dnsmasq answers records in the reverse of its configuration's
+# order: listed fastest first, the PTRs come slowest first, and so does
+# herdcc's cache, so the order herdcc uses is its own. A config file,
+# since only there can a TXT string hold a comma.
+printf 'nameserver 127.0.0.1\nsearch bench.test\n' >"$T/resolv.conf"
+mount --bind "$T/resolv.conf" /etc/resolv.conf
+herd_version=$("$herdcc" --version | awk 'NR == 1 { print $2 }')
+: >"$T/dnsmasq.conf"
+for h in "${farm[@]}"; do
+  read -r addr speed slots <<<"$h"
+  n=f${addr##*.}
+  cat >>"$T/dnsmasq.conf" <<REC
+ptr-record=_distcc._tcp.bench.test,$n._distcc._tcp.bench.test
+srv-host=$n._distcc._tcp.bench.test,$n.bench.test,3632
+host-record=$n.bench.test,$addr
+txt-record=$n._distcc._tcp.bench.test,txtvers=1,jobs=$slots,herd=$herd_version,"protocols=1,2",speed=$(awk -v f="$speed" -v s="$slots" 'BEGIN { printf "%d", f * 1000 * s }')
+REC
+done
+dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.conf" --pid-file= --user=root --no-resolv \
+  --no-hosts --no-poll --port=53 --listen-address=127.0.0.1 --bind-interfaces \
+  --local=/bench.test/ --local-ttl=300 2>"$T/dnsmasq.log" &
+pids+=($!)
+export HERDCC_RESOLVE=$build/discovery/herdcc-resolve
+for _ in $(seq 1 50); do
+  [ "$(dig +time=1 +tries=1 +short @127.0.0.1 PTR _distcc._tcp.bench.test | wc -l)" -eq ${#farm[@]} ] && break
+  sleep 0.1
+done
+[ "$(dig +time=1 +tries=1 +short @127.0.0.1 PTR _distcc._tcp.bench.test | wc -l)" -eq ${#farm[@]} ] ||
+  { cat "$T/dnsmasq.log" >&2; echo "dnsmasq does not serve the PTR records" >&2; exit 1; }
+
 # The units: sizes from a fixed linear congruential sequence, skewed so a
 # few are large (work at speed 1: 100 ms to ~3 s).
 mkdir -p "$T/units" "$T/out"
@@ -91,7 +130,7 @@ round() {
   local s e
   rm -f "$T/out"/*.o
   s=$(now_ns)
-  (cd "$T/units" && ls | DISTCC_HOSTS=$2 DISTCC_FALLBACK=0 xargs -P "$conc" -I{} \
+  (cd "$T/units" && ls | HERDCC_HOSTS=$2 DISTCC_HOSTS=$2 DISTCC_FALLBACK=0 xargs -P "$conc" -I{} \
     "$1" gcc -O2 -c {} -o "$T/out/{}.o") || { echo "a compile failed" >&2; exit 1; }
   e=$(now_ns)
   [ "$(ls "$T/out" | wc -l)" -eq "$njobs" ] || { echo "objects missing" >&2; exit 1; }
@@ -108,20 +147,68 @@ hostlist() { # PORT ORDER(fast|slow)
   else printf '%s ' "${out[@]}"; fi
 }
 
+# Warm the DNS cache (one throwaway compile starts herdcc-resolve), then
+# check that compiles take the four DNS-SD servers' slots fastest first:
+# 7 compiles of a 3 s unit started 50 ms apart must fill the slots of the
+# three fastest hosts (2, 2 and 3), not those of the slowest ones the
+# cache lists first. (herdcc --show-hosts prints the cache's order, not
+# the order a compile uses; it is printed below for the record.)
+srv=+srv=bench.test
+(cd "$T/units" && HERDCC_HOSTS=$srv HERDCC_FALLBACK=1 "$herdcc" gcc -O2 -c u1.c -o "$T/out/warm.o") ||
+  true
+for _ in $(seq 1 50); do
+  [ "$(grep -c '^127\.0\.0\.1[1-4]\s' "$HERDCC_DIR/dns/srv@bench.test" 2>/dev/null)" -eq ${#farm[@]} ] && break
+  sleep 0.1
+done
+HERDCC_HOSTS=$srv "$herdcc" --show-hosts >"$T/show" 2>&1 || true
+mkdir -p "$T/probe"
+printf 'static const int bench_work_ms = 3000;\nint probe(void) { return bench_work_ms; }\n' >"$T/probe/p.c"
+probe=()
+for k in 1 2 3 4 5 6 7; do
+  (cd "$T/probe" && HERDCC_HOSTS=$srv HERDCC_VERBOSE=1 HERDCC_LOG="$T/probe/$k.log" \
+    "$herdcc" gcc -O2 -c p.c -o "$k.o") &
+  probe+=($!)
+  sleep 0.05
+done
+wait "${probe[@]}" || { cat "$T/probe"/*.log >&2; echo "a probe compile over $srv failed" >&2; exit 1; }
+used=$(cat "$T/probe"/*.log | sed -n 's/.* on \(127\.0\.0\.1[1-4]\):3632.*completed ok.*/\1/p' | sort | uniq -c |
+  awk '{ printf "%s x%s ", $2, $1 }')
+want=$(for h in "${farm[@]:0:3}"; do read -r addr _ slots <<<"$h"; printf '%s x%s ' "$addr" "$slots"; done)
+if [ "$used" != "$want" ]; then
+  cat "$T/probe"/*.log "$T/show" "$HERDCC_DIR/dns/srv@bench.test" >&2
+  echo "7 compiles over $srv ran on: $used; fastest slots first would be: $want" >&2
+  exit 1
+fi
+rm -f "$T/out/warm.o"
+
 echo "$njobs units, total work $total_work ms at speed 1, $conc at a time; farm (address speed slots):" \
   "$(printf '%s; ' "${farm[@]}")lower bound $lb ms"
 echo "median makespan of $rounds rounds, $(nproc) cores, $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-12s %10s %8s %10s %8s %14s   %s\n' "host order" "herdcc ms" "/bound" "distcc ms" "/bound" \
+echo "herdcc $srv: DNS cache order (and --show-hosts) $(awk '{ printf "%s ", $1 }' "$T/show")"
+echo "  7 compiles of a 3 s unit started 50 ms apart ran on: $used(fastest slots first)"
+# Every round runs the five configurations one after another.
+for c in h.fast d.fast h.slow d.slow h.srv; do : >"$T/m.$c"; done
+for _ in $(seq 1 "$rounds"); do
+  for order in fast slow; do
+    round "$herdcc" "$(hostlist 3632 "$order")" >>"$T/m.h.$order"
+    round distcc "$(hostlist 3633 "$order")" >>"$T/m.d.$order"
+  done
+  round "$herdcc" "$srv" >>"$T/m.h.srv"
+done
+printf '%-17s %10s %8s %10s %8s %14s   %s\n' "host order" "herdcc ms" "/bound" "distcc ms" "/bound" \
   "herdcc/distcc" "every round: herdcc; distcc"
 for order in fast slow; do
-  : >"$T/m.h"; : >"$T/m.d"
-  for _ in $(seq 1 "$rounds"); do
-    round "$herdcc" "$(hostlist 3632 "$order")" >>"$T/m.h"
-    round distcc "$(hostlist 3633 "$order")" >>"$T/m.d"
-  done
-  h=$(median <"$T/m.h"); d=$(median <"$T/m.d")
-  printf '%-12s %10s %8s %10s %8s %14s   %s; %s\n' "${order}est first" "$h" "$(ratio "$h" "$lb")" \
-    "$d" "$(ratio "$d" "$lb")" "$(ratio "$h" "$d")" "$(tr '\n' ' ' <"$T/m.h")" "$(tr '\n' ' ' <"$T/m.d")"
+  h=$(median <"$T/m.h.$order"); d=$(median <"$T/m.d.$order")
+  eval "med_$order=$d"
+  printf '%-17s %10s %8s %10s %8s %14s   %s; %s\n' "${order}est first" "$h" "$(ratio "$h" "$lb")" \
+    "$d" "$(ratio "$d" "$lb")" "$(ratio "$h" "$d")" "$(tr '\n' ' ' <"$T/m.h.$order")" \
+    "$(tr '\n' ' ' <"$T/m.d.$order")"
   eval "sum_$order=\"$(ratio "$h" "$lb") vs $(ratio "$d" "$lb")\""
 done
-echo "summary: makespan/lower bound, herdcc vs distcc: fastest first $sum_fast, slowest first $sum_slow"
+h=$(median <"$T/m.h.srv")
+# shellcheck disable=SC2154 # med_fast, med_slow: set by the eval above
+printf '%-17s %10s %8s %10s %8s %14s   %s\n' "DNS-SD, by speed" "$h" "$(ratio "$h" "$lb")" "-" "-" \
+  "$(ratio "$h" "$med_fast") $(ratio "$h" "$med_slow")" "$(tr '\n' ' ' <"$T/m.h.srv")"
+echo "(DNS-SD line: herdcc/distcc against distcc fastest first, then slowest first)"
+echo "summary: makespan/lower bound, herdcc vs distcc: fastest first $sum_fast, slowest first $sum_slow;" \
+  "herdcc $srv ordered by speed $(ratio "$h" "$lb")"
