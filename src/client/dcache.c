@@ -90,12 +90,8 @@ static double slot_speed(const struct zcache_entry *e)
          (e->info.jobs ? e->info.jobs : HOSTS_DEFAULT_LIMIT);
 }
 
-/* The servers keep accepts, fastest slots first (a slot is taken in list
- * order, so a job goes to the fastest free one); servers that publish no
- * speed come after, all in the order they were found. */
-static size_t order_by_speed(const struct zcache_entry *entries, size_t count,
-                             dcache_keep_fn keep, const void *userdata,
-                             size_t *order)
+size_t dcache_order(const struct zcache_entry *entries, size_t count,
+                    dcache_keep_fn keep, const void *userdata, size_t *order)
 {
   size_t n = 0;
 
@@ -123,7 +119,7 @@ int dcache_splice(struct hosts_list *list, size_t i,
   if (!order) {
     return -ENOMEM;
   }
-  size_t usable = order_by_speed(entries, count, keep, userdata, order);
+  size_t usable = dcache_order(entries, count, keep, userdata, order);
   struct hosts_entry *grown =
     reallocarray(list->entries, list->count + usable, sizeof(*list->entries));
   if (!grown) {

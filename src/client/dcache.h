@@ -27,10 +27,17 @@ void dcache_wait(const char *const *paths, size_t n, int max_ms);
 typedef bool (*dcache_keep_fn)(const struct zcache_entry *entry,
                                const void                *userdata);
 
+/* The order a compile uses cached servers in: the indexes of the entries
+ * keep accepts (keep NULL: all) in order[] (count places), fastest job
+ * slot first (TXT speed= over jobs=; a slot is taken in list order, so a
+ * job goes to the fastest free one), then the servers that publish no
+ * speed, each group in cache order. Returns how many. */
+size_t dcache_order(const struct zcache_entry *entries, size_t count,
+                    dcache_keep_fn keep, const void *userdata, size_t *order);
+
 /* Replace list->entries[i] with the servers of entries that keep accepts
- * (keep NULL: all of them), the fastest job slots first (TXT speed= over
- * jobs=; servers without a speed after those, in cache order), so that a
- * job takes the fastest free slot; *ret_added says how many. */
+ * (keep NULL: all of them), in dcache_order's order; *ret_added says how
+ * many. */
 int dcache_splice(struct hosts_list *list, size_t i,
                   const struct zcache_entry *entries, size_t count,
                   dcache_keep_fn keep, const void *userdata, size_t *ret_added);

@@ -282,8 +282,13 @@ int dns_show(FILE *out, const char *state_dir, const struct hosts_entry *srv)
   if (meta.error[0]) {
     fprintf(out, "%s: lookup failed: %s\n", what, meta.error);
   }
+  _cleanup_free_ size_t *order = calloc(count ? count : 1, sizeof(*order));
+  if (!order) {
+    return -ENOMEM;
+  }
+  dcache_order(entries, count, NULL, NULL, order); /* as a compile uses them */
   for (size_t i = 0; i < count; i++) {
-    const struct zcache_entry *e  = &entries[i];
+    const struct zcache_entry *e  = &entries[order[i]];
     bool                       v6 = strchr(e->addr, ':') != NULL;
     fprintf(out, "%s%s%s:%u/%u%s srv %s %s\n", v6 ? "[" : "", e->addr,
             v6 ? "]" : "", e->port,

@@ -131,8 +131,13 @@ int zeroconf_show(FILE *out, const char *state_dir, const char *compiler_path)
     fprintf(out, "+zeroconf: no servers known yet (%s)\n", strerror(-r));
     return 0;
   }
+  _cleanup_free_ size_t *order = calloc(count ? count : 1, sizeof(*order));
+  if (!order) {
+    return -ENOMEM;
+  }
+  dcache_order(entries, count, NULL, NULL, order); /* as a compile uses them */
   for (size_t i = 0; i < count; i++) {
-    const struct zcache_entry *e = &entries[i];
+    const struct zcache_entry *e = &entries[order[i]];
     const char *why = dcache_left_out_because(e, known ? &cc : NULL, false);
     bool        v6  = strchr(e->addr, ':') != NULL;
     fprintf(out, "%s%s%s:%u/%u%s zeroconf %s %s%s\n", v6 ? "[" : "", e->addr,
