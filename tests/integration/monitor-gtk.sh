@@ -39,6 +39,7 @@ MONITOR_HOSTS="+zeroconf 127.0.0.5:3632/1 10.213.0.77:3632/1"
 
 say "an X server (Xvfb) of our own"
 # A private socket directory: displays never collide with other tests.
+mkdir -p /tmp/.X11-unix # a booted machine has it; a container may not
 mount -t tmpfs tmpfs /tmp/.X11-unix
 Xvfb -displayfd 3 -nolisten tcp -screen 0 1280x960x24 3>"$T/display" \
   2>"$T/xvfb.log" &
