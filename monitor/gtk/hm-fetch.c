@@ -103,75 +103,30 @@ static gboolean bad_reply(GError **error, const char *why)
 
 struct stats *hm_fetch_parse_reply(const char *reply, gsize len, GError **error)
 {
-  const char *end = reply + len;
-
-  if (len == 0) {
-    g_set_error(error, HM_FETCH_ERROR, HM_FETCH_REFUSED,
-                _("closed without an answer"));
-    return NULL;
-  }
-  /* "HTTP/1.x NNN reason" */
-  if (len < 12 || memcmp(reply, "HTTP/1.", 7) != 0 ||
-      !g_ascii_isdigit(reply[7]) || reply[8] != ' ') {
-    bad_reply(error, _("not an HTTP reply (an older server?)"));
-    return NULL;
-  }
-  int code = 0;
-  for (int i = 9; i < 12; i++) {
-    if (!g_ascii_isdigit(reply[i])) {
-      bad_reply(error, _("malformed HTTP status line"));
-      return NULL;
-    }
-    code = code * 10 + (reply[i] - '0');
-  }
-  /* The body starts after the first empty line (CRLF or bare LF). */
-  const char *body = NULL;
-  for (const char *p = reply; p < end; p++) {
-    p = memchr(p, '\n', (size_t)(end - p));
-    if (!p) {
-      break;
-    }
-    if (p + 1 < end && p[1] == '\n') {
-      body = p + 2;
-      break;
-    }
-    if (p + 2 < end && p[1] == '\r' && p[2] == '\n') {
-      body = p + 3;
-      break;
-    }
-  }
-  if (code == 403) {
-    g_set_error(error, HM_FETCH_ERROR, HM_FETCH_REFUSED,
-                _("not allowed (HTTP 403)"));
-    return NULL;
-  }
-  if (code != 200) {
-    g_autofree char *why = g_strdup_printf(_("HTTP status %d"), code);
-    bad_reply(error, why);
-    return NULL;
-  }
-  if (!body) {
-    bad_reply(error, _("reply without a body"));
-    return NULL;
-  }
-  if ((size_t)(end - body) > STATS_JSON_MAX) {
-    bad_reply(error, _("status document too large"));
-    return NULL;
-  }
   struct stats *s        = calloc(1, sizeof(*s));
-  char          why[128] = "";
+  char          why[160] = "";
+
   if (!s) {
     bad_reply(error, g_strerror(ENOMEM));
     return NULL;
   }
-  if (stats_from_json(body, (size_t)(end - body), s, why, sizeof(why)) < 0) {
-    g_autofree char *msg =
-      g_strdup_printf(_("bad status document: %s"), why[0] ? why : "?");
-    free(s);
-    bad_reply(error, msg);
-    return NULL;
+  int r = stats_from_http(reply, len, s, why, sizeof(why));
+  if (r >= 0) {
+    return s;
   }
-  return s;
+  free(s);
+  if (r == -ECONNRESET) {
+    g_set_error(error, HM_FETCH_ERROR, HM_FETCH_REFUSED,
+                _("closed without an answer"));
+  } else if (r == -EACCES) {
+    const char *reason = g_str_has_prefix(why, "refused: ") ? why + 9 : why;
+    g_set_error(error, HM_FETCH_ERROR, HM_FETCH_REFUSED,
+                _("not allowed (HTTP 403): %s"), reason);
+  } else {
+    g_autofree char *msg = g_strdup_printf(_("bad reply: %s"), why);
+    bad_reply(error, msg);
+  }
+  return NULL;
 }
 
 static void on_read(GObject *source, GAsyncResult *result, gpointer data);

@@ -672,6 +672,10 @@ static int parse_response(const char *buf, size_t len, struct stats *ret,
   int         status = 0;
   bool        json   = false;
 
+  if (len == 0) {
+    refuse(d, "closed without an answer");
+    return -ECONNRESET;
+  }
   eol = line_end(p, end, &next);
   if (!eol || sscanf(p, "HTTP/1.%*1[01] %3d", &status) != 1) {
     return refuse(d, "not an HTTP response");
@@ -704,6 +708,14 @@ static int parse_response(const char *buf, size_t len, struct stats *ret,
                      "server that only speaks text?)");
   }
   return stats_from_json(next, (size_t)(end - next), ret, d->why, d->why_len);
+}
+
+int stats_from_http(const char *reply, size_t len, struct stats *ret_stats,
+                    char *why, size_t why_len)
+{
+  struct decoder d = { .why = why, .why_len = why_len };
+
+  return parse_response(reply, len, ret_stats, &d);
 }
 
 int stats_fetch(const char *addr, uint16_t port, int timeout_ms,

@@ -19,13 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STATS_JSON_PATH "/json"
+#define STATS_JSON_PATH    "/json"
 #define STATS_DEFAULT_PORT 3633
 #define STATS_JSON_VERSION 1
 
 /* Caps: a document larger than STATS_JSON_MAX is refused unread. */
-#define STATS_JSON_MAX (1024 * 1024)
-#define STATS_JOBS_MAX 1024
+#define STATS_JSON_MAX  (1024 * 1024)
+#define STATS_JOBS_MAX  1024
 #define STATS_ALLOW_MAX 64
 
 enum stats_result {
@@ -45,10 +45,10 @@ enum stats_result {
 const char *stats_result_name(enum stats_result result);
 
 enum stats_phase {
-  STATS_PHASE_WAITING,  /* request arrived, waiting for a slot */
-  STATS_PHASE_RECEIVE,  /* reading the request and the source */
-  STATS_PHASE_COMPILE,  /* compiler running */
-  STATS_PHASE_SEND,     /* sending the reply */
+  STATS_PHASE_WAITING, /* request arrived, waiting for a slot */
+  STATS_PHASE_RECEIVE, /* reading the request and the source */
+  STATS_PHASE_COMPILE, /* compiler running */
+  STATS_PHASE_SEND,    /* sending the reply */
   STATS_PHASE_COUNT_
 };
 
@@ -59,17 +59,17 @@ struct stats_job {
   char             client[64];  /* "ADDR:PORT", "[v6]:PORT" */
   char             source[256]; /* the source name the client sent */
   char             compiler[64];
-  uint64_t         size;        /* bytes of preprocessed source so far */
+  uint64_t         size; /* bytes of preprocessed source so far */
   enum stats_phase phase;
-  int64_t          started;     /* UNIX time, seconds */
+  int64_t          started; /* UNIX time, seconds */
 };
 
 struct stats_config {
   uint16_t port;
   uint16_t stats_port;
-  unsigned jobs;      /* --jobs */
-  bool     zeroconf;  /* publishing over mDNS */
-  bool     lzo;       /* protocol 2 (LZO) accepted */
+  unsigned jobs;     /* --jobs */
+  bool     zeroconf; /* publishing over mDNS */
+  bool     lzo;      /* protocol 2 (LZO) accepted */
   size_t   allow_count;
   char     allow[STATS_ALLOW_MAX][48]; /* CIDRs; "private" for the default */
 };
@@ -81,15 +81,15 @@ struct stats {
   int64_t             uptime_s;
   struct stats_config config;
   uint64_t            results[STATS_RESULT_COUNT_];
-  uint64_t            jobs_done;     /* sum of results */
-  uint64_t            bytes_in;      /* preprocessed source received */
-  uint64_t            bytes_out;     /* objects sent */
-  double              jobs_per_min;  /* over the last minute */
-  double              load[3];       /* /proc/loadavg */
+  uint64_t            jobs_done;    /* sum of results */
+  uint64_t            bytes_in;     /* preprocessed source received */
+  uint64_t            bytes_out;    /* objects sent */
+  double              jobs_per_min; /* over the last minute */
+  double              load[3];      /* /proc/loadavg */
   unsigned            cpus;
-  unsigned            running;       /* jobs in a slot now */
-  size_t              job_count;     /* entries in jobs */
-  struct stats_job   *jobs;          /* owned */
+  unsigned            running;   /* jobs in a slot now */
+  size_t              job_count; /* entries in jobs */
+  struct stats_job   *jobs;      /* owned */
 };
 
 /* Free what s owns (not s itself); accepts NULL. */
@@ -103,6 +103,15 @@ int stats_to_json(const struct stats *s, char **ret_text, size_t *ret_len);
  * caller stats_clear()s it). -EBADMSG with a reason in why (a buffer of
  * why_len bytes, may be NULL) when text is not a status document. */
 int stats_from_json(const char *text, size_t len, struct stats *ret_stats,
+                    char *why, size_t why_len);
+
+/* Decode the stats port's whole reply to "GET /json": the HTTP status
+ * line, the Content-Type (application/json) and the document, into
+ * *ret_stats (written only on success). -ECONNRESET for an empty reply,
+ * -EACCES for a 403 (why: the server's reason), -EBADMSG (why) for
+ * anything else that is not a status document. What stats_fetch and the
+ * GTK monitor's asynchronous fetch both read replies with. */
+int stats_from_http(const char *reply, size_t len, struct stats *ret_stats,
                     char *why, size_t why_len);
 
 /* Fetch the JSON status of the herdccd at addr (numeric v4 or v6) and

@@ -45,26 +45,30 @@ static void test_parse_reply(void **state)
   char            *doc = status_document();
   g_autofree char *ok  = g_strconcat(
     "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n", doc, NULL);
-  g_autofree char  *ok_lf = g_strconcat("HTTP/1.1 200 OK\nX: y\n\n", doc, NULL);
-  static const char garbage[] = "HTTP/1.0 200 OK\r\n\r\n{\"version\": ";
+  g_autofree char *ok_lf = g_strconcat(
+    "HTTP/1.1 200 OK\nX: y\ncontent-type: application/json\n\n", doc, NULL);
+  static const char garbage[] =
+    "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"version\": ";
 
   static const struct {
     const char *name;
     const char *reply; /* NULL: the good reply */
     int         code;  /* -1: decoded */
   } fixed[] = {
-    { "empty",                 "",                                              HM_FETCH_REFUSED   },
-    { "distcc's text form",    "argv /distccd\n<distccstats>\n",
-     HM_FETCH_BAD_REPLY                                                                            },
-    { "403",                   "HTTP/1.0 403 Forbidden\r\n\r\naccess denied\n",
-     HM_FETCH_REFUSED                                                                              },
-    { "404",                   "HTTP/1.0 404 Not Found\r\n\r\n",                HM_FETCH_BAD_REPLY },
-    { "status not digits",     "HTTP/1.0 2x0 OK\r\n\r\n{}",                     HM_FETCH_BAD_REPLY },
-    { "no blank line",         "HTTP/1.0 200 OK\r\nContent-Type: x\r\n",
-     HM_FETCH_BAD_REPLY                                                                            },
-    { "truncated JSON",        garbage,                                         HM_FETCH_BAD_REPLY },
-    { "not a status document", "HTTP/1.0 200 OK\r\n\r\n[1, 2, 3]",
-     HM_FETCH_BAD_REPLY                                                                            },
+    { "empty",                      "",                                              HM_FETCH_REFUSED   },
+    { "distcc's text form",         "argv /distccd\n<distccstats>\n",
+     HM_FETCH_BAD_REPLY                                                                                 },
+    { "403",                        "HTTP/1.0 403 Forbidden\r\n\r\naccess denied\n",
+     HM_FETCH_REFUSED                                                                                   },
+    { "404",                        "HTTP/1.0 404 Not Found\r\n\r\n",                HM_FETCH_BAD_REPLY },
+    { "status not digits",          "HTTP/1.0 2x0 OK\r\n\r\n{}",                     HM_FETCH_BAD_REPLY },
+    { "no blank line",              "HTTP/1.0 200 OK\r\nContent-Type: x\r\n",
+     HM_FETCH_BAD_REPLY                                                                                 },
+    { "truncated JSON",             garbage,                                         HM_FETCH_BAD_REPLY },
+    { "not a status document",
+     "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n[1, 2, 3]",           HM_FETCH_BAD_REPLY },
+    { "not JSON (no Content-Type)", "HTTP/1.0 200 OK\r\n\r\n{}",
+     HM_FETCH_BAD_REPLY                                                                                 },
   };
 
   (void)state;
@@ -197,7 +201,8 @@ static void server_stop(struct server *srv)
 static void test_answer(void **state)
 {
   char            *doc   = status_document();
-  g_autofree char *reply = g_strconcat("HTTP/1.0 200 OK\r\n\r\n", doc, NULL);
+  g_autofree char *reply = g_strconcat(
+    "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n", doc, NULL);
   struct server    srv;
   struct outcome   o = { 0 };
 

@@ -585,7 +585,7 @@ static const struct {
   { "not HTTP",          "DONE00000001",                                      true,  -EBADMSG },
   { "headers never end", "HTTP/1.0 200 OK\r\nContent-Type: application/json",
    true,                                                                             -EBADMSG },
-  { "nothing",           "",                                                  true,  -EBADMSG },
+  { "nothing",           "",                                                  true,  -ECONNRESET },
   { "truncated body",
    "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
     "\r\n{\"format\":1,",                                                     true,  -EBADMSG },
