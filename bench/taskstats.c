@@ -252,7 +252,7 @@ int main(int argc, char **argv)
       return 1;
     }
     for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n);
-         h = NLMSG_NEXT(h, n)) {
+         h                  = NLMSG_NEXT(h, n)) {
       if (h->nlmsg_type == NLMSG_ERROR) {
         struct nlmsgerr *e = NLMSG_DATA(h);
         if (e->error != 0) {

@@ -8,7 +8,8 @@
  *
  * FLAGS is "-" or a comma-separated list of "lzo", "herd", "stats=PORT"
  * (the TXT stats port, for the monitors) and "speed=N" (the TXT speed, for
- * the client's host order); readers ignore flags they do not know. COMPILERS is "machine/version,..." or "-".
+ * the client's host order); readers ignore flags they do not know. COMPILERS is
+ * "machine/version,..." or "-".
  *
  * The DNS caches (herdcc-resolve) add, after the header, when the file
  * stops being fresh and, for a lookup that failed, why:

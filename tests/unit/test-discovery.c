@@ -128,9 +128,9 @@ static void test_zcache(void **state)
   assert_true(fd >= 0);
   close(fd);
   strcpy(entries[0].addr, "10.0.0.2");
-  entries[0].port      = 3632;
-  entries[0].info.jobs = 4;
-  entries[0].info.lzo  = true;
+  entries[0].port       = 3632;
+  entries[0].info.jobs  = 4;
+  entries[0].info.lzo   = true;
   entries[0].info.speed = 9780;
   strcpy(entries[0].name, "distcc@hostb #2\twith a tab");
   strcpy(entries[1].addr, "fe80::1%vA");

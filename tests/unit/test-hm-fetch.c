@@ -203,8 +203,8 @@ static void test_answer(void **state)
   char            *doc   = status_document();
   g_autofree char *reply = g_strconcat(
     "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n", doc, NULL);
-  struct server    srv;
-  struct outcome   o = { 0 };
+  struct server  srv;
+  struct outcome o = { 0 };
 
   (void)state;
   server_start(&srv, reply);

@@ -571,24 +571,24 @@ static const struct {
 } fetch_cases[] = {
   { "200 with JSON",
    "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
-    "Connection: close\r\n\r\n",                                              false, 0        },
+    "Connection: close\r\n\r\n",                                              false, 0           },
   { "bare newlines",
    "HTTP/1.1 200 OK\ncontent-type: Application/JSON; "
-    "charset=utf-8\n\n",                                                      false, 0        },
+    "charset=utf-8\n\n",                                                      false, 0           },
   { "plain text",        "HTTP/1.0 200 OK\nContent-Type: text/plain\n\n",     false,
-   -EBADMSG                                                                                   },
-  { "no content type",   "HTTP/1.0 200 OK\r\n\r\n",                           false, -EBADMSG },
+   -EBADMSG                                                                                      },
+  { "no content type",   "HTTP/1.0 200 OK\r\n\r\n",                           false, -EBADMSG    },
   { "forbidden",
    "HTTP/1.0 403 Forbidden\r\nContent-Type: text/plain\r\n\r\n"
-    "herdccd: access denied for 127.0.0.1\n",                                 true,  -EACCES  },
-  { "server error",      "HTTP/1.0 500 Oops\r\n\r\n",                         true,  -EBADMSG },
-  { "not HTTP",          "DONE00000001",                                      true,  -EBADMSG },
+    "herdccd: access denied for 127.0.0.1\n",                                 true,  -EACCES     },
+  { "server error",      "HTTP/1.0 500 Oops\r\n\r\n",                         true,  -EBADMSG    },
+  { "not HTTP",          "DONE00000001",                                      true,  -EBADMSG    },
   { "headers never end", "HTTP/1.0 200 OK\r\nContent-Type: application/json",
-   true,                                                                             -EBADMSG },
+   true,                                                                             -EBADMSG    },
   { "nothing",           "",                                                  true,  -ECONNRESET },
   { "truncated body",
    "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
-    "\r\n{\"format\":1,",                                                     true,  -EBADMSG },
+    "\r\n{\"format\":1,",                                                     true,  -EBADMSG    },
 };
 
 /* A one-shot server on 127.0.0.1: reads the request line, answers with
