@@ -169,9 +169,7 @@ static _noreturn_ void compile_here(char *const *argv, int slot_fd, int slot,
     exit(EXIT_COMPILER_MISSING);
   }
   r = run_wait(pid, &status);
-  if (slot_fd >= 0) {
-    close(slot_fd);
-  }
+  slots_release(state, slot_fd);
   diag_write(state, err_fd, NULL, 0);
   exit(r < 0 ? EXIT_GENERAL : run_exit_code(status));
 }
@@ -376,11 +374,12 @@ static int try_servers(struct compile_state *c, unsigned picked, int slot_fd,
                   : remote_compile(&c->job, c->host, &c->result);
     sock      = -1;
     if (r < 0 || c->result.outcome != REMOTE_NOT_DISTRIBUTED) {
-      closep(&slot_fd);
+      slots_release(c->state, slot_fd);
       return r;
     }
     log_failure(c, name);
-    closep(&slot_fd);
+    slots_release(c->state, slot_fd);
+    slot_fd = -1;
     if (attempt == MAX_REMOTE_ATTEMPTS) {
       return 0;
     }

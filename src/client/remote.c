@@ -171,7 +171,8 @@ static void cpp_ended(const struct remote_job *job, int status)
   cpp->pid    = 0;
   cpp->status = status;
   close_field(&cpp->pidfd);
-  close_field(&cpp->slot_fd);
+  slots_release(job->state_dir, cpp->slot_fd);
+  cpp->slot_fd = -1;
   if (status != 0) {
     diag_write(job->state_dir, cpp->err_fd, NULL, 0);
   }
