@@ -50,6 +50,7 @@ struct round {
   struct peer                   *peers;
   long long                      started_ms;
   long long                      first_answer_ms; /* -1: none yet */
+  unsigned                       batches;         /* ask_more() calls */
 };
 
 static long long now_ms(void)
@@ -275,6 +276,21 @@ static bool take_slot(struct round *rd, unsigned i, struct invite_result *ret)
   return true;
 }
 
+static int ask_more(struct round *rd);
+
+/* Whether an asked server has not answered yet. */
+static bool round_pending(const struct round *rd)
+{
+  for (unsigned i = 0; i < rd->n; i++) {
+    const struct peer *p = &rd->peers[i];
+    if (p->state == PEER_CONNECTING ||
+        (p->state == PEER_ASKED && p->offer.state <= HERD_STATE_OPEN)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /* Value the offers and act: commit, ask again, decline. 1 when
  * committed, 0 to wait, -ENOENT when nothing is left. */
 static int round_decide(struct round *rd, struct select_offer *offers,
@@ -312,6 +328,18 @@ static int round_decide(struct round *rd, struct select_offer *offers,
       }
       continue;
     }
+    /* Every answer in: when the best is a waiting room, look further
+     * (a large farm may have free slots elsewhere). */
+    if (offers[best].kind == SELECT_WAITING && rd->batches < INVITE_BATCHES &&
+        !round_pending(rd)) {
+      int r = ask_more(rd);
+      if (r < 0) {
+        return r;
+      }
+      if (round_pending(rd)) {
+        continue;
+      }
+    }
     /* The best is yet to come: release the invitations that are not it. */
     for (unsigned i = 0; i < rd->n; i++) {
       struct peer *p = &rd->peers[i];
@@ -327,8 +355,8 @@ static int round_decide(struct round *rd, struct select_offer *offers,
 
 static int round_wait(struct round *rd)
 {
-  struct pollfd fds[INVITE_MAX_ASK * 2 + 1];
-  unsigned      who[INVITE_MAX_ASK * 2 + 1];
+  struct pollfd fds[INVITE_MAX_ASK * INVITE_BATCHES + 1];
+  unsigned      who[INVITE_MAX_ASK * INVITE_BATCHES + 1];
   nfds_t        n = 0;
   int           cpp_fd;
 
@@ -372,31 +400,46 @@ static int round_wait(struct round *rd)
   return remote_cpp_check(rd->job, &cpp_fd) ? -ECANCELED : 0;
 }
 
-/* The native servers to ask: the fastest known slots first, the others in
- * list order; at most INVITE_MAX_ASK. */
-static int ask_first(struct round *rd)
+/* The native servers to ask (next): all of those not asked yet when there
+ * are at most INVITE_MAX_ASK; else INVITE_MAX_ASK drawn at random without
+ * replacement, each with a weight of its capacity (slots x slot speed),
+ * so that the clients of a large farm spread over it rather than all ask
+ * the same fastest few. */
+static int ask_more(struct round *rd)
 {
-  unsigned order[INVITE_MAX_ASK];
-  unsigned n = 0;
+  _cleanup_free_ bool *drawn = calloc(rd->n, sizeof(*drawn));
+  double               total = 0;
+  unsigned             herd  = 0;
 
+  if (!drawn) {
+    return -ENOMEM;
+  }
   for (unsigned i = 0; i < rd->n; i++) {
-    if (!rd->cands[i].herd) {
-      continue;
-    }
-    double   speed = rd->cands[i].slot_speed;
-    unsigned at    = n < INVITE_MAX_ASK ? n++ : INVITE_MAX_ASK;
-    while (at > 0 && speed > rd->cands[order[at - 1]].slot_speed) {
-      if (at < INVITE_MAX_ASK) {
-        order[at] = order[at - 1];
-      }
-      at--;
-    }
-    if (at < INVITE_MAX_ASK) {
-      order[at] = i;
+    drawn[i] = rd->peers[i].asks > 0;
+    if (rd->cands[i].herd && !drawn[i]) {
+      total += rd->peers[i].slot_speed * rd->peers[i].slots;
+      herd++;
     }
   }
-  for (unsigned k = 0; k < n; k++) {
-    int r = peer_ask(rd, order[k]);
+  rd->batches++;
+  for (unsigned k = 0; k < INVITE_MAX_ASK && k < herd; k++) {
+    double   at     = herd <= INVITE_MAX_ASK
+                        ? -1
+                        : total * ((double)random() / ((double)RAND_MAX + 1));
+    unsigned picked = rd->n;
+    for (unsigned i = 0; i < rd->n && picked == rd->n; i++) {
+      if (!rd->cands[i].herd || drawn[i]) {
+        continue;
+      }
+      at -= rd->peers[i].slot_speed * rd->peers[i].slots;
+      picked = at < 0 ? i : picked;
+    }
+    for (unsigned i = rd->n; picked == rd->n && i-- > 0;) {
+      picked = rd->cands[i].herd && !drawn[i] ? i : picked; /* rounding */
+    }
+    drawn[picked] = true;
+    total -= rd->peers[picked].slot_speed * rd->peers[picked].slots;
+    int r = peer_ask(rd, picked);
     if (r < 0) {
       return r;
     }
@@ -425,6 +468,7 @@ int invite_choose(struct remote_job *job, const struct invite_candidate *cands,
     speeds[i] = cands[i].slot_speed;
   }
   double guess = select_default_speed(speeds, n);
+  srandom((unsigned)getpid() ^ (unsigned)rd.started_ms);
   for (unsigned i = 0; i < n; i++) {
     peers[i] = (struct peer){
       .fd         = -1,
@@ -432,7 +476,7 @@ int invite_choose(struct remote_job *job, const struct invite_candidate *cands,
       .slots      = cands[i].entry->limit ? cands[i].entry->limit : 1
     };
   }
-  r = ask_first(&rd);
+  r = ask_more(&rd);
   while (r >= 0) {
     r = round_decide(&rd, offers, ret_result);
     if (r != 0) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The invitation round of one compile (docs/protocol.md, "The
  * invitation"): connect at once, non-blocking, to the native servers of
- * the host list (at most INVITE_MAX_ASK of them, fastest job slot first),
+ * the host list (at most INVITE_MAX_ASK of them, drawn by capacity),
  * say HERD, and read what each answers: an invitation (a slot reserved
  * for this compile), a place in its waiting room, busy. Stock servers and
  * this machine take part through their slot files (slots.h), tried when
@@ -21,8 +21,12 @@
 #include "hosts.h"
 #include "remote.h"
 
-/* Native servers asked at once. */
+/* Native servers asked at once; when every one answers with its waiting
+ * room, as many more, up to INVITE_BATCHES times in all (1: the farm
+ * simulation, bench/farm-sim.c, finds that asking further inflates every
+ * waiting room with compiles that will not stay, and makespans grow). */
 #define INVITE_MAX_ASK 8
+#define INVITE_BATCHES 1
 
 /* How long a compile that has an answer waits for the servers that have
  * not answered yet before it counts them out (they may still answer). */

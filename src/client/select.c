@@ -6,6 +6,10 @@
 
 #define SELECT_NEVER 1e30
 
+#ifndef SELECT_WAIT_WEIGHT
+#  define SELECT_WAIT_WEIGHT 1.0
+#endif
+
 double select_cost(const struct select_offer *offer)
 {
   double   speed = offer->slot_speed > 0 ? offer->slot_speed : 1;
@@ -16,7 +20,8 @@ double select_cost(const struct select_offer *offer)
     case SELECT_PENDING:
       return 1 / speed;
     case SELECT_WAITING:
-      return 1 / speed + ((double)offer->ahead + 1) / ((double)slots * speed);
+      return 1 / speed + SELECT_WAIT_WEIGHT * ((double)offer->ahead + 1) /
+                           ((double)slots * speed);
     case SELECT_GONE:
     default:
       return SELECT_NEVER;
