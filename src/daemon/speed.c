@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 /* Iterations of one_round() per millisecond on the reference core. */
-#define SPEED_REFERENCE 330.0
+#define SPEED_REFERENCE 825.0
 
 static long long now_ns(void)
 {
@@ -40,25 +40,37 @@ static unsigned one_round(uint32_t *table, size_t size, uint32_t seed)
   return found;
 }
 
+/* Rounds per millisecond in one burst of ms. */
+static double burst(uint32_t *table, size_t size, long long ms,
+                    volatile unsigned *sink)
+{
+  long long     start = now_ns(), end = start + ms * 1000000LL, now;
+  unsigned long rounds = 0;
+
+  do {
+    for (int i = 0; i < 16; i++) {
+      *sink += one_round(table, size, (uint32_t)(rounds + (unsigned)i));
+    }
+    rounds += 16;
+  } while ((now = now_ns()) < end);
+  return (double)rounds / ((double)(now - start) / 1e6);
+}
+
 unsigned speed_measure(unsigned jobs)
 {
   static uint32_t table[256];
   long            cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  unsigned  used  = cpus > 0 && (unsigned)cpus < jobs ? (unsigned)cpus : jobs;
-  long long start = now_ns(), end = start + SPEED_RUN_MS * 1000000LL;
-  unsigned long     rounds = 0;
-  volatile unsigned sink   = 0;
-  long long         now;
+  unsigned used = cpus > 0 && (unsigned)cpus < jobs ? (unsigned)cpus : jobs;
+  volatile unsigned sink = 0;
+  double            best = 0;
 
-  do {
-    for (int i = 0; i < 64; i++) {
-      sink += one_round(table, sizeof(table) / sizeof(table[0]),
-                        (uint32_t)(rounds * 64 + (unsigned)i));
-    }
-    rounds += 64;
-  } while ((now = now_ns()) < end);
-  (void)sink;
-  double per_ms = (double)rounds / ((double)(now - start) / 1e6);
-  double figure = per_ms / SPEED_REFERENCE * 1000 * (used ? used : 1);
+  /* The best of several bursts: other load on the machine only slows a
+   * burst down, so the fastest is the nearest to what the core can do. */
+  for (int i = 0; i < SPEED_BURSTS; i++) {
+    double rate = burst(table, sizeof(table) / sizeof(table[0]),
+                        SPEED_RUN_MS / SPEED_BURSTS, &sink);
+    best        = rate > best ? rate : best;
+  }
+  double figure = best / SPEED_REFERENCE * 1000 * (used ? used : 1);
   return figure < 1 ? 1 : figure > 999999 ? 999999 : (unsigned)figure;
 }
