@@ -171,7 +171,8 @@ static void cpp_ended(const struct remote_job *job, int status)
   cpp->pid    = 0;
   cpp->status = status;
   close_field(&cpp->pidfd);
-  close_field(&cpp->slot_fd);
+  slots_release(job->state_dir, cpp->slot_fd);
+  cpp->slot_fd = -1;
   if (status != 0) {
     diag_write(job->state_dir, cpp->err_fd, NULL, 0);
   }
@@ -558,14 +559,31 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
 
 /* ---- the exchange ------------------------------------------------------- */
 
-/* Connect and send the arguments (while cpp runs, the first time). */
+/* Send the arguments on a connection made (while cpp runs, the first
+ * time). */
+static int send_request_args(const struct remote_job  *job,
+                             const struct hosts_entry *host,
+                             const struct attempt     *at,
+                             struct remote_result     *result)
+{
+  uint32_t version = host->lzo ? 2 : 1;
+  int      r;
+
+  set_cork(at->sock, 1);
+  r = proto_send_request_args(at->sock, version, job->plan->server_argv,
+                              job->io_timeout_ms);
+  set_cork(at->sock, 0);
+  return r < 0 ? fail_on_wire(job, at, result, "failed to send request to", r)
+               : 0;
+}
+
+/* Connect and send the arguments. */
 static int send_request_head(const struct remote_job  *job,
                              const struct hosts_entry *host, struct attempt *at,
                              struct remote_result *result)
 {
-  uint32_t version = host->lzo ? 2 : 1;
-  char    *why     = NULL;
-  int      r       = connect_host(job, host, at, &why);
+  char *why = NULL;
+  int   r   = connect_host(job, host, at, &why);
 
   if (r == -ENOMEM) {
     return r;
@@ -577,12 +595,7 @@ static int send_request_head(const struct remote_job  *job,
     result->passed_over = r == -EAGAIN;
     return 0;
   }
-  set_cork(at->sock, 1);
-  r = proto_send_request_args(at->sock, version, job->plan->server_argv,
-                              job->io_timeout_ms);
-  set_cork(at->sock, 0);
-  return r < 0 ? fail_on_wire(job, at, result, "failed to send request to", r)
-               : 0;
+  return send_request_args(job, host, at, result);
 }
 
 /* cpp's verdict comes first: a failed cpp ends the job, whatever the
@@ -655,29 +668,75 @@ static int exchange(const struct remote_job  *job,
   return r;
 }
 
-int remote_compile(struct remote_job *job, const struct hosts_entry *host,
-                   struct remote_result *ret_result)
+/* The rest of an attempt once connected (at->sock >= 0) or not. */
+static int compile_attempt(struct remote_job        *job,
+                           const struct hosts_entry *host, struct attempt *at,
+                           struct remote_result *ret_result)
 {
-  struct attempt       at     = { .sock = -1, .started_ms = now_ms() };
   struct remote_result result = { .outcome = REMOTE_DONE };
   int                  r      = job->cpp ? 0 : cpp_start(job);
 
   if (r >= 0) {
-    r = send_request_head(job, host, &at, &result);
+    r = at->sock >= 0 ? send_request_args(job, host, at, &result)
+                      : send_request_head(job, host, at, &result);
   }
   if (r >= 0) {
     r = settle_cpp(job, &result);
   }
   if (r >= 0 && result.outcome == REMOTE_DONE) {
-    r = exchange(job, host, &at, &result);
+    r = exchange(job, host, at, &result);
   }
-  closep(&at.sock);
+  closep(&at->sock);
   if (r < 0) {
     free(result.why);
     return r;
   }
   *ret_result = result;
   return 0;
+}
+
+int remote_compile(struct remote_job *job, const struct hosts_entry *host,
+                   struct remote_result *ret_result)
+{
+  struct attempt at = { .sock = -1, .started_ms = now_ms() };
+
+  return compile_attempt(job, host, &at, ret_result);
+}
+
+int remote_compile_on(struct remote_job *job, const struct hosts_entry *host,
+                      int sock, const char *address,
+                      struct remote_result *ret_result)
+{
+  struct attempt at = { .sock = sock, .started_ms = now_ms() };
+
+  snprintf(at.address, sizeof(at.address), "%s", address);
+  return compile_attempt(job, host, &at, ret_result);
+}
+
+int remote_prepare(struct remote_job *job)
+{
+  return job->cpp ? 0 : cpp_start(job);
+}
+
+bool remote_cpp_check(struct remote_job *job, int *ret_fd)
+{
+  if (cpp_settle(job, false) >= 0 && cpp_failed(job->cpp)) {
+    return true;
+  }
+  *ret_fd = job->cpp->pid > 0 ? job->cpp->pidfd : -1;
+  return false;
+}
+
+int remote_cpp_status(const struct remote_job *job)
+{
+  return run_exit_code(job->cpp->status);
+}
+
+int remote_addresses(const struct remote_job  *job,
+                     const struct hosts_entry *host, struct addrinfo **ret_list,
+                     char **ret_why)
+{
+  return host_addresses(job, host, ret_list, ret_why);
 }
 
 void remote_job_clear(struct remote_job *job)

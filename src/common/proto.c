@@ -38,14 +38,8 @@ static int hex_value(char c)
   return -1;
 }
 
-int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
-                      int timeout_ms)
+int proto_parse_header(const char *buf, const char *token, uint32_t *ret_value)
 {
-  char buf[PROTO_HEADER_LEN];
-  int  r = io_read_all(fd, buf, sizeof(buf), timeout_ms);
-  if (r < 0) {
-    return r;
-  }
   if (memcmp(buf, token, 4) != 0) {
     return -EPROTO;
   }
@@ -59,6 +53,17 @@ int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
   }
   *ret_value = value;
   return 0;
+}
+
+int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
+                      int timeout_ms)
+{
+  char buf[PROTO_HEADER_LEN];
+  int  r = io_read_all(fd, buf, sizeof(buf), timeout_ms);
+  if (r < 0) {
+    return r;
+  }
+  return proto_parse_header(buf, token, ret_value);
 }
 
 int proto_send_body(int fd, const char *token, const void *buf, size_t len,

@@ -34,6 +34,10 @@ static inline bool proto_version_compresses(uint32_t version)
 int proto_send_header(int fd, const char *token, uint32_t value,
                       int timeout_ms);
 
+/* One header of PROTO_HEADER_LEN bytes in memory (not NUL-terminated):
+ * -EPROTO unless its token is the expected one and its digits hex. */
+int proto_parse_header(const char *buf, const char *token, uint32_t *ret_value);
+
 /* Read one header and check that its token is the expected one. */
 int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
                       int timeout_ms);

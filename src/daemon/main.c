@@ -54,6 +54,8 @@ static unsigned           arg_lifetime      = 0;
 static unsigned           arg_job_lifetime  = 0;
 static unsigned           arg_io_timeout    = JOB_IO_TIMEOUT_MS / 1000;
 static unsigned           arg_max_pending   = SERVER_MAX_PENDING_DEFAULT;
+static unsigned           arg_per_address   = 0; /* 0: the default */
+static unsigned           arg_speed         = 0; /* 0: measured */
 static bool               arg_insecure      = false;
 static const char        *arg_compilers     = NULL;
 static bool               arg_zeroconf      = false;
@@ -94,6 +96,11 @@ static void help(void)
     "                             long in the middle of one (default %u)\n"
     "      --max-pending N        connections that may wait for their\n"
     "                             request or a job slot (default %d)\n"
+    "      --max-per-address N    connections one client address may have\n"
+    "                             waiting and running (default: 64, or\n"
+    "                             2 x --jobs when that is more)\n"
+    "      --speed N              the speed announced to herdcc clients\n"
+    "                             (default: measured at start)\n"
     "      --compilers FILE       also allow the compilers FILE lists, one\n"
     "                             \"NAME [ABSOLUTE_PATH]\" per line\n"
     "      --enable-tcp-insecure  run any compiler on PATH, or any absolute\n"
@@ -179,6 +186,8 @@ enum {
   OPT_JOB_LIFETIME,
   OPT_IO_TIMEOUT,
   OPT_MAX_PENDING,
+  OPT_MAX_PER_ADDRESS,
+  OPT_SPEED,
   OPT_ZEROCONF,
   OPT_STATS,
   OPT_STATS_PORT,
@@ -207,6 +216,8 @@ static const struct option options[] = {
   { "job-lifetime", required_argument, NULL, OPT_JOB_LIFETIME },
   { "io-timeout", required_argument, NULL, OPT_IO_TIMEOUT },
   { "max-pending", required_argument, NULL, OPT_MAX_PENDING },
+  { "max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS },
+  { "speed", required_argument, NULL, OPT_SPEED },
   { "zeroconf", no_argument, NULL, OPT_ZEROCONF },
   { "stats", no_argument, NULL, OPT_STATS },
   { "stats-port", required_argument, NULL, OPT_STATS_PORT },
@@ -315,6 +326,11 @@ static int parse_option(int c, const char *value)
       return parse_unsigned("--io-timeout", value, 1, 3600, &arg_io_timeout);
     case OPT_MAX_PENDING:
       return parse_unsigned("--max-pending", value, 1, 65536, &arg_max_pending);
+    case OPT_MAX_PER_ADDRESS:
+      return parse_unsigned("--max-per-address", value, 1, 65536,
+                            &arg_per_address);
+    case OPT_SPEED:
+      return parse_unsigned("--speed", value, 1, 999999, &arg_speed);
     case OPT_ZEROCONF:
       arg_zeroconf = true;
       return 0;
@@ -498,6 +514,8 @@ static int run(void)
     .port                 = (uint16_t)arg_port,
     .jobs                 = jobs,
     .max_pending          = arg_max_pending,
+    .per_address_max      = arg_per_address,
+    .speed                = arg_speed,
     .request_timeout_ms   = (int)arg_io_timeout * 1000,
     .lifetime_s           = arg_lifetime,
     .pid_file             = arg_pid_file,
