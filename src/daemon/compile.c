@@ -19,6 +19,7 @@
 #include "io.h"
 #include "log.h"
 #include "macro.h"
+#include "sandbox.h"
 #include "strv.h"
 
 enum wait_end {
@@ -201,9 +202,24 @@ static _noreturn_ void exec_compiler(const struct compile_request *req,
   _exit(EXIT_COMPILER_MISSING);
 }
 
-/* Start the compiler with in_fd as its standard input. */
+struct exec_args {
+  const struct compile_request *req;
+  const char                   *dir;
+  char                        **argv;
+  const struct compile_fds     *fds;
+};
+
+static void exec_in_sandbox(void *userdata)
+{
+  const struct exec_args *a = userdata;
+
+  exec_compiler(a->req, a->dir, a->argv, a->fds);
+}
+
+/* Start the compiler with in_fd as its standard input, in a sandbox
+ * unless the server runs without one (then *ret_status_fd is -1). */
 static int spawn(const struct compile_request *req, const char *dir,
-                 char **argv, int in_fd, pid_t *ret_pid)
+                 char **argv, int in_fd, pid_t *ret_pid, int *ret_status_fd)
 {
   _cleanup_free_ char *out_path = path_in(dir, "stdout");
   _cleanup_free_ char *err_path = path_in(dir, "stderr");
@@ -214,7 +230,19 @@ static int spawn(const struct compile_request *req, const char *dir,
     return out_fd < 0 ? out_fd : err_fd;
   }
   struct compile_fds fds = { in_fd, out_fd, err_fd };
-  pid_t              pid = fork();
+  if (req->sandbox) {
+    struct sandbox_spec spec = { dir, req->compiler_path, err_fd };
+    struct exec_args    args = { req, dir, argv, &fds };
+    pid_t               pid;
+    int r = sandbox_spawn(&spec, exec_in_sandbox, &args, &pid, ret_status_fd);
+    if (r >= 0) {
+      setpgid(pid, pid);
+      *ret_pid = pid;
+    }
+    return r;
+  }
+  *ret_status_fd = -1;
+  pid_t pid      = fork();
   if (pid < 0) {
     return -errno;
   }
@@ -403,6 +431,7 @@ struct compile {
   char                         *dir;
   char                         *output;
   pid_t                         pid;
+  int                           status_fd;   /* the sandbox's report */
   int                           source_fd;   /* the compiler's stdin */
   bool                          source_gone; /* it stopped reading */
   bool                          timed_out;   /* killed at the lifetime */
@@ -428,6 +457,7 @@ struct compile *compile_free(struct compile *compile)
     kill_and_reap(compile->pid);
   }
   closep(&compile->source_fd);
+  closep(&compile->status_fd);
   workdir_removep(&compile->dir);
   signals_restorep(&compile->signals);
   free(compile->output);
@@ -475,7 +505,8 @@ static int start(struct compile *compile)
   if (r >= 0) {
     _cleanup_free_ char *line = strv_join(argv);
     log_debug("Running %s", line ? line : argv[0]);
-    r = spawn(compile->req, compile->dir, argv, read_fd, &compile->pid);
+    r = spawn(compile->req, compile->dir, argv, read_fd, &compile->pid,
+              &compile->status_fd);
   }
   return r;
 }
@@ -491,6 +522,7 @@ int compile_start(const struct compile_request *req,
   compile->req        = req;
   compile->signals.fd = -1;
   compile->source_fd  = -1;
+  compile->status_fd  = -1;
   int r               = start(compile);
   if (r < 0) {
     compile_free(compile);
@@ -584,6 +616,9 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   compile->pid = 0; /* reaped, whatever the end */
   if (end < 0) {
     return end;
+  }
+  if (compile->status_fd >= 0) {
+    status = sandbox_status(compile->status_fd, status);
   }
   reply.status = (uint32_t)status;
   int r        = collect(req, compile->dir, compile->output, &reply);

@@ -236,6 +236,20 @@ static int check_args(struct job *job)
   return 0;
 }
 
+/* A server that cannot confine compilers runs none, unless told to. */
+static int check_sandbox(struct job *job)
+{
+  if (!job->config->sandbox_missing) {
+    return 0;
+  }
+  job->result = STATS_RESULT_REFUSED;
+  return job_fail(job, EXIT_GENERAL,
+                  "refused: this server cannot confine compilers (%s); "
+                  "its administrator can allow user namespaces, or run "
+                  "herdccd --no-sandbox",
+                  job->config->sandbox_missing);
+}
+
 static void describe_status(uint32_t status, char *buf, size_t len)
 {
   int s = (int)status;
@@ -312,6 +326,7 @@ static int run(struct job *job)
     .job           = &job->args,
     .client_fd     = job->in_fd,
     .lzo           = proto_version_compresses(job->version),
+    .sandbox       = job->config->sandbox,
     .io_timeout_ms = job->config->io_timeout_ms,
     .nice          = job->config->nice,
     .lifetime_s    = job->config->lifetime_s,
@@ -378,6 +393,9 @@ static int serve(struct job *job, const struct sockaddr *peer,
   }
   if (r >= 0) {
     r = check_args(job);
+  }
+  if (r >= 0) {
+    r = check_sandbox(job);
   }
   if (r >= 0) {
     statsd_slot_describe(job->slot, job->argv[0], job_source_name(job));
