@@ -24,6 +24,8 @@
 
 enum wait_end {
   WAIT_EXITED,
+  WAIT_REPORTED, /* the sandbox reported the compiler's end: its init is
+                    still to be reaped */
   WAIT_TIMED_OUT,
 };
 
@@ -327,10 +329,24 @@ static int poll_timeout(long long deadline)
   return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
+/* Whether the sandbox's report (the compiler's wait status) is in. */
+static bool read_report(int status_fd, int *ret_status)
+{
+  int32_t report;
+
+  if (read(status_fd, &report, sizeof(report)) != (ssize_t)sizeof(report)) {
+    return false;
+  }
+  *ret_status = report;
+  return true;
+}
+
 /* Wait for the compiler, the client's hang-up, a stop signal or the job
- * lifetime, whichever comes first. */
+ * lifetime, whichever comes first. In a sandbox the compiler's end is
+ * what its init reports on status_fd (the init's own end, later, waits
+ * for the kernel to take its namespaces down: not worth a reply's wait). */
 static int wait_compiler(const struct compile_request *req, pid_t pid,
-                         int signal_fd, int *ret_status)
+                         int signal_fd, int status_fd, int *ret_status)
 {
   long long deadline =
     req->lifetime_s ? now_ms() + (long long)req->lifetime_s * 1000 : -1;
@@ -347,6 +363,7 @@ static int wait_compiler(const struct compile_request *req, pid_t pid,
     struct pollfd fds[] = {
       { .fd = signal_fd,      .events = POLLIN    },
       { .fd = req->client_fd, .events = POLLRDHUP },
+      { .fd = status_fd,      .events = POLLIN    },
     };
     int n = poll(fds, ARRAY_SIZE(fds), poll_timeout(deadline));
     if (n < 0 && errno != EINTR) {
@@ -365,6 +382,12 @@ static int wait_compiler(const struct compile_request *req, pid_t pid,
     if (n > 0 && fds[0].revents && stop_requested(signal_fd)) {
       kill_and_reap(pid);
       return -EINTR;
+    }
+    if (n > 0 && fds[2].revents) {
+      if (read_report(status_fd, ret_status)) {
+        return WAIT_REPORTED;
+      }
+      status_fd = -1; /* ended without a report: its exit says why */
     }
   }
 }
@@ -612,12 +635,15 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   struct proto_reply            reply  = { 0 };
   int                           status = 0;
 
-  int end      = wait_compiler(req, compile->pid, compile->signals.fd, &status);
-  compile->pid = 0; /* reaped, whatever the end */
+  int end = wait_compiler(req, compile->pid, compile->signals.fd,
+                          compile->status_fd, &status);
+  if (end != WAIT_REPORTED) {
+    compile->pid = 0; /* reaped, whatever the end */
+  }
   if (end < 0) {
     return end;
   }
-  if (compile->status_fd >= 0) {
+  if (end != WAIT_REPORTED && compile->status_fd >= 0) {
     status = sandbox_status(compile->status_fd, status);
   }
   reply.status = (uint32_t)status;

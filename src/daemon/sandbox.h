@@ -5,7 +5,8 @@
  * PID and UTS namespaces; the job user is mapped to itself, so nothing in
  * the sandbox is root and the compiler, exec'd as that user, holds no
  * capability at all. The init builds the file-system view on an empty
- * tmpfs and pivots into it:
+ * tmpfs, moves it over / and enters it (chroot; nothing inside can make
+ * a user namespace of its own, so nothing can leave it):
  *
  *   read-only   /usr, /bin, /sbin, /lib* (as directories or as the
  *               merged-/usr symlinks they are), from /etc only what the

@@ -4,7 +4,8 @@
 # allow-list tries to read world-readable files outside the toolchain
 # (a file beside its own directory, /srv, /home, /etc/passwd), to write
 # outside its job directory (a world-writable directory, /tmp, /dev/shm),
-# to connect to a listener on 127.0.0.1 and to see the daemon's process:
+# to connect to a listener on 127.0.0.1, to make a user namespace (where
+# it would hold capabilities) and to see the daemon's process:
 # every attempt fails, checked from outside too (no file appears, the
 # listener sees no connection). The same compiler under --no-sandbox
 # succeeds at each, which shows the checks can fail. The compiler runs in
@@ -76,6 +77,7 @@ try write-tmp sh -c 'echo x >/tmp/herdcc-sandbox-evil'
 try write-shm sh -c 'echo x >/dev/shm/herdcc-sandbox-evil'
 try write-root sh -c 'echo x >/evil'
 try connect bash -c 'exec 3<>/dev/tcp/127.0.0.1/$LISTEN_PORT'
+try nested-userns unshare --user --map-current-user true
 try see-daemon sh -c 'cat /proc/[0-9]*/comm | grep -qx herdccd'
 exec gcc "\$@"
 EOF
@@ -131,7 +133,7 @@ clear_traces() {
 }
 
 ATTEMPTS="read-beside read-srv read-home read-passwd list-var write-drop
-  write-tmp write-shm connect see-daemon"
+  write-tmp write-shm connect nested-userns see-daemon"
 
 # ---- the sandboxed daemon ---------------------------------------------------
 
