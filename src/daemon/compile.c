@@ -577,35 +577,19 @@ static int pass_source(struct compile *compile, const void *buf, size_t len)
   return r;
 }
 
-/* Protocol 1: the bytes go on as they come. */
+static int pass_piece(void *userdata, const void *buf, size_t len)
+{
+  return pass_source(userdata, buf, len);
+}
+
+/* Protocol 1: the bytes go on as they come, through the codec's streaming
+ * reader (bounded in length and, for a client that trickles, in time). */
 static int feed_plain(struct compile *compile)
 {
   const struct compile_request *req = compile->req;
-  char                          buf[65536];
-  uint32_t                      len;
-  int r = proto_recv_header(req->client_fd, "DOTI", &len, req->io_timeout_ms);
 
-  if (r >= 0 && len > req->max_source) {
-    r = -EMSGSIZE;
-  }
-  /* The whole body within the I/O timeout plus a second per 64 KiB: a
-     client that trickles cannot hold the slot longer. */
-  long long deadline = now_ms() + req->io_timeout_ms + (long long)len / 64;
-  while (r >= 0 && len > 0) {
-    size_t    chunk = len < sizeof(buf) ? len : sizeof(buf);
-    long long left  = deadline - now_ms();
-    if (left <= 0) {
-      r = -ETIMEDOUT;
-      break;
-    }
-    r = io_read_all(req->client_fd, buf, chunk,
-                    left < req->io_timeout_ms ? (int)left : req->io_timeout_ms);
-    if (r >= 0) {
-      r = pass_source(compile, buf, chunk);
-    }
-    len -= (uint32_t)chunk;
-  }
-  return r;
+  return proto_recv_body_stream(req->client_fd, "DOTI", req->max_source,
+                                req->io_timeout_ms, pass_piece, compile, NULL);
 }
 
 /* Protocol 2: LZO needs the whole body before it can be unpacked. */
