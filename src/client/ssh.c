@@ -230,7 +230,13 @@ static char *last_words(const struct ssh_conn *conn)
   _cleanup_free_ char *text = NULL;
   size_t               len  = 0;
 
-  if (lseek(conn->err_fd, 0, SEEK_SET) < 0 ||
+  struct stat st;
+
+  /* The end of it: a long banner must not hide the reason. */
+  if (fstat(conn->err_fd, &st) < 0 ||
+      lseek(conn->err_fd,
+            st.st_size > SSH_STDERR_MAX ? st.st_size - SSH_STDERR_MAX : 0,
+            SEEK_SET) < 0 ||
       io_read_fd(conn->err_fd, SSH_STDERR_MAX, &text, &len) < 0 || len == 0) {
     return NULL;
   }
