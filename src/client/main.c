@@ -219,10 +219,10 @@ static bool is_usable(const struct hosts_entry *e, struct backoff *backoff,
 {
   char address[BACKOFF_ADDRESS_MAX];
 
-  if (e->kind != HOSTS_TCP && e->kind != HOSTS_LOCAL) {
+  if (e->kind != HOSTS_TCP && e->kind != HOSTS_SSH && e->kind != HOSTS_LOCAL) {
     log_warning("host list entry %s is not supported by this build; "
                 "ignored",
-                e->kind == HOSTS_SSH ? e->name : "+zeroconf/+srv");
+                "+zeroconf/+srv");
     return false;
   }
   if (backoff_format_entry(e, address) >= 0 && backoff_skip(backoff, address)) {
@@ -294,8 +294,9 @@ static int pick_another(const char *state, const struct candidates *c,
     return -ENOMEM;
   }
   for (unsigned i = 0; i < c->count; i++) {
-    bool remote = c->entries[i]->kind == HOSTS_TCP;
-    limits[i]   = remote && !c->tried[i] ? c->limits[i] : 0;
+    bool remote =
+      c->entries[i]->kind == HOSTS_TCP || c->entries[i]->kind == HOSTS_SSH;
+    limits[i] = remote && !c->tried[i] ? c->limits[i] : 0;
   }
   return slots_try(state, c->names, limits, c->count, true, ret_index,
                    ret_slot_fd);

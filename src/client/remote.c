@@ -29,6 +29,7 @@
 #include "proto.h"
 #include "run.h"
 #include "slots.h"
+#include "ssh.h"
 
 /* closep() that also forgets the descriptor, for fields closed early. */
 static void close_field(int *fd)
@@ -272,9 +273,10 @@ static int connect_address(const struct remote_job *job,
 
 /* One attempt's connection, and the address it reached. */
 struct attempt {
-  int       sock;
-  char      address[BACKOFF_ADDRESS_MAX];
-  long long started_ms;
+  int              sock;
+  char             address[BACKOFF_ADDRESS_MAX];
+  long long        started_ms;
+  struct ssh_conn *ssh; /* owned: the ssh process of an ssh host */
 };
 
 /* How long the next step of an attempt may wait: the I/O timeout, cut to
@@ -376,6 +378,40 @@ static int host_addresses(const struct remote_job  *job,
   return 0;
 }
 
+/* An ssh host: one "address", its ssh key (ssh.h), backed off like any. */
+static int connect_ssh(const struct remote_job  *job,
+                       const struct hosts_entry *host, struct attempt *at,
+                       char **ret_why)
+{
+  char key[SSH_KEY_MAX];
+
+  ssh_key(host, key);
+  if (backoff_skip(job->backoff, key)) {
+    log_info("%s is backed off or was tried already: passed over", key);
+    return asprintf(ret_why, "%s is backed off or was tried already", key) < 0
+             ? -ENOMEM
+             : -EAGAIN;
+  }
+  int r = backoff_note_tried(job->backoff, key);
+  if (r >= 0) {
+    r = ssh_start(host, job->state_dir, job->connect_timeout_ms, &at->ssh,
+                  &at->sock);
+  }
+  if (r == -ENOMEM) {
+    return r;
+  }
+  if (r < 0) {
+    backoff_mark(job->backoff, key, BACKOFF_ADDRESS, strerror(-r));
+    return asprintf(ret_why, "cannot start ssh for %s: %s", key, strerror(-r)) <
+               0
+             ? -ENOMEM
+             : -EHOSTUNREACH;
+  }
+  snprintf(at->address, sizeof(at->address), "%s", key);
+  log_debug("started ssh for %s", key);
+  return 0;
+}
+
 /* Try each address of the host in turn. */
 static int connect_host(const struct remote_job  *job,
                         const struct hosts_entry *host, struct attempt *at,
@@ -384,6 +420,9 @@ static int connect_host(const struct remote_job  *job,
   struct addrinfo *list = NULL;
   char             port[8];
 
+  if (host->kind == HOSTS_SSH) {
+    return connect_ssh(job, host, at, ret_why);
+  }
   snprintf(port, sizeof(port), "%u", host->port);
   int r = host_addresses(job, host, &list, ret_why);
   if (r < 0) {
@@ -487,15 +526,32 @@ static _printf_(6, 7) int fail_at(const struct remote_job *job,
   return 0;
 }
 
+/* How long ssh may take to end once the reply is in, before it is told
+ * to (its session is over: only its goodbye is left). */
+#define REMOTE_SSH_END_MS 50
+/* How long an ssh that failed may take to say why. */
+#define REMOTE_SSH_WORDS_MS 2000
+
 static int fail_on_wire(const struct remote_job *job, const struct attempt *at,
                         struct remote_result *result, const char *what, int r)
 {
+  _cleanup_free_ char *ssh = NULL;
+
   if (r == -ENOMEM) {
     return r;
   }
+  if (at->ssh) {
+    /* Closed for ssh, so that it ends, and asked what it met. */
+    shutdown(at->sock, SHUT_RDWR);
+    if (ssh_failure(at->ssh, REMOTE_SSH_WORDS_MS, &ssh) < 0) {
+      return -ENOMEM;
+    }
+  }
   return fail_at(job, at, result, wire_exit_code(r), BACKOFF_ADDRESS,
                  "%s %s: %s", what, at->address,
-                 r == -ENODATA ? "server provided no answer" : strerror(-r));
+                 ssh             ? ssh
+                 : r == -ENODATA ? "server provided no answer"
+                                 : strerror(-r));
 }
 
 /* ---- outputs ------------------------------------------------------------ */
@@ -687,6 +743,7 @@ static int compile_attempt(struct remote_job        *job,
     r = exchange(job, host, at, &result);
   }
   closep(&at->sock);
+  at->ssh = ssh_free(at->ssh, REMOTE_SSH_END_MS);
   if (r < 0) {
     free(result.why);
     return r;

@@ -19,10 +19,13 @@
 #include "io.h"
 #include "log.h"
 #include "macro.h"
+#include "sandbox.h"
 #include "strv.h"
 
 enum wait_end {
   WAIT_EXITED,
+  WAIT_REPORTED, /* the sandbox reported the compiler's end: its init is
+                    still to be reaped */
   WAIT_TIMED_OUT,
 };
 
@@ -201,9 +204,24 @@ static _noreturn_ void exec_compiler(const struct compile_request *req,
   _exit(EXIT_COMPILER_MISSING);
 }
 
-/* Start the compiler with in_fd as its standard input. */
+struct exec_args {
+  const struct compile_request *req;
+  const char                   *dir;
+  char                        **argv;
+  const struct compile_fds     *fds;
+};
+
+static void exec_in_sandbox(void *userdata)
+{
+  const struct exec_args *a = userdata;
+
+  exec_compiler(a->req, a->dir, a->argv, a->fds);
+}
+
+/* Start the compiler with in_fd as its standard input, in a sandbox
+ * unless the server runs without one (then *ret_status_fd is -1). */
 static int spawn(const struct compile_request *req, const char *dir,
-                 char **argv, int in_fd, pid_t *ret_pid)
+                 char **argv, int in_fd, pid_t *ret_pid, int *ret_status_fd)
 {
   _cleanup_free_ char *out_path = path_in(dir, "stdout");
   _cleanup_free_ char *err_path = path_in(dir, "stderr");
@@ -214,7 +232,19 @@ static int spawn(const struct compile_request *req, const char *dir,
     return out_fd < 0 ? out_fd : err_fd;
   }
   struct compile_fds fds = { in_fd, out_fd, err_fd };
-  pid_t              pid = fork();
+  if (req->sandbox) {
+    struct sandbox_spec spec = { dir, req->compiler_path, err_fd };
+    struct exec_args    args = { req, dir, argv, &fds };
+    pid_t               pid;
+    int r = sandbox_spawn(&spec, exec_in_sandbox, &args, &pid, ret_status_fd);
+    if (r >= 0) {
+      setpgid(pid, pid);
+      *ret_pid = pid;
+    }
+    return r;
+  }
+  *ret_status_fd = -1;
+  pid_t pid      = fork();
   if (pid < 0) {
     return -errno;
   }
@@ -299,10 +329,24 @@ static int poll_timeout(long long deadline)
   return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
+/* Whether the sandbox's report (the compiler's wait status) is in. */
+static bool read_report(int status_fd, int *ret_status)
+{
+  int32_t report;
+
+  if (read(status_fd, &report, sizeof(report)) != (ssize_t)sizeof(report)) {
+    return false;
+  }
+  *ret_status = report;
+  return true;
+}
+
 /* Wait for the compiler, the client's hang-up, a stop signal or the job
- * lifetime, whichever comes first. */
+ * lifetime, whichever comes first. In a sandbox the compiler's end is
+ * what its init reports on status_fd (the init's own end, later, waits
+ * for the kernel to take its namespaces down: not worth a reply's wait). */
 static int wait_compiler(const struct compile_request *req, pid_t pid,
-                         int signal_fd, int *ret_status)
+                         int signal_fd, int status_fd, int *ret_status)
 {
   long long deadline =
     req->lifetime_s ? now_ms() + (long long)req->lifetime_s * 1000 : -1;
@@ -319,6 +363,7 @@ static int wait_compiler(const struct compile_request *req, pid_t pid,
     struct pollfd fds[] = {
       { .fd = signal_fd,      .events = POLLIN    },
       { .fd = req->client_fd, .events = POLLRDHUP },
+      { .fd = status_fd,      .events = POLLIN    },
     };
     int n = poll(fds, ARRAY_SIZE(fds), poll_timeout(deadline));
     if (n < 0 && errno != EINTR) {
@@ -337,6 +382,12 @@ static int wait_compiler(const struct compile_request *req, pid_t pid,
     if (n > 0 && fds[0].revents && stop_requested(signal_fd)) {
       kill_and_reap(pid);
       return -EINTR;
+    }
+    if (n > 0 && fds[2].revents) {
+      if (read_report(status_fd, ret_status)) {
+        return WAIT_REPORTED;
+      }
+      status_fd = -1; /* ended without a report: its exit says why */
     }
   }
 }
@@ -403,6 +454,7 @@ struct compile {
   char                         *dir;
   char                         *output;
   pid_t                         pid;
+  int                           status_fd;   /* the sandbox's report */
   int                           source_fd;   /* the compiler's stdin */
   bool                          source_gone; /* it stopped reading */
   bool                          timed_out;   /* killed at the lifetime */
@@ -428,6 +480,7 @@ struct compile *compile_free(struct compile *compile)
     kill_and_reap(compile->pid);
   }
   closep(&compile->source_fd);
+  closep(&compile->status_fd);
   workdir_removep(&compile->dir);
   signals_restorep(&compile->signals);
   free(compile->output);
@@ -475,7 +528,8 @@ static int start(struct compile *compile)
   if (r >= 0) {
     _cleanup_free_ char *line = strv_join(argv);
     log_debug("Running %s", line ? line : argv[0]);
-    r = spawn(compile->req, compile->dir, argv, read_fd, &compile->pid);
+    r = spawn(compile->req, compile->dir, argv, read_fd, &compile->pid,
+              &compile->status_fd);
   }
   return r;
 }
@@ -491,6 +545,7 @@ int compile_start(const struct compile_request *req,
   compile->req        = req;
   compile->signals.fd = -1;
   compile->source_fd  = -1;
+  compile->status_fd  = -1;
   int r               = start(compile);
   if (r < 0) {
     compile_free(compile);
@@ -522,35 +577,19 @@ static int pass_source(struct compile *compile, const void *buf, size_t len)
   return r;
 }
 
-/* Protocol 1: the bytes go on as they come. */
+static int pass_piece(void *userdata, const void *buf, size_t len)
+{
+  return pass_source(userdata, buf, len);
+}
+
+/* Protocol 1: the bytes go on as they come, through the codec's streaming
+ * reader (bounded in length and, for a client that trickles, in time). */
 static int feed_plain(struct compile *compile)
 {
   const struct compile_request *req = compile->req;
-  char                          buf[65536];
-  uint32_t                      len;
-  int r = proto_recv_header(req->client_fd, "DOTI", &len, req->io_timeout_ms);
 
-  if (r >= 0 && len > req->max_source) {
-    r = -EMSGSIZE;
-  }
-  /* The whole body within the I/O timeout plus a second per 64 KiB: a
-     client that trickles cannot hold the slot longer. */
-  long long deadline = now_ms() + req->io_timeout_ms + (long long)len / 64;
-  while (r >= 0 && len > 0) {
-    size_t    chunk = len < sizeof(buf) ? len : sizeof(buf);
-    long long left  = deadline - now_ms();
-    if (left <= 0) {
-      r = -ETIMEDOUT;
-      break;
-    }
-    r = io_read_all(req->client_fd, buf, chunk,
-                    left < req->io_timeout_ms ? (int)left : req->io_timeout_ms);
-    if (r >= 0) {
-      r = pass_source(compile, buf, chunk);
-    }
-    len -= (uint32_t)chunk;
-  }
-  return r;
+  return proto_recv_body_stream(req->client_fd, "DOTI", req->max_source,
+                                req->io_timeout_ms, pass_piece, compile, NULL);
 }
 
 /* Protocol 2: LZO needs the whole body before it can be unpacked. */
@@ -580,10 +619,16 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   struct proto_reply            reply  = { 0 };
   int                           status = 0;
 
-  int end      = wait_compiler(req, compile->pid, compile->signals.fd, &status);
-  compile->pid = 0; /* reaped, whatever the end */
+  int end = wait_compiler(req, compile->pid, compile->signals.fd,
+                          compile->status_fd, &status);
+  if (end != WAIT_REPORTED) {
+    compile->pid = 0; /* reaped, whatever the end */
+  }
   if (end < 0) {
     return end;
+  }
+  if (end != WAIT_REPORTED && compile->status_fd >= 0) {
+    status = sandbox_status(compile->status_fd, status);
   }
   reply.status = (uint32_t)status;
   int r        = collect(req, compile->dir, compile->output, &reply);

@@ -22,6 +22,7 @@
 #include "macro.h"
 #include "privs.h"
 #include "proto.h"
+#include "sandbox.h"
 #include "server.h"
 #include "stats.h"
 #include "statsd.h"
@@ -57,6 +58,7 @@ static unsigned           arg_max_pending   = SERVER_MAX_PENDING_DEFAULT;
 static unsigned           arg_per_address   = 0; /* 0: the default */
 static unsigned           arg_speed         = 0; /* 0: measured */
 static bool               arg_insecure      = false;
+static bool               arg_sandbox       = true;
 static const char        *arg_compilers     = NULL;
 static bool               arg_zeroconf      = false;
 static bool               arg_stats         = false;
@@ -105,6 +107,10 @@ static void help(void)
     "                             \"NAME [ABSOLUTE_PATH]\" per line\n"
     "      --enable-tcp-insecure  run any compiler on PATH, or any absolute\n"
     "                             path, for allowed clients (dangerous)\n"
+    "      --no-sandbox           run compilers unconfined: with the\n"
+    "                             network and every readable file in view\n"
+    "                             (default: each in its own namespaces,\n"
+    "                             the job directory its only writable place)\n"
     "\n"
     "Daemon:\n"
     "      --user NAME            user to run as when started as root\n"
@@ -192,6 +198,7 @@ enum {
   OPT_STATS,
   OPT_STATS_PORT,
   OPT_INSECURE,
+  OPT_NO_SANDBOX,
   OPT_COMPILERS,
   OPT_VERSION,
 };
@@ -222,6 +229,7 @@ static const struct option options[] = {
   { "stats", no_argument, NULL, OPT_STATS },
   { "stats-port", required_argument, NULL, OPT_STATS_PORT },
   { "enable-tcp-insecure", no_argument, NULL, OPT_INSECURE },
+  { "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
   { "compilers", required_argument, NULL, OPT_COMPILERS },
   { "help", no_argument, NULL, 'h' },
   { "version", no_argument, NULL, OPT_VERSION },
@@ -342,6 +350,9 @@ static int parse_option(int c, const char *value)
     case OPT_INSECURE:
       arg_insecure = true;
       return 0;
+    case OPT_NO_SANDBOX:
+      arg_sandbox = false;
+      return 0;
     case OPT_COMPILERS:
       arg_compilers = value;
       return 0;
@@ -455,6 +466,29 @@ static int run_inetd(const struct job_config *job, const struct privs *privs)
   return r >= 0 || r == -EPERM ? 0 : EXIT_IO_ERROR;
 }
 
+/* Whether compilers can be confined here, found out once for a daemon:
+ * a kernel that refuses is reported and jobs are refused, saying why.
+ * Under --inetd (one job) a failure shows in the job's reply instead. */
+static void check_sandbox(const struct privs *privs, char **ret_missing)
+{
+  _cleanup_free_ char *reason = NULL;
+
+  if (!arg_sandbox) {
+    log_warning("--no-sandbox: compilers run unconfined, with the network "
+                "and every file their user can read in view");
+    return;
+  }
+  if (arg_mode == MODE_INETD || sandbox_probe(privs, &reason) >= 0) {
+    return;
+  }
+  log_error("Failed to confine compilers: %s. Jobs are refused until user "
+            "namespaces are allowed for user %s (or herdccd runs with "
+            "--no-sandbox)",
+            reason ? reason : "out of memory",
+            privs->drop ? privs->user : "(current)");
+  *ret_missing = reason ? TAKE_PTR(reason) : strdup("out of memory");
+}
+
 static unsigned default_jobs(void)
 {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -464,7 +498,8 @@ static unsigned default_jobs(void)
 
 static int run(void)
 {
-  _cleanup_(compilers_freep) struct compilers *compilers = NULL;
+  _cleanup_(compilers_freep) struct compilers *compilers       = NULL;
+  _cleanup_free_ char                         *sandbox_missing = NULL;
   struct privs                                 privs;
   int                                          r = privs_plan(arg_user, &privs);
 
@@ -485,13 +520,16 @@ static int run(void)
                 "absolute path will run for every allowed client; use it "
                 "only on a network you trust completely");
   }
+  check_sandbox(&privs, &sandbox_missing);
   struct job_config job = {
-    .access        = &arg_allow,
-    .compilers     = compilers,
-    .limits        = &proto_default_limits,
-    .nice          = arg_nice,
-    .lifetime_s    = arg_job_lifetime,
-    .io_timeout_ms = (int)arg_io_timeout * 1000,
+    .access          = &arg_allow,
+    .compilers       = compilers,
+    .limits          = &proto_default_limits,
+    .nice            = arg_nice,
+    .lifetime_s      = arg_job_lifetime,
+    .io_timeout_ms   = (int)arg_io_timeout * 1000,
+    .sandbox         = arg_sandbox,
+    .sandbox_missing = sandbox_missing,
   };
   if (arg_mode == MODE_INETD) {
     if (arg_stats) {

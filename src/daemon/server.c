@@ -660,19 +660,47 @@ static bool request_arrived(struct server *s, struct conn *c)
   return r != -ENODATA;
 }
 
-/* The version the client's DIST names, if it has arrived; else 1. */
+/* The version the client's DIST names, if it has arrived; else 1. The
+ * peeked bytes are decoded by the codec, never parsed here. */
 static uint32_t peeked_version(int fd)
 {
-  char     head[PROTO_HEADER_LEN + 1] = { 0 };
-  uint32_t version                    = 1;
+  char     head[PROTO_HEADER_LEN];
+  uint32_t version = 1;
 
-  if (recv(fd, head, PROTO_HEADER_LEN, MSG_PEEK | MSG_DONTWAIT) ==
-        PROTO_HEADER_LEN &&
-      memcmp(head, "DIST", 4) == 0 && sscanf(head + 4, "%8x", &version) == 1 &&
-      (version < PROTO_VERSION_MIN || version > PROTO_VERSION_MAX)) {
+  if (recv(fd, head, PROTO_HEADER_LEN, MSG_PEEK | MSG_DONTWAIT) !=
+        PROTO_HEADER_LEN ||
+      proto_parse_header(head, "DIST", &version) < 0 ||
+      version < PROTO_VERSION_MIN || version > PROTO_VERSION_MAX) {
     version = 1;
   }
   return version;
+}
+
+/* A peer --allow leaves out is answered as soon as it is accepted, before
+ * a byte of its request is read (so in protocol version 1), and holds no
+ * table entry: its socket is only drained, bounded, so that closing it
+ * does not destroy the reply. */
+static void refuse_denied(struct server *s, int fd, const struct conn *c)
+{
+  char               name[ACCESS_PEER_NAME_MAX];
+  char               why[ACCESS_PEER_NAME_MAX + 96];
+  struct proto_reply reply = { .version = 1,
+                               .status  = (uint32_t)EXIT_ACCESS_DENIED << 8 };
+
+  access_peer_name((const struct sockaddr *)&c->peer, c->peer_len, name);
+  snprintf(why, sizeof(why),
+           "herdccd: refused: access denied for %s (not on this server's "
+           "allow-list)\n",
+           name);
+  reply.serr     = why;
+  reply.serr_len = strlen(why);
+  proto_send_reply(fd, &reply, 100);
+  log_warning("Job from %s: refused: access denied (not on this server's "
+              "allow-list)",
+              name);
+  statsd_count(s->statsd, STATS_RESULT_REFUSED);
+  shutdown(fd, SHUT_WR);
+  drain_start(s, fd);
 }
 
 /* Every job slot is busy and the queue is full of complete requests: say
@@ -998,6 +1026,11 @@ static void accept_all(struct server *s, int listen_fd)
       break;
     }
     statsd_count_accept(s->statsd);
+    if (!access_list_allows(s->config->job->access,
+                            (const struct sockaddr *)&c.peer, c.peer_len)) {
+      refuse_denied(s, c.fd, &c);
+      continue;
+    }
     if (s->n_conns >= s->max_conns && !evict_one(s)) {
       refuse_busy(s, c.fd, &c, false);
       continue;
