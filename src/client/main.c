@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "backoff.h"
+#include "color.h"
 #include "compiler.h"
 #include "config.h"
 #include "diag.h"
@@ -509,6 +510,11 @@ static int compile(char **argv)
   if (r < 0) {
     log_error("failed to exec %s: %s", name, strerror(-r));
     return EXIT_COMPILER_MISSING;
+  }
+  _cleanup_free_ char **colored = NULL;
+  if (color_wanted(argv, compiler)) {
+    colored = color_add(argv);
+    argv    = colored ? colored : argv;
   }
   /* Servers get the bare name; the local runs get the resolved path. */
   struct compile_state c = { .argv = argv };
