@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "backoff.h"
+#include "color.h"
 #include "compiler.h"
 #include "config.h"
 #include "diag.h"
@@ -126,6 +127,7 @@ static void setup_logging(void)
 
   log_setup(arg_program, env_get_bool("VERBOSE", false) ? LOG_LEVEL_DEBUG
                                                         : LOG_LEVEL_WARNING);
+  log_use_client_style();
   if (log_path && *log_path) {
     int r = log_open_file(log_path);
     if (r < 0) {
@@ -441,6 +443,11 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
     log_info("preprocessing %s failed", c->plan.input);
     return c->result.exit_code;
   } else if (!env_get_bool("FALLBACK", true)) {
+    if (c->result.exit_code == EXIT_COMPILER_MISSING) {
+      /* An error of the build's own: shown even with a log file. */
+      log_error("failed to exec %s on %s: %s", c->plan.server_argv[0], name,
+                c->result.why ? c->result.why : "(no reason given)");
+    }
     log_error("failed to distribute %s to %s and fallback is disabled",
               c->plan.input, name);
     return c->result.exit_code;
@@ -524,8 +531,9 @@ static int compile_planned(struct compile_state *c)
     c->state = NULL;
   }
   if (r == -ENOENT) {
-    log_warning("no hosts: $HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files "
-                "are unset; can't distribute work");
+    /* distcc 3.4's words, which scripts look for. */
+    log_warning("no hostlist is set; can't distribute work "
+                "($HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files are unset)");
     compile_here(c->argv, -1, -1, c->state);
   }
   if (r >= 0 && c->state &&
@@ -592,6 +600,11 @@ static int compile(char **argv)
   if (r < 0) {
     log_error("failed to exec %s: %s", name, strerror(-r));
     return EXIT_COMPILER_MISSING;
+  }
+  _cleanup_free_ char **colored = NULL;
+  if (color_wanted(argv, compiler)) {
+    colored = color_add(argv);
+    argv    = colored ? colored : argv;
   }
   /* Servers get the bare name; the local runs get the resolved path. */
   struct compile_state c = { .argv = argv };

@@ -71,13 +71,14 @@ static struct remote_cpp *cpp_free(struct remote_cpp *cpp)
   return NULL;
 }
 
-/* Point cpp's -MF at a temporary file, renamed into place with the object;
- * and run the resolved compiler. */
+/* Point cpp's -MF at a temporary file, renamed into place with the object
+ * (a special file such as /dev/null is left for cpp to write); and run the
+ * resolved compiler. */
 static int edit_cpp_argv(const struct remote_job *job, struct remote_cpp *cpp)
 {
   struct args_plan *plan = job->plan;
 
-  if (plan->deps_file) {
+  if (plan->deps_file && !io_is_special(plan->deps_file)) {
     _cleanup_close_ int fd = -1;
     int                 r = io_tmp_beside(plan->deps_file, &cpp->deps_tmp, &fd);
     if (r < 0) {
@@ -598,7 +599,9 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
   result->outcome   = REMOTE_DONE;
   result->exit_code = run_exit_code((int)reply->status);
   if (reply->status != 0) {
-    unlink(plan->output); /* as the compiler itself would */
+    if (!io_is_special(plan->output)) {
+      unlink(plan->output); /* as the compiler itself would */
+    }
     return 0;
   }
   int r = run_write_file_atomic(plan->output, reply->object, reply->object_len);

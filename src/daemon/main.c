@@ -32,13 +32,15 @@
 #define COMPILERS_FILE        HERDCC_SYSCONFDIR "/herdcc/compilers"
 #define DEFAULT_NICE          5
 
+/* --daemon and --inetd choose the mode (the last one given wins);
+ * --no-detach is a switch of its own, in either order, as in distccd. */
 enum run_mode {
   MODE_DAEMON,
-  MODE_NO_DETACH,
   MODE_INETD,
 };
 
 static enum run_mode      arg_mode          = MODE_DAEMON;
+static bool               arg_no_detach     = false;
 static unsigned           arg_port          = PROTO_DEFAULT_PORT;
 static char             **arg_listen        = NULL;
 static struct access_list arg_allow         = { 0 };
@@ -72,8 +74,10 @@ static void help(void)
     "Compile server for herdcc and distcc clients (protocols 1 and 2).\n"
     "\n"
     "Mode (default: --daemon):\n"
-    "      --daemon               detach once the port is bound\n"
-    "      --no-detach            serve in the foreground\n"
+    "      --daemon               serve standalone on a TCP port; detach\n"
+    "                             once it is bound (unless --no-detach)\n"
+    "      --no-detach            stay in the foreground (with --daemon,\n"
+    "                             in either order)\n"
     "      --inetd                serve one connection on stdin/stdout\n"
     "\n"
     "Network:\n"
@@ -282,7 +286,7 @@ static int parse_option(int c, const char *value)
       arg_mode = MODE_DAEMON;
       return 0;
     case OPT_NO_DETACH:
-      arg_mode = MODE_NO_DETACH;
+      arg_no_detach = true;
       return 0;
     case OPT_INETD:
       arg_mode = MODE_INETD;
@@ -558,7 +562,7 @@ static int run(void)
     .lifetime_s           = arg_lifetime,
     .pid_file             = arg_pid_file,
     .privs                = &privs,
-    .detach               = arg_mode == MODE_DAEMON,
+    .detach               = !arg_no_detach,
     .syslog_once_detached = !arg_log_file && !arg_log_stderr,
     .keep_stderr          = arg_log_stderr,
     .zeroconf             = arg_zeroconf,

@@ -28,6 +28,7 @@
 #include "proto.h"
 #include "publish.h"
 #include "speed.h"
+#include "sdnotify.h"
 #include "statsd.h"
 #include "strv.h"
 
@@ -1205,7 +1206,12 @@ static bool handle_signals(struct server *s)
     if (info.ssi_signo == SIGCHLD) {
       reap(s);
     } else if (info.ssi_signo == SIGHUP) {
-      log_info("Ignoring SIGHUP");
+      int r = log_reopen_file(); /* after logrotate renamed it */
+      if (r < 0) {
+        log_warning("Failed to reopen the log file: %s", strerror(-r));
+      } else {
+        log_info("SIGHUP: log file reopened");
+      }
     } else {
       log_notice("Stopping on signal %u", info.ssi_signo);
       stop = true;
@@ -1310,6 +1316,19 @@ static void server_clear(struct server *s)
   free(s->pid_file);
 }
 
+/* Readiness and stopping for a service manager (Type=notify). */
+static void tell_service_manager(const struct server *s, const char *state)
+{
+  char text[256];
+
+  snprintf(text, sizeof(text), "%s\nMAINPID=%d\nSTATUS=%u job slots", state,
+           (int)getpid(), s->config->jobs);
+  int r = sdnotify_send(text);
+  if (r < 0) {
+    log_warning("Failed to notify the service manager: %s", strerror(-r));
+  }
+}
+
 /* The pid file's name, absolute: a detached daemon works from "/". */
 static int absolute_path(const char *path, char **ret_path)
 {
@@ -1342,7 +1361,16 @@ int server_run(const struct server_config *config)
               strerror(-r));
     return EXIT_GENERAL;
   }
-  r = bind_all(config, config->port, &s.listen_fds, &s.n_listen);
+  /* Sockets from the service manager (herdccd.socket), else our own. */
+  r = sdnotify_listen_fds(&s.listen_fds, &s.n_listen);
+  if (r < 0) {
+    log_error("Failed to use the sockets passed in $LISTEN_FDS: %s",
+              strerror(-r));
+  } else if (r > 0) {
+    log_info("Serving %zu socket(s) passed by the service manager", s.n_listen);
+  } else {
+    r = bind_all(config, config->port, &s.listen_fds, &s.n_listen);
+  }
   if (r >= 0 && config->stats) {
     r = bind_stats(&s);
   }
@@ -1359,5 +1387,11 @@ int server_run(const struct server_config *config)
   }
   int code = start_serving(&s);
   notify_ready(&s, code);
-  return code != 0 ? code : serve(&s);
+  if (code != 0) {
+    return code;
+  }
+  tell_service_manager(&s, "READY=1");
+  code = serve(&s);
+  tell_service_manager(&s, "STOPPING=1");
+  return code;
 }
