@@ -899,6 +899,26 @@ static int check_server_option(char *const *argv, size_t i,
   return 0;
 }
 
+/* The client's mark: "-fdirectives-only" last, for gcc, on a source that
+ * is not preprocessed yet; and no -pedantic, under which gcc warns of
+ * every line marker in ordinary source. */
+static bool directives_only_text(char *const *argv, const struct args_job *job)
+{
+  size_t n = strv_length(argv);
+
+  if (n < 2 || strcmp(argv[n - 1], "-fdirectives-only") != 0 ||
+      is_clang(argv[0]) || job->lang->preprocessed ||
+      strcmp(job->lang->cpp_output, "assembler") == 0) {
+    return false;
+  }
+  for (size_t i = 1; i < n; i++) {
+    if (argv[i][0] == '-' && strstr(argv[i], "pedantic")) {
+      return false;
+    }
+  }
+  return true;
+}
+
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason)
 {
@@ -939,6 +959,59 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     return refuse(ret_reason, "%s is not a C-family source",
                   argv[job.input_index]);
   }
-  *ret_job = job;
+  job.directives_only = directives_only_text(argv, &job);
+  *ret_job            = job;
+  return 0;
+}
+
+/* ---- prefix maps -------------------------------------------------------- */
+
+static bool map_applies(const char *arg, enum args_map kind,
+                        const char **ret_value)
+{
+  static const struct {
+    const char   *prefix;
+    enum args_map kind;
+    bool          both;
+  } maps[] = {
+    { "-fdebug-prefix-map=", ARGS_MAP_DEBUG, false },
+    { "-fmacro-prefix-map=", ARGS_MAP_MACRO, false },
+    { "-ffile-prefix-map=",  ARGS_MAP_DEBUG, true  },
+  };
+
+  for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+    size_t len = strlen(maps[i].prefix);
+    if (strncmp(arg, maps[i].prefix, len) == 0 &&
+        (maps[i].kind == kind || maps[i].both)) {
+      *ret_value = arg + len;
+      return true;
+    }
+  }
+  return false;
+}
+
+int args_remap(char *const *argv, enum args_map kind, const char *path,
+               char **ret_path)
+{
+  for (size_t i = strv_length(argv); i-- > 1;) {
+    const char *value;
+    if (!map_applies(argv[i], kind, &value)) {
+      continue;
+    }
+    const char *eq = strrchr(value, '='); /* as gcc reads it */
+    if (!eq) {
+      continue; /* gcc refuses it */
+    }
+    size_t old_len = (size_t)(eq - value);
+    if (strncmp(path, value, old_len) == 0) {
+      return asprintf(ret_path, "%s%s", eq + 1, path + old_len) < 0 ? -ENOMEM
+                                                                    : 0;
+    }
+  }
+  char *copy = strdup(path);
+  if (!copy) {
+    return -ENOMEM;
+  }
+  *ret_path = copy;
   return 0;
 }

@@ -64,6 +64,11 @@ struct args_job {
   bool                    lang_joined;
   const struct args_lang *lang;
   bool                    assemble_only;
+  bool directives_only; /* the source is gcc -fdirectives-only text, marked
+                           by a last "-fdirectives-only" from a herdcc
+                           client: compile it as source, the marker dropped
+                           (see cpptext.h); not with -pedantic, which warns
+                           of its line markers then */
 };
 
 /* Check a request's argv (argv[0] is the compiler name, already checked by
@@ -71,3 +76,14 @@ struct args_job {
  * *ret_reason to an owned, human-readable explanation. */
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason);
+
+/* Which prefix maps a path goes through. */
+enum args_map {
+  ARGS_MAP_DEBUG, /* -fdebug-prefix-map, -ffile-prefix-map */
+  ARGS_MAP_MACRO, /* -fmacro-prefix-map, -ffile-prefix-map */
+};
+
+/* path as gcc writes it after argv's prefix maps of that kind: the last
+ * map given whose old prefix starts path replaces that prefix. Owned. */
+int args_remap(char *const *argv, enum args_map kind, const char *path,
+               char **ret_path);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpptext.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
@@ -106,6 +107,36 @@ static int set_arg(char **argv, size_t index, const char *prefix,
   return 0;
 }
 
+/* Options that compile -fdirectives-only text as source with the command
+ * line a local compile has (cpptext.h): no second stdc-predef.h (the text
+ * holds it), and the names gcc records for "<stdin>" are the client's
+ * source, through the client's own prefix maps. */
+static int push_source_options(const struct compile_request *req, char ***argv)
+{
+  const char          *name       = req->argv[req->job->input_index];
+  _cleanup_free_ char *debug_name = NULL, *macro_name = NULL;
+  _cleanup_free_ char *debug_map = NULL, *macro_map = NULL;
+  int r = args_remap(req->argv, ARGS_MAP_DEBUG, name, &debug_name);
+
+  if (r >= 0) {
+    r = args_remap(req->argv, ARGS_MAP_MACRO, name, &macro_name);
+  }
+  if (r >= 0 &&
+      (asprintf(&debug_map, "-fdebug-prefix-map=<stdin>=%s", debug_name) < 0 ||
+       asprintf(&macro_map, "-fmacro-prefix-map=<stdin>=%s", macro_name) < 0)) {
+    r = -ENOMEM;
+  }
+  r = r < 0 ? r : strv_push(argv, "-nostdinc");
+  /* gcc splits a map at its last '=': a name with one cannot be mapped */
+  if (r >= 0 && !strchr(debug_name, '=')) {
+    r = strv_push(argv, debug_map);
+  }
+  if (r >= 0 && !strchr(macro_name, '=')) {
+    r = strv_push(argv, macro_map);
+  }
+  return r;
+}
+
 /* The request's argv with our executable, output and language, and the
  * source read from standard input: "-x LANG -" where the input was. */
 static int build_argv(const struct compile_request *req, const char *output,
@@ -113,12 +144,19 @@ static int build_argv(const struct compile_request *req, const char *output,
 {
   const struct args_job     *job  = req->job;
   _cleanup_strv_free_ char **argv = NULL;
+  size_t                     end  = strv_length(req->argv);
   int                        r    = 0;
 
-  for (size_t i = 0; req->argv[i] && r >= 0; i++) {
+  if (job->directives_only) {
+    end--; /* the client's mark */
+  }
+  for (size_t i = 0; i < end && r >= 0; i++) {
     if (i == job->input_index) {
       r = strv_push(&argv, "-x");
-      r = r < 0 ? r : strv_push(&argv, job->lang->cpp_output);
+      r = r < 0
+            ? r
+            : strv_push(&argv, job->directives_only ? job->lang->name
+                                                    : job->lang->cpp_output);
       r = r < 0 ? r : strv_push(&argv, "-");
     } else {
       r = strv_push(&argv, req->argv[i]);
@@ -136,9 +174,13 @@ static int build_argv(const struct compile_request *req, const char *output,
     r = strv_push(&argv, "-o");
     r = r < 0 ? r : strv_push(&argv, output);
   }
-  if (r >= 0 && job->lang_index && !job->lang->preprocessed) {
+  if (r >= 0 && job->lang_index && !job->lang->preprocessed &&
+      !job->directives_only) {
     r = set_arg(argv, job->lang_index, job->lang_joined ? "-x" : "",
                 job->lang->cpp_output);
+  }
+  if (r >= 0 && job->directives_only) {
+    r = push_source_options(req, &argv);
   }
   if (r < 0) {
     return r;
@@ -403,10 +445,14 @@ struct compile {
   char                         *dir;
   char                         *output;
   pid_t                         pid;
-  int                           source_fd;   /* the compiler's stdin */
-  bool                          source_gone; /* it stopped reading */
-  bool                          timed_out;   /* killed at the lifetime */
-  uint64_t                      received;    /* source bytes */
+  int                           source_fd; /* the compiler's stdin */
+  int             read_fd; /* its other end, until the compiler starts */
+  char          **argv;    /* the compiler's command line */
+  struct cpptext *text;    /* the source is -fdirectives-only text: the
+                              compiler starts once its head is read */
+  bool     source_gone;    /* it stopped reading */
+  bool     timed_out;      /* killed at the lifetime */
+  uint64_t received;       /* source bytes */
 };
 
 uint64_t compile_source_bytes(const struct compile *compile)
@@ -428,6 +474,9 @@ struct compile *compile_free(struct compile *compile)
     kill_and_reap(compile->pid);
   }
   closep(&compile->source_fd);
+  closep(&compile->read_fd);
+  strv_free(compile->argv);
+  cpptext_free(compile->text);
   workdir_removep(&compile->dir);
   signals_restorep(&compile->signals);
   free(compile->output);
@@ -454,11 +503,40 @@ static int open_source_pipe(int *ret_read_fd, int *ret_write_fd)
   return 0;
 }
 
+/* Start the compiler on the pipe. For -fdirectives-only text, the job
+ * directory stands for the client's working directory in the debug info. */
+static int launch(struct compile *compile)
+{
+  const char *cwd = compile->text ? cpptext_cwd(compile->text) : NULL;
+  int         r   = 0;
+
+  if (cwd) {
+    _cleanup_free_ char *mapped = NULL;
+    _cleanup_free_ char *map    = NULL;
+    r = args_remap(compile->req->argv, ARGS_MAP_DEBUG, cwd, &mapped);
+    if (r >= 0 && !strchr(mapped, '=') &&
+        asprintf(&map, "-fdebug-prefix-map=%s=%s", compile->dir, mapped) < 0) {
+      r = -ENOMEM;
+    }
+    if (r >= 0 && map) {
+      r = strv_push(&compile->argv, map);
+    }
+  }
+  if (r < 0) {
+    return r;
+  }
+  _cleanup_free_ char *line = strv_join(compile->argv);
+  log_debug("Running %s", line ? line : compile->argv[0]);
+  r = spawn(compile->req, compile->dir, compile->argv, compile->read_fd,
+            &compile->pid);
+  closep(&compile->read_fd);
+  compile->read_fd = -1;
+  return r;
+}
+
 static int start(struct compile *compile)
 {
-  _cleanup_strv_free_ char **argv    = NULL;
-  _cleanup_close_ int        read_fd = -1;
-  int                        r       = signals_block(&compile->signals);
+  int r = signals_block(&compile->signals);
 
   if (r >= 0) {
     r = workdir_create(&compile->dir);
@@ -467,17 +545,16 @@ static int start(struct compile *compile)
     r = output_name(compile->req, compile->dir, &compile->output);
   }
   if (r >= 0) {
-    r = build_argv(compile->req, compile->output, &argv);
+    r = build_argv(compile->req, compile->output, &compile->argv);
   }
   if (r >= 0) {
-    r = open_source_pipe(&read_fd, &compile->source_fd);
+    r = open_source_pipe(&compile->read_fd, &compile->source_fd);
   }
-  if (r >= 0) {
-    _cleanup_free_ char *line = strv_join(argv);
-    log_debug("Running %s", line ? line : argv[0]);
-    r = spawn(compile->req, compile->dir, argv, read_fd, &compile->pid);
+  if (r >= 0 && compile->req->job->directives_only) {
+    compile->text = cpptext_new();
+    return compile->text ? 0 : -ENOMEM;
   }
-  return r;
+  return r < 0 ? r : launch(compile);
 }
 
 int compile_start(const struct compile_request *req,
@@ -491,6 +568,7 @@ int compile_start(const struct compile_request *req,
   compile->req        = req;
   compile->signals.fd = -1;
   compile->source_fd  = -1;
+  compile->read_fd    = -1;
   int r               = start(compile);
   if (r < 0) {
     compile_free(compile);
@@ -503,14 +581,9 @@ int compile_start(const struct compile_request *req,
 /* Hand bytes to the compiler. One that stopped reading (it failed on its
  * arguments, say) gets no more, but the wire is still read to the end so
  * that the reply can be sent. */
-static int pass_source(struct compile *compile, const void *buf, size_t len)
+static int write_source(struct compile *compile, const void *buf, size_t len)
 {
-  compile->received += len;
-  if (compile->req->source_bytes) {
-    __atomic_store_n(compile->req->source_bytes, compile->received,
-                     __ATOMIC_RELAXED);
-  }
-  if (compile->source_gone) {
+  if (compile->source_gone || len == 0) {
     return 0;
   }
   int r =
@@ -520,6 +593,32 @@ static int pass_source(struct compile *compile, const void *buf, size_t len)
     return 0;
   }
   return r;
+}
+
+/* -fdirectives-only text goes through its filter; the compiler starts when
+ * the head of the text has been read. */
+static int pass_text(struct compile *compile, const void *buf, size_t len,
+                     bool at_end)
+{
+  const char *out;
+  size_t      out_len;
+  int         r = cpptext_feed(compile->text, buf, len, at_end, &out, &out_len);
+
+  if (r >= 0 && compile->pid == 0 && cpptext_head_done(compile->text)) {
+    r = launch(compile);
+  }
+  return r < 0 ? r : write_source(compile, out, out_len);
+}
+
+static int pass_source(struct compile *compile, const void *buf, size_t len)
+{
+  compile->received += len;
+  if (compile->req->source_bytes) {
+    __atomic_store_n(compile->req->source_bytes, compile->received,
+                     __ATOMIC_RELAXED);
+  }
+  return compile->text ? pass_text(compile, buf, len, false)
+                       : write_source(compile, buf, len);
 }
 
 /* Protocol 1: the bytes go on as they come. */
@@ -570,6 +669,9 @@ int compile_feed(struct compile *compile)
 {
   int r = compile->req->lzo ? feed_compressed(compile) : feed_plain(compile);
 
+  if (r >= 0 && compile->text) {
+    r = pass_text(compile, NULL, 0, true);
+  }
   closep(&compile->source_fd); /* end of file for the compiler */
   return r;
 }

@@ -888,10 +888,29 @@ struct accepted_case {
   bool        lang_joined;
   const char *lang;
   bool        assemble_only;
+  bool        directives_only;
 };
 
 /* clang-format off */
 static const struct accepted_case accepted_cases[] = {
+  /* a herdcc client's gcc -g job: -fdirectives-only text, marked last */
+  { .argv = "gcc -c x.c -o x.o -g -O2 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c", .directives_only = true },
+  { .argv = "g++ -c x.cc -o x.o -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c++",
+    .directives_only = true },
+  { .argv = "gcc -c x.c -o x.o -fdirectives-only -g",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.c -o x.o -Wpedantic -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.c -o x.o -pedantic-errors -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "clang -c x.c -o x.o -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.i -o x.o -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "cpp-output" },
+  { .argv = "gcc -c x.S -o x.o -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "assembler-with-cpp" },
   /* what herdcc and distcc clients send */
   { .argv = "gcc -c x.c -o x.o",
     .input_index = 2, .output_index = 4, .lang = "c" },
@@ -1002,6 +1021,8 @@ static void check_accepted(const struct accepted_case *c)
   check_bool(c->argv, "lang_joined", job.lang_joined, c->lang_joined);
   check_string(c->argv, "lang", job.lang ? job.lang->name : NULL, c->lang);
   check_bool(c->argv, "assemble_only", job.assemble_only, c->assemble_only);
+  check_bool(c->argv, "directives_only", job.directives_only,
+             c->directives_only);
 }
 
 static void check_refused(const struct refused_case *c)
@@ -1149,6 +1170,47 @@ static void test_plan_compiles(void **state)
   }
 }
 
+/* A path through a command line's prefix maps, as gcc maps it. */
+/* clang-format off */
+static const struct {
+  const char   *argv;
+  enum args_map kind;
+  const char   *path;
+  const char   *want;
+} remap_cases[] = {
+  { "gcc -c x.c",                                   ARGS_MAP_DEBUG, "/a/b", "/a/b"   },
+  { "gcc -fdebug-prefix-map=/a=/x -c x.c",          ARGS_MAP_DEBUG, "/a/b", "/x/b"   },
+  { "gcc -fdebug-prefix-map=/a=/x -c x.c",          ARGS_MAP_MACRO, "/a/b", "/a/b"   },
+  { "gcc -fmacro-prefix-map=/a=/x -c x.c",          ARGS_MAP_MACRO, "/a/b", "/x/b"   },
+  { "gcc -ffile-prefix-map=/a=. -c x.c",            ARGS_MAP_DEBUG, "/a/b", "./b"    },
+  { "gcc -ffile-prefix-map=/a=. -c x.c",            ARGS_MAP_MACRO, "/a/b", "./b"    },
+  /* the last map given that matches wins; no separator needed */
+  { "gcc -fdebug-prefix-map=/a=/x -fdebug-prefix-map=/a/b=/y -c x.c",
+                                                    ARGS_MAP_DEBUG, "/a/bc", "/yc"   },
+  { "gcc -fdebug-prefix-map=/a/b=/y -ffile-prefix-map=/a=/x -c x.c",
+                                                    ARGS_MAP_DEBUG, "/a/b", "/x/b"   },
+  /* gcc splits at the last '=' */
+  { "gcc -fdebug-prefix-map=/a=b=/c -c x.c",        ARGS_MAP_DEBUG, "/a=b/d", "/c/d" },
+  { "gcc -fdebug-prefix-map=nothing -c x.c",        ARGS_MAP_DEBUG, "nothing", "nothing" },
+  { "gcc -fdebug-prefix-map==/r -c x.c",            ARGS_MAP_DEBUG, "rel", "/rrel"   },
+};
+
+/* clang-format on */
+
+static void test_remap(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(remap_cases); i++) {
+    _cleanup_strv_free_ char **argv = split(remap_cases[i].argv);
+    _cleanup_free_ char       *got  = NULL;
+    if (args_remap(argv, remap_cases[i].kind, remap_cases[i].path, &got) < 0) {
+      fail_msg("\"%s\": args_remap failed", remap_cases[i].argv);
+    }
+    check_string(remap_cases[i].argv, remap_cases[i].path, got,
+                 remap_cases[i].want);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1159,6 +1221,7 @@ int main(void)
     cmocka_unit_test(test_plan_passes_server_check),
     cmocka_unit_test(test_lang_from_path),
     cmocka_unit_test(test_plan_compiles),
+    cmocka_unit_test(test_remap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
