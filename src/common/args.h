@@ -47,7 +47,14 @@ struct args_plan {
                              (-fdirectives-only) and the server expands
                              the macros, so the debug info records the
                              columns of the original source */
+  bool rewrite_includes;  /* clang -g: the same with -frewrite-includes;
+                             the server is told the working directory
+                             (-fdebug-compilation-dir) */
 };
+
+/* The working directory as gcc and clang record it: $PWD when it names
+ * ".", else getcwd(). Owned. */
+int args_working_dir(char **ret_dir);
 
 /* Plan argv (argv[0] is the compiler). -ENOMEM only: a command line that
  * cannot be distributed gives a plan with remote == false. */
@@ -64,11 +71,14 @@ struct args_job {
   bool                    lang_joined;
   const struct args_lang *lang;
   bool                    assemble_only;
-  bool directives_only; /* the source is gcc -fdirectives-only text, marked
-                           by a last "-fdirectives-only" from a herdcc
-                           client: compile it as source, the marker dropped
-                           (see cpptext.h); not with -pedantic, which warns
-                           of its line markers then */
+  bool rewrite_includes; /* the source is clang -frewrite-includes text,
+                           marked by a last "-frewrite-includes": compile
+                           it as source, named as the client's */
+  bool directives_only;  /* the source is gcc -fdirectives-only text, marked
+                            by a last "-fdirectives-only" from a herdcc
+                            client: compile it as source, the marker dropped
+                            (see cpptext.h); not with -pedantic, which warns
+                            of its line markers then */
 };
 
 /* Check a request's argv (argv[0] is the compiler name, already checked by

@@ -137,26 +137,47 @@ static int push_source_options(const struct compile_request *req, char ***argv)
   return r;
 }
 
+/* clang -frewrite-includes text: the name a local compile gives the main
+ * file (its directory and base name, a leading "./" dropped), which "-"
+ * would otherwise be. */
+static int push_main_file_name(const struct compile_request *req, char ***argv)
+{
+  const char *name = req->argv[req->job->input_index];
+  int         r    = strv_push(argv, "-Xclang");
+
+  while (name[0] == '.' && name[1] == '/') {
+    name += 2;
+    while (name[0] == '/') {
+      name++;
+    }
+  }
+  r = r < 0 ? r : strv_push(argv, "-main-file-name");
+  r = r < 0 ? r : strv_push(argv, "-Xclang");
+  return r < 0 ? r : strv_push(argv, name);
+}
+
 /* The request's argv with our executable, output and language, and the
- * source read from standard input: "-x LANG -" where the input was. */
+ * source read from standard input: "-x LANG -" where the input was; LANG
+ * the preprocessed form of the language, or the language itself for text
+ * a client marked to be compiled as source. */
 static int build_argv(const struct compile_request *req, const char *output,
                       char ***ret_argv)
 {
   const struct args_job     *job  = req->job;
   _cleanup_strv_free_ char **argv = NULL;
   size_t                     end  = strv_length(req->argv);
-  int                        r    = 0;
+  bool as_source = job->directives_only || job->rewrite_includes;
+  int  r         = 0;
 
-  if (job->directives_only) {
+  if (as_source) {
     end--; /* the client's mark */
   }
   for (size_t i = 0; i < end && r >= 0; i++) {
     if (i == job->input_index) {
       r = strv_push(&argv, "-x");
-      r = r < 0
-            ? r
-            : strv_push(&argv, job->directives_only ? job->lang->name
-                                                    : job->lang->cpp_output);
+      r = r < 0 ? r
+                : strv_push(&argv, as_source ? job->lang->name
+                                             : job->lang->cpp_output);
       r = r < 0 ? r : strv_push(&argv, "-");
     } else {
       r = strv_push(&argv, req->argv[i]);
@@ -174,13 +195,15 @@ static int build_argv(const struct compile_request *req, const char *output,
     r = strv_push(&argv, "-o");
     r = r < 0 ? r : strv_push(&argv, output);
   }
-  if (r >= 0 && job->lang_index && !job->lang->preprocessed &&
-      !job->directives_only) {
+  if (r >= 0 && job->lang_index && !job->lang->preprocessed && !as_source) {
     r = set_arg(argv, job->lang_index, job->lang_joined ? "-x" : "",
                 job->lang->cpp_output);
   }
   if (r >= 0 && job->directives_only) {
     r = push_source_options(req, &argv);
+  }
+  if (r >= 0 && job->rewrite_includes) {
+    r = push_main_file_name(req, &argv);
   }
   if (r < 0) {
     return r;

@@ -30,13 +30,13 @@ int main(int argc, char **argv) {
 SRC
 
 # compare NAME DIR SOURCE FLAGS...: compile in DIR locally and through
-# herdcc, objects byte-identical.
+# herdcc, objects byte-identical. $CC is the compiler (gcc).
 compare() {
-  local name=$1 dir=$2 src=$3
+  local name=$1 dir=$2 src=$3 cc=${CC:-gcc}
   shift 3
-  (cd "$dir" && gcc "$@" -c "$src" -o "$T/out/$name.local.o") ||
+  (cd "$dir" && $cc "$@" -c "$src" -o "$T/out/$name.local.o") ||
     fail "local compile of $name failed"
-  (cd "$dir" && "$HERDCC_BIN" gcc "$@" -c "$src" -o "$T/out/$name.o") ||
+  (cd "$dir" && "$HERDCC_BIN" $cc "$@" -c "$src" -o "$T/out/$name.o") ||
     fail "remote compile of $name failed"
   cmp -s "$T/out/$name.local.o" "$T/out/$name.o" || {
     readelf --debug-dump=info "$T/out/$name.local.o" >"$T/out/$name.local.txt"
@@ -44,7 +44,7 @@ compare() {
     diff "$T/out/$name.local.txt" "$T/out/$name.txt" | head -20 >&2 || true
     fail "$name: the object differs from the local compile ($*)"
   }
-  say "$name identical: gcc $* $src"
+  say "$name identical: $cc $* $src"
 }
 
 compare g "$T/src" main.c -g -O2
@@ -57,6 +57,23 @@ compare g-prefix-map "$T/src" main.c -g -fdebug-prefix-map="$T"=/build
 compare g-file-prefix-map "$T/other" ../src/main.c -g \
   -ffile-prefix-map="$T/src"=. -ffile-prefix-map="$T"=/b
 compare g-cxx "$T/src" "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g -O2
+# clang: DWARF 4 and older distribute; its DWARF 5 (the default) records
+# checksums of the sources and runs locally.
+if command -v clang >/dev/null; then
+  CC=clang compare clang-dwarf4 "$T/src" main.c -gdwarf-4 -O2
+  CC=clang compare clang-dwarf4-pedantic "$T/src" main.c -gdwarf-4 -pedantic -Wall
+  CC=clang compare clang-relative "$T/other" ../src/main.c -gdwarf-4 -O1
+  CC=clang compare clang-dot "$T/src" ./main.c -gdwarf-4 \
+    -fdebug-prefix-map="$T"=/x
+  CC=clang compare clang-cxx "$T/src" \
+    "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -gdwarf-4 -O2 -std=c++17
+  CC=clang++ compare clang-cxx-g3 "$T/src" \
+    "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g3 -gdwarf-4 -std=c++17
+  CC=clang compare clang-g5 "$T/src" main.c -g -O2
+  remote=15
+else
+  remote=9
+fi
 n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
-[ "$n" -eq 9 ] || fail "the server ran $n compiles, not 9"
+[ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"
 say "PASS"

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -107,7 +109,8 @@ struct remote_case {
   const char *cpp;    /* the local cpp run, or NULL: preprocessed input */
   const char *server; /* the command line sent */
   bool        assemble_only;
-  bool        directives_only; /* gcc -g: cpp -fdirectives-only */
+  bool        directives_only;  /* gcc -g: cpp -fdirectives-only */
+  bool        rewrite_includes; /* clang -g: cpp -frewrite-includes */
 };
 
 /* One field a line: the formatter would align it less readably. */
@@ -479,7 +482,41 @@ static const struct remote_case remote_cases[] = {
     .cpp    = "clang++ x.cc -target x86_64-linux-gnu -E",
     .server = "clang++ -c x.cc -o x.o -target x86_64-linux-gnu",
   },
-  /* clang -g runs locally (see the local cases); -g0 undoes it */
+  /* clang -g with DWARF 4 or older: -frewrite-includes keeps the columns;
+     the server is told the directory and the mark */
+  {
+    .argv   = "clang -c x.c -o x.o -g -gdwarf-4",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang x.c -g -gdwarf-4 -frewrite-includes -E",
+    .server = "clang -c x.c -o x.o -g -gdwarf-4 "
+              "-fdebug-compilation-dir=@CWD@ -frewrite-includes",
+    .rewrite_includes = true,
+  },
+  {
+    .argv   = "clang-14 -c x.c -gdwarf-4 -O1 -gno-record-command-line",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang-14 x.c -gdwarf-4 -O1 -gno-record-command-line "
+              "-frewrite-includes -E",
+    .server = "clang-14 -c x.c -gdwarf-4 -O1 -gno-record-command-line "
+              "-fdebug-compilation-dir=@CWD@ -frewrite-includes",
+    .rewrite_includes = true,
+  },
+  {
+    .argv   = "clang++ -c x.cc -gdwarf-4 -ffile-compilation-dir=.",
+    .input  = "x.cc",
+    .lang   = "c++",
+    .output = "x.o",
+    .cpp    = "clang++ x.cc -gdwarf-4 -ffile-compilation-dir=. "
+              "-frewrite-includes -E",
+    .server = "clang++ -c x.cc -gdwarf-4 -ffile-compilation-dir=. "
+              "-frewrite-includes",
+    .rewrite_includes = true,
+  },
+  /* -g0 undoes -g */
   {
     .argv   = "clang -c x.c -o x.o -g -gdwarf-4 -g0",
     .input  = "x.c",
@@ -719,78 +756,80 @@ struct local_case {
 
 static const struct local_case local_cases[] = {
   /* not a compile of one file */
-  { "gcc -E x.c",                              "-E"                     },
-  { "gcc -c x.c -E",                           "-E"                     },
-  { "gcc -M x.c",                              "-M"                     },
-  { "gcc -MM x.c",                             "-MM"                    },
-  { "gcc x.c -o x",                            "not a compile"          },
-  { "gcc x.c",                                 "not a compile"          },
-  { "gcc -c x.c y.c",                          "several sources"        },
-  { "gcc -c",                                  "no source file"         },
-  { "gcc -c -",                                "standard input"         },
-  { "gcc -c x.c -o -",                         "standard output"        },
+  { "gcc -E x.c",                                       "-E"                     },
+  { "gcc -c x.c -E",                                    "-E"                     },
+  { "gcc -M x.c",                                       "-M"                     },
+  { "gcc -MM x.c",                                      "-MM"                    },
+  { "gcc x.c -o x",                                     "not a compile"          },
+  { "gcc x.c",                                          "not a compile"          },
+  { "gcc -c x.c y.c",                                   "several sources"        },
+  { "gcc -c",                                           "no source file"         },
+  { "gcc -c -",                                         "standard input"         },
+  { "gcc -c x.c -o -",                                  "standard output"        },
   /* an option without its value */
-  { "gcc -c x.c -o",                           "-o lacks its argument"  },
-  { "gcc -c x.c -x",                           "-x lacks its argument"  },
-  { "gcc -c x.c -D",                           "-D lacks its argument"  },
-  { "gcc -c x.c -MD -MF",                      "-MF lacks its argument" },
+  { "gcc -c x.c -o",                                    "-o lacks its argument"  },
+  { "gcc -c x.c -x",                                    "-x lacks its argument"  },
+  { "gcc -c x.c -D",                                    "-D lacks its argument"  },
+  { "gcc -c x.c -MD -MF",                               "-MF lacks its argument" },
   /* languages outside the family */
-  { "gcc -x fortran -c x.f",                   "-x fortran"             },
-  { "gcc -x ada -c x.adb",                     "-x ada"                 },
-  { "gcc -x c-header -c x.h",                  "-x c-header"            },
-  { "gcc -c x.c -x cx+",                       "-x cx+"                 },
-  { "gcc -c x.f90",                            "x.f90"                  },
-  { "gcc -c x.h",                              "x.h"                    },
+  { "gcc -x fortran -c x.f",                            "-x fortran"             },
+  { "gcc -x ada -c x.adb",                              "-x ada"                 },
+  { "gcc -x c-header -c x.h",                           "-x c-header"            },
+  { "gcc -c x.c -x cx+",                                "-x cx+"                 },
+  { "gcc -c x.f90",                                     "x.f90"                  },
+  { "gcc -c x.h",                                       "x.h"                    },
   /* -S of assembler: gcc writes no .s (x.s), or cpp output to stdout (x.S) */
-  { "gcc -S x.s",                              "-S of assembler"        },
-  { "gcc -S x.S",                              "-S of assembler"        },
-  { "gcc -x assembler -S x.asm -o y.s",        "-S of assembler"        },
+  { "gcc -S x.s",                                       "-S of assembler"        },
+  { "gcc -S x.S",                                       "-S of assembler"        },
+  { "gcc -x assembler -S x.asm -o y.s",                 "-S of assembler"        },
   /* this machine, profiles and coverage, files of the compiler's own */
-  { "gcc -c x.c -march=native",                "-march=native"          },
-  { "clang -c x.c -fuse-ld=/usr/bin/ld.bfd",   "-fuse-ld="              },
-  { "gcc -c x.c --param=x=/tmp/y",             "--param=x=/tmp/y"       },
-  { "gcc -c x.c -mtune=native",                "-mtune=native"          },
-  { "gcc -c x.c -pg",                          "-pg"                    },
-  { "gcc -c x.c --coverage",                   "--coverage"             },
-  { "gcc -c x.c -fprofile-generate",           "-fprofile-generate"     },
-  { "gcc -c x.c -fprofile-use=x",              "-fprofile-use=x"        },
-  { "gcc -c x.c -ftest-coverage",              "-ftest-coverage"        },
-  { "gcc -c x.c -save-temps",                  "-save-temps"            },
-  { "gcc -c x.c -gsplit-dwarf",                "-gsplit-dwarf"          },
-  { "clang -c x.c -gsplit-dwarf=single",       "-gsplit-dwarf=single"   },
-  { "gcc -c x.c -o a.o -o b.o",                "more than one -o"       },
-  { "gcc -c x.c -fdump-tree-all",              "-fdump-tree-all"        },
-  { "gcc -c x.c -dumpdir d",                   "-dumpdir"               },
-  { "gcc -c x.c -Wa,-adhln=x.lst",             "-Wa,-adhln=x.lst"       },
-  { "gcc -c x.c -include-pch x.pch",           "-include-pch"           },
-  { "clang -c x.c -g",                         "clang debug info"       },
-  { "clang -c x.c -gdwarf-5",                  "clang debug info"       },
-  { "clang -c x.c -g -gdwarf-4",               "clang debug info"       },
-  { "clang-14 -c x.c -gdwarf-4 -O1",           "clang debug info"       },
+  { "gcc -c x.c -march=native",                         "-march=native"          },
+  { "clang -c x.c -fuse-ld=/usr/bin/ld.bfd",            "-fuse-ld="              },
+  { "gcc -c x.c --param=x=/tmp/y",                      "--param=x=/tmp/y"       },
+  { "gcc -c x.c -mtune=native",                         "-mtune=native"          },
+  { "gcc -c x.c -pg",                                   "-pg"                    },
+  { "gcc -c x.c --coverage",                            "--coverage"             },
+  { "gcc -c x.c -fprofile-generate",                    "-fprofile-generate"     },
+  { "gcc -c x.c -fprofile-use=x",                       "-fprofile-use=x"        },
+  { "gcc -c x.c -ftest-coverage",                       "-ftest-coverage"        },
+  { "gcc -c x.c -save-temps",                           "-save-temps"            },
+  { "gcc -c x.c -gsplit-dwarf",                         "-gsplit-dwarf"          },
+  { "clang -c x.c -gsplit-dwarf=single",                "-gsplit-dwarf=single"   },
+  { "gcc -c x.c -o a.o -o b.o",                         "more than one -o"       },
+  { "gcc -c x.c -fdump-tree-all",                       "-fdump-tree-all"        },
+  { "gcc -c x.c -dumpdir d",                            "-dumpdir"               },
+  { "gcc -c x.c -Wa,-adhln=x.lst",                      "-Wa,-adhln=x.lst"       },
+  { "gcc -c x.c -include-pch x.pch",                    "-include-pch"           },
+  { "clang -c x.c -g",                                  "clang DWARF 5"          },
+  { "clang -c x.c -gdwarf-5",                           "clang DWARF 5"          },
+  { "clang -c x.c -gdwarf-4 -gdwarf-5",                 "clang DWARF 5"          },
+  { "clang -c x.c -gdwarf",                             "clang DWARF 5"          },
+  { "clang -c x.c -g3 -gdwarf-4 -grecord-command-line",
+   "-grecord-command-line"                                                       },
   /* what would run code or read files on the server */
-  { "gcc -c @file",                            "@file"                  },
-  { "gcc -c x.c @opts",                        "@opts"                  },
-  { "gcc -c x.c --param @opts",                "@opts"                  },
-  { "gcc -c x.c -o @x.o",                      "@x.o"                   },
-  { "clang -c x.c -Xclang -load -Xclang p.so", "-Xclang"                },
-  { "gcc -c x.c -fplugin=x.so",                "-fplugin=x.so"          },
-  { "gcc -c x.c -specs=x",                     "-specs=x"               },
-  { "gcc -c x.c -B/x",                         "-B/x"                   },
-  { "gcc -c x.c -wrapper sh",                  "-wrapper"               },
+  { "gcc -c @file",                                     "@file"                  },
+  { "gcc -c x.c @opts",                                 "@opts"                  },
+  { "gcc -c x.c --param @opts",                         "@opts"                  },
+  { "gcc -c x.c -o @x.o",                               "@x.o"                   },
+  { "clang -c x.c -Xclang -load -Xclang p.so",          "-Xclang"                },
+  { "gcc -c x.c -fplugin=x.so",                         "-fplugin=x.so"          },
+  { "gcc -c x.c -specs=x",                              "-specs=x"               },
+  { "gcc -c x.c -B/x",                                  "-B/x"                   },
+  { "gcc -c x.c -wrapper sh",                           "-wrapper"               },
   /* options the table does not know (-frobnicate is an -f: it travels) */
-  { "gcc -c x.c -Zfoo",                        "-Zfoo"                  },
-  { "gcc -c x.c --frob",                       "--frob"                 },
-  { "clang -c x.c -Qunused-arguments",         "-Qunused-arguments"     },
+  { "gcc -c x.c -Zfoo",                                 "-Zfoo"                  },
+  { "gcc -c x.c --frob",                                "--frob"                 },
+  { "clang -c x.c -Qunused-arguments",                  "-Qunused-arguments"     },
   /* configure tests */
-  { "gcc -c conftest.c",                       "configure test"         },
-  { "gcc -c dir/conftest.c -o conftest.o",     "dir/conftest.c"         },
+  { "gcc -c conftest.c",                                "configure test"         },
+  { "gcc -c dir/conftest.c -o conftest.o",              "dir/conftest.c"         },
   /* dependency output that cpp cannot write as the compile would */
-  { "gcc -c x.i -MD",                          "preprocessed"           },
-  { "gcc -c x.c -MF dep.d",                    "without -MD"            },
-  { "gcc -c x.c -MT tgt",                      "without -MD"            },
-  { "gcc -c x.c -MD -MG",                      "-MG"                    },
-  { "gcc -c x.c -Wp,-MD,f,-DX",                "-Wp,-MD,f,-DX"          },
-  { "gcc -c x.c -Wp,-C",                       "-Wp,-C"                 },
+  { "gcc -c x.i -MD",                                   "preprocessed"           },
+  { "gcc -c x.c -MF dep.d",                             "without -MD"            },
+  { "gcc -c x.c -MT tgt",                               "without -MD"            },
+  { "gcc -c x.c -MD -MG",                               "-MG"                    },
+  { "gcc -c x.c -Wp,-MD,f,-DX",                         "-Wp,-MD,f,-DX"          },
+  { "gcc -c x.c -Wp,-C",                                "-Wp,-C"                 },
 };
 
 /* argv[i] itself, not a copy (the plan borrows the source from argv). */
@@ -802,6 +841,22 @@ static bool borrowed_from(char *const *argv, const char *p)
     }
   }
   return false;
+}
+
+/* line with "@CWD@" replaced by the working directory. */
+static char *with_cwd(const char *line)
+{
+  _cleanup_free_ char *dir = NULL;
+  const char          *at  = strstr(line, "@CWD@");
+  char                *out;
+
+  if (!at) {
+    return strdup(line);
+  }
+  assert_int_equal(args_working_dir(&dir), 0);
+  assert_true(asprintf(&out, "%.*s%s%s", (int)(at - line), line, dir, at + 5) >
+              0);
+  return out;
 }
 
 static void check_remote(const struct remote_case *c)
@@ -824,7 +879,8 @@ static void check_remote(const struct remote_case *c)
   check_string(c->argv, "output", plan.output, c->output);
   check_string(c->argv, "deps_file", plan.deps_file, c->deps);
   check_vector(c->argv, "cpp_argv", plan.cpp_argv, c->cpp);
-  check_vector(c->argv, "server_argv", plan.server_argv, c->server);
+  _cleanup_free_ char *server = with_cwd(c->server);
+  check_vector(c->argv, "server_argv", plan.server_argv, server);
   if (c->deps && !str_equal(plan.cpp_argv[plan.deps_file_index], c->deps)) {
     fail_msg("\"%s\": cpp_argv[deps_file_index] is \"%s\", not the .d file",
              c->argv, plan.cpp_argv[plan.deps_file_index]);
@@ -832,6 +888,8 @@ static void check_remote(const struct remote_case *c)
   check_bool(c->argv, "assemble_only", plan.assemble_only, c->assemble_only);
   check_bool(c->argv, "directives_only", plan.directives_only,
              c->directives_only);
+  check_bool(c->argv, "rewrite_includes", plan.rewrite_includes,
+             c->rewrite_includes);
   args_plan_clear(&plan);
   if (plan.output || plan.deps_file || plan.cpp_argv || plan.server_argv) {
     fail_msg("\"%s\": args_plan_clear left pointers behind", c->argv);
@@ -889,6 +947,7 @@ struct accepted_case {
   const char *lang;
   bool        assemble_only;
   bool        directives_only;
+  bool        rewrite_includes;
 };
 
 /* clang-format off */
@@ -911,6 +970,17 @@ static const struct accepted_case accepted_cases[] = {
     .input_index = 2, .output_index = 4, .lang = "cpp-output" },
   { .argv = "gcc -c x.S -o x.o -g -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "assembler-with-cpp" },
+  /* and a clang -g job: -frewrite-includes text */
+  { .argv = "clang -c x.c -o x.o -gdwarf-4 -fdebug-compilation-dir=/w "
+            "-frewrite-includes",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .rewrite_includes = true },
+  { .argv = "clang++-14 -c x.cc -gdwarf-4 -frewrite-includes",
+    .input_index = 2, .lang = "c++", .rewrite_includes = true },
+  { .argv = "gcc -c x.c -o x.o -g -frewrite-includes",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "clang -c x.ii -o x.o -g -frewrite-includes",
+    .input_index = 2, .output_index = 4, .lang = "c++-cpp-output" },
   /* what herdcc and distcc clients send */
   { .argv = "gcc -c x.c -o x.o",
     .input_index = 2, .output_index = 4, .lang = "c" },
@@ -1023,6 +1093,8 @@ static void check_accepted(const struct accepted_case *c)
   check_bool(c->argv, "assemble_only", job.assemble_only, c->assemble_only);
   check_bool(c->argv, "directives_only", job.directives_only,
              c->directives_only);
+  check_bool(c->argv, "rewrite_includes", job.rewrite_includes,
+             c->rewrite_includes);
 }
 
 static void check_refused(const struct refused_case *c)
