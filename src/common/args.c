@@ -344,6 +344,7 @@ struct scan {
   int                     dwarf_version;   /* the last -gdwarf-N, or 0 */
   bool                    record_switches; /* -grecord-command-line */
   bool                    compile_dir;     /* -f*-compilation-dir= given */
+  bool                    openmp; /* -fopenmp, -fopenmp-simd, -fopenacc */
   bool                    preprocess_only; /* -E, -M, -MM */
 };
 
@@ -452,8 +453,15 @@ static bool server_accepts(const struct arg_seen *seen, const char *arg)
 /* What debug information the command line asks for. */
 static void scan_debug_option(struct scan *scan, const char *arg)
 {
-  if (strncmp(arg, "-fdebug-compilation-dir=", 24) == 0 ||
-      strncmp(arg, "-ffile-compilation-dir=", 23) == 0) {
+  if (strcmp(arg, "-fopenmp") == 0 || strcmp(arg, "-fopenmp-simd") == 0 ||
+      strcmp(arg, "-fopenacc") == 0) {
+    scan->openmp = true;
+  } else if (strcmp(arg, "-fno-openmp") == 0 ||
+             strcmp(arg, "-fno-openmp-simd") == 0 ||
+             strcmp(arg, "-fno-openacc") == 0) {
+    scan->openmp = false;
+  } else if (strncmp(arg, "-fdebug-compilation-dir=", 24) == 0 ||
+             strncmp(arg, "-ffile-compilation-dir=", 23) == 0) {
     scan->compile_dir = true;
   } else if (strcmp(arg, "-grecord-command-line") == 0 ||
              strcmp(arg, "-grecord-gcc-switches") == 0) {
@@ -605,6 +613,11 @@ static int scan_verdict(const char *compiler, struct scan *scan)
   }
   if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
     return set_local(scan, "%s", "clang -grecord-command-line");
+  }
+  /* gcc's -fdirectives-only output loses the OpenMP and OpenACC pragmas:
+     without it the debug info would not keep the columns. */
+  if (!is_clang(compiler) && scan->debug_info && scan->openmp) {
+    return set_local(scan, "%s", "gcc -g with -fopenmp or -fopenacc");
   }
   return 0;
 }
@@ -767,13 +780,13 @@ static int push_language(char ***server, const struct arg_seen *seen)
   return r < 0 ? r : strv_push(server, name);
 }
 
-/* clang -g: the working directory (unless the command line names one),
- * then the mark a herdccd reads. */
+/* clang: with -g, the working directory (unless the command line names
+ * one), then the mark a herdccd reads. */
 static int push_rewrite_includes(char ***server, const struct scan *scan)
 {
   int r = 0;
 
-  if (!scan->compile_dir) {
+  if (scan->debug_info && !scan->compile_dir) {
     _cleanup_free_ char *dir = NULL, *arg = NULL;
     r = args_working_dir(&dir);
     if (r >= 0 && asprintf(&arg, "-fdebug-compilation-dir=%s", dir) < 0) {
@@ -864,9 +877,13 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   plan.input         = scan.input;
   plan.lang          = scan.lang;
   plan.assemble_only = scan.mode_asm;
-  bool source_text   = scan.debug_info && !scan.lang->preprocessed &&
-                     strcmp(scan.lang->cpp_output, "assembler") != 0;
-  plan.directives_only  = source_text && !is_clang(argv[0]);
+  /* The source text, its includes and conditionals resolved, the macros
+     left for the server: its compiler then sees the columns a local
+     compile sees (debug info, diagnostics); gcc loses OpenMP and OpenACC
+     pragmas in that mode. */
+  bool source_text =
+    !scan.lang->preprocessed && strcmp(scan.lang->cpp_output, "assembler") != 0;
+  plan.directives_only  = source_text && !is_clang(argv[0]) && !scan.openmp;
   plan.rewrite_includes = source_text && is_clang(argv[0]);
   if (r >= 0) {
     r = plan_outputs(&scan, &plan);

@@ -20,6 +20,7 @@
 #include "io.h"
 #include "log.h"
 #include "macro.h"
+#include "srcfiles.h"
 #include "strv.h"
 
 enum wait_end {
@@ -233,8 +234,8 @@ static void lower_limit(int resource, rlim_t soft, rlim_t hard)
 
 /* In the child: become the compiler. Never returns. */
 static _noreturn_ void exec_compiler(const struct compile_request *req,
-                                     const char *dir, char **argv,
-                                     const struct compile_fds *fds)
+                                     const char *dir, const char *cwd,
+                                     char **argv, const struct compile_fds *fds)
 {
   sigset_t none;
 
@@ -246,7 +247,7 @@ static _noreturn_ void exec_compiler(const struct compile_request *req,
   setpgid(0, 0);
   if (dup2(fds->in_fd, STDIN_FILENO) < 0 ||
       dup2(fds->out_fd, STDOUT_FILENO) < 0 ||
-      dup2(fds->err_fd, STDERR_FILENO) < 0 || chdir(dir) < 0 ||
+      dup2(fds->err_fd, STDERR_FILENO) < 0 || chdir(cwd) < 0 ||
       setenv("TMPDIR", dir, 1) < 0) {
     _exit(EXIT_GENERAL);
   }
@@ -266,9 +267,10 @@ static _noreturn_ void exec_compiler(const struct compile_request *req,
   _exit(EXIT_COMPILER_MISSING);
 }
 
-/* Start the compiler with in_fd as its standard input. */
+/* Start the compiler with in_fd as its standard input, in cwd (the job
+ * directory dir or one below it). */
 static int spawn(const struct compile_request *req, const char *dir,
-                 char **argv, int in_fd, pid_t *ret_pid)
+                 const char *cwd, char **argv, int in_fd, pid_t *ret_pid)
 {
   _cleanup_free_ char *out_path = path_in(dir, "stdout");
   _cleanup_free_ char *err_path = path_in(dir, "stderr");
@@ -284,7 +286,7 @@ static int spawn(const struct compile_request *req, const char *dir,
     return -errno;
   }
   if (pid == 0) {
-    exec_compiler(req, dir, argv, &fds);
+    exec_compiler(req, dir, cwd, argv, &fds);
   }
   setpgid(pid, pid); /* also here: killpg must work at once */
   *ret_pid = pid;
@@ -472,10 +474,14 @@ struct compile {
   int             read_fd; /* its other end, until the compiler starts */
   char          **argv;    /* the compiler's command line */
   struct cpptext *text;    /* the source is -fdirectives-only text: the
-                              compiler starts once its head is read */
-  bool     source_gone;    /* it stopped reading */
-  bool     timed_out;      /* killed at the lifetime */
-  uint64_t received;       /* source bytes */
+                              compiler starts once it has all been read */
+  struct srcfiles *files;  /* the client's files rebuilt from it */
+  char            *held;   /* the filtered text, until then */
+  size_t           held_len;
+  char            *cwd;         /* the compiler's, below dir when files */
+  bool             source_gone; /* it stopped reading */
+  bool             timed_out;   /* killed at the lifetime */
+  uint64_t         received;    /* source bytes */
 };
 
 uint64_t compile_source_bytes(const struct compile *compile)
@@ -500,6 +506,9 @@ struct compile *compile_free(struct compile *compile)
   closep(&compile->read_fd);
   strv_free(compile->argv);
   cpptext_free(compile->text);
+  srcfiles_free(compile->files);
+  free(compile->held);
+  free(compile->cwd);
   workdir_removep(&compile->dir);
   signals_restorep(&compile->signals);
   free(compile->output);
@@ -526,19 +535,20 @@ static int open_source_pipe(int *ret_read_fd, int *ret_write_fd)
   return 0;
 }
 
-/* Start the compiler on the pipe. For -fdirectives-only text, the job
- * directory stands for the client's working directory in the debug info. */
+/* Start the compiler on the pipe. For -fdirectives-only text, its working
+ * directory stands for the client's in the debug info. */
 static int launch(struct compile *compile)
 {
-  const char *cwd = compile->text ? cpptext_cwd(compile->text) : NULL;
-  int         r   = 0;
+  const char *cwd    = compile->text ? cpptext_cwd(compile->text) : NULL;
+  const char *run_in = compile->cwd ? compile->cwd : compile->dir;
+  int         r      = 0;
 
   if (cwd) {
     _cleanup_free_ char *mapped = NULL;
     _cleanup_free_ char *map    = NULL;
     r = args_remap(compile->req->argv, ARGS_MAP_DEBUG, cwd, &mapped);
     if (r >= 0 && !strchr(mapped, '=') &&
-        asprintf(&map, "-fdebug-prefix-map=%s=%s", compile->dir, mapped) < 0) {
+        asprintf(&map, "-fdebug-prefix-map=%s=%s", run_in, mapped) < 0) {
       r = -ENOMEM;
     }
     if (r >= 0 && map) {
@@ -550,7 +560,7 @@ static int launch(struct compile *compile)
   }
   _cleanup_free_ char *line = strv_join(compile->argv);
   log_debug("Running %s", line ? line : compile->argv[0]);
-  r = spawn(compile->req, compile->dir, compile->argv, compile->read_fd,
+  r = spawn(compile->req, compile->dir, run_in, compile->argv, compile->read_fd,
             &compile->pid);
   closep(&compile->read_fd);
   compile->read_fd = -1;
@@ -574,8 +584,9 @@ static int start(struct compile *compile)
     r = open_source_pipe(&compile->read_fd, &compile->source_fd);
   }
   if (r >= 0 && compile->req->job->directives_only) {
-    compile->text = cpptext_new();
-    return compile->text ? 0 : -ENOMEM;
+    compile->text  = cpptext_new();
+    compile->files = srcfiles_new();
+    return compile->text && compile->files ? 0 : -ENOMEM;
   }
   return r < 0 ? r : launch(compile);
 }
@@ -618,8 +629,9 @@ static int write_source(struct compile *compile, const void *buf, size_t len)
   return r;
 }
 
-/* -fdirectives-only text goes through its filter; the compiler starts when
- * the head of the text has been read. */
+/* -fdirectives-only text goes through its filter and is held, and the
+ * client's files are rebuilt from it; at its end they are written and the
+ * compiler starts, so that its diagnostics find every line. */
 static int pass_text(struct compile *compile, const void *buf, size_t len,
                      bool at_end)
 {
@@ -627,10 +639,30 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
   size_t      out_len;
   int         r = cpptext_feed(compile->text, buf, len, at_end, &out, &out_len);
 
-  if (r >= 0 && compile->pid == 0 && cpptext_head_done(compile->text)) {
+  if (r >= 0 && out_len) {
+    r = srcfiles_feed(compile->files, out, out_len);
+  }
+  if (r >= 0 && out_len) {
+    char *grown = realloc(compile->held, compile->held_len + out_len);
+    if (!grown) {
+      return -ENOMEM;
+    }
+    memcpy(grown + compile->held_len, out, out_len);
+    compile->held = grown;
+    compile->held_len += out_len;
+  }
+  if (r < 0 || !at_end) {
+    return r;
+  }
+  /* Text the client preprocessed fully (it does when -fdirectives-only
+     would lose a pragma) has lines that are not the source's. */
+  if (cpptext_saw_builtins(compile->text)) {
+    r = srcfiles_write(compile->files, compile->dir, &compile->cwd);
+  }
+  if (r >= 0) {
     r = launch(compile);
   }
-  return r < 0 ? r : write_source(compile, out, out_len);
+  return r < 0 ? r : write_source(compile, compile->held, compile->held_len);
 }
 
 static int pass_source(struct compile *compile, const void *buf, size_t len)

@@ -18,6 +18,7 @@ struct cpptext {
   size_t lines;        /* complete lines read */
   bool   held_builtin; /* a BUILTIN_MARKER line, not yet written */
   bool   head_done;
+  bool   saw_builtins;
   char  *cwd;
 };
 
@@ -135,6 +136,7 @@ static int filter_line(struct cpptext *text, const char *line, size_t len)
   if (text->held_builtin) {
     text->held_builtin = false;
     if (body >= 8 && memcmp(line, "#define ", 8) == 0) {
+      text->saw_builtins = true;
       return 0;
     }
     int r = emit(text, BUILTIN_MARKER "\n", strlen(BUILTIN_MARKER) + 1);
@@ -197,6 +199,11 @@ int cpptext_feed(struct cpptext *text, const char *buf, size_t len, bool at_end,
 bool cpptext_head_done(const struct cpptext *text)
 {
   return text->head_done;
+}
+
+bool cpptext_saw_builtins(const struct cpptext *text)
+{
+  return text->saw_builtins;
 }
 
 const char *cpptext_cwd(const struct cpptext *text)

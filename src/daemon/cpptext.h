@@ -37,6 +37,10 @@ int cpptext_feed(struct cpptext *text, const char *buf, size_t len, bool at_end,
  * working directory is known by then, if the text names one. */
 bool cpptext_head_done(const struct cpptext *text);
 
+/* Whether the text repeated predefined macros, as -fdirectives-only text
+ * does (text the client preprocessed fully does not). */
+bool cpptext_saw_builtins(const struct cpptext *text);
+
 /* The client's working directory from the text's second line marker, or
  * NULL (borrowed). */
 const char *cpptext_cwd(const struct cpptext *text);
