@@ -216,8 +216,12 @@ static void put_back_pragmas(struct scan *scan, struct source *src,
   }
   const char *next;
   size_t      next_len;
-  if (!source_line(src, *line + k, &next, &next_len) ||
-      next_len != (size_t)(eol - p) || memcmp(next, p, next_len) != 0) {
+  bool        has_next = source_line(src, *line + k, &next, &next_len);
+  if (has_next && next_len > 0 && eol == p) {
+    return; /* a blank for the pragma's line: a block skipped */
+  }
+  if (!has_next || next_len != (size_t)(eol - p) ||
+      memcmp(next, p, next_len) != 0) {
     scan->lost = true;
     return;
   }
