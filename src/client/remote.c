@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cppscan.h"
 #include "diag.h"
 #include "dns.h"
 #include "exitcode.h"
@@ -30,6 +31,7 @@
 #include "run.h"
 #include "slots.h"
 #include "ssh.h"
+#include "strv.h"
 
 /* closep() that also forgets the descriptor, for fields closed early. */
 static void close_field(int *fd)
@@ -180,6 +182,45 @@ static void cpp_ended(const struct remote_job *job, int status)
   }
 }
 
+/* gcc's -fdirectives-only text, mended (cppscan.h); when a file it names
+ * holds a pragma the text loses, preprocess again without the option, the
+ * macros expanded here. The server compiles either text right. */
+static int cpp_mend(const struct remote_job *job)
+{
+  struct remote_cpp         *cpp  = job->cpp;
+  _cleanup_strv_free_ char **argv = NULL;
+  bool                       lost = false;
+  int r = cppscan_mend(&cpp->source_fd, cpp->err_fd, &lost);
+
+  if (r < 0 || !lost) {
+    return r;
+  }
+  log_info("%s holds a pragma -fdirectives-only loses: preprocessing it fully",
+           job->plan->input);
+  for (char **a = job->plan->cpp_argv; *a && r >= 0; a++) {
+    if (strcmp(*a, "-fdirectives-only") != 0) {
+      r = strv_push(&argv, *a);
+    }
+  }
+  if (r < 0) {
+    return r;
+  }
+  if (ftruncate(cpp->source_fd, 0) < 0 || ftruncate(cpp->err_fd, 0) < 0 ||
+      lseek(cpp->source_fd, 0, SEEK_SET) < 0 ||
+      lseek(cpp->err_fd, 0, SEEK_SET) < 0) {
+    return -errno;
+  }
+  r = run_spawn(argv, cpp->source_fd, cpp->err_fd, true, &cpp->pid);
+  if (r >= 0) {
+    r = run_wait(cpp->pid, &cpp->status);
+  }
+  cpp->pid = 0;
+  if (r >= 0 && cpp->status != 0) {
+    diag_write(job->state_dir, cpp->err_fd, NULL, 0);
+  }
+  return r;
+}
+
 /* Collect cpp's end: waiting for it, or only looking when !wait. */
 static int cpp_settle(const struct remote_job *job, bool wait)
 {
@@ -196,6 +237,9 @@ static int cpp_settle(const struct remote_job *job, bool wait)
   }
   if (r > 0) {
     cpp_ended(job, status);
+    if (status == 0 && job->plan->directives_only) {
+      r = cpp_mend(job);
+    }
   }
   return r < 0 ? r : 0;
 }
@@ -595,7 +639,11 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
   if (reply->sout_len) {
     io_write_all(STDOUT_FILENO, reply->sout, reply->sout_len, -1);
   }
-  diag_write(job->state_dir, job->cpp->err_fd, reply->serr, reply->serr_len);
+  /* clang compiles -frewrite-includes text as source: the server says
+     again, in their place, what the preprocessor said (#warning, #pragma
+     message), so only the server's words are shown. */
+  diag_write(job->state_dir, plan->rewrite_includes ? -1 : job->cpp->err_fd,
+             reply->serr, reply->serr_len);
   result->outcome   = REMOTE_DONE;
   result->exit_code = run_exit_code((int)reply->status);
   if (reply->status != 0) {
