@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "access.h"
+#include "cache.h"
 #include "compilers.h"
 #include "proto.h"
 #include "statsd.h"
@@ -29,6 +30,7 @@ struct job_config {
   int                        nice;
   unsigned                   lifetime_s; /* 0: no limit */
   int                        io_timeout_ms;
+  struct cache              *cache; /* borrowed, or NULL: no result cache */
 };
 
 /* Serve the connection that reads from in_fd and writes to out_fd (the
