@@ -216,6 +216,15 @@ static int build_argv(const struct compile_request *req, const char *output,
   return 0;
 }
 
+int compile_command_line(const struct compile_request *req, const char *dir,
+                         char ***ret_argv)
+{
+  _cleanup_free_ char *output = NULL;
+  int                  r      = output_name(req, dir, &output);
+
+  return r < 0 ? r : build_argv(req, output, ret_argv);
+}
+
 /* ---- running the compiler ----------------------------------------------- */
 
 struct compile_fds {
@@ -471,6 +480,42 @@ static int read_in(const char *dir, const char *name, size_t cap,
   return path ? io_read_file(path, cap, ret_buf, ret_len) : -ENOMEM;
 }
 
+int compile_probe(const struct compile_request *req, char *const *argv,
+                  size_t cap, char **ret_stdout)
+{
+  _cleanup_(workdir_removep) char *dir = NULL;
+  _cleanup_close_ int in_fd     = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  long long           end       = now_ms() + COMPILE_PROBE_MS;
+  _cleanup_close_ int status_fd = -1; /* unread: the init's end is waited */
+  pid_t               pid       = 0;
+  size_t              len       = 0;
+  int                 r         = in_fd < 0 ? -errno : 0;
+
+  if (r >= 0) {
+    r = workdir_create(&dir);
+  }
+  if (r >= 0) {
+    r = spawn(req, dir, dir, (char **)argv, in_fd, &pid, &status_fd);
+  }
+  if (r < 0) {
+    return r;
+  }
+  for (;;) {
+    siginfo_t info = { 0 };
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == pid) {
+      kill_and_reap(pid); /* and whatever it left behind */
+      break;
+    }
+    if (now_ms() >= end) {
+      kill_and_reap(pid);
+      return -ETIMEDOUT;
+    }
+    poll(NULL, 0, 2);
+  }
+  return read_in(dir, "stdout", cap, ret_stdout, &len);
+}
+
 static int serr_append(struct proto_reply *reply, const char *text)
 {
   size_t len    = strlen(text);
@@ -541,6 +586,11 @@ struct compile {
 uint64_t compile_source_bytes(const struct compile *compile)
 {
   return compile->received;
+}
+
+const char *compile_dir(const struct compile *compile)
+{
+  return compile->dir;
 }
 
 bool compile_timed_out(const struct compile *compile)
@@ -724,6 +774,9 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
 static int pass_source(struct compile *compile, const void *buf, size_t len)
 {
   compile->received += len;
+  if (compile->req->source_tap) {
+    compile->req->source_tap(compile->req->source_tap_data, buf, len);
+  }
   if (compile->req->source_bytes) {
     __atomic_store_n(compile->req->source_bytes, compile->received,
                      __ATOMIC_RELAXED);

@@ -47,7 +47,17 @@ struct compile_request {
                                           source received so far, stored
                                           atomically (the stats port reads
                                           it from another process) */
+  /* Called with every source byte received, in order (the result
+     cache's key); NULL for none. */
+  void (*source_tap)(void *userdata, const void *buf, size_t len);
+  void *source_tap_data;
 };
+
+/* The compiler's command line for req in job directory dir, what
+ * compile_start runs in its own (owned by the caller): the result cache
+ * keys jobs by it with a fixed dir. */
+int compile_command_line(const struct compile_request *req, const char *dir,
+                         char ***ret_argv);
 
 struct compile;
 
@@ -69,6 +79,20 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply);
 
 /* Bytes of (uncompressed) source received so far. */
 uint64_t compile_source_bytes(const struct compile *compile);
+
+/* How long compile_probe waits. */
+#define COMPILE_PROBE_MS 10000
+
+/* Run argv (argv[0] the executable; borrowed) the way req's compiler runs,
+ * in a job directory of its own, with the same limits and niceness, no
+ * input, and return what it wrote on standard output (at most cap bytes;
+ * owned by the caller): the result cache asks a compiler driver which
+ * programs it runs this way. -ETIMEDOUT after COMPILE_PROBE_MS. */
+int compile_probe(const struct compile_request *req, char *const *argv,
+                  size_t cap, char **ret_stdout);
+
+/* The job directory (borrowed from compile). */
+const char *compile_dir(const struct compile *compile);
 
 /* Whether compile_finish killed the compiler at the job lifetime. */
 bool compile_timed_out(const struct compile *compile);

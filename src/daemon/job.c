@@ -40,6 +40,9 @@ struct job {
   enum stats_result        result;    /* what the stats port counts */
   uint64_t                 bytes_in;  /* source received */
   uint64_t                 bytes_out; /* object sent */
+  bool                     keyed;     /* key holds a cache key */
+  struct cache_key         key;
+  uint8_t                  digest[SHA256_DIGEST_SIZE];
 };
 
 static void job_clear(struct job *job)
@@ -250,15 +253,16 @@ static void describe_status(uint32_t status, char *buf, size_t len)
 }
 
 static void log_result(const struct job *job, const struct proto_reply *reply,
-                       int sent)
+                       int sent, bool cached)
 {
   char   result[64];
   double secs = (double)(now_ms() - job->started_ms) / 1000.0;
 
   describe_status(reply->status, result, sizeof(result));
   job_log(job, reply->status == 0 ? LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING,
-          "%s %s: %s, %.2f s%s", job->argv[0], job_source_name(job), result,
-          secs, sent < 0 ? " (reply not delivered)" : "");
+          "%s %s: %s, %.2f s%s%s", job->argv[0], job_source_name(job), result,
+          secs, cached ? " (from the cache)" : "",
+          sent < 0 ? " (reply not delivered)" : "");
 }
 
 /* Why the source did not arrive, answered or logged. */
@@ -302,6 +306,87 @@ static int compile_ended(struct job *job, int r)
   return r;
 }
 
+/* ---- the result cache (cache.h) ---------------------------------------- */
+
+static void key_source(void *userdata, const void *buf, size_t len)
+{
+  cache_key_source(userdata, buf, len);
+}
+
+/* A compiler driver asked which programs it runs: confined as its
+ * compiles are. */
+static int probe_compiler(void *userdata, char *const *argv, char **ret_stdout)
+{
+  return compile_probe(userdata, argv, 64 * 1024, ret_stdout);
+}
+
+/* Begin the job's key from the command line the compiler will run; a job
+ * that cannot be keyed is compiled and not stored. */
+static void cache_begin(struct job *job, struct compile_request *req)
+{
+  _cleanup_strv_free_ char **argv = NULL;
+
+  if (!job->config->cache ||
+      compile_command_line(req, CACHE_JOB_DIR, &argv) < 0) {
+    return;
+  }
+  int r =
+    cache_key_begin(job->config->cache, argv, probe_compiler, req, &job->key);
+  if (r < 0) {
+    job_log(job, LOG_LEVEL_INFO, "Failed to key the job for the cache: %s",
+            strerror(-r));
+    return;
+  }
+  job->keyed           = true;
+  req->source_tap      = key_source;
+  req->source_tap_data = &job->key;
+}
+
+/* Once the whole source is in: the stored reply for the job, or -ENOENT. */
+static int cache_find(struct job *job, struct proto_reply *reply)
+{
+  if (!job->keyed || !cache_key_finish(&job->key, job->digest)) {
+    job->keyed = false;
+    return -ENOENT;
+  }
+  return cache_lookup(job->config->cache, job->digest, reply, NULL, NULL);
+}
+
+/* After the reply went out: keep what this server's compile produced. */
+static void cache_keep(struct job *job, const struct compile *compile,
+                       const struct proto_reply *reply)
+{
+  if (!job->keyed ||
+      !cache_storable(job->config->cache, reply, compile_dir(compile),
+                      compile_timed_out(compile))) {
+    return;
+  }
+  int r = cache_store(job->config->cache, job->digest, reply, NULL, 0, NULL);
+  if (r < 0) {
+    job_log(job, LOG_LEVEL_WARNING, "Failed to store the result: %s",
+            strerror(-r));
+  }
+}
+
+/* A hit: the compiler started for nothing is killed, the stored reply
+ * goes out. */
+static int serve_cached(struct job *job, struct proto_reply *reply)
+{
+  job->result =
+    reply->status == 0 ? STATS_RESULT_OK : STATS_RESULT_COMPILE_ERROR;
+  statsd_slot_phase(job->slot, STATS_PHASE_SEND);
+  int r = send_reply(job, reply);
+  if (r < 0) {
+    job->result =
+      r == -ETIMEDOUT ? STATS_RESULT_TIMEOUT : STATS_RESULT_CLIENT_GONE;
+  } else {
+    job->bytes_out = reply->object_len;
+  }
+  log_result(job, reply, r, true);
+  proto_reply_clear(reply);
+  return r;
+}
+
 /* Start the compiler at once, then stream the source into it: its
  * start-up overlaps the client's preprocessor. */
 static int run(struct job *job)
@@ -322,8 +407,9 @@ static int run(struct job *job)
   };
   _cleanup_(compile_freep) struct compile *compile = NULL;
   struct proto_reply                       reply   = { 0 };
-  int                                      r = compile_start(&req, &compile);
 
+  cache_begin(job, &req);
+  int r = compile_start(&req, &compile);
   if (r < 0) {
     return compile_ended(job, r);
   }
@@ -334,6 +420,10 @@ static int run(struct job *job)
     return source_failed(job, r);
   }
   job->source_read = true;
+  if (cache_find(job, &reply) >= 0) {
+    compile = compile_free(compile);
+    return serve_cached(job, &reply);
+  }
   statsd_slot_phase(job->slot, STATS_PHASE_COMPILE);
   r = compile_finish(compile, &reply);
   if (r < 0) {
@@ -352,7 +442,8 @@ static int run(struct job *job)
   } else {
     job->bytes_out = reply.object_len;
   }
-  log_result(job, &reply, r);
+  log_result(job, &reply, r, false);
+  cache_keep(job, compile, &reply);
   proto_reply_clear(&reply);
   return r;
 }

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "access.h"
+#include "cache.h"
 #include "compilers.h"
 #include "proto.h"
 #include "statsd.h"
@@ -33,7 +34,8 @@ struct job_config {
   bool                       sandbox; /* confine compilers (sandbox.h) */
   /* Why compilers cannot be confined here, when the server had to find
    * out it cannot (borrowed), or NULL: jobs are then refused. */
-  const char *sandbox_missing;
+  const char   *sandbox_missing;
+  struct cache *cache; /* borrowed, or NULL: no result cache */
 };
 
 /* Serve the connection that reads from in_fd and writes to out_fd (the

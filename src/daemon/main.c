@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "cache.h"
 #include "compilers.h"
 #include "config.h"
 #include "exitcode.h"
@@ -66,6 +67,8 @@ static bool               arg_zeroconf      = false;
 static bool               arg_stats         = false;
 static unsigned           arg_stats_port    = STATS_DEFAULT_PORT;
 static char             **arg_allow_summary = NULL; /* for the stats port */
+static const char        *arg_cache_dir     = NULL; /* NULL: the default */
+static uint64_t           arg_cache_size    = CACHE_DEFAULT_SIZE; /* 0: off */
 
 static void help(void)
 {
@@ -115,6 +118,15 @@ static void help(void)
     "                             network and every readable file in view\n"
     "                             (default: each in its own namespaces,\n"
     "                             the job directory its only writable place)\n"
+    "\n"
+    "Result cache:\n"
+    "      --cache-dir DIR        keep compiled results in DIR (default:\n"
+    "                             $CACHE_DIRECTORY, /var/cache/herdccd as\n"
+    "                             root, else ~/.cache/herdccd)\n"
+    "      --cache-size SIZE      at most SIZE bytes (K, M, G suffixes;\n"
+    "                             default 2G), least recently used evicted;\n"
+    "                             0 turns the cache off\n"
+    "      --no-cache             no result cache\n"
     "\n"
     "Daemon:\n"
     "      --user NAME            user to run as when started as root\n"
@@ -204,6 +216,9 @@ enum {
   OPT_INSECURE,
   OPT_NO_SANDBOX,
   OPT_COMPILERS,
+  OPT_CACHE_DIR,
+  OPT_CACHE_SIZE,
+  OPT_NO_CACHE,
   OPT_VERSION,
 };
 
@@ -235,6 +250,9 @@ static const struct option options[] = {
   { "enable-tcp-insecure", no_argument, NULL, OPT_INSECURE },
   { "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
   { "compilers", required_argument, NULL, OPT_COMPILERS },
+  { "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+  { "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
+  { "no-cache", no_argument, NULL, OPT_NO_CACHE },
   { "help", no_argument, NULL, 'h' },
   { "version", no_argument, NULL, OPT_VERSION },
   { 0 },
@@ -273,6 +291,30 @@ static int parse_unsigned(const char *option, const char *value, long min,
     return bad_argument(option, value, "not a number in range");
   }
   *ret = (unsigned)number;
+  return 0;
+}
+
+/* A size in bytes: digits, then K, M, G or T (powers of 1024) or
+ * nothing. */
+static int parse_size(const char *option, const char *value, uint64_t *ret)
+{
+  static const char units[] = "KMGT";
+  char             *end;
+  uint64_t          scale = 1;
+
+  errno                      = 0;
+  unsigned long long value_n = strtoull(value, &end, 10);
+  if (*end) {
+    const char *unit = strchr(units, *end & ~0x20);
+    if (!unit || end[1]) {
+      return bad_argument(option, value, "expected a size (4096, 500M, 2G)");
+    }
+    scale = 1ull << (10 * (unit - units + 1));
+  }
+  if (errno || end == value || value[0] == '-' ||
+      __builtin_mul_overflow(value_n, scale, ret)) {
+    return bad_argument(option, value, "expected a size (4096, 500M, 2G)");
+  }
   return 0;
 }
 
@@ -359,6 +401,17 @@ static int parse_option(int c, const char *value)
       return 0;
     case OPT_COMPILERS:
       arg_compilers = value;
+      return 0;
+    case OPT_CACHE_DIR:
+      if (value[0] != '/') {
+        return bad_argument("--cache-dir", value, "not an absolute path");
+      }
+      arg_cache_dir = value;
+      return 0;
+    case OPT_CACHE_SIZE:
+      return parse_size("--cache-size", value, &arg_cache_size);
+    case OPT_NO_CACHE:
+      arg_cache_size = 0;
       return 0;
     case 'h':
       help();
@@ -493,6 +546,37 @@ static void check_sandbox(const struct privs *privs, char **ret_missing)
   *ret_missing = reason ? TAKE_PTR(reason) : strdup("out of memory");
 }
 
+/* The result cache, or NULL when it is off or cannot be used (a warning:
+ * the server still compiles). */
+static struct cache *open_cache(const struct privs *privs)
+{
+  _cleanup_free_ char *dir   = NULL;
+  struct cache        *cache = NULL;
+  int                  r     = 0;
+
+  if (arg_cache_size == 0) {
+    return NULL;
+  }
+  if (arg_cache_dir) {
+    dir = strdup(arg_cache_dir);
+    r   = dir ? 0 : -ENOMEM;
+  } else {
+    r = cache_default_dir(&dir);
+  }
+  if (r >= 0) {
+    r = cache_open(dir, arg_cache_size, privs->drop ? privs->uid : (uid_t)-1,
+                   privs->drop ? privs->gid : (gid_t)-1, &cache);
+  }
+  if (r < 0) {
+    log_warning("Failed to open the result cache %s: %s; compiling without",
+                dir ? dir : "(no directory)", strerror(-r));
+    return NULL;
+  }
+  log_info("Result cache in %s, at most %llu bytes", dir,
+           (unsigned long long)arg_cache_size);
+  return cache;
+}
+
 static unsigned default_jobs(void)
 {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -503,6 +587,7 @@ static unsigned default_jobs(void)
 static int run(void)
 {
   _cleanup_(compilers_freep) struct compilers *compilers       = NULL;
+  _cleanup_(cache_freep) struct cache         *cache           = NULL;
   _cleanup_free_ char                         *sandbox_missing = NULL;
   struct privs                                 privs;
   int                                          r = privs_plan(arg_user, &privs);
@@ -525,6 +610,7 @@ static int run(void)
                 "only on a network you trust completely");
   }
   check_sandbox(&privs, &sandbox_missing);
+  cache                 = open_cache(&privs);
   struct job_config job = {
     .access          = &arg_allow,
     .compilers       = compilers,
@@ -534,6 +620,7 @@ static int run(void)
     .io_timeout_ms   = (int)arg_io_timeout * 1000,
     .sandbox         = arg_sandbox,
     .sandbox_missing = sandbox_missing,
+    .cache           = cache,
   };
   if (arg_mode == MODE_INETD) {
     if (arg_stats) {

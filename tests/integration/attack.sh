@@ -36,6 +36,7 @@ for d in /tmp /var/tmp /dev/shm; do
 done
 T=$(mktemp -d /tmp/attack.XXXXXX)
 chmod 755 "$T"
+export CACHE_DIRECTORY=$T/herdccd-cache # lib.sh's is under the old /tmp
 mkdir -m 777 "$T/cwd" # the daemon's working directory, writable by it
 
 PORT=3632

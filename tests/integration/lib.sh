@@ -23,6 +23,9 @@ isolate() {
 
 T=$(mktemp -d /tmp/herdcc-test.XXXXXX)
 chmod 755 "$T"
+# Every herdccd a test starts keeps its result cache in the test's own
+# directory (herdccd's default, as systemd's CacheDirectory= gives it).
+export CACHE_DIRECTORY="$T/herdccd-cache"
 STARTED_PIDS=()
 
 cleanup() {

@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# herdccd's result cache with a real herdccd and real gcc: a build through
+# it fills the cache, the same build again (herdcc, and Debian's distcc
+# client, protocols 1 and 2) comes from it, every object identical to a
+# local compile on a miss and on a hit; the cache survives a restart; a
+# damaged entry (a flipped byte, a truncated file) is a miss, never a
+# wrong object; -g from another directory is not served the first one's
+# object; a small --cache-size evicts and stays within its size;
+# --no-cache and --cache-size=0 turn it off. (-g with
+# -gno-record-gcc-switches, as herdcc.1 says for identical objects.)
+. "$(dirname "$0")/lib.sh"
+isolate "$@"
+
+CACHE=$T/cache
+LOG=$T/herdccd-3632.log
+export DISTCC_DIR=$T/state DISTCC_FALLBACK=0 DISTCC_BACKOFF_PERIOD=0 \
+  HERDCC_DIR=$T/state
+mkdir -p "$DISTCC_DIR"
+
+hits() { grep -c "from the cache" "$LOG" 2>/dev/null || true; }
+# every entry file: DIR/v1/XY/REST
+entry_files() {
+  find "$CACHE/v1" -mindepth 2 -maxdepth 2 -type f -path "$CACHE/v1/??/*" \
+    -name '[0-9a-f]*' "$@"
+}
+entries() { entry_files | grep -c . || true; }
+cache_bytes() { cut -d' ' -f1 "$CACHE/v1/usage"; }
+
+stop_daemon() {
+  local pid=${STARTED_PIDS[-1]}
+  kill "$pid" && wait "$pid" 2>/dev/null || true
+  unset 'STARTED_PIDS[-1]'
+}
+
+# through LABEL CLIENT HOSTS: build the project through the daemon.
+through() {
+  local label=$1 client=$2 hosts=$3
+  DISTCC_HOSTS=$hosts HERDCC_HOSTS=$hosts build_project "$T/$label" \
+    "$client" gcc || fail "$label: the build failed"
+  same_objects "$T/$label" "$T/ref"
+}
+
+nsources=$(project_sources | wc -l)
+say "reference: a local build of $nsources sources"
+build_project "$T/ref" gcc
+
+start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE"
+say "a cold build fills the cache"
+through cold "$HERDCC_BIN" 127.0.0.2:3632
+[ "$(hits)" -eq 0 ] || fail "a cold build was served from the cache"
+[ "$(entries)" -eq "$nsources" ] || fail "$(entries) entries for $nsources compiles"
+[ "$(stat -c %a "$CACHE")" = 700 ] || fail "the cache directory is not private"
+
+say "the same build again comes from the cache"
+through warm "$HERDCC_BIN" 127.0.0.2:3632,lzo
+[ "$(hits)" -eq "$nsources" ] || fail "$(hits) of $nsources from the cache"
+
+# distcc 3.4 sends gcc as x86_64-linux-gnu-gcc: another command line, so
+# its first build is its own; its second comes from the cache.
+say "a stock distcc client is served from the cache too (protocols 1 and 2)"
+before=$(hits)
+through distcc-v1 distcc 127.0.0.2:3632
+through distcc-v2 distcc 127.0.0.2:3632,lzo
+stock=$(($(hits) - before))
+[ "$stock" -ge "$nsources" ] || fail "distcc: only $stock hits in two builds"
+say "distcc: $stock of $((2 * nsources)) from the cache"
+
+say "the cache survives a restart"
+stop_daemon
+: >"$LOG"
+start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE"
+through restarted "$HERDCC_BIN" 127.0.0.2:3632
+[ "$(hits)" -eq "$nsources" ] || fail "after a restart: $(hits) of $nsources hits"
+
+say "damaged entries are misses, the objects still right"
+total=$(entries) n=0
+while read -r entry; do
+  size=$(stat -c %s "$entry")
+  if [ $((n % 2)) -eq 0 ]; then
+    # flip one bit in the middle of the object
+    python3 - "$entry" "$((size / 2))" <<'PY'
+import sys
+path, at = sys.argv[1], int(sys.argv[2])
+with open(path, "r+b") as f:
+    f.seek(at)
+    b = f.read(1)
+    f.seek(at)
+    f.write(bytes([b[0] ^ 0x10]))
+PY
+  else
+    truncate -s $((size - 7)) "$entry"
+  fi
+  n=$((n + 1))
+done < <(entry_files)
+[ "$n" -eq "$total" ] && [ "$n" -ge "$nsources" ] || fail "damaged $n entries of $total"
+: >"$LOG"
+through damaged "$HERDCC_BIN" 127.0.0.2:3632
+[ "$(hits)" -eq 0 ] || fail "$(hits) damaged entries were served"
+[ "$(grep -c "is damaged" "$LOG")" -eq "$nsources" ] ||
+  fail "the damaged entries were not all reported"
+[ "$(entries)" -eq "$total" ] || fail "the damaged entries were not replaced"
+through repaired "$HERDCC_BIN" 127.0.0.2:3632
+[ "$(hits)" -eq "$nsources" ] || fail "the replaced entries are not hits"
+
+say "-g from another directory is not the first directory's object"
+mkdir -p "$T/g1/src" "$T/g2/src"
+printf 'static int v = 3;\nint f(int x) { return x * v; }\n' >"$T/g1/src/g.c"
+cp "$T/g1/src/g.c" "$T/g2/src/g.c"
+for d in g1 g2; do
+  (cd "$T/$d" && gcc -g -gno-record-gcc-switches -O1 -c src/g.c -o local.o) || fail "local -g compile"
+done
+: >"$LOG"
+for d in g1 g2 g1; do
+  (cd "$T/$d" && HERDCC_HOSTS=127.0.0.2:3632 "$HERDCC_BIN" gcc -g -gno-record-gcc-switches -O1 \
+    -c src/g.c -o remote.o) || fail "remote -g compile in $d"
+  cmp -s "$T/$d/remote.o" "$T/$d/local.o" ||
+    fail "-g object from $d differs from its local compile"
+done
+[ "$(hits)" -eq 1 ] || fail "-g: $(hits) hits, expected 1 (g1 again)"
+
+say "a small --cache-size evicts the least recently used"
+stop_daemon
+: >"$LOG"
+LIMIT=$((200 * 1024))
+start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" --cache-size 200K
+[ "$(cache_bytes)" -le "$LIMIT" ] || fail "start-up left $(cache_bytes) bytes"
+through small "$HERDCC_BIN" 127.0.0.2:3632
+[ "$(cache_bytes)" -le "$LIMIT" ] || fail "$(cache_bytes) bytes in a 200K cache"
+actual=$(entry_files -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+[ "$actual" -le "$LIMIT" ] || fail "$actual bytes on disk in a 200K cache"
+[ "$(entries)" -lt "$nsources" ] || fail "nothing was evicted"
+say "$(entries) entries, $actual bytes in a cache of $LIMIT"
+
+for off in --no-cache --cache-size=0; do
+  say "$off: no cache"
+  stop_daemon
+  rm -rf "$CACHE"
+  : >"$LOG"
+  start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" "$off"
+  through "off$off" "$HERDCC_BIN" 127.0.0.2:3632
+  through "off2$off" "$HERDCC_BIN" 127.0.0.2:3632
+  [ "$(hits)" -eq 0 ] || fail "$off: served from a cache"
+  [ ! -e "$CACHE" ] || fail "$off: a cache directory was made"
+done
+
+say "PASS"
