@@ -63,7 +63,7 @@ mkdir "$T/ctrl"
 dpkg-deb -e "$T/herdccd_"*.deb "$T/ctrl"
 grep -qx 'interest-noawait /usr/bin' "$T/ctrl/triggers" || fail "no trigger on /usr/bin"
 grep -qx 'interest-noawait /usr/lib/gcc' "$T/ctrl/triggers" || fail "no trigger on /usr/lib/gcc"
-grep -A3 'triggered)' "$T/ctrl/postinst" | grep -q update-herdcc-symlinks ||
+grep -A3 'triggered)' "$T/ctrl/postinst" | grep -c update-herdcc-symlinks >/dev/null ||
   fail "the trigger does not run update-herdcc-symlinks"
 grep -q 'adduser --system' "$T/ctrl/postinst" || fail "postinst makes no user"
 grep -qx /etc/default/herdccd "$T/ctrl/conffiles" || fail "/etc/default/herdccd is no conffile"
@@ -75,10 +75,10 @@ has herdcc-monitor /usr/bin/herdcc-monitor /usr/share/applications/org.herdcc.Mo
 say "the unpacked programs run and name the installed paths"
 mkdir "$T/root"
 for deb in "$T"/herdcc_*.deb "$T"/herdccd_*.deb; do dpkg-deb -x "$deb" "$T/root"; done
-"$T/root/usr/bin/herdcc" --version | grep -q '^herdcc 0.1.0 ' || fail "herdcc --version"
-"$T/root/usr/bin/herdccd" --version | grep -q '^herdccd 0.1.0 ' || fail "herdccd --version"
-"$T/root/usr/bin/herdccd" --help | grep -q '/usr/lib/herdcc' || fail "herdccd's allow-list is not /usr/lib/herdcc"
-"$T/root/usr/libexec/herdcc/herdcc-discover" --version | grep -q 0.1.0 || fail "herdcc-discover"
+"$T/root/usr/bin/herdcc" --version | grep -c '^herdcc 0.1.0 ' >/dev/null || fail "herdcc --version"
+"$T/root/usr/bin/herdccd" --version | grep -c '^herdccd 0.1.0 ' >/dev/null || fail "herdccd --version"
+"$T/root/usr/bin/herdccd" --help | grep -c '/usr/lib/herdcc' >/dev/null || fail "herdccd's allow-list is not /usr/lib/herdcc"
+"$T/root/usr/libexec/herdcc/herdcc-discover" --version | grep -c 0.1.0 >/dev/null || fail "herdcc-discover"
 grep -q '^ExecStart=/usr/libexec/herdcc/herdccd-service$' "$T/root/lib/systemd/system/herdccd.service" ||
   fail "the unit does not name the installed script"
 grep -q '^EnvironmentFile=-/etc/default/herdccd$' "$T/root/lib/systemd/system/herdccd.service" ||

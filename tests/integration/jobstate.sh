@@ -28,7 +28,9 @@ printf '#!/bin/sh\nsleep 4\nexec gcc "$@"\n' >"$T/server/slowcc"
 printf '#!/bin/sh\nsleep 3\nexec gcc "$@"\n' >"$T/bin/slowlocal"
 chmod 755 "$T/bin/slowcc" "$T/server/slowcc" "$T/bin/slowlocal"
 printf 'slowcc %s\n' "$T/server/slowcc" >"$T/compilers"
-start_herdccd 127.0.0.1 3632 --compilers "$T/compilers" --jobs 8
+# --no-cache: every compile here must run the slow compiler, not a result
+# the first one left.
+start_herdccd 127.0.0.1 3632 --compilers "$T/compilers" --jobs 8 --no-cache
 FARM=127.0.0.1:3632
 
 cd "$T/src"

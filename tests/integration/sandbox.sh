@@ -137,7 +137,9 @@ ATTEMPTS="read-beside read-srv read-home read-passwd list-var write-drop
 
 # ---- the sandboxed daemon ---------------------------------------------------
 
-start_herdccd 127.0.0.1 3632 --compilers "$T/compilers"
+# --no-cache on every daemon here: the hostile compiler's report must come
+# from its own run in each, never from a result another daemon stored.
+start_herdccd 127.0.0.1 3632 --compilers "$T/compilers" --no-cache
 DAEMON_PID=${STARTED_PIDS[-1]}
 
 say "a hostile compiler in the sandbox: every attempt fails"
@@ -189,7 +191,7 @@ fi
 # ---- the same compiler without the sandbox ------------------------------------
 
 say "the same compiler under --no-sandbox succeeds at every attempt"
-start_herdccd 127.0.0.1 3633 --compilers "$T/compilers" --no-sandbox
+start_herdccd 127.0.0.1 3633 --compilers "$T/compilers" --no-sandbox --no-cache
 grep -q -- "--no-sandbox: compilers run unconfined" "$T/herdccd-3633.log" ||
   fail "--no-sandbox gives no warning"
 compile_on 3633 evilcc "$T/open.err"
@@ -207,7 +209,7 @@ say "herdccd started as an ordinary user confines its compilers"
 mkdir -p "$T/nobody-log" && chown nobody "$T/nobody-log"
 setpriv --reuid=nobody --regid=nogroup --clear-groups "$HERDCCD_BIN" \
   --no-detach --log-file "$T/nobody-log/herdccd.log" --listen 127.0.0.1 \
-  --port 3634 --compilers "$T/compilers" &
+  --port 3634 --compilers "$T/compilers" --no-cache &
 STARTED_PIDS+=($!)
 wait_for port_open 127.0.0.1 3634 || fail "herdccd as nobody did not start"
 compile_on 3634 evilcc "$T/user.err"
@@ -235,7 +237,7 @@ start_without_userns() {
   unshare --user bash -c 'read -r _ <"$0" && exec bash -c '\''
     echo 0 >/proc/sys/user/max_user_namespaces && exec "$@"'\'' bash "$@"' \
     "$go" "$HERDCCD_BIN" --no-detach --log-stderr --listen 127.0.0.1 \
-    --port "$port" "$@" 2>"$T/herdccd-$port.log" &
+    --port "$port" --no-cache "$@" 2>"$T/herdccd-$port.log" &
   pid=$!
   STARTED_PIDS+=($pid)
   for i in $(seq 1 100); do
