@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "io.h"
 #include "macro.h"
@@ -420,14 +421,6 @@ static void job_start(struct resolve *r, struct job *job)
 
 /* ---- the loop ----------------------------------------------------------- */
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Drive every lookup until all are done or the deadline passes. */
 static void run_until(struct resolve *r, long long deadline)
 {
@@ -449,7 +442,7 @@ static void run_until(struct resolve *r, long long deadline)
         pfd[n++] = (struct pollfd){ .fd = socks[i], .events = events };
       }
     }
-    long long left = deadline - now_ms();
+    long long left = deadline - clock_now_ms();
     if (left <= 0 || r->in_flight == 0) {
       break;
     }
@@ -741,7 +734,7 @@ int main(int argc, char **argv)
       fprintf(stderr, "herdcc-resolve: Failed to use query %s\n", argv[i]);
     }
   }
-  long long deadline = now_ms() + ms;
+  long long deadline = clock_now_ms() + ms;
   for (size_t i = 0; i < r.n_jobs; i++) {
     job_start(&r, &r.jobs[i]);
   }

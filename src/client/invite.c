@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "herd.h"
 #include "log.h"
 #include "macro.h"
@@ -52,13 +53,6 @@ struct round {
   long long                      first_answer_ms; /* -1: none yet */
   unsigned                       batches;         /* ask_more() calls */
 };
-
-static long long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void peer_close(struct peer *p, enum peer_state state)
 {
@@ -169,7 +163,7 @@ static void peer_read(struct round *rd, struct peer *p)
     return;
   }
   if (p->offer.state != HERD_STATE_HELLO && rd->first_answer_ms < 0) {
-    rd->first_answer_ms = now_ms();
+    rd->first_answer_ms = clock_now_ms();
   }
   if (p->offer.state == HERD_STATE_BUSY) {
     log_info("%s is busy", p->address);
@@ -265,7 +259,7 @@ static bool take_slot(struct round *rd, unsigned i, struct invite_result *ret)
     slots_try(rd->job->state_dir, names, &limit, 1, true, &picked, &fd);
 
   if (slot < 0) {
-    rd->peers[i].slot_retry_ms = now_ms() + INVITE_SLOT_RETRY_MS;
+    rd->peers[i].slot_retry_ms = clock_now_ms() + INVITE_SLOT_RETRY_MS;
     return false;
   }
   *ret = (struct invite_result){ .outcome = INVITE_SLOT,
@@ -297,7 +291,7 @@ static int round_decide(struct round *rd, struct select_offer *offers,
                         struct invite_result *ret)
 {
   for (;;) {
-    long long now = now_ms();
+    long long now = clock_now_ms();
     for (unsigned i = 0; i < rd->n; i++) {
       offers[i] = offer_of(rd, i, now);
     }
@@ -377,7 +371,7 @@ static int round_wait(struct round *rd)
     fds[n]   = (struct pollfd){ .fd = cpp_fd, .events = POLLIN };
     who[n++] = rd->n;
   }
-  long long now     = now_ms();
+  long long now     = clock_now_ms();
   int       timeout = round_timeout(rd, now);
   if (now >= rd->started_ms + rd->job->io_timeout_ms) {
     return -ETIMEDOUT;
@@ -457,7 +451,7 @@ int invite_choose(struct remote_job *job, const struct invite_candidate *cands,
                                                  .cands           = cands,
                                                  .n               = n,
                                                  .peers           = peers,
-                                                 .started_ms      = now_ms(),
+                                                 .started_ms      = clock_now_ms(),
                                                  .first_answer_ms = -1 };
   int                                 r;
 

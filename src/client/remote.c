@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cppscan.h"
 #include "diag.h"
 #include "dns.h"
@@ -251,26 +252,19 @@ static bool cpp_failed(const struct remote_cpp *cpp)
 
 /* ---- connecting --------------------------------------------------------- */
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for a connection in progress. cpp's end is watched too: -ECANCELED
  * when it failed, so the job ends without waiting for the network. */
 static int wait_connected(const struct remote_job *job, int sock,
                           int timeout_ms)
 {
-  long long deadline = now_ms() + timeout_ms;
+  long long deadline = clock_now_ms() + timeout_ms;
 
   for (;;) {
     struct pollfd pfd[2] = {
       { .fd = sock,            .events = POLLOUT },
       { .fd = job->cpp->pidfd, .events = POLLIN  }
     };
-    long long left = deadline - now_ms();
+    long long left = deadline - clock_now_ms();
     int       n    = left > 0 ? poll(pfd, 2, (int)left) : 0;
     if (n < 0 && errno != EINTR) {
       return -errno;
@@ -332,7 +326,7 @@ static int step_timeout_ms(const struct remote_job *job,
   if (job->job_timeout_ms <= 0) {
     return job->io_timeout_ms;
   }
-  long long left = at->started_ms + job->job_timeout_ms - now_ms();
+  long long left = at->started_ms + job->job_timeout_ms - clock_now_ms();
   if (left < 1) {
     left = 1;
   }
@@ -758,11 +752,11 @@ static int exchange(const struct remote_job  *job,
   /* The server compiles until its reply starts; one timeout bounds both
    * the wait and the reply, as it would without the phase change. */
   int       timeout_ms = step_timeout_ms(job, at);
-  long long until      = now_ms() + timeout_ms;
+  long long until      = clock_now_ms() + timeout_ms;
   jobstatus_phase(JOB_PHASE_COMPILE);
   r = io_wait(at->sock, POLLIN, timeout_ms);
   if (r >= 0) {
-    long long left = until - now_ms();
+    long long left = until - clock_now_ms();
     jobstatus_phase(JOB_PHASE_RECEIVE);
     r = proto_recv_reply(at->sock, version, &proto_default_limits,
                          left < 1 ? 1 : (int)left, &reply);
@@ -806,7 +800,7 @@ static int compile_attempt(struct remote_job        *job,
 int remote_compile(struct remote_job *job, const struct hosts_entry *host,
                    struct remote_result *ret_result)
 {
-  struct attempt at = { .sock = -1, .started_ms = now_ms() };
+  struct attempt at = { .sock = -1, .started_ms = clock_now_ms() };
 
   return compile_attempt(job, host, &at, ret_result);
 }
@@ -815,7 +809,7 @@ int remote_compile_on(struct remote_job *job, const struct hosts_entry *host,
                       int sock, const char *address,
                       struct remote_result *ret_result)
 {
-  struct attempt at = { .sock = sock, .started_ms = now_ms() };
+  struct attempt at = { .sock = sock, .started_ms = clock_now_ms() };
 
   snprintf(at.address, sizeof(at.address), "%s", address);
   return compile_attempt(job, host, &at, ret_result);

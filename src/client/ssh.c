@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "env.h"
 #include "exitcode.h"
 #include "io.h"
@@ -195,18 +196,10 @@ int ssh_start(const struct hosts_entry *host, const char *state_dir,
 
 /* ---- its end ------------------------------------------------------------ */
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reap ssh if it ends within timeout_ms; true when it has. */
 static bool reap(struct ssh_conn *conn, int timeout_ms)
 {
-  long long deadline = now_ms() + timeout_ms;
+  long long deadline = clock_now_ms() + timeout_ms;
 
   while (!conn->reaped) {
     pid_t pid = waitpid(conn->pid, &conn->status, WNOHANG);
@@ -214,7 +207,7 @@ static bool reap(struct ssh_conn *conn, int timeout_ms)
       conn->reaped = true;
       break;
     }
-    if (now_ms() >= deadline) {
+    if (clock_now_ms() >= deadline) {
       break;
     }
     struct timespec pause = { 0, 5 * 1000 * 1000 };

@@ -13,19 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "macro.h"
-
-static long long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The absolute deadline a timeout gives, -1 for none. */
 static long long deadline_after(int timeout_ms)
 {
-  return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  return timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
 }
 
 /* What is left of a deadline as a timeout (0 when past, -1 for none). */
@@ -34,19 +28,19 @@ static int time_left(long long deadline)
   if (deadline < 0) {
     return -1;
   }
-  long long left = deadline - now_ms();
+  long long left = deadline - clock_now_ms();
   return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 
 int io_wait(int fd, short events, int timeout_ms)
 {
-  long long     deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  long long     deadline = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
   struct pollfd pfd      = { .fd = fd, .events = events };
 
   for (;;) {
     int left = -1;
     if (deadline >= 0) {
-      long long remaining = deadline - now_ms();
+      long long remaining = deadline - clock_now_ms();
       left                = remaining < 0 ? 0 : (int)remaining;
     }
     int r = poll(&pfd, 1, left);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "codec.h"
 #include "io.h"
 #include "macro.h"
@@ -65,14 +66,6 @@ int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
   return r < 0 ? r : proto_parse_header(buf, token, ret_value);
 }
 
-static long long proto_now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int proto_recv_body_stream(int fd, const char *token, size_t cap,
                            int timeout_ms, proto_sink_fn sink, void *userdata,
                            size_t *ret_len)
@@ -92,10 +85,10 @@ int proto_recv_body_stream(int fd, const char *token, size_t cap,
   if (!buf) {
     return -ENOMEM;
   }
-  long long deadline = proto_now_ms() + timeout_ms + (long long)len / 64;
+  long long deadline = clock_now_ms() + timeout_ms + (long long)len / 64;
   while (len > 0) {
     size_t    piece = len < PROTO_PIECE_MAX ? len : PROTO_PIECE_MAX;
-    long long left  = deadline - proto_now_ms();
+    long long left  = deadline - clock_now_ms();
     if (left <= 0) {
       return -ETIMEDOUT;
     }

@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "io.h"
 #include "json.h"
 #include "macro.h"
@@ -544,18 +545,10 @@ int stats_from_json(const char *text, size_t len, struct stats *ret_stats,
 
 /* ---- fetching ----------------------------------------------------------- */
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int wait_fd(int fd, short events, long long deadline)
 {
   for (;;) {
-    long long     left = deadline - now_ms();
+    long long     left = deadline - clock_now_ms();
     struct pollfd pfd  = { .fd = fd, .events = events };
     if (left <= 0) {
       return -ETIMEDOUT;
@@ -755,7 +748,7 @@ int stats_fetch(const char *addr, uint16_t port, int timeout_ms,
                 struct stats *ret_stats, char *why, size_t why_len)
 {
   struct decoder d        = { .why = why, .why_len = why_len };
-  long long      deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+  long long      deadline = clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
   struct sockaddr_storage sa;
   socklen_t               sa_len;
   _cleanup_close_ int     fd  = -1;

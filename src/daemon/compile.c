@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cpptext.h"
 #include "exitcode.h"
 #include "io.h"
@@ -379,14 +380,6 @@ static bool stop_requested(int fd)
   return stop;
 }
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Kill the compiler's whole process group and collect the compiler. */
 static int kill_and_reap(pid_t pid)
 {
@@ -403,7 +396,7 @@ static int poll_timeout(long long deadline)
   if (deadline < 0) {
     return -1;
   }
-  long long left = deadline - now_ms();
+  long long left = deadline - clock_now_ms();
   return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
@@ -427,7 +420,7 @@ static int wait_compiler(const struct compile_request *req, pid_t pid,
                          int signal_fd, int status_fd, int *ret_status)
 {
   long long deadline =
-    req->lifetime_s ? now_ms() + (long long)req->lifetime_s * 1000 : -1;
+    req->lifetime_s ? clock_now_ms() + (long long)req->lifetime_s * 1000 : -1;
 
   for (;;) {
     siginfo_t info = { 0 };
@@ -449,7 +442,7 @@ static int wait_compiler(const struct compile_request *req, pid_t pid,
       kill_and_reap(pid);
       return r;
     }
-    if (n == 0 && deadline >= 0 && now_ms() >= deadline) {
+    if (n == 0 && deadline >= 0 && clock_now_ms() >= deadline) {
       *ret_status = kill_and_reap(pid);
       return WAIT_TIMED_OUT;
     }
@@ -485,7 +478,7 @@ int compile_probe(const struct compile_request *req, char *const *argv,
 {
   _cleanup_(workdir_removep) char *dir = NULL;
   _cleanup_close_ int in_fd     = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  long long           end       = now_ms() + COMPILE_PROBE_MS;
+  long long           end       = clock_now_ms() + COMPILE_PROBE_MS;
   _cleanup_close_ int status_fd = -1; /* unread: the init's end is waited */
   pid_t               pid       = 0;
   size_t              len       = 0;
@@ -507,7 +500,7 @@ int compile_probe(const struct compile_request *req, char *const *argv,
       kill_and_reap(pid); /* and whatever it left behind */
       break;
     }
-    if (now_ms() >= end) {
+    if (clock_now_ms() >= end) {
       kill_and_reap(pid);
       return -ETIMEDOUT;
     }

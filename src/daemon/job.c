@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "args.h"
+#include "clock.h"
 #include "compile.h"
 #include "exitcode.h"
 #include "io.h"
@@ -49,14 +50,6 @@ static void job_clear(struct job *job)
 {
   strv_free(job->argv);
   free(job->compiler_path);
-}
-
-static long long now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Peer-chosen text (arguments, file names) must not forge log lines. */
@@ -256,7 +249,7 @@ static void log_result(const struct job *job, const struct proto_reply *reply,
                        int sent, bool cached)
 {
   char   result[64];
-  double secs = (double)(now_ms() - job->started_ms) / 1000.0;
+  double secs = (double)(clock_now_ms() - job->started_ms) / 1000.0;
 
   describe_status(reply->status, result, sizeof(result));
   job_log(job, reply->status == 0 ? LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING,
@@ -492,7 +485,7 @@ int job_serve(int in_fd, int out_fd, const struct sockaddr *peer,
     .in_fd      = in_fd,
     .out_fd     = out_fd,
     .config     = config,
-    .started_ms = now_ms(),
+    .started_ms = clock_now_ms(),
     .slot       = slot,
     .result     = STATS_RESULT_OTHER,
   };

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "clock.h"
 #include "exitcode.h"
 #include "herd.h"
 #include "io.h"
@@ -27,8 +28,8 @@
 #include "macro.h"
 #include "proto.h"
 #include "publish.h"
-#include "speed.h"
 #include "sdnotify.h"
+#include "speed.h"
 #include "statsd.h"
 #include "strv.h"
 
@@ -481,14 +482,6 @@ static int start_serving(struct server *s)
 
 /* ---- connections waiting for a job process ------------------------------ */
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- turned-away clients ------------------------------------------------ */
 
 static void drain_close(struct server *s, size_t i)
@@ -510,7 +503,7 @@ static void drain_start(struct server *s, int fd)
   }
   s->drains[s->n_drains++] = (struct drain){
     .fd       = fd,
-    .deadline = now_ms() + SERVER_DRAIN_MS,
+    .deadline = clock_now_ms() + SERVER_DRAIN_MS,
     .left     = SERVER_DRAIN_BYTES,
   };
 }
@@ -538,7 +531,7 @@ static bool drain_event(struct server *s, int fd)
 
 static void drain_expire(struct server *s)
 {
-  long long now = now_ms();
+  long long now = clock_now_ms();
 
   for (size_t i = s->n_drains; i-- > 0;) {
     if (now >= s->drains[i].deadline) {
@@ -827,7 +820,7 @@ static bool room_invite(struct server *s, size_t i, const char *hello,
   }
   c->room = ROOM_INVITED;
   s->n_reserved++;
-  c->deadline = now_ms() + SERVER_RESERVE_MS;
+  c->deadline = clock_now_ms() + SERVER_RESERVE_MS;
   c->seen     = 0;
   if (!conn_say(s, i, buf, n)) {
     return false;
@@ -1036,7 +1029,7 @@ static void accept_all(struct server *s, int listen_fd)
       refuse_busy(s, c.fd, &c, false);
       continue;
     }
-    c.deadline            = now_ms() + s->config->request_timeout_ms;
+    c.deadline            = clock_now_ms() + s->config->request_timeout_ms;
     c.arrived             = (int64_t)time(NULL);
     struct epoll_event ev = {
       .events  = EPOLLIN | EPOLLRDHUP | EPOLLET,
@@ -1056,7 +1049,7 @@ static void accept_all(struct server *s, int listen_fd)
 /* Close the connections whose request did not arrive in time. */
 static void expire(struct server *s)
 {
-  long long now = now_ms();
+  long long now = clock_now_ms();
 
   for (size_t i = 0; i < s->n_conns;) {
     if (s->conns[i].room == ROOM_INVITED && !s->conns[i].ready &&
@@ -1227,7 +1220,7 @@ static int epoll_timeout(long long deadline)
   if (deadline < 0) {
     return -1;
   }
-  long long left = deadline - now_ms();
+  long long left = deadline - clock_now_ms();
   return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
@@ -1244,7 +1237,8 @@ static bool is_listener(const struct server *s, int fd)
 static int serve(struct server *s)
 {
   unsigned  lifetime = s->config->lifetime_s;
-  long long deadline = lifetime ? now_ms() + (long long)lifetime * 1000 : -1;
+  long long deadline =
+    lifetime ? clock_now_ms() + (long long)lifetime * 1000 : -1;
 
   for (;;) {
     struct epoll_event events[32];
@@ -1257,7 +1251,7 @@ static int serve(struct server *s)
       log_error("Failed to wait for events: %m");
       return EXIT_GENERAL;
     }
-    if (deadline >= 0 && now_ms() >= deadline) {
+    if (deadline >= 0 && clock_now_ms() >= deadline) {
       log_notice("Lifetime of %u s is over, stopping", lifetime);
       return 0;
     }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "json.h"
 #include "log.h"
@@ -74,14 +75,6 @@ struct statsd {
   struct second               history[HISTORY_SECONDS];
 };
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- life --------------------------------------------------------------- */
 
 int statsd_new(const struct statsd_config *config, int *listen_fds,
@@ -102,7 +95,7 @@ int statsd_new(const struct statsd_config *config, int *listen_fds,
   sd->n_listen      = n_listen;
   sd->epoll_fd      = -1;
   sd->n_slots       = config->jobs;
-  sd->started_ms    = now_ms();
+  sd->started_ms    = clock_now_ms();
   sd->longest_ms    = -1;
   sd->running_since = sd->started_ms;
   if (__builtin_mul_overflow(sd->n_slots, sizeof(struct statsd_slot), &size)) {
@@ -200,8 +193,9 @@ static void integrate(struct statsd *sd, long long now)
 static void window(struct statsd *sd, unsigned minutes, uint64_t *compiles,
                    double *avg_kids)
 {
-  long long now = now_ms(), first = now / 1000 - (long long)minutes * 60 + 1;
-  uint64_t  n = 0, kid_ms = 0;
+  long long now   = clock_now_ms(),
+            first = now / 1000 - (long long)minutes * 60 + 1;
+  uint64_t n = 0, kid_ms = 0;
 
   integrate(sd, now);
   for (size_t i = 0; i < HISTORY_SECONDS; i++) {
@@ -249,7 +243,7 @@ struct statsd_slot *statsd_slot_claim(struct statsd         *sd,
     slot->pid        = -1; /* claimed, not started */
     slot->result     = -1;
     slot->phase      = STATS_PHASE_RECEIVE;
-    slot->started_ms = now_ms();
+    slot->started_ms = clock_now_ms();
     slot->started    = (int64_t)time(NULL);
     access_peer_name(peer, peer_len, name);
     json_utf8_copy(slot->client, sizeof(slot->client), name);
@@ -263,7 +257,7 @@ void statsd_slot_started(struct statsd *sd, struct statsd_slot *slot, pid_t pid)
   if (!sd || !slot) {
     return;
   }
-  integrate(sd, now_ms());
+  integrate(sd, clock_now_ms());
   slot->pid = pid;
   sd->running++;
 }
@@ -304,7 +298,7 @@ static void read_strings(const struct statsd_slot *slot, char *source,
 
 void statsd_reaped(struct statsd *sd, pid_t pid, int status)
 {
-  long long now = now_ms();
+  long long now = clock_now_ms();
 
   (void)status;
   if (!sd) {
@@ -461,7 +455,7 @@ int statsd_snapshot(struct statsd *sd, struct stats *ret)
   }
   json_utf8_copy(s.host, sizeof(s.host), s.host);
   s.now      = (int64_t)time(NULL);
-  s.uptime_s = (now_ms() - sd->started_ms) / 1000;
+  s.uptime_s = (clock_now_ms() - sd->started_ms) / 1000;
   fill_config(sd, &s.config);
   memcpy(s.results, sd->results, sizeof(s.results));
   for (size_t i = 0; i < STATS_RESULT_COUNT_; i++) {
@@ -668,7 +662,7 @@ static void conn_write(struct statsd *sd, size_t i)
   }
   shutdown(c->fd, SHUT_WR);
   c->state      = CONN_LINGER;
-  long long end = now_ms() + STATSD_LINGER_MS;
+  long long end = clock_now_ms() + STATSD_LINGER_MS;
   c->deadline   = end < c->deadline ? end : c->deadline;
   conn_watch(sd, c, EPOLLIN | EPOLLRDHUP);
 }
@@ -808,7 +802,7 @@ static void accept_all(struct statsd *sd, int listen_fd)
                sd->conns[0].peer, STATSD_MAX_CONNS);
       conn_close(sd, 0);
     }
-    long long           now = now_ms();
+    long long           now = clock_now_ms();
     struct statsd_conn *c   = &sd->conns[sd->n_conns];
     *c                      = (struct statsd_conn){
                            .fd       = fd,
@@ -866,7 +860,7 @@ bool statsd_event(struct statsd *sd, int fd, uint32_t events)
 
 void statsd_expire(struct statsd *sd)
 {
-  long long now = now_ms();
+  long long now = clock_now_ms();
 
   if (!sd) {
     return;
