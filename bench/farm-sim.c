@@ -62,6 +62,8 @@ static struct client  *clients;
 static unsigned        n_clients;
 static double          now;
 static int             baseline;
+static int             known_sizes; /* FARM_SIM_SIZES=1 */
+static double          mean_work;
 static double          choice_ns;
 static unsigned long   choices;
 static unsigned       *running; /* the compiles running, unordered */
@@ -175,7 +177,10 @@ static void decide(unsigned c)
   for (unsigned i = 0; i < j->n_asked; i++) {
     struct server *s = &servers[j->asked[i]];
     offers[i]        = (struct select_offer){ .slot_speed = s->speed,
-                                              .slots      = s->slots };
+                                              .slots      = s->slots,
+                                              .size       = known_sizes
+                                                              ? j->work / mean_work
+                                                              : 0 };
     if (j->gone[i]) {
       offers[i].kind = SELECT_GONE;
     } else if (j->invited[i]) {
@@ -360,6 +365,53 @@ static void reset(void)
   n_running = 0;
 }
 
+static int by_size_desc(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* What an offline scheduler that knew every size and could reorder the
+ * build would reach: largest job first, each on the slot where it ends
+ * first (LPT on machines of different speeds). A yardstick for how near
+ * the lower bound a farm can come at all. */
+static double offline_lpt(void)
+{
+  double  *sizes = calloc(n_jobs, sizeof(*sizes));
+  unsigned total_slots = 0;
+  for (unsigned i = 0; i < n_servers; i++) {
+    total_slots += servers[i].slots;
+  }
+  double   *free_at = calloc(total_slots, sizeof(*free_at));
+  double   *speed   = calloc(total_slots, sizeof(*speed));
+  unsigned  k       = 0;
+  for (unsigned i = 0; i < n_servers; i++) {
+    for (unsigned s = 0; s < servers[i].slots; s++) {
+      speed[k++] = servers[i].speed;
+    }
+  }
+  for (unsigned c = 0; c < n_jobs; c++) {
+    sizes[c] = jobs[c].work;
+  }
+  qsort(sizes, n_jobs, sizeof(*sizes), by_size_desc);
+  double makespan = 0;
+  for (unsigned c = 0; c < n_jobs; c++) {
+    unsigned best = 0;
+    for (unsigned s = 1; s < total_slots; s++) {
+      if (free_at[s] + sizes[c] / speed[s] <
+          free_at[best] + sizes[c] / speed[best]) {
+        best = s;
+      }
+    }
+    free_at[best] += sizes[c] / speed[best];
+    makespan = free_at[best] > makespan ? free_at[best] : makespan;
+  }
+  free(sizes);
+  free(free_at);
+  free(speed);
+  return makespan;
+}
+
 int main(int argc, char **argv)
 {
   const char   *scenario = argc > 1 ? argv[1] : "bench";
@@ -411,9 +463,16 @@ int main(int argc, char **argv)
     fast = servers[i].speed > fast ? servers[i].speed : fast;
   }
   double lb = total / cap > big / fast ? total / cap : big / fast;
+  mean_work   = total / n_jobs;
+  known_sizes = getenv("FARM_SIM_SIZES") && atoi(getenv("FARM_SIM_SIZES"));
   printf("%s: %u servers, %u clients x %u at a time, %u jobs, lower bound "
          "%.2f s\n",
          scenario, n_servers, n_clients, conc, n_jobs, lb);
+  if (n_jobs <= 100000) {
+    double m = offline_lpt();
+    printf("  %-22s makespan %8.2f s  /bound %5.2f  (sizes known, reordered)\n",
+           "offline LPT", m, m / lb);
+  }
   for (baseline = 0; baseline <= 1; baseline++) {
     reset();
     choice_ns = 0;

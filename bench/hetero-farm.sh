@@ -145,6 +145,41 @@ round() {
 # (OPTION: ",herd" for herdcc, which then asks the servers with the native
 # extension); random is one fixed shuffle per round ($round_seed), the same
 # for both clients.
+# round_pair CLIENT HOSTS_A HOSTS_B: two clients building at once (each
+# with its own state directory, as two machines have: they share no slot
+# files), client A over HOSTS_A and B over HOSTS_B; prints "A_MS B_MS".
+round_pair() {
+  local s a b
+  rm -rf "$T/outA" "$T/outB" && mkdir -p "$T/outA" "$T/outB" "$T/hdA" "$T/hdB" "$T/ddA" "$T/ddB"
+  s=$(now_ns)
+  ( (cd "$T/units" && ls | HERDCC_DIR=$T/hdA DISTCC_DIR=$T/ddA HERDCC_HOSTS=$2 DISTCC_HOSTS=$2 \
+    DISTCC_FALLBACK=0 xargs -P "$conc" -I{} "$1" gcc -O2 -c {} -o "$T/outA/{}.o") &&
+    echo $((($(now_ns) - s) / 1000000)) >"$T/pairA") &
+  a=$!
+  ( (cd "$T/units" && ls | HERDCC_DIR=$T/hdB DISTCC_DIR=$T/ddB HERDCC_HOSTS=$3 DISTCC_HOSTS=$3 \
+    DISTCC_FALLBACK=0 xargs -P "$conc" -I{} "$1" gcc -O2 -c {} -o "$T/outB/{}.o") &&
+    echo $((($(now_ns) - s) / 1000000)) >"$T/pairB") &
+  b=$!
+  wait "$a" && wait "$b" || { echo "a compile of a pair failed" >&2; exit 1; }
+  [ "$(ls "$T/outA" | wc -l)" -eq "$njobs" ] && [ "$(ls "$T/outB" | wc -l)" -eq "$njobs" ] ||
+    { echo "objects missing" >&2; exit 1; }
+  echo "$(cat "$T/pairA") $(cat "$T/pairB")"
+}
+
+# The two halves of the farm for the two-client case: the fastest host
+# (capacity 8) and the other three (capacity 8.5).
+half() { # PORT 1|2 [OPTION]
+  local h addr slots out=() i=0
+  for h in "${farm[@]}"; do
+    read -r addr _ slots <<<"$h"
+    i=$((i + 1))
+    if { [ "$2" = 1 ] && [ "$i" = 1 ]; } || { [ "$2" = 2 ] && [ "$i" != 1 ]; }; then
+      out+=("$addr:$1/$slots${3:-}")
+    fi
+  done
+  printf '%s ' "${out[@]}"
+}
+
 hostlist() {
   local h addr slots out=()
   for h in "${farm[@]}"; do
@@ -225,6 +260,36 @@ h=$(median <"$T/m.h.srv")
 printf '%-17s %10s %8s %10s %8s %14s   %s\n' "DNS-SD, by speed" "$h" "$(ratio "$h" "$lb")" "-" "-" \
   "$(ratio "$h" "$med_fast") $(ratio "$h" "$med_slow")" "$(tr '\n' ' ' <"$T/m.h.srv")"
 echo "(DNS-SD line: herdcc/distcc against distcc fastest first, then slowest first)"
+
+# Two clients at once over the whole farm, each against what it gets alone
+# on half of it (A on the fastest host, B on the other three); the same
+# for distcc (its slot files are per machine: each client its own).
+if [ "${PAIRS:-1}" != 0 ]; then
+  for c in hA hB hpA hpB dA dB dpA dpB; do : >"$T/p.$c"; done
+  for r in $(seq 1 "$rounds"); do
+    round_pair "$herdcc" "$(half 3632 1 ,herd)" "$(half 3632 2 ,herd)" >"$T/pp"
+    read -r a b <"$T/pp"; echo "$a" >>"$T/p.hA"; echo "$b" >>"$T/p.hB"
+    round_pair distcc "$(half 3633 1)" "$(half 3633 2)" >"$T/pp"
+    read -r a b <"$T/pp"; echo "$a" >>"$T/p.dA"; echo "$b" >>"$T/p.dB"
+    round_seed=$r
+    round_pair "$herdcc" "$(hostlist 3632 random ,herd)" "$(hostlist 3632 random ,herd)" >"$T/pp"
+    read -r a b <"$T/pp"; echo "$a" >>"$T/p.hpA"; echo "$b" >>"$T/p.hpB"
+    round_pair distcc "$(hostlist 3633 random)" "$(hostlist 3633 random)" >"$T/pp"
+    read -r a b <"$T/pp"; echo "$a" >>"$T/p.dpA"; echo "$b" >>"$T/p.dpB"
+  done
+  echo "two clients at once ($njobs units each, $conc at a time each), medians in ms:"
+  printf '%-8s %-7s %14s %14s %9s\n' client builder "alone on half" "both, farm" "ratio"
+  for x in A B; do
+    for t in h d; do
+      alone=$(median <"$T/p.$t$x"); both=$(median <"$T/p.${t}p$x")
+      name=herdcc; [ "$t" = d ] && name=distcc
+      printf '%-8s %-7s %14s %14s %9s\n' "$x" "$name" "$alone" "$both" "$(ratio "$both" "$alone")"
+      eval "pair_$t$x=$(ratio "$both" "$alone")"
+    done
+  done
+  # shellcheck disable=SC2154 # pair_*: set by the eval above
+  echo "summary: two clients, both/alone-on-half: herdcc A $pair_hA B $pair_hB; distcc A $pair_dA B $pair_dB"
+fi
 # shellcheck disable=SC2154 # sum_random: set by the eval above
 echo "summary: makespan/lower bound, herdcc vs distcc: fastest first $sum_fast, slowest first $sum_slow," \
   "random $sum_random;" \

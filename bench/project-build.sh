@@ -3,7 +3,8 @@
 # Lua 5.4 from Debian 12's source package (34 translation units, its own
 # unmodified Makefile, `make linux -jN`), built locally and through
 # herdcc -> herdccd and distcc -> distccd (Debian's distcc 3.4), protocol
-# 1 and ",lzo". The client runs here, the daemons on host B, joined by a
+# 1 and ",lzo", and herdcc's native extension (",herd": the invitation,
+# zlib bodies) against distcc ",lzo". The client runs here, the daemons on host B, joined by a
 # veth pair whose counters give the bytes on the wire. Every build's
 # objects are compared with the local build's (cmp), so a build that did
 # not really compile the same thing fails the bench. Prints medians over
@@ -81,13 +82,14 @@ same_objects() {
 # Which host ran the compiles: each daemon's log is quiet, so count on the
 # client side that nothing fell back to a local compile.
 export DISTCC_FALLBACK=0 HERDCC_FALLBACK=0
-names=(local herdcc-v1 distcc-v1 herdcc-lzo distcc-lzo)
+names=(local herdcc-v1 distcc-v1 herdcc-lzo distcc-lzo herdcc-herd)
 declare -A ccs=(
   [local]="gcc -std=gnu99"
   [herdcc-v1]="$herdcc gcc -std=gnu99"
   [distcc-v1]="distcc gcc -std=gnu99"
   [herdcc-lzo]="$herdcc gcc -std=gnu99"
   [distcc-lzo]="distcc gcc -std=gnu99"
+  [herdcc-herd]="$herdcc gcc -std=gnu99"
 )
 declare -A hosts=(
   [local]=""
@@ -95,6 +97,7 @@ declare -A hosts=(
   [distcc-v1]="10.213.0.2:3633/$jobs"
   [herdcc-lzo]="10.213.0.2:3632/$jobs,lzo"
   [distcc-lzo]="10.213.0.2:3633/$jobs,lzo"
+  [herdcc-herd]="10.213.0.2:3632/$jobs,herd"
 )
 for i in $(seq 0 "$runs"); do
   for n in "${names[@]}"; do
@@ -115,7 +118,7 @@ lw=$(median <"$T/wall.local")
 for n in "${names[@]}"; do
   w=$(median <"$T/wall.$n"); b=$(median <"$T/bytes.$n")
   case $n in
-    herdcc-*) d=distcc-${n#herdcc-}; dw=$(median <"$T/wall.$d"); db=$(median <"$T/bytes.$d")
+    herdcc-*) d=distcc-${n#herdcc-}; [ "$n" = herdcc-herd ] && d=distcc-lzo; dw=$(median <"$T/wall.$d"); db=$(median <"$T/bytes.$d")
       printf '%-11s %8s %8s %9s %11s %12s\n' "$n" "$(s "$w")" "$(ratio "$w" "$lw")" \
         "$(ratio "$w" "$dw")" "$(mb "$b")" "$(ratio "$b" "$db")" ;;
     *) printf '%-11s %8s %8s %9s %11s %12s\n' "$n" "$(s "$w")" "$(ratio "$w" "$lw")" - "$(mb "$b")" - ;;
@@ -125,4 +128,6 @@ echo "all $ntu objects of every build identical to the local build's"
 echo "summary: herdcc/distcc wall $(ratio "$(median <"$T/wall.herdcc-v1")" "$(median <"$T/wall.distcc-v1")") (v1)," \
   "$(ratio "$(median <"$T/wall.herdcc-lzo")" "$(median <"$T/wall.distcc-lzo")") (lzo);" \
   "wire bytes $(ratio "$(median <"$T/bytes.herdcc-v1")" "$(median <"$T/bytes.distcc-v1")") (v1)," \
-  "$(ratio "$(median <"$T/bytes.herdcc-lzo")" "$(median <"$T/bytes.distcc-lzo")") (lzo)"
+  "$(ratio "$(median <"$T/bytes.herdcc-lzo")" "$(median <"$T/bytes.distcc-lzo")") (lzo)," \
+  "$(ratio "$(median <"$T/bytes.herdcc-herd")" "$(median <"$T/bytes.distcc-lzo")") (herdcc native zlib" \
+  "against distcc lzo); wall $(ratio "$(median <"$T/wall.herdcc-herd")" "$(median <"$T/wall.distcc-lzo")")"

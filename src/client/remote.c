@@ -23,6 +23,7 @@
 #include "cppscan.h"
 #include "diag.h"
 #include "dns.h"
+#include "env.h"
 #include "exitcode.h"
 #include "io.h"
 #include "jobstatus.h"
@@ -660,6 +661,16 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
 
 /* ---- the exchange ------------------------------------------------------- */
 
+/* The protocol of a request to host: zlib bodies for a herdccd (unless
+ * HERDCC_ZLIB=0), LZO with ,lzo, else plain. */
+static uint32_t request_version(const struct hosts_entry *host)
+{
+  if (host->herd && env_get_bool("ZLIB", true)) {
+    return PROTO_VERSION_ZLIB;
+  }
+  return host->lzo ? 2 : 1;
+}
+
 /* Send the arguments on a connection made (while cpp runs, the first
  * time). */
 static int send_request_args(const struct remote_job  *job,
@@ -667,7 +678,7 @@ static int send_request_args(const struct remote_job  *job,
                              const struct attempt     *at,
                              struct remote_result     *result)
 {
-  uint32_t version = host->lzo ? 2 : 1;
+  uint32_t version = request_version(host);
   int      r;
 
   set_cork(at->sock, 1);
@@ -722,7 +733,8 @@ static int settle_cpp(const struct remote_job *job,
 
 /* The DOTI body: the preprocessor output, or the input itself when it
  * needs no preprocessing. */
-static int send_source(int sock, int source_fd, bool lzo, int timeout_ms)
+static int send_source(int sock, int source_fd, enum proto_codec codec,
+                       int timeout_ms)
 {
   struct stat st;
 
@@ -730,7 +742,7 @@ static int send_source(int sock, int source_fd, bool lzo, int timeout_ms)
     return -errno;
   }
   set_cork(sock, 1);
-  int r = proto_send_body_fd(sock, "DOTI", source_fd, (size_t)st.st_size, lzo,
+  int r = proto_send_body_fd(sock, "DOTI", source_fd, (size_t)st.st_size, codec,
                              timeout_ms);
   set_cork(sock, 0);
   return r;
@@ -740,12 +752,12 @@ static int exchange(const struct remote_job  *job,
                     const struct hosts_entry *host, const struct attempt *at,
                     struct remote_result *result)
 {
-  uint32_t           version = host->lzo ? 2 : 1;
+  uint32_t           version = request_version(host);
   struct proto_reply reply;
 
   jobstatus_phase(JOB_PHASE_SEND);
-  int r = send_source(at->sock, job->cpp->source_fd, version == 2,
-                      step_timeout_ms(job, at));
+  int r = send_source(at->sock, job->cpp->source_fd,
+                      proto_version_codec(version), step_timeout_ms(job, at));
   if (r < 0) {
     return fail_on_wire(job, at, result, "failed to send source to", r);
   }

@@ -14,14 +14,15 @@ double select_cost(const struct select_offer *offer)
 {
   double   speed = offer->slot_speed > 0 ? offer->slot_speed : 1;
   unsigned slots = offer->slots ? offer->slots : 1;
+  double   size  = offer->size > 0 ? offer->size : 1;
 
   switch (offer->kind) {
     case SELECT_FREE:
     case SELECT_PENDING:
-      return 1 / speed;
+      return size / speed;
     case SELECT_WAITING:
-      return 1 / speed + SELECT_WAIT_WEIGHT * ((double)offer->ahead + 1) /
-                           ((double)slots * speed);
+      return size / speed + SELECT_WAIT_WEIGHT * ((double)offer->ahead + 1) /
+                              ((double)slots * speed);
     case SELECT_GONE:
     default:
       return SELECT_NEVER;

@@ -1,8 +1,11 @@
 #include "codec.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <lzo/lzo1x.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #include "macro.h"
 
@@ -71,4 +74,73 @@ int codec_lzo_decompress(const void *in, size_t len, size_t cap, char **ret_out,
     }
     size *= 2;
   }
+}
+
+int codec_zlib_compress(const void *in, size_t len, char **ret_out,
+                        size_t *ret_len)
+{
+  uLong                bound = compressBound((uLong)len);
+  _cleanup_free_ char *out   = malloc(bound ? bound : 1);
+
+  if (!out || (uLong)len != len) {
+    return -ENOMEM;
+  }
+  uLongf out_len = bound;
+  int r = compress2((Bytef *)out, &out_len, in, (uLong)len, CODEC_ZLIB_LEVEL);
+  if (r != Z_OK) {
+    return r == Z_MEM_ERROR ? -ENOMEM : -EIO;
+  }
+  *ret_out = TAKE_PTR(out);
+  *ret_len = out_len;
+  return 0;
+}
+
+int codec_zlib_decompress(const void *in, size_t len, size_t cap,
+                          char **ret_out, size_t *ret_len)
+{
+  z_stream             z    = { 0 };
+  size_t               size = len * 4 < 65536 ? 65536 : len * 4;
+  _cleanup_free_ char *out  = NULL;
+  int                  r;
+
+  if (len > UINT_MAX || inflateInit(&z) != Z_OK) {
+    return -ENOMEM;
+  }
+  z.next_in  = (Bytef *)(uintptr_t)in;
+  z.avail_in = (uInt)len;
+  for (;;) {
+    size        = size > cap ? cap : size;
+    char *grown = realloc(out, size ? size : 1);
+    if (!grown) {
+      r = -ENOMEM;
+      break;
+    }
+    out         = grown;
+    z.next_out  = (Bytef *)out + z.total_out;
+    z.avail_out = (uInt)(size - z.total_out);
+    int zr      = inflate(&z, Z_FINISH);
+    if (zr == Z_STREAM_END) {
+      r = z.avail_in == 0 ? 0 : -EBADMSG;
+      break;
+    }
+    if (zr != Z_BUF_ERROR && zr != Z_OK) {
+      r = zr == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
+      break;
+    }
+    if (z.avail_out > 0) { /* no progress with room left: truncated */
+      r = -EBADMSG;
+      break;
+    }
+    if (size >= cap) {
+      r = -EFBIG;
+      break;
+    }
+    size = size * 2 > UINT_MAX ? UINT_MAX : size * 2;
+  }
+  if (r == 0) {
+    *ret_len = z.total_out;
+    *ret_out = TAKE_PTR(out);
+  }
+  inflateEnd(&z);
+  return r;
 }

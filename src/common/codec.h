@@ -14,3 +14,15 @@ int codec_lzo_compress(const void *in, size_t len, char **ret_out,
  * -EFBIG past the cap, -EBADMSG on a corrupt stream. */
 int codec_lzo_decompress(const void *in, size_t len, size_t cap, char **ret_out,
                          size_t *ret_len);
+
+/* herdcc's own bodies (PROTO_VERSION_ZLIB): one zlib stream (RFC 1950,
+ * header and Adler-32 included), at CODEC_ZLIB_LEVEL. */
+#define CODEC_ZLIB_LEVEL 6
+
+int codec_zlib_compress(const void *in, size_t len, char **ret_out,
+                        size_t *ret_len);
+
+/* The same errors as codec_lzo_decompress(); bytes after the stream's end
+ * are corrupt too. */
+int codec_zlib_decompress(const void *in, size_t len, size_t cap,
+                          char **ret_out, size_t *ret_len);

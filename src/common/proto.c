@@ -108,12 +108,14 @@ int proto_recv_body_stream(int fd, const char *token, size_t cap,
 }
 
 int proto_send_body(int fd, const char *token, const void *buf, size_t len,
-                    bool lzo, int timeout_ms)
+                    enum proto_codec codec, int timeout_ms)
 {
   _cleanup_free_ char *packed = NULL;
 
-  if (lzo && len > 0) {
-    int r = codec_lzo_compress(buf, len, &packed, &len);
+  if (codec != PROTO_CODEC_NONE && len > 0) {
+    int r = codec == PROTO_CODEC_ZLIB
+              ? codec_zlib_compress(buf, len, &packed, &len)
+              : codec_lzo_compress(buf, len, &packed, &len);
     if (r < 0) {
       return r;
     }
@@ -130,16 +132,16 @@ int proto_send_body(int fd, const char *token, const void *buf, size_t len,
 }
 
 int proto_send_body_fd(int fd, const char *token, int file_fd, size_t len,
-                       bool lzo, int timeout_ms)
+                       enum proto_codec codec, int timeout_ms)
 {
-  if (lzo && len > 0) {
+  if (codec != PROTO_CODEC_NONE && len > 0) {
     _cleanup_free_ char *plain = NULL;
     size_t               got;
     int                  r = io_read_fd(file_fd, len, &plain, &got);
     if (r < 0) {
       return r;
     }
-    return proto_send_body(fd, token, plain, got, true, timeout_ms);
+    return proto_send_body(fd, token, plain, got, codec, timeout_ms);
   }
   if (len > UINT32_MAX) {
     return -EMSGSIZE;
@@ -151,9 +153,11 @@ int proto_send_body_fd(int fd, const char *token, int file_fd, size_t len,
   return io_copy_fd(fd, file_fd, len, timeout_ms);
 }
 
-int proto_recv_body(int fd, const char *token, size_t cap, bool lzo,
-                    int timeout_ms, char **ret_buf, size_t *ret_len)
+int proto_recv_body(int fd, const char *token, size_t cap,
+                    enum proto_codec codec, int timeout_ms, char **ret_buf,
+                    size_t *ret_len)
 {
+  bool     lzo = codec != PROTO_CODEC_NONE;
   uint32_t wire_len;
   int      r = proto_recv_header(fd, token, &wire_len, timeout_ms);
   if (r < 0) {
@@ -180,7 +184,9 @@ int proto_recv_body(int fd, const char *token, size_t cap, bool lzo,
   }
   _cleanup_free_ char *plain = NULL;
   size_t               plain_len;
-  r = codec_lzo_decompress(wire, wire_len, cap, &plain, &plain_len);
+  r = codec == PROTO_CODEC_ZLIB
+        ? codec_zlib_decompress(wire, wire_len, cap, &plain, &plain_len)
+        : codec_lzo_decompress(wire, wire_len, cap, &plain, &plain_len);
   if (r < 0) {
     return r == -EBADMSG ? -EPROTO : r;
   }
@@ -223,7 +229,7 @@ int proto_recv_request_args(int fd, const struct proto_limits *limits,
   if (r < 0) {
     return r;
   }
-  if (version < PROTO_VERSION_MIN || version > PROTO_VERSION_MAX) {
+  if (!proto_version_supported(version)) {
     *ret_version = version;
     return -EPROTONOSUPPORT;
   }
@@ -259,8 +265,8 @@ int proto_recv_request_args(int fd, const struct proto_limits *limits,
 
 int proto_send_reply(int fd, const struct proto_reply *reply, int timeout_ms)
 {
-  bool lzo = proto_version_compresses(reply->version);
-  int  r   = proto_send_header(fd, "DONE", reply->version, timeout_ms);
+  enum proto_codec lzo = proto_version_codec(reply->version);
+  int r = proto_send_header(fd, "DONE", reply->version, timeout_ms);
 
   if (r >= 0) {
     r = proto_send_header(fd, "STAT", reply->status, timeout_ms);
@@ -285,7 +291,7 @@ int proto_recv_reply(int fd, uint32_t version,
                      struct proto_reply *ret_reply)
 {
   struct proto_reply reply = { 0 };
-  bool               lzo   = proto_version_compresses(version);
+  enum proto_codec   lzo   = proto_version_codec(version);
   int                r;
 
   r = proto_recv_header(fd, "DONE", &reply.version, timeout_ms);

@@ -17,6 +17,17 @@
 #define PROTO_HEADER_LEN   12
 #define PROTO_VERSION_MIN  1
 #define PROTO_VERSION_MAX  2
+/* herdcc's own: version 2 with zlib bodies in place of LZO, sent only to
+ * a server known to be a herdccd (docs/protocol.md); never by a stock
+ * client, so accepting it changes nothing for one. */
+#define PROTO_VERSION_ZLIB 0x100
+
+/* How the bodies of a version are packed. */
+enum proto_codec {
+  PROTO_CODEC_NONE = 0, /* version 1 */
+  PROTO_CODEC_LZO  = 1, /* version 2 */
+  PROTO_CODEC_ZLIB = 2, /* PROTO_VERSION_ZLIB */
+};
 
 struct proto_limits {
   uint32_t max_argc;    /* ARGC */
@@ -26,9 +37,22 @@ struct proto_limits {
 
 extern const struct proto_limits proto_default_limits;
 
+static inline bool proto_version_supported(uint32_t version)
+{
+  return (version >= PROTO_VERSION_MIN && version <= PROTO_VERSION_MAX) ||
+         version == PROTO_VERSION_ZLIB;
+}
+
+static inline enum proto_codec proto_version_codec(uint32_t version)
+{
+  return version == PROTO_VERSION_ZLIB ? PROTO_CODEC_ZLIB
+         : version >= 2                ? PROTO_CODEC_LZO
+                                       : PROTO_CODEC_NONE;
+}
+
 static inline bool proto_version_compresses(uint32_t version)
 {
-  return version >= 2;
+  return proto_version_codec(version) != PROTO_CODEC_NONE;
 }
 
 int proto_send_header(int fd, const char *token, uint32_t value,
@@ -61,18 +85,20 @@ int proto_recv_body_stream(int fd, const char *token, size_t cap,
                            int timeout_ms, proto_sink_fn sink, void *userdata,
                            size_t *ret_len);
 
-/* Send token + body; compressed with LZO when lzo is set and len > 0. */
+/* Send token + body; compressed with codec when len > 0 (a bool true is
+ * PROTO_CODEC_LZO). */
 int proto_send_body(int fd, const char *token, const void *buf, size_t len,
-                    bool lzo, int timeout_ms);
+                    enum proto_codec codec, int timeout_ms);
 
 /* Send token + the next len bytes of file_fd. */
 int proto_send_body_fd(int fd, const char *token, int file_fd, size_t len,
-                       bool lzo, int timeout_ms);
+                       enum proto_codec codec, int timeout_ms);
 
 /* Receive token + body of at most cap bytes (after decompression). The
  * buffer is NUL-terminated; *ret_buf is owned by the caller. */
-int proto_recv_body(int fd, const char *token, size_t cap, bool lzo,
-                    int timeout_ms, char **ret_buf, size_t *ret_len);
+int proto_recv_body(int fd, const char *token, size_t cap,
+                    enum proto_codec codec, int timeout_ms, char **ret_buf,
+                    size_t *ret_len);
 
 /* DIST, ARGC, ARGV...: everything of a request but the DOTI. */
 int proto_send_request_args(int fd, uint32_t version, char *const *argv,

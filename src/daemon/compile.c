@@ -799,7 +799,7 @@ static int feed_compressed(struct compile *compile)
   const struct compile_request *req    = compile->req;
   _cleanup_free_ char          *source = NULL;
   size_t                        len;
-  int r = proto_recv_body(req->client_fd, "DOTI", req->max_source, true,
+  int r = proto_recv_body(req->client_fd, "DOTI", req->max_source, req->lzo,
                           req->io_timeout_ms, &source, &len);
 
   return r < 0 ? (r == -EFBIG ? -EMSGSIZE : r)

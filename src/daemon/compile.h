@@ -36,7 +36,7 @@ struct compile_request {
   const char            *compiler_path; /* borrowed: the executable */
   const struct args_job *job;           /* borrowed: args_check_server's */
   int                    client_fd;     /* the source comes from here */
-  bool                   lzo;           /* the source is compressed */
+  enum proto_codec       lzo;           /* how the source is packed */
   bool                   sandbox;       /* confine the compiler (sandbox.h) */
   int                    io_timeout_ms;
   int                    nice;         /* niceness of the compiler */

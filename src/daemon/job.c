@@ -389,7 +389,7 @@ static int run(struct job *job)
     .compiler_path = job->compiler_path,
     .job           = &job->args,
     .client_fd     = job->in_fd,
-    .lzo           = proto_version_compresses(job->version),
+    .lzo           = proto_version_codec(job->version),
     .sandbox       = job->config->sandbox,
     .io_timeout_ms = job->config->io_timeout_ms,
     .nice          = job->config->nice,

@@ -664,7 +664,7 @@ static uint32_t peeked_version(int fd)
   if (recv(fd, head, PROTO_HEADER_LEN, MSG_PEEK | MSG_DONTWAIT) !=
         PROTO_HEADER_LEN ||
       proto_parse_header(head, "DIST", &version) < 0 ||
-      version < PROTO_VERSION_MIN || version > PROTO_VERSION_MAX) {
+      !proto_version_supported(version)) {
     version = 1;
   }
   return version;

@@ -55,11 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   if (r < 0) {
     FUZZ_CHECK(!argv);
-    FUZZ_CHECK(r != -EPROTONOSUPPORT || version < PROTO_VERSION_MIN ||
-               version > PROTO_VERSION_MAX);
+    FUZZ_CHECK(r != -EPROTONOSUPPORT || !proto_version_supported(version));
     return 0;
   }
-  FUZZ_CHECK(version >= PROTO_VERSION_MIN && version <= PROTO_VERSION_MAX);
+  FUZZ_CHECK(proto_version_supported(version));
   FUZZ_CHECK(argv && argv[0]);
   FUZZ_CHECK(strv_length(argv) <= fuzz_limits.max_argc);
 
@@ -76,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   char  *source = NULL;
   size_t len    = 0;
   r             = proto_recv_body(fd, "DOTI", fuzz_limits.max_body,
-                                  proto_version_compresses(version), 0, &source, &len);
+                                  proto_version_codec(version), 0, &source, &len);
   if (r >= 0) {
     FUZZ_CHECK(len <= fuzz_limits.max_body && source[len] == '\0');
     free(source);

@@ -236,7 +236,7 @@ struct body_msg {
   const char *token;
   const char *buf;
   size_t      len;
-  bool        lzo;
+  int         lzo; /* enum proto_codec */
 };
 
 static int send_body(int fd, const void *arg)
@@ -248,7 +248,7 @@ static int send_body(int fd, const void *arg)
 struct fd_msg {
   int    file;
   size_t len;
-  bool   lzo;
+  int    lzo; /* enum proto_codec */
 };
 
 static int send_body_fd(int fd, const void *arg)
@@ -401,7 +401,7 @@ static void test_body_round_trip(void **state)
 {
   (void)state;
   for (size_t i = 0; i < ARRAY_SIZE(body_cases); i++) {
-    for (int lzo = 0; lzo <= 1; lzo++) {
+    for (int lzo = 0; lzo <= 2; lzo++) {
       const struct body_case *c     = &body_cases[i];
       _cleanup_free_ char    *body  = body_make(c);
       int                     fd[2] = { -1, -1 };
@@ -475,7 +475,7 @@ static void test_body_lzo_wire(void **state)
 static void test_body_from_fd(void **state)
 {
   (void)state;
-  for (int lzo = 0; lzo <= 1; lzo++) {
+  for (int lzo = 0; lzo <= 2; lzo++) {
     _cleanup_free_ char *text  = source_text(MIB + 7);
     _cleanup_close_ int  file  = memfd_create("body", MFD_CLOEXEC);
     int                  fd[2] = { -1, -1 };

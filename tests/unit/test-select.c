@@ -10,10 +10,13 @@
 
 #include "select.h"
 
-#define FREE(speed, slots, free)  { SELECT_FREE, speed, slots, 0, free }
-#define WAIT(speed, slots, ahead) { SELECT_WAITING, speed, slots, ahead, 0 }
-#define PEND(speed, slots)        { SELECT_PENDING, speed, slots, 0, 0 }
-#define GONE                      { SELECT_GONE, 1, 1, 0, 0 }
+#define FREE(speed, n, free_) \
+  { .kind = SELECT_FREE, .slot_speed = speed, .slots = n, .free = free_ }
+#define WAIT(speed, n, ahead_) \
+  { .kind = SELECT_WAITING, .slot_speed = speed, .slots = n, .ahead = ahead_ }
+#define PEND(speed, n) \
+  { .kind = SELECT_PENDING, .slot_speed = speed, .slots = n }
+#define GONE { .kind = SELECT_GONE, .slot_speed = 1, .slots = 1 }
 
 static void test_best(void **state)
 {
