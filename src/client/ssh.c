@@ -243,7 +243,8 @@ static char *last_words(const struct ssh_conn *conn)
     *--end = '\0';
   }
   char *line = strrchr(text, '\n');
-  return strdup(line ? line + 1 : text);
+  line       = line ? line + 1 : text;
+  return *line ? strdup(line) : NULL; /* blank lines say nothing */
 }
 
 /* What kind of failure ssh's words and status show: the first match

@@ -87,12 +87,16 @@ int proto_recv_body_stream(int fd, const char *token, size_t cap,
   }
   long long deadline = clock_now_ms() + timeout_ms + (long long)len / 64;
   while (len > 0) {
-    size_t    piece = len < PROTO_PIECE_MAX ? len : PROTO_PIECE_MAX;
-    long long left  = deadline - clock_now_ms();
-    if (left <= 0) {
-      return -ETIMEDOUT;
+    size_t piece = len < PROTO_PIECE_MAX ? len : PROTO_PIECE_MAX;
+    int    wait  = timeout_ms; /* <= 0: as io_read_all takes it */
+    if (timeout_ms > 0) {
+      long long left = deadline - clock_now_ms();
+      if (left <= 0) {
+        return -ETIMEDOUT;
+      }
+      wait = left < timeout_ms ? (int)left : timeout_ms;
     }
-    r = io_read_all(fd, buf, piece, left < timeout_ms ? (int)left : timeout_ms);
+    r = io_read_all(fd, buf, piece, wait);
     if (r >= 0 && sink) {
       r = sink(userdata, buf, piece);
     }

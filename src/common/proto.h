@@ -78,8 +78,9 @@ typedef int (*proto_sink_fn)(void *userdata, const void *buf, size_t len);
  * discarded) as it arrives, so that a large body is never held whole.
  * -EMSGSIZE when its length is over cap (nothing of the body is read
  * then). The whole body must arrive within timeout_ms plus a millisecond
- * per 64 bytes: a peer that trickles cannot stretch it. *ret_len (may be
- * NULL) is the body's length, once all of it was read. */
+ * per 64 bytes: a peer that trickles cannot stretch it (timeout_ms <= 0:
+ * each read as io_read_all takes it). *ret_len (may be NULL) is the
+ * body's length, once all of it was read. */
 #define PROTO_PIECE_MAX (64 * 1024)
 int proto_recv_body_stream(int fd, const char *token, size_t cap,
                            int timeout_ms, proto_sink_fn sink, void *userdata,

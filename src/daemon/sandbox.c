@@ -324,21 +324,42 @@ static int add_compiler(const struct init_ctx *ctx, const char *root)
   return 0;
 }
 
-/* A procfs of the sandbox's own PID namespace, showing only processes
- * where the kernel knows how. Where the kernel refuses one (a container
- * that masks parts of its /proc), the sandbox has no /proc. */
-static void add_proc(const char *root)
+static const char sandbox_userns_limit[] = "/sys/user/max_user_namespaces";
+
+/* Nothing in the sandbox may make a user namespace of its own: it would
+ * hold capabilities there (to chroot, to mount). The limit written under
+ * proc (a procfs mount) is this user namespace's: the machine's stays as
+ * it is. */
+static int forbid_nested_userns(const char *proc)
+{
+  char path[PATH_MAX];
+
+  snprintf(path, sizeof(path), "%s%s", proc, sandbox_userns_limit);
+  return write_text(path, "0");
+}
+
+/* A procfs of the sandbox's own PID namespace. A whole one first, whose
+ * /proc/sys is writable even where the service manager made the
+ * machine's read-only (ProtectKernelTunables=), to set the limit on
+ * nested user namespaces; then one that shows only processes over it,
+ * where the kernel knows how. Where the kernel refuses a procfs (a
+ * container that masks parts of its /proc) the sandbox has no /proc.
+ * Whether the limit is set. */
+static bool add_proc(const char *root)
 {
   char target[PATH_MAX];
+  bool limited = false;
 
   if (staged(target, root, "/proc") < 0 || mkdir(target, 0555) < 0) {
-    return;
+    return false;
   }
   unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  if (mount("proc", target, "proc", flags, "subset=pid") < 0 &&
-      mount("proc", target, "proc", flags, NULL) < 0) {
-    return;
+  if (mount("proc", target, "proc", flags, NULL) < 0) {
+    return false;
   }
+  limited = forbid_nested_userns(target) >= 0;
+  (void)mount("proc", target, "proc", flags, "subset=pid");
+  return limited;
 }
 
 static void add_links(const char *root)
@@ -349,6 +370,36 @@ static void add_links(const char *root)
     if (staged(target, root, sandbox_links[i].path) >= 0) {
       (void)symlink(sandbox_links[i].target, target);
     }
+  }
+}
+
+/* Enter the view (the current directory) where nothing inside can make a
+ * user namespace: the new root moves over the old one, which stays
+ * beneath it out of every path's reach, as systemd-nspawn does it. Much
+ * cheaper than pivot_root, whose detach of the old tree waits for an RCU
+ * grace period (0.1 to 6 ms measured). Escaping a chroot needs
+ * CAP_SYS_CHROOT, which nothing in here has or can get. */
+static void enter_by_chroot(const struct init_ctx *ctx)
+{
+  if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) {
+    init_fail(ctx, "move the new root over /", NULL, errno);
+  }
+  if (chroot(".") < 0 || chdir("/") < 0) {
+    init_fail(ctx, "enter the new root", NULL, errno);
+  }
+}
+
+/* Enter the view where the limit on nested user namespaces could not be
+ * set (a read-only /proc/sys, and no procfs of our own): pivot_root, and
+ * the old root detached, so that there is nothing to escape to. */
+static void enter_by_pivot(const struct init_ctx *ctx)
+{
+  /* The old root ends up stacked on the new one, then goes. */
+  if (syscall(SYS_pivot_root, ".", ".") < 0) {
+    init_fail(ctx, "pivot_root", NULL, errno);
+  }
+  if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+    init_fail(ctx, "detach the old root", NULL, errno);
   }
 }
 
@@ -385,28 +436,16 @@ static void build_view(const struct init_ctx *ctx)
   if (r < 0) {
     init_fail(ctx, "bind the job directory", root, -r);
   }
-  add_proc(root);
+  bool limited = add_proc(root);
   add_links(root);
-  /* Nothing in the sandbox may make a user namespace of its own: it would
-     hold capabilities there (to chroot, to mount). The limit is this
-     user namespace's; the machine's stays as it is. */
-  r = write_text("/proc/sys/user/max_user_namespaces", "0");
-  if (r < 0) {
-    init_fail(ctx, "forbid nested user namespaces", NULL, -r);
-  }
-  /* The new root moves over the old one, which stays beneath it out of
-     every path's reach (as systemd-nspawn does it): cheaper than
-     pivot_root, whose detach of the old tree waits for an RCU grace
-     period. Escaping a chroot needs CAP_SYS_CHROOT, which nothing in
-     here has or can get. */
+  limited = limited || forbid_nested_userns("/proc") >= 0;
   if (chdir(root) < 0) {
     init_fail(ctx, "enter", root, errno);
   }
-  if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) {
-    init_fail(ctx, "move the new root over /", NULL, errno);
-  }
-  if (chroot(".") < 0 || chdir("/") < 0) {
-    init_fail(ctx, "enter the new root", NULL, errno);
+  if (limited) {
+    enter_by_chroot(ctx);
+  } else {
+    enter_by_pivot(ctx);
   }
   if (mount(NULL, "/", NULL,
             MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,

@@ -5,8 +5,9 @@
  * PID and UTS namespaces; the job user is mapped to itself, so nothing in
  * the sandbox is root and the compiler, exec'd as that user, holds no
  * capability at all. The init builds the file-system view on an empty
- * tmpfs, moves it over / and enters it (chroot; nothing inside can make
- * a user namespace of its own, so nothing can leave it):
+ * tmpfs, moves it over / and enters it (chroot: nothing inside can make
+ * a user namespace of its own, so nothing can leave it; where that limit
+ * cannot be set, by pivot_root with the old root detached):
  *
  *   read-only   /usr, /bin, /sbin, /lib* (as directories or as the
  *               merged-/usr symlinks they are), from /etc only what the

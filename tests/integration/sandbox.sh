@@ -13,9 +13,9 @@
 # resource limits, not as root and without capabilities; a normal project
 # through the same daemon, from herdcc and from Debian's distcc, compiles
 # identical to local. herdccd started as an ordinary user confines its
-# compilers too. Where user namespaces cannot be made, herdccd says so
-# once at start-up, keeps serving and refuses jobs with the reason, and
-# --no-sandbox runs them.
+# compilers too, and so does one whose /proc/sys is read-only. Where user
+# namespaces cannot be made, herdccd says so once at start-up, keeps
+# serving and refuses jobs with the reason, and --no-sandbox runs them.
 . "$(dirname "$0")/lib.sh"
 isolate "$@"
 
@@ -273,4 +273,19 @@ grep -q -- "--no-sandbox: compilers run unconfined" "$T/herdccd-3636.log" ||
   fail "--no-sandbox gives no warning"
 compile_on 3636 gcc "$T/nosandbox.err"
 say "--no-sandbox runs them, with its warning"
+
+# ---- /proc/sys read-only ------------------------------------------------------
+
+say "with /proc/sys read-only (systemd's ProtectKernelTunables=), compilers are confined"
+mount --bind /proc/sys /proc/sys
+mount -o remount,bind,ro /proc/sys
+start_herdccd 127.0.0.1 3637 --compilers "$T/compilers"
+grep -q "Failed to confine" "$T/herdccd-3637.log" &&
+  { cat "$T/herdccd-3637.log" >&2; fail "no sandbox with /proc/sys read-only"; }
+compile_on 3637 evilcc "$T/rosys.err"
+for a in $ATTEMPTS write-root; do
+  [ "$a" = nested-userns ] && continue # allowed there: pivot_root leaves nothing to reach
+  grep -q "^attempt: $a: denied$" "$T/rosys.err" ||
+    { cat "$T/rosys.err" >&2; fail "/proc/sys read-only: $a was not denied"; }
+done
 say "PASS"
