@@ -5,13 +5,75 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "io.h"
+#include "log.h"
 #include "macro.h"
 #include "statedir.h"
 
 #define HOSTS_FILE_CAP (1024 * 1024)
+
+/* The names the config file may set (HERDCC_NAME without the prefix).
+ * A variable read through env_get() belongs here too. */
+static const char *const config_keys[] = {
+  "BACKOFF_PERIOD", "CONNECT_TIMEOUT",  "DNS_TIMEOUT", "FALLBACK", "IO_TIMEOUT",
+  "JOB_TIMEOUT",    "SKIP_LOCAL_RETRY", "LOG",         "VERBOSE",
+};
+
+static bool is_config_key(const char *name, size_t len)
+{
+  for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
+    if (strlen(config_keys[i]) == len &&
+        strncmp(config_keys[i], name, len) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Warn about the lines of a config file that set nothing. Once: the
+ * state directory remembers which version of the file (name, size,
+ * modification time) was warned about, so a build does not repeat the
+ * warning for every compile. */
+static void check_config_keys(const char *path, const char *text,
+                              const char *state)
+{
+  struct stat          st;
+  _cleanup_free_ char *marker = NULL, *seen = NULL, *stamp = NULL;
+  size_t               len;
+  bool                 warned = false;
+
+  if (stat(path, &st) < 0 ||
+      asprintf(&stamp, "%s %lld %lld.%09ld\n", path, (long long)st.st_size,
+               (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec) < 0) {
+    return;
+  }
+  if (state && asprintf(&marker, "%s/config-checked", state) >= 0 &&
+      io_read_file(marker, 4096, &seen, &len) >= 0 &&
+      strcmp(seen, stamp) == 0) {
+    return;
+  }
+  unsigned number = 0;
+  for (const char *line = text; *line;) {
+    const char *end = line + strcspn(line, "\n");
+    number++;
+    line += strspn(line, " \t");
+    size_t key = strcspn(line, "=\n");
+    if (line < end && *line != '#' &&
+        (line[key] != '=' || !is_config_key(line, key))) {
+      log_warning("%s:%u: %s '%.*s' is ignored", path, number,
+                  line[key] == '=' ? "unknown key" : "not KEY=VALUE:",
+                  (int)(line[key] == '=' ? key : (size_t)(end - line)), line);
+      warned = true;
+    }
+    line = *end ? end + 1 : end;
+  }
+  if (warned && marker) {
+    io_write_file_atomic(marker, stamp, strlen(stamp));
+  }
+}
 
 /* The config files' text, read once per process: the state directory's
  * "config", then SYSCONFDIR/herdcc/config. The one piece of module state
@@ -34,6 +96,9 @@ static char *config_text(void)
     size_t len;
     if (paths[i] && io_read_file(paths[i], HOSTS_FILE_CAP, &text, &len) < 0) {
       text = NULL;
+    }
+    if (text) {
+      check_config_keys(paths[i], text, state);
     }
   }
   return text;

@@ -26,7 +26,8 @@ int hostlist_load(struct hosts_list **ret_list)
   }
   r = hosts_parse(text, ret_list, &bad);
   if (r == -EINVAL) {
-    log_error("bad host specification \"%s\" in %s", bad, source);
+    log_error("bad host specification \"%s\" in %s: %s", bad, source,
+              hosts_why_bad());
     exit(EXIT_BAD_HOSTSPEC);
   }
   return r;

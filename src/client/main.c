@@ -123,11 +123,15 @@ static void print_help(void)
 
 static void setup_logging(void)
 {
-  const char *log_path = env_get("LOG");
-
-  log_setup(arg_program, env_get_bool("VERBOSE", false) ? LOG_LEVEL_DEBUG
-                                                        : LOG_LEVEL_WARNING);
+  /* Set up first: reading the variables may warn about the config file. */
+  log_setup(arg_program, LOG_LEVEL_WARNING);
   log_use_client_style();
+  const char          *value    = env_get("LOG");
+  _cleanup_free_ char *log_path = value ? strdup(value) : NULL;
+
+  if (env_get_bool("VERBOSE", false)) {
+    log_setup(arg_program, LOG_LEVEL_DEBUG);
+  }
   if (log_path && *log_path) {
     int r = log_open_file(log_path);
     if (r < 0) {

@@ -2,12 +2,31 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
 #include "proto.h"
+
+/* What was wrong with the last bad token of this thread (hosts_why_bad). */
+static _Thread_local char bad_reason[160];
+
+static _printf_(1, 2) int bad(const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(bad_reason, sizeof(bad_reason), fmt, ap);
+  va_end(ap);
+  return -EINVAL;
+}
+
+const char *hosts_why_bad(void)
+{
+  return bad_reason;
+}
 
 static int parse_uint(const char *text, size_t len, unsigned max, unsigned *ret)
 {
@@ -42,13 +61,15 @@ static int parse_options(const char *opts, struct hosts_entry *entry)
     } else if (len == 4 && strncmp(opts, "herd", 4) == 0) {
       entry->herd = true;
     } else if (len == 4 && strncmp(opts, "auth", 4) == 0) {
-      return -EINVAL; /* GSS-API is not supported */
+      return bad("option ',auth' (GSS-API) is not supported");
     } else {
-      return -EINVAL;
+      return bad("unknown option ',%.*s' (known: ,lzo ,cpp ,herd)", (int)len,
+                 opts);
     }
     opts += len;
   }
-  return *opts ? -EINVAL : 0;
+  return *opts ? bad("unexpected '%s' where ',OPTION' or the end belongs", opts)
+               : 0;
 }
 
 /* "/limit", when *p has one; *p is moved past it. */
@@ -59,7 +80,8 @@ static int parse_limit(const char **p, struct hosts_entry *entry)
   }
   size_t len = strcspn(*p + 1, ",:");
   if (parse_uint(*p + 1, len, 1000, &entry->limit) < 0) {
-    return -EINVAL;
+    return bad("the limit '/%.*s' is not a number from 1 to 1000", (int)len,
+               *p + 1);
   }
   *p += 1 + len;
   return 0;
@@ -80,14 +102,15 @@ static int parse_name(const char **p, struct hosts_entry *entry)
   if (*s == '[') {
     const char *close = strchr(s, ']');
     if (!close || close == s + 1) {
-      return -EINVAL;
+      return bad(close ? "empty IPv6 address '[]'"
+                       : "no ']' closes the IPv6 address");
     }
     entry->name = strndup(s + 1, (size_t)(close - s - 1));
     *p          = close + 1;
   } else {
     len = strcspn(s, ":/,");
     if (len == 0) {
-      return -EINVAL;
+      return bad("no host name before '%c'", *s ? *s : ' ');
     }
     entry->name = strndup(s, len);
     *p          = s + len;
@@ -114,7 +137,8 @@ static int parse_tcp(const char *token, struct hosts_entry *entry)
     size_t   len = strcspn(p + 1, "/,");
     unsigned port;
     if (parse_uint(p + 1, len, 65535, &port) < 0) {
-      return -EINVAL;
+      return bad("the port ':%.*s' is not a number from 1 to 65535", (int)len,
+                 p + 1);
     }
     entry->port = (uint16_t)port;
     p += 1 + len;
@@ -147,8 +171,11 @@ static int parse_ssh(const char *token, struct hosts_entry *entry)
   if (*p == ':') {
     size_t len     = strcspn(p + 1, ",");
     entry->command = strndup(p + 1, len);
-    if (!entry->command || len == 0) {
-      return -EINVAL;
+    if (!entry->command) {
+      return -ENOMEM;
+    }
+    if (len == 0) {
+      return bad("no command after ':'");
     }
     p += 1 + len;
   }
@@ -181,7 +208,7 @@ static int parse_discovery(const char *token, struct hosts_entry *entry)
     entry->name = strdup(token + 5);
     return entry->name ? 0 : -ENOMEM;
   }
-  return -EINVAL;
+  return bad("unknown '%s' (known: +zeroconf, +srv, +srv=DOMAIN)", token);
 }
 
 /* As in distcc, "localhost" and "localhost/N" only: "localhost,lzo" and
@@ -218,13 +245,18 @@ static int parse_setting(const char *token, struct hosts_list *list)
   }
   if (strncmp(token, slots, strlen(slots)) == 0) {
     const char *v = token + strlen(slots);
-    return parse_uint(v, strlen(v), 1000, &list->local_slots);
+    return parse_uint(v, strlen(v), 1000, &list->local_slots) < 0
+             ? bad("'%s' is not a number from 1 to 1000", v)
+             : 0;
   }
   if (strncmp(token, slots_cpp, strlen(slots_cpp)) == 0) {
     const char *v = token + strlen(slots_cpp);
-    return parse_uint(v, strlen(v), 1000, &list->local_slots_cpp);
+    return parse_uint(v, strlen(v), 1000, &list->local_slots_cpp) < 0
+             ? bad("'%s' is not a number from 1 to 1000", v)
+             : 0;
   }
-  return -EINVAL;
+  return bad("unknown setting (known: --randomize, --localslots=N, "
+             "--localslots_cpp=N)");
 }
 
 static int add_token(struct hosts_list *list, const char *token)

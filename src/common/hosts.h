@@ -52,8 +52,13 @@ struct hosts_list {
 #define HOSTS_DEFAULT_LOCAL_CPP   16
 
 /* Parse a host list. On a bad token returns -EINVAL and sets *ret_bad to a
- * copy of it (owned by the caller). */
+ * copy of it (owned by the caller); hosts_why_bad() then says which part of
+ * it is wrong. */
 int hosts_parse(const char *text, struct hosts_list **ret_list, char **ret_bad);
+
+/* Which part of the last bad token hosts_parse() met in this thread is
+ * wrong, and why (a static string, "" before any). */
+const char *hosts_why_bad(void);
 
 struct hosts_list *hosts_list_free(struct hosts_list *list);
 

@@ -282,6 +282,41 @@ static void test_parse_bad(void **state)
   }
 }
 
+/* hosts_why_bad() names the part that is wrong. */
+static const struct bad_case why_cases[] = {
+  { "host:99999",        "port ':99999'"   },
+  { "host:",             "port ':'"        },
+  { "host/0",            "limit '/0'"      },
+  { "host:3632/x,lzo",   "limit '/x'"      },
+  { "host,lzp",          "option ',lzp'"   },
+  { "host,auth",         "',auth'"         },
+  { "[::1",              "no ']'"          },
+  { "[]:3632",           "'[]'"            },
+  { ":3632",             "no host name"    },
+  { "+zerconf",          "'+zerconf'"      },
+  { "--localslots=many", "'many'"          },
+  { "--fast",            "unknown setting" },
+  { "user@host:",        "no command"      },
+};
+
+static void test_why_bad(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(why_cases); i++) {
+    const struct bad_case *c    = &why_cases[i];
+    struct hosts_list     *list = NULL;
+    _cleanup_free_ char   *bad  = NULL;
+
+    if (hosts_parse(c->text, &list, &bad) != -EINVAL) {
+      fail_msg("\"%s\": accepted", c->text);
+    }
+    if (!strstr(hosts_why_bad(), c->bad)) {
+      fail_msg("\"%s\": says \"%s\", which does not name \"%s\"", c->text,
+               hosts_why_bad(), c->bad);
+    }
+  }
+}
+
 /* ---- hosts_entry_describe ----------------------------------------------- */
 
 struct describe_case {
@@ -333,9 +368,8 @@ static void test_list_free_null(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_parse),
-    cmocka_unit_test(test_parse_bad),
-    cmocka_unit_test(test_describe),
+    cmocka_unit_test(test_parse),          cmocka_unit_test(test_parse_bad),
+    cmocka_unit_test(test_why_bad),        cmocka_unit_test(test_describe),
     cmocka_unit_test(test_list_free_null),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
