@@ -446,7 +446,7 @@ static int collect(const struct compile_request *req, const char *dir,
   }
   r = io_read_file(output, req->max_output, &reply->object, &reply->object_len);
   if (r == -ENOENT) {
-    reply->status = EXIT_GENERAL << 8;
+    reply->status = proto_status_exit(EXIT_GENERAL);
     return serr_append(reply,
                        "herdccd: the compiler succeeded but wrote no output\n");
   }
@@ -742,7 +742,7 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   if (end < 0) {
     return end;
   }
-  reply.status = (uint32_t)status;
+  reply.status = proto_status_from_wait(status);
   int r        = collect(req, compile->dir, compile->output, &reply);
   if (r >= 0 && end == WAIT_TIMED_OUT) {
     compile->timed_out = true;

@@ -678,7 +678,7 @@ static void refuse_busy(struct server *s, int fd, const struct conn *c)
   char               name[ACCESS_PEER_NAME_MAX];
   char               why[160];
   struct proto_reply reply = { .version = peeked_version(fd),
-                               .status  = (uint32_t)EXIT_BUSY << 8 };
+                               .status  = proto_status_exit(EXIT_BUSY) };
 
   snprintf(why, sizeof(why),
            "herdccd: busy: %u jobs running and %zu waiting; try another "
