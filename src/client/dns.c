@@ -82,21 +82,23 @@ static bool is_stale(const char *path, bool *ret_missing)
 
 /* Warn about the failure a cache file records, once per refresh: the
  * first compile to read it makes PATH.warned, herdcc-resolve removes it. */
-static void warn_once(const char *path, const char *what)
+static bool warn_once(const char *path, const char *what)
 {
   struct zcache_meta   meta;
   _cleanup_free_ char *marker = NULL;
 
   if (zcache_read_meta(path, &meta) < 0 || !meta.error[0] ||
       asprintf(&marker, "%s.warned", path) < 0) {
-    return;
+    return false;
   }
   int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd >= 0) {
-    close(fd);
-    log_warning("DNS lookup of %s failed: %s; going on without it", what,
-                meta.error);
+  if (fd < 0) {
+    return false;
   }
+  close(fd);
+  log_warning("DNS lookup of %s failed: %s; going on without it", what,
+              meta.error);
+  return true;
 }
 
 /* Refresh what is stale among the DNS caches of list (in one run of
@@ -166,8 +168,9 @@ int dns_expand(struct hosts_list *list, const char *state_dir,
 int dns_expand_wait(struct hosts_list *list, const char *state_dir,
                     const char *compiler_path, int cold_wait_ms)
 {
-  _cleanup_free_ char *dir = NULL;
-  bool                 any = false;
+  _cleanup_free_ char *dir  = NULL;
+  bool                 any  = false;
+  int                  told = 0;
 
   for (size_t i = 0; i < list->count; i++) {
     const struct hosts_entry *e = &list->entries[i];
@@ -205,7 +208,7 @@ int dns_expand_wait(struct hosts_list *list, const char *state_dir,
       continue;
     }
     what = hosts_entry_describe(e);
-    warn_once(path, what ? what : query);
+    told += warn_once(path, what ? what : query);
     if (e->kind != HOSTS_SRV) {
       i++;
       continue;
@@ -223,7 +226,7 @@ int dns_expand_wait(struct hosts_list *list, const char *state_dir,
     }
     i += added;
   }
-  return 0;
+  return told;
 }
 
 int dns_refresh(const struct hosts_list *list, const char *state_dir,
@@ -301,6 +304,31 @@ int dns_show(FILE *out, const char *state_dir, const struct hosts_entry *srv)
             meta.expires > (long long)time(NULL) ? "ok" : "ok (stale)");
   }
   return 0;
+}
+
+int dns_unresolvable(const char *state_dir, const char *name, char **ret_why)
+{
+  _cleanup_free_ char                *path    = NULL;
+  _cleanup_free_ struct zcache_entry *entries = NULL;
+  struct zcache_meta                  meta;
+  size_t                              count;
+
+  if (dns_is_numeric(name) || access(resolve_path(), X_OK) < 0) {
+    return 0;
+  }
+  if (asprintf(&path, "%s/dns/host@%s", state_dir, name) < 0) {
+    return -ENOMEM;
+  }
+  if (zcache_read_meta(path, &meta) < 0 ||
+      meta.expires <= (long long)time(NULL) ||
+      zcache_read(path, &entries, &count) < 0 || count > 0) {
+    return 0;
+  }
+  if (asprintf(ret_why, "cannot resolve %s: %s", name,
+               meta.error[0] ? meta.error : "no address") < 0) {
+    return -ENOMEM;
+  }
+  return 1;
 }
 
 int dns_addresses(const char *state_dir, const char *name, uint16_t port,

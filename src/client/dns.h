@@ -26,7 +26,8 @@
 /* Start a refresh of the stale DNS caches list needs, wait on a cold
  * cache, and replace every +srv entry of list with the servers found that
  * can run compiler_path (those whose TXT names other compilers are left
- * out; compiler_path NULL: all). */
+ * out; compiler_path NULL: all). Returns how many failed lookups it warned
+ * of (each is told once, by the first compile after the lookup). */
 int dns_expand(struct hosts_list *list, const char *state_dir,
                const char *compiler_path);
 
@@ -46,6 +47,13 @@ int dns_refresh(const struct hosts_list *list, const char *state_dir,
 int dns_srv_servers(const char *state_dir, const struct hosts_entry *srv,
                     struct zcache_entry **ret_entries, size_t *ret_count,
                     struct zcache_meta *ret_meta);
+
+/* 1 when the DNS cache says name has no address (a lookup that failed, its
+ * period not over), with *ret_why (owned) saying why; 0 when it is not
+ * known to fail (resolved, not looked up yet, expired, or no herdcc-resolve
+ * in this installation). A compile passes such a name over: the failure
+ * was told once, when the lookup failed. */
+int dns_unresolvable(const char *state_dir, const char *name, char **ret_why);
 
 /* Print the servers of one +srv entry for --show-hosts. */
 int dns_show(FILE *out, const char *state_dir, const struct hosts_entry *srv);

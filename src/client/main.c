@@ -188,6 +188,7 @@ struct candidates {
   bool                      *tried;
   unsigned                   count;
   unsigned                   backed_off; /* left out */
+  const struct hosts_entry  *unresolved; /* the first name left out */
 };
 
 static void candidates_clear(struct candidates *c)
@@ -217,13 +218,15 @@ static void shuffle_candidates(struct candidates *c)
   }
 }
 
-/* Whether an entry can take the compile: a supported kind, and not a
- * numeric address that is backed off (a name's addresses are checked when
- * connecting: resolving every name here would cost every compile). */
-static bool is_usable(const struct hosts_entry *e, struct backoff *backoff,
-                      unsigned *backed_off)
+/* Whether an entry can take the compile: a supported kind, not a name the
+ * DNS cache says has no address (its failure was told once, when the
+ * lookup failed), and not a numeric address that is backed off (a name's
+ * addresses are checked when connecting). */
+static bool is_usable(const struct hosts_entry *e, const char *state,
+                      struct backoff *backoff, struct candidates *c)
 {
-  char address[BACKOFF_ADDRESS_MAX];
+  char                 address[BACKOFF_ADDRESS_MAX];
+  _cleanup_free_ char *why = NULL;
 
   if (e->kind != HOSTS_TCP && e->kind != HOSTS_SSH && e->kind != HOSTS_LOCAL) {
     log_warning("host list entry %s is not supported by this build; "
@@ -231,16 +234,22 @@ static bool is_usable(const struct hosts_entry *e, struct backoff *backoff,
                 "+zeroconf/+srv");
     return false;
   }
+  if (e->kind == HOSTS_TCP && state &&
+      dns_unresolvable(state, e->name, &why) > 0) {
+    log_info("%s: passed over", why);
+    c->unresolved = c->unresolved ? c->unresolved : e;
+    return false;
+  }
   if (backoff_format_entry(e, address) >= 0 && backoff_skip(backoff, address)) {
     log_info("%s is backed off: passed over", address);
-    (*backed_off)++;
+    c->backed_off++;
     return false;
   }
   return true;
 }
 
 /* The hosts a compile can use now, in order (--randomize: shuffled). */
-static int collect_candidates(const struct hosts_list *list,
+static int collect_candidates(const struct hosts_list *list, const char *state,
                               struct backoff *backoff, struct candidates *ret)
 {
   struct candidates c = { 0 };
@@ -255,7 +264,7 @@ static int collect_candidates(const struct hosts_list *list,
   }
   for (size_t i = 0; i < list->count; i++) {
     const struct hosts_entry *e = &list->entries[i];
-    if (!is_usable(e, backoff, &c.backed_off)) {
+    if (!is_usable(e, state, backoff, &c)) {
       continue;
     }
     c.names[c.count] = hosts_entry_describe(e);
@@ -329,8 +338,9 @@ struct compile_state {
   struct hosts_list        *list;
   struct backoff           *backoff;
   struct candidates         candidates;
-  const struct hosts_entry *host;   /* the last server tried */
-  struct remote_result      result; /* its outcome */
+  bool                      dns_told; /* a failed lookup was told */
+  const struct hosts_entry *host;     /* the last server tried */
+  struct remote_result      result;   /* its outcome */
   struct remote_job         job;
 };
 
@@ -524,6 +534,26 @@ static int schedule(struct compile_state *c)
   }
 }
 
+/* Every server is a name that does not resolve: a distribution failure,
+ * said as a warning by the compile that told the failed lookup, and only
+ * in the verbose log by those after it, until the lookup is made again. */
+static int unresolved_only(struct compile_state *c)
+{
+  _cleanup_free_ char *name = hosts_entry_describe(c->candidates.unresolved);
+
+  if (!env_get_bool("FALLBACK", true)) {
+    log_error("failed to distribute %s to %s (it does not resolve) and "
+              "fallback is disabled",
+              c->plan.input, name ? name : "?");
+    return EXIT_CONNECT_FAILED;
+  }
+  log_write(c->dns_told ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO,
+            "failed to distribute %s to %s (it does not resolve), running "
+            "locally instead",
+            c->plan.input, name ? name : "?");
+  compile_here_in_slot(c->argv, c->state, c->list->local_slots);
+}
+
 /* The hosts, the backoff state and a slot; then the compile, here or
  * remotely. */
 static int compile_planned(struct compile_state *c)
@@ -540,14 +570,16 @@ static int compile_planned(struct compile_state *c)
                 "($HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files are unset)");
     compile_here(c->argv, -1, -1, c->state);
   }
+  int told = 0;
   if (r >= 0 && c->state &&
       (zeroconf_expand(c->list, c->state, c->argv[0]) < 0 ||
-       dns_expand(c->list, c->state, c->argv[0]) < 0)) {
+       (told = dns_expand(c->list, c->state, c->argv[0])) < 0)) {
     r = -ENOMEM;
   }
+  c->dns_told = told > 0;
   if (r < 0 || !c->state ||
       backoff_new(c->state, c->plan.server_argv[0], period, &c->backoff) < 0 ||
-      collect_candidates(c->list, c->backoff, &c->candidates) < 0) {
+      collect_candidates(c->list, c->state, c->backoff, &c->candidates) < 0) {
     log_warning("failed to read the host list or the state directory; "
                 "can't distribute work");
     compile_here(c->argv, -1, -1, c->state);
@@ -555,6 +587,9 @@ static int compile_planned(struct compile_state *c)
   if (c->candidates.count == 0 && c->candidates.backed_off) {
     log_info("every server is backed off; compiling %s here", c->plan.input);
     compile_here_in_slot(c->argv, c->state, c->list->local_slots);
+  }
+  if (c->candidates.count == 0 && c->candidates.unresolved) {
+    return unresolved_only(c);
   }
   if (c->candidates.count == 0) {
     log_warning("no usable hosts in $HERDCC_HOSTS/$DISTCC_HOSTS or the "

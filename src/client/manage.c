@@ -30,17 +30,28 @@
 #include "statedir.h"
 #include "zeroconf.h"
 
-/* "ok", or "backed off" for a numeric address in its backoff period. */
-static const char *host_state(struct backoff           *backoff,
-                              const struct hosts_entry *e)
+/* "ok" only for an entry a compile would use: "ignored" for a kind this
+ * build does not support, "cannot resolve" for a name the DNS cache says
+ * has no address, "backed off" for a numeric address in its backoff
+ * period. Owned. */
+static char *host_state(struct backoff *backoff, const char *state,
+                        const struct hosts_entry *e)
 {
-  char address[BACKOFF_ADDRESS_MAX];
+  char  address[BACKOFF_ADDRESS_MAX];
+  char *why = NULL;
 
+  if (e->kind == HOSTS_SSH) {
+    return strdup("ignored (ssh is not supported by this build)");
+  }
+  if (e->kind == HOSTS_TCP && state &&
+      dns_unresolvable(state, e->name, &why) > 0) {
+    return why;
+  }
   if (e->kind == HOSTS_LOCAL || !backoff ||
       backoff_format_entry(e, address) < 0) {
-    return "ok";
+    return strdup("ok");
   }
-  return backoff_skip(backoff, address) ? "backed off" : "ok";
+  return strdup(backoff_skip(backoff, address) ? "backed off" : "ok");
 }
 
 int manage_show_hosts(void)
@@ -59,6 +70,11 @@ int manage_show_hosts(void)
   }
   if (state) {
     backoff_new(state, "cc", backoff_period_from_env(), &backoff);
+    /* the names' caches, as a compile would have them */
+    dns_refresh(
+      list, state,
+      (int)env_get_bounded("DNS_TIMEOUT", DNS_DEFAULT_TIMEOUT_MS, 1, 60000) +
+        DNS_COLD_WAIT_EXTRA_MS);
   }
   for (size_t i = 0; i < list->count; i++) {
     const struct hosts_entry *e    = &list->entries[i];
@@ -70,8 +86,9 @@ int manage_show_hosts(void)
     } else if (e->kind == HOSTS_ZEROCONF || e->kind == HOSTS_SRV) {
       printf("%s not available in this build\n", name);
     } else {
+      _cleanup_free_ char *how = host_state(backoff, state, e);
       printf("%s/%u%s list %s\n", name, e->limit, e->lzo ? ",lzo" : "",
-             host_state(backoff, e));
+             how ? how : "ok");
     }
   }
   backoff_free(backoff);

@@ -601,8 +601,9 @@ static int fail_on_wire(const struct remote_job *job, const struct attempt *at,
  * failures: the job may well compile elsewhere. */
 static bool is_server_failure(uint32_t status)
 {
-  int code = WEXITSTATUS(status);
-  return WIFSIGNALED(status) || (code >= EXIT_GENERAL && code <= EXIT_TIMEOUT);
+  int code = proto_status_code(status);
+  return proto_status_signal(status) ||
+         (code >= EXIT_GENERAL && code <= EXIT_TIMEOUT);
 }
 
 static int fail_on_server(const struct remote_job  *job,
@@ -610,13 +611,13 @@ static int fail_on_server(const struct remote_job  *job,
                           const struct proto_reply *reply,
                           struct remote_result     *result)
 {
-  int code = WIFSIGNALED(reply->status) ? EXIT_COMPILER_CRASHED
-                                        : WEXITSTATUS(reply->status);
+  bool signalled = proto_status_signal(reply->status) != 0;
+  int  code =
+    signalled ? EXIT_COMPILER_CRASHED : proto_status_code(reply->status);
   int line = (int)strcspn(reply->serr ? reply->serr : "", "\n");
 
   return fail_at(job, at, result, code,
-                 WIFSIGNALED(reply->status) ? BACKOFF_ADDRESS
-                                            : server_failure_scope(code),
+                 signalled ? BACKOFF_ADDRESS : server_failure_scope(code),
                  "server %s failed the job: %.*s", at->address, line,
                  reply->serr_len ? reply->serr : "(no message)");
 }
@@ -640,7 +641,9 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
   diag_write(job->state_dir, plan->rewrite_includes ? -1 : job->cpp->err_fd,
              reply->serr, reply->serr_len);
   result->outcome   = REMOTE_DONE;
-  result->exit_code = run_exit_code((int)reply->status);
+  result->exit_code = proto_status_signal(reply->status)
+                        ? 128 + proto_status_signal(reply->status)
+                        : proto_status_code(reply->status);
   if (reply->status != 0) {
     if (!io_is_special(plan->output)) {
       unlink(plan->output); /* as the compiler itself would */

@@ -193,6 +193,8 @@ static const struct arg_rule arg_rules[] = {
   { "-dumpdir",                   MATCH_SEPARATE,           ARG_LOCAL        },
   { "-dump",                      MATCH_PREFIX,             ARG_LOCAL        },
   { "-save-temps",                MATCH_PREFIX,             ARG_LOCAL        },
+  { "-fprofile-prefix-map=",      MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-fcoverage-prefix-map=",     MATCH_PREFIX,             ARG_COMPILE_PATH },
   { "-fprofile",                  MATCH_PREFIX,             ARG_LOCAL        },
   { "-fno-profile",               MATCH_PREFIX,             ARG_LOCAL        },
   { "-fauto-profile",             MATCH_PREFIX,             ARG_LOCAL        },
@@ -336,8 +338,11 @@ struct scan {
   const char             *output;
   bool                    mode_compile, mode_asm;
   enum arg_kind           deps_kind; /* ARG_DEPS_MD/MMD, or ARG_LOCAL: none */
-  bool                    deps_from_wp;
+  bool                    deps_from_wp;     /* -Wp,-MD,FILE and the like */
+  bool                    deps_from_driver; /* -MD, -MF, -MT ... */
+  bool                    clang;
   const char             *deps_file;
+  char                   *wp_deps_file; /* owned: deps_file from a -Wp, */
   bool                    deps_phony;
   bool                    has_targets;
   bool                    debug_info;      /* a -g other than -g0 */
@@ -366,28 +371,93 @@ static _printf_(2, 3) int set_local(struct scan *scan, const char *fmt, ...)
   return 0;
 }
 
+/* A -Wp, list whose first item is a dependency option: its items are
+ * all dependency options (scan_wp). */
 static bool is_wp_deps(const char *arg)
 {
-  return strncmp(arg, "-Wp,-MD,", 8) == 0 || strncmp(arg, "-Wp,-MMD,", 9) == 0;
+  return strncmp(arg, "-Wp,-M", 6) == 0;
 }
 
-/* -Wp,-MD,FILE and -Wp,-MMD,FILE are dependency output; -Wp, with only
- * -D/-U/-I items is plain preprocessor input; anything else runs locally. */
+/* The next item of a -Wp, list at *cursor (gcc splits it at every
+ * comma); false at its end. */
+static bool wp_next(const char **cursor, const char **ret_item, size_t *ret_len)
+{
+  const char *p = *cursor;
+
+  if (!p) {
+    return false;
+  }
+  const char *comma = strchr(p, ',');
+  *ret_item         = p;
+  *ret_len          = comma ? (size_t)(comma - p) : strlen(p);
+  *cursor           = comma ? comma + 1 : NULL;
+  return true;
+}
+
+static bool item_is(const char *item, size_t len, const char *what)
+{
+  return len == strlen(what) && memcmp(item, what, len) == 0;
+}
+
+/* Dependency items of a -Wp, list, as gcc's cc1 reads them in order:
+ * -MD FILE and -MMD FILE (the kind and the file), -MF FILE (the file, the
+ * last one wins), -MT and -MQ TARGET, -MP. clang reads such lists its own
+ * way: only a lone -MD,FILE or -MMD,FILE is known. */
+static int scan_wp_deps(struct scan *scan, const char *arg)
+{
+  const char *cursor = arg + strlen("-Wp,"), *item, *value;
+  size_t      len, value_len;
+  unsigned    items = 0;
+
+  while (wp_next(&cursor, &item, &len)) {
+    bool file = item_is(item, len, "-MD") || item_is(item, len, "-MMD") ||
+                item_is(item, len, "-MF");
+    bool target = item_is(item, len, "-MT") || item_is(item, len, "-MQ");
+    items++;
+    if (item_is(item, len, "-MP")) {
+      scan->deps_phony = true;
+      continue;
+    }
+    if (!(file || target) || !wp_next(&cursor, &value, &value_len) ||
+        value_len == 0) {
+      return set_local(scan, "%s is not distributable", arg);
+    }
+    items++;
+    if (item_is(item, len, "-MD") || item_is(item, len, "-MMD")) {
+      scan->deps_kind = len == 4 ? ARG_DEPS_MMD : ARG_DEPS_MD;
+    }
+    if (file) {
+      free(scan->wp_deps_file);
+      scan->wp_deps_file = strndup(value, value_len);
+      scan->deps_file    = scan->wp_deps_file;
+      if (!scan->wp_deps_file) {
+        return -ENOMEM;
+      }
+    } else {
+      scan->has_targets = true;
+    }
+  }
+  scan->deps_from_wp = true;
+  if (scan->clang && (items != 2 || !(strncmp(arg, "-Wp,-MD,", 8) == 0 ||
+                                      strncmp(arg, "-Wp,-MMD,", 9) == 0))) {
+    return set_local(scan, "clang with %s", arg);
+  }
+  return 0;
+}
+
+/* -Wp, lists of dependency options (scan_wp_deps) are dependency output;
+ * -Wp, with only -D/-U/-I items is plain preprocessor input; anything
+ * else runs locally. */
 static int scan_wp(struct scan *scan, const char *arg)
 {
-  const char *items = arg + strlen("-Wp,");
-  const char *comma = strchr(items, ',');
+  const char *cursor = arg + strlen("-Wp,"), *item;
+  size_t      len;
 
-  if (is_wp_deps(arg) && !strchr(comma + 1, ',')) {
-    scan->deps_kind =
-      items[1] == 'M' && items[2] == 'M' ? ARG_DEPS_MMD : ARG_DEPS_MD;
-    scan->deps_from_wp = true;
-    scan->deps_file    = comma + 1;
-    return 0;
+  if (is_wp_deps(arg)) {
+    return scan_wp_deps(scan, arg);
   }
-  for (const char *p = items; *p; p = comma ? comma + 1 : "") {
-    comma = strchr(p, ',');
-    if (p[0] != '-' || !strchr("DUI", p[1])) {
+  while (wp_next(&cursor, &item, &len)) {
+    if (len < 2 || item[0] != '-' || !strchr("DUI", item[1])) {
       return set_local(scan, "%s is not distributable", arg);
     }
   }
@@ -515,15 +585,19 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       if (scan->deps_kind != ARG_DEPS_MMD) {
         scan->deps_kind = seen->rule->kind;
       }
+      scan->deps_from_driver = true;
       return 0;
     case ARG_DEPS_FILE:
-      scan->deps_file = seen->value;
+      scan->deps_file        = seen->value;
+      scan->deps_from_driver = true;
       return 0;
     case ARG_DEPS_TARGET:
-      scan->has_targets = true;
+      scan->has_targets      = true;
+      scan->deps_from_driver = true;
       return 0;
     case ARG_DEPS_PHONY:
-      scan->deps_phony = true;
+      scan->deps_phony       = true;
+      scan->deps_from_driver = true;
       return 0;
     case ARG_WP:
       return scan_wp(scan, arg);
@@ -548,11 +622,14 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
   return 0;
 }
 
+static bool is_clang(const char *compiler);
+
 static int scan_command_line(char *const *argv, struct scan *scan)
 {
   int r = 0;
 
   scan->deps_kind = ARG_LOCAL;
+  scan->clang     = is_clang(argv[0]);
   if (response_file(argv)) {
     return set_local(scan, "%s is a response file", response_file(argv));
   }
@@ -589,6 +666,10 @@ static int scan_verdict(const char *compiler, struct scan *scan)
   }
   if (!scan->input) {
     return set_local(scan, "%s", "no source file");
+  }
+  if (scan->deps_from_wp && scan->deps_from_driver) {
+    /* where the driver puts its own among the -Wp, items decides */
+    return set_local(scan, "%s", "dependency options both in -Wp, and outside");
   }
   if (scan->deps_kind != ARG_LOCAL && scan->lang->preprocessed) {
     return set_local(scan, "%s", "dependency output of preprocessed input");
@@ -658,6 +739,30 @@ static bool is_deps_option(const struct arg_seen *seen, const char *arg)
   }
 }
 
+/* The -MT and -MQ targets of a -Wp, list, as options. */
+static int push_wp_targets(char ***cpp, const char *arg)
+{
+  const char *cursor = arg + strlen("-Wp,"), *item, *value;
+  size_t      len, value_len;
+  int         r = 0;
+
+  while (r >= 0 && wp_next(&cursor, &item, &len)) {
+    if (item_is(item, len, "-MP")) {
+      continue;
+    }
+    if (!wp_next(&cursor, &value, &value_len)) {
+      break;
+    }
+    if (item_is(item, len, "-MT") || item_is(item, len, "-MQ")) {
+      _cleanup_free_ char *opt = strndup(item, len);
+      _cleanup_free_ char *val = strndup(value, value_len);
+      r                        = opt && val ? strv_push(cpp, opt) : -ENOMEM;
+      r                        = r < 0 ? r : strv_push(cpp, val);
+    }
+  }
+  return r;
+}
+
 /* Dependency options for a cpp run with -E, so that it writes the .d a
  * compile would: the kind, the file (index recorded) and the targets. */
 static int cpp_push_deps(char ***cpp, char *const *argv,
@@ -683,6 +788,8 @@ static int cpp_push_deps(char ***cpp, char *const *argv,
       if (r >= 0) {
         r = strv_push(cpp, seen.value);
       }
+    } else if (seen.rule->kind == ARG_WP && is_wp_deps(argv[i])) {
+      r = push_wp_targets(cpp, argv[i]);
     }
     i += seen.count - 1;
   }
@@ -870,6 +977,7 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   plan.compiles =
     (scan.mode_compile || scan.mode_asm) && scan.input && !scan.preprocess_only;
   if (r >= 0 && scan.why_local) {
+    free(scan.wp_deps_file);
     plan.why_local = TAKE_PTR(scan.why_local);
     *ret_plan      = plan;
     return 0;
@@ -894,6 +1002,7 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   if (r >= 0) {
     r = build_server_argv(argv, &scan, &plan);
   }
+  free(scan.wp_deps_file);
   if (r < 0) {
     free(scan.why_local);
     args_plan_clear(&plan);

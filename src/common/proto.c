@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -333,4 +334,33 @@ void proto_reply_clear(struct proto_reply *reply)
   reply->serr   = NULL;
   reply->sout   = NULL;
   reply->object = NULL;
+}
+
+/* ---- the wait status on the wire ---------------------------------------- */
+
+uint32_t proto_status_from_wait(int wait_status)
+{
+  if (WIFSIGNALED(wait_status)) {
+    return (uint32_t)(WTERMSIG(wait_status) & 0x7f) |
+           (WCOREDUMP(wait_status) ? 0x80u : 0u);
+  }
+  if (WIFEXITED(wait_status)) {
+    return proto_status_exit(WEXITSTATUS(wait_status));
+  }
+  return proto_status_exit(1); /* stopped or continued: not an end */
+}
+
+uint32_t proto_status_exit(int code)
+{
+  return ((uint32_t)code & 0xffu) << 8;
+}
+
+int proto_status_signal(uint32_t status)
+{
+  return (int)(status & 0x7fu);
+}
+
+int proto_status_code(uint32_t status)
+{
+  return (int)((status >> 8) & 0xffu);
 }

@@ -131,3 +131,16 @@ int proto_recv_reply(int fd, uint32_t version,
 
 /* Release the buffers of a reply (not the struct itself). */
 void proto_reply_clear(struct proto_reply *reply);
+
+/* The STAT word, as distcc's protocol defines it: the exit code << 8, or
+ * the signal that killed the compiler in the low seven bits (0x80: it
+ * dumped core), whatever layout this platform's wait status has. */
+uint32_t proto_status_from_wait(int wait_status);
+
+/* STAT for a compile that exits with code (0..255). */
+uint32_t proto_status_exit(int code);
+
+/* The signal of a STAT word (0: none), and its exit code (valid when no
+ * signal). */
+int proto_status_signal(uint32_t status);
+int proto_status_code(uint32_t status);

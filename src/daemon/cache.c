@@ -781,7 +781,8 @@ bool cache_storable(const struct cache *cache, const struct proto_reply *reply,
   size_t      dir_len = strlen(dir);
   uint64_t    total   = CACHE_HEADER_SIZE;
 
-  if (timed_out || (reply->status != 0 && reply->status != 1 << 8)) {
+  if (timed_out ||
+      (reply->status != 0 && reply->status != proto_status_exit(1))) {
     return false;
   }
   for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {

@@ -537,7 +537,7 @@ static int collect(const struct compile_request *req, const char *dir,
   }
   r = io_read_file(output, req->max_output, &reply->object, &reply->object_len);
   if (r == -ENOENT) {
-    reply->status = EXIT_GENERAL << 8;
+    reply->status = proto_status_exit(EXIT_GENERAL);
     return serr_append(reply,
                        "herdccd: the compiler succeeded but wrote no output\n");
   }
@@ -834,7 +834,7 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   if (end != WAIT_REPORTED && compile->status_fd >= 0) {
     status = sandbox_status(compile->status_fd, status);
   }
-  reply.status = (uint32_t)status;
+  reply.status = proto_status_from_wait(status);
   int r        = collect(req, compile->dir, compile->output, &reply);
   if (r >= 0 && end == WAIT_TIMED_OUT) {
     compile->timed_out = true;

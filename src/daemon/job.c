@@ -136,7 +136,7 @@ static _printf_(3, 4) int job_fail(struct job *job, int exit_code,
     }
   }
   struct proto_reply reply = {
-    .status   = (uint32_t)exit_code << 8,
+    .status   = proto_status_exit(exit_code),
     .serr     = line,
     .serr_len = strlen(line),
   };
@@ -234,14 +234,10 @@ static int check_sandbox(struct job *job)
 
 static void describe_status(uint32_t status, char *buf, size_t len)
 {
-  int s = (int)status;
-
-  if (WIFEXITED(s)) {
-    snprintf(buf, len, "exit %d", WEXITSTATUS(s));
-  } else if (WIFSIGNALED(s)) {
-    snprintf(buf, len, "killed by signal %d", WTERMSIG(s));
+  if (proto_status_signal(status)) {
+    snprintf(buf, len, "killed by signal %d", proto_status_signal(status));
   } else {
-    snprintf(buf, len, "wait status %#x", status);
+    snprintf(buf, len, "exit %d", proto_status_code(status));
   }
 }
 

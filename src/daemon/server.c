@@ -679,7 +679,8 @@ static void refuse_denied(struct server *s, int fd, const struct conn *c)
   char               name[ACCESS_PEER_NAME_MAX];
   char               why[ACCESS_PEER_NAME_MAX + 96];
   struct proto_reply reply = { .version = 1,
-                               .status  = (uint32_t)EXIT_ACCESS_DENIED << 8 };
+                               .status =
+                                 proto_status_exit(EXIT_ACCESS_DENIED) };
 
   access_peer_name((const struct sockaddr *)&c->peer, c->peer_len, name);
   snprintf(why, sizeof(why),
@@ -707,7 +708,7 @@ static void refuse_busy(struct server *s, int fd, const struct conn *c,
   char               name[ACCESS_PEER_NAME_MAX];
   char               why[160];
   struct proto_reply reply = { .version = peeked_version(fd),
-                               .status  = (uint32_t)EXIT_BUSY << 8 };
+                               .status  = proto_status_exit(EXIT_BUSY) };
 
   if (over_cap) {
     snprintf(why, sizeof(why),

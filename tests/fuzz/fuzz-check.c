@@ -15,8 +15,10 @@ static const char *const separate_value_options[] = {
 
 /* Options that carry a path as a mere string (the debug info's names). */
 static const char *const path_string_options[] = {
-  "-fdebug-prefix-map=",      "-ffile-prefix-map=",      "-fmacro-prefix-map=",
-  "-fdebug-compilation-dir=", "-ffile-compilation-dir=",
+  "-fdebug-prefix-map=",     "-ffile-prefix-map=",
+  "-fmacro-prefix-map=",     "-fdebug-compilation-dir=",
+  "-ffile-compilation-dir=", "-fprofile-prefix-map=",
+  "-fcoverage-prefix-map=",
 };
 
 /* Never on a server: they load code, name other programs, read the
@@ -96,11 +98,12 @@ static bool in_list(const char *s, const char *const *list, size_t n,
 static void check_option(const char *arg)
 {
   FUZZ_CHECK(arg[0] == '-' && arg[1] != '\0');
-  FUZZ_CHECK(
-    !in_list(arg, forbidden_prefixes, ARRAY_SIZE(forbidden_prefixes), true));
+  bool path_string =
+    in_list(arg, path_string_options, ARRAY_SIZE(path_string_options), true);
+  FUZZ_CHECK(path_string || !in_list(arg, forbidden_prefixes,
+                                     ARRAY_SIZE(forbidden_prefixes), true));
   if (strchr(arg, '/')) {
-    FUZZ_CHECK(
-      in_list(arg, path_string_options, ARRAY_SIZE(path_string_options), true));
+    FUZZ_CHECK(path_string);
   }
   if (starts_with(arg, "-Wa,")) {
     FUZZ_CHECK(!strchr(arg, '@') && !strstr(arg, ",-a"));

@@ -167,6 +167,22 @@ soft_failure() {
 say "NXDOMAIN is a soft failure"
 soft_failure nxdomain nothere.farm.test
 
+say "a plain host name that does not resolve: one warning in three compiles, never ok"
+rm -rf "$HERDCC_DIR/dns"
+: >"$T/err-name"
+for i in 1 2 3; do
+  HERDCC_HOSTS="nothere.farm.test 127.0.0.2:3632" HERDCC_FALLBACK=0 \
+    "$HERDCC_BIN" gcc -c x.c -o nm.o 2>>"$T/err-name" || { cat "$T/err-name"; fail "name: compile failed"; }
+done
+[ "$(wc -l <"$T/err-name")" -eq 1 ] && grep -q "DNS lookup of nothere.farm.test" "$T/err-name" ||
+  { cat "$T/err-name"; fail "an unresolvable name: not one warning line"; }
+HERDCC_HOSTS="nothere.farm.test 127.0.0.2:3632" "$HERDCC_BIN" --show-hosts >"$T/show-name"
+grep -q "^nothere.farm.test:3632/4 list cannot resolve" "$T/show-name" ||
+  { cat "$T/show-name"; fail "--show-hosts does not say the name cannot be resolved"; }
+grep -q "^127.0.0.2:3632/4 list ok" "$T/show-name" || fail "--show-hosts lost the good host"
+HERDCC_HOSTS="user@sshhost 127.0.0.2:3632" "$HERDCC_BIN" --show-hosts >"$T/show-ssh"
+! grep -q "sshhost.* ok" "$T/show-ssh" || { cat "$T/show-ssh"; fail "--show-hosts says ok for an ssh entry the build ignores"; }
+
 say "SERVFAIL is a soft failure"
 start_fake_dns servfail
 soft_failure servfail farm.test

@@ -735,6 +735,73 @@ static const struct remote_case remote_cases[] = {
     .server = "gcc -c x.c -o y.o -fdirectives-only",
     .directives_only = true,
   },
+  /* prefix maps are strings to the compiler, sent as they are */
+  {
+    .argv   = "gcc -c x.c -fdebug-prefix-map=/a=/b -fmacro-prefix-map=/c=. "
+              "-ffile-prefix-map=/d=e -fprofile-prefix-map=/f=g",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -fdebug-prefix-map=/a=/b -fmacro-prefix-map=/c=. "
+              "-ffile-prefix-map=/d=e -fprofile-prefix-map=/f=g "
+              "-fdirectives-only -E",
+    .server = "gcc -c x.c -fdebug-prefix-map=/a=/b -fmacro-prefix-map=/c=. "
+              "-ffile-prefix-map=/d=e -fprofile-prefix-map=/f=g "
+              "-fdirectives-only",
+    .directives_only = true,
+  },
+  /* gcc reads -Wp, dependency lists as cc1 does, item by item: the last
+     file wins, targets replace the default (checked against gcc 12) */
+  {
+    .argv   = "gcc -c x.c -o y.o -Wp,-MMD,f.d,-MT,tgt",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "f.d",
+    .cpp    = "gcc x.c -MMD -MF f.d -MT tgt -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -Wp,-MD,f.d,-MQ,$q,-MP",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "f.d",
+    .cpp    = "gcc x.c -MD -MF f.d -MQ $q -MP -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -Wp,-MD,f.d -Wp,-MF,g.d",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "g.d",
+    .cpp    = "gcc x.c -MD -MF g.d -MQ x.o -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
+  },
+  {
+    .argv   = "gcc -c x.c -o y.o -Wp,-MMD,f.d -Wp,-MT,t2",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "y.o",
+    .deps   = "f.d",
+    .cpp    = "gcc x.c -MMD -MF f.d -MT t2 -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
+  },
+  {
+    .argv   = "gcc -c x.c -Wp,-MF,f.d,-MD,g.d",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .deps   = "g.d",
+    .cpp    = "gcc x.c -MD -MF g.d -MQ x.o -fdirectives-only -E",
+    .server = "gcc -c x.c -fdirectives-only",
+    .directives_only = true,
+  },
   /* -Wp,-MD,FILE: gcc names the target after the source, clang after -o */
   {
     .argv   = "gcc -c x.c -o y.o -Wp,-MD,f",
@@ -889,6 +956,15 @@ static const struct local_case local_cases[] = {
   { "gcc -c x.c -MF dep.d",                             "without -MD"            },
   { "gcc -c x.c -MT tgt",                               "without -MD"            },
   { "gcc -c x.c -MD -MG",                               "-MG"                    },
+  { "gcc -c x.c -Wp,-MF,f.d",                            "without -MD"            },
+  { "gcc -c x.c -Wp,-MT,t,-MP",                          "without -MD"            },
+  { "gcc -c x.c -MD -Wp,-MF,f.d",                        "both in -Wp,"           },
+  { "gcc -c x.c -Wp,-MD,f.d -MT t",                      "both in -Wp,"           },
+  { "gcc -c x.c -Wp,-MD",                                "-Wp,-MD is not"         },
+  { "gcc -c x.c -Wp,-MD,",                               "-Wp,-MD, is not"        },
+  { "gcc -c x.c -Wp,-MX,f",                              "-Wp,-MX,f is not"       },
+  { "clang -c x.c -Wp,-MMD,f.d,-MT,t",                   "clang with"             },
+  { "clang -c x.c -Wp,-MT,t",                            "clang with"             },
   { "gcc -c x.c -Wp,-MD,f,-DX",                         "-Wp,-MD,f,-DX"          },
   { "gcc -c x.c -Wp,-C",                                "-Wp,-C"                 },
 };
@@ -1050,6 +1126,11 @@ static const struct accepted_case accepted_cases[] = {
   { .argv = "g++ -c x.cc -o x.o -std=c++17 -fPIC -m64 --param x=y -pthread",
     .input_index = 2, .output_index = 4, .lang = "c++" },
   { .argv = "gcc -c x.c -o x.o -w -pedantic -fdebug-prefix-map=/a=/b",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.c -o x.o -fmacro-prefix-map=/a=. -ffile-prefix-map=/b=/c "
+            "-fprofile-prefix-map=/d=e",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "clang -c x.c -o x.o -fcoverage-prefix-map=/a=b --target=aarch64-linux-gnu",
     .input_index = 2, .output_index = 4, .lang = "c" },
   { .argv = "gcc -c x.c -o x.o -Wa,--noexecstack",
     .input_index = 2, .output_index = 4, .lang = "c" },

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -957,9 +959,66 @@ static void test_timeout(void **state)
   }
 }
 
+/* The STAT word of real children's ends: distcc's layout (exit << 8 |
+ * signal), whatever this platform's wait status is. */
+static int wait_status_of(int how)
+{
+  pid_t pid = fork();
+  int   status;
+
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    struct rlimit none = { 0, 0 };
+    setrlimit(RLIMIT_CORE, &none); /* no core file from the test */
+    if (how >= 0) {
+      _exit(how);
+    }
+    raise(-how);
+    _exit(100);
+  }
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  return status;
+}
+
+static void test_status_on_wire(void **state)
+{
+  (void)state;
+
+  static const struct {
+    int      how; /* exit code, or -signal */
+    uint32_t wire;
+  } cases[] = {
+    { 0,        0x0000 },
+    { 1,        0x0100 },
+    { 3,        0x0300 },
+    { 255,      0xff00 },
+    { -SIGKILL, 0x0009 },
+    { -SIGTERM, 0x000f },
+  };
+
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    uint32_t wire = proto_status_from_wait(wait_status_of(cases[i].how));
+    if (wire != cases[i].wire) {
+      fail_msg("end %d: STAT %#x, expected %#x", cases[i].how, wire,
+               cases[i].wire);
+    }
+    int sig  = cases[i].how < 0 ? -cases[i].how : 0;
+    int code = cases[i].how > 0 ? cases[i].how : 0;
+    assert_int_equal(proto_status_signal(wire), sig);
+    if (!sig) {
+      assert_int_equal(proto_status_code(wire), code);
+      assert_int_equal(proto_status_exit(code), wire);
+    }
+  }
+  /* a stock distccd on Linux sets 0x80 when the compiler dumped core */
+  assert_int_equal(proto_status_signal(0x8b), SIGSEGV);
+  assert_int_equal(proto_status_code(0x6e00), 110);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_status_on_wire),
     cmocka_unit_test(test_header_bytes),
     cmocka_unit_test(test_header_parse),
     cmocka_unit_test(test_body_round_trip),
