@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "io.h"
 #include "macro.h"
 #include "service.h"
@@ -265,13 +266,38 @@ static int run(struct discover *d)
   return 0;
 }
 
+#define DISCOVER_USAGE "Usage: herdcc-discover STATE_DIR\n"
+
+/* --help and --version answer without browsing anything; -1 otherwise. */
+static int answer_option(const char *arg)
+{
+  if (strcmp(arg, "--help") == 0) {
+    printf(DISCOVER_USAGE
+           "Keep STATE_DIR/zeroconf/hosts up to date with the distcc and\n"
+           "herdcc servers avahi-daemon sees (_distcc._tcp), for as long as\n"
+           "STATE_DIR/zeroconf/wanted is touched. Started by herdcc in the\n"
+           "background; not meant to be run by hand.\n");
+    return 0;
+  }
+  if (strcmp(arg, "--version") == 0) {
+    printf("herdcc-discover %s %s\n", HERDCC_VERSION, HERDCC_GNU_TRIPLE);
+    return 0;
+  }
+  return -1;
+}
+
 int main(int argc, char **argv)
 {
+  int r = argc == 2 ? answer_option(argv[1]) : -1;
+  if (r >= 0) {
+    return r;
+  }
   struct discover     *d   = calloc(1, sizeof(*d));
   _cleanup_free_ char *dir = NULL;
 
-  if (argc != 2 || !d) {
-    fprintf(stderr, "Usage: herdcc-discover STATE_DIR\n");
+  if (argc != 2 || !d || argv[1][0] == '-') {
+    fprintf(stderr, DISCOVER_USAGE);
+    free(d);
     return 101;
   }
   if (asprintf(&dir, "%s/zeroconf", argv[1]) < 0 ||
@@ -283,7 +309,7 @@ int main(int argc, char **argv)
   if (zcache_take_refresher_lock(dir) < 0) {
     return 0; /* another refresher serves this directory */
   }
-  int r = run(d);
+  r = run(d);
   free(d->cache_path);
   free(d->wanted_path);
   free(d);

@@ -219,7 +219,7 @@ static int prepare(struct publisher *p)
   _cleanup_strv_free_ char   **txt  = NULL;
   char                         host[256] = "localhost";
 
-  info.speed = speed_figure(info.cpus);
+  info.speed = c->speed ? c->speed : speed_figure(info.cpus);
   identify_compilers(c, &info);
   int r = service_txt_build(&info, &txt);
   for (size_t i = 0; r >= 0 && i < info.n_compilers; i++) {

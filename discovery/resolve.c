@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "io.h"
 #include "macro.h"
 #include "service.h"
@@ -689,14 +690,39 @@ static int channel_new(int deadline_ms, ares_channel *ret)
            : -EIO;
 }
 
+#define RESOLVE_USAGE "Usage: herdcc-resolve STATE_DIR QUERY...\n"
+
+/* --help and --version answer without resolving anything; -1 otherwise. */
+static int answer_option(const char *arg)
+{
+  if (strcmp(arg, "--help") == 0) {
+    printf(RESOLVE_USAGE
+           "Look up each QUERY once with c-ares (srv:DOMAIN for the\n"
+           "_distcc._tcp SRV and DNS-SD records, or a host name for its\n"
+           "addresses) and write the answers with their TTL under\n"
+           "STATE_DIR/dns. Started by herdcc in the background; not meant to\n"
+           "be run by hand.\n");
+    return 0;
+  }
+  if (strcmp(arg, "--version") == 0) {
+    printf("herdcc-resolve %s %s\n", HERDCC_VERSION, HERDCC_GNU_TRIPLE);
+    return 0;
+  }
+  return -1;
+}
+
 int main(int argc, char **argv)
 {
+  int answered = argc == 2 ? answer_option(argv[1]) : -1;
+  if (answered >= 0) {
+    return answered;
+  }
   _cleanup_free_ char *dir = NULL;
   struct resolve       r   = { 0 };
   int                  ms  = timeout_ms();
 
-  if (argc < 3) {
-    fprintf(stderr, "Usage: herdcc-resolve STATE_DIR QUERY...\n");
+  if (argc < 3 || argv[1][0] == '-') {
+    fprintf(stderr, RESOLVE_USAGE);
     return 101;
   }
   if (asprintf(&dir, "%s/dns", argv[1]) < 0 || io_mkdir_p(dir, 0755) < 0) {

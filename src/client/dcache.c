@@ -78,6 +78,7 @@ static int entry_for(const struct zcache_entry *e, struct hosts_entry *ret)
     .limit = e->info.jobs ? e->info.jobs : HOSTS_DEFAULT_LIMIT,
     .lzo   = e->info.lzo,
     .herd  = e->info.herd,
+    .speed = e->info.speed,
   };
   return ret->name ? 0 : -ENOMEM;
 }

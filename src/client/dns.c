@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "dcache.h"
 #include "env.h"
+#include "helpers.h"
 #include "io.h"
 #include "log.h"
 #include "macro.h"
@@ -23,8 +25,10 @@
 
 static const char *resolve_path(void)
 {
-  const char *path = getenv("HERDCC_RESOLVE");
-  return path && *path ? path : HERDCC_LIBEXECDIR "/herdcc-resolve";
+  static char path[PATH_MAX];
+
+  return helpers_path("herdcc-resolve", "discovery", "HERDCC_RESOLVE", path,
+                      sizeof(path));
 }
 
 bool dns_is_numeric(const char *name)

@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "backoff.h"
+#include "color.h"
 #include "compiler.h"
 #include "config.h"
 #include "diag.h"
@@ -24,6 +25,7 @@
 #include "exitcode.h"
 #include "hostlist.h"
 #include "hosts.h"
+#include "invite.h"
 #include "jobstatus.h"
 #include "log.h"
 #include "manage.h"
@@ -125,6 +127,7 @@ static void setup_logging(void)
 
   log_setup(arg_program, env_get_bool("VERBOSE", false) ? LOG_LEVEL_DEBUG
                                                         : LOG_LEVEL_WARNING);
+  log_use_client_style();
   if (log_path && *log_path) {
     int r = log_open_file(log_path);
     if (r < 0) {
@@ -168,9 +171,7 @@ static _noreturn_ void compile_here(char *const *argv, int slot_fd, int slot,
     exit(EXIT_COMPILER_MISSING);
   }
   r = run_wait(pid, &status);
-  if (slot_fd >= 0) {
-    close(slot_fd);
-  }
+  slots_release(state, slot_fd);
   diag_write(state, err_fd, NULL, 0);
   exit(r < 0 ? EXIT_GENERAL : run_exit_code(status));
 }
@@ -220,10 +221,10 @@ static bool is_usable(const struct hosts_entry *e, struct backoff *backoff,
 {
   char address[BACKOFF_ADDRESS_MAX];
 
-  if (e->kind != HOSTS_TCP && e->kind != HOSTS_LOCAL) {
+  if (e->kind != HOSTS_TCP && e->kind != HOSTS_SSH && e->kind != HOSTS_LOCAL) {
     log_warning("host list entry %s is not supported by this build; "
                 "ignored",
-                e->kind == HOSTS_SSH ? e->name : "+zeroconf/+srv");
+                "+zeroconf/+srv");
     return false;
   }
   if (backoff_format_entry(e, address) >= 0 && backoff_skip(backoff, address)) {
@@ -295,8 +296,9 @@ static int pick_another(const char *state, const struct candidates *c,
     return -ENOMEM;
   }
   for (unsigned i = 0; i < c->count; i++) {
-    bool remote = c->entries[i]->kind == HOSTS_TCP;
-    limits[i]   = remote && !c->tried[i] ? c->limits[i] : 0;
+    bool remote =
+      c->entries[i]->kind == HOSTS_TCP || c->entries[i]->kind == HOSTS_SSH;
+    limits[i] = remote && !c->tried[i] ? c->limits[i] : 0;
   }
   return slots_try(state, c->names, limits, c->count, true, ret_index,
                    ret_slot_fd);
@@ -325,10 +327,12 @@ struct compile_state {
   struct candidates         candidates;
   const struct hosts_entry *host;   /* the last server tried */
   struct remote_result      result; /* its outcome */
+  struct remote_job         job;
 };
 
 static void compile_clear(struct compile_state *c)
 {
+  remote_job_clear(&c->job);
   free(c->result.why);
   candidates_clear(&c->candidates);
   backoff_free(c->backoff);
@@ -353,11 +357,12 @@ static void log_failure(const struct compile_state *c, const char *host_name)
   }
 }
 
-/* Try the picked server, then at most MAX_REMOTE_ATTEMPTS - 1 others with
- * a free slot. -ENOMEM, or a local error that ends distribution; else 0,
+/* Try the picked server (on sock, an invitation's connection, when >= 0;
+ * else connecting), then at most MAX_REMOTE_ATTEMPTS - 1 others with a
+ * free slot. -ENOMEM, or a local error that ends distribution; else 0,
  * with c->result the last attempt's outcome. */
-static int try_servers(struct compile_state *c, struct remote_job *job,
-                       unsigned picked, int slot_fd, int slot)
+static int try_servers(struct compile_state *c, unsigned picked, int slot_fd,
+                       int slot, int sock, const char *address)
 {
   for (unsigned attempt = 1;; attempt++) {
     _cleanup_free_ char *name =
@@ -367,13 +372,17 @@ static int try_servers(struct compile_state *c, struct remote_job *job,
     c->candidates.tried[picked] = true;
     free(c->result.why);
     c->result = (struct remote_result){ 0 };
-    int r     = remote_compile(job, c->host, &c->result);
+    int r     = sock >= 0
+                  ? remote_compile_on(&c->job, c->host, sock, address, &c->result)
+                  : remote_compile(&c->job, c->host, &c->result);
+    sock      = -1;
     if (r < 0 || c->result.outcome != REMOTE_NOT_DISTRIBUTED) {
-      close(slot_fd);
+      slots_release(c->state, slot_fd);
       return r;
     }
     log_failure(c, name);
-    close(slot_fd);
+    slots_release(c->state, slot_fd);
+    slot_fd = -1;
     if (attempt == MAX_REMOTE_ATTEMPTS) {
       return 0;
     }
@@ -386,10 +395,9 @@ static int try_servers(struct compile_state *c, struct remote_job *job,
   }
 }
 
-static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
-                      int slot)
+static void job_setup(struct compile_state *c)
 {
-  struct remote_job job = {
+  c->job = (struct remote_job){
     .plan               = &c->plan,
     .compiler           = c->argv[0],
     .state_dir          = c->state,
@@ -401,10 +409,17 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
     .job_timeout_ms = (int)env_get_bounded("JOB_TIMEOUT", 0, 0, 86400) * 1000,
     .backoff        = c->backoff,
   };
-  _cleanup_free_ char *name = NULL;
-  int                  r    = try_servers(c, &job, picked, slot_fd, slot);
+}
 
-  remote_job_clear(&job);
+/* The job on the picked server (see try_servers), and what comes of it:
+ * its result, or the local fallback. */
+static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
+                      int slot, int sock, const char *address)
+{
+  _cleanup_free_ char *name = NULL;
+  int                  r = try_servers(c, picked, slot_fd, slot, sock, address);
+
+  remote_job_clear(&c->job);
   name = hosts_entry_describe(c->host);
   if (r == -ENOMEM || !name) {
     log_error("failed to compile %s: out of memory", c->plan.input);
@@ -428,6 +443,11 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
     log_info("preprocessing %s failed", c->plan.input);
     return c->result.exit_code;
   } else if (!env_get_bool("FALLBACK", true)) {
+    if (c->result.exit_code == EXIT_COMPILER_MISSING) {
+      /* An error of the build's own: shown even with a log file. */
+      log_error("failed to exec %s on %s: %s", c->plan.server_argv[0], name,
+                c->result.why ? c->result.why : "(no reason given)");
+    }
     log_error("failed to distribute %s to %s and fallback is disabled",
               c->plan.input, name);
     return c->result.exit_code;
@@ -436,6 +456,68 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
             "failed to distribute %s to %s, running locally instead",
             c->plan.input, name);
   compile_here_in_slot(c->argv, c->state, c->list->local_slots);
+}
+
+static bool any_native(const struct candidates *c)
+{
+  for (unsigned i = 0; i < c->count; i++) {
+    if (c->entries[i]->kind == HOSTS_TCP && c->entries[i]->herd) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* With native servers in the list: the invitation round (invite.h) over
+ * every candidate, native servers asked, the others through their slot
+ * files; the compile goes where it is expected to end first. When every
+ * native server is busy, the classic way (-EAGAIN). Else the exit code. */
+static int schedule(struct compile_state *c)
+{
+  _cleanup_free_ struct invite_candidate *cands =
+    calloc(c->candidates.count, sizeof(*cands));
+  struct invite_result res;
+
+  if (!cands) {
+    return -ENOMEM;
+  }
+  for (unsigned i = 0; i < c->candidates.count; i++) {
+    const struct hosts_entry *e = c->candidates.entries[i];
+    cands[i]                    = (struct invite_candidate){
+                         .entry      = e,
+                         .slot_name  = c->candidates.names[i],
+                         .limit      = c->candidates.limits[i],
+                         .slot_speed = e->speed && e->limit ? (double)e->speed / e->limit : 0,
+                         .herd       = e->kind == HOSTS_TCP && e->herd,
+    };
+  }
+  jobstatus_at(JOB_PHASE_WAIT_SLOT, NULL, -1);
+  int r = remote_prepare(&c->job);
+  if (r >= 0) {
+    r = invite_choose(&c->job, cands, c->candidates.count, &res);
+  }
+  if (r < 0) {
+    return r;
+  }
+  switch (res.outcome) {
+    case INVITE_SERVER:
+      return distribute(c, res.index, -1, -1, res.sock, res.address);
+    case INVITE_SLOT:
+      if (c->candidates.entries[res.index]->kind == HOSTS_LOCAL) {
+        log_info("compile %s on localhost", c->plan.input);
+        remote_job_clear(&c->job);
+        compile_here(c->argv, res.slot_fd, res.slot, c->state);
+      }
+      return distribute(c, res.index, res.slot_fd, res.slot, -1, NULL);
+    case INVITE_CPP_FAILED:
+      log_info("preprocessing %s failed", c->plan.input);
+      return remote_cpp_status(&c->job);
+    case INVITE_NONE:
+    default:
+      log_info("every native server is busy: %s takes the first free slot",
+               c->plan.input);
+      return -EAGAIN; /* the classic way */
+  }
 }
 
 /* The hosts, the backoff state and a slot; then the compile, here or
@@ -449,8 +531,9 @@ static int compile_planned(struct compile_state *c)
     c->state = NULL;
   }
   if (r == -ENOENT) {
-    log_warning("no hosts: $HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files "
-                "are unset; can't distribute work");
+    /* distcc 3.4's words, which scripts look for. */
+    log_warning("no hostlist is set; can't distribute work "
+                "($HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files are unset)");
     compile_here(c->argv, -1, -1, c->state);
   }
   if (r >= 0 && c->state &&
@@ -474,6 +557,21 @@ static int compile_planned(struct compile_state *c)
                 "hosts files; can't distribute work");
     compile_here(c->argv, -1, -1, c->state);
   }
+  job_setup(c);
+  if (any_native(&c->candidates)) {
+    r = schedule(c);
+    if (r == -ENOMEM) {
+      log_error("failed to compile %s: out of memory", c->plan.input);
+      return EXIT_OUT_OF_MEMORY;
+    }
+    if (r < 0 && r != -EAGAIN) {
+      log_warning("Failed to prepare %s: %s", c->plan.input, strerror(-r));
+      compile_here_in_slot(c->argv, c->state, c->list->local_slots);
+    }
+    if (r >= 0) {
+      return r;
+    }
+  }
   unsigned picked;
   int      slot_fd;
   int slot = acquire_slot(c->state, c->candidates.names, c->candidates.limits,
@@ -486,7 +584,7 @@ static int compile_planned(struct compile_state *c)
     log_info("compile %s on localhost", c->plan.input);
     compile_here(c->argv, slot_fd, slot, c->state);
   }
-  return distribute(c, picked, slot_fd, slot);
+  return distribute(c, picked, slot_fd, slot, -1, NULL);
 }
 
 static int compile(char **argv)
@@ -502,6 +600,11 @@ static int compile(char **argv)
   if (r < 0) {
     log_error("failed to exec %s: %s", name, strerror(-r));
     return EXIT_COMPILER_MISSING;
+  }
+  _cleanup_free_ char **colored = NULL;
+  if (color_wanted(argv, compiler)) {
+    colored = color_add(argv);
+    argv    = colored ? colored : argv;
   }
   /* Servers get the bare name; the local runs get the resolved path. */
   struct compile_state c = { .argv = argv };

@@ -26,6 +26,7 @@
 #include "macro.h"
 #include "proto.h"
 #include "remote.h"
+#include "ssh.h"
 #include "statedir.h"
 #include "zeroconf.h"
 
@@ -98,6 +99,8 @@ int manage_jobs(void)
 /* ---- --ping ------------------------------------------------------------- */
 
 #define PING_COLD_WAIT_MS 2000
+/* An ssh host's handshake and remote start, beyond the connect timeout. */
+#define PING_SSH_GRACE_MS 10000
 
 /* A TCP connect and close: "up" with the time it took, or why not. */
 static const char *ping_address(const struct sockaddr *sa, socklen_t len,
@@ -194,6 +197,43 @@ static bool ping_entry(const char *state, const struct hosts_entry *e,
   return any;
 }
 
+/* An ssh host: ssh started with the remote command, which is given an
+ * empty request; up when the command ran. One line: KEY - SOURCE STATE
+ * RTT_MS PROTOCOL [WHY]. */
+static bool ping_ssh(const char *state, const struct hosts_entry *e,
+                     int timeout_ms)
+{
+  struct ssh_conn     *conn = NULL;
+  _cleanup_free_ char *why  = NULL;
+  char                 key[SSH_KEY_MAX];
+  struct timespec      t0, t1;
+  int                  fd       = -1;
+  const char          *protocol = e->lzo ? "2" : "1";
+
+  ssh_key(e, key);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int r = ssh_start(e, state, timeout_ms, &conn, &fd);
+  if (r < 0) {
+    printf("%s - list down - %s %s\n", key, protocol, strerror(-r));
+    return false;
+  }
+  shutdown(fd, SHUT_WR); /* the remote command sees its end at once */
+  r = ssh_failure(conn, timeout_ms + PING_SSH_GRACE_MS, &why);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  bool up = r >= 0 && ssh_reached(conn);
+  close(fd);
+  ssh_free(conn, 0);
+  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 +
+              (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+  if (up) {
+    printf("%s - list up %.1f %s\n", key, ms, protocol);
+  } else {
+    printf("%s - list down %.1f %s %s\n", key, ms, protocol,
+           why ? why : "ssh failed");
+  }
+  return up;
+}
+
 /* Every configured and discovered server, contacted once. */
 int manage_ping(void)
 {
@@ -219,6 +259,10 @@ int manage_ping(void)
       dns_expand_wait(&one, state, NULL,
                       PING_COLD_WAIT_MS); /* a name's cache */
       any = ping_entry(state, e, "list", timeout_ms) || any;
+      continue;
+    }
+    if (e->kind == HOSTS_SSH) {
+      any = ping_ssh(state, e, timeout_ms) || any;
       continue;
     }
     if (e->kind != HOSTS_ZEROCONF && e->kind != HOSTS_SRV) {

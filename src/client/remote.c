@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cppscan.h"
 #include "diag.h"
 #include "dns.h"
 #include "exitcode.h"
@@ -29,6 +30,8 @@
 #include "proto.h"
 #include "run.h"
 #include "slots.h"
+#include "ssh.h"
+#include "strv.h"
 
 /* closep() that also forgets the descriptor, for fields closed early. */
 static void close_field(int *fd)
@@ -70,13 +73,14 @@ static struct remote_cpp *cpp_free(struct remote_cpp *cpp)
   return NULL;
 }
 
-/* Point cpp's -MF at a temporary file, renamed into place with the object;
- * and run the resolved compiler. */
+/* Point cpp's -MF at a temporary file, renamed into place with the object
+ * (a special file such as /dev/null is left for cpp to write); and run the
+ * resolved compiler. */
 static int edit_cpp_argv(const struct remote_job *job, struct remote_cpp *cpp)
 {
   struct args_plan *plan = job->plan;
 
-  if (plan->deps_file) {
+  if (plan->deps_file && !io_is_special(plan->deps_file)) {
     _cleanup_close_ int fd = -1;
     int                 r = io_tmp_beside(plan->deps_file, &cpp->deps_tmp, &fd);
     if (r < 0) {
@@ -171,10 +175,50 @@ static void cpp_ended(const struct remote_job *job, int status)
   cpp->pid    = 0;
   cpp->status = status;
   close_field(&cpp->pidfd);
-  close_field(&cpp->slot_fd);
+  slots_release(job->state_dir, cpp->slot_fd);
+  cpp->slot_fd = -1;
   if (status != 0) {
     diag_write(job->state_dir, cpp->err_fd, NULL, 0);
   }
+}
+
+/* gcc's -fdirectives-only text, mended (cppscan.h); when a file it names
+ * holds a pragma the text loses, preprocess again without the option, the
+ * macros expanded here. The server compiles either text right. */
+static int cpp_mend(const struct remote_job *job)
+{
+  struct remote_cpp         *cpp  = job->cpp;
+  _cleanup_strv_free_ char **argv = NULL;
+  bool                       lost = false;
+  int r = cppscan_mend(&cpp->source_fd, cpp->err_fd, &lost);
+
+  if (r < 0 || !lost) {
+    return r;
+  }
+  log_info("%s holds a pragma -fdirectives-only loses: preprocessing it fully",
+           job->plan->input);
+  for (char **a = job->plan->cpp_argv; *a && r >= 0; a++) {
+    if (strcmp(*a, "-fdirectives-only") != 0) {
+      r = strv_push(&argv, *a);
+    }
+  }
+  if (r < 0) {
+    return r;
+  }
+  if (ftruncate(cpp->source_fd, 0) < 0 || ftruncate(cpp->err_fd, 0) < 0 ||
+      lseek(cpp->source_fd, 0, SEEK_SET) < 0 ||
+      lseek(cpp->err_fd, 0, SEEK_SET) < 0) {
+    return -errno;
+  }
+  r = run_spawn(argv, cpp->source_fd, cpp->err_fd, true, &cpp->pid);
+  if (r >= 0) {
+    r = run_wait(cpp->pid, &cpp->status);
+  }
+  cpp->pid = 0;
+  if (r >= 0 && cpp->status != 0) {
+    diag_write(job->state_dir, cpp->err_fd, NULL, 0);
+  }
+  return r;
 }
 
 /* Collect cpp's end: waiting for it, or only looking when !wait. */
@@ -193,6 +237,9 @@ static int cpp_settle(const struct remote_job *job, bool wait)
   }
   if (r > 0) {
     cpp_ended(job, status);
+    if (status == 0 && job->plan->directives_only) {
+      r = cpp_mend(job);
+    }
   }
   return r < 0 ? r : 0;
 }
@@ -271,9 +318,10 @@ static int connect_address(const struct remote_job *job,
 
 /* One attempt's connection, and the address it reached. */
 struct attempt {
-  int       sock;
-  char      address[BACKOFF_ADDRESS_MAX];
-  long long started_ms;
+  int              sock;
+  char             address[BACKOFF_ADDRESS_MAX];
+  long long        started_ms;
+  struct ssh_conn *ssh; /* owned: the ssh process of an ssh host */
 };
 
 /* How long the next step of an attempt may wait: the I/O timeout, cut to
@@ -375,6 +423,40 @@ static int host_addresses(const struct remote_job  *job,
   return 0;
 }
 
+/* An ssh host: one "address", its ssh key (ssh.h), backed off like any. */
+static int connect_ssh(const struct remote_job  *job,
+                       const struct hosts_entry *host, struct attempt *at,
+                       char **ret_why)
+{
+  char key[SSH_KEY_MAX];
+
+  ssh_key(host, key);
+  if (backoff_skip(job->backoff, key)) {
+    log_info("%s is backed off or was tried already: passed over", key);
+    return asprintf(ret_why, "%s is backed off or was tried already", key) < 0
+             ? -ENOMEM
+             : -EAGAIN;
+  }
+  int r = backoff_note_tried(job->backoff, key);
+  if (r >= 0) {
+    r = ssh_start(host, job->state_dir, job->connect_timeout_ms, &at->ssh,
+                  &at->sock);
+  }
+  if (r == -ENOMEM) {
+    return r;
+  }
+  if (r < 0) {
+    backoff_mark(job->backoff, key, BACKOFF_ADDRESS, strerror(-r));
+    return asprintf(ret_why, "cannot start ssh for %s: %s", key, strerror(-r)) <
+               0
+             ? -ENOMEM
+             : -EHOSTUNREACH;
+  }
+  snprintf(at->address, sizeof(at->address), "%s", key);
+  log_debug("started ssh for %s", key);
+  return 0;
+}
+
 /* Try each address of the host in turn. */
 static int connect_host(const struct remote_job  *job,
                         const struct hosts_entry *host, struct attempt *at,
@@ -383,6 +465,9 @@ static int connect_host(const struct remote_job  *job,
   struct addrinfo *list = NULL;
   char             port[8];
 
+  if (host->kind == HOSTS_SSH) {
+    return connect_ssh(job, host, at, ret_why);
+  }
   snprintf(port, sizeof(port), "%u", host->port);
   int r = host_addresses(job, host, &list, ret_why);
   if (r < 0) {
@@ -486,15 +571,32 @@ static _printf_(6, 7) int fail_at(const struct remote_job *job,
   return 0;
 }
 
+/* How long ssh may take to end once the reply is in, before it is told
+ * to (its session is over: only its goodbye is left). */
+#define REMOTE_SSH_END_MS 50
+/* How long an ssh that failed may take to say why. */
+#define REMOTE_SSH_WORDS_MS 2000
+
 static int fail_on_wire(const struct remote_job *job, const struct attempt *at,
                         struct remote_result *result, const char *what, int r)
 {
+  _cleanup_free_ char *ssh = NULL;
+
   if (r == -ENOMEM) {
     return r;
   }
+  if (at->ssh) {
+    /* Closed for ssh, so that it ends, and asked what it met. */
+    shutdown(at->sock, SHUT_RDWR);
+    if (ssh_failure(at->ssh, REMOTE_SSH_WORDS_MS, &ssh) < 0) {
+      return -ENOMEM;
+    }
+  }
   return fail_at(job, at, result, wire_exit_code(r), BACKOFF_ADDRESS,
                  "%s %s: %s", what, at->address,
-                 r == -ENODATA ? "server provided no answer" : strerror(-r));
+                 ssh             ? ssh
+                 : r == -ENODATA ? "server provided no answer"
+                                 : strerror(-r));
 }
 
 /* ---- outputs ------------------------------------------------------------ */
@@ -537,11 +639,17 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
   if (reply->sout_len) {
     io_write_all(STDOUT_FILENO, reply->sout, reply->sout_len, -1);
   }
-  diag_write(job->state_dir, job->cpp->err_fd, reply->serr, reply->serr_len);
+  /* clang compiles -frewrite-includes text as source: the server says
+     again, in their place, what the preprocessor said (#warning, #pragma
+     message), so only the server's words are shown. */
+  diag_write(job->state_dir, plan->rewrite_includes ? -1 : job->cpp->err_fd,
+             reply->serr, reply->serr_len);
   result->outcome   = REMOTE_DONE;
   result->exit_code = run_exit_code((int)reply->status);
   if (reply->status != 0) {
-    unlink(plan->output); /* as the compiler itself would */
+    if (!io_is_special(plan->output)) {
+      unlink(plan->output); /* as the compiler itself would */
+    }
     return 0;
   }
   int r = run_write_file_atomic(plan->output, reply->object, reply->object_len);
@@ -558,14 +666,31 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
 
 /* ---- the exchange ------------------------------------------------------- */
 
-/* Connect and send the arguments (while cpp runs, the first time). */
+/* Send the arguments on a connection made (while cpp runs, the first
+ * time). */
+static int send_request_args(const struct remote_job  *job,
+                             const struct hosts_entry *host,
+                             const struct attempt     *at,
+                             struct remote_result     *result)
+{
+  uint32_t version = host->lzo ? 2 : 1;
+  int      r;
+
+  set_cork(at->sock, 1);
+  r = proto_send_request_args(at->sock, version, job->plan->server_argv,
+                              job->io_timeout_ms);
+  set_cork(at->sock, 0);
+  return r < 0 ? fail_on_wire(job, at, result, "failed to send request to", r)
+               : 0;
+}
+
+/* Connect and send the arguments. */
 static int send_request_head(const struct remote_job  *job,
                              const struct hosts_entry *host, struct attempt *at,
                              struct remote_result *result)
 {
-  uint32_t version = host->lzo ? 2 : 1;
-  char    *why     = NULL;
-  int      r       = connect_host(job, host, at, &why);
+  char *why = NULL;
+  int   r   = connect_host(job, host, at, &why);
 
   if (r == -ENOMEM) {
     return r;
@@ -577,12 +702,7 @@ static int send_request_head(const struct remote_job  *job,
     result->passed_over = r == -EAGAIN;
     return 0;
   }
-  set_cork(at->sock, 1);
-  r = proto_send_request_args(at->sock, version, job->plan->server_argv,
-                              job->io_timeout_ms);
-  set_cork(at->sock, 0);
-  return r < 0 ? fail_on_wire(job, at, result, "failed to send request to", r)
-               : 0;
+  return send_request_args(job, host, at, result);
 }
 
 /* cpp's verdict comes first: a failed cpp ends the job, whatever the
@@ -655,29 +775,76 @@ static int exchange(const struct remote_job  *job,
   return r;
 }
 
-int remote_compile(struct remote_job *job, const struct hosts_entry *host,
-                   struct remote_result *ret_result)
+/* The rest of an attempt once connected (at->sock >= 0) or not. */
+static int compile_attempt(struct remote_job        *job,
+                           const struct hosts_entry *host, struct attempt *at,
+                           struct remote_result *ret_result)
 {
-  struct attempt       at     = { .sock = -1, .started_ms = now_ms() };
   struct remote_result result = { .outcome = REMOTE_DONE };
   int                  r      = job->cpp ? 0 : cpp_start(job);
 
   if (r >= 0) {
-    r = send_request_head(job, host, &at, &result);
+    r = at->sock >= 0 ? send_request_args(job, host, at, &result)
+                      : send_request_head(job, host, at, &result);
   }
   if (r >= 0) {
     r = settle_cpp(job, &result);
   }
   if (r >= 0 && result.outcome == REMOTE_DONE) {
-    r = exchange(job, host, &at, &result);
+    r = exchange(job, host, at, &result);
   }
-  closep(&at.sock);
+  closep(&at->sock);
+  at->ssh = ssh_free(at->ssh, REMOTE_SSH_END_MS);
   if (r < 0) {
     free(result.why);
     return r;
   }
   *ret_result = result;
   return 0;
+}
+
+int remote_compile(struct remote_job *job, const struct hosts_entry *host,
+                   struct remote_result *ret_result)
+{
+  struct attempt at = { .sock = -1, .started_ms = now_ms() };
+
+  return compile_attempt(job, host, &at, ret_result);
+}
+
+int remote_compile_on(struct remote_job *job, const struct hosts_entry *host,
+                      int sock, const char *address,
+                      struct remote_result *ret_result)
+{
+  struct attempt at = { .sock = sock, .started_ms = now_ms() };
+
+  snprintf(at.address, sizeof(at.address), "%s", address);
+  return compile_attempt(job, host, &at, ret_result);
+}
+
+int remote_prepare(struct remote_job *job)
+{
+  return job->cpp ? 0 : cpp_start(job);
+}
+
+bool remote_cpp_check(struct remote_job *job, int *ret_fd)
+{
+  if (cpp_settle(job, false) >= 0 && cpp_failed(job->cpp)) {
+    return true;
+  }
+  *ret_fd = job->cpp->pid > 0 ? job->cpp->pidfd : -1;
+  return false;
+}
+
+int remote_cpp_status(const struct remote_job *job)
+{
+  return run_exit_code(job->cpp->status);
+}
+
+int remote_addresses(const struct remote_job  *job,
+                     const struct hosts_entry *host, struct addrinfo **ret_list,
+                     char **ret_why)
+{
+  return host_addresses(job, host, ret_list, ret_why);
 }
 
 void remote_job_clear(struct remote_job *job)

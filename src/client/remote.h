@@ -63,6 +63,32 @@ struct remote_result {
 int remote_compile(struct remote_job *job, const struct hosts_entry *host,
                    struct remote_result *ret_result);
 
+/* The same on a connection made already (sock, owned: closed in here) to
+ * address (backoff's form): the invitation's (invite.h). */
+int remote_compile_on(struct remote_job *job, const struct hosts_entry *host,
+                      int sock, const char *address,
+                      struct remote_result *ret_result);
+
+/* Start the preprocessor (if it has not started), so it runs while the
+ * hosts are asked. */
+int remote_prepare(struct remote_job *job);
+
+/* Whether the preprocessor has failed (it has said why); else *ret_fd is
+ * a descriptor that becomes readable when it ends, or -1 once it has
+ * ended or cannot be watched. After remote_prepare(). */
+bool remote_cpp_check(struct remote_job *job, int *ret_fd);
+
+/* The exit code of a preprocessor that failed. */
+int remote_cpp_status(const struct remote_job *job);
+
+/* The addresses of host, as remote_compile() connects to them: numeric,
+ * or from the DNS cache; never a blocking lookup. *ret_list is owned
+ * (freeaddrinfo); *ret_why says why there is none. */
+struct addrinfo;
+int remote_addresses(const struct remote_job  *job,
+                     const struct hosts_entry *host, struct addrinfo **ret_list,
+                     char **ret_why);
+
 /* Stop the preprocessor if it still runs, remove the temporary dependency
  * file, close the output. */
 void remote_job_clear(struct remote_job *job);

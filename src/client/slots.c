@@ -2,9 +2,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,12 +41,52 @@ static int try_slot(const char *lock_dir, const char *name, unsigned slot,
   return 0;
 }
 
-static void pause_ms(long ms)
+/* The doorbell's counter, mapped shared; NULL when it cannot be (then
+ * the timer alone wakes a waiter). munmap(bell, sizeof(*bell)) after. */
+static uint32_t *doorbell_map(const char *state_dir)
 {
-  struct timespec ts = { .tv_sec  = ms / 1000,
-                         .tv_nsec = (ms % 1000) * 1000000 };
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+  char path[4096];
+
+  if (snprintf(path, sizeof(path), "%s/lock/doorbell", state_dir) >=
+      (int)sizeof(path)) {
+    return NULL;
   }
+  _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  struct stat         st;
+  if (fd < 0 || fstat(fd, &st) < 0 ||
+      (st.st_size < (off_t)sizeof(uint32_t) &&
+       ftruncate(fd, sizeof(uint32_t)) < 0)) {
+    return NULL;
+  }
+  void *bell =
+    mmap(NULL, sizeof(uint32_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  return bell == MAP_FAILED ? NULL : bell;
+}
+
+void slots_release(const char *state_dir, int fd)
+{
+  if (fd < 0) {
+    return;
+  }
+  close(fd);
+  uint32_t *bell = state_dir ? doorbell_map(state_dir) : NULL;
+  if (bell) {
+    __atomic_add_fetch(bell, 1, __ATOMIC_SEQ_CST);
+    syscall(SYS_futex, bell, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    munmap(bell, sizeof(*bell));
+  }
+}
+
+/* Sleep until the doorbell rings past seen, or the timer. */
+static void doorbell_wait(uint32_t *bell, uint32_t seen)
+{
+  struct timespec timer = { .tv_sec  = SLOTS_TIMER_MS / 1000,
+                            .tv_nsec = (SLOTS_TIMER_MS % 1000) * 1000000L };
+  if (!bell) {
+    nanosleep(&timer, NULL);
+    return;
+  }
+  syscall(SYS_futex, bell, FUTEX_WAIT, seen, &timer, NULL, 0);
 }
 
 int slots_try(const char *state_dir, char *const *names, const unsigned *limits,
@@ -73,15 +119,21 @@ int slots_acquire(const char *state_dir, char *const *names,
                   const unsigned *limits, unsigned count, bool keep_on_exec,
                   unsigned *ret_index, int *ret_fd)
 {
-  long wait_ms = 5;
+  int r =
+    slots_try(state_dir, names, limits, count, keep_on_exec, ret_index, ret_fd);
+  uint32_t *bell = r == -EAGAIN ? doorbell_map(state_dir) : NULL;
 
-  for (;;) {
-    int r = slots_try(state_dir, names, limits, count, keep_on_exec, ret_index,
-                      ret_fd);
-    if (r != -EAGAIN) {
-      return r;
+  while (r == -EAGAIN) {
+    /* read before looking: a release in between is not missed */
+    uint32_t seen = bell ? __atomic_load_n(bell, __ATOMIC_SEQ_CST) : 0;
+    r = slots_try(state_dir, names, limits, count, keep_on_exec, ret_index,
+                  ret_fd);
+    if (r == -EAGAIN) {
+      doorbell_wait(bell, seen);
     }
-    pause_ms(wait_ms);
-    wait_ms = wait_ms < 200 ? wait_ms * 2 : 200;
   }
+  if (bell) {
+    munmap(bell, sizeof(*bell));
+  }
+  return r;
 }

@@ -1,7 +1,14 @@
 /* Job slots: how many compiles may run at once on each host, and how many
  * preprocessors on this machine. A slot is an flock() on a file in the
  * state directory ("lock/NAME_N"), so it is released by the kernel however
- * the holder ends, also across exec() when the descriptor is inherited. */
+ * the holder ends, also across exec() when the descriptor is inherited.
+ *
+ * A compile waiting for a slot sleeps on a doorbell: a futex in a shared
+ * memory file ("lock/doorbell", one counter for the state directory),
+ * which slots_release() rings after closing a slot, waking every waiter
+ * to look again. No polling: a holder that ends without ringing (killed,
+ * or a compiler exec'd in its place) is noticed by a timer behind it,
+ * SLOTS_TIMER_MS. */
 #pragma once
 
 #include <stdbool.h>
@@ -15,6 +22,13 @@
 int slots_acquire(const char *state_dir, char *const *names,
                   const unsigned *limits, unsigned count, bool keep_on_exec,
                   unsigned *ret_index, int *ret_fd);
+
+/* A waiter that has not been woken looks again after this long. */
+#define SLOTS_TIMER_MS 200
+
+/* Release the slot held by fd (closed; -1 is ignored) and ring the
+ * doorbell of state_dir's waiters. */
+void slots_release(const char *state_dir, int fd);
 
 /* One pass of the same, without waiting: -EAGAIN when every slot is taken.
  * A limit of 0 leaves a name out. */

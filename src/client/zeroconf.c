@@ -1,6 +1,7 @@
 #include "zeroconf.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "config.h"
 #include "dcache.h"
 #include "env.h"
+#include "helpers.h"
 #include "io.h"
 #include "macro.h"
 #include "service.h"
@@ -30,8 +32,10 @@ bool zeroconf_available(void)
 
 static const char *discover_path(void)
 {
-  const char *path = getenv("HERDCC_DISCOVER");
-  return path && *path ? path : HERDCC_LIBEXECDIR "/herdcc-discover";
+  static char path[PATH_MAX];
+
+  return helpers_path("herdcc-discover", "discovery", "HERDCC_DISCOVER", path,
+                      sizeof(path));
 }
 
 /* Tell the refresher it is still wanted (at most once a second). */

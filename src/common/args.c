@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "strv.h"
@@ -339,6 +341,10 @@ struct scan {
   bool                    deps_phony;
   bool                    has_targets;
   bool                    debug_info;      /* a -g other than -g0 */
+  int                     dwarf_version;   /* the last -gdwarf-N, or 0 */
+  bool                    record_switches; /* -grecord-command-line */
+  bool                    compile_dir;     /* -f*-compilation-dir= given */
+  bool                    openmp; /* -fopenmp, -fopenmp-simd, -fopenacc */
   bool                    preprocess_only; /* -E, -M, -MM */
 };
 
@@ -447,8 +453,27 @@ static bool server_accepts(const struct arg_seen *seen, const char *arg)
 /* What debug information the command line asks for. */
 static void scan_debug_option(struct scan *scan, const char *arg)
 {
-  if (strncmp(arg, "-gdwarf", 7) == 0) {
+  if (strcmp(arg, "-fopenmp") == 0 || strcmp(arg, "-fopenmp-simd") == 0 ||
+      strcmp(arg, "-fopenacc") == 0) {
+    scan->openmp = true;
+  } else if (strcmp(arg, "-fno-openmp") == 0 ||
+             strcmp(arg, "-fno-openmp-simd") == 0 ||
+             strcmp(arg, "-fno-openacc") == 0) {
+    scan->openmp = false;
+  } else if (strncmp(arg, "-fdebug-compilation-dir=", 24) == 0 ||
+             strncmp(arg, "-ffile-compilation-dir=", 23) == 0) {
+    scan->compile_dir = true;
+  } else if (strcmp(arg, "-grecord-command-line") == 0 ||
+             strcmp(arg, "-grecord-gcc-switches") == 0) {
+    scan->record_switches = true;
+  } else if (strcmp(arg, "-gno-record-command-line") == 0 ||
+             strcmp(arg, "-gno-record-gcc-switches") == 0) {
+    scan->record_switches = false;
+  } else if (strncmp(arg, "-gdwarf", 7) == 0) {
     scan->debug_info = true;
+    if (arg[7] == '-' && arg[8] >= '2' && arg[8] <= '5' && !arg[9]) {
+      scan->dwarf_version = arg[8] - '0';
+    }
   } else if (strcmp(arg, "-g0") == 0) {
     scan->debug_info = false;
   } else if (strncmp(arg, "-g", 2) == 0 && strncmp(arg, "-gno-", 5) != 0 &&
@@ -577,11 +602,22 @@ static int scan_verdict(const char *compiler, struct scan *scan)
     /* gcc -S x.s writes nothing; gcc -S x.S writes cpp output to stdout. */
     return set_local(scan, "%s", "-S of assembler input");
   }
-  /* clang's line table records the columns of the text it compiles, which
-     its -E output does not keep, and DWARF 5 adds checksums of the
-     original sources. */
-  if (is_clang(compiler) && scan->debug_info) {
-    return set_local(scan, "%s", "clang debug info (-g)");
+  /* clang's DWARF 5 (its default) records an MD5 checksum of each source
+     file, which a compile of -frewrite-includes text cannot know; a
+     recorded command line would name the server's. Other debug info is
+     the same from -frewrite-includes text (columns kept). */
+  if (is_clang(compiler) && scan->debug_info &&
+      (scan->dwarf_version == 0 || scan->dwarf_version >= 5)) {
+    return set_local(scan, "%s",
+                     "clang DWARF 5 debug info (checksums of the sources)");
+  }
+  if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
+    return set_local(scan, "%s", "clang -grecord-command-line");
+  }
+  /* gcc's -fdirectives-only output loses the OpenMP and OpenACC pragmas:
+     without it the debug info would not keep the columns. */
+  if (!is_clang(compiler) && scan->debug_info && scan->openmp) {
+    return set_local(scan, "%s", "gcc -g with -fopenmp or -fopenacc");
   }
   return 0;
 }
@@ -699,6 +735,9 @@ static int build_cpp_argv(char *const *argv, const struct scan *scan,
   if (r >= 0 && plan->directives_only) {
     r = strv_push(&cpp, "-fdirectives-only");
   }
+  if (r >= 0 && plan->rewrite_includes) {
+    r = strv_push(&cpp, "-frewrite-includes");
+  }
   if (r >= 0) {
     r = strv_push(&cpp, "-E");
   }
@@ -741,7 +780,27 @@ static int push_language(char ***server, const struct arg_seen *seen)
   return r < 0 ? r : strv_push(server, name);
 }
 
-static int build_server_argv(char *const *argv, struct args_plan *plan)
+/* clang: with -g, the working directory (unless the command line names
+ * one), then the mark a herdccd reads. */
+static int push_rewrite_includes(char ***server, const struct scan *scan)
+{
+  int r = 0;
+
+  if (scan->debug_info && !scan->compile_dir) {
+    _cleanup_free_ char *dir = NULL, *arg = NULL;
+    r = args_working_dir(&dir);
+    if (r >= 0 && asprintf(&arg, "-fdebug-compilation-dir=%s", dir) < 0) {
+      r = -ENOMEM;
+    }
+    if (r >= 0) {
+      r = strv_push(server, arg);
+    }
+  }
+  return r < 0 ? r : strv_push(server, "-frewrite-includes");
+}
+
+static int build_server_argv(char *const *argv, const struct scan *scan,
+                             struct args_plan *plan)
 {
   _cleanup_strv_free_ char **server = NULL;
   int                        r      = strv_push(&server, argv[0]);
@@ -768,6 +827,9 @@ static int build_server_argv(char *const *argv, struct args_plan *plan)
   }
   if (r >= 0 && plan->directives_only) {
     r = strv_push(&server, "-fdirectives-only");
+  }
+  if (r >= 0 && plan->rewrite_includes) {
+    r = push_rewrite_includes(&server, scan);
   }
   if (r >= 0) {
     plan->server_argv = TAKE_PTR(server);
@@ -812,11 +874,17 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
     *ret_plan      = plan;
     return 0;
   }
-  plan.input           = scan.input;
-  plan.lang            = scan.lang;
-  plan.assemble_only   = scan.mode_asm;
-  plan.directives_only = scan.debug_info && !scan.lang->preprocessed &&
-                         strcmp(scan.lang->cpp_output, "assembler") != 0;
+  plan.input         = scan.input;
+  plan.lang          = scan.lang;
+  plan.assemble_only = scan.mode_asm;
+  /* The source text, its includes and conditionals resolved, the macros
+     left for the server: its compiler then sees the columns a local
+     compile sees (debug info, diagnostics); gcc loses OpenMP and OpenACC
+     pragmas in that mode. */
+  bool source_text =
+    !scan.lang->preprocessed && strcmp(scan.lang->cpp_output, "assembler") != 0;
+  plan.directives_only  = source_text && !is_clang(argv[0]) && !scan.openmp;
+  plan.rewrite_includes = source_text && is_clang(argv[0]);
   if (r >= 0) {
     r = plan_outputs(&scan, &plan);
   }
@@ -824,7 +892,7 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
     r = build_cpp_argv(argv, &scan, &plan);
   }
   if (r >= 0) {
-    r = build_server_argv(argv, &plan);
+    r = build_server_argv(argv, &scan, &plan);
   }
   if (r < 0) {
     free(scan.why_local);
@@ -899,6 +967,36 @@ static int check_server_option(char *const *argv, size_t i,
   return 0;
 }
 
+/* The client's mark: "-fdirectives-only" last, for gcc, on a source that
+ * is not preprocessed yet; and no -pedantic, under which gcc warns of
+ * every line marker in ordinary source. */
+static bool directives_only_text(char *const *argv, const struct args_job *job)
+{
+  size_t n = strv_length(argv);
+
+  if (n < 2 || strcmp(argv[n - 1], "-fdirectives-only") != 0 ||
+      is_clang(argv[0]) || job->lang->preprocessed ||
+      strcmp(job->lang->cpp_output, "assembler") == 0) {
+    return false;
+  }
+  for (size_t i = 1; i < n; i++) {
+    if (argv[i][0] == '-' && strstr(argv[i], "pedantic")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* The client's mark for clang: "-frewrite-includes" last. */
+static bool rewrite_includes_text(char *const *argv, const struct args_job *job)
+{
+  size_t n = strv_length(argv);
+
+  return n >= 2 && strcmp(argv[n - 1], "-frewrite-includes") == 0 &&
+         is_clang(argv[0]) && !job->lang->preprocessed &&
+         strcmp(job->lang->cpp_output, "assembler") != 0;
+}
+
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason)
 {
@@ -939,6 +1037,83 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     return refuse(ret_reason, "%s is not a C-family source",
                   argv[job.input_index]);
   }
-  *ret_job = job;
+  job.directives_only  = directives_only_text(argv, &job);
+  job.rewrite_includes = rewrite_includes_text(argv, &job);
+  *ret_job             = job;
+  return 0;
+}
+
+/* ---- prefix maps -------------------------------------------------------- */
+
+static bool map_applies(const char *arg, enum args_map kind,
+                        const char **ret_value)
+{
+  static const struct {
+    const char   *prefix;
+    enum args_map kind;
+    bool          both;
+  } maps[] = {
+    { "-fdebug-prefix-map=", ARGS_MAP_DEBUG, false },
+    { "-fmacro-prefix-map=", ARGS_MAP_MACRO, false },
+    { "-ffile-prefix-map=",  ARGS_MAP_DEBUG, true  },
+  };
+
+  for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+    size_t len = strlen(maps[i].prefix);
+    if (strncmp(arg, maps[i].prefix, len) == 0 &&
+        (maps[i].kind == kind || maps[i].both)) {
+      *ret_value = arg + len;
+      return true;
+    }
+  }
+  return false;
+}
+
+int args_remap(char *const *argv, enum args_map kind, const char *path,
+               char **ret_path)
+{
+  for (size_t i = strv_length(argv); i-- > 1;) {
+    const char *value;
+    if (!map_applies(argv[i], kind, &value)) {
+      continue;
+    }
+    const char *eq = strrchr(value, '='); /* as gcc reads it */
+    if (!eq) {
+      continue; /* gcc refuses it */
+    }
+    size_t old_len = (size_t)(eq - value);
+    if (strncmp(path, value, old_len) == 0) {
+      return asprintf(ret_path, "%s%s", eq + 1, path + old_len) < 0 ? -ENOMEM
+                                                                    : 0;
+    }
+  }
+  char *copy = strdup(path);
+  if (!copy) {
+    return -ENOMEM;
+  }
+  *ret_path = copy;
+  return 0;
+}
+
+int args_working_dir(char **ret_dir)
+{
+  const char *pwd = getenv("PWD");
+  struct stat pwd_st, dot_st;
+  char       *dir;
+
+  if (pwd && pwd[0] == '/' && stat(pwd, &pwd_st) == 0 &&
+      stat(".", &dot_st) == 0 && pwd_st.st_dev == dot_st.st_dev &&
+      pwd_st.st_ino == dot_st.st_ino) {
+    dir = strdup(pwd);
+  } else {
+    dir = getcwd(NULL, 0);
+    if (!dir && errno != ENOMEM) {
+      return -errno;
+    }
+  }
+  if (!dir) {
+    return -ENOMEM;
+  }
+  *ret_dir = dir;
   return 0;
 }

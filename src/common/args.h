@@ -47,7 +47,14 @@ struct args_plan {
                              (-fdirectives-only) and the server expands
                              the macros, so the debug info records the
                              columns of the original source */
+  bool rewrite_includes;  /* clang -g: the same with -frewrite-includes;
+                             the server is told the working directory
+                             (-fdebug-compilation-dir) */
 };
+
+/* The working directory as gcc and clang record it: $PWD when it names
+ * ".", else getcwd(). Owned. */
+int args_working_dir(char **ret_dir);
 
 /* Plan argv (argv[0] is the compiler). -ENOMEM only: a command line that
  * cannot be distributed gives a plan with remote == false. */
@@ -64,6 +71,14 @@ struct args_job {
   bool                    lang_joined;
   const struct args_lang *lang;
   bool                    assemble_only;
+  bool rewrite_includes; /* the source is clang -frewrite-includes text,
+                           marked by a last "-frewrite-includes": compile
+                           it as source, named as the client's */
+  bool directives_only;  /* the source is gcc -fdirectives-only text, marked
+                            by a last "-fdirectives-only" from a herdcc
+                            client: compile it as source, the marker dropped
+                            (see cpptext.h); not with -pedantic, which warns
+                            of its line markers then */
 };
 
 /* Check a request's argv (argv[0] is the compiler name, already checked by
@@ -71,3 +86,14 @@ struct args_job {
  * *ret_reason to an owned, human-readable explanation. */
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason);
+
+/* Which prefix maps a path goes through. */
+enum args_map {
+  ARGS_MAP_DEBUG, /* -fdebug-prefix-map, -ffile-prefix-map */
+  ARGS_MAP_MACRO, /* -fmacro-prefix-map, -ffile-prefix-map */
+};
+
+/* path as gcc writes it after argv's prefix maps of that kind: the last
+ * map given whose old prefix starts path replaces that prefix. Owned. */
+int args_remap(char *const *argv, enum args_map kind, const char *path,
+               char **ret_path);

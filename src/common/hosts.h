@@ -34,7 +34,9 @@ struct hosts_entry {
   bool     lzo;   /* protocol 2 */
   bool     cpp;   /* distcc's pump flag; accepted, preprocessing
                      stays local */
-  bool herd;      /* speaks herdcc's native extension */
+  bool     herd;  /* speaks herdcc's native extension */
+  unsigned speed; /* the speed a discovered server announces (TXT speed=,
+                     for the whole host), 0: unknown */
 };
 
 struct hosts_list {

@@ -236,8 +236,29 @@ int io_tmp_beside(const char *target, char **ret_path, int *ret_fd)
   return 0;
 }
 
+bool io_is_special(const char *path)
+{
+  struct stat st;
+
+  return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+/* A device or FIFO: written as the compiler would write it. */
+static int write_in_place(const char *path, const void *buf, size_t len)
+{
+  _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0) {
+    return -errno;
+  }
+  return io_write_all(fd, buf, len, -1);
+}
+
 int io_write_file_atomic(const char *path, const void *buf, size_t len)
 {
+  if (io_is_special(path)) {
+    return write_in_place(path, buf, len);
+  }
   _cleanup_free_ char *tmp = NULL;
   _cleanup_close_ int  fd  = -1;
   int                  r   = io_tmp_beside(path, &tmp, &fd);

@@ -35,8 +35,14 @@ int io_read_fd(int fd, size_t cap, char **ret_buf, size_t *ret_len);
  * for an atomic replace. *ret_path is owned by the caller. */
 int io_tmp_beside(const char *target, char **ret_path, int *ret_fd);
 
+/* Whether path exists and is not a regular file (after symlinks): a
+ * device such as /dev/null, a FIFO, a socket. Such a target is written in
+ * place, never replaced or removed. */
+bool io_is_special(const char *path);
+
 /* Replace path with buf atomically (a temporary file beside it, then
- * rename), with the mode a new file gets. */
+ * rename), with the mode a new file gets. A special target (io_is_special)
+ * is opened and written directly instead. */
 int io_write_file_atomic(const char *path, const void *buf, size_t len);
 
 /* Give path the mode a freshly created file gets (0666 & ~umask). */

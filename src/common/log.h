@@ -31,6 +31,16 @@ int log_open_file(const char *path);
 
 void log_use_syslog(void);
 
+/* The client's style, distcc's: warnings tagged "Warning:" (errors stay
+ * "ERROR:"), and errors written to stderr as well when the lines go to a
+ * log file, so that a build log shows them whatever HERDCC_LOG says. */
+void log_use_client_style(void);
+
+/* Open the log file again by the name log_open_file() was given (after
+ * logrotate renamed it); the old descriptor is kept when that fails.
+ * 0 when no log file is in use. */
+int log_reopen_file(void);
+
 /* Parse "error", "warning", "notice", "info", "debug" (and distcc's
  * "critical", "crit"); -EINVAL otherwise. */
 int log_level_from_string(const char *text, enum log_level *ret_level);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -38,14 +39,8 @@ static int hex_value(char c)
   return -1;
 }
 
-int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
-                      int timeout_ms)
+int proto_parse_header(const char *buf, const char *token, uint32_t *ret_value)
 {
-  char buf[PROTO_HEADER_LEN];
-  int  r = io_read_all(fd, buf, sizeof(buf), timeout_ms);
-  if (r < 0) {
-    return r;
-  }
   if (memcmp(buf, token, 4) != 0) {
     return -EPROTO;
   }
@@ -58,6 +53,64 @@ int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
     value = value << 4 | (uint32_t)digit;
   }
   *ret_value = value;
+  return 0;
+}
+
+int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
+                      int timeout_ms)
+{
+  char buf[PROTO_HEADER_LEN];
+  int  r = io_read_all(fd, buf, sizeof(buf), timeout_ms);
+
+  return r < 0 ? r : proto_parse_header(buf, token, ret_value);
+}
+
+static long long proto_now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int proto_recv_body_stream(int fd, const char *token, size_t cap,
+                           int timeout_ms, proto_sink_fn sink, void *userdata,
+                           size_t *ret_len)
+{
+  _cleanup_free_ char *buf = NULL;
+  uint32_t             len;
+  int                  r = proto_recv_header(fd, token, &len, timeout_ms);
+
+  if (r < 0) {
+    return r;
+  }
+  if (len > cap) {
+    return -EMSGSIZE;
+  }
+  size_t total = len;
+  buf = malloc(len < PROTO_PIECE_MAX ? (len ? len : 1) : PROTO_PIECE_MAX);
+  if (!buf) {
+    return -ENOMEM;
+  }
+  long long deadline = proto_now_ms() + timeout_ms + (long long)len / 64;
+  while (len > 0) {
+    size_t    piece = len < PROTO_PIECE_MAX ? len : PROTO_PIECE_MAX;
+    long long left  = deadline - proto_now_ms();
+    if (left <= 0) {
+      return -ETIMEDOUT;
+    }
+    r = io_read_all(fd, buf, piece, left < timeout_ms ? (int)left : timeout_ms);
+    if (r >= 0 && sink) {
+      r = sink(userdata, buf, piece);
+    }
+    if (r < 0) {
+      return r;
+    }
+    len -= (uint32_t)piece;
+  }
+  if (ret_len) {
+    *ret_len = total;
+  }
   return 0;
 }
 

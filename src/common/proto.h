@@ -34,9 +34,32 @@ static inline bool proto_version_compresses(uint32_t version)
 int proto_send_header(int fd, const char *token, uint32_t value,
                       int timeout_ms);
 
+/* One header of PROTO_HEADER_LEN bytes in memory (not NUL-terminated):
+ * -EPROTO unless its token is the expected one and its digits hex. */
+int proto_parse_header(const char *buf, const char *token, uint32_t *ret_value);
+
 /* Read one header and check that its token is the expected one. */
 int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
                       int timeout_ms);
+
+/* Decode the PROTO_HEADER_LEN bytes at buf (no NUL needed) as token and
+ * value: -EPROTO when the token differs or a digit is not hex. */
+int proto_parse_header(const char *buf, const char *token, uint32_t *ret_value);
+
+/* Where a body read in pieces goes: 0, or -errno to stop reading. */
+typedef int (*proto_sink_fn)(void *userdata, const void *buf, size_t len);
+
+/* Receive token + a plain (protocol 1) body of at most cap bytes in
+ * pieces of at most PROTO_PIECE_MAX bytes, each handed to sink (NULL:
+ * discarded) as it arrives, so that a large body is never held whole.
+ * -EMSGSIZE when its length is over cap (nothing of the body is read
+ * then). The whole body must arrive within timeout_ms plus a millisecond
+ * per 64 bytes: a peer that trickles cannot stretch it. *ret_len (may be
+ * NULL) is the body's length, once all of it was read. */
+#define PROTO_PIECE_MAX (64 * 1024)
+int proto_recv_body_stream(int fd, const char *token, size_t cap,
+                           int timeout_ms, proto_sink_fn sink, void *userdata,
+                           size_t *ret_len);
 
 /* Send token + body; compressed with LZO when lzo is set and len > 0. */
 int proto_send_body(int fd, const char *token, const void *buf, size_t len,

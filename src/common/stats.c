@@ -722,8 +722,37 @@ static const char *line_end(const char *p, const char *end, const char **next)
   return nl > p && nl[-1] == '\r' ? nl - 1 : nl;
 }
 
+/* The status of a line "HTTP/1.0 NNN ..." or "HTTP/1.1 NNN ..." that
+ * runs from p to eol, or -1. Read by length: the buffer need not end in a
+ * NUL (the GTK monitor's does not). */
+static int status_code(const char *p, const char *eol)
+{
+  static const char prefix[] = "HTTP/1.";
+  size_t            n        = (size_t)(eol - p);
+  int               code     = 0;
+
+  if (n < sizeof(prefix) - 1 + 5 ||
+      memcmp(p, prefix, sizeof(prefix) - 1) != 0) {
+    return -1;
+  }
+  p += sizeof(prefix) - 1;
+  if ((p[0] != '0' && p[0] != '1') || p[1] != ' ') {
+    return -1;
+  }
+  for (p += 2; code < 100; p++) {
+    if (p >= eol || *p < '0' || *p > '9') {
+      return -1;
+    }
+    code = code * 10 + (*p - '0');
+    if (code == 0) {
+      return -1;
+    }
+  }
+  return p == eol || *p == ' ' ? code : -1;
+}
+
 /* Check the status line and Content-Type; the body is what follows the
- * empty line. */
+ * empty line. Everything is read by length, never up to a NUL. */
 static int parse_response(const char *buf, size_t len, struct stats *ret,
                           struct decoder *d)
 {
@@ -736,17 +765,10 @@ static int parse_response(const char *buf, size_t len, struct stats *ret,
     return -ECONNRESET;
   }
   eol = line_end(p, end, &next);
-  if (!eol || sscanf(p, "HTTP/1.%*1[01] %3d", &status) != 1) {
+  if (!eol || (status = status_code(p, eol)) < 0) {
     return refuse(d, "not an HTTP response");
   }
-  if (status == 403) {
-    const char *body = strstr(p, "\n\n");
-    const char *crlf = strstr(p, "\r\n\r\n");
-    body             = crlf ? crlf + 4 : body ? body + 2 : "";
-    refuse(d, "refused: %.*s", (int)strcspn(body, "\r\n"), body);
-    return -EACCES;
-  }
-  if (status != 200) {
+  if (status != 200 && status != 403) {
     return refuse(d, "HTTP status %d", status);
   }
   for (p = next; (eol = line_end(p, end, &next)) && eol > p; p = next) {
@@ -754,10 +776,21 @@ static int parse_response(const char *buf, size_t len, struct stats *ret,
     if ((size_t)(eol - p) >= sizeof(name) - 1 &&
         strncasecmp(p, name, sizeof(name) - 1) == 0) {
       const char *v = p + sizeof(name) - 1;
-      v += strspn(v, " \t");
+      while (v < eol && (*v == ' ' || *v == '\t')) {
+        v++;
+      }
       json =
         (size_t)(eol - v) >= 16 && strncasecmp(v, "application/json", 16) == 0;
     }
+  }
+  if (status == 403) {
+    /* The reason is the body's first line, if the headers end. */
+    const char *body = eol ? next : end, *stop = body;
+    while (stop < end && *stop != '\r' && *stop != '\n') {
+      stop++;
+    }
+    refuse(d, "refused: %.*s", (int)(stop - body), body);
+    return -EACCES;
   }
   if (!eol) {
     return refuse(d, "the response's headers do not end");

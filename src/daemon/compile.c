@@ -15,14 +15,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpptext.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
 #include "macro.h"
+#include "sandbox.h"
+#include "srcfiles.h"
 #include "strv.h"
 
 enum wait_end {
   WAIT_EXITED,
+  WAIT_REPORTED, /* the sandbox reported the compiler's end: its init is
+                    still to be reaped */
   WAIT_TIMED_OUT,
 };
 
@@ -106,19 +111,77 @@ static int set_arg(char **argv, size_t index, const char *prefix,
   return 0;
 }
 
+/* Options that compile -fdirectives-only text as source with the command
+ * line a local compile has (cpptext.h): no second stdc-predef.h (the text
+ * holds it), and the names gcc records for "<stdin>" are the client's
+ * source, through the client's own prefix maps. */
+static int push_source_options(const struct compile_request *req, char ***argv)
+{
+  const char          *name       = req->argv[req->job->input_index];
+  _cleanup_free_ char *debug_name = NULL, *macro_name = NULL;
+  _cleanup_free_ char *debug_map = NULL, *macro_map = NULL;
+  int r = args_remap(req->argv, ARGS_MAP_DEBUG, name, &debug_name);
+
+  if (r >= 0) {
+    r = args_remap(req->argv, ARGS_MAP_MACRO, name, &macro_name);
+  }
+  if (r >= 0 &&
+      (asprintf(&debug_map, "-fdebug-prefix-map=<stdin>=%s", debug_name) < 0 ||
+       asprintf(&macro_map, "-fmacro-prefix-map=<stdin>=%s", macro_name) < 0)) {
+    r = -ENOMEM;
+  }
+  r = r < 0 ? r : strv_push(argv, "-nostdinc");
+  /* gcc splits a map at its last '=': a name with one cannot be mapped */
+  if (r >= 0 && !strchr(debug_name, '=')) {
+    r = strv_push(argv, debug_map);
+  }
+  if (r >= 0 && !strchr(macro_name, '=')) {
+    r = strv_push(argv, macro_map);
+  }
+  return r;
+}
+
+/* clang -frewrite-includes text: the name a local compile gives the main
+ * file (its directory and base name, a leading "./" dropped), which "-"
+ * would otherwise be. */
+static int push_main_file_name(const struct compile_request *req, char ***argv)
+{
+  const char *name = req->argv[req->job->input_index];
+  int         r    = strv_push(argv, "-Xclang");
+
+  while (name[0] == '.' && name[1] == '/') {
+    name += 2;
+    while (name[0] == '/') {
+      name++;
+    }
+  }
+  r = r < 0 ? r : strv_push(argv, "-main-file-name");
+  r = r < 0 ? r : strv_push(argv, "-Xclang");
+  return r < 0 ? r : strv_push(argv, name);
+}
+
 /* The request's argv with our executable, output and language, and the
- * source read from standard input: "-x LANG -" where the input was. */
+ * source read from standard input: "-x LANG -" where the input was; LANG
+ * the preprocessed form of the language, or the language itself for text
+ * a client marked to be compiled as source. */
 static int build_argv(const struct compile_request *req, const char *output,
                       char ***ret_argv)
 {
   const struct args_job     *job  = req->job;
   _cleanup_strv_free_ char **argv = NULL;
-  int                        r    = 0;
+  size_t                     end  = strv_length(req->argv);
+  bool as_source = job->directives_only || job->rewrite_includes;
+  int  r         = 0;
 
-  for (size_t i = 0; req->argv[i] && r >= 0; i++) {
+  if (as_source) {
+    end--; /* the client's mark */
+  }
+  for (size_t i = 0; i < end && r >= 0; i++) {
     if (i == job->input_index) {
       r = strv_push(&argv, "-x");
-      r = r < 0 ? r : strv_push(&argv, job->lang->cpp_output);
+      r = r < 0 ? r
+                : strv_push(&argv, as_source ? job->lang->name
+                                             : job->lang->cpp_output);
       r = r < 0 ? r : strv_push(&argv, "-");
     } else {
       r = strv_push(&argv, req->argv[i]);
@@ -136,9 +199,15 @@ static int build_argv(const struct compile_request *req, const char *output,
     r = strv_push(&argv, "-o");
     r = r < 0 ? r : strv_push(&argv, output);
   }
-  if (r >= 0 && job->lang_index && !job->lang->preprocessed) {
+  if (r >= 0 && job->lang_index && !job->lang->preprocessed && !as_source) {
     r = set_arg(argv, job->lang_index, job->lang_joined ? "-x" : "",
                 job->lang->cpp_output);
+  }
+  if (r >= 0 && job->directives_only) {
+    r = push_source_options(req, &argv);
+  }
+  if (r >= 0 && job->rewrite_includes) {
+    r = push_main_file_name(req, &argv);
   }
   if (r < 0) {
     return r;
@@ -177,8 +246,8 @@ static void lower_limit(int resource, rlim_t soft, rlim_t hard)
 
 /* In the child: become the compiler. Never returns. */
 static _noreturn_ void exec_compiler(const struct compile_request *req,
-                                     const char *dir, char **argv,
-                                     const struct compile_fds *fds)
+                                     const char *dir, const char *cwd,
+                                     char **argv, const struct compile_fds *fds)
 {
   sigset_t none;
 
@@ -190,7 +259,7 @@ static _noreturn_ void exec_compiler(const struct compile_request *req,
   setpgid(0, 0);
   if (dup2(fds->in_fd, STDIN_FILENO) < 0 ||
       dup2(fds->out_fd, STDOUT_FILENO) < 0 ||
-      dup2(fds->err_fd, STDERR_FILENO) < 0 || chdir(dir) < 0 ||
+      dup2(fds->err_fd, STDERR_FILENO) < 0 || chdir(cwd) < 0 ||
       setenv("TMPDIR", dir, 1) < 0) {
     _exit(EXIT_GENERAL);
   }
@@ -210,9 +279,27 @@ static _noreturn_ void exec_compiler(const struct compile_request *req,
   _exit(EXIT_COMPILER_MISSING);
 }
 
-/* Start the compiler with in_fd as its standard input. */
+struct exec_args {
+  const struct compile_request *req;
+  const char                   *dir;
+  const char                   *cwd;
+  char                        **argv;
+  const struct compile_fds     *fds;
+};
+
+static void exec_in_sandbox(void *userdata)
+{
+  const struct exec_args *a = userdata;
+
+  exec_compiler(a->req, a->dir, a->cwd, a->argv, a->fds);
+}
+
+/* Start the compiler with in_fd as its standard input, in cwd (the job
+ * directory dir or one below it), in a sandbox unless the server runs
+ * without one (then *ret_status_fd is -1). */
 static int spawn(const struct compile_request *req, const char *dir,
-                 char **argv, int in_fd, pid_t *ret_pid)
+                 const char *cwd, char **argv, int in_fd, pid_t *ret_pid,
+                 int *ret_status_fd)
 {
   _cleanup_free_ char *out_path = path_in(dir, "stdout");
   _cleanup_free_ char *err_path = path_in(dir, "stderr");
@@ -223,12 +310,24 @@ static int spawn(const struct compile_request *req, const char *dir,
     return out_fd < 0 ? out_fd : err_fd;
   }
   struct compile_fds fds = { in_fd, out_fd, err_fd };
-  pid_t              pid = fork();
+  if (req->sandbox) {
+    struct sandbox_spec spec = { dir, req->compiler_path, err_fd };
+    struct exec_args    args = { req, dir, cwd, argv, &fds };
+    pid_t               pid;
+    int r = sandbox_spawn(&spec, exec_in_sandbox, &args, &pid, ret_status_fd);
+    if (r >= 0) {
+      setpgid(pid, pid);
+      *ret_pid = pid;
+    }
+    return r;
+  }
+  *ret_status_fd = -1;
+  pid_t pid      = fork();
   if (pid < 0) {
     return -errno;
   }
   if (pid == 0) {
-    exec_compiler(req, dir, argv, &fds);
+    exec_compiler(req, dir, cwd, argv, &fds);
   }
   setpgid(pid, pid); /* also here: killpg must work at once */
   *ret_pid = pid;
@@ -308,10 +407,24 @@ static int poll_timeout(long long deadline)
   return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
+/* Whether the sandbox's report (the compiler's wait status) is in. */
+static bool read_report(int status_fd, int *ret_status)
+{
+  int32_t report;
+
+  if (read(status_fd, &report, sizeof(report)) != (ssize_t)sizeof(report)) {
+    return false;
+  }
+  *ret_status = report;
+  return true;
+}
+
 /* Wait for the compiler, the client's hang-up, a stop signal or the job
- * lifetime, whichever comes first. */
+ * lifetime, whichever comes first. In a sandbox the compiler's end is
+ * what its init reports on status_fd (the init's own end, later, waits
+ * for the kernel to take its namespaces down: not worth a reply's wait). */
 static int wait_compiler(const struct compile_request *req, pid_t pid,
-                         int signal_fd, int *ret_status)
+                         int signal_fd, int status_fd, int *ret_status)
 {
   long long deadline =
     req->lifetime_s ? now_ms() + (long long)req->lifetime_s * 1000 : -1;
@@ -328,6 +441,7 @@ static int wait_compiler(const struct compile_request *req, pid_t pid,
     struct pollfd fds[] = {
       { .fd = signal_fd,      .events = POLLIN    },
       { .fd = req->client_fd, .events = POLLRDHUP },
+      { .fd = status_fd,      .events = POLLIN    },
     };
     int n = poll(fds, ARRAY_SIZE(fds), poll_timeout(deadline));
     if (n < 0 && errno != EINTR) {
@@ -347,6 +461,12 @@ static int wait_compiler(const struct compile_request *req, pid_t pid,
       kill_and_reap(pid);
       return -EINTR;
     }
+    if (n > 0 && fds[2].revents) {
+      if (read_report(status_fd, ret_status)) {
+        return WAIT_REPORTED;
+      }
+      status_fd = -1; /* ended without a report: its exit says why */
+    }
   }
 }
 
@@ -364,17 +484,18 @@ int compile_probe(const struct compile_request *req, char *const *argv,
                   size_t cap, char **ret_stdout)
 {
   _cleanup_(workdir_removep) char *dir = NULL;
-  _cleanup_close_ int in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  long long           end   = now_ms() + COMPILE_PROBE_MS;
-  pid_t               pid   = 0;
-  size_t              len   = 0;
-  int                 r     = in_fd < 0 ? -errno : 0;
+  _cleanup_close_ int in_fd     = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  long long           end       = now_ms() + COMPILE_PROBE_MS;
+  _cleanup_close_ int status_fd = -1; /* unread: the init's end is waited */
+  pid_t               pid       = 0;
+  size_t              len       = 0;
+  int                 r         = in_fd < 0 ? -errno : 0;
 
   if (r >= 0) {
     r = workdir_create(&dir);
   }
   if (r >= 0) {
-    r = spawn(req, dir, (char **)argv, in_fd, &pid);
+    r = spawn(req, dir, dir, (char **)argv, in_fd, &pid, &status_fd);
   }
   if (r < 0) {
     return r;
@@ -447,10 +568,19 @@ struct compile {
   char                         *dir;
   char                         *output;
   pid_t                         pid;
-  int                           source_fd;   /* the compiler's stdin */
-  bool                          source_gone; /* it stopped reading */
-  bool                          timed_out;   /* killed at the lifetime */
-  uint64_t                      received;    /* source bytes */
+  int                           status_fd; /* the sandbox's report */
+  int                           source_fd; /* the compiler's stdin */
+  int             read_fd; /* its other end, until the compiler starts */
+  char          **argv;    /* the compiler's command line */
+  struct cpptext *text;    /* the source is -fdirectives-only text: the
+                              compiler starts once it has all been read */
+  struct srcfiles *files;  /* the client's files rebuilt from it */
+  char            *held;   /* the filtered text, until then */
+  size_t           held_len;
+  char            *cwd;         /* the compiler's, below dir when files */
+  bool             source_gone; /* it stopped reading */
+  bool             timed_out;   /* killed at the lifetime */
+  uint64_t         received;    /* source bytes */
 };
 
 uint64_t compile_source_bytes(const struct compile *compile)
@@ -477,6 +607,13 @@ struct compile *compile_free(struct compile *compile)
     kill_and_reap(compile->pid);
   }
   closep(&compile->source_fd);
+  closep(&compile->status_fd);
+  closep(&compile->read_fd);
+  strv_free(compile->argv);
+  cpptext_free(compile->text);
+  srcfiles_free(compile->files);
+  free(compile->held);
+  free(compile->cwd);
   workdir_removep(&compile->dir);
   signals_restorep(&compile->signals);
   free(compile->output);
@@ -503,11 +640,41 @@ static int open_source_pipe(int *ret_read_fd, int *ret_write_fd)
   return 0;
 }
 
+/* Start the compiler on the pipe. For -fdirectives-only text, its working
+ * directory stands for the client's in the debug info. */
+static int launch(struct compile *compile)
+{
+  const char *cwd    = compile->text ? cpptext_cwd(compile->text) : NULL;
+  const char *run_in = compile->cwd ? compile->cwd : compile->dir;
+  int         r      = 0;
+
+  if (cwd) {
+    _cleanup_free_ char *mapped = NULL;
+    _cleanup_free_ char *map    = NULL;
+    r = args_remap(compile->req->argv, ARGS_MAP_DEBUG, cwd, &mapped);
+    if (r >= 0 && !strchr(mapped, '=') &&
+        asprintf(&map, "-fdebug-prefix-map=%s=%s", run_in, mapped) < 0) {
+      r = -ENOMEM;
+    }
+    if (r >= 0 && map) {
+      r = strv_push(&compile->argv, map);
+    }
+  }
+  if (r < 0) {
+    return r;
+  }
+  _cleanup_free_ char *line = strv_join(compile->argv);
+  log_debug("Running %s", line ? line : compile->argv[0]);
+  r = spawn(compile->req, compile->dir, run_in, compile->argv, compile->read_fd,
+            &compile->pid, &compile->status_fd);
+  closep(&compile->read_fd);
+  compile->read_fd = -1;
+  return r;
+}
+
 static int start(struct compile *compile)
 {
-  _cleanup_strv_free_ char **argv    = NULL;
-  _cleanup_close_ int        read_fd = -1;
-  int                        r       = signals_block(&compile->signals);
+  int r = signals_block(&compile->signals);
 
   if (r >= 0) {
     r = workdir_create(&compile->dir);
@@ -516,17 +683,17 @@ static int start(struct compile *compile)
     r = output_name(compile->req, compile->dir, &compile->output);
   }
   if (r >= 0) {
-    r = build_argv(compile->req, compile->output, &argv);
+    r = build_argv(compile->req, compile->output, &compile->argv);
   }
   if (r >= 0) {
-    r = open_source_pipe(&read_fd, &compile->source_fd);
+    r = open_source_pipe(&compile->read_fd, &compile->source_fd);
   }
-  if (r >= 0) {
-    _cleanup_free_ char *line = strv_join(argv);
-    log_debug("Running %s", line ? line : argv[0]);
-    r = spawn(compile->req, compile->dir, argv, read_fd, &compile->pid);
+  if (r >= 0 && compile->req->job->directives_only) {
+    compile->text  = cpptext_new();
+    compile->files = srcfiles_new();
+    return compile->text && compile->files ? 0 : -ENOMEM;
   }
-  return r;
+  return r < 0 ? r : launch(compile);
 }
 
 int compile_start(const struct compile_request *req,
@@ -540,6 +707,8 @@ int compile_start(const struct compile_request *req,
   compile->req        = req;
   compile->signals.fd = -1;
   compile->source_fd  = -1;
+  compile->status_fd  = -1;
+  compile->read_fd    = -1;
   int r               = start(compile);
   if (r < 0) {
     compile_free(compile);
@@ -552,17 +721,9 @@ int compile_start(const struct compile_request *req,
 /* Hand bytes to the compiler. One that stopped reading (it failed on its
  * arguments, say) gets no more, but the wire is still read to the end so
  * that the reply can be sent. */
-static int pass_source(struct compile *compile, const void *buf, size_t len)
+static int write_source(struct compile *compile, const void *buf, size_t len)
 {
-  compile->received += len;
-  if (compile->req->source_tap) {
-    compile->req->source_tap(compile->req->source_tap_data, buf, len);
-  }
-  if (compile->req->source_bytes) {
-    __atomic_store_n(compile->req->source_bytes, compile->received,
-                     __ATOMIC_RELAXED);
-  }
-  if (compile->source_gone) {
+  if (compile->source_gone || len == 0) {
     return 0;
   }
   int r =
@@ -574,35 +735,69 @@ static int pass_source(struct compile *compile, const void *buf, size_t len)
   return r;
 }
 
-/* Protocol 1: the bytes go on as they come. */
+/* -fdirectives-only text goes through its filter and is held, and the
+ * client's files are rebuilt from it; at its end they are written and the
+ * compiler starts, so that its diagnostics find every line. */
+static int pass_text(struct compile *compile, const void *buf, size_t len,
+                     bool at_end)
+{
+  const char *out;
+  size_t      out_len;
+  int         r = cpptext_feed(compile->text, buf, len, at_end, &out, &out_len);
+
+  if (r >= 0 && out_len) {
+    r = srcfiles_feed(compile->files, out, out_len);
+  }
+  if (r >= 0 && out_len) {
+    char *grown = realloc(compile->held, compile->held_len + out_len);
+    if (!grown) {
+      return -ENOMEM;
+    }
+    memcpy(grown + compile->held_len, out, out_len);
+    compile->held = grown;
+    compile->held_len += out_len;
+  }
+  if (r < 0 || !at_end) {
+    return r;
+  }
+  /* Text the client preprocessed fully (it does when -fdirectives-only
+     would lose a pragma) has lines that are not the source's. */
+  if (cpptext_saw_builtins(compile->text)) {
+    r = srcfiles_write(compile->files, compile->dir, &compile->cwd);
+  }
+  if (r >= 0) {
+    r = launch(compile);
+  }
+  return r < 0 ? r : write_source(compile, compile->held, compile->held_len);
+}
+
+static int pass_source(struct compile *compile, const void *buf, size_t len)
+{
+  compile->received += len;
+  if (compile->req->source_tap) {
+    compile->req->source_tap(compile->req->source_tap_data, buf, len);
+  }
+  if (compile->req->source_bytes) {
+    __atomic_store_n(compile->req->source_bytes, compile->received,
+                     __ATOMIC_RELAXED);
+  }
+  return compile->text ? pass_text(compile, buf, len, false)
+                       : write_source(compile, buf, len);
+}
+
+static int pass_piece(void *userdata, const void *buf, size_t len)
+{
+  return pass_source(userdata, buf, len);
+}
+
+/* Protocol 1: the bytes go on as they come, through the codec's streaming
+ * reader (bounded in length and, for a client that trickles, in time). */
 static int feed_plain(struct compile *compile)
 {
   const struct compile_request *req = compile->req;
-  char                          buf[65536];
-  uint32_t                      len;
-  int r = proto_recv_header(req->client_fd, "DOTI", &len, req->io_timeout_ms);
 
-  if (r >= 0 && len > req->max_source) {
-    r = -EMSGSIZE;
-  }
-  /* The whole body within the I/O timeout plus a second per 64 KiB: a
-     client that trickles cannot hold the slot longer. */
-  long long deadline = now_ms() + req->io_timeout_ms + (long long)len / 64;
-  while (r >= 0 && len > 0) {
-    size_t    chunk = len < sizeof(buf) ? len : sizeof(buf);
-    long long left  = deadline - now_ms();
-    if (left <= 0) {
-      r = -ETIMEDOUT;
-      break;
-    }
-    r = io_read_all(req->client_fd, buf, chunk,
-                    left < req->io_timeout_ms ? (int)left : req->io_timeout_ms);
-    if (r >= 0) {
-      r = pass_source(compile, buf, chunk);
-    }
-    len -= (uint32_t)chunk;
-  }
-  return r;
+  return proto_recv_body_stream(req->client_fd, "DOTI", req->max_source,
+                                req->io_timeout_ms, pass_piece, compile, NULL);
 }
 
 /* Protocol 2: LZO needs the whole body before it can be unpacked. */
@@ -622,6 +817,9 @@ int compile_feed(struct compile *compile)
 {
   int r = compile->req->lzo ? feed_compressed(compile) : feed_plain(compile);
 
+  if (r >= 0 && compile->text) {
+    r = pass_text(compile, NULL, 0, true);
+  }
   closep(&compile->source_fd); /* end of file for the compiler */
   return r;
 }
@@ -632,10 +830,16 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   struct proto_reply            reply  = { 0 };
   int                           status = 0;
 
-  int end      = wait_compiler(req, compile->pid, compile->signals.fd, &status);
-  compile->pid = 0; /* reaped, whatever the end */
+  int end = wait_compiler(req, compile->pid, compile->signals.fd,
+                          compile->status_fd, &status);
+  if (end != WAIT_REPORTED) {
+    compile->pid = 0; /* reaped, whatever the end */
+  }
   if (end < 0) {
     return end;
+  }
+  if (end != WAIT_REPORTED && compile->status_fd >= 0) {
+    status = sandbox_status(compile->status_fd, status);
   }
   reply.status = (uint32_t)status;
   int r        = collect(req, compile->dir, compile->output, &reply);

@@ -12,7 +12,9 @@
  * no core dumps. While it
  * runs the client connection is watched: if the client hangs up, the job
  * lifetime passes or SIGTERM/SIGINT arrives, the whole process group is
- * killed. The directory is removed on every path. */
+ * killed. The directory is removed on every path. Unless the server runs
+ * with --no-sandbox the compiler runs in a sandbox (sandbox.h) whose only
+ * writable place is the job directory. */
 #pragma once
 
 #include <stdbool.h>
@@ -35,6 +37,7 @@ struct compile_request {
   const struct args_job *job;           /* borrowed: args_check_server's */
   int                    client_fd;     /* the source comes from here */
   bool                   lzo;           /* the source is compressed */
+  bool                   sandbox;       /* confine the compiler (sandbox.h) */
   int                    io_timeout_ms;
   int                    nice;         /* niceness of the compiler */
   unsigned               lifetime_s;   /* 0: no limit */

@@ -112,24 +112,10 @@ static int send_reply(struct job *job, struct proto_reply *reply)
  * client is not reset while it sends. */
 static int drain_source(struct job *job)
 {
-  char     buf[65536];
-  uint32_t len;
-  int      r =
-    proto_recv_header(job->in_fd, "DOTI", &len, job->config->io_timeout_ms);
-
   job->source_read = true;
-  if (r < 0) {
-    return r;
-  }
-  if (len > job->config->limits->max_body) {
-    return -EMSGSIZE;
-  }
-  while (len > 0 && r >= 0) {
-    size_t chunk = len < sizeof(buf) ? len : sizeof(buf);
-    r = io_read_all(job->in_fd, buf, chunk, job->config->io_timeout_ms);
-    len -= (uint32_t)chunk;
-  }
-  return r;
+  return proto_recv_body_stream(job->in_fd, "DOTI",
+                                job->config->limits->max_body,
+                                job->config->io_timeout_ms, NULL, NULL, NULL);
 }
 
 /* Refuse or fail the job with a normal reply: STAT exit_code << 8 and one
@@ -239,6 +225,20 @@ static int check_args(struct job *job)
     return job_fail(job, EXIT_OUT_OF_MEMORY, "out of memory");
   }
   return 0;
+}
+
+/* A server that cannot confine compilers runs none, unless told to. */
+static int check_sandbox(struct job *job)
+{
+  if (!job->config->sandbox_missing) {
+    return 0;
+  }
+  job->result = STATS_RESULT_REFUSED;
+  return job_fail(job, EXIT_GENERAL,
+                  "refused: this server cannot confine compilers (%s); "
+                  "its administrator can allow user namespaces, or run "
+                  "herdccd --no-sandbox",
+                  job->config->sandbox_missing);
 }
 
 static void describe_status(uint32_t status, char *buf, size_t len)
@@ -404,6 +404,7 @@ static int run(struct job *job)
     .job           = &job->args,
     .client_fd     = job->in_fd,
     .lzo           = proto_version_compresses(job->version),
+    .sandbox       = job->config->sandbox,
     .io_timeout_ms = job->config->io_timeout_ms,
     .nice          = job->config->nice,
     .lifetime_s    = job->config->lifetime_s,
@@ -462,20 +463,26 @@ static int serve(struct job *job, const struct sockaddr *peer,
     peer_len == 0 || access_list_allows(config->access, peer, peer_len);
 
   access_peer_name(peer, peer_len, job->peer);
-  int r = read_request(job);
-  if (r >= 0 && !allowed) {
-    job->result = STATS_RESULT_REFUSED;
-    r           = job_fail(job, EXIT_ACCESS_DENIED,
-                           "refused: access denied for %s (not on this "
-                                     "server's allow-list)",
-                           job->peer);
+  if (!allowed) {
+    /* Before a byte of the request is read (the server turns such peers
+       away itself; this is --inetd's case): the reply is in version 1. */
+    job->version = 1;
+    job->result  = STATS_RESULT_REFUSED;
+    return job_fail(job, EXIT_ACCESS_DENIED,
+                    "refused: access denied for %s (not on this server's "
+                    "allow-list)",
+                    job->peer);
   }
+  int r = read_request(job);
   if (r >= 0) {
     statsd_slot_describe(job->slot, job->argv[0], "-");
     r = check_compiler(job);
   }
   if (r >= 0) {
     r = check_args(job);
+  }
+  if (r >= 0) {
+    r = check_sandbox(job);
   }
   if (r >= 0) {
     statsd_slot_describe(job->slot, job->argv[0], job_source_name(job));

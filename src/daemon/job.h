@@ -11,6 +11,7 @@
  * refusal is logged with the peer's address. */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "access.h"
@@ -30,7 +31,11 @@ struct job_config {
   int                        nice;
   unsigned                   lifetime_s; /* 0: no limit */
   int                        io_timeout_ms;
-  struct cache              *cache; /* borrowed, or NULL: no result cache */
+  bool                       sandbox; /* confine compilers (sandbox.h) */
+  /* Why compilers cannot be confined here, when the server had to find
+   * out it cannot (borrowed), or NULL: jobs are then refused. */
+  const char   *sandbox_missing;
+  struct cache *cache; /* borrowed, or NULL: no result cache */
 };
 
 /* Serve the connection that reads from in_fd and writes to out_fd (the

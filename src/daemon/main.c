@@ -23,6 +23,7 @@
 #include "macro.h"
 #include "privs.h"
 #include "proto.h"
+#include "sandbox.h"
 #include "server.h"
 #include "stats.h"
 #include "statsd.h"
@@ -32,13 +33,15 @@
 #define COMPILERS_FILE        HERDCC_SYSCONFDIR "/herdcc/compilers"
 #define DEFAULT_NICE          5
 
+/* --daemon and --inetd choose the mode (the last one given wins);
+ * --no-detach is a switch of its own, in either order, as in distccd. */
 enum run_mode {
   MODE_DAEMON,
-  MODE_NO_DETACH,
   MODE_INETD,
 };
 
 static enum run_mode      arg_mode          = MODE_DAEMON;
+static bool               arg_no_detach     = false;
 static unsigned           arg_port          = PROTO_DEFAULT_PORT;
 static char             **arg_listen        = NULL;
 static struct access_list arg_allow         = { 0 };
@@ -55,7 +58,10 @@ static unsigned           arg_lifetime      = 0;
 static unsigned           arg_job_lifetime  = 0;
 static unsigned           arg_io_timeout    = JOB_IO_TIMEOUT_MS / 1000;
 static unsigned           arg_max_pending   = SERVER_MAX_PENDING_DEFAULT;
+static unsigned           arg_per_address   = 0; /* 0: the default */
+static unsigned           arg_speed         = 0; /* 0: measured */
 static bool               arg_insecure      = false;
+static bool               arg_sandbox       = true;
 static const char        *arg_compilers     = NULL;
 static bool               arg_zeroconf      = false;
 static bool               arg_stats         = false;
@@ -71,8 +77,10 @@ static void help(void)
     "Compile server for herdcc and distcc clients (protocols 1 and 2).\n"
     "\n"
     "Mode (default: --daemon):\n"
-    "      --daemon               detach once the port is bound\n"
-    "      --no-detach            serve in the foreground\n"
+    "      --daemon               serve standalone on a TCP port; detach\n"
+    "                             once it is bound (unless --no-detach)\n"
+    "      --no-detach            stay in the foreground (with --daemon,\n"
+    "                             in either order)\n"
     "      --inetd                serve one connection on stdin/stdout\n"
     "\n"
     "Network:\n"
@@ -97,10 +105,19 @@ static void help(void)
     "                             long in the middle of one (default %u)\n"
     "      --max-pending N        connections that may wait for their\n"
     "                             request or a job slot (default %d)\n"
+    "      --max-per-address N    connections one client address may have\n"
+    "                             waiting and running (default: 64, or\n"
+    "                             2 x --jobs when that is more)\n"
+    "      --speed N              the speed announced to herdcc clients\n"
+    "                             (default: measured at start)\n"
     "      --compilers FILE       also allow the compilers FILE lists, one\n"
     "                             \"NAME [ABSOLUTE_PATH]\" per line\n"
     "      --enable-tcp-insecure  run any compiler on PATH, or any absolute\n"
     "                             path, for allowed clients (dangerous)\n"
+    "      --no-sandbox           run compilers unconfined: with the\n"
+    "                             network and every readable file in view\n"
+    "                             (default: each in its own namespaces,\n"
+    "                             the job directory its only writable place)\n"
     "\n"
     "Result cache:\n"
     "      --cache-dir DIR        keep compiled results in DIR (default:\n"
@@ -191,10 +208,13 @@ enum {
   OPT_JOB_LIFETIME,
   OPT_IO_TIMEOUT,
   OPT_MAX_PENDING,
+  OPT_MAX_PER_ADDRESS,
+  OPT_SPEED,
   OPT_ZEROCONF,
   OPT_STATS,
   OPT_STATS_PORT,
   OPT_INSECURE,
+  OPT_NO_SANDBOX,
   OPT_COMPILERS,
   OPT_CACHE_DIR,
   OPT_CACHE_SIZE,
@@ -222,10 +242,13 @@ static const struct option options[] = {
   { "job-lifetime", required_argument, NULL, OPT_JOB_LIFETIME },
   { "io-timeout", required_argument, NULL, OPT_IO_TIMEOUT },
   { "max-pending", required_argument, NULL, OPT_MAX_PENDING },
+  { "max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS },
+  { "speed", required_argument, NULL, OPT_SPEED },
   { "zeroconf", no_argument, NULL, OPT_ZEROCONF },
   { "stats", no_argument, NULL, OPT_STATS },
   { "stats-port", required_argument, NULL, OPT_STATS_PORT },
   { "enable-tcp-insecure", no_argument, NULL, OPT_INSECURE },
+  { "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
   { "compilers", required_argument, NULL, OPT_COMPILERS },
   { "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
   { "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
@@ -305,7 +328,7 @@ static int parse_option(int c, const char *value)
       arg_mode = MODE_DAEMON;
       return 0;
     case OPT_NO_DETACH:
-      arg_mode = MODE_NO_DETACH;
+      arg_no_detach = true;
       return 0;
     case OPT_INETD:
       arg_mode = MODE_INETD;
@@ -357,6 +380,11 @@ static int parse_option(int c, const char *value)
       return parse_unsigned("--io-timeout", value, 1, 3600, &arg_io_timeout);
     case OPT_MAX_PENDING:
       return parse_unsigned("--max-pending", value, 1, 65536, &arg_max_pending);
+    case OPT_MAX_PER_ADDRESS:
+      return parse_unsigned("--max-per-address", value, 1, 65536,
+                            &arg_per_address);
+    case OPT_SPEED:
+      return parse_unsigned("--speed", value, 1, 999999, &arg_speed);
     case OPT_ZEROCONF:
       arg_zeroconf = true;
       return 0;
@@ -367,6 +395,9 @@ static int parse_option(int c, const char *value)
       return parse_unsigned("--stats-port", value, 1, 65535, &arg_stats_port);
     case OPT_INSECURE:
       arg_insecure = true;
+      return 0;
+    case OPT_NO_SANDBOX:
+      arg_sandbox = false;
       return 0;
     case OPT_COMPILERS:
       arg_compilers = value;
@@ -492,6 +523,29 @@ static int run_inetd(const struct job_config *job, const struct privs *privs)
   return r >= 0 || r == -EPERM ? 0 : EXIT_IO_ERROR;
 }
 
+/* Whether compilers can be confined here, found out once for a daemon:
+ * a kernel that refuses is reported and jobs are refused, saying why.
+ * Under --inetd (one job) a failure shows in the job's reply instead. */
+static void check_sandbox(const struct privs *privs, char **ret_missing)
+{
+  _cleanup_free_ char *reason = NULL;
+
+  if (!arg_sandbox) {
+    log_warning("--no-sandbox: compilers run unconfined, with the network "
+                "and every file their user can read in view");
+    return;
+  }
+  if (arg_mode == MODE_INETD || sandbox_probe(privs, &reason) >= 0) {
+    return;
+  }
+  log_error("Failed to confine compilers: %s. Jobs are refused until user "
+            "namespaces are allowed for user %s (or herdccd runs with "
+            "--no-sandbox)",
+            reason ? reason : "out of memory",
+            privs->drop ? privs->user : "(current)");
+  *ret_missing = reason ? TAKE_PTR(reason) : strdup("out of memory");
+}
+
 /* The result cache, or NULL when it is off or cannot be used (a warning:
  * the server still compiles). */
 static struct cache *open_cache(const struct privs *privs)
@@ -532,8 +586,9 @@ static unsigned default_jobs(void)
 
 static int run(void)
 {
-  _cleanup_(compilers_freep) struct compilers *compilers = NULL;
-  _cleanup_(cache_freep) struct cache         *cache     = NULL;
+  _cleanup_(compilers_freep) struct compilers *compilers       = NULL;
+  _cleanup_(cache_freep) struct cache         *cache           = NULL;
+  _cleanup_free_ char                         *sandbox_missing = NULL;
   struct privs                                 privs;
   int                                          r = privs_plan(arg_user, &privs);
 
@@ -554,15 +609,18 @@ static int run(void)
                 "absolute path will run for every allowed client; use it "
                 "only on a network you trust completely");
   }
+  check_sandbox(&privs, &sandbox_missing);
   cache                 = open_cache(&privs);
   struct job_config job = {
-    .access        = &arg_allow,
-    .compilers     = compilers,
-    .limits        = &proto_default_limits,
-    .nice          = arg_nice,
-    .lifetime_s    = arg_job_lifetime,
-    .io_timeout_ms = (int)arg_io_timeout * 1000,
-    .cache         = cache,
+    .access          = &arg_allow,
+    .compilers       = compilers,
+    .limits          = &proto_default_limits,
+    .nice            = arg_nice,
+    .lifetime_s      = arg_job_lifetime,
+    .io_timeout_ms   = (int)arg_io_timeout * 1000,
+    .sandbox         = arg_sandbox,
+    .sandbox_missing = sandbox_missing,
+    .cache           = cache,
   };
   if (arg_mode == MODE_INETD) {
     if (arg_stats) {
@@ -586,11 +644,13 @@ static int run(void)
     .port                 = (uint16_t)arg_port,
     .jobs                 = jobs,
     .max_pending          = arg_max_pending,
+    .per_address_max      = arg_per_address,
+    .speed                = arg_speed,
     .request_timeout_ms   = (int)arg_io_timeout * 1000,
     .lifetime_s           = arg_lifetime,
     .pid_file             = arg_pid_file,
     .privs                = &privs,
-    .detach               = arg_mode == MODE_DAEMON,
+    .detach               = !arg_no_detach,
     .syslog_once_detached = !arg_log_file && !arg_log_stderr,
     .keep_stderr          = arg_log_stderr,
     .zeroconf             = arg_zeroconf,

@@ -21,11 +21,14 @@
 
 #include "access.h"
 #include "exitcode.h"
+#include "herd.h"
 #include "io.h"
 #include "log.h"
 #include "macro.h"
 #include "proto.h"
 #include "publish.h"
+#include "speed.h"
+#include "sdnotify.h"
 #include "statsd.h"
 #include "strv.h"
 
@@ -47,16 +50,28 @@ struct drain {
   size_t    left; /* bytes still to discard */
 };
 
+/* Where a connection stands in the native extension (herd.h). */
+enum conn_room {
+  ROOM_NONE,    /* a classic request, or nothing decided yet */
+  ROOM_WAITING, /* in the waiting room */
+  ROOM_INVITED, /* a slot is reserved for it until its deadline */
+};
+
 /* A connection without a job process yet: its request's command line is
- * still arriving, or it waits for a free slot. */
+ * still arriving, or it waits for a free slot, or (the native extension)
+ * it waits in the waiting room or holds a reserved slot. */
 struct conn {
   int                     fd; /* owned */
   struct sockaddr_storage peer;
   socklen_t               peer_len;
-  long long               deadline; /* ms: the request must be there by then */
-  int                     seen;     /* bytes queued at the last look */
-  bool                    ready;    /* a job process can take it */
-  int64_t                 arrived;  /* UNIX time of the accept */
+  long long               deadline; /* ms: the request (or, invited, the request
+                                       after the invitation) must be there by then */
+  int            seen;              /* bytes queued at the last look */
+  bool           ready;             /* a job process can take it */
+  bool           known;             /* its first bytes said HERD or not */
+  enum conn_room room;
+  uint32_t       ahead;   /* waiting: the last count of those ahead sent */
+  int64_t        arrived; /* UNIX time of the accept */
 };
 
 struct server {
@@ -65,9 +80,15 @@ struct server {
   size_t                      n_listen;
   int                         epoll_fd;
   int                         signal_fd;
-  sigset_t                    old_mask; /* restored in job processes */
-  pid_t                      *children; /* job processes, config->jobs */
+  sigset_t                    old_mask;    /* restored in job processes */
+  pid_t                      *children;    /* job processes, config->jobs */
+  struct sockaddr_storage    *child_peers; /* their clients' addresses */
   size_t                      n_children;
+  size_t                      n_reserved; /* slots held for invitations */
+  size_t                      n_waiting;  /* connections in the waiting room */
+  size_t                      room_max;   /* waiting room, in total */
+  size_t                      per_address_max; /* pending + running */
+  unsigned                    speed; /* announced: configured or measured */
   struct conn                *conns; /* owned: in arrival order */
   size_t                      n_conns;
   size_t                      max_conns; /* --max-pending, or fewer */
@@ -170,7 +191,7 @@ static int list_waiting(void *userdata, struct stats *st)
   for (size_t i = 0; i < s->n_conns; i++) {
     const struct conn *c = &s->conns[i];
     struct stats_job  *job;
-    if (!c->ready) {
+    if (!c->ready && c->room != ROOM_WAITING) {
       continue;
     }
     int r = statsd_add_job(st, &job);
@@ -312,6 +333,23 @@ static size_t fit_descriptors(size_t max)
   return max;
 }
 
+/* The waiting room's bounds: the configured ones or the defaults, the
+ * room never more than half the table, so classic requests keep room. */
+static void room_bounds(struct server *s)
+{
+  const struct server_config *config = s->config;
+  size_t room = config->room_max ? config->room_max : SERVER_ROOM_DEFAULT;
+  size_t per  = config->per_address_max ? config->per_address_max
+                                        : SERVER_PER_ADDRESS_DEFAULT;
+
+  if (!config->per_address_max && per < 2 * (size_t)config->jobs) {
+    per = 2 * (size_t)config->jobs;
+  }
+  s->room_max        = room < s->max_conns / 2 ? room : s->max_conns / 2;
+  s->room_max        = s->room_max ? s->room_max : 1;
+  s->per_address_max = per;
+}
+
 static int setup_loop(struct server *s)
 {
   sigset_t set;
@@ -330,11 +368,13 @@ static int setup_loop(struct server *s)
   if (s->signal_fd < 0 || s->epoll_fd < 0 || s->peek_fd < 0) {
     return -errno;
   }
-  s->max_conns = fit_descriptors(s->config->max_pending);
-  s->children  = calloc(s->config->jobs, sizeof(pid_t));
-  s->conns     = calloc(s->max_conns, sizeof(struct conn));
-  s->peek_buf  = malloc(SERVER_PEEK_MAX);
-  if (!s->children || !s->conns || !s->peek_buf) {
+  s->max_conns   = fit_descriptors(s->config->max_pending);
+  s->children    = calloc(s->config->jobs, sizeof(pid_t));
+  s->child_peers = calloc(s->config->jobs, sizeof(*s->child_peers));
+  s->conns       = calloc(s->max_conns, sizeof(struct conn));
+  s->peek_buf    = malloc(SERVER_PEEK_MAX);
+  room_bounds(s);
+  if (!s->children || !s->child_peers || !s->conns || !s->peek_buf) {
     return -ENOMEM;
   }
   struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->signal_fd };
@@ -388,6 +428,7 @@ static void start_publishing(struct server *s)
     .listen         = config->listen,
     .jobs           = config->jobs,
     .stats_port     = config->stats ? config->stats->port : 0,
+    .speed          = s->speed,
     .compiler_paths = (const char *const *)paths,
   };
   pid_t pid;
@@ -428,12 +469,13 @@ static int start_serving(struct server *s)
     }
     detach_streams(config);
   }
+  s->speed = config->speed ? config->speed : speed_measure(config->jobs);
   if (config->zeroconf) {
     start_publishing(s);
   }
-  log_notice("Ready: pid %d, %u job slots%s%s", (int)getpid(), config->jobs,
-             config->privs->drop ? ", running as " : "",
-             config->privs->drop ? config->privs->user : "");
+  log_notice("Ready: pid %d, %u job slots%s%s, speed %u", (int)getpid(),
+             config->jobs, config->privs->drop ? ", running as " : "",
+             config->privs->drop ? config->privs->user : "", s->speed);
   return 0;
 }
 
@@ -543,6 +585,12 @@ static int conn_take(struct server *s, size_t i)
 {
   int fd = s->conns[i].fd;
 
+  if (s->conns[i].room == ROOM_INVITED) {
+    s->n_reserved--;
+  } else if (s->conns[i].room == ROOM_WAITING) {
+    s->n_waiting--;
+  }
+
   epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
   memmove(&s->conns[i], &s->conns[i + 1],
           (s->n_conns - i - 1) * sizeof(s->conns[0]));
@@ -613,16 +661,324 @@ static bool request_arrived(struct server *s, struct conn *c)
   return r != -ENODATA;
 }
 
-static void conn_check(struct server *s, size_t i, uint32_t events)
+/* The version the client's DIST names, if it has arrived; else 1. The
+ * peeked bytes are decoded by the codec, never parsed here. */
+static uint32_t peeked_version(int fd)
+{
+  char     head[PROTO_HEADER_LEN];
+  uint32_t version = 1;
+
+  if (recv(fd, head, PROTO_HEADER_LEN, MSG_PEEK | MSG_DONTWAIT) !=
+        PROTO_HEADER_LEN ||
+      proto_parse_header(head, "DIST", &version) < 0 ||
+      version < PROTO_VERSION_MIN || version > PROTO_VERSION_MAX) {
+    version = 1;
+  }
+  return version;
+}
+
+/* A peer --allow leaves out is answered as soon as it is accepted, before
+ * a byte of its request is read (so in protocol version 1), and holds no
+ * table entry: its socket is only drained, bounded, so that closing it
+ * does not destroy the reply. */
+static void refuse_denied(struct server *s, int fd, const struct conn *c)
+{
+  char               name[ACCESS_PEER_NAME_MAX];
+  char               why[ACCESS_PEER_NAME_MAX + 96];
+  struct proto_reply reply = { .version = 1,
+                               .status  = (uint32_t)EXIT_ACCESS_DENIED << 8 };
+
+  access_peer_name((const struct sockaddr *)&c->peer, c->peer_len, name);
+  snprintf(why, sizeof(why),
+           "herdccd: refused: access denied for %s (not on this server's "
+           "allow-list)\n",
+           name);
+  reply.serr     = why;
+  reply.serr_len = strlen(why);
+  proto_send_reply(fd, &reply, 100);
+  log_warning("Job from %s: refused: access denied (not on this server's "
+              "allow-list)",
+              name);
+  statsd_count(s->statsd, STATS_RESULT_REFUSED);
+  shutdown(fd, SHUT_WR);
+  drain_start(s, fd);
+}
+
+/* Every job slot is busy and the queue is full of complete requests: say
+ * so within the protocol (STAT 114 << 8 and the reason) rather than leave
+ * the client hanging in the backlog; a herdcc client tries another
+ * server. */
+static void refuse_busy(struct server *s, int fd, const struct conn *c,
+                        bool over_cap)
+{
+  char               name[ACCESS_PEER_NAME_MAX];
+  char               why[160];
+  struct proto_reply reply = { .version = peeked_version(fd),
+                               .status  = (uint32_t)EXIT_BUSY << 8 };
+
+  if (over_cap) {
+    snprintf(why, sizeof(why),
+             "herdccd: busy: your address has %zu connections here "
+             "already; try another server\n",
+             s->per_address_max);
+  } else {
+    snprintf(why, sizeof(why),
+             "herdccd: busy: %u jobs running and %zu waiting; try another "
+             "server\n",
+             s->config->jobs, s->n_conns);
+  }
+  reply.serr     = why;
+  reply.serr_len = strlen(why);
+  proto_send_reply(fd, &reply, 100);
+  access_peer_name((const struct sockaddr *)&c->peer, c->peer_len, name);
+  log_warning("Job from %s: refused: busy (%zu waiting)", name, s->n_conns);
+  statsd_count(s->statsd, STATS_RESULT_BUSY);
+  shutdown(fd, SHUT_WR);
+  drain_start(s, fd);
+}
+
+/* ---- the waiting room (the native extension, herd.h) ------------------ */
+
+/* A connection that ends in the waiting room, or declines its invitation,
+ * does what the protocol lets it: not worth a warning. */
+static void conn_leave(struct server *s, size_t i, const char *why)
+{
+  char name[ACCESS_PEER_NAME_MAX];
+
+  access_peer_name((const struct sockaddr *)&s->conns[i].peer,
+                   s->conns[i].peer_len, name);
+  log_info("Connection from %s: %s", name, why);
+  close(conn_take(s, i));
+  s->accept_failed = false;
+}
+
+static size_t slots_free(const struct server *s)
+{
+  size_t used = s->n_children + s->n_reserved;
+  return used < s->config->jobs ? s->config->jobs - used : 0;
+}
+
+/* Whether two peers are the same address (ports aside). */
+static bool same_address(const struct sockaddr_storage *a,
+                         const struct sockaddr_storage *b)
+{
+  if (a->ss_family != b->ss_family) {
+    return false;
+  }
+  if (a->ss_family == AF_INET) {
+    return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+           ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+  }
+  if (a->ss_family == AF_INET6) {
+    return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                  &((const struct sockaddr_in6 *)b)->sin6_addr,
+                  sizeof(struct in6_addr)) == 0;
+  }
+  return false;
+}
+
+/* The connections of peer's address that hold or wait for a slot: those
+ * running, those whose request has arrived, the waiting room and the
+ * invited. (Connections still sending their request are bounded by the
+ * table and its eviction of the oldest.) */
+static size_t address_load(const struct server           *s,
+                           const struct sockaddr_storage *peer)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < s->n_conns; i++) {
+    const struct conn *c = &s->conns[i];
+    n += (c->ready || c->room != ROOM_NONE) && same_address(&c->peer, peer);
+  }
+  for (size_t i = 0; i < s->n_children; i++) {
+    n += same_address(&s->child_peers[i], peer);
+  }
+  return n;
+}
+
+/* Send what the protocol says at once (a few headers: they fit in any
+ * socket buffer); a peer that cannot take them is dropped. */
+static bool conn_say(struct server *s, size_t i, const char *buf, size_t len)
+{
+  ssize_t n = send(s->conns[i].fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+  if (n != (ssize_t)len) {
+    conn_leave(s, i, "does not read the waiting room's messages; closed");
+    return false;
+  }
+  return true;
+}
+
+/* Reserve a free slot for a connection of the waiting room (or one just
+ * come) and invite it; its request may be there already. False when it
+ * was dropped. */
+static bool room_invite(struct server *s, size_t i, const char *hello,
+                        size_t hello_len)
 {
   struct conn *c = &s->conns[i];
+  char         buf[HERD_MSG_MAX];
+  size_t       n = hello_len;
 
+  memcpy(buf, hello, hello_len);
+  n += herd_format_state(buf + n, HERD_STATE_INVITED,
+                         (uint32_t)(slots_free(s) - 1));
+  if (c->room == ROOM_WAITING) {
+    s->n_waiting--;
+  }
+  c->room = ROOM_INVITED;
+  s->n_reserved++;
+  c->deadline = now_ms() + SERVER_RESERVE_MS;
+  c->seen     = 0;
+  if (!conn_say(s, i, buf, n)) {
+    return false;
+  }
+  c = &s->conns[i];
+  if (request_arrived(s, c)) {
+    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+    c->ready = true;
+  }
+  return true;
+}
+
+/* Those ahead of each connection in the waiting room: classic requests
+ * waiting for a slot and the waiting room, in arrival order. A count
+ * that shrank is sent again (HWAI). */
+static void room_update(struct server *s)
+{
+  uint32_t ahead = 0;
+
+  for (size_t i = 0; i < s->n_conns;) {
+    struct conn *c = &s->conns[i];
+    if (c->room == ROOM_NONE && c->ready) {
+      ahead++;
+    } else if (c->room == ROOM_WAITING) {
+      if (ahead < c->ahead) {
+        char buf[PROTO_HEADER_LEN];
+        c->ahead = ahead;
+        if (!conn_say(s, i, buf,
+                      herd_format_state(buf, HERD_STATE_WAITING, ahead))) {
+          continue;
+        }
+      }
+      ahead++;
+    }
+    i++;
+  }
+}
+
+/* Those ahead of the connection at i. */
+static uint32_t room_ahead(const struct server *s, size_t i)
+{
+  uint32_t ahead = 0;
+
+  for (size_t k = 0; k < i; k++) {
+    const struct conn *c = &s->conns[k];
+    ahead += (c->room == ROOM_NONE && c->ready) || c->room == ROOM_WAITING;
+  }
+  return ahead;
+}
+
+/* A hello has arrived: answer it with ours, then invite, seat in the
+ * waiting room, or turn away. */
+static void room_enter(struct server *s, size_t i, uint32_t version)
+{
+  char   hello[HERD_MSG_MAX];
+  size_t n = herd_format_hello(hello, version, s->speed, s->config->jobs,
+                               SERVER_RESERVE_MS);
+
+  bool over_cap = address_load(s, &s->conns[i].peer) >= s->per_address_max;
+
+  if (!over_cap && slots_free(s) > 0 && room_ahead(s, i) == 0) {
+    room_invite(s, i, hello, n);
+    return;
+  }
+  if (over_cap || s->n_waiting >= s->room_max) {
+    n += herd_format_state(hello + n, HERD_STATE_BUSY, (uint32_t)s->n_waiting);
+    statsd_count(s->statsd, STATS_RESULT_BUSY);
+    if (conn_say(s, i, hello, n)) {
+      conn_leave(s, i,
+                 over_cap ? "turned away: its address has --max-per-address "
+                            "connections here"
+                          : "turned away: the waiting room is full");
+    }
+    return;
+  }
+  struct conn *c = &s->conns[i];
+  c->room        = ROOM_WAITING;
+  c->ahead       = room_ahead(s, i);
+  s->n_waiting++;
+  n += herd_format_state(hello + n, HERD_STATE_WAITING, c->ahead);
+  conn_say(s, i, hello, n);
+}
+
+/* Look at a new connection's first bytes: HERD (the native extension) or
+ * anything else (a classic request, handled as ever). True when it was
+ * HERD and is taken care of; false when it is classic or undecided. An
+ * address the allow-list excludes is never read here: its job process
+ * refuses it, in the classic dialect, before reading a byte. */
+static bool room_hello(struct server *s, size_t i)
+{
+  struct conn *c = &s->conns[i];
+  char         head[PROTO_HEADER_LEN];
+  uint32_t     version;
+
+  if (!access_list_allows(s->config->job->access,
+                          (const struct sockaddr *)&c->peer, c->peer_len)) {
+    c->known = true;
+    return false;
+  }
+  ssize_t n = recv(c->fd, head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
+  if (n <= 0) {
+    return false;
+  }
+  if (memcmp(head, "HERD", (size_t)n < 4 ? (size_t)n : 4) != 0) {
+    c->known = true;
+    return false;
+  }
+  if (n < PROTO_HEADER_LEN) {
+    return false;
+  }
+  c->known = true;
+  if (recv(c->fd, head, sizeof(head), MSG_DONTWAIT) != PROTO_HEADER_LEN ||
+      herd_parse_client_hello(head, &version) < 0) {
+    conn_drop(s, i, "a malformed HERD hello");
+    return true;
+  }
+  room_enter(s, i, version);
+  return true;
+}
+
+static void conn_check(struct server *s, size_t i, uint32_t events)
+{
+  struct conn *c   = &s->conns[i];
+  bool         hup = events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+
+  if (c->room == ROOM_WAITING) {
+    /* What it sends before its invitation waits for it. */
+    if (hup) {
+      conn_leave(s, i, "left the waiting room");
+    }
+    return;
+  }
   if (c->ready) {
     return;
   }
-  if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || request_arrived(s, c)) {
+  if (!c->known && room_hello(s, i)) {
+    return;
+  }
+  if (c->room == ROOM_INVITED && hup && !request_arrived(s, c)) {
+    conn_leave(s, i, "declined its invitation");
+    return;
+  }
+  if (hup || request_arrived(s, c)) {
     /* No more events are needed: it waits for a slot. */
     epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+    if (c->room == ROOM_NONE &&
+        address_load(s, &c->peer) >= s->per_address_max) {
+      struct conn copy = *c;
+      refuse_busy(s, conn_take(s, i), &copy, true);
+      return;
+    }
     c->ready = true;
   }
 }
@@ -642,7 +998,7 @@ static void conn_event(struct server *s, int fd, uint32_t events)
 static bool evict_one(struct server *s)
 {
   for (size_t i = 0; i < s->n_conns; i++) {
-    if (!s->conns[i].ready) {
+    if (!s->conns[i].ready && s->conns[i].room == ROOM_NONE) {
       statsd_count(s->statsd, STATS_RESULT_BUSY);
       conn_drop(s, i,
                 "%zu connections are waiting already (the server's "
@@ -652,46 +1008,6 @@ static bool evict_one(struct server *s)
     }
   }
   return false;
-}
-
-/* The version the client's DIST names, if it has arrived; else 1. */
-static uint32_t peeked_version(int fd)
-{
-  char     head[PROTO_HEADER_LEN + 1] = { 0 };
-  uint32_t version                    = 1;
-
-  if (recv(fd, head, PROTO_HEADER_LEN, MSG_PEEK | MSG_DONTWAIT) ==
-        PROTO_HEADER_LEN &&
-      memcmp(head, "DIST", 4) == 0 && sscanf(head + 4, "%8x", &version) == 1 &&
-      (version < PROTO_VERSION_MIN || version > PROTO_VERSION_MAX)) {
-    version = 1;
-  }
-  return version;
-}
-
-/* Every job slot is busy and the queue is full of complete requests: say
- * so within the protocol (STAT 114 << 8 and the reason) rather than leave
- * the client hanging in the backlog; a herdcc client tries another
- * server. */
-static void refuse_busy(struct server *s, int fd, const struct conn *c)
-{
-  char               name[ACCESS_PEER_NAME_MAX];
-  char               why[160];
-  struct proto_reply reply = { .version = peeked_version(fd),
-                               .status  = (uint32_t)EXIT_BUSY << 8 };
-
-  snprintf(why, sizeof(why),
-           "herdccd: busy: %u jobs running and %zu waiting; try another "
-           "server\n",
-           s->config->jobs, s->n_conns);
-  reply.serr     = why;
-  reply.serr_len = strlen(why);
-  proto_send_reply(fd, &reply, 100);
-  access_peer_name((const struct sockaddr *)&c->peer, c->peer_len, name);
-  log_warning("Job from %s: refused: busy (%zu waiting)", name, s->n_conns);
-  statsd_count(s->statsd, STATS_RESULT_BUSY);
-  shutdown(fd, SHUT_WR);
-  drain_start(s, fd);
 }
 
 static void accept_all(struct server *s, int listen_fd)
@@ -711,8 +1027,13 @@ static void accept_all(struct server *s, int listen_fd)
       break;
     }
     statsd_count_accept(s->statsd);
+    if (!access_list_allows(s->config->job->access,
+                            (const struct sockaddr *)&c.peer, c.peer_len)) {
+      refuse_denied(s, c.fd, &c);
+      continue;
+    }
     if (s->n_conns >= s->max_conns && !evict_one(s)) {
-      refuse_busy(s, c.fd, &c);
+      refuse_busy(s, c.fd, &c, false);
       continue;
     }
     c.deadline            = now_ms() + s->config->request_timeout_ms;
@@ -738,7 +1059,12 @@ static void expire(struct server *s)
   long long now = now_ms();
 
   for (size_t i = 0; i < s->n_conns;) {
-    if (!s->conns[i].ready && now >= s->conns[i].deadline) {
+    if (s->conns[i].room == ROOM_INVITED && !s->conns[i].ready &&
+        now >= s->conns[i].deadline) {
+      conn_drop(s, i, "its invitation was not used within %d ms",
+                SERVER_RESERVE_MS);
+    } else if (s->conns[i].room == ROOM_NONE && !s->conns[i].ready &&
+               now >= s->conns[i].deadline) {
       statsd_count(s->statsd, STATS_RESULT_TIMEOUT);
       conn_drop(s, i,
                 "no whole request within %d s (the server's "
@@ -750,13 +1076,14 @@ static void expire(struct server *s)
   }
 }
 
-/* The earliest deadline of a connection still without its request. */
+/* The earliest deadline of a connection still without its request (the
+ * waiting room has none). */
 static long long next_deadline(const struct server *s, long long deadline)
 {
   for (size_t i = 0; i < s->n_conns; i++) {
-    if (!s->conns[i].ready) {
+    if (!s->conns[i].ready && s->conns[i].room != ROOM_WAITING) {
       long long d = s->conns[i].deadline;
-      return deadline < 0 || d < deadline ? d : deadline;
+      deadline    = deadline < 0 || d < deadline ? d : deadline;
     }
   }
   return deadline;
@@ -792,33 +1119,53 @@ static _noreturn_ void run_job(struct server *s, struct conn *c,
   _exit(r >= 0 || r == -EPERM ? 0 : 1);
 }
 
-/* Give the connections whose request has arrived to job processes, in
- * arrival order, while slots are free. */
+/* Hand the connection at i to a job process in a slot (its reserved one,
+ * when invited). */
+static void start_job(struct server *s, size_t i)
+{
+  struct conn c = s->conns[i];
+
+  conn_take(s, i);
+  struct statsd_slot *slot =
+    statsd_slot_claim(s->statsd, (const struct sockaddr *)&c.peer, c.peer_len);
+  pid_t pid = fork();
+  if (pid == 0) {
+    run_job(s, &c, slot);
+  }
+  if (pid < 0) {
+    log_error("Failed to start a job process: %m");
+    statsd_slot_release(s->statsd, slot);
+  } else {
+    s->child_peers[s->n_children] = c.peer;
+    s->children[s->n_children++]  = pid;
+    statsd_slot_started(s->statsd, slot, pid);
+  }
+  close(c.fd);
+  s->accept_failed = false;
+}
+
+/* One queue, in arrival order: an invited connection whose request has
+ * arrived takes its reserved slot; while slots are free, a classic
+ * request takes one and the waiting room is invited. */
 static void dispatch(struct server *s)
 {
-  for (size_t i = 0; i < s->n_conns && s->n_children < s->config->jobs;) {
-    if (!s->conns[i].ready) {
+  for (size_t i = 0; i < s->n_conns;) {
+    struct conn *c = &s->conns[i];
+    if (c->room == ROOM_INVITED && c->ready) {
+      start_job(s, i);
+    } else if (slots_free(s) == 0 || c->room == ROOM_INVITED) {
       i++;
-      continue;
-    }
-    struct conn c = s->conns[i];
-    conn_take(s, i);
-    struct statsd_slot *slot = statsd_slot_claim(
-      s->statsd, (const struct sockaddr *)&c.peer, c.peer_len);
-    pid_t pid = fork();
-    if (pid == 0) {
-      run_job(s, &c, slot);
-    }
-    if (pid < 0) {
-      log_error("Failed to start a job process: %m");
-      statsd_slot_release(s->statsd, slot);
+    } else if (c->room == ROOM_WAITING) {
+      char   hello[HERD_MSG_MAX];
+      size_t n = 0;
+      i += room_invite(s, i, hello, n) && !s->conns[i].ready;
+    } else if (c->ready) {
+      start_job(s, i);
     } else {
-      s->children[s->n_children++] = pid;
-      statsd_slot_started(s->statsd, slot, pid);
+      i++;
     }
-    close(c.fd);
-    s->accept_failed = false;
   }
+  room_update(s);
   update_accepting(s);
 }
 
@@ -826,7 +1173,9 @@ static void forget_child(struct server *s, pid_t pid, int status)
 {
   for (size_t i = 0; i < s->n_children; i++) {
     if (s->children[i] == pid) {
-      s->children[i] = s->children[--s->n_children];
+      s->n_children--;
+      s->children[i]    = s->children[s->n_children];
+      s->child_peers[i] = s->child_peers[s->n_children];
       break;
     }
   }
@@ -857,7 +1206,12 @@ static bool handle_signals(struct server *s)
     if (info.ssi_signo == SIGCHLD) {
       reap(s);
     } else if (info.ssi_signo == SIGHUP) {
-      log_info("Ignoring SIGHUP");
+      int r = log_reopen_file(); /* after logrotate renamed it */
+      if (r < 0) {
+        log_warning("Failed to reopen the log file: %s", strerror(-r));
+      } else {
+        log_info("SIGHUP: log file reopened");
+      }
     } else {
       log_notice("Stopping on signal %u", info.ssi_signo);
       stop = true;
@@ -941,6 +1295,7 @@ static void server_clear(struct server *s)
   close_conns(s);
   free(s->listen_fds);
   free(s->children);
+  free(s->child_peers);
   free(s->conns);
   free(s->peek_buf);
   if (s->peek_fd >= 0) {
@@ -959,6 +1314,19 @@ static void server_clear(struct server *s)
     log_info("Failed to remove pid file %s: %m", s->pid_file);
   }
   free(s->pid_file);
+}
+
+/* Readiness and stopping for a service manager (Type=notify). */
+static void tell_service_manager(const struct server *s, const char *state)
+{
+  char text[256];
+
+  snprintf(text, sizeof(text), "%s\nMAINPID=%d\nSTATUS=%u job slots", state,
+           (int)getpid(), s->config->jobs);
+  int r = sdnotify_send(text);
+  if (r < 0) {
+    log_warning("Failed to notify the service manager: %s", strerror(-r));
+  }
 }
 
 /* The pid file's name, absolute: a detached daemon works from "/". */
@@ -993,7 +1361,16 @@ int server_run(const struct server_config *config)
               strerror(-r));
     return EXIT_GENERAL;
   }
-  r = bind_all(config, config->port, &s.listen_fds, &s.n_listen);
+  /* Sockets from the service manager (herdccd.socket), else our own. */
+  r = sdnotify_listen_fds(&s.listen_fds, &s.n_listen);
+  if (r < 0) {
+    log_error("Failed to use the sockets passed in $LISTEN_FDS: %s",
+              strerror(-r));
+  } else if (r > 0) {
+    log_info("Serving %zu socket(s) passed by the service manager", s.n_listen);
+  } else {
+    r = bind_all(config, config->port, &s.listen_fds, &s.n_listen);
+  }
   if (r >= 0 && config->stats) {
     r = bind_stats(&s);
   }
@@ -1010,5 +1387,11 @@ int server_run(const struct server_config *config)
   }
   int code = start_serving(&s);
   notify_ready(&s, code);
-  return code != 0 ? code : serve(&s);
+  if (code != 0) {
+    return code;
+  }
+  tell_service_manager(&s, "READY=1");
+  code = serve(&s);
+  tell_service_manager(&s, "STOPPING=1");
+  return code;
 }

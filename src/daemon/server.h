@@ -14,6 +14,14 @@
  * slots, and is then served by a forked job process (job.h). While the
  * table is full of such connections new ones wait in the kernel's backlog.
  *
+ * A herdcc client may open with HERD instead (the native extension,
+ * herd.h; a stock client never does): the connection joins the same queue
+ * as the waiting room, is invited when a slot is free for it (the slot is
+ * reserved), sends its classic request then, or closes. A reservation not
+ * used within SERVER_RESERVE_MS, or whose connection closes, is released
+ * at once. Beyond the waiting room's bound, or beyond one address's bound
+ * on pending and running connections, a client is told it is busy.
+ *
  * One epoll loop accepts, watches the waiting connections and their
  * deadlines, reaps job processes and handles SIGTERM/SIGINT (forwarded to
  * the jobs, which kill their compilers and clean up) and the --lifetime
@@ -39,6 +47,16 @@
 
 #define SERVER_MAX_PENDING_DEFAULT 1024
 
+/* The waiting room of the native extension: at most this many connections
+ * in total (and never more than half of --max-pending), each invited one
+ * holding its slot for SERVER_RESERVE_MS at most before its request. */
+#define SERVER_ROOM_DEFAULT 256
+#define SERVER_RESERVE_MS   2000
+
+/* One client address may hold at most this many connections, pending
+ * and running together (or 2 x --jobs, when that is more). */
+#define SERVER_PER_ADDRESS_DEFAULT 64
+
 struct server_config {
   char *const             *listen; /* borrowed; NULL/empty: any address */
   uint16_t                 port;
@@ -56,6 +74,13 @@ struct server_config {
   /* --stats: the stats port's configuration (borrowed), or NULL. Its
    * list_waiting and userdata are the server's own. */
   const struct statsd_config *stats;
+  /* The native extension (herd.h): the speed announced in invitations (0:
+   * unknown), the waiting room's bound in total (0: SERVER_ROOM_DEFAULT)
+   * and the bound on one address's pending and running connections (0:
+   * SERVER_PER_ADDRESS_DEFAULT), which covers classic clients too. */
+  unsigned speed;
+  size_t   room_max;
+  size_t   per_address_max;
 };
 
 /* Run the daemon until it stops; returns the process exit code (0 or one

@@ -2,7 +2,9 @@
 # Who may use herdccd: the private and local networks by default, the
 # --allow networks (IPv4 and IPv6, and IPv4 clients on a dual-stack socket,
 # which the kernel shows as ::ffff:a.b.c.d) otherwise; a client not on the
-# list gets a reply that says so (STAT 113 << 8), and nothing runs for it.
+# list gets a reply that says so (STAT 113 << 8), before a byte of its
+# request is read (a peer that sends nothing gets it too), and nothing
+# runs for it.
 # And where it listens: --listen on an IPv4 and an IPv6 address, both, and
 # every address (one dual-stack socket) by default.
 #
@@ -95,6 +97,25 @@ allowed ::1 ::1 3632
 allowed fd00::5 fd00::5 3632
 denied 192.0.2.1 192.0.2.1 3632
 denied 2001:db8::1 2001:db8::1 3632
+
+say "a peer --allow leaves out is answered before it sends a byte"
+# It sends nothing and still gets the refusal at once: the check comes
+# before any byte of the request is read.
+silent=$(timeout 10 "$PY" -c '
+import socket, sys
+s = socket.create_connection(("192.0.2.1", 3632), timeout=5,
+                             source_address=("192.0.2.1", 0))
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print(data[:24].decode("ascii", "replace"))
+') || fail "a silent denied peer got no reply"
+[ "$silent" = "DONE00000001STAT00007100" ] ||
+  fail "a silent denied peer got '$silent', not the refusal"
+say "silent denied peer: $silent..."
 
 say "--allow 192.0.2.0/24 --allow 2001:db8::/32: those networks only"
 start 3633 --allow 192.0.2.0/24 --allow 2001:db8::/32

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -107,7 +109,8 @@ struct remote_case {
   const char *cpp;    /* the local cpp run, or NULL: preprocessed input */
   const char *server; /* the command line sent */
   bool        assemble_only;
-  bool        directives_only; /* gcc -g: cpp -fdirectives-only */
+  bool        directives_only;  /* gcc -g: cpp -fdirectives-only */
+  bool        rewrite_includes; /* clang -g: cpp -frewrite-includes */
 };
 
 /* One field a line: the formatter would align it less readably. */
@@ -119,124 +122,139 @@ static const struct remote_case remote_cases[] = {
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -E",
-    .server = "gcc -c x.c -o x.o",
+    .cpp    = "gcc x.c -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -E",
-    .server = "gcc -c x.c",
+    .cpp    = "gcc x.c -fdirectives-only -E",
+    .server = "gcc -c x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c dir/x.c",
     .input  = "dir/x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc dir/x.c -E",
-    .server = "gcc -c dir/x.c",
+    .cpp    = "gcc dir/x.c -fdirectives-only -E",
+    .server = "gcc -c dir/x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -ox.o",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -E",
-    .server = "gcc -c x.c -ox.o",
+    .cpp    = "gcc x.c -fdirectives-only -E",
+    .server = "gcc -c x.c -ox.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c dir/x.c -o out/y.o",
     .input  = "dir/x.c",
     .lang   = "c",
     .output = "out/y.o",
-    .cpp    = "gcc dir/x.c -E",
-    .server = "gcc -c dir/x.c -o out/y.o",
+    .cpp    = "gcc dir/x.c -fdirectives-only -E",
+    .server = "gcc -c dir/x.c -o out/y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv          = "gcc -S x.c",
     .input         = "x.c",
     .lang          = "c",
     .output        = "x.s",
-    .cpp           = "gcc x.c -E",
-    .server        = "gcc -S x.c",
+    .cpp           = "gcc x.c -fdirectives-only -E",
+    .server        = "gcc -S x.c -fdirectives-only",
     .assemble_only = true,
+    .directives_only = true,
   },
   {
     .argv          = "gcc -S dir/x.c",
     .input         = "dir/x.c",
     .lang          = "c",
     .output        = "x.s",
-    .cpp           = "gcc dir/x.c -E",
-    .server        = "gcc -S dir/x.c",
+    .cpp           = "gcc dir/x.c -fdirectives-only -E",
+    .server        = "gcc -S dir/x.c -fdirectives-only",
     .assemble_only = true,
+    .directives_only = true,
   },
   {
     .argv          = "gcc -c -S x.c",
     .input         = "x.c",
     .lang          = "c",
     .output        = "x.s",
-    .cpp           = "gcc x.c -E",
-    .server        = "gcc -c -S x.c",
+    .cpp           = "gcc x.c -fdirectives-only -E",
+    .server        = "gcc -c -S x.c -fdirectives-only",
     .assemble_only = true,
+    .directives_only = true,
   },
   {
     .argv          = "gcc -S -c x.c -o y.s",
     .input         = "x.c",
     .lang          = "c",
     .output        = "y.s",
-    .cpp           = "gcc x.c -E",
-    .server        = "gcc -S -c x.c -o y.s",
+    .cpp           = "gcc x.c -fdirectives-only -E",
+    .server        = "gcc -S -c x.c -o y.s -fdirectives-only",
     .assemble_only = true,
+    .directives_only = true,
   },
   {
     .argv   = "g++ -c x.cc",
     .input  = "x.cc",
     .lang   = "c++",
     .output = "x.o",
-    .cpp    = "g++ x.cc -E",
-    .server = "g++ -c x.cc",
+    .cpp    = "g++ x.cc -fdirectives-only -E",
+    .server = "g++ -c x.cc -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "g++ -c x.cpp -o y.o",
     .input  = "x.cpp",
     .lang   = "c++",
     .output = "y.o",
-    .cpp    = "g++ x.cpp -E",
-    .server = "g++ -c x.cpp -o y.o",
+    .cpp    = "g++ x.cpp -fdirectives-only -E",
+    .server = "g++ -c x.cpp -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "g++ -c x.cxx",
     .input  = "x.cxx",
     .lang   = "c++",
     .output = "x.o",
-    .cpp    = "g++ x.cxx -E",
-    .server = "g++ -c x.cxx",
+    .cpp    = "g++ x.cxx -fdirectives-only -E",
+    .server = "g++ -c x.cxx -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "g++ -c x.C",
     .input  = "x.C",
     .lang   = "c++",
     .output = "x.o",
-    .cpp    = "g++ x.C -E",
-    .server = "g++ -c x.C",
+    .cpp    = "g++ x.C -fdirectives-only -E",
+    .server = "g++ -c x.C -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.m",
     .input  = "x.m",
     .lang   = "objective-c",
     .output = "x.o",
-    .cpp    = "gcc x.m -E",
-    .server = "gcc -c x.m",
+    .cpp    = "gcc x.m -fdirectives-only -E",
+    .server = "gcc -c x.m -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "g++ -c x.mm",
     .input  = "x.mm",
     .lang   = "objective-c++",
     .output = "x.o",
-    .cpp    = "g++ x.mm -E",
-    .server = "g++ -c x.mm",
+    .cpp    = "g++ x.mm -fdirectives-only -E",
+    .server = "g++ -c x.mm -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.S",
@@ -280,9 +298,10 @@ static const struct remote_case remote_cases[] = {
     .input         = "x.cc",
     .lang          = "c++",
     .output        = "out/y.s",
-    .cpp           = "g++ x.cc -E",
-    .server        = "g++ -S x.cc -o out/y.s",
+    .cpp           = "g++ x.cc -fdirectives-only -E",
+    .server        = "g++ -S x.cc -o out/y.s -fdirectives-only",
     .assemble_only = true,
+    .directives_only = true,
   },
   /* -x: the server gets the preprocessed form; a trailing -x does nothing */
   {
@@ -290,48 +309,54 @@ static const struct remote_case remote_cases[] = {
     .input  = "x.c",
     .lang   = "c++",
     .output = "x.o",
-    .cpp    = "gcc -x c++ x.c -E",
-    .server = "gcc -x c++-cpp-output -c x.c",
+    .cpp    = "gcc -x c++ x.c -fdirectives-only -E",
+    .server = "gcc -x c++-cpp-output -c x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -xc++ -c x.c",
     .input  = "x.c",
     .lang   = "c++",
     .output = "x.o",
-    .cpp    = "gcc -xc++ x.c -E",
-    .server = "gcc -xc++-cpp-output -c x.c",
+    .cpp    = "gcc -xc++ x.c -fdirectives-only -E",
+    .server = "gcc -xc++-cpp-output -c x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -xobjective-c++ -c x.c",
     .input  = "x.c",
     .lang   = "objective-c++",
     .output = "x.o",
-    .cpp    = "gcc -xobjective-c++ x.c -E",
-    .server = "gcc -xobjective-c++-cpp-output -c x.c",
+    .cpp    = "gcc -xobjective-c++ x.c -fdirectives-only -E",
+    .server = "gcc -xobjective-c++-cpp-output -c x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -x none -c x.c",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc -x none x.c -E",
-    .server = "gcc -x none -c x.c",
+    .cpp    = "gcc -x none x.c -fdirectives-only -E",
+    .server = "gcc -x none -c x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -x c++ -x none -c x.c",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc -x c++ -x none x.c -E",
-    .server = "gcc -x c++-cpp-output -x none -c x.c",
+    .cpp    = "gcc -x c++ -x none x.c -fdirectives-only -E",
+    .server = "gcc -x c++-cpp-output -x none -c x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -x c++",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -x c++ -E",
-    .server = "gcc -c x.c -x c++-cpp-output",
+    .cpp    = "gcc x.c -x c++ -fdirectives-only -E",
+    .server = "gcc -c x.c -x c++-cpp-output -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -x assembler-with-cpp -c x.asm",
@@ -346,8 +371,9 @@ static const struct remote_case remote_cases[] = {
     .input  = "x.i",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc -x c x.i -E",
-    .server = "gcc -x cpp-output -c x.i",
+    .cpp    = "gcc -x c x.i -fdirectives-only -E",
+    .server = "gcc -x cpp-output -c x.i -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -x cpp-output -c x.c",
@@ -362,56 +388,63 @@ static const struct remote_case remote_cases[] = {
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -D X -DY -I inc -Iinc2 -U Z -UW -E",
-    .server = "gcc -c x.c -o x.o",
+    .cpp    = "gcc x.c -D X -DY -I inc -Iinc2 -U Z -UW -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -include f.h -isystem d -idirafter e",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -include f.h -isystem d -idirafter e -E",
-    .server = "gcc -c x.c",
+    .cpp    = "gcc x.c -include f.h -isystem d -idirafter e -fdirectives-only -E",
+    .server = "gcc -c x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -iquote q -imacros m.h",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -iquote q -imacros m.h -E",
-    .server = "gcc -c x.c",
+    .cpp    = "gcc x.c -iquote q -imacros m.h -fdirectives-only -E",
+    .server = "gcc -c x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o x.o -nostdinc -undef",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -nostdinc -undef -E",
-    .server = "gcc -c x.c -o x.o",
+    .cpp    = "gcc x.c -nostdinc -undef -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o x.o --sysroot=/x -Xpreprocessor -DX",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c --sysroot=/x -Xpreprocessor -DX -E",
-    .server = "gcc -c x.c -o x.o",
+    .cpp    = "gcc x.c --sysroot=/x -Xpreprocessor -DX -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o x.o -Wp,-DX,-Iinc",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -Wp,-DX,-Iinc -E",
-    .server = "gcc -c x.c -o x.o",
+    .cpp    = "gcc x.c -Wp,-DX,-Iinc -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o x.o -L lib -Llib2 -lm -l z -Wl,-x -Xlinker -y",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -L lib -Llib2 -lm -l z -Wl,-x -Xlinker -y -E",
-    .server = "gcc -c x.c -o x.o",
+    .cpp    = "gcc x.c -L lib -Llib2 -lm -l z -Wl,-x -Xlinker -y -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -fdirectives-only",
+    .directives_only = true,
   },
   /* options of the compile proper travel */
   {
@@ -428,65 +461,107 @@ static const struct remote_case remote_cases[] = {
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c --param x=y -pthread -w -pedantic -E",
-    .server = "gcc -c x.c --param x=y -pthread -w -pedantic",
+    .cpp    = "gcc x.c --param x=y -pthread -w -pedantic -fdirectives-only -E",
+    .server = "gcc -c x.c --param x=y -pthread -w -pedantic -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o x.o -frobnicate",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -frobnicate -E",
-    .server = "gcc -c x.c -o x.o -frobnicate",
+    .cpp    = "gcc x.c -frobnicate -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -frobnicate -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o x.o -Wa,--noexecstack",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -Wa,--noexecstack -E",
-    .server = "gcc -c x.c -o x.o -Wa,--noexecstack",
+    .cpp    = "gcc x.c -Wa,--noexecstack -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -Wa,--noexecstack -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o x.o -fdebug-prefix-map=/a=/b",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "gcc x.c -fdebug-prefix-map=/a=/b -E",
-    .server = "gcc -c x.c -o x.o -fdebug-prefix-map=/a=/b",
+    .cpp    = "gcc x.c -fdebug-prefix-map=/a=/b -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -fdebug-prefix-map=/a=/b -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "/usr/bin/gcc -c x.c -o x.o -O2",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "/usr/bin/gcc x.c -O2 -E",
-    .server = "/usr/bin/gcc -c x.c -o x.o -O2",
+    .cpp    = "/usr/bin/gcc x.c -O2 -fdirectives-only -E",
+    .server = "/usr/bin/gcc -c x.c -o x.o -O2 -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "clang -c x.c -o x.o -O2",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "clang x.c -O2 -E",
-    .server = "clang -c x.c -o x.o -O2",
+    .cpp    = "clang x.c -O2 -frewrite-includes -E",
+    .server = "clang -c x.c -o x.o -O2 -frewrite-includes",
+    .rewrite_includes = true,
   },
   {
     .argv   = "clang++ -c x.cc -o x.o -target x86_64-linux-gnu",
     .input  = "x.cc",
     .lang   = "c++",
     .output = "x.o",
-    .cpp    = "clang++ x.cc -target x86_64-linux-gnu -E",
-    .server = "clang++ -c x.cc -o x.o -target x86_64-linux-gnu",
+    .cpp    = "clang++ x.cc -target x86_64-linux-gnu -frewrite-includes -E",
+    .server = "clang++ -c x.cc -o x.o -target x86_64-linux-gnu -frewrite-includes",
+    .rewrite_includes = true,
   },
-  /* clang -g runs locally (see the local cases); -g0 undoes it */
+  /* clang -g with DWARF 4 or older: -frewrite-includes keeps the columns;
+     the server is told the directory and the mark */
+  {
+    .argv   = "clang -c x.c -o x.o -g -gdwarf-4",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang x.c -g -gdwarf-4 -frewrite-includes -E",
+    .server = "clang -c x.c -o x.o -g -gdwarf-4 "
+              "-fdebug-compilation-dir=@CWD@ -frewrite-includes",
+    .rewrite_includes = true,
+  },
+  {
+    .argv   = "clang-14 -c x.c -gdwarf-4 -O1 -gno-record-command-line",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang-14 x.c -gdwarf-4 -O1 -gno-record-command-line "
+              "-frewrite-includes -E",
+    .server = "clang-14 -c x.c -gdwarf-4 -O1 -gno-record-command-line "
+              "-fdebug-compilation-dir=@CWD@ -frewrite-includes",
+    .rewrite_includes = true,
+  },
+  {
+    .argv   = "clang++ -c x.cc -gdwarf-4 -ffile-compilation-dir=.",
+    .input  = "x.cc",
+    .lang   = "c++",
+    .output = "x.o",
+    .cpp    = "clang++ x.cc -gdwarf-4 -ffile-compilation-dir=. "
+              "-frewrite-includes -E",
+    .server = "clang++ -c x.cc -gdwarf-4 -ffile-compilation-dir=. "
+              "-frewrite-includes",
+    .rewrite_includes = true,
+  },
+  /* -g0 undoes -g */
   {
     .argv   = "clang -c x.c -o x.o -g -gdwarf-4 -g0",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
-    .cpp    = "clang x.c -g -gdwarf-4 -g0 -E",
-    .server = "clang -c x.c -o x.o -g -gdwarf-4 -g0",
+    .cpp    = "clang x.c -g -gdwarf-4 -g0 -frewrite-includes -E",
+    .server = "clang -c x.c -o x.o -g -gdwarf-4 -g0 -frewrite-includes",
+    .rewrite_includes = true,
   },
   /* -MD/-MMD: the .d file and target a compile writes (gcc 12, clang 14) */
   {
@@ -495,8 +570,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "x.o",
     .deps   = "x.d",
-    .cpp    = "gcc x.c -MD -MF x.d -MQ x.o -E",
-    .server = "gcc -c x.c -o x.o",
+    .cpp    = "gcc x.c -MD -MF x.d -MQ x.o -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -MD",
@@ -504,8 +580,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "x.o",
     .deps   = "x.d",
-    .cpp    = "gcc x.c -MD -MF x.d -MQ x.o -E",
-    .server = "gcc -c x.c",
+    .cpp    = "gcc x.c -MD -MF x.d -MQ x.o -fdirectives-only -E",
+    .server = "gcc -c x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c dir/x.c -MD",
@@ -513,8 +590,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "x.o",
     .deps   = "x.d",
-    .cpp    = "gcc dir/x.c -MD -MF x.d -MQ x.o -E",
-    .server = "gcc -c dir/x.c",
+    .cpp    = "gcc dir/x.c -MD -MF x.d -MQ x.o -fdirectives-only -E",
+    .server = "gcc -c dir/x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o out/y.o -MD",
@@ -522,8 +600,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "out/y.o",
     .deps   = "out/y.d",
-    .cpp    = "gcc x.c -MD -MF out/y.d -MQ out/y.o -E",
-    .server = "gcc -c x.c -o out/y.o",
+    .cpp    = "gcc x.c -MD -MF out/y.d -MQ out/y.o -fdirectives-only -E",
+    .server = "gcc -c x.c -o out/y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o noext -MD",
@@ -531,8 +610,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "noext",
     .deps   = "noext.d",
-    .cpp    = "gcc x.c -MD -MF noext.d -MQ noext -E",
-    .server = "gcc -c x.c -o noext",
+    .cpp    = "gcc x.c -MD -MF noext.d -MQ noext -fdirectives-only -E",
+    .server = "gcc -c x.c -o noext -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o .hidden -MD",
@@ -540,8 +620,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = ".hidden",
     .deps   = ".d",
-    .cpp    = "gcc x.c -MD -MF .d -MQ .hidden -E",
-    .server = "gcc -c x.c -o .hidden",
+    .cpp    = "gcc x.c -MD -MF .d -MQ .hidden -fdirectives-only -E",
+    .server = "gcc -c x.c -o .hidden -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv          = "gcc -S x.c -MD",
@@ -549,9 +630,10 @@ static const struct remote_case remote_cases[] = {
     .lang          = "c",
     .output        = "x.s",
     .deps          = "x.d",
-    .cpp           = "gcc x.c -MD -MF x.d -MQ x.o -E",
-    .server        = "gcc -S x.c",
+    .cpp           = "gcc x.c -MD -MF x.d -MQ x.o -fdirectives-only -E",
+    .server        = "gcc -S x.c -fdirectives-only",
     .assemble_only = true,
+    .directives_only = true,
   },
   {
     .argv          = "gcc -S x.c -o y.s -MD",
@@ -559,9 +641,10 @@ static const struct remote_case remote_cases[] = {
     .lang          = "c",
     .output        = "y.s",
     .deps          = "y.d",
-    .cpp           = "gcc x.c -MD -MF y.d -MQ y.s -E",
-    .server        = "gcc -S x.c -o y.s",
+    .cpp           = "gcc x.c -MD -MF y.d -MQ y.s -fdirectives-only -E",
+    .server        = "gcc -S x.c -o y.s -fdirectives-only",
     .assemble_only = true,
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.S -o y.o -MD",
@@ -578,8 +661,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "y.d",
-    .cpp    = "gcc x.c -MMD -MF y.d -MQ y.o -E",
-    .server = "gcc -c x.c -o y.o",
+    .cpp    = "gcc x.c -MMD -MF y.d -MQ y.o -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o y.o -MMD -MD",
@@ -587,8 +671,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "y.d",
-    .cpp    = "gcc x.c -MMD -MF y.d -MQ y.o -E",
-    .server = "gcc -c x.c -o y.o",
+    .cpp    = "gcc x.c -MMD -MF y.d -MQ y.o -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o y.o -MD -MF dep.d",
@@ -596,8 +681,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "dep.d",
-    .cpp    = "gcc x.c -MD -MF dep.d -MQ y.o -E",
-    .server = "gcc -c x.c -o y.o",
+    .cpp    = "gcc x.c -MD -MF dep.d -MQ y.o -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o y.o -MD -MFdep.d",
@@ -605,8 +691,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "dep.d",
-    .cpp    = "gcc x.c -MD -MF dep.d -MQ y.o -E",
-    .server = "gcc -c x.c -o y.o",
+    .cpp    = "gcc x.c -MD -MF dep.d -MQ y.o -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o y.o -MMD -MP",
@@ -614,8 +701,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "y.d",
-    .cpp    = "gcc x.c -MMD -MF y.d -MQ y.o -MP -E",
-    .server = "gcc -c x.c -o y.o",
+    .cpp    = "gcc x.c -MMD -MF y.d -MQ y.o -MP -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o y.o -MD -MT tgt",
@@ -623,8 +711,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "y.d",
-    .cpp    = "gcc x.c -MD -MF y.d -MT tgt -E",
-    .server = "gcc -c x.c -o y.o",
+    .cpp    = "gcc x.c -MD -MF y.d -MT tgt -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o y.o -MD -MQ tgt",
@@ -632,8 +721,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "y.d",
-    .cpp    = "gcc x.c -MD -MF y.d -MQ tgt -E",
-    .server = "gcc -c x.c -o y.o",
+    .cpp    = "gcc x.c -MD -MF y.d -MQ tgt -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o y.o -MD -MTa -MQ b -MP",
@@ -641,8 +731,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "y.d",
-    .cpp    = "gcc x.c -MD -MF y.d -MT a -MQ b -MP -E",
-    .server = "gcc -c x.c -o y.o",
+    .cpp    = "gcc x.c -MD -MF y.d -MT a -MQ b -MP -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   /* -Wp,-MD,FILE: gcc names the target after the source, clang after -o */
   {
@@ -651,8 +742,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "f",
-    .cpp    = "gcc x.c -MD -MF f -MQ x.o -E",
-    .server = "gcc -c x.c -o y.o",
+    .cpp    = "gcc x.c -MD -MF f -MQ x.o -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c x.c -o y.o -Wp,-MMD,f",
@@ -660,8 +752,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "f",
-    .cpp    = "gcc x.c -MMD -MF f -MQ x.o -E",
-    .server = "gcc -c x.c -o y.o",
+    .cpp    = "gcc x.c -MMD -MF f -MQ x.o -fdirectives-only -E",
+    .server = "gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "gcc -c dir/x.c -Wp,-MD,dep.d",
@@ -669,8 +762,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "x.o",
     .deps   = "dep.d",
-    .cpp    = "gcc dir/x.c -MD -MF dep.d -MQ x.o -E",
-    .server = "gcc -c dir/x.c",
+    .cpp    = "gcc dir/x.c -MD -MF dep.d -MQ x.o -fdirectives-only -E",
+    .server = "gcc -c dir/x.c -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "x86_64-linux-gnu-gcc -c x.c -o y.o -Wp,-MD,f",
@@ -678,8 +772,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "f",
-    .cpp    = "x86_64-linux-gnu-gcc x.c -MD -MF f -MQ x.o -E",
-    .server = "x86_64-linux-gnu-gcc -c x.c -o y.o",
+    .cpp    = "x86_64-linux-gnu-gcc x.c -MD -MF f -MQ x.o -fdirectives-only -E",
+    .server = "x86_64-linux-gnu-gcc -c x.c -o y.o -fdirectives-only",
+    .directives_only = true,
   },
   {
     .argv   = "clang -c x.c -o y.o -Wp,-MD,f",
@@ -687,8 +782,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "f",
-    .cpp    = "clang x.c -MD -MF f -MQ y.o -E",
-    .server = "clang -c x.c -o y.o",
+    .cpp    = "clang x.c -MD -MF f -MQ y.o -frewrite-includes -E",
+    .server = "clang -c x.c -o y.o -frewrite-includes",
+    .rewrite_includes = true,
   },
   {
     .argv   = "clang-14 -c x.c -o y.o -Wp,-MMD,dep.d",
@@ -696,8 +792,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "y.o",
     .deps   = "dep.d",
-    .cpp    = "clang-14 x.c -MMD -MF dep.d -MQ y.o -E",
-    .server = "clang-14 -c x.c -o y.o",
+    .cpp    = "clang-14 x.c -MMD -MF dep.d -MQ y.o -frewrite-includes -E",
+    .server = "clang-14 -c x.c -o y.o -frewrite-includes",
+    .rewrite_includes = true,
   },
   {
     .argv   = "clang -c dir/x.c -Wp,-MD,f",
@@ -705,8 +802,9 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "x.o",
     .deps   = "f",
-    .cpp    = "clang dir/x.c -MD -MF f -MQ x.o -E",
-    .server = "clang -c dir/x.c",
+    .cpp    = "clang dir/x.c -MD -MF f -MQ x.o -frewrite-includes -E",
+    .server = "clang -c dir/x.c -frewrite-includes",
+    .rewrite_includes = true,
   },
 };
 /* clang-format on */
@@ -719,78 +817,80 @@ struct local_case {
 
 static const struct local_case local_cases[] = {
   /* not a compile of one file */
-  { "gcc -E x.c",                              "-E"                     },
-  { "gcc -c x.c -E",                           "-E"                     },
-  { "gcc -M x.c",                              "-M"                     },
-  { "gcc -MM x.c",                             "-MM"                    },
-  { "gcc x.c -o x",                            "not a compile"          },
-  { "gcc x.c",                                 "not a compile"          },
-  { "gcc -c x.c y.c",                          "several sources"        },
-  { "gcc -c",                                  "no source file"         },
-  { "gcc -c -",                                "standard input"         },
-  { "gcc -c x.c -o -",                         "standard output"        },
+  { "gcc -E x.c",                                       "-E"                     },
+  { "gcc -c x.c -E",                                    "-E"                     },
+  { "gcc -M x.c",                                       "-M"                     },
+  { "gcc -MM x.c",                                      "-MM"                    },
+  { "gcc x.c -o x",                                     "not a compile"          },
+  { "gcc x.c",                                          "not a compile"          },
+  { "gcc -c x.c y.c",                                   "several sources"        },
+  { "gcc -c",                                           "no source file"         },
+  { "gcc -c -",                                         "standard input"         },
+  { "gcc -c x.c -o -",                                  "standard output"        },
   /* an option without its value */
-  { "gcc -c x.c -o",                           "-o lacks its argument"  },
-  { "gcc -c x.c -x",                           "-x lacks its argument"  },
-  { "gcc -c x.c -D",                           "-D lacks its argument"  },
-  { "gcc -c x.c -MD -MF",                      "-MF lacks its argument" },
+  { "gcc -c x.c -o",                                    "-o lacks its argument"  },
+  { "gcc -c x.c -x",                                    "-x lacks its argument"  },
+  { "gcc -c x.c -D",                                    "-D lacks its argument"  },
+  { "gcc -c x.c -MD -MF",                               "-MF lacks its argument" },
   /* languages outside the family */
-  { "gcc -x fortran -c x.f",                   "-x fortran"             },
-  { "gcc -x ada -c x.adb",                     "-x ada"                 },
-  { "gcc -x c-header -c x.h",                  "-x c-header"            },
-  { "gcc -c x.c -x cx+",                       "-x cx+"                 },
-  { "gcc -c x.f90",                            "x.f90"                  },
-  { "gcc -c x.h",                              "x.h"                    },
+  { "gcc -x fortran -c x.f",                            "-x fortran"             },
+  { "gcc -x ada -c x.adb",                              "-x ada"                 },
+  { "gcc -x c-header -c x.h",                           "-x c-header"            },
+  { "gcc -c x.c -x cx+",                                "-x cx+"                 },
+  { "gcc -c x.f90",                                     "x.f90"                  },
+  { "gcc -c x.h",                                       "x.h"                    },
   /* -S of assembler: gcc writes no .s (x.s), or cpp output to stdout (x.S) */
-  { "gcc -S x.s",                              "-S of assembler"        },
-  { "gcc -S x.S",                              "-S of assembler"        },
-  { "gcc -x assembler -S x.asm -o y.s",        "-S of assembler"        },
+  { "gcc -S x.s",                                       "-S of assembler"        },
+  { "gcc -S x.S",                                       "-S of assembler"        },
+  { "gcc -x assembler -S x.asm -o y.s",                 "-S of assembler"        },
   /* this machine, profiles and coverage, files of the compiler's own */
-  { "gcc -c x.c -march=native",                "-march=native"          },
-  { "clang -c x.c -fuse-ld=/usr/bin/ld.bfd",   "-fuse-ld="              },
-  { "gcc -c x.c --param=x=/tmp/y",             "--param=x=/tmp/y"       },
-  { "gcc -c x.c -mtune=native",                "-mtune=native"          },
-  { "gcc -c x.c -pg",                          "-pg"                    },
-  { "gcc -c x.c --coverage",                   "--coverage"             },
-  { "gcc -c x.c -fprofile-generate",           "-fprofile-generate"     },
-  { "gcc -c x.c -fprofile-use=x",              "-fprofile-use=x"        },
-  { "gcc -c x.c -ftest-coverage",              "-ftest-coverage"        },
-  { "gcc -c x.c -save-temps",                  "-save-temps"            },
-  { "gcc -c x.c -gsplit-dwarf",                "-gsplit-dwarf"          },
-  { "clang -c x.c -gsplit-dwarf=single",       "-gsplit-dwarf=single"   },
-  { "gcc -c x.c -o a.o -o b.o",                "more than one -o"       },
-  { "gcc -c x.c -fdump-tree-all",              "-fdump-tree-all"        },
-  { "gcc -c x.c -dumpdir d",                   "-dumpdir"               },
-  { "gcc -c x.c -Wa,-adhln=x.lst",             "-Wa,-adhln=x.lst"       },
-  { "gcc -c x.c -include-pch x.pch",           "-include-pch"           },
-  { "clang -c x.c -g",                         "clang debug info"       },
-  { "clang -c x.c -gdwarf-5",                  "clang debug info"       },
-  { "clang -c x.c -g -gdwarf-4",               "clang debug info"       },
-  { "clang-14 -c x.c -gdwarf-4 -O1",           "clang debug info"       },
+  { "gcc -c x.c -march=native",                         "-march=native"          },
+  { "clang -c x.c -fuse-ld=/usr/bin/ld.bfd",            "-fuse-ld="              },
+  { "gcc -c x.c --param=x=/tmp/y",                      "--param=x=/tmp/y"       },
+  { "gcc -c x.c -mtune=native",                         "-mtune=native"          },
+  { "gcc -c x.c -pg",                                   "-pg"                    },
+  { "gcc -c x.c --coverage",                            "--coverage"             },
+  { "gcc -c x.c -fprofile-generate",                    "-fprofile-generate"     },
+  { "gcc -c x.c -fprofile-use=x",                       "-fprofile-use=x"        },
+  { "gcc -c x.c -ftest-coverage",                       "-ftest-coverage"        },
+  { "gcc -c x.c -save-temps",                           "-save-temps"            },
+  { "gcc -c x.c -gsplit-dwarf",                         "-gsplit-dwarf"          },
+  { "clang -c x.c -gsplit-dwarf=single",                "-gsplit-dwarf=single"   },
+  { "gcc -c x.c -o a.o -o b.o",                         "more than one -o"       },
+  { "gcc -c x.c -fdump-tree-all",                       "-fdump-tree-all"        },
+  { "gcc -c x.c -dumpdir d",                            "-dumpdir"               },
+  { "gcc -c x.c -Wa,-adhln=x.lst",                      "-Wa,-adhln=x.lst"       },
+  { "gcc -c x.c -include-pch x.pch",                    "-include-pch"           },
+  { "clang -c x.c -g",                                  "clang DWARF 5"          },
+  { "clang -c x.c -gdwarf-5",                           "clang DWARF 5"          },
+  { "clang -c x.c -gdwarf-4 -gdwarf-5",                 "clang DWARF 5"          },
+  { "clang -c x.c -gdwarf",                             "clang DWARF 5"          },
+  { "clang -c x.c -g3 -gdwarf-4 -grecord-command-line",
+   "-grecord-command-line"                                                       },
   /* what would run code or read files on the server */
-  { "gcc -c @file",                            "@file"                  },
-  { "gcc -c x.c @opts",                        "@opts"                  },
-  { "gcc -c x.c --param @opts",                "@opts"                  },
-  { "gcc -c x.c -o @x.o",                      "@x.o"                   },
-  { "clang -c x.c -Xclang -load -Xclang p.so", "-Xclang"                },
-  { "gcc -c x.c -fplugin=x.so",                "-fplugin=x.so"          },
-  { "gcc -c x.c -specs=x",                     "-specs=x"               },
-  { "gcc -c x.c -B/x",                         "-B/x"                   },
-  { "gcc -c x.c -wrapper sh",                  "-wrapper"               },
+  { "gcc -c @file",                                     "@file"                  },
+  { "gcc -c x.c @opts",                                 "@opts"                  },
+  { "gcc -c x.c --param @opts",                         "@opts"                  },
+  { "gcc -c x.c -o @x.o",                               "@x.o"                   },
+  { "clang -c x.c -Xclang -load -Xclang p.so",          "-Xclang"                },
+  { "gcc -c x.c -fplugin=x.so",                         "-fplugin=x.so"          },
+  { "gcc -c x.c -specs=x",                              "-specs=x"               },
+  { "gcc -c x.c -B/x",                                  "-B/x"                   },
+  { "gcc -c x.c -wrapper sh",                           "-wrapper"               },
   /* options the table does not know (-frobnicate is an -f: it travels) */
-  { "gcc -c x.c -Zfoo",                        "-Zfoo"                  },
-  { "gcc -c x.c --frob",                       "--frob"                 },
-  { "clang -c x.c -Qunused-arguments",         "-Qunused-arguments"     },
+  { "gcc -c x.c -Zfoo",                                 "-Zfoo"                  },
+  { "gcc -c x.c --frob",                                "--frob"                 },
+  { "clang -c x.c -Qunused-arguments",                  "-Qunused-arguments"     },
   /* configure tests */
-  { "gcc -c conftest.c",                       "configure test"         },
-  { "gcc -c dir/conftest.c -o conftest.o",     "dir/conftest.c"         },
+  { "gcc -c conftest.c",                                "configure test"         },
+  { "gcc -c dir/conftest.c -o conftest.o",              "dir/conftest.c"         },
   /* dependency output that cpp cannot write as the compile would */
-  { "gcc -c x.i -MD",                          "preprocessed"           },
-  { "gcc -c x.c -MF dep.d",                    "without -MD"            },
-  { "gcc -c x.c -MT tgt",                      "without -MD"            },
-  { "gcc -c x.c -MD -MG",                      "-MG"                    },
-  { "gcc -c x.c -Wp,-MD,f,-DX",                "-Wp,-MD,f,-DX"          },
-  { "gcc -c x.c -Wp,-C",                       "-Wp,-C"                 },
+  { "gcc -c x.i -MD",                                   "preprocessed"           },
+  { "gcc -c x.c -MF dep.d",                             "without -MD"            },
+  { "gcc -c x.c -MT tgt",                               "without -MD"            },
+  { "gcc -c x.c -MD -MG",                               "-MG"                    },
+  { "gcc -c x.c -Wp,-MD,f,-DX",                         "-Wp,-MD,f,-DX"          },
+  { "gcc -c x.c -Wp,-C",                                "-Wp,-C"                 },
 };
 
 /* argv[i] itself, not a copy (the plan borrows the source from argv). */
@@ -802,6 +902,22 @@ static bool borrowed_from(char *const *argv, const char *p)
     }
   }
   return false;
+}
+
+/* line with "@CWD@" replaced by the working directory. */
+static char *with_cwd(const char *line)
+{
+  _cleanup_free_ char *dir = NULL;
+  const char          *at  = strstr(line, "@CWD@");
+  char                *out;
+
+  if (!at) {
+    return strdup(line);
+  }
+  assert_int_equal(args_working_dir(&dir), 0);
+  assert_true(asprintf(&out, "%.*s%s%s", (int)(at - line), line, dir, at + 5) >
+              0);
+  return out;
 }
 
 static void check_remote(const struct remote_case *c)
@@ -824,7 +940,8 @@ static void check_remote(const struct remote_case *c)
   check_string(c->argv, "output", plan.output, c->output);
   check_string(c->argv, "deps_file", plan.deps_file, c->deps);
   check_vector(c->argv, "cpp_argv", plan.cpp_argv, c->cpp);
-  check_vector(c->argv, "server_argv", plan.server_argv, c->server);
+  _cleanup_free_ char *server = with_cwd(c->server);
+  check_vector(c->argv, "server_argv", plan.server_argv, server);
   if (c->deps && !str_equal(plan.cpp_argv[plan.deps_file_index], c->deps)) {
     fail_msg("\"%s\": cpp_argv[deps_file_index] is \"%s\", not the .d file",
              c->argv, plan.cpp_argv[plan.deps_file_index]);
@@ -832,6 +949,8 @@ static void check_remote(const struct remote_case *c)
   check_bool(c->argv, "assemble_only", plan.assemble_only, c->assemble_only);
   check_bool(c->argv, "directives_only", plan.directives_only,
              c->directives_only);
+  check_bool(c->argv, "rewrite_includes", plan.rewrite_includes,
+             c->rewrite_includes);
   args_plan_clear(&plan);
   if (plan.output || plan.deps_file || plan.cpp_argv || plan.server_argv) {
     fail_msg("\"%s\": args_plan_clear left pointers behind", c->argv);
@@ -888,10 +1007,41 @@ struct accepted_case {
   bool        lang_joined;
   const char *lang;
   bool        assemble_only;
+  bool        directives_only;
+  bool        rewrite_includes;
 };
 
 /* clang-format off */
 static const struct accepted_case accepted_cases[] = {
+  /* a herdcc client's gcc -g job: -fdirectives-only text, marked last */
+  { .argv = "gcc -c x.c -o x.o -g -O2 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c", .directives_only = true },
+  { .argv = "g++ -c x.cc -o x.o -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c++",
+    .directives_only = true },
+  { .argv = "gcc -c x.c -o x.o -fdirectives-only -g",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.c -o x.o -Wpedantic -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.c -o x.o -pedantic-errors -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "clang -c x.c -o x.o -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.i -o x.o -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "cpp-output" },
+  { .argv = "gcc -c x.S -o x.o -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "assembler-with-cpp" },
+  /* and a clang -g job: -frewrite-includes text */
+  { .argv = "clang -c x.c -o x.o -gdwarf-4 -fdebug-compilation-dir=/w "
+            "-frewrite-includes",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .rewrite_includes = true },
+  { .argv = "clang++-14 -c x.cc -gdwarf-4 -frewrite-includes",
+    .input_index = 2, .lang = "c++", .rewrite_includes = true },
+  { .argv = "gcc -c x.c -o x.o -g -frewrite-includes",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "clang -c x.ii -o x.o -g -frewrite-includes",
+    .input_index = 2, .output_index = 4, .lang = "c++-cpp-output" },
   /* what herdcc and distcc clients send */
   { .argv = "gcc -c x.c -o x.o",
     .input_index = 2, .output_index = 4, .lang = "c" },
@@ -1002,6 +1152,10 @@ static void check_accepted(const struct accepted_case *c)
   check_bool(c->argv, "lang_joined", job.lang_joined, c->lang_joined);
   check_string(c->argv, "lang", job.lang ? job.lang->name : NULL, c->lang);
   check_bool(c->argv, "assemble_only", job.assemble_only, c->assemble_only);
+  check_bool(c->argv, "directives_only", job.directives_only,
+             c->directives_only);
+  check_bool(c->argv, "rewrite_includes", job.rewrite_includes,
+             c->rewrite_includes);
 }
 
 static void check_refused(const struct refused_case *c)
@@ -1149,6 +1303,47 @@ static void test_plan_compiles(void **state)
   }
 }
 
+/* A path through a command line's prefix maps, as gcc maps it. */
+/* clang-format off */
+static const struct {
+  const char   *argv;
+  enum args_map kind;
+  const char   *path;
+  const char   *want;
+} remap_cases[] = {
+  { "gcc -c x.c",                                   ARGS_MAP_DEBUG, "/a/b", "/a/b"   },
+  { "gcc -fdebug-prefix-map=/a=/x -c x.c",          ARGS_MAP_DEBUG, "/a/b", "/x/b"   },
+  { "gcc -fdebug-prefix-map=/a=/x -c x.c",          ARGS_MAP_MACRO, "/a/b", "/a/b"   },
+  { "gcc -fmacro-prefix-map=/a=/x -c x.c",          ARGS_MAP_MACRO, "/a/b", "/x/b"   },
+  { "gcc -ffile-prefix-map=/a=. -c x.c",            ARGS_MAP_DEBUG, "/a/b", "./b"    },
+  { "gcc -ffile-prefix-map=/a=. -c x.c",            ARGS_MAP_MACRO, "/a/b", "./b"    },
+  /* the last map given that matches wins; no separator needed */
+  { "gcc -fdebug-prefix-map=/a=/x -fdebug-prefix-map=/a/b=/y -c x.c",
+                                                    ARGS_MAP_DEBUG, "/a/bc", "/yc"   },
+  { "gcc -fdebug-prefix-map=/a/b=/y -ffile-prefix-map=/a=/x -c x.c",
+                                                    ARGS_MAP_DEBUG, "/a/b", "/x/b"   },
+  /* gcc splits at the last '=' */
+  { "gcc -fdebug-prefix-map=/a=b=/c -c x.c",        ARGS_MAP_DEBUG, "/a=b/d", "/c/d" },
+  { "gcc -fdebug-prefix-map=nothing -c x.c",        ARGS_MAP_DEBUG, "nothing", "nothing" },
+  { "gcc -fdebug-prefix-map==/r -c x.c",            ARGS_MAP_DEBUG, "rel", "/rrel"   },
+};
+
+/* clang-format on */
+
+static void test_remap(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(remap_cases); i++) {
+    _cleanup_strv_free_ char **argv = split(remap_cases[i].argv);
+    _cleanup_free_ char       *got  = NULL;
+    if (args_remap(argv, remap_cases[i].kind, remap_cases[i].path, &got) < 0) {
+      fail_msg("\"%s\": args_remap failed", remap_cases[i].argv);
+    }
+    check_string(remap_cases[i].argv, remap_cases[i].path, got,
+                 remap_cases[i].want);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1159,6 +1354,7 @@ int main(void)
     cmocka_unit_test(test_plan_passes_server_check),
     cmocka_unit_test(test_lang_from_path),
     cmocka_unit_test(test_plan_compiles),
+    cmocka_unit_test(test_remap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

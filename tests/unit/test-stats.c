@@ -691,6 +691,62 @@ static void test_fetch(void **state)
   }
 }
 
+/* The same replies through stats_from_http from a buffer of exactly their
+ * length, with no NUL after it (as the GTK monitor hands them over): the
+ * reader goes by the length alone (ASan sees any read beyond it). */
+static void test_from_http_unterminated(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(fetch_cases); i++) {
+    char        *response;
+    struct stats s        = { 0 };
+    char         why[256] = "";
+
+    int len = asprintf(&response, "%s%s", fetch_cases[i].head,
+                       fetch_cases[i].no_body ? "" : base_doc);
+    assert_true(len >= 0);
+    char *exact = malloc(len > 0 ? (size_t)len : 1);
+    assert_non_null(exact);
+    memcpy(exact, response, (size_t)len);
+    int r = stats_from_http(exact, (size_t)len, &s, why, sizeof(why));
+    if (r != fetch_cases[i].expect) {
+      fail_msg("case \"%s\": got %d (%s), expected %d", fetch_cases[i].name, r,
+               why, fetch_cases[i].expect);
+    }
+    if (r == -EACCES && !strstr(why, "access denied for 127.0.0.1")) {
+      fail_msg("case \"%s\": the reason is lost: %s", fetch_cases[i].name, why);
+    }
+    stats_clear(&s);
+    free(exact);
+    free(response);
+  }
+}
+
+/* Status lines the reader must refuse, by length. */
+static void test_status_lines(void **state)
+{
+  static const char *const bad[] = {
+    "HTTP/1.1 20\r\n\r\n",   "HTTP/1.2 200 OK\r\n\r\n",
+    "HTTP/1.1 2000\r\n\r\n", "HTTP/1.1  200\r\n\r\n",
+    "HTTP/1.1 0200\r\n\r\n", "HTTP/1.1 20x OK\r\n\r\n",
+    "HTTP/1.1 200",
+  };
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    struct stats s        = { 0 };
+    char         why[256] = "";
+    size_t       len      = strlen(bad[i]);
+    char        *exact    = malloc(len);
+    assert_non_null(exact);
+    memcpy(exact, bad[i], len);
+    if (stats_from_http(exact, len, &s, why, sizeof(why)) != -EBADMSG) {
+      fail_msg("status line \"%s\" was not refused", bad[i]);
+    }
+    stats_clear(&s);
+    free(exact);
+  }
+}
+
 /* A server that accepts and never answers: the whole call is bounded. */
 static void test_fetch_timeout(void **state)
 {
@@ -736,6 +792,8 @@ int main(void)
     cmocka_unit_test(test_utf8_copy),
     cmocka_unit_test(test_doubles),
     cmocka_unit_test(test_fetch),
+    cmocka_unit_test(test_from_http_unterminated),
+    cmocka_unit_test(test_status_lines),
     cmocka_unit_test(test_fetch_timeout),
   };
 

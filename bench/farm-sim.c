@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A discrete-event simulation of a farm under herdcc's invitation
+ * protocol, driven by the client's own host choice (src/client/select.c,
+ * compiled from the same file). Servers have job slots of a speed and one
+ * waiting room each (FIFO); every compile asks at most INVITE_MAX_ASK
+ * servers (all when there are no more, else drawn by capacity, as
+ * src/client/invite.c draws them), is invited where a slot is free or
+ * queued, takes the best invitation by select_best(), declines the
+ * others (the slot goes to the next in that queue), and declines an
+ * invitation while a better waiting room is ahead. Messages take no time.
+ * A baseline policy ("first free") takes any free slot at once, the
+ * fastest first among those free, and otherwise the first that frees.
+ *
+ *   farm-sim SCENARIO [SEED]     SCENARIO: bench | bench-uniform | large
+ *
+ * Prints the makespan over the lower bound (max(total work / total
+ * capacity, largest job on the fastest slot)) for both policies, and the
+ * host choice's cost per job (the draw and the valuations). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "select.h"
+
+#define MAX_ASK  8
+#define BATCHES  1
+#define MAX_PEER (MAX_ASK * BATCHES)
+
+struct server {
+  double    speed; /* of one slot */
+  unsigned  slots;
+  unsigned  used; /* running + reserved */
+  unsigned *queue;
+  unsigned  n_queue, cap_queue;
+};
+
+enum cstate { C_IDLE, C_ASKING, C_RUNNING, C_DONE };
+
+struct compile {
+  double      work;
+  unsigned    client;
+  enum cstate state;
+  unsigned    asked[MAX_PEER];
+  unsigned    n_asked, batches;
+  int         invited[MAX_PEER]; /* 1: a slot reserved for it there */
+  int         gone[MAX_PEER];    /* declined or left */
+  double      end;
+  unsigned    server;
+};
+
+struct client {
+  unsigned next; /* next job index in its list */
+  unsigned first, count;
+};
+
+static struct server  *servers;
+static unsigned        n_servers;
+static struct compile *jobs;
+static unsigned        n_jobs;
+static struct client  *clients;
+static unsigned        n_clients;
+static double          now;
+static int             baseline;
+static double          choice_ns;
+static unsigned long   choices;
+static unsigned       *running; /* the compiles running, unordered */
+static unsigned        n_running;
+
+/* pending invitations to resolve: (server, compile) */
+static unsigned *work_s, *work_c, n_work, cap_work;
+
+static void push_work(unsigned s, unsigned c)
+{
+  if (n_work == cap_work) {
+    cap_work = cap_work ? 2 * cap_work : 64;
+    work_s   = realloc(work_s, cap_work * sizeof(*work_s));
+    work_c   = realloc(work_c, cap_work * sizeof(*work_c));
+  }
+  work_s[n_work]   = s;
+  work_c[n_work++] = c;
+}
+
+static long long ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void queue_remove(struct server *s, unsigned c)
+{
+  for (unsigned i = 0; i < s->n_queue; i++) {
+    if (s->queue[i] == c) {
+      memmove(&s->queue[i], &s->queue[i + 1],
+              (s->n_queue - i - 1) * sizeof(unsigned));
+      s->n_queue--;
+      return;
+    }
+  }
+}
+
+static void queue_push(struct server *s, unsigned c)
+{
+  if (s->n_queue == s->cap_queue) {
+    s->cap_queue = s->cap_queue ? 2 * s->cap_queue : 16;
+    s->queue     = realloc(s->queue, s->cap_queue * sizeof(unsigned));
+  }
+  s->queue[s->n_queue++] = c;
+}
+
+static unsigned queue_pos(const struct server *s, unsigned c)
+{
+  for (unsigned i = 0; i < s->n_queue; i++) {
+    if (s->queue[i] == c) {
+      return i;
+    }
+  }
+  return s->n_queue;
+}
+
+/* A slot of server s is free (or was released): invite the queue. */
+static void server_free(unsigned si)
+{
+  struct server *s = &servers[si];
+  while (s->used < s->slots && s->n_queue > 0) {
+    unsigned c = s->queue[0];
+    memmove(&s->queue[0], &s->queue[1], (s->n_queue - 1) * sizeof(unsigned));
+    s->n_queue--;
+    s->used++;
+    for (unsigned k = 0; k < jobs[c].n_asked; k++) {
+      if (jobs[c].asked[k] == si) {
+        jobs[c].invited[k] = 1;
+      }
+    }
+    push_work(si, c);
+  }
+}
+
+static void commit(unsigned c, unsigned k)
+{
+  struct compile *j = &jobs[c];
+  for (unsigned i = 0; i < j->n_asked; i++) {
+    if (i == k || j->gone[i]) {
+      continue;
+    }
+    struct server *s = &servers[j->asked[i]];
+    if (j->invited[i]) {
+      s->used--;
+      j->invited[i] = 0;
+      server_free(j->asked[i]);
+    } else {
+      queue_remove(s, c);
+    }
+    j->gone[i] = 1;
+  }
+  j->state  = C_RUNNING;
+  running[n_running++] = c;
+  j->server = j->asked[k];
+  j->end    = now + j->work / servers[j->server].speed;
+}
+
+static void ask_batch(unsigned c);
+
+/* The compile values its offers (select.h) and acts. */
+static void decide(unsigned c)
+{
+  struct compile     *j = &jobs[c];
+  struct select_offer offers[MAX_PEER];
+  long long           t0 = ns();
+
+  if (j->state != C_ASKING) {
+    return;
+  }
+  for (unsigned i = 0; i < j->n_asked; i++) {
+    struct server *s = &servers[j->asked[i]];
+    offers[i]        = (struct select_offer){ .slot_speed = s->speed,
+                                              .slots      = s->slots };
+    if (j->gone[i]) {
+      offers[i].kind = SELECT_GONE;
+    } else if (j->invited[i]) {
+      offers[i].kind = SELECT_FREE;
+      offers[i].free = s->slots - s->used;
+    } else {
+      offers[i].kind  = SELECT_WAITING;
+      offers[i].ahead = queue_pos(s, c);
+    }
+  }
+  int best = -1;
+  if (baseline) {
+    for (unsigned i = 0; i < j->n_asked; i++) {
+      if (offers[i].kind == SELECT_FREE &&
+          (best < 0 || offers[i].slot_speed > offers[best].slot_speed)) {
+        best = (int)i;
+      }
+    }
+  } else {
+    best = select_best(offers, j->n_asked);
+  }
+  choice_ns += (double)(ns() - t0);
+  choices++;
+  if (best >= 0 && offers[best].kind == SELECT_FREE) {
+    commit(c, (unsigned)best);
+    return;
+  }
+  if (!baseline && best >= 0 && j->batches < BATCHES &&
+      j->n_asked < n_servers) {
+    ask_batch(c); /* every answer is a waiting room: look further */
+    return;
+  }
+  for (unsigned i = 0; i < j->n_asked; i++) { /* decline the others */
+    if (offers[i].kind == SELECT_FREE) {
+      servers[j->asked[i]].used--;
+      j->invited[i] = 0;
+      j->gone[i]    = 1;
+      server_free(j->asked[i]);
+    }
+  }
+}
+
+static void drain(void)
+{
+  while (n_work > 0) {
+    unsigned c = work_c[--n_work];
+    decide(c);
+  }
+}
+
+/* Ask another batch: draw the servers, as invite.c does. */
+static void ask_batch(unsigned c)
+{
+  struct compile *j = &jobs[c];
+  long long       t0 = ns();
+  static char    *drawn;
+  static double   total_cap = -1;
+
+  if (!drawn) {
+    drawn = calloc(n_servers, 1);
+  }
+  if (total_cap < 0) {
+    total_cap = 0;
+    for (unsigned i = 0; i < n_servers; i++) {
+      total_cap += servers[i].speed * servers[i].slots;
+    }
+  }
+  unsigned first = j->n_asked;
+  double   total = total_cap;
+  j->batches++;
+  for (unsigned k = 0; k < j->n_asked; k++) {
+    drawn[j->asked[k]] = 1;
+    total -= servers[j->asked[k]].speed * servers[j->asked[k]].slots;
+  }
+  for (unsigned k = 0; k < MAX_ASK && j->n_asked < n_servers; k++) {
+    double   at = n_servers - first <= MAX_ASK ? -1 : total * drand48();
+    unsigned picked = n_servers;
+    for (unsigned i = 0; i < n_servers && picked == n_servers; i++) {
+      if (drawn[i]) {
+        continue;
+      }
+      at -= servers[i].speed * servers[i].slots;
+      picked = at < 0 ? i : picked;
+    }
+    for (unsigned i = n_servers; picked == n_servers && i-- > 0;) {
+      picked = !drawn[i] ? i : picked;
+    }
+    drawn[picked] = 1;
+    total -= servers[picked].speed * servers[picked].slots;
+    j->asked[j->n_asked] = picked;
+    j->invited[j->n_asked] = 0;
+    j->gone[j->n_asked++]  = 0;
+  }
+  for (unsigned k = 0; k < j->n_asked; k++) {
+    drawn[j->asked[k]] = 0;
+  }
+  choice_ns += (double)(ns() - t0);
+  for (unsigned k = first; k < j->n_asked; k++) {
+    struct server *s = &servers[j->asked[k]];
+    if (s->used < s->slots && s->n_queue == 0) {
+      s->used++;
+      j->invited[k] = 1;
+    } else {
+      queue_push(s, c);
+    }
+  }
+  decide(c);
+}
+
+static void start(unsigned c)
+{
+  jobs[c].state   = C_ASKING;
+  jobs[c].n_asked = 0;
+  jobs[c].batches = 0;
+  ask_batch(c);
+  drain();
+}
+
+static void client_next(unsigned ci)
+{
+  struct client *cl = &clients[ci];
+  if (cl->next < cl->count) {
+    start(cl->first + cl->next++);
+  }
+}
+
+static double run(unsigned conc)
+{
+  now = 0;
+  for (unsigned ci = 0; ci < n_clients; ci++) {
+    for (unsigned k = 0; k < conc; k++) {
+      client_next(ci);
+    }
+  }
+  for (;;) {
+    /* the next job to end */
+    int      next = -1;
+    unsigned at   = 0;
+    double   t    = 0;
+    for (unsigned r = 0; r < n_running; r++) {
+      unsigned c = running[r];
+      if (next < 0 || jobs[c].end < t) {
+        next = (int)c;
+        t    = jobs[c].end;
+        at   = r;
+      }
+    }
+    if (next < 0) {
+      break;
+    }
+    running[at] = running[--n_running];
+    now               = t;
+    jobs[next].state  = C_DONE;
+    servers[jobs[next].server].used--;
+    server_free(jobs[next].server);
+    drain();
+    client_next(jobs[next].client);
+  }
+  return now;
+}
+
+/* The bench's sizes: a fixed LCG, skewed (100 ms to ~3 s at speed 1). */
+static double bench_size(unsigned long *x, int uniform)
+{
+  *x       = (*x * 1103515245 + 12345) % 2147483648UL;
+  double u = (double)*x / 2147483648.0;
+  return uniform ? 0.1 + 2.9 * u : 0.1 + 2.9 * u * u * u;
+}
+
+static void reset(void)
+{
+  for (unsigned i = 0; i < n_servers; i++) {
+    servers[i].used    = 0;
+    servers[i].n_queue = 0;
+  }
+  for (unsigned c = 0; c < n_jobs; c++) {
+    jobs[c].state = C_IDLE;
+  }
+  for (unsigned ci = 0; ci < n_clients; ci++) {
+    clients[ci].next = 0;
+  }
+  n_running = 0;
+}
+
+int main(int argc, char **argv)
+{
+  const char   *scenario = argc > 1 ? argv[1] : "bench";
+  unsigned long seed     = argc > 2 ? strtoul(argv[2], NULL, 10) : 12345;
+  unsigned      conc;
+  unsigned long x = seed;
+
+  srand48((long)seed);
+  if (strncmp(scenario, "bench", 5) == 0) {
+    static const double   speeds[] = { 4, 2, 1, 0.5 };
+    static const unsigned slots[]  = { 2, 2, 3, 3 };
+    n_servers                      = 4;
+    servers                        = calloc(n_servers, sizeof(*servers));
+    for (unsigned i = 0; i < n_servers; i++) {
+      servers[i].speed = speeds[i];
+      servers[i].slots = slots[i];
+    }
+    n_clients = 1;
+    n_jobs    = 48;
+    conc      = 10;
+  } else {
+    n_servers = 1000;
+    servers   = calloc(n_servers, sizeof(*servers));
+    for (unsigned i = 0; i < n_servers; i++) {
+      static const double speeds[] = { 0.5, 1, 2, 4 };
+      servers[i].speed             = speeds[lrand48() % 4];
+      servers[i].slots             = 2 + (unsigned)(lrand48() % 7);
+    }
+    n_clients = 100;
+    n_jobs    = 100 * 400;
+    conc      = 50;
+  }
+  clients = calloc(n_clients, sizeof(*clients));
+  jobs    = calloc(n_jobs, sizeof(*jobs));
+  running = calloc(n_jobs, sizeof(*running));
+  double total = 0, big = 0, cap = 0, fast = 0;
+  for (unsigned c = 0; c < n_jobs; c++) {
+    jobs[c].work   = bench_size(&x, strstr(scenario, "uniform") != NULL);
+    jobs[c].client = c / (n_jobs / n_clients);
+    total += jobs[c].work;
+    big = jobs[c].work > big ? jobs[c].work : big;
+  }
+  for (unsigned ci = 0; ci < n_clients; ci++) {
+    clients[ci].first = ci * (n_jobs / n_clients);
+    clients[ci].count = n_jobs / n_clients;
+  }
+  for (unsigned i = 0; i < n_servers; i++) {
+    cap += servers[i].speed * servers[i].slots;
+    fast = servers[i].speed > fast ? servers[i].speed : fast;
+  }
+  double lb = total / cap > big / fast ? total / cap : big / fast;
+  printf("%s: %u servers, %u clients x %u at a time, %u jobs, lower bound "
+         "%.2f s\n",
+         scenario, n_servers, n_clients, conc, n_jobs, lb);
+  for (baseline = 0; baseline <= 1; baseline++) {
+    reset();
+    choice_ns = 0;
+    choices   = 0;
+    double makespan = run(conc);
+    printf("  %-22s makespan %8.2f s  /bound %5.2f  host choice %.1f us a "
+           "job\n",
+           baseline ? "first free slot" : "invitation (select.c)", makespan,
+           makespan / lb, choice_ns / 1000.0 / n_jobs);
+  }
+  return 0;
+}

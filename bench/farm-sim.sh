@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The farm simulation (bench/farm-sim.c) built from the client's own host
+# choice, src/client/select.c (the same file the client compiles), and run
+# on three farms: hetero-farm.sh's (4 servers of speeds 4, 2, 1, 0.5 with
+# 2, 2, 3, 3 slots, one client compiling 10 at a time), the same with
+# uniformly distributed job sizes (a workload it was not tuned on), and a
+# large one: 1,000 servers (speeds 0.5 to 4, 2 to 8 slots) and 100
+# clients of 50 compiles at a time, 40,000 jobs. Each over several seeds;
+# prints makespan / lower bound for the invitation and for "first free
+# slot", and the host choice's cost per job.
+#
+#   bench/farm-sim.sh            (SEEDS="12345 7 99 5 1234")
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+T=$(mktemp -d /tmp/herdcc-sim.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+gcc -O2 -Wall -c -o "$T/select.o" "$top/src/client/select.c" -I"$top/src/client"
+ar rcs "$T/libselect.a" "$T/select.o"
+gcc -O2 -Wall -o "$T/farm-sim" "$top/bench/farm-sim.c" -I"$top/src/client" -L"$T" -lselect
+for scenario in bench bench-uniform large; do
+  for seed in ${SEEDS:-12345 7 99 5 1234}; do
+    "$T/farm-sim" "$scenario" "$seed"
+  done
+done | tee "$T/out"
+echo "medians of makespan/bound over the seeds:"
+for scenario in bench bench-uniform large; do
+  for policy in invitation "first free"; do
+    awk -v s="$scenario:" -v p="$policy" '$1 == s { on = 1; next } /^[a-z-]+:/ { on = 0 }
+      on && index($0, p) { print $(NF - 6) }' "$T/out" | sort -n |
+      awk -v s="$scenario" -v p="$policy" '{ v[NR] = $1 } END {
+        printf "  %-14s %-11s %s\n", s, p, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  done
+done

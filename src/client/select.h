@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Host choice: which of the offers a compile has at this moment it should
+ * take, or whether it should wait for a better one. Every offer is valued
+ * by when a job of the typical size would finish there, in units of that
+ * size: 1 / slot speed on a free slot (an invitation, a free local slot
+ * file, this machine), plus the time for the jobs ahead of it to start
+ * on a waiting one ((ahead + 1) / (slots x slot speed)); an offer not
+ * answered yet counts as free, so a compile does not take a slow free
+ * slot while a faster server may still invite it. The job's own size is
+ * not known: the typical size cancels out of the comparison. Pure code,
+ * no I/O: the client uses it, and so does the farm simulation in bench/
+ * (bench/farm-sim.c), compiled from the same file. */
+#pragma once
+
+#include <stddef.h>
+
+enum select_kind {
+  SELECT_GONE,    /* failed, busy or declined: not an option */
+  SELECT_PENDING, /* asked, no answer yet */
+  SELECT_WAITING, /* in a waiting room, ahead jobs before it */
+  SELECT_FREE,    /* a slot is there for the taking (or reserved) */
+};
+
+struct select_offer {
+  enum select_kind kind;
+  double           slot_speed; /* the speed of one job slot, > 0 */
+  unsigned         slots;      /* job slots of the host, >= 1 */
+  unsigned         ahead;      /* SELECT_WAITING: jobs to start first */
+  unsigned         free;       /* SELECT_FREE: slots still free besides */
+};
+
+/* Costs within this fraction of each other are taken as equal (speeds are
+ * measured, and measurements vary): then the offer with more free slots
+ * wins, so equal servers share the work. */
+#define SELECT_TIE 0.10
+
+/* When a typical job would end on offer, in typical job times at speed 1;
+ * a very large number for SELECT_GONE. */
+double select_cost(const struct select_offer *offer);
+
+/* The best of n offers, or -1 when every offer is gone. The caller
+ * commits when the best is SELECT_FREE, and waits otherwise. Among equal
+ * costs (SELECT_TIE) a free offer beats one only hoped for, and more free
+ * slots beat fewer; then the first wins: callers list offers in the order
+ * they prefer. */
+int select_best(const struct select_offer *offers, size_t n);
+
+/* The slot speed to assume for a host that announces none: the median of
+ * the n known ones (those > 0), or 1 when none is known. */
+double select_default_speed(const double *speeds, size_t n);

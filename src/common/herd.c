@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "herd.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+static size_t format_header(char *buf, const char *token, uint32_t value)
+{
+  char one[PROTO_HEADER_LEN + 1];
+
+  snprintf(one, sizeof(one), "%.4s%08x", token, value);
+  memcpy(buf, one, PROTO_HEADER_LEN);
+  return PROTO_HEADER_LEN;
+}
+
+void herd_format_client_hello(char *buf)
+{
+  format_header(buf, "HERD", HERD_VERSION);
+}
+
+int herd_parse_client_hello(const char *buf, uint32_t *ret_version)
+{
+  uint32_t version;
+  int      r = proto_parse_header(buf, "HERD", &version);
+
+  if (r < 0 || version < 1) {
+    return -EPROTO;
+  }
+  *ret_version = version < HERD_VERSION ? version : HERD_VERSION;
+  return 0;
+}
+
+size_t herd_format_hello(char *buf, uint32_t version, uint32_t speed,
+                         uint32_t slots, uint32_t reserve_ms)
+{
+  size_t n = format_header(buf, "HERD", version);
+
+  n += format_header(buf + n, "HSPD", speed);
+  n += format_header(buf + n, "HSLT", slots);
+  n += format_header(buf + n, "HRSV", reserve_ms);
+  return n;
+}
+
+/* The state messages, in the order of enum herd_state. */
+static const struct {
+  enum herd_state state;
+  const char     *token;
+} herd_states[] = {
+  { HERD_STATE_WAITING, "HWAI" },
+  { HERD_STATE_INVITED, "HINV" },
+  { HERD_STATE_BUSY,    "HBSY" },
+};
+
+size_t herd_format_state(char *buf, enum herd_state state, uint32_t value)
+{
+  for (size_t i = 0; i < sizeof(herd_states) / sizeof(herd_states[0]); i++) {
+    if (herd_states[i].state == state) {
+      return format_header(buf, herd_states[i].token, value);
+    }
+  }
+  return 0;
+}
+
+/* The hello's headers, in order, and where each value goes. */
+static uint32_t *hello_field(struct herd_offer *offer, unsigned i,
+                             const char **ret_token)
+{
+  static const char *const tokens[HERD_HELLO_HEADERS] = { "HERD", "HSPD",
+                                                          "HSLT", "HRSV" };
+  uint32_t *fields[HERD_HELLO_HEADERS] = { &offer->version, &offer->speed,
+                                           &offer->slots, &offer->reserve_ms };
+
+  *ret_token = tokens[i];
+  return fields[i];
+}
+
+static int take_header(struct herd_offer *offer, const char *buf)
+{
+  uint32_t value;
+
+  if (offer->state == HERD_STATE_INVITED || offer->state == HERD_STATE_BUSY) {
+    return -EPROTO; /* nothing may follow */
+  }
+  if (offer->headers < HERD_HELLO_HEADERS) {
+    const char *token;
+    uint32_t   *field = hello_field(offer, offer->headers, &token);
+    if (offer->headers == 0 && memcmp(buf, "DONE", 4) == 0) {
+      offer->state = HERD_STATE_BUSY; /* a classic refusal */
+      offer->headers++;
+      return 0;
+    }
+    if (proto_parse_header(buf, token, &value) < 0 ||
+        (offer->headers == 0 && (value < 1 || value > HERD_VERSION)) ||
+        (offer->headers == 2 && value < 1)) {
+      return -EPROTO;
+    }
+    *field = value;
+    if (++offer->headers == HERD_HELLO_HEADERS) {
+      offer->state = HERD_STATE_OPEN;
+    }
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof(herd_states) / sizeof(herd_states[0]); i++) {
+    if (proto_parse_header(buf, herd_states[i].token, &value) == 0) {
+      offer->state = herd_states[i].state;
+      offer->value = value;
+      offer->headers++;
+      return 0;
+    }
+  }
+  return -EPROTO;
+}
+
+int herd_offer_feed(struct herd_offer *offer, const void *buf, size_t len)
+{
+  const char *p = buf;
+
+  while (len > 0) {
+    if (offer->state == HERD_STATE_BUSY && offer->headers == 1 &&
+        offer->version == 0) {
+      return 0; /* the rest of a classic refusal: not read */
+    }
+    size_t take = PROTO_HEADER_LEN - offer->partial_len;
+    take        = take < len ? take : len;
+    memcpy(offer->partial + offer->partial_len, p, take);
+    offer->partial_len += take;
+    p += take;
+    len -= take;
+    if (offer->partial_len < PROTO_HEADER_LEN) {
+      break;
+    }
+    offer->partial_len = 0;
+    int r              = take_header(offer, offer->partial);
+    if (r < 0) {
+      return r;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cpptext.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+
+/* The marker gcc writes before each predefined macro's #define. */
+#define BUILTIN_MARKER "# 0 \"<built-in>\""
+
+struct cpptext {
+  char  *pending; /* an incomplete line */
+  size_t pending_len, pending_size;
+  char  *out; /* the filtered text of one call */
+  size_t out_len, out_size;
+  size_t lines;        /* complete lines read */
+  bool   held_builtin; /* a BUILTIN_MARKER line, not yet written */
+  bool   head_done;
+  bool   saw_builtins;
+  char  *cwd;
+};
+
+struct cpptext *cpptext_new(void)
+{
+  return calloc(1, sizeof(struct cpptext));
+}
+
+struct cpptext *cpptext_free(struct cpptext *text)
+{
+  if (text) {
+    free(text->pending);
+    free(text->out);
+    free(text->cwd);
+    free(text);
+  }
+  return NULL;
+}
+
+static int grow(char **buf, size_t *size, size_t need)
+{
+  if (need <= *size) {
+    return 0;
+  }
+  size_t n = *size ? *size : 4096;
+  while (n < need) {
+    if (__builtin_mul_overflow(n, 2, &n)) {
+      return -ENOMEM;
+    }
+  }
+  char *p = realloc(*buf, n);
+  if (!p) {
+    return -ENOMEM;
+  }
+  *buf  = p;
+  *size = n;
+  return 0;
+}
+
+static int emit(struct cpptext *text, const char *s, size_t len)
+{
+  int r = grow(&text->out, &text->out_size, text->out_len + len);
+  if (r < 0) {
+    return r;
+  }
+  memcpy(text->out + text->out_len, s, len);
+  text->out_len += len;
+  return 0;
+}
+
+/* The directory of a "# N \"DIR//\"" line, unquoted as gcc quotes it
+ * (backslash before '\\' and '"', octal escapes); NULL when the line is not
+ * one. */
+static char *working_directory(const char *line, size_t len)
+{
+  size_t i = 0;
+
+  if (len < 4 || line[i++] != '#' || line[i++] != ' ') {
+    return NULL;
+  }
+  while (i < len && line[i] >= '0' && line[i] <= '9') {
+    i++;
+  }
+  if (i + 4 > len || line[i] != ' ' || line[i + 1] != '"' ||
+      line[len - 1] != '"' || line[len - 2] != '/' || line[len - 3] != '/') {
+    return NULL;
+  }
+  char  *dir = malloc(len);
+  size_t n   = 0;
+  if (!dir) {
+    return NULL;
+  }
+  for (i += 2; i < len - 3; i++) {
+    char c = line[i];
+    if (c == '\\' && i + 1 < len - 3) {
+      c = line[++i];
+      if (c >= '0' && c <= '7') {
+        int v = c - '0';
+        for (int k = 0; k < 2 && i + 1 < len - 3 && line[i + 1] >= '0' &&
+                        line[i + 1] <= '7';
+             k++) {
+          v = v * 8 + (line[++i] - '0');
+        }
+        c = (char)v;
+      }
+    }
+    dir[n++] = c;
+  }
+  dir[n] = '\0';
+  if (n == 0 || dir[0] != '/' || memchr(dir, '\0', n)) {
+    free(dir);
+    return NULL;
+  }
+  return dir;
+}
+
+static bool is_line(const char *line, size_t len, const char *what)
+{
+  return len == strlen(what) && memcmp(line, what, len) == 0;
+}
+
+/* One line, its newline included when it has one. */
+static int filter_line(struct cpptext *text, const char *line, size_t len)
+{
+  size_t body = len && line[len - 1] == '\n' ? len - 1 : len;
+
+  text->lines++;
+  if (text->lines == 2) {
+    text->head_done = true;
+    text->cwd       = working_directory(line, body);
+    if (text->cwd) {
+      return 0;
+    }
+  }
+  if (text->held_builtin) {
+    text->held_builtin = false;
+    if (body >= 8 && memcmp(line, "#define ", 8) == 0) {
+      text->saw_builtins = true;
+      return 0;
+    }
+    int r = emit(text, BUILTIN_MARKER "\n", strlen(BUILTIN_MARKER) + 1);
+    if (r < 0) {
+      return r;
+    }
+  }
+  if (is_line(line, body, BUILTIN_MARKER) && body < len) {
+    text->held_builtin = true;
+    return 0;
+  }
+  return emit(text, line, len);
+}
+
+int cpptext_feed(struct cpptext *text, const char *buf, size_t len, bool at_end,
+                 const char **ret_out, size_t *ret_out_len)
+{
+  int r =
+    grow(&text->pending, &text->pending_size, text->pending_len + len + 1);
+
+  text->out_len = 0;
+  if (r < 0) {
+    return r;
+  }
+  if (len) {
+    memcpy(text->pending + text->pending_len, buf, len);
+  }
+  text->pending_len += len;
+  size_t start = 0;
+  for (;;) {
+    const char *nl =
+      memchr(text->pending + start, '\n', text->pending_len - start);
+    size_t end = nl ? (size_t)(nl - text->pending) + 1 : text->pending_len;
+    if (!nl && (!at_end || start == end)) {
+      break;
+    }
+    r = filter_line(text, text->pending + start, end - start);
+    if (r < 0) {
+      return r;
+    }
+    start = end;
+  }
+  memmove(text->pending, text->pending + start, text->pending_len - start);
+  text->pending_len -= start;
+  if (at_end) {
+    text->head_done = true;
+    if (text->held_builtin) {
+      text->held_builtin = false;
+      r = emit(text, BUILTIN_MARKER "\n", strlen(BUILTIN_MARKER) + 1);
+      if (r < 0) {
+        return r;
+      }
+    }
+  }
+  *ret_out     = text->out;
+  *ret_out_len = text->out_len;
+  return 0;
+}
+
+bool cpptext_head_done(const struct cpptext *text)
+{
+  return text->head_done;
+}
+
+bool cpptext_saw_builtins(const struct cpptext *text)
+{
+  return text->saw_builtins;
+}
+
+const char *cpptext_cwd(const struct cpptext *text)
+{
+  return text->cwd;
+}

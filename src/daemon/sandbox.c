@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "io.h"
+#include "macro.h"
+
+#define SANDBOX_NAMESPACES                                                    \
+  (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID | \
+   CLONE_NEWUTS)
+
+/* The tmpfs the view is built on holds directories, mount points and a few
+ * symlinks: a small one is plenty. */
+#define SANDBOX_ROOT_OPTIONS "mode=0755,size=256k,nr_inodes=1024"
+
+enum view_kind {
+  VIEW_RO,  /* bound read-only, nosuid, nodev */
+  VIEW_DEV, /* a device node: bound as it is, nosuid, noexec */
+  VIEW_RW,  /* the job directory: writable, nosuid, nodev, noexec */
+};
+
+/* What the compiler sees besides its job directory, its own directory and
+ * /proc. Each path that exists is recreated: a symlink as the same symlink
+ * (merged /usr: /bin -> usr/bin), anything else as a bind mount. What is
+ * not listed is not there. */
+static const struct view_entry {
+  const char    *path;
+  enum view_kind kind;
+} sandbox_view[] = {
+  { "/usr",              VIEW_RO  },
+  { "/bin",              VIEW_RO  },
+  { "/sbin",             VIEW_RO  },
+  { "/lib",              VIEW_RO  },
+  { "/lib32",            VIEW_RO  },
+  { "/lib64",            VIEW_RO  },
+  { "/libx32",           VIEW_RO  },
+  { "/etc/ld.so.cache",  VIEW_RO  }, /* the dynamic loader */
+  { "/etc/ld.so.conf",   VIEW_RO  },
+  { "/etc/ld.so.conf.d", VIEW_RO  },
+  { "/etc/alternatives", VIEW_RO  }, /* cc, c++ -> the real compilers */
+  { "/dev/null",         VIEW_DEV },
+  { "/dev/zero",         VIEW_DEV },
+  { "/dev/full",         VIEW_DEV },
+  { "/dev/random",       VIEW_DEV },
+  { "/dev/urandom",      VIEW_DEV },
+};
+
+/* Symlinks that scripts expect in /dev, into the sandbox's own /proc. */
+static const struct {
+  const char *path;
+  const char *target;
+} sandbox_links[] = {
+  { "/dev/fd",     "/proc/self/fd"   },
+  { "/dev/stdin",  "/proc/self/fd/0" },
+  { "/dev/stdout", "/proc/self/fd/1" },
+  { "/dev/stderr", "/proc/self/fd/2" },
+};
+
+/* ---- in the init: building the view ------------------------------------- */
+
+struct init_ctx {
+  const struct sandbox_spec *spec;
+  uid_t                      uid;
+  gid_t                      gid;
+  int                        status_fd; /* write end */
+  sandbox_child_fn           fn;
+  void                      *userdata;
+};
+
+static _noreturn_ void init_fail(const struct init_ctx *ctx, const char *step,
+                                 const char *what, int error)
+{
+  dprintf(ctx->spec->err_fd,
+          "herdccd: failed to set up the job sandbox: %s%s%s: %s\n", step,
+          what ? " " : "", what ? what : "", strerror(error));
+  _exit(EXIT_GENERAL);
+}
+
+static int write_text(const char *path, const char *text)
+{
+  _cleanup_close_ int fd  = open(path, O_WRONLY | O_CLOEXEC);
+  size_t              len = strlen(text);
+
+  if (fd < 0) {
+    return -errno;
+  }
+  ssize_t n = write(fd, text, len);
+  return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+}
+
+/* The job user, and only it, is itself inside: not root. */
+static int map_user(uid_t uid, gid_t gid)
+{
+  char line[64];
+  int  r = write_text("/proc/self/setgroups", "deny");
+
+  if (r >= 0) {
+    snprintf(line, sizeof(line), "%u %u 1", (unsigned)uid, (unsigned)uid);
+    r = write_text("/proc/self/uid_map", line);
+  }
+  if (r >= 0) {
+    snprintf(line, sizeof(line), "%u %u 1", (unsigned)gid, (unsigned)gid);
+    r = write_text("/proc/self/gid_map", line);
+  }
+  return r;
+}
+
+static int staged(char *buf, const char *root, const char *path)
+{
+  int n = snprintf(buf, PATH_MAX, "%s%s", root, path);
+
+  return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int make_parent(const char *target)
+{
+  char parent[PATH_MAX];
+
+  snprintf(parent, sizeof(parent), "%s", target);
+  return io_mkdir_p(dirname(parent), 0755);
+}
+
+/* An empty directory or file to mount st's kind of thing on. */
+static int make_mount_point(const char *target, const struct stat *st)
+{
+  if (S_ISDIR(st->st_mode)) {
+    return mkdir(target, 0755) < 0 && errno != EEXIST ? -errno : 0;
+  }
+  int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) {
+    return -errno;
+  }
+  close(fd);
+  return 0;
+}
+
+/* The flags a remount must keep: in a user namespace the kernel locks
+ * those the mount had outside. */
+static unsigned long locked_flags(const char *target)
+{
+  static const struct {
+    unsigned long st;
+    unsigned long ms;
+  } map[] = {
+    { ST_NOSUID,     MS_NOSUID     },
+    { ST_NODEV,      MS_NODEV      },
+    { ST_NOEXEC,     MS_NOEXEC     },
+    { ST_NOATIME,    MS_NOATIME    },
+    { ST_NODIRATIME, MS_NODIRATIME },
+    { ST_RELATIME,   MS_RELATIME   },
+  };
+  struct statvfs sv;
+  unsigned long  flags = 0;
+
+  if (statvfs(target, &sv) == 0) {
+    for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+      flags |= sv.f_flag & map[i].st ? map[i].ms : 0;
+    }
+  }
+  return flags;
+}
+
+/* Restrict a bind mount and everything under it. */
+static int restrict_mount(const char *target, enum view_kind kind)
+{
+  unsigned int          recursive = kind == VIEW_RW ? 0 : AT_RECURSIVE;
+  static const uint64_t attrs[]   = {
+    [VIEW_RO]  = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+    [VIEW_DEV] = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+    [VIEW_RW]  = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+  };
+  static const unsigned long flags[] = {
+    [VIEW_RO]  = MS_RDONLY | MS_NOSUID | MS_NODEV,
+    [VIEW_DEV] = MS_NOSUID | MS_NOEXEC,
+    [VIEW_RW]  = MS_NOSUID | MS_NODEV | MS_NOEXEC,
+  };
+  struct mount_attr attr = { .attr_set = attrs[kind] };
+
+  if (mount_setattr(AT_FDCWD, target, recursive, &attr, sizeof(attr)) == 0) {
+    return 0;
+  }
+  if (errno != ENOSYS) {
+    return -errno;
+  }
+  /* Before Linux 5.12: the top mount only. */
+  return mount(NULL, target, NULL,
+               MS_REMOUNT | MS_BIND | flags[kind] | locked_flags(target),
+               NULL) < 0
+           ? -errno
+           : 0;
+}
+
+static int bind_into(const char *root, const char *source, const char *path,
+                     enum view_kind kind)
+{
+  char        target[PATH_MAX];
+  struct stat st;
+  int         r = staged(target, root, path);
+
+  if (r >= 0 && stat(source, &st) < 0) {
+    r = -errno;
+  }
+  if (r >= 0) {
+    r = make_parent(target);
+  }
+  if (r >= 0) {
+    r = make_mount_point(target, &st);
+  }
+  /* Everything under a system directory comes along (the kernel insists:
+     those mounts are locked together); the job directory comes alone,
+     without the tmpfs this view is being built on. */
+  unsigned long flags = MS_BIND | (kind == VIEW_RW ? 0 : MS_REC);
+  if (r >= 0 && mount(source, target, NULL, flags, NULL) < 0) {
+    r = -errno;
+  }
+  return r < 0 ? r : restrict_mount(target, kind);
+}
+
+static int add_view_entry(const char *root, const struct view_entry *entry)
+{
+  struct stat st;
+
+  if (lstat(entry->path, &st) < 0) {
+    return errno == ENOENT ? 0 : -errno;
+  }
+  if (!S_ISLNK(st.st_mode)) {
+    return bind_into(root, entry->path, entry->path, entry->kind);
+  }
+  char    link[PATH_MAX], target[PATH_MAX];
+  ssize_t n = readlink(entry->path, link, sizeof(link) - 1);
+  int     r = n < 0 ? -errno : staged(target, root, entry->path);
+  if (r < 0) {
+    return r;
+  }
+  link[n] = '\0';
+  r       = make_parent(target);
+  return r < 0 ? r : symlink(link, target) < 0 ? -errno : 0;
+}
+
+/* Whether the view shows path already (path canonical). */
+static bool in_view(const char *path)
+{
+  for (size_t i = 0; i < ARRAY_SIZE(sandbox_view); i++) {
+    const char *dir = sandbox_view[i].path;
+    size_t      len = strlen(dir);
+    if (sandbox_view[i].kind == VIEW_RO && strncmp(path, dir, len) == 0 &&
+        (path[len] == '/' || path[len] == '\0')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The directory the compiler needs beside the system's: where its file
+ * really is, or that directory's parent when it is a "bin" (a prefix such
+ * as /opt/toolchain with bin/, lib/ and libexec/). NULL when in view. */
+static char *toolchain_dir(const char *compiler)
+{
+  char *real = realpath(compiler, NULL);
+
+  if (!real) {
+    return NULL;
+  }
+  char *slash = strrchr(real, '/');
+  *slash      = '\0';
+  slash       = strrchr(real, '/');
+  if (slash && slash != real && strcmp(slash, "/bin") == 0) {
+    *slash = '\0';
+  }
+  if (real[0] == '\0' || in_view(real)) {
+    free(real);
+    return NULL;
+  }
+  return real;
+}
+
+/* The compiler's directory as its path names it, when that is elsewhere
+ * (a symlink into the toolchain, say), and the toolchain itself. */
+static int add_compiler(const struct init_ctx *ctx, const char *root)
+{
+  const char *compiler = ctx->spec->compiler;
+
+  if (!compiler) {
+    return 0;
+  }
+  _cleanup_free_ char *tool = toolchain_dir(compiler);
+  char                 named[PATH_MAX];
+  snprintf(named, sizeof(named), "%s", compiler);
+  _cleanup_free_ char *dir = realpath(dirname(named), NULL);
+  int                  r   = 0;
+
+  if (tool) {
+    r = bind_into(root, tool, tool, VIEW_RO);
+    if (r < 0) {
+      init_fail(ctx, "bind", tool, -r);
+    }
+  }
+  if (dir && !in_view(dir) &&
+      !(tool && strncmp(dir, tool, strlen(tool)) == 0 &&
+        (dir[strlen(tool)] == '/' || dir[strlen(tool)] == '\0'))) {
+    r = bind_into(root, dir, dir, VIEW_RO);
+    if (r < 0) {
+      init_fail(ctx, "bind", dir, -r);
+    }
+  }
+  return 0;
+}
+
+/* A procfs of the sandbox's own PID namespace, showing only processes
+ * where the kernel knows how. Where the kernel refuses one (a container
+ * that masks parts of its /proc), the sandbox has no /proc. */
+static void add_proc(const char *root)
+{
+  char target[PATH_MAX];
+
+  if (staged(target, root, "/proc") < 0 || mkdir(target, 0555) < 0) {
+    return;
+  }
+  unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (mount("proc", target, "proc", flags, "subset=pid") < 0 &&
+      mount("proc", target, "proc", flags, NULL) < 0) {
+    return;
+  }
+}
+
+static void add_links(const char *root)
+{
+  char target[PATH_MAX];
+
+  for (size_t i = 0; i < ARRAY_SIZE(sandbox_links); i++) {
+    if (staged(target, root, sandbox_links[i].path) >= 0) {
+      (void)symlink(sandbox_links[i].target, target);
+    }
+  }
+}
+
+/* Build the view on a tmpfs over the job directory (in this mount
+ * namespace only: the job directory itself is bound from a descriptor
+ * opened before) and make it the root. */
+static void build_view(const struct init_ctx *ctx)
+{
+  const char         *root = ctx->spec->job_dir;
+  _cleanup_close_ int job_fd =
+    open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  char source[64];
+  int  r;
+
+  if (job_fd < 0) {
+    init_fail(ctx, "open", root, errno);
+  }
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+    init_fail(ctx, "make / private", NULL, errno);
+  }
+  if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV,
+            SANDBOX_ROOT_OPTIONS) < 0) {
+    init_fail(ctx, "mount a tmpfs on", root, errno);
+  }
+  for (size_t i = 0; i < ARRAY_SIZE(sandbox_view); i++) {
+    r = add_view_entry(root, &sandbox_view[i]);
+    if (r < 0) {
+      init_fail(ctx, "bind", sandbox_view[i].path, -r);
+    }
+  }
+  add_compiler(ctx, root);
+  snprintf(source, sizeof(source), "/proc/self/fd/%d", job_fd);
+  r = bind_into(root, source, root, VIEW_RW);
+  if (r < 0) {
+    init_fail(ctx, "bind the job directory", root, -r);
+  }
+  add_proc(root);
+  add_links(root);
+  /* Nothing in the sandbox may make a user namespace of its own: it would
+     hold capabilities there (to chroot, to mount). The limit is this
+     user namespace's; the machine's stays as it is. */
+  r = write_text("/proc/sys/user/max_user_namespaces", "0");
+  if (r < 0) {
+    init_fail(ctx, "forbid nested user namespaces", NULL, -r);
+  }
+  /* The new root moves over the old one, which stays beneath it out of
+     every path's reach (as systemd-nspawn does it): cheaper than
+     pivot_root, whose detach of the old tree waits for an RCU grace
+     period. Escaping a chroot needs CAP_SYS_CHROOT, which nothing in
+     here has or can get. */
+  if (chdir(root) < 0) {
+    init_fail(ctx, "enter", root, errno);
+  }
+  if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) {
+    init_fail(ctx, "move the new root over /", NULL, errno);
+  }
+  if (chroot(".") < 0 || chdir("/") < 0) {
+    init_fail(ctx, "enter the new root", NULL, errno);
+  }
+  if (mount(NULL, "/", NULL,
+            MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+            NULL) < 0) {
+    init_fail(ctx, "make the root read-only", NULL, errno);
+  }
+}
+
+/* Close every descriptor but keep. */
+static void close_all_but(int keep)
+{
+  if (keep > 0) {
+    close_range(0, (unsigned)keep - 1, 0);
+  }
+  close_range((unsigned)keep + 1, ~0u, 0);
+}
+
+/* The init: PID 1 of the sandbox. Never returns. */
+static _noreturn_ void init_run(const struct init_ctx *ctx)
+{
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* A process that switched users is not dumpable, which leaves its /proc
+     files (uid_map...) to root; the compiler is dumpable anyway, after
+     its exec. */
+  prctl(PR_SET_DUMPABLE, 1);
+  prctl(PR_SET_NAME, "herdccd-sandbox");
+  setpgid(0, 0);
+  int r = map_user(ctx->uid, ctx->gid);
+  if (r < 0) {
+    init_fail(ctx, "map the job user", NULL, -r);
+  }
+  build_view(ctx);
+  pid_t child = fork();
+  if (child < 0) {
+    init_fail(ctx, "fork", NULL, errno);
+  }
+  if (child == 0) {
+    ctx->fn(ctx->userdata);
+    _exit(EXIT_GENERAL);
+  }
+  close_all_but(ctx->status_fd);
+  for (;;) {
+    int   status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid == child) {
+      int32_t report = status;
+      _exit(write(ctx->status_fd, &report, sizeof(report)) ==
+                (ssize_t)sizeof(report)
+              ? 0
+              : EXIT_GENERAL);
+    }
+    if (pid < 0 && errno != EINTR) {
+      _exit(EXIT_GENERAL);
+    }
+  }
+}
+
+/* fork() into new namespaces: the child is PID 1 of its own. */
+static pid_t clone_namespaces(void)
+{
+  unsigned long flags = SANDBOX_NAMESPACES | SIGCHLD;
+
+#if defined(__s390__) || defined(__CRIS__)
+  return (pid_t)syscall(SYS_clone, NULL, flags, NULL, NULL, NULL);
+#else
+  return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+#endif
+}
+
+int sandbox_spawn(const struct sandbox_spec *spec, sandbox_child_fn fn,
+                  void *userdata, pid_t *ret_pid, int *ret_status_fd)
+{
+  int fds[2];
+
+  if (pipe2(fds, O_CLOEXEC) < 0) {
+    return -errno;
+  }
+  struct init_ctx ctx = {
+    .spec      = spec,
+    .uid       = geteuid(),
+    .gid       = getegid(),
+    .status_fd = fds[1],
+    .fn        = fn,
+    .userdata  = userdata,
+  };
+  pid_t pid = clone_namespaces();
+  if (pid == 0) {
+    close(fds[0]);
+    init_run(&ctx);
+  }
+  int r = pid < 0 ? -errno : 0;
+  close(fds[1]);
+  if (r < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
+    r = r < 0 ? r : -errno;
+    close(fds[0]);
+    return r;
+  }
+  *ret_pid       = pid;
+  *ret_status_fd = fds[0];
+  return 0;
+}
+
+int sandbox_status(int status_fd, int init_status)
+{
+  int32_t report;
+  ssize_t n = read(status_fd, &report, sizeof(report));
+
+  return n == (ssize_t)sizeof(report) ? (int)report : init_status;
+}
+
+/* ---- the start-up probe ------------------------------------------------- */
+
+static void probe_nothing(void *userdata)
+{
+  (void)userdata;
+  _exit(0);
+}
+
+/* In a forked process as the job user: one empty sandbox. */
+static int probe_child(const struct privs *privs, int report_fd)
+{
+  const char *tmp = getenv("TMPDIR");
+  char        dir[PATH_MAX];
+  int         r = privs_apply(privs);
+
+  if (r < 0) {
+    dprintf(report_fd, "cannot switch to the job user: %s\n", strerror(-r));
+    return 1;
+  }
+  snprintf(dir, sizeof(dir), "%s/herdccd-probe-XXXXXX",
+           tmp && tmp[0] == '/' ? tmp : "/tmp");
+  if (!mkdtemp(dir)) {
+    dprintf(report_fd, "cannot create %s: %s\n", dir, strerror(errno));
+    return 1;
+  }
+  struct sandbox_spec spec = { .job_dir = dir, .err_fd = report_fd };
+  pid_t               pid;
+  int                 status_fd, status = 0;
+  r = sandbox_spawn(&spec, probe_nothing, NULL, &pid, &status_fd);
+  if (r < 0) {
+    dprintf(report_fd, "cannot create namespaces: %s%s\n", strerror(-r),
+            r == -ENOSPC  ? " (user.max_user_namespaces is 0 or reached)"
+            : r == -EPERM ? " (user namespaces are disabled for this user: "
+                            "kernel.unprivileged_userns_clone, or a "
+                            "security policy)"
+                          : "");
+  } else {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    status = sandbox_status(status_fd, status);
+    close(status_fd);
+  }
+  rmdir(dir);
+  return r >= 0 && status == 0 ? 0 : 1;
+}
+
+/* The reason the probe wrote, without its prefix and line end. */
+static char *probe_reason(char *text)
+{
+  static const char prefix[] = "herdccd: failed to set up the job sandbox: ";
+
+  if (!text) {
+    return strdup("the probe failed");
+  }
+  if (strncmp(text, prefix, sizeof(prefix) - 1) == 0) {
+    memmove(text, text + sizeof(prefix) - 1,
+            strlen(text) - (sizeof(prefix) - 1) + 1);
+  }
+  text[strcspn(text, "\n")] = '\0';
+  return text;
+}
+
+int sandbox_probe(const struct privs *privs, char **ret_reason)
+{
+  int fds[2];
+
+  if (pipe2(fds, O_CLOEXEC) < 0) {
+    return -errno;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    _exit(probe_child(privs, fds[1]));
+  }
+  close(fds[1]);
+  if (pid < 0) {
+    int r = -errno;
+    close(fds[0]);
+    return r;
+  }
+  char  *text = NULL;
+  size_t len  = 0;
+  int    status;
+  if (io_read_fd(fds[0], 1024, &text, &len) < 0) {
+    text = NULL;
+  }
+  close(fds[0]);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    free(text);
+    return 0;
+  }
+  *ret_reason = probe_reason(text);
+  return *ret_reason ? -EPERM : -ENOMEM;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libFuzzer target: the native extension's first exchange (herd.h), both
+ * readers. The input's first byte picks how the rest is split (1..16
+ * bytes a read, as a non-blocking socket may hand them over); the rest is
+ * what a server sends, fed to herd_offer_feed, and its first 12 bytes are
+ * also read as a client's hello (herd_parse_client_hello). Whatever the
+ * bytes, the reader ends in a state it can say, and an invitation or a
+ * busy reply comes only after a whole, sane hello; the same bytes fed in
+ * one piece give the same result. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz-check.h"
+#include "herd.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int feed_split(const uint8_t *data, size_t size, size_t step,
+                      struct herd_offer *offer)
+{
+  *offer = (struct herd_offer){ 0 };
+  for (size_t at = 0; at < size; at += step) {
+    size_t n = size - at < step ? size - at : step;
+    int    r = herd_offer_feed(offer, data + at, n);
+    if (r < 0) {
+      return r;
+    }
+  }
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  struct herd_offer split, whole;
+  uint32_t          version;
+
+  if (size < 1) {
+    return 0;
+  }
+  size_t step = (size_t)(data[0] % 16) + 1;
+  data++;
+  size--;
+  if (size >= PROTO_HEADER_LEN &&
+      herd_parse_client_hello((const char *)data, &version) == 0) {
+    FUZZ_CHECK(version >= 1 && version <= HERD_VERSION);
+  }
+  int rs = feed_split(data, size, step, &split);
+  int rw = feed_split(data, size, size ? size : 1, &whole);
+  FUZZ_CHECK((rs < 0) == (rw < 0));
+  if (rs < 0) {
+    return 0;
+  }
+  FUZZ_CHECK(split.state == whole.state && split.value == whole.value);
+  switch (split.state) {
+    case HERD_STATE_WAITING:
+    case HERD_STATE_INVITED:
+      FUZZ_CHECK(split.headers > HERD_HELLO_HEADERS);
+      FUZZ_CHECK(split.version >= 1 && split.version <= HERD_VERSION);
+      FUZZ_CHECK(split.slots >= 1);
+      break;
+    case HERD_STATE_BUSY:
+      FUZZ_CHECK(split.headers == 1 || split.headers > HERD_HELLO_HEADERS);
+      break;
+    case HERD_STATE_OPEN:
+      FUZZ_CHECK(split.headers == HERD_HELLO_HEADERS);
+      break;
+    case HERD_STATE_HELLO:
+      FUZZ_CHECK(split.headers < HERD_HELLO_HEADERS);
+      break;
+  }
+  return 0;
+}

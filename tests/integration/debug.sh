@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Debug builds distribute and give objects byte-identical to a local
+# compile with the same command line: gcc -g, -gdwarf-4/5, the switches
+# recorded in DW_AT_producer included, DW_AT_name and DW_AT_comp_dir for
+# sources named relative, absolute and from another directory, the user's
+# own prefix maps. Through a real herdccd, fallback off.
+. "$(dirname "$0")/lib.sh"
+isolate "$@"
+
+start_herdccd 127.0.0.2 3632
+export HERDCC_HOSTS=127.0.0.2:3632 HERDCC_FALLBACK=0 HERDCC_DIR=$T/state
+export HERDCC_BACKOFF_PERIOD=0
+mkdir -p "$T/src/sub" "$T/other" "$T/out"
+cat >"$T/src/sub/shape.h" <<'SRC'
+#define AREA(w, h) ((w) * (h))
+static inline int clamp(int v) { return v < 0 ? 0 : v; }
+SRC
+cat >"$T/src/main.c" <<'SRC'
+#include <stdio.h>
+#include "sub/shape.h"
+#ifndef SCALE
+#define SCALE 2
+#endif
+int area(int w, int h) { return clamp(AREA(w, h)) * SCALE; }
+int main(int argc, char **argv) {
+  printf("%s %d %s\n", argv[0], area(argc, 3), __FILE__);
+  return 0;
+}
+SRC
+
+# compare NAME DIR SOURCE FLAGS...: compile in DIR locally and through
+# herdcc, objects byte-identical. $CC is the compiler (gcc).
+compare() {
+  local name=$1 dir=$2 src=$3 cc=${CC:-gcc}
+  shift 3
+  (cd "$dir" && $cc "$@" -c "$src" -o "$T/out/$name.local.o") ||
+    fail "local compile of $name failed"
+  (cd "$dir" && "$HERDCC_BIN" $cc "$@" -c "$src" -o "$T/out/$name.o") ||
+    fail "remote compile of $name failed"
+  cmp -s "$T/out/$name.local.o" "$T/out/$name.o" || {
+    readelf --debug-dump=info "$T/out/$name.local.o" >"$T/out/$name.local.txt"
+    readelf --debug-dump=info "$T/out/$name.o" >"$T/out/$name.txt"
+    diff "$T/out/$name.local.txt" "$T/out/$name.txt" | head -20 >&2 || true
+    fail "$name: the object differs from the local compile ($*)"
+  }
+  say "$name identical: $cc $* $src"
+}
+
+compare g "$T/src" main.c -g -O2
+compare g-dwarf4 "$T/src" main.c -gdwarf-4 -O2
+compare g-dwarf5 "$T/src" main.c -gdwarf-5 -O0 -DSCALE=3
+compare g-wall "$T/src" main.c -g -O2 -Wall -std=gnu11
+compare g-relative "$T/other" ../src/main.c -g -O1
+compare g-absolute "$T/other" "$T/src/main.c" -g
+compare g-prefix-map "$T/src" main.c -g -fdebug-prefix-map="$T"=/build
+compare g-file-prefix-map "$T/other" ../src/main.c -g \
+  -ffile-prefix-map="$T/src"=. -ffile-prefix-map="$T"=/b
+compare g-cxx "$T/src" "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g -O2
+# clang: DWARF 4 and older distribute; its DWARF 5 (the default) records
+# checksums of the sources and runs locally.
+if command -v clang >/dev/null; then
+  CC=clang compare clang-dwarf4 "$T/src" main.c -gdwarf-4 -O2
+  CC=clang compare clang-dwarf4-pedantic "$T/src" main.c -gdwarf-4 -pedantic -Wall
+  CC=clang compare clang-relative "$T/other" ../src/main.c -gdwarf-4 -O1
+  CC=clang compare clang-dot "$T/src" ./main.c -gdwarf-4 \
+    -fdebug-prefix-map="$T"=/x
+  CC=clang compare clang-cxx "$T/src" \
+    "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -gdwarf-4 -O2 -std=c++17
+  CC=clang++ compare clang-cxx-g3 "$T/src" \
+    "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g3 -gdwarf-4 -std=c++17
+  CC=clang compare clang-g5 "$T/src" main.c -g -O2
+  remote=15
+else
+  remote=9
+fi
+n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
+[ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"
+say "PASS"

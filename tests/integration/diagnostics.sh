@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# What a remote compile prints is byte for byte what a local compile
+# prints: warnings and errors with their source excerpts, caret and fix-it
+# lines, notes, macro expansion traces, a header's own warnings, #warning
+# and #pragma message, a macro redefined, in colour too. gcc and clang,
+# with and without -g, through a real herdccd with fallback off. The one
+# file whose gcc diagnostics differ by design (herdcc(1)) is compared for
+# clang only.
+. "$(dirname "$0")/lib.sh"
+isolate "$@"
+
+start_herdccd 127.0.0.2 3632
+export HERDCC_HOSTS=127.0.0.2:3632 HERDCC_FALLBACK=0 HERDCC_DIR=$T/state
+export HERDCC_BACKOFF_PERIOD=0
+cp -r "$HERDCC_SOURCE_ROOT/tests/integration/data/diag" "$T/d"
+cd "$T/d"
+
+compiled=0
+# same_output CC FLAGS... -- FILE: stderr, stdout and exit status alike.
+same_output() {
+  local file=${*: -1} cc=$1 lr=0 rr=0
+  shift
+  set -- "${@:1:$#-1}"
+  $cc "$@" -c "$file" -o local.o >local.out 2>local.err || lr=$?
+  "$HERDCC_BIN" $cc "$@" -c "$file" -o remote.o >remote.out 2>remote.err ||
+    rr=$?
+  [ "$lr" = "$rr" ] || fail "$cc $* $file: exit $rr, locally $lr"
+  cmp -s local.err remote.err || {
+    diff local.err remote.err | head -30 >&2 || true
+    fail "$cc $* $file: stderr differs from the local compile"
+  }
+  cmp -s local.out remote.out || fail "$cc $* $file: stdout differs"
+  [ -s local.err ] || fail "$cc $* $file: nothing said (the test needs words)"
+  compiled=$((compiled + 1))
+  say "same words: $cc $* $file (exit $lr, $(wc -l <local.err) lines)"
+}
+
+WARN=(-Wall -Wextra)
+for file in warnings.c errors.c pragmas.c redefined.c; do
+  same_output gcc "${WARN[@]}" "$file"
+  same_output gcc -g -O2 "${WARN[@]}" "$file"
+  same_output gcc -fdiagnostics-color=always "${WARN[@]}" "$file"
+done
+same_output g++ -g "${WARN[@]}" shapes2.cpp
+same_output g++ -O2 -fdiagnostics-color=always "${WARN[@]}" shapes2.cpp
+
+if command -v clang >/dev/null; then
+  for file in warnings.c errors.c pragmas.c redefined.c substrings.c; do
+    same_output clang "${WARN[@]}" "$file"
+    same_output clang -gdwarf-4 "${WARN[@]}" "$file"
+    same_output clang -fcolor-diagnostics "${WARN[@]}" "$file"
+  done
+  same_output clang++ -gdwarf-4 -std=c++17 "${WARN[@]}" shapes2.cpp
+fi
+
+# Every compile above ran on the server.
+n=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
+[ "$n" -eq "$compiled" ] || fail "the server ran $n jobs, not $compiled"
+say "PASS"

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The native extension's first exchange (docs/protocol.md, "The invitation"),
+spoken directly to a herdccd, for herd.sh. Each command prints what the server
+said, one line per connection, and exits 1 when the protocol was broken.
+
+  herd.py --host H --port P [--bind A] hold N SECONDS
+      open N connections, say HERD on each; print "I STATE VALUE" for each
+      first state (INVITED, WAITING, BUSY); hold them SECONDS, printing every
+      later state as it comes; then close them all
+  herd.py ... expire
+      be invited, send nothing; print the milliseconds until the server
+      closes the connection
+  herd.py ... compile SOURCE.i -- ARGV...
+      be invited (waiting as long as it takes), then send the classic
+      request (protocol 1) and print the reply's STAT
+"""
+import argparse
+import select
+import socket
+import sys
+import time
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+import wire  # noqa: E402
+
+STATES = {b"HINV": "INVITED", b"HWAI": "WAITING", b"HBSY": "BUSY"}
+
+
+def hello(args):
+    sock = wire.connect(args)
+    sock.sendall(wire.header("HERD", 1))
+    return sock
+
+
+def read_hello(sock):
+    """The server's HERD, HSPD, HSLT, HRSV; then its first state."""
+    got = {}
+    for token in ("HERD", "HSPD", "HSLT", "HRSV"):
+        raw = wire.read_exact(sock, 12)
+        if raw[:4] == b"DONE" and token == "HERD":
+            return got, ("REFUSED", 0)
+        if raw[:4] != token.encode():
+            raise ValueError("expected %s, got %r" % (token, raw))
+        got[token] = int(raw[4:], 16)
+    return got, read_state(sock)
+
+
+def read_state(sock):
+    raw = wire.read_exact(sock, 12)
+    if raw[:4] not in STATES:
+        raise ValueError("expected a state, got %r" % raw)
+    return STATES[raw[:4]], int(raw[4:], 16)
+
+
+def cmd_hold(args):
+    socks = []
+    for i in range(args.n):
+        sock = hello(args)
+        info, (state, value) = read_hello(sock)
+        print(i, state, value, "slots=%d" % info.get("HSLT", 0),
+              "speed=%d" % info.get("HSPD", 0), flush=True)
+        socks.append(sock)
+    end = time.monotonic() + args.seconds
+    live = {s.fileno(): (i, s) for i, s in enumerate(socks)}
+    while live and time.monotonic() < end:
+        ready, _, _ = select.select(list(live), [], [], end - time.monotonic())
+        for fd in ready:
+            i, sock = live[fd]
+            try:
+                state, value = read_state(sock)
+            except wire.Closed:
+                print(i, "CLOSED", 0, flush=True)
+                del live[fd]
+                continue
+            print(i, state, value, flush=True)
+            if state != "WAITING":
+                del live[fd]
+    for sock in socks:
+        sock.close()
+
+
+def cmd_expire(args):
+    sock = hello(args)
+    _, (state, _) = read_hello(sock)
+    if state != "INVITED":
+        print("not invited:", state)
+        return 1
+    start = time.monotonic()
+    sock.settimeout(30)
+    try:
+        extra = sock.recv(1)
+    except ConnectionResetError:
+        extra = b""
+    print(int((time.monotonic() - start) * 1000), "CLOSED" if not extra else "DATA")
+    return 0
+
+
+def cmd_compile(args):
+    sock = hello(args)
+    sock.settimeout(args.timeout)
+    _, (state, value) = read_hello(sock)
+    while state == "WAITING":
+        state, value = read_state(sock)
+    if state != "INVITED":
+        print(state)
+        return 1
+    with open(args.source, "rb") as f:
+        source = f.read()
+    sock.sendall(wire.request(1, args.argv, source))
+    wire.read_header(sock, "DONE")
+    print("STAT", wire.read_header(sock, "STAT"), flush=True)
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3632)
+    p.add_argument("--bind")
+    p.add_argument("--timeout", type=float, default=30)
+    sub = p.add_subparsers(dest="command", required=True)
+    h = sub.add_parser("hold")
+    h.add_argument("n", type=int)
+    h.add_argument("seconds", type=float)
+    sub.add_parser("expire")
+    c = sub.add_parser("compile")
+    c.add_argument("source")
+    c.add_argument("argv", nargs="+")
+    args = p.parse_args()
+    return {"hold": cmd_hold, "expire": cmd_expire,
+            "compile": cmd_compile}[args.command](args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The native extension (docs/protocol.md, "The invitation") with real
+# herdccd daemons: herdcc builds a project over two native servers (both
+# get jobs, objects identical to a local compile); the invitation's
+# bookkeeping as herd.py sees it on the wire (a slot reserved per
+# invitation, the waiting room in arrival order, a reservation released
+# when it is not used in time or its connection closes); two clients
+# racing for one slot (exactly one is invited, the other is invited
+# next, both compiles run remotely); the waiting room's bounds, in total
+# and per address (running jobs count); a stock distcc client and
+# herdcc's classic protocol on the same daemon, unchanged.
+. "$(dirname "$0")/lib.sh"
+isolate "$@"
+
+herd() { python3 "$HERDCC_SOURCE_ROOT/tests/integration/herd.py" "$@"; }
+wire() { python3 "$HERDCC_SOURCE_ROOT/tests/integration/wire.py" "$@"; }
+
+mkdir -p "$T/bin" "$T/src" "$T/state"
+cat >"$T/bin/slowcc" <<'CC'
+#!/bin/sh
+case " $* " in *" -E "*) ;; *) sleep 2 ;; esac
+exec gcc "$@"
+CC
+chmod 755 "$T/bin/slowcc"
+printf 'slowcc %s\n' "$T/bin/slowcc" >"$T/compilers"
+export PATH=$T/bin:$PATH HERDCC_DIR=$T/state HERDCC_FALLBACK=0
+printf 'int ok(void) { return 1; }\n' >"$T/src/x.c"
+gcc -E "$T/src/x.c" -o "$T/src/x.i"
+
+say "herdcc builds a project over two native servers; both get jobs"
+start_herdccd 127.0.0.2 3632 --jobs 2
+start_herdccd 127.0.0.3 3632 --jobs 2
+build_project "$T/ref" gcc || fail "local build failed"
+HERDCC_HOSTS="127.0.0.2,herd 127.0.0.3,herd" HERDCC_VERBOSE=1 HERDCC_LOG=$T/build.log \
+  build_project "$T/farm" "$HERDCC_BIN" gcc || { cat "$T/build.log"; fail "farm build failed"; }
+same_objects "$T/farm" "$T/ref"
+n2=$(grep -c 'on 127.0.0.2:3632 completed ok' "$T/build.log")
+n3=$(grep -c 'on 127.0.0.3:3632 completed ok' "$T/build.log")
+say "   jobs: $n2 on 127.0.0.2, $n3 on 127.0.0.3"
+[ "$n2" -gt 0 ] && [ "$n3" -gt 0 ] || fail "one of two equal servers got no job"
+grep -q 'running locally' "$T/build.log" && fail "a compile ran locally"
+
+say "a stock distcc client on the same daemons, unchanged"
+if command -v distcc >/dev/null; then
+  mkdir -p "$T/dcc"
+  (cd "$T/src" && DISTCC_DIR=$T/dcc DISTCC_HOSTS=127.0.0.2 DISTCC_FALLBACK=0 \
+    DISTCC_BACKOFF_PERIOD=0 distcc gcc -c x.c -o "$T/x-stock.o") || fail "distcc on herdccd failed"
+  gcc -c "$T/src/x.c" -o "$T/x-ref.o" && cmp -s "$T/x-ref.o" "$T/x-stock.o" ||
+    fail "distcc's object differs"
+  wire --host 127.0.0.2 compile --source "$T/src/x.i" -- gcc -c x.c -o x.o >"$T/classic" &&
+    grep -q '^STAT 00000000' "$T/classic" || fail "a classic request failed: $(cat "$T/classic")"
+fi
+
+say "invitations reserve slots; the waiting room is invited when they lapse"
+start_herdccd 127.0.0.4 3632 --jobs 2 --speed 1234
+herd --host 127.0.0.4 hold 3 5 >"$T/hold"
+cat "$T/hold"
+grep -q '^0 INVITED 1 slots=2 speed=1234$' "$T/hold" || fail "the first is not invited with 1 free"
+grep -q '^1 INVITED 0 ' "$T/hold" || fail "the second is not invited with 0 free"
+grep -q '^2 WAITING 0 ' "$T/hold" || fail "the third does not wait first in line"
+grep -q '^0 CLOSED' "$T/hold" && grep -q '^1 CLOSED' "$T/hold" ||
+  fail "unused invitations were not closed"
+grep -q '^2 INVITED' "$T/hold" || fail "the waiting connection was not invited after them"
+grep -q 'invitation was not used within' "$T/herdccd-3632.log" || fail "no log of the lapse"
+
+say "a reservation that is not used is released"
+herd --host 127.0.0.4 expire >"$T/expire" || fail "expire: $(cat "$T/expire")"
+say "   closed after $(cut -d' ' -f1 "$T/expire") ms"
+grep -q ' CLOSED$' "$T/expire" || fail "the server sent data on an unused invitation"
+herd --host 127.0.0.4 compile "$T/src/x.i" -- gcc -c x.c -o x.o >"$T/inv" &&
+  grep -q '^STAT 0$' "$T/inv" || fail "the job after an invitation failed: $(cat "$T/inv")"
+
+say "a closed reservation is released at once"
+start_herdccd 127.0.0.5 3632 --jobs 1 --compilers "$T/compilers"
+herd --host 127.0.0.5 hold 1 0.2 >"$T/h1"
+herd --host 127.0.0.5 hold 1 0.2 >"$T/h2"
+grep -q '^0 INVITED 0' "$T/h1" && grep -q '^0 INVITED 0' "$T/h2" ||
+  fail "a closed invitation kept its slot: $(cat "$T/h1" "$T/h2")"
+
+say "two clients race for one slot: exactly one is invited, the other next"
+herd --host 127.0.0.5 hold 1 1 >"$T/r1" &
+p1=$!
+herd --host 127.0.0.5 hold 1 1 >"$T/r2" &
+p2=$!
+wait "$p1" "$p2"
+cat "$T/r1" "$T/r2"
+[ "$(cat "$T/r1" "$T/r2" | grep -c '^0 INVITED')" -ge 1 ] || fail "nobody was invited"
+[ "$(head -n1 -q "$T/r1" "$T/r2" | grep -c '^0 INVITED')" -eq 1 ] ||
+  fail "not exactly one invited first"
+[ "$(head -n1 -q "$T/r1" "$T/r2" | grep -c '^0 WAITING 0')" -eq 1 ] ||
+  fail "the loser is not waiting"
+grep -q INVITED "$T/r1" && grep -q INVITED "$T/r2" || fail "the loser was never invited"
+say "   and with herdcc itself: two slow compiles, one slot, both remote"
+for k in 1 2; do
+  (cd "$T/src" && HERDCC_HOSTS="127.0.0.5,herd" HERDCC_VERBOSE=1 HERDCC_LOG=$T/race$k.log \
+    "$HERDCC_BIN" slowcc -c x.c -o "$T/race$k.o") &
+  eval "q$k=\$!"
+done
+# shellcheck disable=SC2154 # q1, q2: set by the eval above
+wait "$q1" && wait "$q2" || { cat "$T"/race*.log; fail "a racing compile failed"; }
+[ "$(cat "$T"/race*.log | grep -c 'on 127.0.0.5:3632 completed ok')" -eq 2 ] ||
+  fail "not both compiles ran on the one slot"
+
+say "the waiting room's bound in total"
+start_herdccd 127.0.0.6 3632 --jobs 1 --max-pending 8
+herd --host 127.0.0.6 hold 7 0.1 >"$T/room"
+cat "$T/room"
+[ "$(grep -c ' WAITING ' "$T/room")" -eq 4 ] || fail "not 4 waiting (half of --max-pending 8)"
+[ "$(grep -c ' BUSY ' "$T/room")" -eq 2 ] || fail "not 2 turned away"
+
+say "the bound per address counts running jobs too"
+start_herdccd 127.0.0.7 3632 --jobs 2 --max-per-address 3 --compilers "$T/compilers"
+wire --host 127.0.0.7 --timeout 20 compile --source "$T/src/x.i" -- slowcc -c x.c -o x.o \
+  >"$T/running" &
+pr=$!
+wait_for grep -q 'slowcc' "$T/herdccd-3632.log" 2>/dev/null || true
+sleep 0.5
+herd --host 127.0.0.7 hold 3 0.1 >"$T/cap"
+herd --host 127.0.0.7 --bind 127.0.0.9 hold 1 0.1 >"$T/other"
+cat "$T/cap" "$T/other"
+grep -q '^0 INVITED 0' "$T/cap" || fail "a second slot was not offered"
+grep -q '^1 WAITING' "$T/cap" || fail "the third connection is not waiting"
+grep -q '^2 REFUSED\|^2 BUSY' "$T/cap" || fail "the fourth of one address was not turned away"
+grep -q '^0 \(WAITING\|INVITED\)' "$T/other" || fail "another address was turned away"
+wire --host 127.0.0.7 compile --source "$T/src/x.i" -- gcc -c x.c -o x.o >"$T/capped" || true
+wait "$pr"
+grep -q '^STAT 00000000' "$T/running" || fail "the running job failed: $(cat "$T/running")"
+say "PASS"

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Tests of the -fdirectives-only text filter: each case is fed whole, then
+ * byte by byte (lines split across every boundary), and must give the
+ * same text and working directory both ways. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpptext.h"
+#include "macro.h"
+
+/* clang-format off */
+static const struct {
+  const char *name;
+  const char *in;
+  const char *out;
+  const char *cwd;
+} cases[] = {
+  { "gcc 12 head",
+    "# 0 \"x.c\"\n# 1 \"/src/dir//\"\n# 0 \"<built-in>\"\n#define __STDC__ 1\n"
+    "# 0 \"<built-in>\"\n#define __GNUC__ 12\n# 0 \"<command-line>\"\n"
+    "#define X 1\n# 1 \"x.c\"\nint x = X;\n",
+    "# 0 \"x.c\"\n# 0 \"<command-line>\"\n#define X 1\n# 1 \"x.c\"\nint x = X;\n",
+    "/src/dir" },
+  { "quoted directory",
+    "# 0 \"x.c\"\n# 1 \"/a \\\"b\\\\c\\101//\"\nint x;\n",
+    "# 0 \"x.c\"\nint x;\n",
+    "/a \"b\\cA" },
+  { "no directory: the second line stays",
+    "# 0 \"x.c\"\n# 0 \"<built-in>\"\n#define A 1\nint x;\n",
+    "# 0 \"x.c\"\nint x;\n",
+    NULL },
+  { "a relative directory is not one",
+    "# 0 \"x.c\"\n# 1 \"dir//\"\n",
+    "# 0 \"x.c\"\n# 1 \"dir//\"\n",
+    NULL },
+  { "a built-in marker before other text stays",
+    "a\nb\n# 0 \"<built-in>\"\nint y;\n# 0 \"<built-in>\"\n",
+    "a\nb\n# 0 \"<built-in>\"\nint y;\n# 0 \"<built-in>\"\n",
+    NULL },
+  { "only the marker line itself",
+    "a\nb\n# 0 \"<built-in>\" 1\n#define A\n",
+    "a\nb\n# 0 \"<built-in>\" 1\n#define A\n",
+    NULL },
+  { "no newline at the end",
+    "# 0 \"x.c\"\n# 1 \"/d//\"\nint x;",
+    "# 0 \"x.c\"\nint x;",
+    "/d" },
+  { "empty", "", "", NULL },
+};
+
+/* clang-format on */
+
+struct collected {
+  char  *text;
+  size_t len;
+};
+
+static void append(struct collected *c, const char *out, size_t len)
+{
+  c->text = realloc(c->text, c->len + len + 1);
+  assert_non_null(c->text);
+  memcpy(c->text + c->len, out, len);
+  c->len += len;
+  c->text[c->len] = '\0';
+}
+
+static void check(size_t i, size_t step)
+{
+  struct cpptext  *text = cpptext_new();
+  struct collected got  = { .text = strdup("") };
+  size_t           len  = strlen(cases[i].in);
+  const char      *out;
+  size_t           out_len;
+
+  assert_non_null(text);
+  for (size_t at = 0; at < len; at += step) {
+    size_t n = len - at < step ? len - at : step;
+    assert_int_equal(
+      cpptext_feed(text, cases[i].in + at, n, false, &out, &out_len), 0);
+    append(&got, out, out_len);
+  }
+  assert_int_equal(cpptext_feed(text, NULL, 0, true, &out, &out_len), 0);
+  append(&got, out, out_len);
+  if (strcmp(got.text, cases[i].out) != 0) {
+    fail_msg("case \"%s\" (step %zu): got \"%s\"", cases[i].name, step,
+             got.text);
+  }
+  const char *cwd = cpptext_cwd(text);
+  if (!cpptext_head_done(text) || (cwd == NULL) != (cases[i].cwd == NULL) ||
+      (cwd && strcmp(cwd, cases[i].cwd) != 0)) {
+    fail_msg("case \"%s\" (step %zu): directory \"%s\"", cases[i].name, step,
+             cwd ? cwd : "(none)");
+  }
+  free(got.text);
+  cpptext_free(text);
+}
+
+static void test_filter(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    check(i, 1 << 20);
+    check(i, 1);
+    check(i, 7);
+  }
+}
+
+/* The head is done at the second line, before the rest arrives. */
+static void test_head_early(void **state)
+{
+  (void)state;
+  struct cpptext *text = cpptext_new();
+  const char     *out;
+  size_t          out_len;
+  const char     *in = "# 0 \"x.c\"\n# 1 \"/w//\"\nint";
+
+  assert_int_equal(cpptext_feed(text, in, 12, false, &out, &out_len), 0);
+  assert_false(cpptext_head_done(text));
+  assert_int_equal(
+    cpptext_feed(text, in + 12, strlen(in) - 12, false, &out, &out_len), 0);
+  assert_true(cpptext_head_done(text));
+  assert_string_equal(cpptext_cwd(text), "/w");
+  cpptext_free(text);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_filter),
+    cmocka_unit_test(test_head_early),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
