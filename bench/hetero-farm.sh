@@ -60,7 +60,7 @@ FAKE
   # herdccd announces the host's speed as its TXT record does (the factor
   # x 1000 x slots): its own measurement would see one machine's cores.
   PATH=$T/$addr/bin:/usr/bin:/bin "$build/src/daemon/herdccd" --no-detach --log-stderr \
-    --log-level=error --listen "$addr" --port 3632 --jobs "$slots" \
+    --log-level=error --listen "$addr" --port 3632 --jobs "$slots" --no-cache \
     --speed "$(awk -v f="$speed" -v s="$slots" 'BEGIN { printf "%d", f * 1000 * s }')" \
     2>"$T/herdccd-$addr.log" &
   pids+=($!)

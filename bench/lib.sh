@@ -47,10 +47,15 @@ trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$T" ${TS_DIR:+"$TS_DIR"}' EXIT
 mkdir -p "$T/dd"
 export DISTCC_DIR=$T/dd DISTCC_FALLBACK=0 DISTCC_BACKOFF_PERIOD=0
 
-# start_daemons [OPTIONS...]: both servers, each with OPTIONS.
+# A herdccd a bench starts keeps any result cache in $T.
+export CACHE_DIRECTORY=$T/herdccd-cache
+
+# start_daemons [OPTIONS...]: both servers, each with OPTIONS. herdccd
+# runs without its result cache: these benches compare compiles with
+# distccd's (bench/cache-build.sh measures the cache).
 start_daemons() {
   "$build/src/daemon/herdccd" --no-detach --log-stderr --log-level=error \
-    --listen 127.0.0.1 --port 3632 "$@" 2>"$T/herdccd.log" &
+    --listen 127.0.0.1 --port 3632 --no-cache "$@" 2>"$T/herdccd.log" &
   pids+=($!)
   distccd --no-detach --daemon --log-stderr --log-level=error --listen 127.0.0.2 \
     --port 3632 --allow 127.0.0.0/8 "$@" 2>"$T/distccd.log" &

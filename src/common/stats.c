@@ -35,6 +35,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,38 @@ static void write_job(struct json_writer *w, const struct stats_job *job)
   json_end_object(w);
 }
 
+/* The cache's members, in order: the JSON names and where they live. */
+#define CACHE_MEMBER(name) { #name, offsetof(struct stats_cache, name) }
+
+static const struct {
+  const char *name;
+  size_t      offset;
+} cache_members[] = {
+  CACHE_MEMBER(hits),      CACHE_MEMBER(misses), CACHE_MEMBER(stores),
+  CACHE_MEMBER(evictions), CACHE_MEMBER(bytes),  CACHE_MEMBER(entries),
+  CACHE_MEMBER(max_bytes),
+};
+
+static uint64_t *cache_member(struct stats_cache *c, size_t i)
+{
+  return (uint64_t *)((char *)c + cache_members[i].offset);
+}
+
+static void write_cache(struct json_writer *w, const struct stats_cache *c)
+{
+  struct stats_cache copy = *c;
+
+  json_key(w, "cache");
+  json_begin_object(w);
+  json_key(w, "enabled");
+  json_bool(w, c->enabled);
+  for (size_t i = 0; i < ARRAY_SIZE(cache_members); i++) {
+    json_key(w, cache_members[i].name);
+    json_uint(w, *cache_member(&copy, i));
+  }
+  json_end_object(w);
+}
+
 int stats_to_json(const struct stats *s, char **ret_text, size_t *ret_len)
 {
   struct json_writer w = { 0 };
@@ -177,6 +210,7 @@ int stats_to_json(const struct stats *s, char **ret_text, size_t *ret_len)
   json_uint(&w, s->cpus);
   json_key(&w, "running");
   json_uint(&w, s->running);
+  write_cache(&w, &s->cache);
   json_key(&w, "jobs");
   json_begin_array(&w);
   for (size_t i = 0; i < s->job_count && i < STATS_JOBS_MAX; i++) {
@@ -426,6 +460,30 @@ static int decode_results(struct decoder *d, const struct json_value *obj,
   return 0;
 }
 
+/* Optional: a server without a cache, or older than it, sends none. */
+static int decode_cache(struct decoder *d, const struct json_value *doc,
+                        struct stats_cache *c)
+{
+  int                      r = 0;
+  const struct json_value *obj =
+    get_container(d, doc, "cache", false, JSON_OBJECT, &r);
+
+  if (!obj) {
+    return r;
+  }
+  if ((r = get_bool(d, obj, "enabled", &c->enabled)) < 0) {
+    return r;
+  }
+  for (size_t i = 0; i < ARRAY_SIZE(cache_members); i++) {
+    r = get_u64(d, obj, cache_members[i].name, false, UINT64_MAX,
+                cache_member(c, i));
+    if (r < 0) {
+      return r;
+    }
+  }
+  return 0;
+}
+
 static int decode_jobs(struct decoder *d, const struct json_value *jobs,
                        struct stats *s)
 {
@@ -496,7 +554,8 @@ static int decode(struct decoder *d, const struct json_value *doc,
         0 ||
       (r = get_unsigned(d, doc, "cpus", false, 1u << 20, &s->cpus)) < 0 ||
       (r = get_unsigned(d, doc, "running", true, 1u << 20, &s->running)) < 0 ||
-      (r = decode_load(d, doc, s)) < 0) {
+      (r = decode_load(d, doc, s)) < 0 ||
+      (r = decode_cache(d, doc, &s->cache)) < 0) {
     return r;
   }
   rate = json_get(doc, "jobs_per_min");

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #define STATS_JSON_PATH    "/json"
+#define STATS_TEXT_PATH    "/text" /* distcc's text, then herdccd's keys */
 #define STATS_DEFAULT_PORT 3633
 #define STATS_JSON_VERSION 1
 
@@ -74,6 +75,20 @@ struct stats_config {
   char     allow[STATS_ALLOW_MAX][48]; /* CIDRs; "private" for the default */
 };
 
+/* The result cache (herdccd's cache.h): counters since the daemon
+ * started, and what the cache holds now. A document from a server
+ * without a cache has no "cache" member: enabled is false. */
+struct stats_cache {
+  bool     enabled;
+  uint64_t hits;      /* jobs served from the cache */
+  uint64_t misses;    /* jobs looked up and compiled */
+  uint64_t stores;    /* results stored */
+  uint64_t evictions; /* entries evicted to make room */
+  uint64_t bytes;     /* in use now */
+  uint64_t entries;   /* held now */
+  uint64_t max_bytes; /* --cache-size */
+};
+
 struct stats {
   char                version[32]; /* herdccd's */
   char                host[128];   /* gethostname() */
@@ -87,7 +102,8 @@ struct stats {
   double              jobs_per_min; /* over the last minute */
   double              load[3];      /* /proc/loadavg */
   unsigned            cpus;
-  unsigned            running;   /* jobs in a slot now */
+  unsigned            running; /* jobs in a slot now */
+  struct stats_cache  cache;
   size_t              job_count; /* entries in jobs */
   struct stats_job   *jobs;      /* owned */
 };

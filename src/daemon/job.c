@@ -27,23 +27,25 @@
 #define JOB_VERSION_ANSWERABLE 3
 
 struct job {
-  int                      in_fd;
-  int                      out_fd;
-  const struct job_config *config;
-  char                     peer[ACCESS_PEER_NAME_MAX];
-  uint32_t                 version;     /* 0 until DIST was read */
-  char                   **argv;        /* owned: the request's */
-  bool                     source_read; /* DOTI consumed (or abandoned) */
-  struct args_job          args;
-  char                    *compiler_path; /* owned */
-  long long                started_ms;
-  struct statsd_slot      *slot;      /* borrowed, or NULL */
-  enum stats_result        result;    /* what the stats port counts */
-  uint64_t                 bytes_in;  /* source received */
-  uint64_t                 bytes_out; /* object sent */
-  bool                     keyed;     /* key holds a cache key */
-  struct cache_key         key;
-  uint8_t                  digest[SHA256_DIGEST_SIZE];
+  int                       in_fd;
+  int                       out_fd;
+  const struct job_config  *config;
+  char                      peer[ACCESS_PEER_NAME_MAX];
+  uint32_t                  version;     /* 0 until DIST was read */
+  char                    **argv;        /* owned: the request's */
+  bool                      source_read; /* DOTI consumed (or abandoned) */
+  struct args_job           args;
+  char                     *compiler_path; /* owned */
+  long long                 started_ms;
+  struct statsd_slot       *slot;      /* borrowed, or NULL */
+  enum stats_result         result;    /* what the stats port counts */
+  uint64_t                  bytes_in;  /* source received */
+  uint64_t                  bytes_out; /* object sent */
+  bool                      keyed;     /* key holds a cache key */
+  enum statsd_cache_outcome cache;     /* what the cache did */
+  unsigned                  evicted;   /* entries our store evicted */
+  struct cache_key          key;
+  uint8_t                   digest[SHA256_DIGEST_SIZE];
 };
 
 static void job_clear(struct job *job)
@@ -338,7 +340,9 @@ static int cache_find(struct job *job, struct proto_reply *reply)
     job->keyed = false;
     return -ENOENT;
   }
-  return cache_lookup(job->config->cache, job->digest, reply, NULL, NULL);
+  int r      = cache_lookup(job->config->cache, job->digest, reply, NULL, NULL);
+  job->cache = r >= 0 ? STATSD_CACHE_HIT : STATSD_CACHE_MISS;
+  return r;
 }
 
 /* After the reply went out: keep what this server's compile produced. */
@@ -350,8 +354,11 @@ static void cache_keep(struct job *job, const struct compile *compile,
                       compile_timed_out(compile))) {
     return;
   }
-  int r = cache_store(job->config->cache, job->digest, reply, NULL, 0, NULL);
-  if (r < 0) {
+  int r =
+    cache_store(job->config->cache, job->digest, reply, NULL, 0, &job->evicted);
+  if (r >= 0) {
+    job->cache = STATSD_CACHE_STORED;
+  } else {
     job_log(job, LOG_LEVEL_WARNING, "Failed to store the result: %s",
             strerror(-r));
   }
@@ -487,6 +494,7 @@ int job_serve(int in_fd, int out_fd, const struct sockaddr *peer,
   };
   int r = serve(&job, peer, peer_len);
 
+  statsd_slot_cache(slot, job.cache, job.evicted);
   statsd_slot_finish(slot, job.result, job.bytes_in, job.bytes_out);
   return r;
 }

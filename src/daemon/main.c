@@ -637,6 +637,7 @@ static int run(void)
     .access        = &arg_allow,
     .allow_summary = arg_allow_summary,
     .program       = program_invocation_short_name,
+    .cache         = cache,
   };
   struct server_config server = {
     .listen               = arg_listen,

@@ -72,6 +72,7 @@ struct statsd {
   char                        max_rss_name[80];
   unsigned                    running;
   long long                   running_since; /* ms: last integration */
+  struct stats_cache          cache; /* the counters; the rest is read */
   struct second               history[HISTORY_SECONDS];
 };
 
@@ -296,6 +297,25 @@ static void read_strings(const struct statsd_slot *slot, char *source,
   json_utf8_copy(compiler, compiler_size, c);
 }
 
+static void count_cache(struct statsd *sd, const struct statsd_slot *slot)
+{
+  switch (slot->cache) {
+    case STATSD_CACHE_HIT:
+      sd->cache.hits++;
+      break;
+    case STATSD_CACHE_STORED:
+      sd->cache.stores++;
+      sd->cache.misses++;
+      break;
+    case STATSD_CACHE_MISS:
+      sd->cache.misses++;
+      break;
+    default:
+      break;
+  }
+  sd->cache.evictions += slot->cache_evicted;
+}
+
 void statsd_reaped(struct statsd *sd, pid_t pid, int status)
 {
   long long now = clock_now_ms();
@@ -327,6 +347,7 @@ void statsd_reaped(struct statsd *sd, pid_t pid, int status)
                      sd->longest_compiler, sizeof(sd->longest_compiler));
       }
     }
+    count_cache(sd, slot);
     if (slot->max_rss_kb > sd->max_rss_kb) {
       char compiler[64];
       char source[8];
@@ -379,6 +400,15 @@ void statsd_slot_finish(struct statsd_slot *slot, enum stats_result result,
   slot->bytes_in  = bytes_in;
   slot->bytes_out = bytes_out;
   __atomic_store_n(&slot->result, (int)result, __ATOMIC_RELEASE);
+}
+
+void statsd_slot_cache(struct statsd_slot       *slot,
+                       enum statsd_cache_outcome outcome, unsigned evicted)
+{
+  if (slot) {
+    slot->cache         = (int)outcome;
+    slot->cache_evicted = evicted;
+  }
 }
 
 /* ---- the model ---------------------------------------------------------- */
@@ -442,6 +472,20 @@ static int add_running(struct statsd *sd, struct stats *s)
   return 0;
 }
 
+static void fill_cache(const struct statsd *sd, struct stats_cache *c)
+{
+  struct cache *cache = sd->config->cache;
+
+  *c = sd->cache;
+  if (cache) {
+    c->enabled   = true;
+    c->max_bytes = cache_max_bytes(cache);
+    if (cache_usage(cache, &c->bytes, &c->entries) < 0) {
+      c->bytes = c->entries = 0;
+    }
+  }
+}
+
 int statsd_snapshot(struct statsd *sd, struct stats *ret)
 {
   struct stats s = { 0 };
@@ -473,7 +517,8 @@ int statsd_snapshot(struct statsd *sd, struct stats *ret)
   }
   s.cpus    = cpus > 0 ? (unsigned)cpus : 1;
   s.running = sd->running;
-  int r     = add_running(sd, &s);
+  fill_cache(sd, &s.cache);
+  int r = add_running(sd, &s);
   if (r >= 0 && sd->config->list_waiting) {
     r = sd->config->list_waiting(sd->config->userdata, &s);
   }
@@ -540,7 +585,33 @@ static long long free_space_mb(void)
                      (1024 * 1024));
 }
 
+/* herdccd's own keys, after distcc's (for "GET /text" only: the plain
+ * reply stays distcc's). */
+static void write_own_keys(struct statsd *sd, FILE *f)
+{
+  struct stats_cache c;
+
+  fill_cache(sd, &c);
+  fprintf(f, "herdcc_cache_enabled %d\n", c.enabled ? 1 : 0);
+  fprintf(f, "herdcc_cache_hits %llu\n", (unsigned long long)c.hits);
+  fprintf(f, "herdcc_cache_misses %llu\n", (unsigned long long)c.misses);
+  fprintf(f, "herdcc_cache_stores %llu\n", (unsigned long long)c.stores);
+  fprintf(f, "herdcc_cache_evictions %llu\n", (unsigned long long)c.evictions);
+  fprintf(f, "herdcc_cache_bytes %llu\n", (unsigned long long)c.bytes);
+  fprintf(f, "herdcc_cache_entries %llu\n", (unsigned long long)c.entries);
+  fprintf(f, "herdcc_cache_max_bytes %llu\n", (unsigned long long)c.max_bytes);
+}
+
+static int render_text(struct statsd *sd, bool own_keys, char **ret_text,
+                       size_t *ret_len);
+
 int statsd_render_text(struct statsd *sd, char **ret_text, size_t *ret_len)
+{
+  return render_text(sd, false, ret_text, ret_len);
+}
+
+static int render_text(struct statsd *sd, bool own_keys, char **ret_text,
+                       size_t *ret_len)
 {
   uint64_t              compiles[3];
   double                avg[3], load[3] = { 0 };
@@ -607,6 +678,9 @@ int statsd_render_text(struct statsd *sd, char **ret_text, size_t *ret_len)
           sd->max_rss_name[0] ? sd->max_rss_name : "none");
   fprintf(f, "dcc_io_rate -1\n");
   fprintf(f, "dcc_free_space %lld MB\n", free_space_mb());
+  if (own_keys) {
+    write_own_keys(sd, f);
+  }
   fprintf(f, "</distccstats>\n");
   if (fclose(f) != 0) {
     free(text);
@@ -696,25 +770,43 @@ static int render_json(struct statsd *sd, char **ret_text, size_t *ret_len)
   return 0;
 }
 
-/* The request line decides the form: "GET /json" (then a space, '?' or
- * the end of the line) is JSON, anything else distcc's text. */
-static bool wants_json(const struct statsd_conn *c)
-{
-  static const char prefix[] = "GET " STATS_JSON_PATH;
-  size_t            n        = sizeof(prefix) - 1;
+enum reply_form {
+  FORM_TEXT,      /* distcc's text, unchanged */
+  FORM_TEXT_OURS, /* distcc's text, then herdccd's keys */
+  FORM_JSON,
+};
 
-  if (c->in_len < n || memcmp(c->in, prefix, n) != 0) {
+/* Whether the request line is "GET PATH" (then a space, '?' or the end
+ * of the line). */
+static bool requests(const struct statsd_conn *c, const char *path)
+{
+  size_t n = strlen(path);
+
+  if (c->in_len < 4 + n || memcmp(c->in, "GET ", 4) != 0 ||
+      memcmp(c->in + 4, path, n) != 0) {
     return false;
   }
+  n += 4;
   return c->in_len == n || c->in[n] == ' ' || c->in[n] == '?' ||
          c->in[n] == '\r' || c->in[n] == '\n';
 }
 
-static void conn_respond(struct statsd *sd, size_t i, bool json)
+/* The request line decides the form: "GET /json" is JSON, "GET /text"
+ * distcc's text with herdccd's keys after it, anything else distcc's
+ * text. */
+static enum reply_form wanted_form(const struct statsd_conn *c)
 {
-  struct statsd_conn *c = &sd->conns[i];
-  int                 r = json ? render_json(sd, &c->out, &c->out_len)
-                               : statsd_render_text(sd, &c->out, &c->out_len);
+  return requests(c, STATS_JSON_PATH)   ? FORM_JSON
+         : requests(c, STATS_TEXT_PATH) ? FORM_TEXT_OURS
+                                        : FORM_TEXT;
+}
+
+static void conn_respond(struct statsd *sd, size_t i, enum reply_form form)
+{
+  struct statsd_conn *c    = &sd->conns[i];
+  bool                json = form == FORM_JSON;
+  int                 r    = json ? render_json(sd, &c->out, &c->out_len)
+                                  : render_text(sd, form == FORM_TEXT_OURS, &c->out, &c->out_len);
 
   if (r < 0) {
     log_warning("Stats request from %s: failed to write the reply: %s", c->peer,
@@ -759,7 +851,7 @@ static void conn_read(struct statsd *sd, size_t i)
     c->in_len += (size_t)n;
     if (n == 0 || c->in_len == sizeof(c->in) ||
         memchr(c->in, '\n', c->in_len)) {
-      conn_respond(sd, i, wants_json(c));
+      conn_respond(sd, i, wanted_form(c));
       return;
     }
   }
@@ -878,7 +970,7 @@ void statsd_expire(struct statsd *sd)
       continue;
     }
     if (c->state == CONN_READ && now >= c->grace) {
-      conn_respond(sd, i, false);
+      conn_respond(sd, i, FORM_TEXT);
     }
     if (sd->n_conns == n) {
       i++;

@@ -21,9 +21,11 @@
  * oldest), a deadline for each, the whole reply rendered into a buffer
  * and written as the peer takes it. A peer the --allow list does not allow
  * gets "403 Forbidden" with the reason (and the refusal is logged). A
- * request line "GET /json" gets the JSON document (stats.h); anything
- * else, or no request line within STATSD_GRACE_MS, gets distcc 3.4's
- * plain-text --stats reply with its dcc_* keys in distcc's order. After
+ * request line "GET /json" gets the JSON document (stats.h); "GET /text"
+ * distcc's text with herdccd's own keys (herdcc_cache_*) after distcc's;
+ * anything else, or no request line within STATSD_GRACE_MS, gets distcc
+ * 3.4's plain-text --stats reply with its dcc_* keys in distcc's order,
+ * unchanged. After
  * the reply the server half-closes and reads what the peer still sends
  * until it closes (bounded), so that the reply is not lost to a reset. */
 #pragma once
@@ -35,6 +37,7 @@
 #include <sys/types.h>
 
 #include "access.h"
+#include "cache.h"
 #include "stats.h"
 
 #define STATSD_MAX_CONNS  16
@@ -59,6 +62,16 @@ struct statsd_slot {
   uint64_t  bytes_in;
   uint64_t  bytes_out;
   long      max_rss_kb;
+  int       cache;         /* enum statsd_cache_outcome */
+  uint32_t  cache_evicted; /* entries its store evicted */
+};
+
+/* What the result cache did for a job. */
+enum statsd_cache_outcome {
+  STATSD_CACHE_NONE,   /* not looked up (no cache, refused, volatile) */
+  STATSD_CACHE_HIT,    /* served from the cache */
+  STATSD_CACHE_MISS,   /* looked up, compiled, not stored */
+  STATSD_CACHE_STORED, /* looked up, compiled and stored */
 };
 
 struct statsd_config {
@@ -69,7 +82,8 @@ struct statsd_config {
   const struct access_list *access;        /* borrowed */
   char *const              *allow_summary; /* borrowed: --allow as given,
                                               "private" for the default */
-  const char *program;                     /* borrowed: "herdccd" */
+  const char   *program;                   /* borrowed: "herdccd" */
+  struct cache *cache; /* borrowed, or NULL: no result cache */
   /* Adds the connections waiting for a slot to s->jobs (phase WAITING);
    * called only while a document is being written. */
   int (*list_waiting)(void *userdata, struct stats *s);
@@ -126,6 +140,8 @@ void statsd_slot_describe(struct statsd_slot *slot, const char *compiler,
 void statsd_slot_phase(struct statsd_slot *slot, enum stats_phase phase);
 void statsd_slot_finish(struct statsd_slot *slot, enum stats_result result,
                         uint64_t bytes_in, uint64_t bytes_out);
+void statsd_slot_cache(struct statsd_slot       *slot,
+                       enum statsd_cache_outcome outcome, unsigned evicted);
 
 /* Append an empty job to s->jobs (for list_waiting): -ENOSPC past
  * STATS_JOBS_MAX, -ENOMEM. *ret_job is borrowed from s. */

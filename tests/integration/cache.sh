@@ -7,7 +7,9 @@
 # damaged entry (a flipped byte, a truncated file) is a miss, never a
 # wrong object; -g from another directory is not served the first one's
 # object; a small --cache-size evicts and stays within its size;
-# --no-cache and --cache-size=0 turn it off. (-g with
+# --no-cache and --cache-size=0 turn it off. The status JSON and
+# "GET /text" count hits, misses, stores, evictions, bytes and entries;
+# distcc's plain text stays as it was. (-g with
 # -gno-record-gcc-switches, as herdcc.1 says for identical objects.)
 . "$(dirname "$0")/lib.sh"
 isolate "$@"
@@ -27,10 +29,52 @@ entry_files() {
 entries() { entry_files | grep -c . || true; }
 cache_bytes() { cut -d' ' -f1 "$CACHE/v1/usage"; }
 
+# stats PATH: the stats port's reply to "GET PATH" (the body).
+stats() {
+  python3 - "$1" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.2", 3633), timeout=10)
+s.sendall(b"GET " + sys.argv[1].encode() + b" HTTP/1.0\r\n\r\n")
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+sys.stdout.write(data.decode().split("\r\n\r\n", 1)[-1].split("\n\n", 1)[-1])
+PY
+}
+# cache_stat NAME: a member of the status JSON's "cache" object.
+cache_stat() {
+  stats /json | python3 -c 'import json, sys
+v = json.load(sys.stdin)["cache"][sys.argv[1]]
+print(str(v).lower() if isinstance(v, bool) else v)' "$1"
+}
+# wait_stat NAME VALUE: the counters move when the server reaps a job.
+wait_stat() {
+  local i
+  for i in $(seq 1 100); do
+    [ "$(cache_stat "$1")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  fail "cache $1 is $(cache_stat "$1"), expected $2"
+}
+
 stop_daemon() {
   local pid=${STARTED_PIDS[-1]}
   kill "$pid" && wait "$pid" 2>/dev/null || true
   unset 'STARTED_PIDS[-1]'
+}
+
+# idle: every job process done (a store happens after its reply).
+idle() {
+  local i
+  for i in $(seq 1 100); do
+    [ "$(stats /json | python3 -c 'import json, sys
+print(json.load(sys.stdin)["running"])')" = 0 ] && return 0
+    sleep 0.1
+  done
+  fail "jobs still running"
 }
 
 # through LABEL CLIENT HOSTS: build the project through the daemon.
@@ -39,22 +83,46 @@ through() {
   DISTCC_HOSTS=$hosts HERDCC_HOSTS=$hosts build_project "$T/$label" \
     "$client" gcc || fail "$label: the build failed"
   same_objects "$T/$label" "$T/ref"
+  idle
 }
 
 nsources=$(project_sources | wc -l)
 say "reference: a local build of $nsources sources"
 build_project "$T/ref" gcc
 
-start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE"
+start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" --stats --stats-port 3633
+[ "$(cache_stat enabled)" = true ] || fail "the status says the cache is off"
 say "a cold build fills the cache"
 through cold "$HERDCC_BIN" 127.0.0.2:3632
 [ "$(hits)" -eq 0 ] || fail "a cold build was served from the cache"
 [ "$(entries)" -eq "$nsources" ] || fail "$(entries) entries for $nsources compiles"
 [ "$(stat -c %a "$CACHE")" = 700 ] || fail "the cache directory is not private"
+wait_stat misses "$nsources"
+wait_stat stores "$nsources"
+wait_stat hits 0
+wait_stat entries "$nsources"
+wait_stat bytes "$(cache_bytes)"
+wait_stat max_bytes $((2 * 1024 * 1024 * 1024))
 
 say "the same build again comes from the cache"
 through warm "$HERDCC_BIN" 127.0.0.2:3632,lzo
 [ "$(hits)" -eq "$nsources" ] || fail "$(hits) of $nsources from the cache"
+wait_stat hits "$nsources"
+wait_stat misses "$nsources"
+say "the status JSON counts $nsources hits, $nsources misses and stores"
+stats / >"$T/plain.txt"
+grep -q '^dcc_compile_ok ' "$T/plain.txt" || fail "no distcc text: $(cat "$T/plain.txt")"
+! grep -q '^herdcc_' "$T/plain.txt" || fail "distcc's text reply has our keys"
+stats /text >"$T/ours.txt"
+[ "$(grep '^dcc_' "$T/ours.txt" | cut -d' ' -f1)" = \
+  "$(grep '^dcc_' "$T/plain.txt" | cut -d' ' -f1)" ] ||
+  fail "GET /text changed distcc's keys"
+grep -qx "herdcc_cache_hits $nsources" "$T/ours.txt" ||
+  fail "GET /text: $(grep herdcc_ "$T/ours.txt")"
+[ "$(grep -n '^herdcc_cache_hits' "$T/ours.txt" | cut -d: -f1)" -gt \
+  "$(grep -n '^dcc_free_space' "$T/ours.txt" | cut -d: -f1)" ] ||
+  fail "GET /text: our keys are not after distcc's"
+say "GET /text: distcc's keys, then ours; the plain text unchanged"
 
 # distcc 3.4 sends gcc as x86_64-linux-gnu-gcc: another command line, so
 # its first build is its own; its second comes from the cache.
@@ -69,7 +137,7 @@ say "distcc: $stock of $((2 * nsources)) from the cache"
 say "the cache survives a restart"
 stop_daemon
 : >"$LOG"
-start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE"
+start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" --stats --stats-port 3633
 through restarted "$HERDCC_BIN" 127.0.0.2:3632
 [ "$(hits)" -eq "$nsources" ] || fail "after a restart: $(hits) of $nsources hits"
 
@@ -114,6 +182,7 @@ done
 for d in g1 g2 g1; do
   (cd "$T/$d" && HERDCC_HOSTS=127.0.0.2:3632 "$HERDCC_BIN" gcc -g -gno-record-gcc-switches -O1 \
     -c src/g.c -o remote.o) || fail "remote -g compile in $d"
+  idle
   cmp -s "$T/$d/remote.o" "$T/$d/local.o" ||
     fail "-g object from $d differs from its local compile"
 done
@@ -123,7 +192,8 @@ say "a small --cache-size evicts the least recently used"
 stop_daemon
 : >"$LOG"
 LIMIT=$((200 * 1024))
-start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" --cache-size 200K
+start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" --cache-size 200K \
+  --stats --stats-port 3633
 [ "$(cache_bytes)" -le "$LIMIT" ] || fail "start-up left $(cache_bytes) bytes"
 through small "$HERDCC_BIN" 127.0.0.2:3632
 [ "$(cache_bytes)" -le "$LIMIT" ] || fail "$(cache_bytes) bytes in a 200K cache"
@@ -131,17 +201,23 @@ actual=$(entry_files -printf '%s\n' | awk '{s += $1} END {print s + 0}')
 [ "$actual" -le "$LIMIT" ] || fail "$actual bytes on disk in a 200K cache"
 [ "$(entries)" -lt "$nsources" ] || fail "nothing was evicted"
 say "$(entries) entries, $actual bytes in a cache of $LIMIT"
+evictions=$(cache_stat evictions)
+[ "$evictions" -gt 0 ] || fail "the status counts no evictions"
+wait_stat entries "$(entries)"
+say "the status counts $evictions evictions"
 
 for off in --no-cache --cache-size=0; do
   say "$off: no cache"
   stop_daemon
   rm -rf "$CACHE"
   : >"$LOG"
-  start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" "$off"
+  start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" "$off" --stats \
+    --stats-port 3633
   through "off$off" "$HERDCC_BIN" 127.0.0.2:3632
   through "off2$off" "$HERDCC_BIN" 127.0.0.2:3632
   [ "$(hits)" -eq 0 ] || fail "$off: served from a cache"
   [ ! -e "$CACHE" ] || fail "$off: a cache directory was made"
+  [ "$(cache_stat enabled)" = false ] || fail "$off: the status says on"
 done
 
 say "PASS"

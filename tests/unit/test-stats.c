@@ -98,6 +98,7 @@ static void test_decode_base(void **state)
     assert_int_equal(s.results[i], i + 1);
   }
   assert_int_equal(s.jobs_done, 36);
+  assert_false(s.cache.enabled); /* no "cache": an older server */
   assert_int_equal(s.bytes_in, 10);
   assert_int_equal(s.bytes_out, 20);
   assert_true(s.jobs_per_min == 0.5);
@@ -155,8 +156,10 @@ static void fill_model(struct stats *s, struct stats_job *jobs, size_t n)
   s->load[2]      = 1e6;
   s->cpus         = 64;
   s->running      = (unsigned)n;
-  s->job_count    = n;
-  s->jobs         = jobs;
+  s->cache =
+    (struct stats_cache){ true, 1, 2, 3, 4, UINT64_MAX, 5, UINT64_MAX - 1 };
+  s->job_count = n;
+  s->jobs      = jobs;
   for (size_t i = 0; i < n; i++) {
     struct stats_job *j = &jobs[i];
     memset(j, 0, sizeof(*j));
@@ -197,6 +200,14 @@ static void assert_same(const struct stats *a, const struct stats *b)
   }
   assert_int_equal(a->cpus, b->cpus);
   assert_int_equal(a->running, b->running);
+  assert_int_equal(a->cache.enabled, b->cache.enabled);
+  assert_int_equal(a->cache.hits, b->cache.hits);
+  assert_int_equal(a->cache.misses, b->cache.misses);
+  assert_int_equal(a->cache.stores, b->cache.stores);
+  assert_int_equal(a->cache.evictions, b->cache.evictions);
+  assert_int_equal(a->cache.bytes, b->cache.bytes);
+  assert_int_equal(a->cache.entries, b->cache.entries);
+  assert_int_equal(a->cache.max_bytes, b->cache.max_bytes);
   assert_int_equal(a->job_count, b->job_count);
   for (size_t i = 0; i < a->job_count; i++) {
     const struct stats_job *x = &a->jobs[i], *y = &b->jobs[i];
@@ -275,94 +286,107 @@ static const struct {
 } edit_cases[] = {
   /* accepted */
   { "unknown members ignored",       "\"host\":\"h\",",
-   "\"host\":\"h\",\"future\":{\"a\":[1,2,{\"b\":null}]},\"x\":-1.5e3,",                                                     0        },
-  { "unknown job member",            "\"size\":7,",                           "\"size\":7,\"pid\":[],",                      0        },
-  { "unknown result kind",           "\"other\":8",                           "\"other\":8,\"later\":9",                     0        },
-  { "unknown codec",                 "[\"lzo\"]",                             "[\"zstd\",\"lzo\"]",                          0        },
+   "\"host\":\"h\",\"future\":{\"a\":[1,2,{\"b\":null}]},\"x\":-1.5e3,",                                                                                        0        },
+  { "unknown job member",            "\"size\":7,",                           "\"size\":7,\"pid\":[],",                                                         0        },
+  { "unknown result kind",           "\"other\":8",                           "\"other\":8,\"later\":9",                                                        0        },
+  { "unknown codec",                 "[\"lzo\"]",                             "[\"zstd\",\"lzo\"]",                                                             0        },
   { "optional members missing",      "\"version\":\"0.1.0\",\"host\":\"h\",", "",
-   0                                                                                                                                  },
+   0                                                                                                                                                                     },
   { "white space everywhere",        "{\"format\":1,",                        " \t\r\n{ \"format\" : 1 ,",
-   0                                                                                                                                  },
-  { "negative zero counter",         "\"bytes_in\":10",                       "\"bytes_in\":-0",                             0        },
-  { "escapes",                       "\"x.c\"",                               "\"\\u00e9\\ud83d\\udc04\\/\\b\\f\\n\\r\\t\"", 0        },
-  { "no jobs",                       "[{\"client\"",                          "[],\"old\":[{\"client\"",                     0        },
+   0                                                                                                                                                                     },
+  { "negative zero counter",         "\"bytes_in\":10",                       "\"bytes_in\":-0",                                                                0        },
+  { "escapes",                       "\"x.c\"",                               "\"\\u00e9\\ud83d\\udc04\\/\\b\\f\\n\\r\\t\"",                                    0        },
+  { "no jobs",                       "[{\"client\"",                          "[],\"old\":[{\"client\"",                                                        0        },
   /* not documents */
-  { "empty",                         NULL,                                    "",                                            -EBADMSG },
-  { "only space",                    NULL,                                    " \n ",                                        -EBADMSG },
-  { "an array",                      NULL,                                    "[]",                                          -EBADMSG },
-  { "a number",                      NULL,                                    "1",                                           -EBADMSG },
-  { "null",                          NULL,                                    "null",                                        -EBADMSG },
-  { "single quotes",                 NULL,                                    "{'format':1}",                                -EBADMSG },
-  { "unterminated object",           "}]}",                                   "}]",                                          -EBADMSG },
+  { "empty",                         NULL,                                    "",                                                                               -EBADMSG },
+  { "only space",                    NULL,                                    " \n ",                                                                           -EBADMSG },
+  { "an array",                      NULL,                                    "[]",                                                                             -EBADMSG },
+  { "a number",                      NULL,                                    "1",                                                                              -EBADMSG },
+  { "null",                          NULL,                                    "null",                                                                           -EBADMSG },
+  { "single quotes",                 NULL,                                    "{'format':1}",                                                                   -EBADMSG },
+  { "unterminated object",           "}]}",                                   "}]",                                                                             -EBADMSG },
   { "unterminated string",
    "\"gcc\",\"size\":7,\"phase\":\"compile\","
-    "\"started\":1699999999}]}",                                              "\"gcc",                                       -EBADMSG },
-  { "trailing garbage",              "}]}",                                   "}]} x",                                       -EBADMSG },
-  { "two documents",                 "}]}",                                   "}]}{}",                                       -EBADMSG },
-  { "trailing comma",                "\"other\":8",                           "\"other\":8,",                                -EBADMSG },
-  { "comment",                       "\"now\"",                               "/* c */\"now\"",                              -EBADMSG },
+    "\"started\":1699999999}]}",                                              "\"gcc",                                                                          -EBADMSG },
+  { "trailing garbage",              "}]}",                                   "}]} x",                                                                          -EBADMSG },
+  { "two documents",                 "}]}",                                   "}]}{}",                                                                          -EBADMSG },
+  { "trailing comma",                "\"other\":8",                           "\"other\":8,",                                                                   -EBADMSG },
+  { "comment",                       "\"now\"",                               "/* c */\"now\"",                                                                 -EBADMSG },
   { "duplicate member",              "\"uptime_s\":5",                        "\"uptime_s\":5,\"uptime_s\":6",
-   -EBADMSG                                                                                                                           },
+   -EBADMSG                                                                                                                                                              },
   /* numbers */
-  { "leading zero",                  "\"cpus\":2",                            "\"cpus\":02",                                 -EBADMSG },
-  { "plus sign",                     "\"cpus\":2",                            "\"cpus\":+2",                                 -EBADMSG },
-  { "NaN",                           "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":NaN",                        -EBADMSG },
-  { "Infinity",                      "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":Infinity",                   -EBADMSG },
+  { "leading zero",                  "\"cpus\":2",                            "\"cpus\":02",                                                                    -EBADMSG },
+  { "plus sign",                     "\"cpus\":2",                            "\"cpus\":+2",                                                                    -EBADMSG },
+  { "NaN",                           "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":NaN",                                                           -EBADMSG },
+  { "Infinity",                      "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":Infinity",                                                      -EBADMSG },
   { "overflowing double",            "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":1e400",
-   -EBADMSG                                                                                                                           },
-  { "negative rate",                 "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":-1",                         -EBADMSG },
-  { "bare point",                    "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":1.",                         -EBADMSG },
-  { "bare exponent",                 "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":1e",                         -EBADMSG },
-  { "fraction for an integer",       "\"running\":1",                         "\"running\":1.5",                             -EBADMSG },
-  { "exponent for an integer",       "\"running\":1",                         "\"running\":1e0",                             -EBADMSG },
-  { "negative counter",              "\"jobs_done\":36",                      "\"jobs_done\":-1",                            -EBADMSG },
+   -EBADMSG                                                                                                                                                              },
+  { "negative rate",                 "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":-1",                                                            -EBADMSG },
+  { "bare point",                    "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":1.",                                                            -EBADMSG },
+  { "bare exponent",                 "\"jobs_per_min\":0.5",                  "\"jobs_per_min\":1e",                                                            -EBADMSG },
+  { "fraction for an integer",       "\"running\":1",                         "\"running\":1.5",                                                                -EBADMSG },
+  { "exponent for an integer",       "\"running\":1",                         "\"running\":1e0",                                                                -EBADMSG },
+  { "negative counter",              "\"jobs_done\":36",                      "\"jobs_done\":-1",                                                               -EBADMSG },
   { "counter past 2^64",             "\"jobs_done\":36",
-   "\"jobs_done\":18446744073709551616",                                                                                     -EBADMSG },
+   "\"jobs_done\":18446744073709551616",                                                                                                                        -EBADMSG },
   { "counter 2^64-1",                "\"jobs_done\":36",                      "\"jobs_done\":18446744073709551615",
-   0                                                                                                                                  },
-  { "port past 65535",               "\"port\":3632",                         "\"port\":65536",                              -EBADMSG },
-  { "negative uptime",               "\"uptime_s\":5",                        "\"uptime_s\":-5",                             -EBADMSG },
+   0                                                                                                                                                                     },
+  { "port past 65535",               "\"port\":3632",                         "\"port\":65536",                                                                 -EBADMSG },
+  { "negative uptime",               "\"uptime_s\":5",                        "\"uptime_s\":-5",                                                                -EBADMSG },
   { "started past int64",            "\"started\":1699999999",
-   "\"started\":9223372036854775808",                                                                                        -EBADMSG },
+   "\"started\":9223372036854775808",                                                                                                                           -EBADMSG },
   { "huge number text",              "\"cpus\":2",
    "\"cpus\":2000000000000000000000000000000000000000000000000000000000000"
-    "00000000000",                                                                                                           -EBADMSG },
+    "00000000000",                                                                                                                                              -EBADMSG },
   /* strings */
-  { "bad UTF-8",                     "\"x.c\"",                               "\"x\xff.c\"",                                 -EBADMSG },
-  { "overlong UTF-8",                "\"x.c\"",                               "\"x\xc0\xaf.c\"",                             -EBADMSG },
-  { "UTF-8 surrogate",               "\"x.c\"",                               "\"x\xed\xa0\x80.c\"",                         -EBADMSG },
-  { "UTF-8 past U+10FFFF",           "\"x.c\"",                               "\"x\xf4\x90\x80\x80.c\"",                     -EBADMSG },
-  { "truncated UTF-8",               "\"x.c\"",                               "\"x\xe2\x82\"",                               -EBADMSG },
-  { "bad escape",                    "\"x.c\"",                               "\"x\\q.c\"",                                  -EBADMSG },
-  { "short \\u",                     "\"x.c\"",                               "\"x\\u12\"",                                  -EBADMSG },
-  { "bad hex",                       "\"x.c\"",                               "\"x\\u12g4\"",                                -EBADMSG },
-  { "lone high surrogate",           "\"x.c\"",                               "\"x\\ud800.c\"",                              -EBADMSG },
-  { "lone low surrogate",            "\"x.c\"",                               "\"x\\udc00.c\"",                              -EBADMSG },
-  { "escaped NUL",                   "\"x.c\"",                               "\"x\\u0000.c\"",                              -EBADMSG },
-  { "raw control character",         "\"x.c\"",                               "\"x\t.c\"",                                   -EBADMSG },
+  { "bad UTF-8",                     "\"x.c\"",                               "\"x\xff.c\"",                                                                    -EBADMSG },
+  { "overlong UTF-8",                "\"x.c\"",                               "\"x\xc0\xaf.c\"",                                                                -EBADMSG },
+  { "UTF-8 surrogate",               "\"x.c\"",                               "\"x\xed\xa0\x80.c\"",                                                            -EBADMSG },
+  { "UTF-8 past U+10FFFF",           "\"x.c\"",                               "\"x\xf4\x90\x80\x80.c\"",                                                        -EBADMSG },
+  { "truncated UTF-8",               "\"x.c\"",                               "\"x\xe2\x82\"",                                                                  -EBADMSG },
+  { "bad escape",                    "\"x.c\"",                               "\"x\\q.c\"",                                                                     -EBADMSG },
+  { "short \\u",                     "\"x.c\"",                               "\"x\\u12\"",                                                                     -EBADMSG },
+  { "bad hex",                       "\"x.c\"",                               "\"x\\u12g4\"",                                                                   -EBADMSG },
+  { "lone high surrogate",           "\"x.c\"",                               "\"x\\ud800.c\"",                                                                 -EBADMSG },
+  { "lone low surrogate",            "\"x.c\"",                               "\"x\\udc00.c\"",                                                                 -EBADMSG },
+  { "escaped NUL",                   "\"x.c\"",                               "\"x\\u0000.c\"",                                                                 -EBADMSG },
+  { "raw control character",         "\"x.c\"",                               "\"x\t.c\"",                                                                      -EBADMSG },
   { "string too long for its field", "\"gcc\"",
-   "\"gccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgcc0\"",                                                   -EBADMSG },
+   "\"gccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgccgcc0\"",                                                                                      -EBADMSG },
   /* types */
-  { "string for a number",           "\"running\":1",                         "\"running\":\"1\"",                           -EBADMSG },
-  { "number for a boolean",          "\"zeroconf\":true",                     "\"zeroconf\":1",                              -EBADMSG },
-  { "array for config",              "\"config\":{",                          "\"config\":[],\"x\":{",                       -EBADMSG },
-  { "object for jobs",               "\"jobs\":[",                            "\"jobs\":{},\"x\":[",                         -EBADMSG },
-  { "number for a job",              "\"jobs\":[",                            "\"jobs\":[1,",                                -EBADMSG },
-  { "two loads",                     "[0.1,0.2,0.3]",                         "[0.1,0.2]",                                   -EBADMSG },
-  { "unknown phase",                 "\"compile\"",                           "\"linking\"",                                 -EBADMSG },
-  { "number for a codec",            "[\"lzo\"]",                             "[1]",                                         -EBADMSG },
-  { "format 2",                      "\"format\":1",                          "\"format\":2",                                -EBADMSG },
+  { "string for a number",           "\"running\":1",                         "\"running\":\"1\"",                                                              -EBADMSG },
+  { "number for a boolean",          "\"zeroconf\":true",                     "\"zeroconf\":1",                                                                 -EBADMSG },
+  { "array for config",              "\"config\":{",                          "\"config\":[],\"x\":{",                                                          -EBADMSG },
+  { "object for jobs",               "\"jobs\":[",                            "\"jobs\":{},\"x\":[",                                                            -EBADMSG },
+  { "number for a job",              "\"jobs\":[",                            "\"jobs\":[1,",                                                                   -EBADMSG },
+  { "two loads",                     "[0.1,0.2,0.3]",                         "[0.1,0.2]",                                                                      -EBADMSG },
+  { "unknown phase",                 "\"compile\"",                           "\"linking\"",                                                                    -EBADMSG },
+  { "number for a codec",            "[\"lzo\"]",                             "[1]",                                                                            -EBADMSG },
+  { "format 2",                      "\"format\":1",                          "\"format\":2",                                                                   -EBADMSG },
   /* missing required members */
-  { "no format",                     "\"format\":1,",                         "",                                            -EBADMSG },
-  { "no now",                        "\"now\":1700000000,",                   "",                                            -EBADMSG },
-  { "no uptime",                     "\"uptime_s\":5,",                       "",                                            -EBADMSG },
-  { "no port",                       "\"port\":3632,",                        "",                                            -EBADMSG },
-  { "no jobs limit",                 "\"jobs\":4,",                           "",                                            -EBADMSG },
-  { "no jobs_done",                  "\"jobs_done\":36,",                     "",                                            -EBADMSG },
-  { "no running",                    "\"running\":1,",                        "",                                            -EBADMSG },
-  { "no client",                     "\"client\":\"127.0.0.1:5\",",           "",                                            -EBADMSG },
-  { "no phase",                      "\"phase\":\"compile\",",                "",                                            -EBADMSG },
-  { "no started",                    ",\"started\":1699999999",               "",                                            -EBADMSG },
+  { "no format",                     "\"format\":1,",                         "",                                                                               -EBADMSG },
+  { "no now",                        "\"now\":1700000000,",                   "",                                                                               -EBADMSG },
+  { "no uptime",                     "\"uptime_s\":5,",                       "",                                                                               -EBADMSG },
+  { "no port",                       "\"port\":3632,",                        "",                                                                               -EBADMSG },
+  { "no jobs limit",                 "\"jobs\":4,",                           "",                                                                               -EBADMSG },
+  { "no jobs_done",                  "\"jobs_done\":36,",                     "",                                                                               -EBADMSG },
+  { "no running",                    "\"running\":1,",                        "",                                                                               -EBADMSG },
+  { "no client",                     "\"client\":\"127.0.0.1:5\",",           "",                                                                               -EBADMSG },
+  { "no phase",                      "\"phase\":\"compile\",",                "",                                                                               -EBADMSG },
+  { "no started",                    ",\"started\":1699999999",               "",                                                                               -EBADMSG },
+  /* the result cache: optional, as older servers send none */
+  { "a cache",                       "\"running\":1,",
+   "\"running\":1,\"cache\":{\"enabled\":true,\"hits\":3,\"misses\":4,\"stores\":4,\"evictions\":1,\"bytes\":9,\"entries\":2,\"max_bytes\":100,\"later\":[]},",
+   0                                                                                                                                                                     },
+  { "an empty cache",                "\"running\":1,",                        "\"running\":1,\"cache\":{},",                                                    0        },
+  { "array for cache",               "\"running\":1,",                        "\"running\":1,\"cache\":[],",
+   -EBADMSG                                                                                                                                                              },
+  { "negative cache hits",           "\"running\":1,",
+   "\"running\":1,\"cache\":{\"hits\":-1},",                                                                                                                    -EBADMSG },
+  { "string for cache bytes",        "\"running\":1,",
+   "\"running\":1,\"cache\":{\"bytes\":\"9\"},",                                                                                                                -EBADMSG },
+  { "number for cache enabled",      "\"running\":1,",
+   "\"running\":1,\"cache\":{\"enabled\":1},",                                                                                                                  -EBADMSG },
 };
 
 static void test_edits(void **state)
