@@ -58,19 +58,26 @@ typedef enum {
   HEALTH_COUNT_
 } Health;
 
-/* What each health reads as and its colour in the State column. */
+/* What each health reads as, its colour in the State column, and whether
+ * it counts as failing (the tray's failing icon). */
 static const struct {
   const char *label;
   const char *color;
+  gboolean    fails;
 } healths[HEALTH_COUNT_] = {
-  [HEALTH_WAITING]     = { N_("asking…"),     "#757575" },
-  [HEALTH_OK]          = { N_("ok"),          "#2e7d32" },
-  [HEALTH_NO_STATS]    = { N_("no status"),   "#757575" },
-  [HEALTH_UNREACHABLE] = { N_("unreachable"), "#c62828" },
-  [HEALTH_REFUSED]     = { N_("refused"),     "#ef6c00" },
-  [HEALTH_BAD_REPLY]   = { N_("bad reply"),   "#ad1457" },
-  [HEALTH_UNRESOLVED]  = { N_("unresolved"),  "#c62828" },
+  [HEALTH_WAITING]     = { N_("asking…"),     "#757575", FALSE },
+  [HEALTH_OK]          = { N_("ok"),          "#2e7d32", FALSE },
+  [HEALTH_NO_STATS]    = { N_("no status"),   "#757575", FALSE },
+  [HEALTH_UNREACHABLE] = { N_("unreachable"), "#c62828", TRUE  },
+  [HEALTH_REFUSED]     = { N_("refused"),     "#ef6c00", TRUE  },
+  [HEALTH_BAD_REPLY]   = { N_("bad reply"),   "#ad1457", TRUE  },
+  [HEALTH_UNRESOLVED]  = { N_("unresolved"),  "#c62828", TRUE  },
 };
+
+static guint health_fails(Health health)
+{
+  return health < HEALTH_COUNT_ && healths[health].fails;
+}
 
 /* The client's phases as the monitor names them, and their colour. */
 static const struct {
@@ -128,7 +135,8 @@ struct server {
   unsigned             slots; /* TXT jobs or the list's limit */
   Health               health;
   char                *why;
-  struct stats        *stats; /* the latest answer, or NULL */
+  struct stats        *stats;    /* the latest answer, or NULL */
+  gboolean             answered; /* its status port answered once */
   GCancellable        *cancel;
   gboolean             in_flight;
   GtkTreeRowReference *row;
@@ -156,6 +164,9 @@ struct _HmWindow {
   guint       self_test_serial;
   guint       poll_id, jobs_id, farm_id;
   guint       running;
+  guint       remote_running, failing; /* see hm_window_get_farm */
+  gboolean    paused;
+  char       *tray_note;
   char       *selected; /* key of the server in the details */
   char       *select;   /* a server name to select when it appears */
   GString    *details;  /* the details as the listing shows them */
@@ -170,6 +181,13 @@ enum {
 };
 
 static GParamSpec *props[N_PROPS];
+
+enum {
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void refresh_details(HmWindow *self);
 static void schedule_self_test(HmWindow *self);
@@ -374,11 +392,13 @@ static void on_fetched(GObject *source, GAsyncResult *result, gpointer data)
   s->in_flight     = FALSE;
   if (st) {
     hm_stats_free(s->stats);
-    s->stats = st;
+    s->stats    = st;
+    s->answered = TRUE;
     set_health(s, HEALTH_OK, NULL);
   } else if (g_error_matches(error, HM_FETCH_ERROR, HM_FETCH_CLOSED_PORT) &&
-             !s->stats_advertised) {
-    /* The default port of a listed server: it has no status endpoint. */
+             !s->stats_advertised && !s->answered) {
+    /* The default port of a listed server that never answered: it has no
+       status endpoint (one that answered before has stopped). */
     g_autofree char *why =
       g_strdup_printf(_("nothing listens on port %u"), s->stats_port);
     set_health(s, HEALTH_NO_STATS, why);
@@ -459,6 +479,7 @@ static void server_set_endpoint(struct server *s, const char *address,
   g_object_unref(s->cancel);
   s->cancel    = g_cancellable_new();
   s->in_flight = FALSE;
+  s->answered  = FALSE;
   set_health(s, HEALTH_WAITING, NULL);
 }
 
@@ -527,6 +548,9 @@ static gboolean on_poll(gpointer data)
   GHashTableIter iter;
   gpointer       value;
 
+  if (self->paused) {
+    return G_SOURCE_CONTINUE;
+  }
   g_hash_table_iter_init(&iter, self->servers);
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
     server_poll(value);
@@ -665,6 +689,9 @@ static gboolean on_jobs(gpointer data)
   g_autoptr(GArray) jobs = g_array_new(FALSE, TRUE, sizeof(struct job_state));
   gint64 now             = g_get_real_time();
 
+  if (self->paused) {
+    return G_SOURCE_CONTINUE;
+  }
   g_clear_pointer(&self->jobs_error, g_free);
   if (!self->jobs_dir) {
     int r = jobstate_dir(&self->jobs_dir);
@@ -728,9 +755,12 @@ static gboolean on_jobs(gpointer data)
 
   GHashTableIter siter;
   gpointer       value;
+  guint          remote = 0, failing = 0;
   g_hash_table_iter_init(&siter, self->servers);
   while (g_hash_table_iter_next(&siter, NULL, &value)) {
     struct server *s = value;
+    remote += s->stats ? s->stats->running : 0;
+    failing += health_fails(s->health);
     for (size_t i = 0; s->stats && i < s->stats->job_count; i++) {
       enum stats_phase p = s->stats->jobs[i].phase;
       if (p < STATS_PHASE_COUNT_) {
@@ -740,9 +770,16 @@ static gboolean on_jobs(gpointer data)
   }
   hm_history_tick(self->history);
 
+  gboolean changed = self->running != jobs->len ||
+                     self->remote_running != remote || self->failing != failing;
+  self->remote_running = remote;
+  self->failing        = failing;
   if (self->running != jobs->len) {
     self->running = jobs->len;
     g_object_notify_by_pspec(G_OBJECT(self), props[PROP_RUNNING]);
+  }
+  if (changed) {
+    g_signal_emit(self, signals[SIGNAL_CHANGED], 0);
   }
   update_status(self);
   return G_SOURCE_CONTINUE;
@@ -951,6 +988,10 @@ static gboolean write_self_test(gpointer data)
     gtk_widget_get_mapped(GTK_WIDGET(self)) ? "mapped" : "unmapped");
   g_string_append_printf(out, "status\t%s\n",
                          gtk_label_get_text(self->status_label));
+  if (self->tray_note) {
+    g_string_append_printf(out, "tray\t%s\t%s\n", self->tray_note,
+                           self->paused ? "paused" : "refreshing");
+  }
   for (gboolean ok = gtk_tree_model_get_iter_first(servers, &iter); ok;
        ok          = gtk_tree_model_iter_next(servers, &iter)) {
     g_autofree char *name    = model_text(servers, &iter, SRV_COL_NAME);
@@ -1045,6 +1086,7 @@ static void hm_window_finalize(GObject *object)
   g_free(self->jobs_error);
   g_free(self->farm_note);
   g_free(self->self_test);
+  g_free(self->tray_note);
   g_free(self->selected);
   g_free(self->select);
   if (self->details) {
@@ -1077,6 +1119,9 @@ static void hm_window_class_init(HmWindowClass *klass)
     "running", NULL, NULL, 0, G_MAXUINT, 0,
     G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties(object_class, N_PROPS, props);
+  signals[SIGNAL_CHANGED] =
+    g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                 NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure(HM_TYPE_HISTORY);
   gtk_widget_class_set_template_from_resource(
@@ -1129,4 +1174,30 @@ guint hm_window_get_running(HmWindow *self)
 {
   g_return_val_if_fail(HM_IS_WINDOW(self), 0);
   return self->running;
+}
+
+void hm_window_get_farm(HmWindow *self, guint *ret_local, guint *ret_remote,
+                        guint *ret_failing)
+{
+  g_return_if_fail(HM_IS_WINDOW(self));
+  *ret_local   = self->running;
+  *ret_remote  = self->remote_running;
+  *ret_failing = self->failing;
+}
+
+void hm_window_set_paused(HmWindow *self, gboolean paused)
+{
+  g_return_if_fail(HM_IS_WINDOW(self));
+  self->paused = paused;
+  schedule_self_test(self);
+}
+
+void hm_window_set_tray_note(HmWindow *self, const char *note)
+{
+  g_return_if_fail(HM_IS_WINDOW(self));
+  if (g_strcmp0(self->tray_note, note) != 0) {
+    g_free(self->tray_note);
+    self->tray_note = g_strdup(note);
+    schedule_self_test(self);
+  }
 }
