@@ -207,6 +207,20 @@ static void hm_application_startup(GApplication *app)
                                         "app.close-window", close_accels);
   gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.pause",
                                         pause_accels);
+
+  static const struct {
+    const char *action;
+    const char *accels[2];
+  } views[] = {
+    { "win.view::farm",     { "<Alt>1", NULL } },
+    { "win.view::timeline", { "<Alt>2", NULL } },
+    { "win.view::overview", { "<Alt>3", NULL } },
+  };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(views); i++) {
+    gtk_application_set_accels_for_action(GTK_APPLICATION(app), views[i].action,
+                                          views[i].accels);
+  }
   gtk_window_set_default_icon_name(HM_APPLICATION_ID);
   g_unix_signal_add(SIGTERM, on_signal, app);
   g_unix_signal_add(SIGINT, on_signal, app);

@@ -16,6 +16,8 @@
 #include "hm-browser.h"
 #include "hm-fetch.h"
 #include "hm-history.h"
+#include "hm-overview.h"
+#include "hm-timeline.h"
 #include "hm-window.h"
 #include "jobstate.h"
 #include "stats.h"
@@ -153,6 +155,10 @@ struct _HmWindow {
   GtkListStore     *jobs_store;
   GtkGrid          *details_grid;
   HmHistory        *history;
+  GtkStack         *views;
+  HmTimeline       *timeline;
+  GtkRange         *timeline_scrollbar;
+  HmOverview       *overview;
 
   HmBrowser  *browser;
   GHashTable *servers; /* key -> struct server* */
@@ -683,6 +689,48 @@ static gint job_compare(gconstpointer a, gconstpointer b)
                                          : x->pid > y->pid;
 }
 
+static gint tile_compare(gconstpointer a, gconstpointer b)
+{
+  const struct hm_overview_host *x = a, *y = b;
+
+  return g_utf8_collate(x->name, y->name);
+}
+
+/* A server's jobs into the history and the timeline, its tile into
+ * tiles (its state string kept alive in states). */
+static void server_feed_views(HmWindow *self, struct server *s, GArray *tiles,
+                              GPtrArray *states)
+{
+  const struct stats *st    = s->stats;
+  char               *state = g_strdup(_(healths[s->health].label));
+
+  g_ptr_array_add(states, state);
+  struct hm_overview_host tile = {
+    .name    = s->name,
+    .slots   = st ? st->config.jobs : s->slots,
+    .running = st ? st->running : 0,
+    .load    = st ? st->load[0] : -1,
+    .cpus    = st ? st->cpus : 0,
+    .failing = health_fails(s->health),
+    .state   = state,
+  };
+  g_array_append_val(tiles, tile);
+  hm_timeline_set_slots(self->timeline, s->name, tile.slots);
+  for (size_t i = 0; st && i < st->job_count; i++) {
+    const struct stats_job *j = &st->jobs[i];
+    if (j->phase >= STATS_PHASE_COUNT_) {
+      continue;
+    }
+    g_autofree char *key =
+      g_strdup_printf("%s\t%s\t%" PRId64, j->client, j->source, j->started);
+    g_autofree char *file = clean_text(j->source);
+    hm_history_add(self->history, s->name, server_phases[j->phase].activity);
+    hm_timeline_observe(
+      self->timeline, s->name, key, file, server_phases[j->phase].activity,
+      _(server_phases[j->phase].label), j->started * G_USEC_PER_SEC);
+  }
+}
+
 static gboolean on_jobs(gpointer data)
 {
   HmWindow *self         = data;
@@ -740,13 +788,19 @@ static gboolean on_jobs(gpointer data)
     if (j->phase >= JOB_PHASE_COUNT_) {
       continue;
     }
+    const char *row = NULL;
     if (j->phase == JOB_PHASE_LOCAL || !j->host[0] ||
         !job_phases[j->phase].remote) {
-      hm_history_add(self->history, _("this machine"),
-                     job_phases[j->phase].activity);
+      row = _("this machine");
     } else if (!s || s->health != HEALTH_OK) {
-      hm_history_add(self->history, s ? s->name : host,
-                     job_phases[j->phase].activity);
+      row = s ? s->name : host;
+    }
+    if (row) {
+      g_autofree char *key =
+        g_strdup_printf("local:%d:%" PRId64, (int)j->pid, j->started_us);
+      hm_history_add(self->history, row, job_phases[j->phase].activity);
+      hm_timeline_observe(self->timeline, row, key, file,
+                          job_phases[j->phase].activity, phase, j->started_us);
     }
   }
   while (have) {
@@ -756,19 +810,32 @@ static gboolean on_jobs(gpointer data)
   GHashTableIter siter;
   gpointer       value;
   guint          remote = 0, failing = 0;
+  g_autoptr(GArray) tiles =
+    g_array_new(FALSE, TRUE, sizeof(struct hm_overview_host));
+  g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func(g_free);
+  hm_timeline_set_slots(self->timeline, _("this machine"), 0);
   g_hash_table_iter_init(&siter, self->servers);
   while (g_hash_table_iter_next(&siter, NULL, &value)) {
     struct server *s = value;
     remote += s->stats ? s->stats->running : 0;
     failing += health_fails(s->health);
-    for (size_t i = 0; s->stats && i < s->stats->job_count; i++) {
-      enum stats_phase p = s->stats->jobs[i].phase;
-      if (p < STATS_PHASE_COUNT_) {
-        hm_history_add(self->history, s->name, server_phases[p].activity);
-      }
-    }
+    server_feed_views(self, s, tiles, states);
   }
+  g_array_sort(tiles, tile_compare);
+  {
+    struct hm_overview_host here = {
+      .name    = _("this machine"),
+      .running = jobs->len,
+      .load    = -1,
+      .state   = "",
+    };
+    g_array_prepend_val(tiles, here);
+  }
+  hm_overview_set_hosts(self->overview,
+                        (const struct hm_overview_host *)(void *)tiles->data,
+                        tiles->len);
   hm_history_tick(self->history);
+  hm_timeline_tick(self->timeline, now);
 
   gboolean changed = self->running != jobs->len ||
                      self->remote_running != remote || self->failing != failing;
@@ -1025,6 +1092,16 @@ static gboolean write_self_test(gpointer data)
   for (char **h = hosts; *h; h++) {
     g_string_append_printf(out, "history\t%s\n", *h);
   }
+  g_string_append_printf(out, "view\t%s\n",
+                         gtk_stack_get_visible_child_name(self->views));
+  g_auto(GStrv) rows = hm_timeline_describe(self->timeline);
+  for (char **r = rows; *r; r++) {
+    g_string_append_printf(out, "timeline\t%s\n", *r);
+  }
+  g_auto(GStrv) tiles = hm_overview_describe(self->overview);
+  for (char **t = tiles; *t; t++) {
+    g_string_append_printf(out, "overview\t%s\n", *t);
+  }
   if (self->selected) {
     struct server *s = g_hash_table_lookup(self->servers, self->selected);
     g_string_append_printf(out, "selected\t%s\n", s ? s->name : "");
@@ -1050,6 +1127,21 @@ static void schedule_self_test(HmWindow *self)
 
 /* ---- the object -----------------------------------------------------------
  */
+
+/* win.view: show the stack's page of that name (Alt+1, 2, 3). */
+static void on_view(GSimpleAction *action, GVariant *parameter, gpointer data)
+{
+  HmWindow *self = data;
+
+  (void)action;
+  gtk_stack_set_visible_child_name(self->views,
+                                   g_variant_get_string(parameter, NULL));
+}
+
+static void on_view_changed(HmWindow *self)
+{
+  schedule_self_test(self);
+}
 
 static void on_map(GtkWidget *widget, gpointer data)
 {
@@ -1124,6 +1216,8 @@ static void hm_window_class_init(HmWindowClass *klass)
                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure(HM_TYPE_HISTORY);
+  g_type_ensure(HM_TYPE_TIMELINE);
+  g_type_ensure(HM_TYPE_OVERVIEW);
   gtk_widget_class_set_template_from_resource(
     widget_class, "/org/herdcc/Monitor/ui/hm-window.ui");
   gtk_widget_class_bind_template_child(widget_class, HmWindow, status_label);
@@ -1134,12 +1228,26 @@ static void hm_window_class_init(HmWindowClass *klass)
   gtk_widget_class_bind_template_child(widget_class, HmWindow, jobs_store);
   gtk_widget_class_bind_template_child(widget_class, HmWindow, details_grid);
   gtk_widget_class_bind_template_child(widget_class, HmWindow, history);
+  gtk_widget_class_bind_template_child(widget_class, HmWindow, views);
+  gtk_widget_class_bind_template_child(widget_class, HmWindow, timeline);
+  gtk_widget_class_bind_template_child(widget_class, HmWindow,
+                                       timeline_scrollbar);
+  gtk_widget_class_bind_template_child(widget_class, HmWindow, overview);
   gtk_widget_class_bind_template_callback(widget_class, on_server_selected);
+  gtk_widget_class_bind_template_callback(widget_class, on_view_changed);
 }
 
 static void hm_window_init(HmWindow *self)
 {
+  static const GActionEntry actions[] = {
+    { .name = "view", .activate = on_view, .parameter_type = "s" },
+  };
+
   gtk_widget_init_template(GTK_WIDGET(self));
+  g_action_map_add_action_entries(G_ACTION_MAP(self), actions,
+                                  G_N_ELEMENTS(actions), self);
+  gtk_range_set_adjustment(self->timeline_scrollbar,
+                           hm_timeline_get_hadjustment(self->timeline));
   self->details = g_string_new(NULL);
   self->servers =
     g_hash_table_new_full(g_str_hash, g_str_equal, NULL, server_free);
