@@ -59,6 +59,10 @@ struct statsd_slot {
   uint64_t  bytes_in;
   uint64_t  bytes_out;
   long      max_rss_kb;
+  /* The job process's: when the current phase began (CLOCK_MONOTONIC ms)
+   * and the time spent in each earlier one. */
+  long long phase_started_ms;
+  long long phase_ms[STATS_PHASE_COUNT_];
 };
 
 struct statsd_config {
