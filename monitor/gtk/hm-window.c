@@ -233,6 +233,18 @@ static char *format_age(gint64 seconds)
   return g_strdup_printf(_("%d d %d h"), s / 86400, s % 86400 / 3600);
 }
 
+/* bytes over ms as a throughput ("1.2 MB/s"), or a dash without time. */
+static char *format_rate(uint64_t bytes, uint64_t ms)
+{
+  if (ms == 0) {
+    return g_strdup("–");
+  }
+  g_autofree char *size =
+    g_format_size((guint64)((double)bytes * 1000.0 / (double)ms));
+  /* Translators: a throughput, "1.2 MB/s". */
+  return g_strdup_printf(_("%s/s"), size);
+}
+
 /* ---- servers ----------------------------------------------------------- */
 
 static void server_free(gpointer data)
@@ -971,6 +983,30 @@ static void details_of(HmWindow *self, struct server *s)
   g_autofree char *out = g_format_size(st->bytes_out);
   detail_row(self, &row, _("Source received"), in);
   detail_row(self, &row, _("Objects sent"), out);
+  g_autofree char *rin =
+    format_rate(st->bytes_in, st->phase_ms[STATS_PHASE_RECEIVE]);
+  g_autofree char *rout =
+    format_rate(st->bytes_out, st->phase_ms[STATS_PHASE_SEND]);
+  detail_row(self, &row, _("Receiving, on average"), rin);
+  detail_row(self, &row, _("Sending, on average"), rout);
+  uint64_t compiled =
+    st->results[STATS_RESULT_OK] + st->results[STATS_RESULT_COMPILE_ERROR];
+  if (compiled) {
+    detail_printf(self, &row, _("Compile time, on average"), _("%.1f s"),
+                  (double)st->phase_ms[STATS_PHASE_COMPILE] / 1000.0 /
+                    (double)compiled);
+  }
+  detail_printf(self, &row, _("Connections accepted"), "%" PRIu64,
+                st->accepted);
+  if (st->longest_ms) {
+    g_autofree char *longest = clean_text(st->longest_source);
+    detail_printf(self, &row, _("Longest job"), _("%.1f s (%s)"),
+                  (double)st->longest_ms / 1000.0, longest);
+  }
+  if (st->max_rss_kb) {
+    g_autofree char *rss = g_format_size(st->max_rss_kb * 1024);
+    detail_row(self, &row, _("Largest compiler"), rss);
+  }
   detail_printf(self, &row, _("Running"), "%u/%u", st->running,
                 st->config.jobs);
 
@@ -981,10 +1017,17 @@ static void details_of(HmWindow *self, struct server *s)
     g_autofree char        *client = clean_text(j->client);
     g_autofree char        *size   = g_format_size(j->size);
     g_autofree char        *age    = format_age(st->now - j->started);
+    g_autofree char        *rate   = format_rate(j->size, j->receive_ms);
+    g_autoptr(GDateTime) at   = g_date_time_new_from_unix_local(j->started);
+    g_autofree char *received = at ? g_date_time_format(at, "%H:%M:%S") : NULL;
     g_string_append_printf(
-      jobs, "%s%s — %s, %s, %s, %s", i ? "\n" : "", source, client,
+      jobs,
+      /* Translators: source — client, phase, size, age, pid, time
+         received, receive throughput. */
+      _("%s%s — %s, %s, %s, %s, pid %d, received %s at %s"), i ? "\n" : "",
+      source, client,
       j->phase < STATS_PHASE_COUNT_ ? _(server_phases[j->phase].label) : "?",
-      size, age);
+      size, age, (int)j->pid, received ? received : "?", rate);
   }
   detail_row(self, &row, _("Current jobs"), jobs->len ? jobs->str : _("none"));
   g_string_free(jobs, TRUE);

@@ -97,7 +97,10 @@ busy() {
     listed job "unit[1-6]\.c	compiling remotely	" &&
     listed server-job "distcc@hosta	unit[1-6]\.c	$A_ADDR:[0-9]+	compiling$" &&
     listed server-job "distcc@hostb	unit[1-6]\.c	$A_ADDR:[0-9]+	compiling$" &&
-    listed detail "Jobs limit	3$"
+    listed detail "Jobs limit	3$" &&
+    listed detail "Connections accepted	[0-9]+$" &&
+    listed detail "Receiving, on average	" &&
+    listed detail "Current jobs	unit[1-6]\.c — $A_ADDR:[0-9]+, compiling, .*, pid [0-9]+, received [0-9:]+ at "
 }
 time_until_ms 30000 busy ||
   { cat "$LISTING" "$T/monitor.log" "$HERDCC_DIR/zeroconf/hosts" "$T"/build-*.log || true
