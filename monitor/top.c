@@ -224,9 +224,22 @@ static void print_local_jobs(FILE *f, const struct farm *farm)
   table_clear(&t);
 }
 
+/* bytes over ms as "1.2M/s", or "-" without time. */
+static void format_rate(char *buf, size_t size, uint64_t bytes, uint64_t ms)
+{
+  char b[24];
+
+  if (ms == 0) {
+    snprintf(buf, size, "-");
+    return;
+  }
+  format_size(b, sizeof(b), (uint64_t)((double)bytes * 1000.0 / (double)ms));
+  snprintf(buf, size, "%s/s", b);
+}
+
 static void print_server_jobs(FILE *f, const struct farm_server *s)
 {
-  struct table t = { .cols = 5 };
+  struct table t = { .cols = 7 };
   char         address[INET6_ADDRSTRLEN + 16], name[FARM_NAME_MAX];
 
   format_address(address, sizeof(address), s);
@@ -236,18 +249,80 @@ static void print_server_jobs(FILE *f, const struct farm_server *s)
   if (s->stats.job_count == 0) {
     return;
   }
-  t.right[2] = t.right[3] = true;
-  table_row(&t, "CLIENT", "PHASE", "SIZE", "AGE", "SOURCE");
+  t.right[2] = t.right[3] = t.right[4] = t.right[5] = true;
+  table_row(&t, "CLIENT", "PHASE", "SIZE", "AGE", "PID", "RECV/S", "SOURCE");
   for (size_t i = 0; i < s->stats.job_count; i++) {
     const struct stats_job *j     = &s->stats.jobs[i];
     const char             *phase = stats_phase_name(j->phase);
-    char                    size[32], age[32];
+    char                    size[32], age[32], pid[16], rate[32];
     format_size(size, sizeof(size), j->size);
     format_age(age, sizeof(age), (long long)(s->stats.now - j->started));
-    table_row(&t, j->client, phase ? phase : "?", size, age, j->source);
+    if (j->pid > 0) {
+      snprintf(pid, sizeof(pid), "%d", (int)j->pid);
+    } else {
+      snprintf(pid, sizeof(pid), "-");
+    }
+    format_rate(rate, sizeof(rate), j->size, j->receive_ms);
+    table_row(&t, j->client, phase ? phase : "?", size, age, pid, rate,
+              j->source);
   }
   table_print(f, &t);
   table_clear(&t);
+}
+
+/* Everything else a server's status says (distcc's "lisa's list"):
+ * uptime, configuration, results by kind, throughput. Strings from the
+ * server go through farm_clean_text. */
+static void print_server_details(FILE *f, const struct farm_server *s)
+{
+  const struct stats *st = &s->stats;
+  char name[FARM_NAME_MAX], version[64], longest[300], up[32], in[32], out[32],
+    rin[32], rout[32], rss[32];
+  uint64_t compiled =
+    st->results[STATS_RESULT_OK] + st->results[STATS_RESULT_COMPILE_ERROR];
+
+  format_age(up, sizeof(up), st->uptime_s);
+  fprintf(f, "\nDETAILS OF %s\n",
+          farm_clean_text(name, sizeof(name), s->name, true));
+  fprintf(f, "  up %s, %s, port %u, stats port %u, %u slots, %u cpus, %s%s\n",
+          up, farm_clean_text(version, sizeof(version), st->version, true),
+          st->config.port, st->config.stats_port, st->config.jobs, st->cpus,
+          st->config.lzo ? "lzo" : "no compression",
+          st->config.zeroconf ? ", mdns" : "");
+  fprintf(f, "  allow:");
+  for (size_t i = 0; i < st->config.allow_count && i < STATS_ALLOW_MAX; i++) {
+    char a[64];
+    fprintf(f, " %s", farm_clean_text(a, sizeof(a), st->config.allow[i], true));
+  }
+  fprintf(f, "\n  jobs done %llu:", (unsigned long long)st->jobs_done);
+  for (int r = 0; r < STATS_RESULT_COUNT_; r++) {
+    fprintf(f, " %s %llu", stats_result_name((enum stats_result)r),
+            (unsigned long long)st->results[r]);
+  }
+  format_size(in, sizeof(in), st->bytes_in);
+  format_size(out, sizeof(out), st->bytes_out);
+  format_rate(rin, sizeof(rin), st->bytes_in,
+              st->phase_ms[STATS_PHASE_RECEIVE]);
+  format_rate(rout, sizeof(rout), st->bytes_out,
+              st->phase_ms[STATS_PHASE_SEND]);
+  fprintf(f, "\n  received %s at %s, sent %s at %s, %.1f jobs/min", in, rin,
+          out, rout, st->jobs_per_min);
+  if (compiled) {
+    fprintf(f, ", compile %.1fs on average",
+            (double)st->phase_ms[STATS_PHASE_COMPILE] / 1000.0 /
+              (double)compiled);
+  }
+  fprintf(f, "\n  accepted %llu", (unsigned long long)st->accepted);
+  if (st->longest_ms) {
+    fprintf(
+      f, ", longest %.1fs (%s)", (double)st->longest_ms / 1000.0,
+      farm_clean_text(longest, sizeof(longest), st->longest_source, true));
+  }
+  if (st->max_rss_kb) {
+    format_size(rss, sizeof(rss), st->max_rss_kb * 1024);
+    fprintf(f, ", compiler peak %s", rss);
+  }
+  fprintf(f, "\n");
 }
 
 static void print_snapshot(FILE *f, const struct farm *farm)
@@ -276,6 +351,11 @@ static void print_snapshot(FILE *f, const struct farm *farm)
   for (size_t i = 0; i < farm->server_count; i++) {
     if (farm->servers[i].status == FARM_STATUS_OK) {
       print_server_jobs(f, &farm->servers[i]);
+    }
+  }
+  for (size_t i = 0; i < farm->server_count; i++) {
+    if (farm->servers[i].status == FARM_STATUS_OK) {
+      print_server_details(f, &farm->servers[i]);
     }
   }
 }

@@ -1,6 +1,6 @@
-/* The status icon is a GtkStatusIcon: deprecated in GTK 3 but the one tray
- * icon GTK 3 has without another library; where no tray runs it is simply
- * not shown. */
+/* The tray icon is an HmTray (a StatusNotifierItem, or a GtkStatusIcon
+ * where no watcher runs); its state follows the window's "changed"
+ * signal. Closing the window hides it while a tray shows the icon. */
 #include <signal.h>
 
 #include <glib-unix.h>
@@ -8,95 +8,169 @@
 
 #include "config.h"
 #include "hm-application.h"
+#include "hm-tray.h"
 #include "hm-window.h"
 
 struct _HmApplication {
   GtkApplication parent_instance;
   char          *self_test;
   char          *select;
+  gboolean       hidden; /* --hidden: the first activation shows no window */
   HmWindow      *window;
-  GObject       *status_icon; /* GtkStatusIcon */
+  HmTray        *tray;
 };
 
 G_DEFINE_TYPE(HmApplication, hm_application, GTK_TYPE_APPLICATION)
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-
-static void update_icon(HmApplication *self)
+static gboolean is_paused(HmApplication *self)
 {
-  guint            n       = hm_window_get_running(self->window);
-  g_autofree char *tooltip = g_strdup_printf(
-    ngettext("herdcc: %u job running", "herdcc: %u jobs running", n), n);
+  g_autoptr(GVariant) state =
+    g_action_group_get_action_state(G_ACTION_GROUP(self), "pause");
 
-  gtk_status_icon_set_tooltip_text(GTK_STATUS_ICON(self->status_icon), tooltip);
-  gtk_status_icon_set_title(GTK_STATUS_ICON(self->status_icon), tooltip);
+  return state && g_variant_get_boolean(state);
 }
 
-static void on_icon_activate(GtkStatusIcon *icon, HmApplication *self)
+/* The icon: the most urgent state that holds; the title counts. */
+static void update_tray(HmApplication *self)
 {
-  (void)icon;
-  g_application_activate(G_APPLICATION(self));
+  guint local = 0, remote = 0, failing = 0;
+
+  if (!self->window || !self->tray) {
+    return;
+  }
+  hm_window_get_farm(self->window, &local, &remote, &failing);
+  HmTrayState state = failing           ? HM_TRAY_FAILING
+                      : is_paused(self) ? HM_TRAY_PAUSED
+                      : local || remote ? HM_TRAY_BUSY
+                                        : HM_TRAY_IDLE;
+  GString    *title = g_string_new(NULL);
+  g_string_printf(title,
+                  ngettext("herdcc: %u job running here",
+                           "herdcc: %u jobs running here", local),
+                  local);
+  g_string_append(title, ", ");
+  g_string_append_printf(
+    title, ngettext("%u on the servers", "%u on the servers", remote), remote);
+  if (failing) {
+    g_string_append(title, ", ");
+    g_string_append_printf(
+      title, ngettext("%u server failing", "%u servers failing", failing),
+      failing);
+  }
+  hm_tray_set_state(self->tray, state, title->str);
+  g_string_free(title, TRUE);
+  hm_tray_set_window_shown(self->tray,
+                           gtk_widget_get_visible(GTK_WIDGET(self->window)));
+  hm_tray_set_paused(self->tray, is_paused(self));
+  g_autofree char *note = hm_tray_describe(self->tray);
+  hm_window_set_tray_note(self->window, note);
 }
 
-static void on_icon_menu(GtkStatusIcon *icon, guint button, guint time,
-                         HmApplication *self)
+static void on_changed(HmWindow *window, HmApplication *self)
 {
-  GtkWidget *menu = gtk_menu_new();
-  GtkWidget *show = gtk_menu_item_new_with_mnemonic(_("_Show the monitor"));
-  GtkWidget *quit = gtk_menu_item_new_with_mnemonic(_("_Quit"));
-
-  (void)icon, (void)button, (void)time;
-  g_signal_connect_swapped(show, "activate", G_CALLBACK(g_application_activate),
-                           self);
-  g_signal_connect_swapped(quit, "activate", G_CALLBACK(g_application_quit),
-                           self);
-  gtk_menu_shell_append(GTK_MENU_SHELL(menu), show);
-  gtk_menu_shell_append(GTK_MENU_SHELL(menu), quit);
-  gtk_widget_show_all(menu);
-  gtk_menu_popup_at_pointer(GTK_MENU(menu), NULL);
+  (void)window;
+  update_tray(self);
 }
 
-static void make_status_icon(HmApplication *self)
+/* Closing hides the window while the tray shows the icon (the menu or a
+ * new start brings it back); without a tray it ends the monitor. */
+static gboolean on_delete(GtkWidget *window, GdkEvent *event,
+                          HmApplication *self)
 {
-  GtkStatusIcon *icon = gtk_status_icon_new_from_icon_name(HM_APPLICATION_ID);
-
-  gtk_status_icon_set_name(icon, HM_APPLICATION_ID);
-  g_signal_connect(icon, "activate", G_CALLBACK(on_icon_activate), self);
-  g_signal_connect(icon, "popup-menu", G_CALLBACK(on_icon_menu), self);
-  self->status_icon = G_OBJECT(icon);
+  (void)event;
+  if (self->tray && hm_tray_is_visible(self->tray)) {
+    gtk_widget_hide(window);
+    update_tray(self);
+    return GDK_EVENT_STOP;
+  }
+  return GDK_EVENT_PROPAGATE;
 }
 
-G_GNUC_END_IGNORE_DEPRECATIONS
+/* The tray went away while the window was hidden: show the window, the
+ * one way left to reach the monitor. */
+static void on_tray_visibility(HmTray *tray, HmApplication *self)
+{
+  if (self->window && !hm_tray_is_visible(tray) &&
+      !gtk_widget_get_visible(GTK_WIDGET(self->window))) {
+    gtk_window_present(GTK_WINDOW(self->window));
+  }
+  update_tray(self);
+}
 
-static void on_running(GObject *window, GParamSpec *pspec, HmApplication *self)
+static void on_visible(GObject *window, GParamSpec *pspec, HmApplication *self)
 {
   (void)window, (void)pspec;
-  update_icon(self);
+  update_tray(self);
 }
 
 static void hm_application_activate(GApplication *app)
 {
-  HmApplication *self = HM_APPLICATION(app);
+  HmApplication *self  = HM_APPLICATION(app);
+  gboolean       first = !self->window;
 
-  if (!self->window) {
+  if (first) {
     self->window =
       hm_window_new(GTK_APPLICATION(app), self->self_test, self->select);
     g_object_add_weak_pointer(G_OBJECT(self->window),
                               (gpointer *)&self->window);
-    g_signal_connect(self->window, "notify::running", G_CALLBACK(on_running),
+    g_signal_connect(self->window, "changed", G_CALLBACK(on_changed), self);
+    g_signal_connect(self->window, "delete-event", G_CALLBACK(on_delete), self);
+    g_signal_connect(self->window, "notify::visible", G_CALLBACK(on_visible),
                      self);
-    if (!self->status_icon) {
-      make_status_icon(self);
+    if (!self->tray) {
+      self->tray = hm_tray_new(app);
+      g_signal_connect(self->tray, "visibility-changed",
+                       G_CALLBACK(on_tray_visibility), self);
     }
-    update_icon(self);
+    hm_window_set_paused(self->window, is_paused(self));
+    update_tray(self);
   }
-  gtk_window_present(GTK_WINDOW(self->window));
+  if (!(first && self->hidden)) {
+    gtk_window_present(GTK_WINDOW(self->window));
+  }
 }
 
 static void on_quit(GSimpleAction *action, GVariant *parameter, gpointer app)
 {
   (void)action, (void)parameter;
   g_application_quit(app);
+}
+
+static void on_toggle_window(GSimpleAction *action, GVariant *parameter,
+                             gpointer app)
+{
+  HmApplication *self = app;
+
+  (void)action, (void)parameter;
+  if (self->window && gtk_widget_get_visible(GTK_WIDGET(self->window))) {
+    gtk_widget_hide(GTK_WIDGET(self->window));
+  } else if (self->window) {
+    gtk_window_present(GTK_WINDOW(self->window));
+  } else {
+    g_application_activate(app);
+  }
+}
+
+static void on_close_window(GSimpleAction *action, GVariant *parameter,
+                            gpointer app)
+{
+  HmApplication *self = app;
+
+  (void)action, (void)parameter;
+  if (self->window) {
+    gtk_window_close(GTK_WINDOW(self->window));
+  }
+}
+
+static void on_pause(GSimpleAction *action, GVariant *state, gpointer app)
+{
+  HmApplication *self = app;
+
+  g_simple_action_set_state(action, state);
+  if (self->window) {
+    hm_window_set_paused(self->window, g_variant_get_boolean(state));
+  }
+  update_tray(self);
 }
 
 /* SIGTERM and SIGINT end the main loop: the window is torn down as when
@@ -116,14 +190,37 @@ static void hm_application_startup(GApplication *app)
 {
   static const GActionEntry actions[] = {
     { .name = "quit", .activate = on_quit },
+    { .name = "toggle-window", .activate = on_toggle_window },
+    { .name = "close-window", .activate = on_close_window },
+    { .name = "pause", .state = "false", .change_state = on_pause },
   };
-  static const char *const quit_accels[] = { "<Control>q", NULL };
+  static const char *const quit_accels[]  = { "<Control>q", NULL };
+  static const char *const close_accels[] = { "<Control>w", NULL };
+  static const char *const pause_accels[] = { "<Control>p", NULL };
 
   G_APPLICATION_CLASS(hm_application_parent_class)->startup(app);
   g_action_map_add_action_entries(G_ACTION_MAP(app), actions,
                                   G_N_ELEMENTS(actions), app);
   gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.quit",
                                         quit_accels);
+  gtk_application_set_accels_for_action(GTK_APPLICATION(app),
+                                        "app.close-window", close_accels);
+  gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.pause",
+                                        pause_accels);
+
+  static const struct {
+    const char *action;
+    const char *accels[2];
+  } views[] = {
+    { "win.view::farm",     { "<Alt>1", NULL } },
+    { "win.view::timeline", { "<Alt>2", NULL } },
+    { "win.view::overview", { "<Alt>3", NULL } },
+  };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(views); i++) {
+    gtk_application_set_accels_for_action(GTK_APPLICATION(app), views[i].action,
+                                          views[i].accels);
+  }
   gtk_window_set_default_icon_name(HM_APPLICATION_ID);
   g_unix_signal_add(SIGTERM, on_signal, app);
   g_unix_signal_add(SIGINT, on_signal, app);
@@ -138,6 +235,9 @@ static gint hm_application_handle_local_options(GApplication *app,
   if (g_variant_dict_contains(options, "version")) {
     g_print("herdcc-monitor %s\n", HERDCC_VERSION);
     return 0;
+  }
+  if (g_variant_dict_contains(options, "hidden")) {
+    self->hidden = TRUE;
   }
   if (g_variant_dict_lookup(options, "select", "&s", &path)) {
     self->select = g_strdup(path);
@@ -156,7 +256,7 @@ static void hm_application_dispose(GObject *object)
 {
   HmApplication *self = HM_APPLICATION(object);
 
-  g_clear_object(&self->status_icon);
+  g_clear_object(&self->tray);
   G_OBJECT_CLASS(hm_application_parent_class)->dispose(object);
 }
 
@@ -181,6 +281,8 @@ static void hm_application_class_init(HmApplicationClass *klass)
 static void hm_application_init(HmApplication *self)
 {
   static const GOptionEntry options[] = {
+    { "hidden",    0, 0, G_OPTION_ARG_NONE,     NULL,
+     N_("Start in the tray, without showing the window"),           NULL       },
     { "self-test", 0, 0, G_OPTION_ARG_FILENAME, NULL,
      N_("After every update, write what the window shows to FILE"),
      N_("FILE")                                                                },

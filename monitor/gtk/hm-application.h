@@ -1,7 +1,9 @@
 /* herdcc-monitor as a GtkApplication (org.herdcc.Monitor): one window, a
- * status icon whose tooltip tells how many of this machine's jobs run and
- * which presents the window, and the command-line options
- * (--self-test=FILE, --version). */
+ * tray icon (hm-tray.h) whose icon shows the farm's state and whose menu
+ * shows or hides the window, pauses refreshing and quits; the actions
+ * app.toggle-window, app.close-window (Ctrl+W), app.pause (Ctrl+P) and
+ * app.quit (Ctrl+Q); and the command-line options (--hidden,
+ * --self-test=FILE, --select=NAME, --version). */
 #pragma once
 
 #include <gtk/gtk.h>

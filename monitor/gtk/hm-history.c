@@ -36,6 +36,45 @@ static const struct {
   [HM_ACTIVITY_LOCAL]      = { N_("compiling locally"),     0.90, 0.45, 0.20 },
 };
 
+const char *hm_activity_name(HmActivity activity)
+{
+  g_return_val_if_fail(activity < HM_ACTIVITY_COUNT_, "");
+  return _(activities[activity].name);
+}
+
+void hm_activity_set_source(cairo_t *cr, HmActivity activity)
+{
+  g_return_if_fail(activity < HM_ACTIVITY_COUNT_);
+  cairo_set_source_rgb(cr, activities[activity].r, activities[activity].g,
+                       activities[activity].b);
+}
+
+int hm_activity_draw_legend(GtkWidget *widget, cairo_t *cr, double x, double y)
+{
+  GtkStyleContext *style = gtk_widget_get_style_context(widget);
+  GdkRGBA          fg;
+  int              height = 0;
+
+  gtk_style_context_get_color(style, gtk_style_context_get_state(style), &fg);
+  for (guint a = 0; a < HM_ACTIVITY_COUNT_; a++) {
+    PangoLayout *layout =
+      gtk_widget_create_pango_layout(widget, hm_activity_name(a));
+    int tw, th;
+
+    pango_layout_get_pixel_size(layout, &tw, &th);
+    hm_activity_set_source(cr, a);
+    cairo_rectangle(cr, x, y + (th - 10) / 2.0, 10, 10);
+    cairo_fill(cr);
+    gdk_cairo_set_source_rgba(cr, &fg);
+    cairo_move_to(cr, x + 14, y);
+    pango_cairo_show_layout(cr, layout);
+    g_object_unref(layout);
+    x += 14 + tw + 16;
+    height = MAX(height, th);
+  }
+  return height;
+}
+
 static void row_free(gpointer data)
 {
   struct row *r = data;
@@ -186,23 +225,8 @@ static gboolean hm_history_draw(GtkWidget *widget, cairo_t *cr)
     }
   }
 
-  /* The legend. */
-  double x = 4, y = MAX(self->rows->len, 1) * (ROW_HEIGHT + ROW_GAP) + 6;
-  for (guint a = 0; a < HM_ACTIVITY_COUNT_; a++) {
-    const char  *name   = _(activities[a].name);
-    PangoLayout *layout = gtk_widget_create_pango_layout(widget, name);
-    int          tw, th;
-
-    pango_layout_get_pixel_size(layout, &tw, &th);
-    cairo_set_source_rgb(cr, activities[a].r, activities[a].g, activities[a].b);
-    cairo_rectangle(cr, x, y + (th - 10) / 2.0, 10, 10);
-    cairo_fill(cr);
-    gdk_cairo_set_source_rgba(cr, &fg);
-    cairo_move_to(cr, x + 14, y);
-    pango_cairo_show_layout(cr, layout);
-    g_object_unref(layout);
-    x += 14 + tw + 16;
-  }
+  hm_activity_draw_legend(widget, cr, 4,
+                          MAX(self->rows->len, 1) * (ROW_HEIGHT + ROW_GAP) + 6);
   return FALSE;
 }
 

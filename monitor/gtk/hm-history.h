@@ -21,6 +21,13 @@ typedef enum {
   HM_ACTIVITY_COUNT_
 } HmActivity;
 
+/* An activity's name (translated) and colour, and a legend of all of
+ * them drawn at x, y (the timeline uses the same colours); the legend's
+ * height in pixels. */
+const char *hm_activity_name(HmActivity activity);
+void        hm_activity_set_source(cairo_t *cr, HmActivity activity);
+int hm_activity_draw_legend(GtkWidget *widget, cairo_t *cr, double x, double y);
+
 #define HM_TYPE_HISTORY (hm_history_get_type())
 G_DECLARE_FINAL_TYPE(HmHistory, hm_history, HM, HISTORY, GtkDrawingArea)
 

@@ -16,6 +16,8 @@
 #include "hm-browser.h"
 #include "hm-fetch.h"
 #include "hm-history.h"
+#include "hm-overview.h"
+#include "hm-timeline.h"
 #include "hm-window.h"
 #include "jobstate.h"
 #include "stats.h"
@@ -58,19 +60,26 @@ typedef enum {
   HEALTH_COUNT_
 } Health;
 
-/* What each health reads as and its colour in the State column. */
+/* What each health reads as, its colour in the State column, and whether
+ * it counts as failing (the tray's failing icon). */
 static const struct {
   const char *label;
   const char *color;
+  gboolean    fails;
 } healths[HEALTH_COUNT_] = {
-  [HEALTH_WAITING]     = { N_("asking…"),     "#757575" },
-  [HEALTH_OK]          = { N_("ok"),          "#2e7d32" },
-  [HEALTH_NO_STATS]    = { N_("no status"),   "#757575" },
-  [HEALTH_UNREACHABLE] = { N_("unreachable"), "#c62828" },
-  [HEALTH_REFUSED]     = { N_("refused"),     "#ef6c00" },
-  [HEALTH_BAD_REPLY]   = { N_("bad reply"),   "#ad1457" },
-  [HEALTH_UNRESOLVED]  = { N_("unresolved"),  "#c62828" },
+  [HEALTH_WAITING]     = { N_("asking…"),     "#757575", FALSE },
+  [HEALTH_OK]          = { N_("ok"),          "#2e7d32", FALSE },
+  [HEALTH_NO_STATS]    = { N_("no status"),   "#757575", FALSE },
+  [HEALTH_UNREACHABLE] = { N_("unreachable"), "#c62828", TRUE  },
+  [HEALTH_REFUSED]     = { N_("refused"),     "#ef6c00", TRUE  },
+  [HEALTH_BAD_REPLY]   = { N_("bad reply"),   "#ad1457", TRUE  },
+  [HEALTH_UNRESOLVED]  = { N_("unresolved"),  "#c62828", TRUE  },
 };
+
+static guint health_fails(Health health)
+{
+  return health < HEALTH_COUNT_ && healths[health].fails;
+}
 
 /* The client's phases as the monitor names them, and their colour. */
 static const struct {
@@ -128,7 +137,8 @@ struct server {
   unsigned             slots; /* TXT jobs or the list's limit */
   Health               health;
   char                *why;
-  struct stats        *stats; /* the latest answer, or NULL */
+  struct stats        *stats;    /* the latest answer, or NULL */
+  gboolean             answered; /* its status port answered once */
   GCancellable        *cancel;
   gboolean             in_flight;
   GtkTreeRowReference *row;
@@ -145,6 +155,10 @@ struct _HmWindow {
   GtkListStore     *jobs_store;
   GtkGrid          *details_grid;
   HmHistory        *history;
+  GtkStack         *views;
+  HmTimeline       *timeline;
+  GtkRange         *timeline_scrollbar;
+  HmOverview       *overview;
 
   HmBrowser  *browser;
   GHashTable *servers; /* key -> struct server* */
@@ -156,6 +170,9 @@ struct _HmWindow {
   guint       self_test_serial;
   guint       poll_id, jobs_id, farm_id;
   guint       running;
+  guint       remote_running, failing; /* see hm_window_get_farm */
+  gboolean    paused;
+  char       *tray_note;
   char       *selected; /* key of the server in the details */
   char       *select;   /* a server name to select when it appears */
   GString    *details;  /* the details as the listing shows them */
@@ -170,6 +187,13 @@ enum {
 };
 
 static GParamSpec *props[N_PROPS];
+
+enum {
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void refresh_details(HmWindow *self);
 static void schedule_self_test(HmWindow *self);
@@ -207,6 +231,18 @@ static char *format_age(gint64 seconds)
     return g_strdup_printf(_("%d h %02d min"), s / 3600, s % 3600 / 60);
   }
   return g_strdup_printf(_("%d d %d h"), s / 86400, s % 86400 / 3600);
+}
+
+/* bytes over ms as a throughput ("1.2 MB/s"), or a dash without time. */
+static char *format_rate(uint64_t bytes, uint64_t ms)
+{
+  if (ms == 0) {
+    return g_strdup("–");
+  }
+  g_autofree char *size =
+    g_format_size((guint64)((double)bytes * 1000.0 / (double)ms));
+  /* Translators: a throughput, "1.2 MB/s". */
+  return g_strdup_printf(_("%s/s"), size);
 }
 
 /* ---- servers ----------------------------------------------------------- */
@@ -374,11 +410,13 @@ static void on_fetched(GObject *source, GAsyncResult *result, gpointer data)
   s->in_flight     = FALSE;
   if (st) {
     hm_stats_free(s->stats);
-    s->stats = st;
+    s->stats    = st;
+    s->answered = TRUE;
     set_health(s, HEALTH_OK, NULL);
   } else if (g_error_matches(error, HM_FETCH_ERROR, HM_FETCH_CLOSED_PORT) &&
-             !s->stats_advertised) {
-    /* The default port of a listed server: it has no status endpoint. */
+             !s->stats_advertised && !s->answered) {
+    /* The default port of a listed server that never answered: it has no
+       status endpoint (one that answered before has stopped). */
     g_autofree char *why =
       g_strdup_printf(_("nothing listens on port %u"), s->stats_port);
     set_health(s, HEALTH_NO_STATS, why);
@@ -459,6 +497,7 @@ static void server_set_endpoint(struct server *s, const char *address,
   g_object_unref(s->cancel);
   s->cancel    = g_cancellable_new();
   s->in_flight = FALSE;
+  s->answered  = FALSE;
   set_health(s, HEALTH_WAITING, NULL);
 }
 
@@ -527,6 +566,9 @@ static gboolean on_poll(gpointer data)
   GHashTableIter iter;
   gpointer       value;
 
+  if (self->paused) {
+    return G_SOURCE_CONTINUE;
+  }
   g_hash_table_iter_init(&iter, self->servers);
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
     server_poll(value);
@@ -659,12 +701,57 @@ static gint job_compare(gconstpointer a, gconstpointer b)
                                          : x->pid > y->pid;
 }
 
+static gint tile_compare(gconstpointer a, gconstpointer b)
+{
+  const struct hm_overview_host *x = a, *y = b;
+
+  return g_utf8_collate(x->name, y->name);
+}
+
+/* A server's jobs into the history and the timeline, its tile into
+ * tiles (its state string kept alive in states). */
+static void server_feed_views(HmWindow *self, struct server *s, GArray *tiles,
+                              GPtrArray *states)
+{
+  const struct stats *st    = s->stats;
+  char               *state = g_strdup(_(healths[s->health].label));
+
+  g_ptr_array_add(states, state);
+  struct hm_overview_host tile = {
+    .name    = s->name,
+    .slots   = st ? st->config.jobs : s->slots,
+    .running = st ? st->running : 0,
+    .load    = st ? st->load[0] : -1,
+    .cpus    = st ? st->cpus : 0,
+    .failing = health_fails(s->health),
+    .state   = state,
+  };
+  g_array_append_val(tiles, tile);
+  hm_timeline_set_slots(self->timeline, s->name, tile.slots);
+  for (size_t i = 0; st && i < st->job_count; i++) {
+    const struct stats_job *j = &st->jobs[i];
+    if (j->phase >= STATS_PHASE_COUNT_) {
+      continue;
+    }
+    g_autofree char *key =
+      g_strdup_printf("%s\t%s\t%" PRId64, j->client, j->source, j->started);
+    g_autofree char *file = clean_text(j->source);
+    hm_history_add(self->history, s->name, server_phases[j->phase].activity);
+    hm_timeline_observe(
+      self->timeline, s->name, key, file, server_phases[j->phase].activity,
+      _(server_phases[j->phase].label), j->started * G_USEC_PER_SEC);
+  }
+}
+
 static gboolean on_jobs(gpointer data)
 {
   HmWindow *self         = data;
   g_autoptr(GArray) jobs = g_array_new(FALSE, TRUE, sizeof(struct job_state));
   gint64 now             = g_get_real_time();
 
+  if (self->paused) {
+    return G_SOURCE_CONTINUE;
+  }
   g_clear_pointer(&self->jobs_error, g_free);
   if (!self->jobs_dir) {
     int r = jobstate_dir(&self->jobs_dir);
@@ -713,13 +800,19 @@ static gboolean on_jobs(gpointer data)
     if (j->phase >= JOB_PHASE_COUNT_) {
       continue;
     }
+    const char *row = NULL;
     if (j->phase == JOB_PHASE_LOCAL || !j->host[0] ||
         !job_phases[j->phase].remote) {
-      hm_history_add(self->history, _("this machine"),
-                     job_phases[j->phase].activity);
+      row = _("this machine");
     } else if (!s || s->health != HEALTH_OK) {
-      hm_history_add(self->history, s ? s->name : host,
-                     job_phases[j->phase].activity);
+      row = s ? s->name : host;
+    }
+    if (row) {
+      g_autofree char *key =
+        g_strdup_printf("local:%d:%" PRId64, (int)j->pid, j->started_us);
+      hm_history_add(self->history, row, job_phases[j->phase].activity);
+      hm_timeline_observe(self->timeline, row, key, file,
+                          job_phases[j->phase].activity, phase, j->started_us);
     }
   }
   while (have) {
@@ -728,21 +821,44 @@ static gboolean on_jobs(gpointer data)
 
   GHashTableIter siter;
   gpointer       value;
+  guint          remote = 0, failing = 0;
+  g_autoptr(GArray) tiles =
+    g_array_new(FALSE, TRUE, sizeof(struct hm_overview_host));
+  g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func(g_free);
+  hm_timeline_set_slots(self->timeline, _("this machine"), 0);
   g_hash_table_iter_init(&siter, self->servers);
   while (g_hash_table_iter_next(&siter, NULL, &value)) {
     struct server *s = value;
-    for (size_t i = 0; s->stats && i < s->stats->job_count; i++) {
-      enum stats_phase p = s->stats->jobs[i].phase;
-      if (p < STATS_PHASE_COUNT_) {
-        hm_history_add(self->history, s->name, server_phases[p].activity);
-      }
-    }
+    remote += s->stats ? s->stats->running : 0;
+    failing += health_fails(s->health);
+    server_feed_views(self, s, tiles, states);
   }
+  g_array_sort(tiles, tile_compare);
+  {
+    struct hm_overview_host here = {
+      .name    = _("this machine"),
+      .running = jobs->len,
+      .load    = -1,
+      .state   = "",
+    };
+    g_array_prepend_val(tiles, here);
+  }
+  hm_overview_set_hosts(self->overview,
+                        (const struct hm_overview_host *)(void *)tiles->data,
+                        tiles->len);
   hm_history_tick(self->history);
+  hm_timeline_tick(self->timeline, now);
 
+  gboolean changed = self->running != jobs->len ||
+                     self->remote_running != remote || self->failing != failing;
+  self->remote_running = remote;
+  self->failing        = failing;
   if (self->running != jobs->len) {
     self->running = jobs->len;
     g_object_notify_by_pspec(G_OBJECT(self), props[PROP_RUNNING]);
+  }
+  if (changed) {
+    g_signal_emit(self, signals[SIGNAL_CHANGED], 0);
   }
   update_status(self);
   return G_SOURCE_CONTINUE;
@@ -867,6 +983,30 @@ static void details_of(HmWindow *self, struct server *s)
   g_autofree char *out = g_format_size(st->bytes_out);
   detail_row(self, &row, _("Source received"), in);
   detail_row(self, &row, _("Objects sent"), out);
+  g_autofree char *rin =
+    format_rate(st->bytes_in, st->phase_ms[STATS_PHASE_RECEIVE]);
+  g_autofree char *rout =
+    format_rate(st->bytes_out, st->phase_ms[STATS_PHASE_SEND]);
+  detail_row(self, &row, _("Receiving, on average"), rin);
+  detail_row(self, &row, _("Sending, on average"), rout);
+  uint64_t compiled =
+    st->results[STATS_RESULT_OK] + st->results[STATS_RESULT_COMPILE_ERROR];
+  if (compiled) {
+    detail_printf(self, &row, _("Compile time, on average"), _("%.1f s"),
+                  (double)st->phase_ms[STATS_PHASE_COMPILE] / 1000.0 /
+                    (double)compiled);
+  }
+  detail_printf(self, &row, _("Connections accepted"), "%" PRIu64,
+                st->accepted);
+  if (st->longest_ms) {
+    g_autofree char *longest = clean_text(st->longest_source);
+    detail_printf(self, &row, _("Longest job"), _("%.1f s (%s)"),
+                  (double)st->longest_ms / 1000.0, longest);
+  }
+  if (st->max_rss_kb) {
+    g_autofree char *rss = g_format_size(st->max_rss_kb * 1024);
+    detail_row(self, &row, _("Largest compiler"), rss);
+  }
   detail_printf(self, &row, _("Running"), "%u/%u", st->running,
                 st->config.jobs);
 
@@ -877,10 +1017,17 @@ static void details_of(HmWindow *self, struct server *s)
     g_autofree char        *client = clean_text(j->client);
     g_autofree char        *size   = g_format_size(j->size);
     g_autofree char        *age    = format_age(st->now - j->started);
+    g_autofree char        *rate   = format_rate(j->size, j->receive_ms);
+    g_autoptr(GDateTime) at   = g_date_time_new_from_unix_local(j->started);
+    g_autofree char *received = at ? g_date_time_format(at, "%H:%M:%S") : NULL;
     g_string_append_printf(
-      jobs, "%s%s — %s, %s, %s, %s", i ? "\n" : "", source, client,
+      jobs,
+      /* Translators: source — client, phase, size, age, pid, time
+         received, receive throughput. */
+      _("%s%s — %s, %s, %s, %s, pid %d, received %s at %s"), i ? "\n" : "",
+      source, client,
       j->phase < STATS_PHASE_COUNT_ ? _(server_phases[j->phase].label) : "?",
-      size, age);
+      size, age, (int)j->pid, received ? received : "?", rate);
   }
   detail_row(self, &row, _("Current jobs"), jobs->len ? jobs->str : _("none"));
   g_string_free(jobs, TRUE);
@@ -951,6 +1098,10 @@ static gboolean write_self_test(gpointer data)
     gtk_widget_get_mapped(GTK_WIDGET(self)) ? "mapped" : "unmapped");
   g_string_append_printf(out, "status\t%s\n",
                          gtk_label_get_text(self->status_label));
+  if (self->tray_note) {
+    g_string_append_printf(out, "tray\t%s\t%s\n", self->tray_note,
+                           self->paused ? "paused" : "refreshing");
+  }
   for (gboolean ok = gtk_tree_model_get_iter_first(servers, &iter); ok;
        ok          = gtk_tree_model_iter_next(servers, &iter)) {
     g_autofree char *name    = model_text(servers, &iter, SRV_COL_NAME);
@@ -984,6 +1135,16 @@ static gboolean write_self_test(gpointer data)
   for (char **h = hosts; *h; h++) {
     g_string_append_printf(out, "history\t%s\n", *h);
   }
+  g_string_append_printf(out, "view\t%s\n",
+                         gtk_stack_get_visible_child_name(self->views));
+  g_auto(GStrv) rows = hm_timeline_describe(self->timeline);
+  for (char **r = rows; *r; r++) {
+    g_string_append_printf(out, "timeline\t%s\n", *r);
+  }
+  g_auto(GStrv) tiles = hm_overview_describe(self->overview);
+  for (char **t = tiles; *t; t++) {
+    g_string_append_printf(out, "overview\t%s\n", *t);
+  }
   if (self->selected) {
     struct server *s = g_hash_table_lookup(self->servers, self->selected);
     g_string_append_printf(out, "selected\t%s\n", s ? s->name : "");
@@ -1009,6 +1170,21 @@ static void schedule_self_test(HmWindow *self)
 
 /* ---- the object -----------------------------------------------------------
  */
+
+/* win.view: show the stack's page of that name (Alt+1, 2, 3). */
+static void on_view(GSimpleAction *action, GVariant *parameter, gpointer data)
+{
+  HmWindow *self = data;
+
+  (void)action;
+  gtk_stack_set_visible_child_name(self->views,
+                                   g_variant_get_string(parameter, NULL));
+}
+
+static void on_view_changed(HmWindow *self)
+{
+  schedule_self_test(self);
+}
 
 static void on_map(GtkWidget *widget, gpointer data)
 {
@@ -1045,6 +1221,7 @@ static void hm_window_finalize(GObject *object)
   g_free(self->jobs_error);
   g_free(self->farm_note);
   g_free(self->self_test);
+  g_free(self->tray_note);
   g_free(self->selected);
   g_free(self->select);
   if (self->details) {
@@ -1077,8 +1254,13 @@ static void hm_window_class_init(HmWindowClass *klass)
     "running", NULL, NULL, 0, G_MAXUINT, 0,
     G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties(object_class, N_PROPS, props);
+  signals[SIGNAL_CHANGED] =
+    g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                 NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure(HM_TYPE_HISTORY);
+  g_type_ensure(HM_TYPE_TIMELINE);
+  g_type_ensure(HM_TYPE_OVERVIEW);
   gtk_widget_class_set_template_from_resource(
     widget_class, "/org/herdcc/Monitor/ui/hm-window.ui");
   gtk_widget_class_bind_template_child(widget_class, HmWindow, status_label);
@@ -1089,12 +1271,26 @@ static void hm_window_class_init(HmWindowClass *klass)
   gtk_widget_class_bind_template_child(widget_class, HmWindow, jobs_store);
   gtk_widget_class_bind_template_child(widget_class, HmWindow, details_grid);
   gtk_widget_class_bind_template_child(widget_class, HmWindow, history);
+  gtk_widget_class_bind_template_child(widget_class, HmWindow, views);
+  gtk_widget_class_bind_template_child(widget_class, HmWindow, timeline);
+  gtk_widget_class_bind_template_child(widget_class, HmWindow,
+                                       timeline_scrollbar);
+  gtk_widget_class_bind_template_child(widget_class, HmWindow, overview);
   gtk_widget_class_bind_template_callback(widget_class, on_server_selected);
+  gtk_widget_class_bind_template_callback(widget_class, on_view_changed);
 }
 
 static void hm_window_init(HmWindow *self)
 {
+  static const GActionEntry actions[] = {
+    { .name = "view", .activate = on_view, .parameter_type = "s" },
+  };
+
   gtk_widget_init_template(GTK_WIDGET(self));
+  g_action_map_add_action_entries(G_ACTION_MAP(self), actions,
+                                  G_N_ELEMENTS(actions), self);
+  gtk_range_set_adjustment(self->timeline_scrollbar,
+                           hm_timeline_get_hadjustment(self->timeline));
   self->details = g_string_new(NULL);
   self->servers =
     g_hash_table_new_full(g_str_hash, g_str_equal, NULL, server_free);
@@ -1129,4 +1325,30 @@ guint hm_window_get_running(HmWindow *self)
 {
   g_return_val_if_fail(HM_IS_WINDOW(self), 0);
   return self->running;
+}
+
+void hm_window_get_farm(HmWindow *self, guint *ret_local, guint *ret_remote,
+                        guint *ret_failing)
+{
+  g_return_if_fail(HM_IS_WINDOW(self));
+  *ret_local   = self->running;
+  *ret_remote  = self->remote_running;
+  *ret_failing = self->failing;
+}
+
+void hm_window_set_paused(HmWindow *self, gboolean paused)
+{
+  g_return_if_fail(HM_IS_WINDOW(self));
+  self->paused = paused;
+  schedule_self_test(self);
+}
+
+void hm_window_set_tray_note(HmWindow *self, const char *note)
+{
+  g_return_if_fail(HM_IS_WINDOW(self));
+  if (g_strcmp0(self->tray_note, note) != 0) {
+    g_free(self->tray_note);
+    self->tray_note = g_strdup(note);
+    schedule_self_test(self);
+  }
 }

@@ -22,4 +22,19 @@ HmWindow *hm_window_new(GtkApplication *app, const char *self_test,
 /* The number of this machine's running client jobs. */
 guint hm_window_get_running(HmWindow *self);
 
+/* What the tray shows: this machine's running jobs, the jobs the servers
+ * report running, and the servers that fail (unreachable, refusing,
+ * answering badly, unresolved). The signal "changed" says when one of the
+ * three changed. */
+void hm_window_get_farm(HmWindow *self, guint *ret_local, guint *ret_remote,
+                        guint *ret_failing);
+
+/* Paused, the window asks nothing and reads no state files: what it
+ * shows stays as it was. */
+void hm_window_set_paused(HmWindow *self, gboolean paused);
+
+/* The tray's state as the self-test listing shows it ("tray\tNOTE");
+ * borrowed. */
+void hm_window_set_tray_note(HmWindow *self, const char *note);
+
 G_END_DECLS

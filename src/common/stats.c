@@ -15,9 +15,14 @@
  *     "jobs_done": 11, "bytes_in": 123456, "bytes_out": 65432,
  *     "jobs_per_min": 2.5, "load": [0.5, 0.4, 0.3], "cpus": 2,
  *     "running": 1,
+ *     "phase_ms": { "waiting": 0, "receive": 800, "compile": 9000,
+ *                   "send": 300 },
+ *     "accepted": 12, "longest_ms": 2100, "longest_source": "big.c",
+ *     "max_rss_kb": 51200,
  *     "jobs": [ { "client": "10.0.0.2:41234", "source": "x.c",
  *                 "compiler": "gcc", "size": 20480, "phase": "compile",
- *                 "started": 1699999990 } ] }
+ *                 "started": 1699999990, "pid": 4242, "phase_ms": 1200,
+ *                 "receive_ms": 40 } ] }
  *
  * Required: format (must be 1: a change that old readers would misread
  * gets a new number; additions do not), now, uptime_s, config (its port
@@ -134,6 +139,12 @@ static void write_job(struct json_writer *w, const struct stats_job *job)
   json_string(w, stats_phase_name(job->phase));
   json_key(w, "started");
   json_int(w, job->started);
+  json_key(w, "pid");
+  json_int(w, job->pid);
+  json_key(w, "phase_ms");
+  json_uint(w, job->phase_ms);
+  json_key(w, "receive_ms");
+  json_uint(w, job->receive_ms);
   json_end_object(w);
 }
 
@@ -211,6 +222,21 @@ int stats_to_json(const struct stats *s, char **ret_text, size_t *ret_len)
   json_key(&w, "running");
   json_uint(&w, s->running);
   write_cache(&w, &s->cache);
+  json_key(&w, "phase_ms");
+  json_begin_object(&w);
+  for (size_t i = 0; i < STATS_PHASE_COUNT_; i++) {
+    json_key(&w, phase_names[i]);
+    json_uint(&w, s->phase_ms[i]);
+  }
+  json_end_object(&w);
+  json_key(&w, "accepted");
+  json_uint(&w, s->accepted);
+  json_key(&w, "longest_ms");
+  json_uint(&w, s->longest_ms);
+  json_key(&w, "longest_source");
+  json_string(&w, s->longest_source);
+  json_key(&w, "max_rss_kb");
+  json_uint(&w, s->max_rss_kb);
   json_key(&w, "jobs");
   json_begin_array(&w);
   for (size_t i = 0; i < s->job_count && i < STATS_JOBS_MAX; i++) {
@@ -429,7 +455,8 @@ static int decode_phase(struct decoder *d, const struct json_value *obj,
 static int decode_job(struct decoder *d, const struct json_value *obj,
                       struct stats_job *job)
 {
-  int r;
+  int     r;
+  int64_t pid = 0;
 
   if (obj->type != JSON_OBJECT) {
     return refuse(d, "a job is not an object");
@@ -442,10 +469,33 @@ static int decode_job(struct decoder *d, const struct json_value *obj,
                     sizeof(job->compiler))) < 0 ||
       (r = get_u64(d, obj, "size", false, UINT64_MAX, &job->size)) < 0 ||
       (r = decode_phase(d, obj, &job->phase)) < 0 ||
-      (r = get_i64(d, obj, "started", true, INT64_MIN, &job->started)) < 0) {
+      (r = get_i64(d, obj, "started", true, INT64_MIN, &job->started)) < 0 ||
+      (r = get_i64(d, obj, "pid", false, 0, &pid)) < 0 ||
+      (r = get_u64(d, obj, "phase_ms", false, UINT64_MAX, &job->phase_ms)) <
+        0 ||
+      (r = get_u64(d, obj, "receive_ms", false, UINT64_MAX, &job->receive_ms)) <
+        0) {
     return r;
   }
+  if (pid > INT32_MAX) {
+    return refuse(d, "member \"pid\" is out of range");
+  }
+  job->pid = (int32_t)pid;
   return 0;
+}
+
+/* Members of "phase_ms", each optional. */
+static int decode_phase_ms(struct decoder *d, const struct json_value *doc,
+                           struct stats *s)
+{
+  int                      r = 0;
+  const struct json_value *obj =
+    get_container(d, doc, "phase_ms", false, JSON_OBJECT, &r);
+
+  for (size_t i = 0; obj && r >= 0 && i < STATS_PHASE_COUNT_; i++) {
+    r = get_u64(d, obj, phase_names[i], false, UINT64_MAX, &s->phase_ms[i]);
+  }
+  return r;
 }
 
 static int decode_results(struct decoder *d, const struct json_value *obj,
@@ -555,7 +605,16 @@ static int decode(struct decoder *d, const struct json_value *doc,
       (r = get_unsigned(d, doc, "cpus", false, 1u << 20, &s->cpus)) < 0 ||
       (r = get_unsigned(d, doc, "running", true, 1u << 20, &s->running)) < 0 ||
       (r = decode_load(d, doc, s)) < 0 ||
-      (r = decode_cache(d, doc, &s->cache)) < 0) {
+      (r = decode_cache(d, doc, &s->cache)) < 0 ||
+
+      (r = decode_phase_ms(d, doc, s)) < 0 ||
+      (r = get_u64(d, doc, "accepted", false, UINT64_MAX, &s->accepted)) < 0 ||
+      (r = get_u64(d, doc, "longest_ms", false, UINT64_MAX, &s->longest_ms)) <
+        0 ||
+      (r = get_text(d, doc, "longest_source", false, s->longest_source,
+                    sizeof(s->longest_source))) < 0 ||
+      (r = get_u64(d, doc, "max_rss_kb", false, UINT64_MAX, &s->max_rss_kb)) <
+        0) {
     return r;
   }
   rate = json_get(doc, "jobs_per_min");

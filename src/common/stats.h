@@ -62,7 +62,10 @@ struct stats_job {
   char             compiler[64];
   uint64_t         size; /* bytes of preprocessed source so far */
   enum stats_phase phase;
-  int64_t          started; /* UNIX time, seconds */
+  int64_t          started;    /* UNIX time, seconds: when it was received */
+  int32_t          pid;        /* the server's job process, 0: unknown */
+  uint64_t         phase_ms;   /* in the current phase so far */
+  uint64_t         receive_ms; /* receiving the source so far */
 };
 
 struct stats_config {
@@ -100,12 +103,19 @@ struct stats {
   uint64_t            bytes_in;     /* preprocessed source received */
   uint64_t            bytes_out;    /* objects sent */
   double              jobs_per_min; /* over the last minute */
-  double              load[3];      /* /proc/loadavg */
-  unsigned            cpus;
-  unsigned            running; /* jobs in a slot now */
-  struct stats_cache  cache;
-  size_t              job_count; /* entries in jobs */
-  struct stats_job   *jobs;      /* owned */
+  /* Milliseconds finished jobs spent in each phase: with bytes_in and
+   * bytes_out, the average throughput receiving and sending. */
+  uint64_t           phase_ms[STATS_PHASE_COUNT_];
+  uint64_t           accepted;   /* connections accepted */
+  uint64_t           longest_ms; /* the longest job, 0: none yet */
+  char               longest_source[256];
+  uint64_t           max_rss_kb; /* a compiler's largest peak RSS */
+  double             load[3];    /* /proc/loadavg */
+  unsigned           cpus;
+  unsigned           running; /* jobs in a slot now */
+  struct stats_cache cache;
+  size_t             job_count; /* entries in jobs */
+  struct stats_job  *jobs;      /* owned */
 };
 
 /* Free what s owns (not s itself); accepts NULL. */

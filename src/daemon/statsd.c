@@ -70,6 +70,7 @@ struct statsd {
   char                        longest_compiler[64];
   long                        max_rss_kb;
   char                        max_rss_name[80];
+  uint64_t                    phase_ms[STATS_PHASE_COUNT_]; /* reaped jobs */
   unsigned                    running;
   long long                   running_since; /* ms: last integration */
   struct stats_cache          cache; /* the counters; the rest is read */
@@ -241,11 +242,12 @@ struct statsd_slot *statsd_slot_claim(struct statsd         *sd,
       continue;
     }
     memset(slot, 0, sizeof(*slot));
-    slot->pid        = -1; /* claimed, not started */
-    slot->result     = -1;
-    slot->phase      = STATS_PHASE_RECEIVE;
-    slot->started_ms = clock_now_ms();
-    slot->started    = (int64_t)time(NULL);
+    slot->pid              = -1; /* claimed, not started */
+    slot->result           = -1;
+    slot->phase            = STATS_PHASE_RECEIVE;
+    slot->started_ms       = clock_now_ms();
+    slot->phase_started_ms = slot->started_ms;
+    slot->started          = (int64_t)time(NULL);
     access_peer_name(peer, peer_len, name);
     json_utf8_copy(slot->client, sizeof(slot->client), name);
     return slot;
@@ -316,6 +318,35 @@ static void count_cache(struct statsd *sd, const struct statsd_slot *slot)
   sd->cache.evictions += slot->cache_evicted;
 }
 
+/* The phase a slot is in, read as the job process wrote it. */
+static enum stats_phase slot_phase(const struct statsd_slot *slot)
+{
+  int phase = __atomic_load_n(&slot->phase, __ATOMIC_ACQUIRE);
+
+  return phase >= 0 && phase < STATS_PHASE_COUNT_ ? (enum stats_phase)phase
+                                                  : STATS_PHASE_RECEIVE;
+}
+
+/* The time a slot spent in phase, the current one until now. */
+static uint64_t slot_phase_ms(const struct statsd_slot *slot,
+                              enum stats_phase phase, long long now)
+{
+  long long ms = __atomic_load_n(&slot->phase_ms[phase], __ATOMIC_RELAXED);
+
+  if (slot_phase(slot) == phase) {
+    ms += now - __atomic_load_n(&slot->phase_started_ms, __ATOMIC_RELAXED);
+  }
+  return ms > 0 ? (uint64_t)ms : 0;
+}
+
+static void add_phase_times(struct statsd *sd, const struct statsd_slot *slot,
+                            long long now)
+{
+  for (int p = 0; p < STATS_PHASE_COUNT_; p++) {
+    sd->phase_ms[p] += slot_phase_ms(slot, (enum stats_phase)p, now);
+  }
+}
+
 void statsd_reaped(struct statsd *sd, pid_t pid, int status)
 {
   long long now = clock_now_ms();
@@ -336,6 +367,7 @@ void statsd_reaped(struct statsd *sd, pid_t pid, int status)
     integrate(sd, now);
     sd->running--;
     sd->results[result]++;
+    add_phase_times(sd, slot, now);
     sd->bytes_in += slot->bytes_in;
     sd->bytes_out += slot->bytes_out;
     if (result == STATS_RESULT_OK || result == STATS_RESULT_COMPILE_ERROR) {
@@ -382,6 +414,13 @@ void statsd_slot_describe(struct statsd_slot *slot, const char *compiler,
 void statsd_slot_phase(struct statsd_slot *slot, enum stats_phase phase)
 {
   if (slot) {
+    long long now = clock_now_ms();
+    int       old = __atomic_load_n(&slot->phase, __ATOMIC_RELAXED);
+    if (old >= 0 && old < STATS_PHASE_COUNT_) {
+      __atomic_add_fetch(&slot->phase_ms[old], now - slot->phase_started_ms,
+                         __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&slot->phase_started_ms, now, __ATOMIC_RELAXED);
     __atomic_store_n(&slot->phase, (int)phase, __ATOMIC_RELEASE);
   }
 }
@@ -462,12 +501,15 @@ static int add_running(struct statsd *sd, struct stats *s)
     job->client[sizeof(job->client) - 1] = '\0';
     read_strings(slot, job->source, sizeof(job->source), job->compiler,
                  sizeof(job->compiler));
-    int phase    = __atomic_load_n(&slot->phase, __ATOMIC_ACQUIRE);
-    job->phase   = phase >= 0 && phase < STATS_PHASE_COUNT_
-                     ? (enum stats_phase)phase
-                     : STATS_PHASE_RECEIVE;
-    job->size    = __atomic_load_n(&slot->size, __ATOMIC_RELAXED);
-    job->started = slot->started;
+    long long now = clock_now_ms();
+    job->phase    = slot_phase(slot);
+    job->size     = __atomic_load_n(&slot->size, __ATOMIC_RELAXED);
+    job->started  = slot->started;
+    job->pid      = (int32_t)slot->pid;
+    long long in_phase =
+      now - __atomic_load_n(&slot->phase_started_ms, __ATOMIC_RELAXED);
+    job->phase_ms   = in_phase > 0 ? (uint64_t)in_phase : 0;
+    job->receive_ms = slot_phase_ms(slot, STATS_PHASE_RECEIVE, now);
   }
   return 0;
 }
@@ -507,6 +549,12 @@ int statsd_snapshot(struct statsd *sd, struct stats *ret)
   }
   s.bytes_in  = sd->bytes_in;
   s.bytes_out = sd->bytes_out;
+  memcpy(s.phase_ms, sd->phase_ms, sizeof(s.phase_ms));
+  s.accepted   = sd->accepted;
+  s.longest_ms = sd->longest_ms > 0 ? (uint64_t)sd->longest_ms : 0;
+  json_utf8_copy(s.longest_source, sizeof(s.longest_source),
+                 sd->longest_source);
+  s.max_rss_kb = sd->max_rss_kb > 0 ? (uint64_t)sd->max_rss_kb : 0;
   window(sd, 1, &compiles, &avg);
   s.jobs_per_min = (double)compiles;
   if (getloadavg(s.load, 3) != 3) {

@@ -64,6 +64,10 @@ struct statsd_slot {
   long      max_rss_kb;
   int       cache;         /* enum statsd_cache_outcome */
   uint32_t  cache_evicted; /* entries its store evicted */
+  /* The job process's: when the current phase began (CLOCK_MONOTONIC ms)
+   * and the time spent in each earlier one. */
+  long long phase_started_ms;
+  long long phase_ms[STATS_PHASE_COUNT_];
 };
 
 /* What the result cache did for a job. */

@@ -97,7 +97,10 @@ busy() {
     listed job "unit[1-6]\.c	compiling remotely	" &&
     listed server-job "distcc@hosta	unit[1-6]\.c	$A_ADDR:[0-9]+	compiling$" &&
     listed server-job "distcc@hostb	unit[1-6]\.c	$A_ADDR:[0-9]+	compiling$" &&
-    listed detail "Jobs limit	3$"
+    listed detail "Jobs limit	3$" &&
+    listed detail "Connections accepted	[0-9]+$" &&
+    listed detail "Receiving, on average	" &&
+    listed detail "Current jobs	unit[1-6]\.c — $A_ADDR:[0-9]+, compiling, .*, pid [0-9]+, received [0-9:]+ at "
 }
 time_until_ms 30000 busy ||
   { cat "$LISTING" "$T/monitor.log" "$HERDCC_DIR/zeroconf/hosts" "$T"/build-*.log || true
@@ -115,6 +118,49 @@ read -r sw sh colours < <(identify -format '%w %h %k\n' "$SHOT")
   fail "the screenshot is ${sw}x$sh, the window ${width}x$height"
 [ "$colours" -gt 16 ] || fail "the screenshot has $colours colours: an empty window?"
 say "screenshot: $SHOT (${sw}x$sh, $colours colours)"
+
+# count_colour FILE COLOUR: pixels within 12% of COLOUR.
+count_colour() {
+  convert "$1" -alpha off -fuzz 12% -fill black +opaque "$2" -fill white -opaque "$2" \
+    -colorspace gray -format '%[fx:int(mean*w*h+0.5)]' info:
+}
+# shot NAME: the window as NAME.png in the artifacts, checked for its size.
+shot() {
+  import -window "$wid" "$ARTIFACTS/$1.png" || fail "no screenshot $1"
+  read -r sw sh < <(identify -format '%w %h\n' "$ARTIFACTS/$1.png")
+  [ "$sw" = "$width" ] && [ "$sh" = "$height" ] || fail "$1.png is ${sw}x$sh"
+}
+if command -v xdotool >/dev/null; then
+  say "Alt+2: the timeline, a row per slot, bars coloured by phase"
+  xdotool windowfocus --sync "$wid" key alt+2
+  timeline() {
+    listed view timeline &&
+      listed timeline "distcc@hosta	2	[1-9]" && listed timeline "distcc@hostb	3	[1-9]"
+  }
+  time_until_ms 10000 timeline || { cat "$LISTING"; fail "no timeline of both servers"; }
+  sleep 1
+  shot timeline
+  # The compile colour (hm-history.c: 0.30 0.69 0.31) and the transfer one.
+  green=$(count_colour "$ARTIFACTS/timeline.png" '#4db04f')
+  [ "$green" -gt 200 ] || fail "the timeline shows $green pixels of compiling"
+  grep -E '^timeline	' "$LISTING" | sed 's/^/   /'
+  say "timeline: $ARTIFACTS/timeline.png ($green pixels of compiling)"
+
+  say "Alt+3: the overview, tiles sized by slots"
+  xdotool windowfocus --sync "$wid" key alt+3
+  time_until_ms 10000 listed view overview || fail "no overview"
+  tile_width() { sed -n "s/^overview\t$1\t[0-9]*\/[0-9]*\t[0-9]*,[0-9]* \([0-9]*\)x.*/\1/p" "$LISTING"; }
+  time_until_ms 10000 listed overview "distcc@hostb	[0-9]+/3	" || { cat "$LISTING"; fail "hostb is not in the overview"; }
+  [ "$(tile_width distcc@hostb)" -gt "$(tile_width distcc@hosta)" ] ||
+    fail "hostb (3 slots) is not wider than hosta (2 slots): $(grep ^overview "$LISTING")"
+  shot overview
+  green=$(count_colour "$ARTIFACTS/overview.png" '#4db04f')
+  [ "$green" -gt 200 ] || fail "the overview shows $green pixels of running slots"
+  grep -E '^overview	' "$LISTING" | sed 's/^/   /'
+  say "overview: $ARTIFACTS/overview.png ($green pixels of running slots)"
+  xdotool windowfocus --sync "$wid" key alt+1
+  time_until_ms 10000 listed view farm || fail "Alt+1 did not go back to the farm"
+fi
 
 say "servers of the host list: one without a status port, one unreachable"
 others() {

@@ -79,7 +79,7 @@ STARTED_PIDS+=("$BUILD_PID")
 # distcc@HOST's current jobs.
 server_jobs() {
   sed -n "/^JOBS ON distcc@$2 /,/^\$/p" "$1" |
-    grep -cE "^$A_ADDR:[0-9]+ +(waiting|receive|compile|send) +[0-9.]+[KMG]? +[0-9]+s +unit[1-6]\.c$" || true
+    grep -cE "^$A_ADDR:[0-9]+ +(waiting|receive|compile|send) +[0-9.]+[KMG]? +[0-9]+s +[0-9]+ +([0-9.]+[KMG]?/s|-) +unit[1-6]\.c$" || true
 }
 # Both servers compiling and every job visible: the snapshot to check.
 busy() {
@@ -139,6 +139,17 @@ for host in hosta hostb; do
   n=$(server_jobs "$T/top" $host)
   [ "$n" -ge 1 ] || fail "no job of A's client on $host"
   say "$host runs $n of this client's jobs: $(sed -n "/^JOBS ON distcc@$host /p" "$T/top")"
+done
+
+say "each server's details: uptime, configuration, results by kind, throughput"
+for host in hosta hostb; do
+  details=$(sed -n "/^DETAILS OF distcc@$host\$/,/^\$/p" "$T/top")
+  grep -qE "^  up [0-9]+[smhd].*, port 3632, stats port 3633, [23] slots, [0-9]+ cpus, lzo, mdns$" <<<"$details" &&
+    grep -qE "^  jobs done [0-9]+: ok [0-9]+ compile_error [0-9]+ refused [0-9]+ timeout [0-9]+ client_gone [0-9]+ busy [0-9]+ protocol [0-9]+ other [0-9]+$" <<<"$details" &&
+    grep -qE "^  received [0-9.]+[KMG]? at ([0-9.]+[KMG]?/s|-), sent [0-9.]+[KMG]? at ([0-9.]+[KMG]?/s|-), [0-9.]+ jobs/min" <<<"$details" &&
+    grep -qE "^  accepted [0-9]+" <<<"$details" ||
+    { cat "$T/top"; fail "the details of $host are not all there"; }
+  sed 's/^/   /' <<<"$details"
 done
 
 say "a hostile status server: A's document with terminal controls in its strings"

@@ -158,8 +158,15 @@ static void fill_model(struct stats *s, struct stats_job *jobs, size_t n)
   s->running      = (unsigned)n;
   s->cache =
     (struct stats_cache){ true, 1, 2, 3, 4, UINT64_MAX, 5, UINT64_MAX - 1 };
-  s->job_count = n;
-  s->jobs      = jobs;
+  for (size_t i = 0; i < STATS_PHASE_COUNT_; i++) {
+    s->phase_ms[i] = i ? (uint64_t)i * 1000 : UINT64_MAX;
+  }
+  s->accepted   = 77;
+  s->longest_ms = 123456;
+  snprintf(s->longest_source, sizeof(s->longest_source), "long\t\xc3\xa9.c");
+  s->max_rss_kb = 51200;
+  s->job_count  = n;
+  s->jobs       = jobs;
   for (size_t i = 0; i < n; i++) {
     struct stats_job *j = &jobs[i];
     memset(j, 0, sizeof(*j));
@@ -169,9 +176,12 @@ static void fill_model(struct stats *s, struct stats_job *jobs, size_t n)
              sources[i % ARRAY_SIZE(sources)]);
     snprintf(j->compiler, sizeof(j->compiler),
              i % 3 ? "gcc" : "x86_64-linux-gnu-g++-12");
-    j->size    = (uint64_t)i * 1000003;
-    j->phase   = (enum stats_phase)(i % STATS_PHASE_COUNT_);
-    j->started = i % 2 ? -(int64_t)i : INT64_MAX - (int64_t)i;
+    j->size       = (uint64_t)i * 1000003;
+    j->phase      = (enum stats_phase)(i % STATS_PHASE_COUNT_);
+    j->started    = i % 2 ? -(int64_t)i : INT64_MAX - (int64_t)i;
+    j->pid        = i % 2 ? INT32_MAX : (int32_t)i;
+    j->phase_ms   = (uint64_t)i * 7;
+    j->receive_ms = i % 3 ? UINT64_MAX : 0;
   }
 }
 
@@ -208,6 +218,11 @@ static void assert_same(const struct stats *a, const struct stats *b)
   assert_int_equal(a->cache.bytes, b->cache.bytes);
   assert_int_equal(a->cache.entries, b->cache.entries);
   assert_int_equal(a->cache.max_bytes, b->cache.max_bytes);
+  assert_memory_equal(a->phase_ms, b->phase_ms, sizeof(a->phase_ms));
+  assert_int_equal(a->accepted, b->accepted);
+  assert_int_equal(a->longest_ms, b->longest_ms);
+  assert_string_equal(a->longest_source, b->longest_source);
+  assert_int_equal(a->max_rss_kb, b->max_rss_kb);
   assert_int_equal(a->job_count, b->job_count);
   for (size_t i = 0; i < a->job_count; i++) {
     const struct stats_job *x = &a->jobs[i], *y = &b->jobs[i];
@@ -217,6 +232,9 @@ static void assert_same(const struct stats *a, const struct stats *b)
     assert_int_equal(x->size, y->size);
     assert_int_equal(x->phase, y->phase);
     assert_int_equal(x->started, y->started);
+    assert_int_equal(x->pid, y->pid);
+    assert_int_equal(x->phase_ms, y->phase_ms);
+    assert_int_equal(x->receive_ms, y->receive_ms);
   }
 }
 
@@ -287,7 +305,7 @@ static const struct {
   /* accepted */
   { "unknown members ignored",       "\"host\":\"h\",",
    "\"host\":\"h\",\"future\":{\"a\":[1,2,{\"b\":null}]},\"x\":-1.5e3,",                                                                                        0        },
-  { "unknown job member",            "\"size\":7,",                           "\"size\":7,\"pid\":[],",                                                         0        },
+  { "unknown job member",            "\"size\":7,",                           "\"size\":7,\"cgroup\":[],",                                                      0        },
   { "unknown result kind",           "\"other\":8",                           "\"other\":8,\"later\":9",                                                        0        },
   { "unknown codec",                 "[\"lzo\"]",                             "[\"zstd\",\"lzo\"]",                                                             0        },
   { "optional members missing",      "\"version\":\"0.1.0\",\"host\":\"h\",", "",
@@ -297,6 +315,16 @@ static const struct {
   { "negative zero counter",         "\"bytes_in\":10",                       "\"bytes_in\":-0",                                                                0        },
   { "escapes",                       "\"x.c\"",                               "\"\\u00e9\\ud83d\\udc04\\/\\b\\f\\n\\r\\t\"",                                    0        },
   { "no jobs",                       "[{\"client\"",                          "[],\"old\":[{\"client\"",                                                        0        },
+  { "a job's pid and phase times",   "\"started\":1699999999}",
+   "\"started\":1699999999,\"pid\":42,\"phase_ms\":7,\"receive_ms\":3}",                                                                                        0        },
+  { "phase times, one unknown",      "\"running\":1",
+   "\"running\":1,\"phase_ms\":{\"compile\":5,\"link\":1}",                                                                                                     0        },
+  { "pid past int32",                "\"started\":1699999999}",
+   "\"started\":1699999999,\"pid\":2147483648}",                                                                                                                -EBADMSG },
+  { "negative pid",                  "\"started\":1699999999}",
+   "\"started\":1699999999,\"pid\":-1}",                                                                                                                        -EBADMSG },
+  { "phase times not an object",     "\"running\":1",
+   "\"running\":1,\"phase_ms\":5",                                                                                                                              -EBADMSG },
   /* not documents */
   { "empty",                         NULL,                                    "",                                                                               -EBADMSG },
   { "only space",                    NULL,                                    " \n ",                                                                           -EBADMSG },
