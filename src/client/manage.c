@@ -30,12 +30,18 @@
 #include "statedir.h"
 #include "zeroconf.h"
 
-/* "ok", or "backed off" for a numeric address in its backoff period. */
+/* "ok", or "backed off" for a numeric address or an ssh host in its
+ * backoff period. */
 static const char *host_state(struct backoff           *backoff,
                               const struct hosts_entry *e)
 {
   char address[BACKOFF_ADDRESS_MAX];
 
+  if (e->kind == HOSTS_SSH && backoff) {
+    _Static_assert(SSH_KEY_MAX <= BACKOFF_ADDRESS_MAX, "ssh keys fit");
+    ssh_key(e, address);
+    return backoff_skip(backoff, address) ? "backed off" : "ok";
+  }
   if (e->kind == HOSTS_LOCAL || !backoff ||
       backoff_format_entry(e, address) < 0) {
     return "ok";
