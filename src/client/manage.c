@@ -30,18 +30,19 @@
 #include "statedir.h"
 #include "zeroconf.h"
 
-/* "ok" only for an entry a compile would use: "ignored" for a kind this
- * build does not support, "cannot resolve" for a name the DNS cache says
- * has no address, "backed off" for a numeric address in its backoff
- * period. Owned. */
+/* "ok" only for an entry a compile would use: "cannot resolve" for a name
+ * the DNS cache says has no address, "backed off" for a numeric address or
+ * an ssh host in its backoff period. Owned. */
 static char *host_state(struct backoff *backoff, const char *state,
                         const struct hosts_entry *e)
 {
   char  address[BACKOFF_ADDRESS_MAX];
   char *why = NULL;
 
-  if (e->kind == HOSTS_SSH) {
-    return strdup("ignored (ssh is not supported by this build)");
+  if (e->kind == HOSTS_SSH && backoff) {
+    _Static_assert(SSH_KEY_MAX <= BACKOFF_ADDRESS_MAX, "ssh keys fit");
+    ssh_key(e, address);
+    return strdup(backoff_skip(backoff, address) ? "backed off" : "ok");
   }
   if (e->kind == HOSTS_TCP && state &&
       dns_unresolvable(state, e->name, &why) > 0) {

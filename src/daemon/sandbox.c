@@ -294,12 +294,12 @@ static char *toolchain_dir(const char *compiler)
 
 /* The compiler's directory as its path names it, when that is elsewhere
  * (a symlink into the toolchain, say), and the toolchain itself. */
-static int add_compiler(const struct init_ctx *ctx, const char *root)
+static void add_compiler(const struct init_ctx *ctx, const char *root)
 {
   const char *compiler = ctx->spec->compiler;
 
   if (!compiler) {
-    return 0;
+    return;
   }
   _cleanup_free_ char *tool = toolchain_dir(compiler);
   char                 named[PATH_MAX];
@@ -321,7 +321,6 @@ static int add_compiler(const struct init_ctx *ctx, const char *root)
       init_fail(ctx, "bind", dir, -r);
     }
   }
-  return 0;
 }
 
 static const char sandbox_userns_limit[] = "/sys/user/max_user_namespaces";

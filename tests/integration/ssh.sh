@@ -111,6 +111,10 @@ expect_failure @127.0.0.2:no-such-herdccd "remote command is not there" \
   "a remote command that is not there"
 expect_failure @127.0.0.9 "no ssh server there" "an address without sshd"
 
+(HERDCC_DIR=$T/fstate HERDCC_BACKOFF_PERIOD=60 HERDCC_HOSTS=@127.0.0.9 \
+  "$HERDCC_BIN" --show-hosts) | grep -q '^@127.0.0.9.* backed off' ||
+  fail "--show-hosts does not show the ssh host backed off"
+
 say "with the fallback, a failed ssh host gives a local compile"
 (cd "$T" && HERDCC_FALLBACK=1 HERDCC_DIR=$T/fstate2 HERDCC_HOSTS=nobody@127.0.0.2 \
   "$HERDCC_BIN" gcc -c x.c -o x.o 2>"$T/fb.err") || fail "the fallback failed"
