@@ -39,10 +39,18 @@ struct group {
 
 struct _HmTimeline {
   GtkDrawingArea parent_instance;
-  GPtrArray     *groups; /* struct group*, in order of appearance */
-  GtkAdjustment *hadj;   /* seconds back from now of the view's left edge */
-  gint64         now;    /* the latest tick */
+  GPtrArray     *groups;  /* struct group*, in order of appearance */
+  GtkAdjustment *hadj;    /* seconds back from now of the view's left edge */
+  gint64         now;     /* the latest tick */
+  char          *tooltip; /* the last one shown */
 };
+
+enum {
+  SIGNAL_TOOLTIP_SHOWN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE(HmTimeline, hm_timeline, GTK_TYPE_DRAWING_AREA)
 
@@ -435,7 +443,19 @@ static gboolean on_query_tooltip(GtkWidget *widget, int x, int y,
     return FALSE;
   }
   gtk_tooltip_set_text(tooltip, text);
+  HmTimeline *self = HM_TIMELINE(widget);
+  if (g_strcmp0(self->tooltip, text) != 0) {
+    g_free(self->tooltip);
+    self->tooltip = g_strdup(text);
+    g_signal_emit(self, signals[SIGNAL_TOOLTIP_SHOWN], 0);
+  }
   return TRUE;
+}
+
+const char *hm_timeline_get_tooltip(HmTimeline *self)
+{
+  g_return_val_if_fail(HM_IS_TIMELINE(self), NULL);
+  return self->tooltip;
 }
 
 static gboolean hm_timeline_scroll(GtkWidget *widget, GdkEventScroll *event)
@@ -470,15 +490,34 @@ char **hm_timeline_describe(HmTimeline *self)
 {
   g_return_val_if_fail(HM_IS_TIMELINE(self), NULL);
   GStrvBuilder *b = g_strv_builder_new();
+  double        plot_w =
+    gtk_widget_get_allocated_width(GTK_WIDGET(self)) - LABEL_WIDTH - 4;
+  double top = AXIS_HEIGHT;
+  gint64 from, to;
 
+  view_span(self, &from, &to);
   for (guint i = 0; i < self->groups->len; i++) {
     struct group *g    = g_ptr_array_index(self->groups, i);
     guint         bars = 0;
+    double        x = -1, y = -1;
+    gint64        newest = 0;
     for (guint k = 0; k < g->lanes->len; k++) {
-      bars += ((struct lane *)g_ptr_array_index(g->lanes, k))->bars->len;
+      struct lane *l    = g_ptr_array_index(g->lanes, k);
+      struct bar  *last = lane_last(l);
+      bars += l->bars->len;
+      if (last && plot_w > 0 && last->start > newest && last->start <= to) {
+        gint64 end = last->end ? last->end : self->now;
+        newest     = last->start;
+        x          = (time_x(MAX(last->start, from), from, to, plot_w) +
+             time_x(MIN(end, to), from, to, plot_w)) /
+            2;
+        y = top + LANE_HEIGHT / 2.0;
+      }
+      top += LANE_HEIGHT + LANE_GAP;
     }
-    g_autofree char *line =
-      g_strdup_printf("%s\t%u\t%u", g->host, g->lanes->len, bars);
+    top += GROUP_GAP;
+    g_autofree char *line = g_strdup_printf(
+      "%s\t%u\t%u\t%d,%d", g->host, g->lanes->len, bars, (int)x, (int)y);
     g_strv_builder_add(b, line);
   }
   char **lines = g_strv_builder_end(b);
@@ -498,6 +537,7 @@ static void hm_timeline_finalize(GObject *object)
 
   g_ptr_array_unref(self->groups);
   g_object_unref(self->hadj);
+  g_free(self->tooltip);
   G_OBJECT_CLASS(hm_timeline_parent_class)->finalize(object);
 }
 
@@ -516,6 +556,9 @@ static void hm_timeline_class_init(HmTimelineClass *klass)
   GTK_WIDGET_CLASS(klass)->draw          = hm_timeline_draw;
   GTK_WIDGET_CLASS(klass)->scroll_event  = hm_timeline_scroll;
   GTK_WIDGET_CLASS(klass)->query_tooltip = on_query_tooltip;
+  signals[SIGNAL_TOOLTIP_SHOWN] =
+    g_signal_new("tooltip-shown", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void hm_timeline_init(HmTimeline *self)

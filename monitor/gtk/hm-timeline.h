@@ -44,11 +44,16 @@ void hm_timeline_tick(HmTimeline *self, gint64 now_us);
 /* The adjustment that scrolls through time (borrowed). */
 GtkAdjustment *hm_timeline_get_hadjustment(HmTimeline *self);
 
-/* For the self-test listing: one "HOST\tROWS\tBARS" per host, in order; a
- * NULL-terminated vector for g_strfreev. */
+/* For the self-test listing: one "HOST\tROWS\tBARS\tX,Y" per host, in
+ * order, X,Y the middle of its newest bar in the widget (-1,-1 when it has
+ * none in view); a NULL-terminated vector for g_strfreev. */
 char **hm_timeline_describe(HmTimeline *self);
 
 /* The bar under x, y as its tooltip reads, or NULL (owned by the caller). */
 char *hm_timeline_bar_at(HmTimeline *self, double x, double y);
+
+/* The text of the tooltip shown last, or NULL (borrowed); the signal
+ * "tooltip-shown" says when it changed. */
+const char *hm_timeline_get_tooltip(HmTimeline *self);
 
 G_END_DECLS

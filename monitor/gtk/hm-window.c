@@ -1139,7 +1139,22 @@ static gboolean write_self_test(gpointer data)
                          gtk_stack_get_visible_child_name(self->views));
   g_auto(GStrv) rows = hm_timeline_describe(self->timeline);
   for (char **r = rows; *r; r++) {
-    g_string_append_printf(out, "timeline\t%s\n", *r);
+    /* The newest bar's position, in the window's coordinates. */
+    char *xy = strrchr(*r, '\t');
+    int   x = -1, y = -1, wx = -1, wy = -1;
+    if (xy && sscanf(xy + 1, "%d,%d", &x, &y) == 2 && x >= 0) {
+      gtk_widget_translate_coordinates(GTK_WIDGET(self->timeline),
+                                       GTK_WIDGET(self), x, y, &wx, &wy);
+    }
+    if (xy) {
+      *xy = '\0';
+    }
+    g_string_append_printf(out, "timeline\t%s\t%d,%d\n", *r, wx, wy);
+  }
+  const char *tip = hm_timeline_get_tooltip(self->timeline);
+  if (tip) {
+    g_autofree char *flat = g_strdelimit(g_strdup(tip), "\n", '|');
+    g_string_append_printf(out, "tooltip\t%s\n", flat);
   }
   g_auto(GStrv) tiles = hm_overview_describe(self->overview);
   for (char **t = tiles; *t; t++) {
@@ -1291,6 +1306,8 @@ static void hm_window_init(HmWindow *self)
                                   G_N_ELEMENTS(actions), self);
   gtk_range_set_adjustment(self->timeline_scrollbar,
                            hm_timeline_get_hadjustment(self->timeline));
+  g_signal_connect_swapped(self->timeline, "tooltip-shown",
+                           G_CALLBACK(schedule_self_test), self);
   self->details = g_string_new(NULL);
   self->servers =
     g_hash_table_new_full(g_str_hash, g_str_equal, NULL, server_free);

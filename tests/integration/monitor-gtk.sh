@@ -146,6 +146,19 @@ if command -v xdotool >/dev/null; then
   grep -E '^timeline	' "$LISTING" | sed 's/^/   /'
   say "timeline: $ARTIFACTS/timeline.png ($green pixels of compiling)"
 
+  say "hovering hosta's newest bar shows its file, host, slot and timing"
+  xy=$(sed -n 's/^timeline\tdistcc@hosta\t[0-9]*\t[0-9]*\t\([0-9]*,[0-9]*\)$/\1/p' "$LISTING")
+  [ -n "$xy" ] && [ "$xy" != "-1,-1" ] || fail "no bar of hosta in view: $(grep ^timeline "$LISTING")"
+  xdotool mousemove --window "$wid" "${xy%,*}" "${xy#*,}" sleep 0.2 mousemove_relative 1 0
+  tip() {
+    listed tooltip "unit[1-6]\.c\|[a-z ]+ on distcc@hosta, slot [12]\|[0-9:]+ – ([0-9:]+|now) \([0-9.]+ s\)$"
+  }
+  time_until_ms 10000 tip || { grep -E '^(timeline|tooltip)' "$LISTING"; fail "no tooltip on the bar"; }
+  sleep 1 # the tooltip window maps after its query
+  # The tooltip is a window of its own: the whole screen.
+  import -window root "$ARTIFACTS/timeline-hover.png" || fail "no screenshot of the tooltip"
+  say "tooltip: $(sed -n 's/^tooltip\t//p' "$LISTING")"
+
   say "Alt+3: the overview, tiles sized by slots"
   xdotool windowfocus --sync "$wid" key alt+3
   time_until_ms 10000 listed view overview || fail "no overview"
