@@ -106,6 +106,7 @@ make_project_config() {
 #define HERDCC_MASQUERADE_DIR "/nonexistent"
 #define HERDCC_SYSCONFDIR "/nonexistent"
 #define HERDCC_LIBEXECDIR "/nonexistent"
+#define HERDCC_BUILD_ROOT "/nonexistent"
 CFG
 }
 
