@@ -70,6 +70,7 @@ grep -qx /etc/default/herdccd "$T/ctrl/conffiles" || fail "/etc/default/herdccd 
 grep -q '^Depends:.*herdcc (= ' <(dpkg-deb -f "$T/herdccd_"*.deb) || fail "herdccd does not depend on herdcc"
 say "herdcc-monitor: the GTK monitor and its desktop files"
 has herdcc-monitor /usr/bin/herdcc-monitor /usr/share/applications/org.herdcc.Monitor.desktop \
+  /usr/share/herdcc/org.herdcc.Monitor-autostart.desktop \
   /usr/share/metainfo/org.herdcc.Monitor.metainfo.xml /usr/share/man/man1/herdcc-monitor.1.gz
 
 say "the unpacked programs run and name the installed paths"
