@@ -281,6 +281,7 @@ static void mark_backed_off(struct farm *farm, const char *state)
 int farm_load_servers(struct farm *farm, int cold_wait_ms)
 {
   _cleanup_free_ char *state     = NULL;
+  _cleanup_free_ char *bad_spec  = NULL;
   struct hosts_list   *list      = NULL;
   bool                 mdns_done = false;
   int                  r;
@@ -289,7 +290,11 @@ int farm_load_servers(struct farm *farm, int cold_wait_ms)
     set_note(farm, "%s", "no state directory: discovery caches unavailable");
     return 0;
   }
-  r = hostlist_load(&list);
+  r = hostlist_load(&list, &bad_spec);
+  if (r == -EINVAL) {
+    set_note(farm, "%s", bad_spec ? bad_spec : "bad host specification");
+    return 0;
+  }
   if (r == -ENOENT) {
     set_note(farm, "%s",
              "no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");

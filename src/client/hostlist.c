@@ -1,16 +1,15 @@
 #include "hostlist.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "env.h"
-#include "exitcode.h"
-#include "log.h"
 #include "macro.h"
 #include "zeroconf.h"
 
-int hostlist_load(struct hosts_list **ret_list)
+int hostlist_load(struct hosts_list **ret_list, char **ret_why)
 {
   _cleanup_free_ char *text = NULL, *source = NULL, *bad = NULL;
   int                  r = env_host_list(&text, &source);
@@ -25,10 +24,10 @@ int hostlist_load(struct hosts_list **ret_list)
     return r;
   }
   r = hosts_parse(text, ret_list, &bad);
-  if (r == -EINVAL) {
-    log_error("bad host specification \"%s\" in %s: %s", bad, source,
-              hosts_why_bad());
-    exit(EXIT_BAD_HOSTSPEC);
+  if (r == -EINVAL && ret_why &&
+      asprintf(ret_why, "bad host specification \"%s\" in %s: %s", bad, source,
+               hosts_why_bad()) < 0) {
+    return -ENOMEM;
   }
   return r;
 }

@@ -5,6 +5,8 @@
 
 #include "hosts.h"
 
-/* -ENOENT when nothing is configured; exits 106 (naming the token) on a
- * bad host specification. *ret_list is owned by the caller. */
-int hostlist_load(struct hosts_list **ret_list);
+/* -ENOENT when nothing is configured; -EINVAL on a bad host
+ * specification, with *ret_why (owned; NULL: not wanted) saying which
+ * part of which list is wrong. Never logs, never exits. *ret_list is
+ * owned by the caller. */
+int hostlist_load(struct hosts_list **ret_list, char **ret_why);

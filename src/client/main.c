@@ -558,9 +558,14 @@ static int unresolved_only(struct compile_state *c)
  * remotely. */
 static int compile_planned(struct compile_state *c)
 {
-  unsigned period = backoff_period_from_env();
-  int      r      = hostlist_load(&c->list);
+  _cleanup_free_ char *bad_spec = NULL;
+  unsigned             period   = backoff_period_from_env();
+  int                  r        = hostlist_load(&c->list, &bad_spec);
 
+  if (r == -EINVAL) {
+    log_error("%s", bad_spec ? bad_spec : "bad host specification");
+    return EXIT_BAD_HOSTSPEC;
+  }
   if (statedir_get(&c->state) < 0) {
     c->state = NULL;
   }

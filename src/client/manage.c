@@ -30,6 +30,19 @@
 #include "statedir.h"
 #include "zeroconf.h"
 
+/* hostlist_load(), a bad specification said here (the library does not
+ * log): -EINVAL then, and the caller exits EXIT_BAD_HOSTSPEC. */
+static int load_hosts(struct hosts_list **ret_list)
+{
+  _cleanup_free_ char *why = NULL;
+  int                  r   = hostlist_load(ret_list, &why);
+
+  if (r == -EINVAL) {
+    log_error("%s", why ? why : "bad host specification");
+  }
+  return r;
+}
+
 /* "ok" only for an entry a compile would use: "cannot resolve" for a name
  * the DNS cache says has no address, "backed off" for a numeric address or
  * an ssh host in its backoff period. Owned. */
@@ -58,8 +71,11 @@ static char *host_state(struct backoff *backoff, const char *state,
 int manage_show_hosts(void)
 {
   struct hosts_list *list = NULL;
-  int                r    = hostlist_load(&list);
+  int                r    = load_hosts(&list);
 
+  if (r == -EINVAL) {
+    return EXIT_BAD_HOSTSPEC;
+  }
   if (r < 0) {
     log_error("no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");
     return EXIT_NO_HOSTS;
@@ -102,7 +118,11 @@ int manage_jobs(void)
   struct hosts_list *list  = NULL;
   unsigned           total = 0;
 
-  if (hostlist_load(&list) < 0) {
+  int r = load_hosts(&list);
+  if (r == -EINVAL) {
+    return EXIT_BAD_HOSTSPEC;
+  }
+  if (r < 0) {
     printf("%d\n", HOSTS_DEFAULT_LOCAL_LIMIT);
     return 0;
   }
@@ -261,7 +281,11 @@ int manage_ping(void)
   int                  timeout_ms = (int)env_get_bounded("CONNECT_TIMEOUT",
                                                          REMOTE_CONNECT_TIMEOUT_MS, 1, 600000);
 
-  if (hostlist_load(&list) < 0) {
+  int r = load_hosts(&list);
+  if (r == -EINVAL) {
+    return EXIT_BAD_HOSTSPEC;
+  }
+  if (r < 0) {
     log_error("no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");
     return EXIT_NO_HOSTS;
   }

@@ -176,6 +176,22 @@ static void test_load(void **state)
   farm_clear(&farm);
 }
 
+/* A bad host list is a note for the monitors, naming the part that is
+ * wrong; it never ends the process (the monitors run it in their loop). */
+static void test_bad_host_list(void **state)
+{
+  struct farm farm = { 0 };
+
+  (void)state;
+  setenv("HERDCC_DIR", state_dir, 1);
+  setenv("HERDCC_HOSTS", "10.0.0.5:3632 10.0.0.6:99999", 1);
+  assert_int_equal(farm_load_servers(&farm, 0), 0);
+  assert_int_equal(farm.server_count, 0);
+  assert_non_null(strstr(farm.note, "bad host specification"));
+  assert_non_null(strstr(farm.note, "99999"));
+  farm_clear(&farm);
+}
+
 /* A server with nothing on its stats port, and one whose stats port
  * takes the connection and never answers: the round ends in time either
  * way. Loopback only. */
@@ -231,9 +247,8 @@ static int teardown(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_clean_text),
-    cmocka_unit_test(test_results),
-    cmocka_unit_test(test_load),
+    cmocka_unit_test(test_clean_text),    cmocka_unit_test(test_results),
+    cmocka_unit_test(test_load),          cmocka_unit_test(test_bad_host_list),
     cmocka_unit_test(test_fetch_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, teardown);
