@@ -35,7 +35,12 @@ struct server {
   unsigned  n_queue, cap_queue;
 };
 
-enum cstate { C_IDLE, C_ASKING, C_RUNNING, C_DONE };
+enum cstate {
+  C_IDLE,
+  C_ASKING,
+  C_RUNNING,
+  C_DONE
+};
 
 struct compile {
   double      work;
@@ -156,10 +161,10 @@ static void commit(unsigned c, unsigned k)
     }
     j->gone[i] = 1;
   }
-  j->state  = C_RUNNING;
+  j->state             = C_RUNNING;
   running[n_running++] = c;
-  j->server = j->asked[k];
-  j->end    = now + j->work / servers[j->server].speed;
+  j->server            = j->asked[k];
+  j->end               = now + j->work / servers[j->server].speed;
 }
 
 static void ask_batch(unsigned c);
@@ -176,11 +181,10 @@ static void decide(unsigned c)
   }
   for (unsigned i = 0; i < j->n_asked; i++) {
     struct server *s = &servers[j->asked[i]];
-    offers[i]        = (struct select_offer){ .slot_speed = s->speed,
-                                              .slots      = s->slots,
-                                              .size       = known_sizes
-                                                              ? j->work / mean_work
-                                                              : 0 };
+    offers[i] =
+      (struct select_offer){ .slot_speed = s->speed,
+                             .slots      = s->slots,
+                             .size = known_sizes ? j->work / mean_work : 0 };
     if (j->gone[i]) {
       offers[i].kind = SELECT_GONE;
     } else if (j->invited[i]) {
@@ -234,7 +238,7 @@ static void drain(void)
 /* Ask another batch: draw the servers, as invite.c does. */
 static void ask_batch(unsigned c)
 {
-  struct compile *j = &jobs[c];
+  struct compile *j  = &jobs[c];
   long long       t0 = ns();
   static char    *drawn;
   static double   total_cap = -1;
@@ -256,7 +260,7 @@ static void ask_batch(unsigned c)
     total -= servers[j->asked[k]].speed * servers[j->asked[k]].slots;
   }
   for (unsigned k = 0; k < MAX_ASK && j->n_asked < n_servers; k++) {
-    double   at = n_servers - first <= MAX_ASK ? -1 : total * drand48();
+    double   at     = n_servers - first <= MAX_ASK ? -1 : total * drand48();
     unsigned picked = n_servers;
     for (unsigned i = 0; i < n_servers && picked == n_servers; i++) {
       if (drawn[i]) {
@@ -270,7 +274,7 @@ static void ask_batch(unsigned c)
     }
     drawn[picked] = 1;
     total -= servers[picked].speed * servers[picked].slots;
-    j->asked[j->n_asked] = picked;
+    j->asked[j->n_asked]   = picked;
     j->invited[j->n_asked] = 0;
     j->gone[j->n_asked++]  = 0;
   }
@@ -331,9 +335,9 @@ static double run(unsigned conc)
     if (next < 0) {
       break;
     }
-    running[at] = running[--n_running];
-    now               = t;
-    jobs[next].state  = C_DONE;
+    running[at]      = running[--n_running];
+    now              = t;
+    jobs[next].state = C_DONE;
     servers[jobs[next].server].used--;
     server_free(jobs[next].server);
     drain();
@@ -377,14 +381,14 @@ static int by_size_desc(const void *a, const void *b)
  * the lower bound a farm can come at all. */
 static double offline_lpt(void)
 {
-  double  *sizes = calloc(n_jobs, sizeof(*sizes));
+  double  *sizes       = calloc(n_jobs, sizeof(*sizes));
   unsigned total_slots = 0;
   for (unsigned i = 0; i < n_servers; i++) {
     total_slots += servers[i].slots;
   }
-  double   *free_at = calloc(total_slots, sizeof(*free_at));
-  double   *speed   = calloc(total_slots, sizeof(*speed));
-  unsigned  k       = 0;
+  double  *free_at = calloc(total_slots, sizeof(*free_at));
+  double  *speed   = calloc(total_slots, sizeof(*speed));
+  unsigned k       = 0;
   for (unsigned i = 0; i < n_servers; i++) {
     for (unsigned s = 0; s < servers[i].slots; s++) {
       speed[k++] = servers[i].speed;
@@ -444,9 +448,9 @@ int main(int argc, char **argv)
     n_jobs    = 100 * 400;
     conc      = 50;
   }
-  clients = calloc(n_clients, sizeof(*clients));
-  jobs    = calloc(n_jobs, sizeof(*jobs));
-  running = calloc(n_jobs, sizeof(*running));
+  clients      = calloc(n_clients, sizeof(*clients));
+  jobs         = calloc(n_jobs, sizeof(*jobs));
+  running      = calloc(n_jobs, sizeof(*running));
   double total = 0, big = 0, cap = 0, fast = 0;
   for (unsigned c = 0; c < n_jobs; c++) {
     jobs[c].work   = bench_size(&x, strstr(scenario, "uniform") != NULL);
@@ -462,7 +466,7 @@ int main(int argc, char **argv)
     cap += servers[i].speed * servers[i].slots;
     fast = servers[i].speed > fast ? servers[i].speed : fast;
   }
-  double lb = total / cap > big / fast ? total / cap : big / fast;
+  double lb   = total / cap > big / fast ? total / cap : big / fast;
   mean_work   = total / n_jobs;
   known_sizes = getenv("FARM_SIM_SIZES") && atoi(getenv("FARM_SIM_SIZES"));
   printf("%s: %u servers, %u clients x %u at a time, %u jobs, lower bound "
@@ -475,8 +479,8 @@ int main(int argc, char **argv)
   }
   for (baseline = 0; baseline <= 1; baseline++) {
     reset();
-    choice_ns = 0;
-    choices   = 0;
+    choice_ns       = 0;
+    choices         = 0;
     double makespan = run(conc);
     printf("  %-22s makespan %8.2f s  /bound %5.2f  host choice %.1f us a "
            "job\n",

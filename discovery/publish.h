@@ -19,8 +19,8 @@ struct publish_config {
   uint16_t           port;
   char *const       *listen; /* addresses listened on; NULL/empty: all */
   unsigned           jobs;
-  uint16_t           stats_port;     /* 0: no stats port to advertise */
-  unsigned           speed; /* TXT speed=: herdccd's figure; 0: BogoMIPS */
+  uint16_t           stats_port; /* 0: no stats port to advertise */
+  unsigned           speed;      /* TXT speed=: herdccd's figure; 0: BogoMIPS */
   const char *const *compiler_paths; /* NULL-terminated; [0] is cc's */
 };
 

@@ -27,8 +27,8 @@ struct select_offer {
   unsigned         slots;      /* job slots of the host, >= 1 */
   unsigned         ahead;      /* SELECT_WAITING: jobs to start first */
   unsigned         free;       /* SELECT_FREE: slots still free besides */
-  double           size; /* this job's expected size over the typical
-                            one's; 0: unknown (1) */
+  double           size;       /* this job's expected size over the typical
+                                  one's; 0: unknown (1) */
 };
 
 /* Costs within this fraction of each other are taken as equal (speeds are
