@@ -737,6 +737,9 @@ static void server_feed_views(HmWindow *self, struct server *s, GArray *tiles,
       g_strdup_printf("%s\t%s\t%" PRId64, j->client, j->source, j->started);
     g_autofree char *file = clean_text(j->source);
     hm_history_add(self->history, s->name, server_phases[j->phase].activity);
+    if (j->phase == STATS_PHASE_WAITING) {
+      continue; /* in the waiting room: no slot of the timeline's yet */
+    }
     hm_timeline_observe(
       self->timeline, s->name, key, file, server_phases[j->phase].activity,
       _(server_phases[j->phase].label), j->started * G_USEC_PER_SEC);
