@@ -111,9 +111,6 @@ static int peer_ask(struct round *rd, unsigned i)
       break;
     }
     memcpy(p->address, address, sizeof(address));
-    if (p->asks == 1) {
-      backoff_note_tried(rd->job->backoff, address);
-    }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     p->fd    = fd;
@@ -305,7 +302,9 @@ static int round_decide(struct round *rd, struct select_offer *offers,
     }
     int best = select_best(offers, rd->n);
     if (best < 0) {
-      return -ENOENT;
+      /* Nothing but servers slow to answer (a loaded machine): wait for
+       * them rather than give up, up to the round's deadline. */
+      return round_pending(rd) ? 0 : -ENOENT;
     }
     struct peer *b = &rd->peers[best];
     if (!rd->cands[best].herd) {
@@ -321,6 +320,9 @@ static int round_decide(struct round *rd, struct select_offer *offers,
                                      .slot_fd = -1 };
       memcpy(ret->address, b->address, sizeof(ret->address));
       b->state = PEER_OFF;
+      /* a retry of this job goes elsewhere; servers only asked (busy,
+       * declined) stay open to the classic way */
+      backoff_note_tried(rd->job->backoff, b->address);
       return 1;
     }
     if (b->state == PEER_OFF && b->reaskable) {
