@@ -19,8 +19,9 @@
 #include "select.h"
 #include "slots.h"
 
-/* A slot file found taken is tried again after this long. */
-#define INVITE_SLOT_RETRY_MS 100
+/* A slot file found taken is tried again when the doorbell rings
+ * (slots_watch()), or after this long (a holder that was killed). */
+#define INVITE_SLOT_RETRY_MS SLOTS_TIMER_MS
 
 /* Times a declined server is asked again in one round. */
 #define INVITE_MAX_REASK 4
@@ -52,6 +53,7 @@ struct round {
   long long                      started_ms;
   long long                      first_answer_ms; /* -1: none yet */
   unsigned                       batches;         /* ask_more() calls */
+  int                            watch_fd;        /* slots_watch(), or < 0 */
 };
 
 static void peer_close(struct peer *p, enum peer_state state)
@@ -103,9 +105,6 @@ static int peer_ask(struct round *rd, unsigned i)
       break;
     }
     memcpy(p->address, address, sizeof(address));
-    if (p->asks == 1) {
-      backoff_note_tried(rd->job->backoff, address);
-    }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     p->fd    = fd;
@@ -297,7 +296,9 @@ static int round_decide(struct round *rd, struct select_offer *offers,
     }
     int best = select_best(offers, rd->n);
     if (best < 0) {
-      return -ENOENT;
+      /* Nothing but servers slow to answer (a loaded machine): wait for
+       * them rather than give up, up to the round's deadline. */
+      return round_pending(rd) ? 0 : -ENOENT;
     }
     struct peer *b = &rd->peers[best];
     if (!rd->cands[best].herd) {
@@ -313,6 +314,9 @@ static int round_decide(struct round *rd, struct select_offer *offers,
                                      .slot_fd = -1 };
       memcpy(ret->address, b->address, sizeof(ret->address));
       b->state = PEER_OFF;
+      /* a retry of this job goes elsewhere; servers only asked (busy,
+       * declined) stay open to the classic way */
+      backoff_note_tried(rd->job->backoff, b->address);
       return 1;
     }
     if (b->state == PEER_OFF && b->reaskable) {
@@ -349,12 +353,12 @@ static int round_decide(struct round *rd, struct select_offer *offers,
 
 static int round_wait(struct round *rd)
 {
-  struct pollfd fds[INVITE_MAX_ASK * INVITE_BATCHES + 1];
-  unsigned      who[INVITE_MAX_ASK * INVITE_BATCHES + 1];
+  struct pollfd fds[INVITE_MAX_ASK * INVITE_BATCHES + 2];
+  unsigned      who[INVITE_MAX_ASK * INVITE_BATCHES + 2];
   nfds_t        n = 0;
   int           cpp_fd;
 
-  for (unsigned i = 0; i < rd->n && n + 1 < ARRAY_SIZE(fds); i++) {
+  for (unsigned i = 0; i < rd->n && n + 2 < ARRAY_SIZE(fds); i++) {
     struct peer *p = &rd->peers[i];
     if (p->fd >= 0 && (p->state == PEER_CONNECTING || p->state == PEER_ASKED)) {
       fds[n] =
@@ -371,6 +375,10 @@ static int round_wait(struct round *rd)
     fds[n]   = (struct pollfd){ .fd = cpp_fd, .events = POLLIN };
     who[n++] = rd->n;
   }
+  if (rd->watch_fd >= 0) {
+    fds[n]   = (struct pollfd){ .fd = rd->watch_fd, .events = POLLIN };
+    who[n++] = rd->n + 1;
+  }
   long long now     = clock_now_ms();
   int       timeout = round_timeout(rd, now);
   if (now >= rd->started_ms + rd->job->io_timeout_ms) {
@@ -381,6 +389,14 @@ static int round_wait(struct round *rd)
     return errno == EINTR ? 0 : -errno;
   }
   for (nfds_t i = 0; k > 0 && i < n; i++) {
+    if (fds[i].revents && who[i] == rd->n + 1) {
+      /* a slot was released: every slot file may be free again */
+      slots_watch_drain(rd->watch_fd);
+      for (unsigned c = 0; c < rd->n; c++) {
+        rd->peers[c].slot_retry_ms = 0;
+      }
+      continue;
+    }
     if (!fds[i].revents || who[i] == rd->n) {
       continue;
     }
@@ -452,7 +468,8 @@ int invite_choose(struct remote_job *job, const struct invite_candidate *cands,
                                                  .n               = n,
                                                  .peers           = peers,
                                                  .started_ms      = clock_now_ms(),
-                                                 .first_answer_ms = -1 };
+                                                 .first_answer_ms = -1,
+                                                 .watch_fd        = -1 };
   int                                 r;
 
   if (!peers || !offers || !speeds) {
@@ -470,6 +487,12 @@ int invite_choose(struct remote_job *job, const struct invite_candidate *cands,
       .slots      = cands[i].entry->limit ? cands[i].entry->limit : 1
     };
   }
+  for (unsigned i = 0; i < n && rd.watch_fd == -1; i++) {
+    if (!cands[i].herd) {
+      int fd      = slots_watch(job->state_dir);
+      rd.watch_fd = fd >= 0 ? fd : -2; /* -2: tried, the timer alone */
+    }
+  }
   r = ask_more(&rd);
   while (r >= 0) {
     r = round_decide(&rd, offers, ret_result);
@@ -479,6 +502,9 @@ int invite_choose(struct remote_job *job, const struct invite_candidate *cands,
     r = round_wait(&rd);
   }
   round_close(&rd, n);
+  if (rd.watch_fd >= 0) {
+    close(rd.watch_fd);
+  }
   if (r == 1) {
     return 0;
   }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -43,7 +44,7 @@ static int try_slot(const char *lock_dir, const char *name, unsigned slot,
 
 /* The doorbell's counter, mapped shared; NULL when it cannot be (then
  * the timer alone wakes a waiter). munmap(bell, sizeof(*bell)) after. */
-static uint32_t *doorbell_map(const char *state_dir)
+static uint32_t *doorbell_map(const char *state_dir, bool ring)
 {
   char path[4096];
 
@@ -60,7 +61,36 @@ static uint32_t *doorbell_map(const char *state_dir)
   }
   void *bell =
     mmap(NULL, sizeof(uint32_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (ring) {
+    futimens(fd, NULL); /* IN_ATTRIB for slots_watch() */
+  }
   return bell == MAP_FAILED ? NULL : bell;
+}
+
+int slots_watch(const char *state_dir)
+{
+  char path[4096];
+
+  if (snprintf(path, sizeof(path), "%s/lock/doorbell", state_dir) >=
+      (int)sizeof(path)) {
+    return -ENAMETOOLONG;
+  }
+  uint32_t *bell = doorbell_map(state_dir, false); /* the file exists */
+  if (bell) {
+    munmap(bell, sizeof(*bell));
+  }
+  _cleanup_close_ int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0 || inotify_add_watch(fd, path, IN_ATTRIB) < 0) {
+    return -errno;
+  }
+  return TAKE_FD(fd);
+}
+
+void slots_watch_drain(int fd)
+{
+  char buf[4096];
+  while (read(fd, buf, sizeof(buf)) > 0) {
+  }
 }
 
 void slots_release(const char *state_dir, int fd)
@@ -69,7 +99,7 @@ void slots_release(const char *state_dir, int fd)
     return;
   }
   close(fd);
-  uint32_t *bell = state_dir ? doorbell_map(state_dir) : NULL;
+  uint32_t *bell = state_dir ? doorbell_map(state_dir, true) : NULL;
   if (bell) {
     __atomic_add_fetch(bell, 1, __ATOMIC_SEQ_CST);
     syscall(SYS_futex, bell, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -121,7 +151,7 @@ int slots_acquire(const char *state_dir, char *const *names,
 {
   int r =
     slots_try(state_dir, names, limits, count, keep_on_exec, ret_index, ret_fd);
-  uint32_t *bell = r == -EAGAIN ? doorbell_map(state_dir) : NULL;
+  uint32_t *bell = r == -EAGAIN ? doorbell_map(state_dir, false) : NULL;
 
   while (r == -EAGAIN) {
     /* read before looking: a release in between is not missed */

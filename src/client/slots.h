@@ -6,7 +6,8 @@
  * A compile waiting for a slot sleeps on a doorbell: a futex in a shared
  * memory file ("lock/doorbell", one counter for the state directory),
  * which slots_release() rings after closing a slot, waking every waiter
- * to look again. No polling: a holder that ends without ringing (killed,
+ * to look again (a poll() loop watches it through slots_watch()). No
+ * polling: a holder that ends without ringing (killed,
  * or a compiler exec'd in its place) is noticed by a timer behind it,
  * SLOTS_TIMER_MS. */
 #pragma once
@@ -29,6 +30,13 @@ int slots_acquire(const char *state_dir, char *const *names,
 /* Release the slot held by fd (closed; -1 is ignored) and ring the
  * doorbell of state_dir's waiters. */
 void slots_release(const char *state_dir, int fd);
+
+/* The doorbell as a descriptor, for a poll() loop (invite.h): readable
+ * after a release (an inotify watch on the doorbell, which slots_release()
+ * touches); slots_watch_drain() reads what is there. -errno when it cannot
+ * be had (then the caller relies on its timer). */
+int  slots_watch(const char *state_dir);
+void slots_watch_drain(int fd);
 
 /* One pass of the same, without waiting: -EAGAIN when every slot is taken.
  * A limit of 0 leaves a name out. */

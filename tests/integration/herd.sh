@@ -9,7 +9,8 @@
 # racing for one slot (exactly one is invited, the other is invited
 # next, both compiles run remotely); the waiting room's bounds, in total
 # and per address (running jobs count); a stock distcc client and
-# herdcc's classic protocol on the same daemon, unchanged.
+# herdcc's classic protocol on the same daemon, unchanged; with the farm
+# busy and localhost in the list, a compile runs here.
 . "$(dirname "$0")/lib.sh"
 isolate "$@"
 
@@ -126,4 +127,14 @@ grep -q '^0 \(WAITING\|INVITED\)' "$T/other" || fail "another address was turned
 wire --host 127.0.0.7 compile --source "$T/src/x.i" -- gcc -c x.c -o x.o >"$T/capped" || true
 wait "$pr"
 grep -q '^STAT 00000000' "$T/running" || fail "the running job failed: $(cat "$T/running")"
+say "the farm busy and this machine idle: the compile runs here"
+wire --host 127.0.0.5 --timeout 20 compile --source "$T/src/x.i" -- slowcc -c x.c -o x.o \
+  >"$T/busy5" &
+pb=$!
+sleep 0.5
+(cd "$T/src" && HERDCC_HOSTS="127.0.0.5,herd localhost/1" HERDCC_VERBOSE=1 \
+  HERDCC_LOG=$T/here.log "$HERDCC_BIN" gcc -c x.c -o "$T/here.o") ||
+  { cat "$T/here.log"; fail "the compile failed"; }
+grep -q 'compile .*x.c on localhost' "$T/here.log" || { cat "$T/here.log"; fail "it did not run here"; }
+wait "$pb"
 say "PASS"
