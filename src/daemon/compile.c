@@ -162,13 +162,12 @@ static int push_main_file_name(const struct compile_request *req, char ***argv)
  * the preprocessed form of the language, or the language itself for text
  * a client marked to be compiled as source. */
 static int build_argv(const struct compile_request *req, const char *output,
-                      char ***ret_argv)
+                      bool as_source, char ***ret_argv)
 {
   const struct args_job     *job  = req->job;
   _cleanup_strv_free_ char **argv = NULL;
   size_t                     end  = strv_length(req->argv);
-  bool as_source = job->directives_only || job->rewrite_includes;
-  int  r         = 0;
+  int                        r    = 0;
 
   if (as_source) {
     end--; /* the client's mark */
@@ -200,10 +199,13 @@ static int build_argv(const struct compile_request *req, const char *output,
     r = set_arg(argv, job->lang_index, job->lang_joined ? "-x" : "",
                 job->lang->cpp_output);
   }
-  if (r >= 0 && job->directives_only) {
+  if (r >= 0 && as_source && job->directives_only) {
     r = push_source_options(req, &argv);
   }
-  if (r >= 0 && job->rewrite_includes) {
+  if (r >= 0 && as_source && job->pedantic_twin) {
+    r = strv_push(&argv, "-Wno-pedantic"); /* the twin says the rest */
+  }
+  if (r >= 0 && as_source && job->rewrite_includes) {
     r = push_main_file_name(req, &argv);
   }
   if (r < 0) {
@@ -270,12 +272,19 @@ static _noreturn_ void exec_compiler(const struct compile_request *req,
 /* Start the compiler with in_fd as its standard input, in cwd (the job
  * directory dir or one below it). */
 static int spawn(const struct compile_request *req, const char *dir,
-                 const char *cwd, char **argv, int in_fd, pid_t *ret_pid)
+                 const char *cwd, const char *tag, char **argv, int in_fd,
+                 pid_t *ret_pid)
 {
-  _cleanup_free_ char *out_path = path_in(dir, "stdout");
-  _cleanup_free_ char *err_path = path_in(dir, "stderr");
-  _cleanup_close_ int  out_fd   = out_path ? create_file(out_path) : -ENOMEM;
-  _cleanup_close_ int  err_fd   = err_path ? create_file(err_path) : -ENOMEM;
+  _cleanup_free_ char *out_path = NULL, *err_path = NULL;
+
+  if (asprintf(&out_path, "%s/stdout%s", dir, tag) < 0) {
+    out_path = NULL;
+  }
+  if (asprintf(&err_path, "%s/stderr%s", dir, tag) < 0) {
+    err_path = NULL;
+  }
+  _cleanup_close_ int out_fd = out_path ? create_file(out_path) : -ENOMEM;
+  _cleanup_close_ int err_fd = err_path ? create_file(err_path) : -ENOMEM;
 
   if (out_fd < 0 || err_fd < 0) {
     return out_fd < 0 ? out_fd : err_fd;
@@ -433,13 +442,18 @@ static int serr_append(struct proto_reply *reply, const char *text)
 }
 
 static int collect(const struct compile_request *req, const char *dir,
-                   const char *output, struct proto_reply *reply)
+                   const char *tag, const char *output,
+                   struct proto_reply *reply)
 {
+  char err_name[16], out_name[16];
+
+  snprintf(err_name, sizeof(err_name), "stderr%s", tag);
+  snprintf(out_name, sizeof(out_name), "stdout%s", tag);
   int r =
-    read_in(dir, "stderr", req->max_output, &reply->serr, &reply->serr_len);
+    read_in(dir, err_name, req->max_output, &reply->serr, &reply->serr_len);
 
   if (r >= 0) {
-    r = read_in(dir, "stdout", req->max_output, &reply->sout, &reply->sout_len);
+    r = read_in(dir, out_name, req->max_output, &reply->sout, &reply->sout_len);
   }
   if (r < 0 || reply->status != 0) {
     return r;
@@ -478,6 +492,8 @@ struct compile {
   struct srcfiles *files;  /* the client's files rebuilt from it */
   char            *held;   /* the filtered text, until then */
   size_t           held_len;
+  char            *raw; /* the text as it came, for a pedantic twin */
+  size_t           raw_len;
   char            *cwd;         /* the compiler's, below dir when files */
   bool             source_gone; /* it stopped reading */
   bool             timed_out;   /* killed at the lifetime */
@@ -508,6 +524,7 @@ struct compile *compile_free(struct compile *compile)
   cpptext_free(compile->text);
   srcfiles_free(compile->files);
   free(compile->held);
+  free(compile->raw);
   free(compile->cwd);
   workdir_removep(&compile->dir);
   signals_restorep(&compile->signals);
@@ -539,7 +556,9 @@ static int open_source_pipe(int *ret_read_fd, int *ret_write_fd)
  * directory stands for the client's in the debug info. */
 static int launch(struct compile *compile)
 {
-  const char *cwd    = compile->text ? cpptext_cwd(compile->text) : NULL;
+  const char *cwd    = compile->text && compile->req->job->directives_only
+                         ? cpptext_cwd(compile->text)
+                         : NULL;
   const char *run_in = compile->cwd ? compile->cwd : compile->dir;
   int         r      = 0;
 
@@ -560,8 +579,8 @@ static int launch(struct compile *compile)
   }
   _cleanup_free_ char *line = strv_join(compile->argv);
   log_debug("Running %s", line ? line : compile->argv[0]);
-  r = spawn(compile->req, compile->dir, run_in, compile->argv, compile->read_fd,
-            &compile->pid);
+  r = spawn(compile->req, compile->dir, run_in, "", compile->argv,
+            compile->read_fd, &compile->pid);
   closep(&compile->read_fd);
   compile->read_fd = -1;
   return r;
@@ -578,12 +597,15 @@ static int start(struct compile *compile)
     r = output_name(compile->req, compile->dir, &compile->output);
   }
   if (r >= 0) {
-    r = build_argv(compile->req, compile->output, &compile->argv);
+    const struct args_job *job = compile->req->job;
+    r =
+      build_argv(compile->req, compile->output,
+                 job->directives_only || job->rewrite_includes, &compile->argv);
   }
   if (r >= 0) {
     r = open_source_pipe(&compile->read_fd, &compile->source_fd);
   }
-  if (r >= 0 && compile->req->job->directives_only) {
+  if (r >= 0 && compile->req->job->gcc_text) {
     compile->text  = cpptext_new();
     compile->files = srcfiles_new();
     return compile->text && compile->files ? 0 : -ENOMEM;
@@ -629,27 +651,42 @@ static int write_source(struct compile *compile, const void *buf, size_t len)
   return r;
 }
 
+static int append(char **buf, size_t *len, const void *more, size_t n)
+{
+  char *grown = realloc(*buf, *len + n);
+
+  if (!grown) {
+    return -ENOMEM;
+  }
+  memcpy(grown + *len, more, n);
+  *buf = grown;
+  *len += n;
+  return 0;
+}
+
 /* -fdirectives-only text goes through its filter and is held, and the
  * client's files are rebuilt from it; at its end they are written and the
  * compiler starts, so that its diagnostics find every line. */
 static int pass_text(struct compile *compile, const void *buf, size_t len,
                      bool at_end)
 {
+  bool        as_source = compile->req->job->directives_only;
   const char *out;
   size_t      out_len;
   int         r = cpptext_feed(compile->text, buf, len, at_end, &out, &out_len);
 
+  if (!as_source) { /* compiled as preprocessed input, as it came */
+    out     = buf;
+    out_len = len;
+  }
   if (r >= 0 && out_len) {
     r = srcfiles_feed(compile->files, out, out_len);
   }
   if (r >= 0 && out_len) {
-    char *grown = realloc(compile->held, compile->held_len + out_len);
-    if (!grown) {
-      return -ENOMEM;
-    }
-    memcpy(grown + compile->held_len, out, out_len);
-    compile->held = grown;
-    compile->held_len += out_len;
+    r = append(&compile->held, &compile->held_len, out, out_len);
+  }
+  if (r >= 0 && len && compile->req->job->pedantic_twin) {
+    r = append(&compile->raw, &compile->raw_len, buf, len);
   }
   if (r < 0 || !at_end) {
     return r;
@@ -731,6 +768,51 @@ int compile_feed(struct compile *compile)
   return r;
 }
 
+/* The pedantic twin: the text as it came compiled as preprocessed input,
+ * as a distccd would, after the compile as source (object_reply's status)
+ * is over. What it says and its status are the reply's; the object is the
+ * first compile's, whose recorded switches are a local compile's. */
+static int run_twin(struct compile *compile, struct proto_reply *reply,
+                    int *ret_end)
+{
+  const struct compile_request *req      = compile->req;
+  bool                          first_ok = reply->status == 0;
+  _cleanup_strv_free_ char    **argv     = NULL;
+  _cleanup_free_ char          *output   = path_in(compile->dir, "twin.o");
+  _cleanup_close_ int           read_fd = -1, write_fd = -1;
+  pid_t                         pid;
+  int                           status = 0;
+  int r = output ? build_argv(req, output, false, &argv) : -ENOMEM;
+
+  if (r >= 0) {
+    r = open_source_pipe(&read_fd, &write_fd);
+  }
+  if (r >= 0) {
+    r = spawn(req, compile->dir, compile->cwd ? compile->cwd : compile->dir,
+              "-twin", argv, read_fd, &pid);
+  }
+  if (r < 0) {
+    return r;
+  }
+  closep(&read_fd);
+  read_fd = -1;
+  r =
+    io_write_all(write_fd, compile->raw, compile->raw_len, req->io_timeout_ms);
+  closep(&write_fd);
+  write_fd = -1;
+  int end  = wait_compiler(req, pid, compile->signals.fd, &status);
+  if (end < 0) {
+    return end;
+  }
+  *ret_end      = end;
+  reply->status = proto_status_from_wait(status);
+  if (r < 0 && r != -EPIPE) {
+    return r;
+  }
+  return collect(req, compile->dir, "-twin",
+                 first_ok ? compile->output : output, reply);
+}
+
 int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
 {
   const struct compile_request *req    = compile->req;
@@ -743,7 +825,12 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
     return end;
   }
   reply.status = proto_status_from_wait(status);
-  int r        = collect(req, compile->dir, compile->output, &reply);
+  int r        = 0;
+  if (req->job->pedantic_twin && end == WAIT_EXITED) {
+    r = run_twin(compile, &reply, &end);
+  } else {
+    r = collect(req, compile->dir, "", compile->output, &reply);
+  }
   if (r >= 0 && end == WAIT_TIMED_OUT) {
     compile->timed_out = true;
     r                  = note_timeout(req, &reply);
