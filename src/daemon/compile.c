@@ -109,10 +109,12 @@ static int set_arg(char **argv, size_t index, const char *prefix,
 }
 
 /* Options that compile -fdirectives-only text as source with the command
- * line a local compile has (cpptext.h): no second stdc-predef.h (the text
- * holds it), and the names gcc records for "<stdin>" are the client's
- * source, through the client's own prefix maps. */
-static int push_source_options(const struct compile_request *req, char ***argv)
+ * line a local compile has (cpptext.h): the names gcc records for the
+ * input file in the job directory (named with the source's base name,
+ * which gcc also gives C++ static initialisers) are the client's source,
+ * through the client's own prefix maps. */
+static int push_source_maps(const struct compile_request *req,
+                            const char *input, char ***argv)
 {
   const char          *name       = req->argv[req->job->input_index];
   _cleanup_free_ char *debug_name = NULL, *macro_name = NULL;
@@ -122,12 +124,12 @@ static int push_source_options(const struct compile_request *req, char ***argv)
   if (r >= 0) {
     r = args_remap(req->argv, ARGS_MAP_MACRO, name, &macro_name);
   }
-  if (r >= 0 &&
-      (asprintf(&debug_map, "-fdebug-prefix-map=<stdin>=%s", debug_name) < 0 ||
-       asprintf(&macro_map, "-fmacro-prefix-map=<stdin>=%s", macro_name) < 0)) {
+  if (r >= 0 && (asprintf(&debug_map, "-fdebug-prefix-map=%s=%s", input,
+                          debug_name) < 0 ||
+                 asprintf(&macro_map, "-fmacro-prefix-map=%s=%s", input,
+                          macro_name) < 0)) {
     r = -ENOMEM;
   }
-  r = r < 0 ? r : strv_push(argv, "-nostdinc");
   /* gcc splits a map at its last '=': a name with one cannot be mapped */
   if (r >= 0 && !strchr(debug_name, '=')) {
     r = strv_push(argv, debug_map);
@@ -162,7 +164,7 @@ static int push_main_file_name(const struct compile_request *req, char ***argv)
  * the preprocessed form of the language, or the language itself for text
  * a client marked to be compiled as source. */
 static int build_argv(const struct compile_request *req, const char *output,
-                      bool as_source, char ***ret_argv)
+                      bool as_source, const char *input, char ***ret_argv)
 {
   const struct args_job     *job  = req->job;
   _cleanup_strv_free_ char **argv = NULL;
@@ -178,7 +180,7 @@ static int build_argv(const struct compile_request *req, const char *output,
       r = r < 0 ? r
                 : strv_push(&argv, as_source ? job->lang->name
                                              : job->lang->cpp_output);
-      r = r < 0 ? r : strv_push(&argv, "-");
+      r = r < 0 ? r : strv_push(&argv, input ? input : "-");
     } else {
       r = strv_push(&argv, req->argv[i]);
     }
@@ -200,7 +202,7 @@ static int build_argv(const struct compile_request *req, const char *output,
                 job->lang->cpp_output);
   }
   if (r >= 0 && as_source && job->directives_only) {
-    r = push_source_options(req, &argv);
+    r = strv_push(&argv, "-nostdinc"); /* the text holds stdc-predef.h */
   }
   if (r >= 0 && as_source && job->pedantic_twin) {
     r = strv_push(&argv, "-Wno-pedantic"); /* the twin says the rest */
@@ -495,6 +497,7 @@ struct compile {
   char            *raw; /* the text as it came, for a pedantic twin */
   size_t           raw_len;
   char            *cwd;         /* the compiler's, below dir when files */
+  char            *input;       /* the text as a file, compiled as source */
   bool             source_gone; /* it stopped reading */
   bool             timed_out;   /* killed at the lifetime */
   uint64_t         received;    /* source bytes */
@@ -525,6 +528,7 @@ struct compile *compile_free(struct compile *compile)
   srcfiles_free(compile->files);
   free(compile->held);
   free(compile->raw);
+  free(compile->input);
   free(compile->cwd);
   workdir_removep(&compile->dir);
   signals_restorep(&compile->signals);
@@ -574,6 +578,9 @@ static int launch(struct compile *compile)
       r = strv_push(&compile->argv, map);
     }
   }
+  if (r >= 0 && compile->input) {
+    r = push_source_maps(compile->req, compile->input, &compile->argv);
+  }
   if (r < 0) {
     return r;
   }
@@ -584,6 +591,32 @@ static int launch(struct compile *compile)
   closep(&compile->read_fd);
   compile->read_fd = -1;
   return r;
+}
+
+/* gcc -fdirectives-only text compiled as source is read from a file named
+ * as the client's source (its base name), in a directory of its own. */
+static int input_name(struct compile *compile)
+{
+  const struct compile_request *req = compile->req;
+
+  if (!req->job->directives_only) {
+    return 0;
+  }
+  const char          *name = req->argv[req->job->input_index];
+  const char          *base = strrchr(name, '/');
+  _cleanup_free_ char *dir  = path_in(compile->dir, "input");
+  base                      = base ? base + 1 : name;
+  if (!base[0] || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+    base = "input";
+  }
+  if (!dir) {
+    return -ENOMEM;
+  }
+  if (mkdir(dir, 0700) < 0) {
+    return -errno;
+  }
+  compile->input = path_in(dir, base);
+  return compile->input ? 0 : -ENOMEM;
 }
 
 static int start(struct compile *compile)
@@ -598,9 +631,11 @@ static int start(struct compile *compile)
   }
   if (r >= 0) {
     const struct args_job *job = compile->req->job;
-    r =
-      build_argv(compile->req, compile->output,
-                 job->directives_only || job->rewrite_includes, &compile->argv);
+    r                          = input_name(compile);
+    r                          = r < 0 ? r
+                                       : build_argv(compile->req, compile->output,
+                                                    job->directives_only || job->rewrite_includes,
+                                                    compile->input, &compile->argv);
   }
   if (r >= 0) {
     r = open_source_pipe(&compile->read_fd, &compile->source_fd);
@@ -696,6 +731,13 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
   if (cpptext_saw_builtins(compile->text)) {
     r = srcfiles_write(compile->files, compile->dir, &compile->cwd);
   }
+  if (r >= 0 && compile->input) {
+    _cleanup_close_ int fd = create_file(compile->input);
+    r                      = fd < 0 ? fd
+                                    : io_write_all(fd, compile->held, compile->held_len,
+                                                   compile->req->io_timeout_ms);
+    compile->held_len      = 0; /* nothing goes down the pipe */
+  }
   if (r >= 0) {
     r = launch(compile);
   }
@@ -782,7 +824,7 @@ static int run_twin(struct compile *compile, struct proto_reply *reply,
   _cleanup_close_ int           read_fd = -1, write_fd = -1;
   pid_t                         pid;
   int                           status = 0;
-  int r = output ? build_argv(req, output, false, &argv) : -ENOMEM;
+  int r = output ? build_argv(req, output, false, NULL, &argv) : -ENOMEM;
 
   if (r >= 0) {
     r = open_source_pipe(&read_fd, &write_fd);
