@@ -16,21 +16,11 @@
 # (private apt lists, nothing in /etc is changed), into
 # ${XDG_CACHE_HOME:-/var/tmp}/herdcc-bench; reruns use the cache.
 set -euo pipefail
-cache=${XDG_CACHE_HOME:-/var/tmp}/herdcc-bench
 pkg=lua5.4
-
-fetch_source() {
-  ls "$cache/src/${pkg}_"*.orig.tar.* >/dev/null 2>&1 && return 0
-  mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial" "$cache/src"
-  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
-    "http://deb.debian.org/debian bookworm main" >"$cache/apt/sources.list"
-  local opts=(-o "Dir::Etc::SourceList=$cache/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-    -o "Dir::State::Lists=$cache/apt/lists" -o "Dir::Cache=$cache/apt/cache")
-  apt-get -q "${opts[@]}" update >&2
-  (cd "$cache/src" && apt-get -q "${opts[@]}" source --download-only "$pkg" >&2)
-}
+. "$(dirname "$0")/debsrc.sh"
+cache=$debsrc_cache
 # The network is needed for the fetch: before lib.sh isolates the run.
-[ -n "${HERDCC_BENCH_ISOLATED:-}" ] || fetch_source
+[ -n "${HERDCC_BENCH_ISOLATED:-}" ] || debsrc_fetch "$pkg"
 
 . "$(dirname "$0")/lib.sh"
 runs=${RUNS:-3}

@@ -1077,23 +1077,47 @@ static int check_server_option(char *const *argv, size_t i,
 }
 
 /* The client's mark: "-fdirectives-only" last, for gcc, on a source that
- * is not preprocessed yet; and no -pedantic, under which gcc warns of
- * every line marker in ordinary source. */
+ * is not preprocessed yet. */
 static bool directives_only_text(char *const *argv, const struct args_job *job)
 {
   size_t n = strv_length(argv);
 
-  if (n < 2 || strcmp(argv[n - 1], "-fdirectives-only") != 0 ||
-      is_clang(argv[0]) || job->lang->preprocessed ||
-      strcmp(job->lang->cpp_output, "assembler") == 0) {
-    return false;
-  }
-  for (size_t i = 1; i < n; i++) {
+  return n >= 2 && strcmp(argv[n - 1], "-fdirectives-only") == 0 &&
+         !is_clang(argv[0]) && !job->lang->preprocessed &&
+         strcmp(job->lang->cpp_output, "assembler") != 0;
+}
+
+/* Under -pedantic gcc warns of every line marker in ordinary source. When
+ * the object records no switches, the text is compiled as preprocessed
+ * input (the object is the same); when it does, twice (pedantic_twin). */
+static bool is_pedantic(char *const *argv)
+{
+  for (size_t i = 1; argv[i]; i++) {
     if (argv[i][0] == '-' && strstr(argv[i], "pedantic")) {
-      return false;
+      return true;
     }
   }
-  return true;
+  return false;
+}
+
+static bool records_switches(char *const *argv)
+{
+  bool debug = false, record = true;
+
+  for (size_t i = 1; argv[i]; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-gno-record-gcc-switches") == 0) {
+      record = false;
+    } else if (strcmp(a, "-grecord-gcc-switches") == 0) {
+      record = true;
+    } else if (strcmp(a, "-g0") == 0) {
+      debug = false;
+    } else if (strncmp(a, "-g", 2) == 0 && strncmp(a, "-gno-", 5) != 0 &&
+               strncmp(a, "-gz", 3) != 0) {
+      debug = true;
+    }
+  }
+  return debug && record;
 }
 
 /* The client's mark for clang: "-frewrite-includes" last. */
@@ -1146,7 +1170,12 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     return refuse(ret_reason, "%s is not a C-family source",
                   argv[job.input_index]);
   }
-  job.directives_only  = directives_only_text(argv, &job);
+  job.gcc_text        = directives_only_text(argv, &job);
+  job.directives_only = job.gcc_text;
+  if (job.gcc_text && is_pedantic(argv)) {
+    job.pedantic_twin   = records_switches(argv);
+    job.directives_only = job.pedantic_twin;
+  }
   job.rewrite_includes = rewrite_includes_text(argv, &job);
   *ret_job             = job;
   return 0;

@@ -77,8 +77,15 @@ struct args_job {
   bool directives_only;  /* the source is gcc -fdirectives-only text, marked
                             by a last "-fdirectives-only" from a herdcc
                             client: compile it as source, the marker dropped
-                            (see cpptext.h); not with -pedantic, which warns
-                            of its line markers then */
+                            (see cpptext.h); under -pedantic, which warns of
+                            its line markers then, only as pedantic_twin */
+  bool gcc_text;         /* marked gcc -fdirectives-only text, however it
+                            is compiled: held whole, the client's files
+                            rebuilt from it (srcfiles.h) */
+  bool pedantic_twin;    /* directives_only under -pedantic with recorded
+                            switches: compiled as source with -Wno-pedantic
+                            for the object, and as preprocessed input for
+                            what the compiler says and its status */
 };
 
 /* Check a request's argv (argv[0] is the compiler name, already checked by

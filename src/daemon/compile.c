@@ -113,10 +113,12 @@ static int set_arg(char **argv, size_t index, const char *prefix,
 }
 
 /* Options that compile -fdirectives-only text as source with the command
- * line a local compile has (cpptext.h): no second stdc-predef.h (the text
- * holds it), and the names gcc records for "<stdin>" are the client's
- * source, through the client's own prefix maps. */
-static int push_source_options(const struct compile_request *req, char ***argv)
+ * line a local compile has (cpptext.h): the names gcc records for the
+ * input file in the job directory (named with the source's base name,
+ * which gcc also gives C++ static initialisers) are the client's source,
+ * through the client's own prefix maps. */
+static int push_source_maps(const struct compile_request *req,
+                            const char *input, char ***argv)
 {
   const char          *name       = req->argv[req->job->input_index];
   _cleanup_free_ char *debug_name = NULL, *macro_name = NULL;
@@ -126,12 +128,12 @@ static int push_source_options(const struct compile_request *req, char ***argv)
   if (r >= 0) {
     r = args_remap(req->argv, ARGS_MAP_MACRO, name, &macro_name);
   }
-  if (r >= 0 &&
-      (asprintf(&debug_map, "-fdebug-prefix-map=<stdin>=%s", debug_name) < 0 ||
-       asprintf(&macro_map, "-fmacro-prefix-map=<stdin>=%s", macro_name) < 0)) {
+  if (r >= 0 && (asprintf(&debug_map, "-fdebug-prefix-map=%s=%s", input,
+                          debug_name) < 0 ||
+                 asprintf(&macro_map, "-fmacro-prefix-map=%s=%s", input,
+                          macro_name) < 0)) {
     r = -ENOMEM;
   }
-  r = r < 0 ? r : strv_push(argv, "-nostdinc");
   /* gcc splits a map at its last '=': a name with one cannot be mapped */
   if (r >= 0 && !strchr(debug_name, '=')) {
     r = strv_push(argv, debug_map);
@@ -166,13 +168,12 @@ static int push_main_file_name(const struct compile_request *req, char ***argv)
  * the preprocessed form of the language, or the language itself for text
  * a client marked to be compiled as source. */
 static int build_argv(const struct compile_request *req, const char *output,
-                      char ***ret_argv)
+                      bool as_source, const char *input, char ***ret_argv)
 {
   const struct args_job     *job  = req->job;
   _cleanup_strv_free_ char **argv = NULL;
   size_t                     end  = strv_length(req->argv);
-  bool as_source = job->directives_only || job->rewrite_includes;
-  int  r         = 0;
+  int                        r    = 0;
 
   if (as_source) {
     end--; /* the client's mark */
@@ -183,7 +184,7 @@ static int build_argv(const struct compile_request *req, const char *output,
       r = r < 0 ? r
                 : strv_push(&argv, as_source ? job->lang->name
                                              : job->lang->cpp_output);
-      r = r < 0 ? r : strv_push(&argv, "-");
+      r = r < 0 ? r : strv_push(&argv, input ? input : "-");
     } else {
       r = strv_push(&argv, req->argv[i]);
     }
@@ -204,10 +205,13 @@ static int build_argv(const struct compile_request *req, const char *output,
     r = set_arg(argv, job->lang_index, job->lang_joined ? "-x" : "",
                 job->lang->cpp_output);
   }
-  if (r >= 0 && job->directives_only) {
-    r = push_source_options(req, &argv);
+  if (r >= 0 && as_source && job->directives_only) {
+    r = strv_push(&argv, "-nostdinc"); /* the text holds stdc-predef.h */
   }
-  if (r >= 0 && job->rewrite_includes) {
+  if (r >= 0 && as_source && job->pedantic_twin) {
+    r = strv_push(&argv, "-Wno-pedantic"); /* the twin says the rest */
+  }
+  if (r >= 0 && as_source && job->rewrite_includes) {
     r = push_main_file_name(req, &argv);
   }
   if (r < 0) {
@@ -217,13 +221,39 @@ static int build_argv(const struct compile_request *req, const char *output,
   return 0;
 }
 
+/* Where the source text is read from for a compile in dir: dir/input/
+ * and the client's base name, for gcc text compiled as source; else NULL
+ * (standard input). */
+static int input_path(const struct compile_request *req, const char *dir,
+                      char **ret_path)
+{
+  if (!req->job->directives_only) {
+    *ret_path = NULL;
+    return 0;
+  }
+  const char *name = req->argv[req->job->input_index];
+  const char *base = strrchr(name, '/');
+  base             = base ? base + 1 : name;
+  if (!base[0] || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+    base = "input";
+  }
+  return asprintf(ret_path, "%s/input/%s", dir, base) < 0 ? -ENOMEM : 0;
+}
+
 int compile_command_line(const struct compile_request *req, const char *dir,
                          char ***ret_argv)
 {
-  _cleanup_free_ char *output = NULL;
-  int                  r      = output_name(req, dir, &output);
+  _cleanup_free_ char *output = NULL, *input = NULL;
+  int                  r = output_name(req, dir, &output);
 
-  return r < 0 ? r : build_argv(req, output, ret_argv);
+  if (r >= 0) {
+    r = input_path(req, dir, &input);
+  }
+  return r < 0
+           ? r
+           : build_argv(req, output,
+                        req->job->directives_only || req->job->rewrite_includes,
+                        input, ret_argv);
 }
 
 /* ---- running the compiler ----------------------------------------------- */
@@ -299,13 +329,19 @@ static void exec_in_sandbox(void *userdata)
  * directory dir or one below it), in a sandbox unless the server runs
  * without one (then *ret_status_fd is -1). */
 static int spawn(const struct compile_request *req, const char *dir,
-                 const char *cwd, char **argv, int in_fd, pid_t *ret_pid,
-                 int *ret_status_fd)
+                 const char *cwd, const char *tag, char **argv, int in_fd,
+                 pid_t *ret_pid, int *ret_status_fd)
 {
-  _cleanup_free_ char *out_path = path_in(dir, "stdout");
-  _cleanup_free_ char *err_path = path_in(dir, "stderr");
-  _cleanup_close_ int  out_fd   = out_path ? create_file(out_path) : -ENOMEM;
-  _cleanup_close_ int  err_fd   = err_path ? create_file(err_path) : -ENOMEM;
+  _cleanup_free_ char *out_path = NULL, *err_path = NULL;
+
+  if (asprintf(&out_path, "%s/stdout%s", dir, tag) < 0) {
+    out_path = NULL;
+  }
+  if (asprintf(&err_path, "%s/stderr%s", dir, tag) < 0) {
+    err_path = NULL;
+  }
+  _cleanup_close_ int out_fd = out_path ? create_file(out_path) : -ENOMEM;
+  _cleanup_close_ int err_fd = err_path ? create_file(err_path) : -ENOMEM;
 
   if (out_fd < 0 || err_fd < 0) {
     return out_fd < 0 ? out_fd : err_fd;
@@ -488,7 +524,7 @@ int compile_probe(const struct compile_request *req, char *const *argv,
     r = workdir_create(&dir);
   }
   if (r >= 0) {
-    r = spawn(req, dir, dir, (char **)argv, in_fd, &pid, &status_fd);
+    r = spawn(req, dir, dir, "", (char **)argv, in_fd, &pid, &status_fd);
   }
   if (r < 0) {
     return r;
@@ -524,13 +560,18 @@ static int serr_append(struct proto_reply *reply, const char *text)
 }
 
 static int collect(const struct compile_request *req, const char *dir,
-                   const char *output, struct proto_reply *reply)
+                   const char *tag, const char *output,
+                   struct proto_reply *reply)
 {
+  char err_name[16], out_name[16];
+
+  snprintf(err_name, sizeof(err_name), "stderr%s", tag);
+  snprintf(out_name, sizeof(out_name), "stdout%s", tag);
   int r =
-    read_in(dir, "stderr", req->max_output, &reply->serr, &reply->serr_len);
+    read_in(dir, err_name, req->max_output, &reply->serr, &reply->serr_len);
 
   if (r >= 0) {
-    r = read_in(dir, "stdout", req->max_output, &reply->sout, &reply->sout_len);
+    r = read_in(dir, out_name, req->max_output, &reply->sout, &reply->sout_len);
   }
   if (r < 0 || reply->status != 0) {
     return r;
@@ -570,7 +611,10 @@ struct compile {
   struct srcfiles *files;  /* the client's files rebuilt from it */
   char            *held;   /* the filtered text, until then */
   size_t           held_len;
+  char            *raw; /* the text as it came, for a pedantic twin */
+  size_t           raw_len;
   char            *cwd;         /* the compiler's, below dir when files */
+  char            *input;       /* the text as a file, compiled as source */
   bool             source_gone; /* it stopped reading */
   bool             timed_out;   /* killed at the lifetime */
   uint64_t         received;    /* source bytes */
@@ -606,6 +650,8 @@ struct compile *compile_free(struct compile *compile)
   cpptext_free(compile->text);
   srcfiles_free(compile->files);
   free(compile->held);
+  free(compile->raw);
+  free(compile->input);
   free(compile->cwd);
   workdir_removep(&compile->dir);
   signals_restorep(&compile->signals);
@@ -637,7 +683,9 @@ static int open_source_pipe(int *ret_read_fd, int *ret_write_fd)
  * directory stands for the client's in the debug info. */
 static int launch(struct compile *compile)
 {
-  const char *cwd    = compile->text ? cpptext_cwd(compile->text) : NULL;
+  const char *cwd    = compile->text && compile->req->job->directives_only
+                         ? cpptext_cwd(compile->text)
+                         : NULL;
   const char *run_in = compile->cwd ? compile->cwd : compile->dir;
   int         r      = 0;
 
@@ -653,16 +701,39 @@ static int launch(struct compile *compile)
       r = strv_push(&compile->argv, map);
     }
   }
+  if (r >= 0 && compile->input) {
+    r = push_source_maps(compile->req, compile->input, &compile->argv);
+  }
   if (r < 0) {
     return r;
   }
   _cleanup_free_ char *line = strv_join(compile->argv);
   log_debug("Running %s", line ? line : compile->argv[0]);
-  r = spawn(compile->req, compile->dir, run_in, compile->argv, compile->read_fd,
-            &compile->pid, &compile->status_fd);
+  r = spawn(compile->req, compile->dir, run_in, "", compile->argv,
+            compile->read_fd, &compile->pid, &compile->status_fd);
   closep(&compile->read_fd);
   compile->read_fd = -1;
   return r;
+}
+
+/* gcc -fdirectives-only text compiled as source is read from a file named
+ * as the client's source (its base name), in a directory of its own. */
+static int input_name(struct compile *compile)
+{
+  const struct compile_request *req = compile->req;
+  _cleanup_free_ char          *dir = NULL;
+
+  if (!req->job->directives_only) {
+    return 0;
+  }
+  dir = path_in(compile->dir, "input");
+  if (!dir) {
+    return -ENOMEM;
+  }
+  if (mkdir(dir, 0700) < 0) {
+    return -errno;
+  }
+  return input_path(req, compile->dir, &compile->input);
 }
 
 static int start(struct compile *compile)
@@ -676,12 +747,17 @@ static int start(struct compile *compile)
     r = output_name(compile->req, compile->dir, &compile->output);
   }
   if (r >= 0) {
-    r = build_argv(compile->req, compile->output, &compile->argv);
+    const struct args_job *job = compile->req->job;
+    r                          = input_name(compile);
+    r                          = r < 0 ? r
+                                       : build_argv(compile->req, compile->output,
+                                                    job->directives_only || job->rewrite_includes,
+                                                    compile->input, &compile->argv);
   }
   if (r >= 0) {
     r = open_source_pipe(&compile->read_fd, &compile->source_fd);
   }
-  if (r >= 0 && compile->req->job->directives_only) {
+  if (r >= 0 && compile->req->job->gcc_text) {
     compile->text  = cpptext_new();
     compile->files = srcfiles_new();
     return compile->text && compile->files ? 0 : -ENOMEM;
@@ -728,27 +804,42 @@ static int write_source(struct compile *compile, const void *buf, size_t len)
   return r;
 }
 
+static int append(char **buf, size_t *len, const void *more, size_t n)
+{
+  char *grown = realloc(*buf, *len + n);
+
+  if (!grown) {
+    return -ENOMEM;
+  }
+  memcpy(grown + *len, more, n);
+  *buf = grown;
+  *len += n;
+  return 0;
+}
+
 /* -fdirectives-only text goes through its filter and is held, and the
  * client's files are rebuilt from it; at its end they are written and the
  * compiler starts, so that its diagnostics find every line. */
 static int pass_text(struct compile *compile, const void *buf, size_t len,
                      bool at_end)
 {
+  bool        as_source = compile->req->job->directives_only;
   const char *out;
   size_t      out_len;
   int         r = cpptext_feed(compile->text, buf, len, at_end, &out, &out_len);
 
+  if (!as_source) { /* compiled as preprocessed input, as it came */
+    out     = buf;
+    out_len = len;
+  }
   if (r >= 0 && out_len) {
     r = srcfiles_feed(compile->files, out, out_len);
   }
   if (r >= 0 && out_len) {
-    char *grown = realloc(compile->held, compile->held_len + out_len);
-    if (!grown) {
-      return -ENOMEM;
-    }
-    memcpy(grown + compile->held_len, out, out_len);
-    compile->held = grown;
-    compile->held_len += out_len;
+    r = append(&compile->held, &compile->held_len, out, out_len);
+  }
+  if (r >= 0 && len && compile->req->job->pedantic_twin) {
+    r = append(&compile->raw, &compile->raw_len, buf, len);
   }
   if (r < 0 || !at_end) {
     return r;
@@ -757,6 +848,13 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
      would lose a pragma) has lines that are not the source's. */
   if (cpptext_saw_builtins(compile->text)) {
     r = srcfiles_write(compile->files, compile->dir, &compile->cwd);
+  }
+  if (r >= 0 && compile->input) {
+    _cleanup_close_ int fd = create_file(compile->input);
+    r                      = fd < 0 ? fd
+                                    : io_write_all(fd, compile->held, compile->held_len,
+                                                   compile->req->io_timeout_ms);
+    compile->held_len      = 0; /* nothing goes down the pipe */
   }
   if (r >= 0) {
     r = launch(compile);
@@ -817,6 +915,57 @@ int compile_feed(struct compile *compile)
   return r;
 }
 
+/* The pedantic twin: the text as it came compiled as preprocessed input,
+ * as a distccd would, after the compile as source (object_reply's status)
+ * is over. What it says and its status are the reply's; the object is the
+ * first compile's, whose recorded switches are a local compile's. */
+static int run_twin(struct compile *compile, struct proto_reply *reply,
+                    int *ret_end)
+{
+  const struct compile_request *req      = compile->req;
+  bool                          first_ok = reply->status == 0;
+  _cleanup_strv_free_ char    **argv     = NULL;
+  _cleanup_free_ char          *output   = path_in(compile->dir, "twin.o");
+  _cleanup_close_ int           read_fd = -1, write_fd = -1;
+  _cleanup_close_ int           status_fd = -1; /* the sandbox's report */
+  pid_t                         pid;
+  int                           status = 0;
+  int r = output ? build_argv(req, output, false, NULL, &argv) : -ENOMEM;
+
+  if (r >= 0) {
+    r = open_source_pipe(&read_fd, &write_fd);
+  }
+  if (r >= 0) {
+    r = spawn(req, compile->dir, compile->cwd ? compile->cwd : compile->dir,
+              "-twin", argv, read_fd, &pid, &status_fd);
+  }
+  if (r < 0) {
+    return r;
+  }
+  closep(&read_fd);
+  read_fd = -1;
+  r =
+    io_write_all(write_fd, compile->raw, compile->raw_len, req->io_timeout_ms);
+  closep(&write_fd);
+  write_fd = -1;
+  int end  = wait_compiler(req, pid, compile->signals.fd, status_fd, &status);
+  if (end == WAIT_REPORTED) {
+    kill_and_reap(pid); /* the sandbox's init, its report read */
+  } else if (end >= 0 && status_fd >= 0) {
+    status = sandbox_status(status_fd, status);
+  }
+  if (end < 0) {
+    return end;
+  }
+  *ret_end      = end;
+  reply->status = proto_status_from_wait(status);
+  if (r < 0 && r != -EPIPE) {
+    return r;
+  }
+  return collect(req, compile->dir, "-twin",
+                 first_ok ? compile->output : output, reply);
+}
+
 int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
 {
   const struct compile_request *req    = compile->req;
@@ -835,7 +984,12 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
     status = sandbox_status(compile->status_fd, status);
   }
   reply.status = proto_status_from_wait(status);
-  int r        = collect(req, compile->dir, compile->output, &reply);
+  int r        = 0;
+  if (req->job->pedantic_twin && (end == WAIT_EXITED || end == WAIT_REPORTED)) {
+    r = run_twin(compile, &reply, &end);
+  } else {
+    r = collect(req, compile->dir, "", compile->output, &reply);
+  }
   if (r >= 0 && end == WAIT_TIMED_OUT) {
     compile->timed_out = true;
     r                  = note_timeout(req, &reply);

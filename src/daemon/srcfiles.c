@@ -163,10 +163,14 @@ static bool parse_marker(const char *line, size_t len, size_t *ret_number,
     }
     name[n++] = c;
   }
-  name[n]     = '\0';
+  name[n] = '\0';
+  if (i >= len) { /* no closing quote: not a marker */
+    free(name);
+    return false;
+  }
   *ret_number = number;
   *ret_name   = name;
-  return i < len;
+  return true;
 }
 
 static int keep_line(struct src_file *file, size_t number, const char *text,
@@ -215,6 +219,9 @@ static int one_line(struct srcfiles *files, const char *line, size_t len)
 
 int srcfiles_feed(struct srcfiles *files, const char *text, size_t len)
 {
+  if (len == 0) {
+    return 0; /* text may be NULL then */
+  }
   const char *end = text + len;
 
   while (text < end) {

@@ -57,6 +57,12 @@ compare g-prefix-map "$T/src" main.c -g -fdebug-prefix-map="$T"=/build
 compare g-file-prefix-map "$T/other" ../src/main.c -g \
   -ffile-prefix-map="$T/src"=. -ffile-prefix-map="$T"=/b
 compare g-cxx "$T/src" "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g -O2
+# a C++ static initialiser is named after the source: _GLOBAL__sub_I_init.cpp
+printf '#include <string>\nstd::string greeting = "hello";\n' >"$T/src/init.cpp"
+CC=g++ compare g-cxx-init "$T/src" init.cpp -g -O2
+# -pedantic: the object from a compile as source, the words from a twin
+compare g-pedantic "$T/src" main.c -g -O2 -pedantic -Wall
+compare g-pedantic-errors "$T/other" ../src/main.c -g -std=c11 -pedantic-errors
 # clang: DWARF 4 and older distribute; its DWARF 5 (the default) records
 # checksums of the sources and runs locally.
 if command -v clang >/dev/null; then
@@ -70,9 +76,9 @@ if command -v clang >/dev/null; then
   CC=clang++ compare clang-cxx-g3 "$T/src" \
     "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g3 -gdwarf-4 -std=c++17
   CC=clang compare clang-g5 "$T/src" main.c -g -O2
-  remote=15
+  remote=18
 else
-  remote=9
+  remote=12
 fi
 n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
 [ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"

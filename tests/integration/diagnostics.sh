@@ -42,6 +42,9 @@ for file in warnings.c errors.c pragmas.c redefined.c; do
   same_output gcc -g -O2 "${WARN[@]}" "$file"
   same_output gcc -fdiagnostics-color=always "${WARN[@]}" "$file"
 done
+same_output gcc -g -O2 -pedantic "${WARN[@]}" pedantic.c
+same_output gcc -g -pedantic-errors pedantic.c
+same_output gcc -pedantic -std=c99 "${WARN[@]}" pedantic.c
 same_output g++ -g "${WARN[@]}" shapes2.cpp
 same_output g++ -O2 -fdiagnostics-color=always "${WARN[@]}" shapes2.cpp
 
@@ -51,6 +54,8 @@ if command -v clang >/dev/null; then
     same_output clang -gdwarf-4 "${WARN[@]}" "$file"
     same_output clang -fcolor-diagnostics "${WARN[@]}" "$file"
   done
+  same_output clang -pedantic "${WARN[@]}" pedantic.c
+  same_output clang -gdwarf-4 -pedantic-errors pedantic.c
   same_output clang++ -gdwarf-4 -std=c++17 "${WARN[@]}" shapes2.cpp
 fi
 

@@ -1085,6 +1085,7 @@ struct accepted_case {
   bool        assemble_only;
   bool        directives_only;
   bool        rewrite_includes;
+  bool        pedantic_twin;
 };
 
 /* clang-format off */
@@ -1097,9 +1098,19 @@ static const struct accepted_case accepted_cases[] = {
     .directives_only = true },
   { .argv = "gcc -c x.c -o x.o -fdirectives-only -g",
     .input_index = 2, .output_index = 4, .lang = "c" },
+  /* -pedantic: twice with recorded switches, as preprocessed input without */
   { .argv = "gcc -c x.c -o x.o -Wpedantic -g -fdirectives-only",
-    .input_index = 2, .output_index = 4, .lang = "c" },
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .pedantic_twin = true },
   { .argv = "gcc -c x.c -o x.o -pedantic-errors -g -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .pedantic_twin = true },
+  { .argv = "gcc -c x.c -o x.o -pedantic -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.c -o x.o -pedantic -g -gno-record-gcc-switches "
+            "-fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.c -o x.o -pedantic -g -g0 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c" },
   { .argv = "clang -c x.c -o x.o -g -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c" },
@@ -1237,6 +1248,7 @@ static void check_accepted(const struct accepted_case *c)
              c->directives_only);
   check_bool(c->argv, "rewrite_includes", job.rewrite_includes,
              c->rewrite_includes);
+  check_bool(c->argv, "pedantic_twin", job.pedantic_twin, c->pedantic_twin);
 }
 
 static void check_refused(const struct refused_case *c)

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libFuzzer target: the daemon's reading of the source text a client sends
+ * (cpptext: the -fdirectives-only filter; srcfiles: the files rebuilt from
+ * it, written into a job directory). The first byte sets the size of the
+ * pieces the rest arrives in. Beyond crashes: the filter gives no more
+ * than it got, a working directory is absolute, and the rebuilt tree holds
+ * only directories and regular files, all below the job directory. */
+
+#include <ftw.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cpptext.h"
+#include "fuzz-check.h"
+#include "macro.h"
+#include "srcfiles.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *fuzz_dir;
+
+static int check_entry(const char *path, const struct stat *st, int type,
+                       struct FTW *ftw)
+{
+  (void)ftw;
+  FUZZ_CHECK(strncmp(path, fuzz_dir, strlen(fuzz_dir)) == 0);
+  FUZZ_CHECK(type == FTW_F || type == FTW_D || type == FTW_DP);
+  FUZZ_CHECK(S_ISREG(st->st_mode) || S_ISDIR(st->st_mode));
+  return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+                        struct FTW *ftw)
+{
+  (void)st;
+  (void)type;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  if (size == 0) {
+    return 0;
+  }
+  size_t           step  = (size_t)data[0] + 1;
+  struct cpptext  *text  = cpptext_new();
+  struct srcfiles *files = srcfiles_new();
+  size_t           in = 0, out_total = 0;
+  const char      *out;
+  size_t           out_len;
+
+  FUZZ_CHECK(text && files);
+  for (size_t at = 1; at < size; at += step) {
+    size_t n = size - at < step ? size - at : step;
+    FUZZ_CHECK(cpptext_feed(text, (const char *)data + at, n, false, &out,
+                            &out_len) == 0);
+    in += n;
+    out_total += out_len;
+    FUZZ_CHECK(srcfiles_feed(files, out, out_len) == 0);
+  }
+  FUZZ_CHECK(cpptext_feed(text, NULL, 0, true, &out, &out_len) == 0);
+  out_total += out_len;
+  /* a held "<built-in>" marker may be given back at the end: no more */
+  FUZZ_CHECK(out_total <= in + 1);
+  FUZZ_CHECK(srcfiles_feed(files, out, out_len) == 0);
+  FUZZ_CHECK(!cpptext_cwd(text) || cpptext_cwd(text)[0] == '/');
+
+  char dir[] = "/tmp/fuzz-text-XXXXXX";
+  FUZZ_CHECK(mkdtemp(dir));
+  _cleanup_free_ char *cwd = NULL;
+  if (srcfiles_write(files, dir, &cwd) == 0) {
+    FUZZ_CHECK(strncmp(cwd, dir, strlen(dir)) == 0);
+  }
+  fuzz_dir = dir;
+  nftw(dir, check_entry, 16, FTW_PHYS);
+  nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  srcfiles_free(files);
+  cpptext_free(text);
+  return 0;
+}
