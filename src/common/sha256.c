@@ -87,6 +87,9 @@ void sha256_update(struct sha256 *ctx, const void *data, size_t len)
 {
   const uint8_t *p = data;
 
+  if (len == 0) {
+    return; /* data may be NULL then: memcpy must not see it */
+  }
   ctx->length += len;
   if (ctx->used > 0) {
     size_t take = sizeof(ctx->block) - ctx->used;

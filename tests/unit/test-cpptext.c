@@ -66,7 +66,9 @@ static void append(struct collected *c, const char *out, size_t len)
 {
   c->text = realloc(c->text, c->len + len + 1);
   assert_non_null(c->text);
-  memcpy(c->text + c->len, out, len);
+  if (len > 0) {
+    memcpy(c->text + c->len, out, len);
+  }
   c->len += len;
   c->text[c->len] = '\0';
 }
