@@ -601,14 +601,21 @@ void cache_key_source(struct cache_key *key, const void *buf, size_t len)
   }
 }
 
+void cache_key_finish_digest(struct cache_key *key,
+                             const uint8_t     source[SHA256_DIGEST_SIZE],
+                             uint8_t           ret_key[SHA256_DIGEST_SIZE])
+{
+  hash_bytes(&key->head, source, SHA256_DIGEST_SIZE);
+  sha256_final(&key->head, ret_key);
+}
+
 bool cache_key_finish(struct cache_key *key,
                       uint8_t           ret_key[SHA256_DIGEST_SIZE])
 {
   uint8_t source[SHA256_DIGEST_SIZE];
 
   sha256_final(&key->source, source);
-  hash_bytes(&key->head, source, sizeof(source));
-  sha256_final(&key->head, ret_key);
+  cache_key_finish_digest(key, source, ret_key);
   return !key->unstable;
 }
 

@@ -113,6 +113,15 @@ void cache_key_source(struct cache_key *key, const void *buf, size_t len);
 bool cache_key_finish(struct cache_key *key,
                       uint8_t           ret_key[SHA256_DIGEST_SIZE]);
 
+/* The key from the SHA-256 of the source, given in place of its bytes
+ * (a native client's digest): the same key cache_key_finish gives for
+ * that source. No source was seen, so nothing says it is volatile: look
+ * up with it, never store under it (an entry exists only if its source
+ * was checked when it was stored). */
+void cache_key_finish_digest(struct cache_key *key,
+                             const uint8_t     source[SHA256_DIGEST_SIZE],
+                             uint8_t           ret_key[SHA256_DIGEST_SIZE]);
+
 /* The entry for key into *ret_reply (status, serr, sout, object; the
  * version is left as it was) and, when ret_dep is not NULL, its .d
  * (NULL when none). -ENOENT on a miss; a damaged entry is removed and
