@@ -44,6 +44,7 @@ struct job {
   uint32_t                  herd;       /* the extension version, 0: none */
   bool                      digest_due; /* HDIG is still to be answered */
   bool                      keyed;      /* key holds a cache key */
+  bool                      learn;      /* its compiler is new to the cache */
   enum statsd_cache_outcome cache;      /* what the cache did */
   unsigned                  evicted;    /* entries our store evicted */
   struct cache_key          key;
@@ -371,13 +372,15 @@ static void cache_begin(struct job *job, struct compile_request *req)
       compile_command_line(req, CACHE_JOB_DIR, &argv) < 0) {
     return;
   }
-  int r =
-    cache_key_begin(job->config->cache, argv, probe_compiler, req, &job->key);
+  int r      = cache_key_begin(job->config->cache, argv, NULL, NULL, &job->key);
+  job->learn = r == -EAGAIN;
   if (r < 0) {
-    job_log(job, LOG_LEVEL_INFO, "Failed to key the job for the cache: %s",
-            strerror(-r));
+    job_log(job,
+            r == -EOPNOTSUPP || r == -EAGAIN ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+            "Failed to key the job for the cache: %s", strerror(-r));
     return;
   }
+  cache_key_add(&job->key, "sandbox", req->sandbox ? "on" : "off");
   job->keyed           = true;
   req->source_tap      = key_source;
   req->source_tap_data = &job->key;
@@ -523,6 +526,11 @@ static int run(struct job *job)
   }
   log_result(job, &reply, r, false);
   cache_keep(job, compile, &reply);
+  if (job->learn) {
+    /* after the reply: the client does not wait for it */
+    cache_learn_compiler(job->config->cache, job->compiler_path, probe_compiler,
+                         &req);
+  }
   proto_reply_clear(&reply);
   return r;
 }
