@@ -92,6 +92,12 @@ build_project "$T/ref" gcc
 
 start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" --stats --stats-port 3633
 [ "$(cache_stat enabled)" = true ] || fail "the status says the cache is off"
+say "a first job teaches the server its compiler (after its reply)"
+printf 'int first;\n' >"$T/first.c"
+(cd "$T" && HERDCC_HOSTS=127.0.0.2:3632 "$HERDCC_BIN" gcc -c first.c -o first.o) ||
+  fail "the first compile failed"
+idle
+[ -n "$(ls "$CACHE/v1/compilers")" ] || fail "the compiler was not learnt"
 say "a cold build fills the cache"
 through cold "$HERDCC_BIN" 127.0.0.2:3632
 [ "$(hits)" -eq 0 ] || fail "a cold build was served from the cache"
