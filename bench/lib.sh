@@ -39,6 +39,8 @@ if [ -z "${HERDCC_BENCH_ISOLATED:-}" ]; then
   exec unshare --net --mount --pid --fork --mount-proc --kill-child "$0" "$build"
 fi
 ip link set lo up
+. "$top/tests/integration/private-cache.sh"
+private_var_cache
 
 T=$(mktemp -d /tmp/herdcc-bench.XXXXXX)
 chmod 755 "$T"

@@ -40,10 +40,11 @@ printf 'nullcc %s\n' "$T/bin/nullcc" >compilers
 export PATH=$T/bin:$PATH
 
 "$build/src/daemon/herdccd" --no-detach --log-stderr --log-level=error \
-  --listen 127.0.0.1 --port 3632 --compilers "$T/compilers" 2>"$T/herdccd.log" &
+  --listen 127.0.0.1 --port 3632 --compilers "$T/compilers" --no-cache \
+  2>"$T/herdccd.log" &
 pids+=($!)
 "$build/src/daemon/herdccd" --no-detach --log-stderr --log-level=error \
-  --listen 127.0.0.3 --port 3632 --compilers "$T/compilers" --no-sandbox \
+  --listen 127.0.0.3 --port 3632 --compilers "$T/compilers" --no-sandbox --no-cache \
   2>"$T/herdccd-open.log" &
 pids+=($!)
 distccd --no-detach --daemon --log-stderr --log-level=error --listen 127.0.0.2 \

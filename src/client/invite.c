@@ -311,7 +311,8 @@ static int round_decide(struct round *rd, struct select_offer *offers,
       *ret = (struct invite_result){ .outcome = INVITE_SERVER,
                                      .index   = (unsigned)best,
                                      .sock    = TAKE_FD(b->fd),
-                                     .slot_fd = -1 };
+                                     .slot_fd = -1,
+                                     .herd    = b->offer.version };
       memcpy(ret->address, b->address, sizeof(ret->address));
       b->state = PEER_OFF;
       /* a retry of this job goes elsewhere; servers only asked (busy,

@@ -53,6 +53,7 @@ struct invite_result {
   unsigned            index; /* the candidate chosen */
   int                 sock;  /* INVITE_SERVER: owned by the caller */
   char                address[BACKOFF_ADDRESS_MAX]; /* INVITE_SERVER */
+  uint32_t            herd;    /* INVITE_SERVER: the extension version */
   int                 slot_fd; /* INVITE_SLOT: owned by the caller */
   int                 slot;    /* INVITE_SLOT: its number */
 };

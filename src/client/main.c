@@ -518,6 +518,7 @@ static int schedule(struct compile_state *c)
   }
   switch (res.outcome) {
     case INVITE_SERVER:
+      c->job.herd = res.herd;
       return distribute(c, res.index, -1, -1, res.sock, res.address);
     case INVITE_SLOT:
       if (c->candidates.entries[res.index]->kind == HOSTS_LOCAL) {

@@ -25,12 +25,14 @@
 #include "dns.h"
 #include "env.h"
 #include "exitcode.h"
+#include "herd.h"
 #include "io.h"
 #include "jobstatus.h"
 #include "log.h"
 #include "macro.h"
 #include "proto.h"
 #include "run.h"
+#include "sha256.h"
 #include "slots.h"
 #include "ssh.h"
 #include "strv.h"
@@ -314,6 +316,7 @@ static int connect_address(const struct remote_job *job,
 /* One attempt's connection, and the address it reached. */
 struct attempt {
   int              sock;
+  uint32_t         herd; /* the extension version sock opened with */
   char             address[BACKOFF_ADDRESS_MAX];
   long long        started_ms;
   struct ssh_conn *ssh; /* owned: the ssh process of an ssh host */
@@ -751,15 +754,77 @@ static int send_source(int sock, int source_fd, enum proto_codec codec,
   return r;
 }
 
+/* The SHA-256 of the source DOTI would carry. */
+static int source_digest(int source_fd, uint8_t digest[SHA256_DIGEST_SIZE])
+{
+  struct sha256 ctx;
+  char          buf[65536];
+  off_t         at = 0;
+
+  sha256_init(&ctx);
+  for (;;) {
+    ssize_t n = pread(source_fd, buf, sizeof(buf), at);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return -errno;
+    }
+    if (n == 0) {
+      break;
+    }
+    sha256_update(&ctx, buf, (size_t)n);
+    at += n;
+  }
+  sha256_final(&ctx, digest);
+  return 0;
+}
+
+/* Extension version 2: the digest first. 1 when the server has the result
+ * (its reply follows), 0 when it wants the source. */
+static int offer_digest(const struct remote_job *job, const struct attempt *at)
+{
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  char    head[PROTO_HEADER_LEN];
+  int     r = source_digest(job->cpp->source_fd, digest);
+
+  if (r >= 0) {
+    r = proto_send_body(at->sock, "HDIG", digest, sizeof(digest), false,
+                        step_timeout_ms(job, at));
+  }
+  if (r >= 0) {
+    jobstatus_phase(JOB_PHASE_COMPILE);
+    r = io_read_all(at->sock, head, sizeof(head), step_timeout_ms(job, at));
+  }
+  if (r < 0) {
+    return r;
+  }
+  uint32_t value;
+  if (proto_parse_header(head, "HHIT", &value) >= 0) {
+    return 1;
+  }
+  return proto_parse_header(head, "HSRC", &value) >= 0 ? 0 : -EPROTO;
+}
+
 static int exchange(const struct remote_job  *job,
                     const struct hosts_entry *host, const struct attempt *at,
                     struct remote_result *result)
 {
   uint32_t           version = request_version(host);
   struct proto_reply reply;
+  int                hit = 0;
 
   jobstatus_phase(JOB_PHASE_SEND);
-  int r = send_source(at->sock, job->cpp->source_fd,
+  if (at->herd >= HERD_DIGEST_VERSION) {
+    hit = offer_digest(job, at);
+    if (hit < 0) {
+      return fail_on_wire(job, at, result, "failed to offer the digest to",
+                          hit);
+    }
+  }
+  int r =
+    hit ? 0
+        : send_source(at->sock, job->cpp->source_fd,
                       proto_version_codec(version), step_timeout_ms(job, at));
   if (r < 0) {
     return fail_on_wire(job, at, result, "failed to send source to", r);
@@ -824,8 +889,11 @@ int remote_compile_on(struct remote_job *job, const struct hosts_entry *host,
                       int sock, const char *address,
                       struct remote_result *ret_result)
 {
-  struct attempt at = { .sock = sock, .started_ms = clock_now_ms() };
+  struct attempt at = { .sock       = sock,
+                        .herd       = job->herd,
+                        .started_ms = clock_now_ms() };
 
+  job->herd = 0; /* a retry connects afresh, in the classic dialect */
   snprintf(at.address, sizeof(at.address), "%s", address);
   return compile_attempt(job, host, &at, ret_result);
 }

@@ -34,6 +34,8 @@ struct remote_job {
   struct remote_cpp *cpp;           /* owned: the preprocessor's run and output,
                                        made by the first attempt; released by
                                        remote_job_clear() */
+  uint32_t herd; /* the extension version the next remote_compile_on's
+                    connection opened with (invite.h); 0: none */
 };
 
 enum remote_outcome {
@@ -64,7 +66,10 @@ int remote_compile(struct remote_job *job, const struct hosts_entry *host,
                    struct remote_result *ret_result);
 
 /* The same on a connection made already (sock, owned: closed in here) to
- * address (backoff's form): the invitation's (invite.h). */
+ * address (backoff's form): the invitation's (invite.h). From extension
+ * version 2 on (job->herd, consumed here) the source's digest goes first
+ * (HDIG); the server answers HHIT with the stored reply (no source sent,
+ * no compile) or HSRC for the source. */
 int remote_compile_on(struct remote_job *job, const struct hosts_entry *host,
                       int sock, const char *address,
                       struct remote_result *ret_result);

@@ -16,7 +16,11 @@
 
 #include "proto.h"
 
-#define HERD_VERSION 1
+/* 2: the digest before the source (HDIG, then HHIT or HSRC). */
+#define HERD_VERSION        2
+#define HERD_DIGEST_VERSION 2
+/* HDIG's body: the SHA-256 of the source the client would send. */
+#define HERD_DIGEST_LEN 32
 
 /* The server's first answer: HERD, HSPD, HSLT, HRSV. */
 #define HERD_HELLO_HEADERS 4

@@ -24,6 +24,8 @@
 /* magic, key, checksum, status, four lengths */
 #define CACHE_HEADER_SIZE \
   (CACHE_MAGIC_SIZE + 2 * SHA256_DIGEST_SIZE + 4 + 4 * 8)
+/* The memo of a driver that did not answer -print-prog-name in time. */
+#define CACHE_PROBE_FAILED   "probe failed\n"
 #define CACHE_TEMP_MAX_AGE_S 3600 /* a writer that died left it */
 
 struct cache {
@@ -466,8 +468,16 @@ static int driver_programs(struct cache *cache, const char *driver,
   if (asprintf(&memo, "%s/compilers/%s", cache->dir, hex) < 0) {
     return -ENOMEM;
   }
-  if (io_read_file(memo, 64 * 1024, ret_text, &len) >= 0) {
+  if (io_read_file(memo, 64 * 1024, &text, &len) >= 0) {
+    /* a driver that could not say is not cached until it changes */
+    if (strcmp(text, CACHE_PROBE_FAILED) == 0) {
+      return -EOPNOTSUPP;
+    }
+    *ret_text = TAKE_PTR(text);
     return 0;
+  }
+  if (!probe) {
+    return -EAGAIN; /* cache_learn_compiler asks it, later */
   }
   for (size_t i = 0; i < ARRAY_SIZE(cache_programs); i++) {
     char                 option[64];
@@ -478,7 +488,9 @@ static int driver_programs(struct cache *cache, const char *driver,
     char *const argv[] = { (char *)driver, option, NULL };
     int         r      = probe(userdata, argv, &answer);
     if (r < 0) {
-      return r;
+      (void)io_write_file_atomic(memo, CACHE_PROBE_FAILED,
+                                 strlen(CACHE_PROBE_FAILED));
+      return r == -ENOMEM ? r : -EOPNOTSUPP;
     }
     answer[strcspn(answer, "\n")] = '\0';
     resolve_program(answer, where, sizeof(where));
@@ -494,6 +506,18 @@ static int driver_programs(struct cache *cache, const char *driver,
   }
   *ret_text = TAKE_PTR(text);
   return 0;
+}
+
+int cache_learn_compiler(struct cache *cache, const char *compiler,
+                         cache_probe_fn probe, void *userdata)
+{
+  char                 driver[PATH_MAX];
+  _cleanup_free_ char *programs = NULL;
+
+  if (!realpath(compiler, driver)) {
+    return -errno;
+  }
+  return driver_programs(cache, driver, probe, userdata, &programs);
 }
 
 static int hash_compiler(struct cache *cache, struct sha256 *ctx,
@@ -561,6 +585,12 @@ int cache_key_begin(struct cache *cache, char *const *argv,
   return 0;
 }
 
+void cache_key_add(struct cache_key *key, const char *name, const char *value)
+{
+  hash_string(&key->head, name);
+  hash_string(&key->head, value);
+}
+
 static bool has_volatile_macro(const char *buf, size_t len)
 {
   for (size_t i = 0; i < ARRAY_SIZE(cache_volatile_macros); i++) {
@@ -601,14 +631,21 @@ void cache_key_source(struct cache_key *key, const void *buf, size_t len)
   }
 }
 
+void cache_key_finish_digest(struct cache_key *key,
+                             const uint8_t     source[SHA256_DIGEST_SIZE],
+                             uint8_t           ret_key[SHA256_DIGEST_SIZE])
+{
+  hash_bytes(&key->head, source, SHA256_DIGEST_SIZE);
+  sha256_final(&key->head, ret_key);
+}
+
 bool cache_key_finish(struct cache_key *key,
                       uint8_t           ret_key[SHA256_DIGEST_SIZE])
 {
   uint8_t source[SHA256_DIGEST_SIZE];
 
   sha256_final(&key->source, source);
-  hash_bytes(&key->head, source, sizeof(source));
-  sha256_final(&key->head, ret_key);
+  cache_key_finish_digest(key, source, ret_key);
   return !key->unstable;
 }
 

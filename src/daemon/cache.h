@@ -9,7 +9,9 @@
  * -print-prog-name and remembered in DIR/compilers/ by the driver's path
  * and stat; each of them by path, device, inode, size, mtime and ctime);
  * the environment variables that change a compiler's output or messages
- * (a table in cache.c); the command line exactly as the server runs it,
+ * (a table in cache.c); the server's settings that change how its
+ * compilers run (cache_key_add: the sandbox); the command line exactly as
+ * the server runs it,
  * with its job directory written as CACHE_JOB_DIR (compile.c's own
  * builder makes it; where gcc records the compile directory and the
  * source's name for -g, the server's command line and the source carry
@@ -101,10 +103,24 @@ typedef int (*cache_probe_fn)(void *userdata, char *const *argv,
  * the executable, the job directory written as CACHE_JOB_DIR): the
  * compiler's identity, the environment and argv go in. A driver not seen
  * before is asked for its programs through probe (-print-prog-name=NAME,
- * one run per name), and the answer kept in DIR/compilers/. */
+ * one run per name), and the answer kept in DIR/compilers/; a driver
+ * that does not answer (a probe fails or times out) is remembered as such
+ * and its jobs are not cached (-EOPNOTSUPP) until it changes. probe may
+ * be NULL: an unknown driver is then -EAGAIN (see cache_learn_compiler). */
 int cache_key_begin(struct cache *cache, char *const *argv,
                     cache_probe_fn probe, void *userdata,
                     struct cache_key *ret_key);
+
+/* Ask the driver compiler (argv[0] of a job) for its programs through
+ * probe and remember them, for a job whose cache_key_begin got -EAGAIN:
+ * herdccd does it after that job's reply, so that a slow driver never
+ * delays a compile. */
+int cache_learn_compiler(struct cache *cache, const char *compiler,
+                         cache_probe_fn probe, void *userdata);
+
+/* A setting of the server's that changes how its compilers run (the
+ * sandbox), before the source. */
+void cache_key_add(struct cache_key *key, const char *name, const char *value);
 
 /* Source bytes, in order, as they come (any chunks). */
 void cache_key_source(struct cache_key *key, const void *buf, size_t len);
@@ -112,6 +128,15 @@ void cache_key_source(struct cache_key *key, const void *buf, size_t len);
 /* The key. false when the job must not be cached (volatile source). */
 bool cache_key_finish(struct cache_key *key,
                       uint8_t           ret_key[SHA256_DIGEST_SIZE]);
+
+/* The key from the SHA-256 of the source, given in place of its bytes
+ * (a native client's digest): the same key cache_key_finish gives for
+ * that source. No source was seen, so nothing says it is volatile: look
+ * up with it, never store under it (an entry exists only if its source
+ * was checked when it was stored). */
+void cache_key_finish_digest(struct cache_key *key,
+                             const uint8_t     source[SHA256_DIGEST_SIZE],
+                             uint8_t           ret_key[SHA256_DIGEST_SIZE]);
 
 /* The entry for key into *ret_reply (status, serr, sout, object; the
  * version is left as it was) and, when ret_dep is not NULL, its .d

@@ -81,7 +81,7 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply);
 uint64_t compile_source_bytes(const struct compile *compile);
 
 /* How long compile_probe waits. */
-#define COMPILE_PROBE_MS 10000
+#define COMPILE_PROBE_MS 2000
 
 /* Run argv (argv[0] the executable; borrowed) the way req's compiler runs,
  * in a job directory of its own, with the same limits and niceness, no

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "compile.h"
 #include "exitcode.h"
+#include "herd.h"
 #include "io.h"
 #include "log.h"
 #include "macro.h"
@@ -37,13 +38,16 @@ struct job {
   struct args_job           args;
   char                     *compiler_path; /* owned */
   long long                 started_ms;
-  struct statsd_slot       *slot;      /* borrowed, or NULL */
-  enum stats_result         result;    /* what the stats port counts */
-  uint64_t                  bytes_in;  /* source received */
-  uint64_t                  bytes_out; /* object sent */
-  bool                      keyed;     /* key holds a cache key */
-  enum statsd_cache_outcome cache;     /* what the cache did */
-  unsigned                  evicted;   /* entries our store evicted */
+  struct statsd_slot       *slot;       /* borrowed, or NULL */
+  enum stats_result         result;     /* what the stats port counts */
+  uint64_t                  bytes_in;   /* source received */
+  uint64_t                  bytes_out;  /* object sent */
+  uint32_t                  herd;       /* the extension version, 0: none */
+  bool                      digest_due; /* HDIG is still to be answered */
+  bool                      keyed;      /* key holds a cache key */
+  bool                      learn;      /* its compiler is new to the cache */
+  enum statsd_cache_outcome cache;      /* what the cache did */
+  unsigned                  evicted;    /* entries our store evicted */
   struct cache_key          key;
   uint8_t                   digest[SHA256_DIGEST_SIZE];
 };
@@ -111,6 +115,30 @@ static int drain_source(struct job *job)
                                 job->config->io_timeout_ms, NULL, NULL, NULL);
 }
 
+static int answer_digest(struct job *job, const char *token)
+{
+  job->digest_due = false;
+  return proto_send_header(job->out_fd, token, 0, job->config->io_timeout_ms);
+}
+
+/* The source's digest the client sends first (HDIG, extension version 2)
+ * into digest. */
+static int read_digest(struct job *job, uint8_t digest[HERD_DIGEST_LEN])
+{
+  _cleanup_free_ char *buf = NULL;
+  size_t               len = 0;
+  int r = proto_recv_body(job->in_fd, "HDIG", HERD_DIGEST_LEN, false,
+                          job->config->io_timeout_ms, &buf, &len);
+
+  if (r >= 0 && len != HERD_DIGEST_LEN) {
+    r = -EPROTO;
+  }
+  if (r >= 0) {
+    memcpy(digest, buf, HERD_DIGEST_LEN);
+  }
+  return r;
+}
+
 /* Refuse or fail the job with a normal reply: STAT exit_code << 8 and one
  * line "herdccd: TEXT" in SERR. Returns -EPERM once the reply is sent. */
 static _printf_(3, 4) int job_fail(struct job *job, int exit_code,
@@ -127,6 +155,15 @@ static _printf_(3, 4) int job_fail(struct job *job, int exit_code,
     return -ENOMEM;
   }
   job_log(job, LOG_LEVEL_WARNING, "%s", text);
+  if (job->argv && !job->source_read && job->digest_due) {
+    /* a refusal is a miss: the source comes, then the reply */
+    uint8_t digest[HERD_DIGEST_LEN];
+    r = read_digest(job, digest);
+    r = r < 0 ? r : answer_digest(job, "HSRC");
+    if (r < 0) {
+      return r;
+    }
+  }
   if (job->argv && !job->source_read) {
     r = drain_source(job);
     if (r == -ENODATA) {
@@ -252,7 +289,10 @@ static void log_result(const struct job *job, const struct proto_reply *reply,
   describe_status(reply->status, result, sizeof(result));
   job_log(job, reply->status == 0 ? LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING,
           "%s %s: %s, %.2f s%s%s", job->argv[0], job_source_name(job), result,
-          secs, cached ? " (from the cache)" : "",
+          secs,
+          !cached              ? ""
+          : job->bytes_in == 0 ? " (from the cache, no source sent)"
+                               : " (from the cache)",
           sent < 0 ? " (reply not delivered)" : "");
 }
 
@@ -321,13 +361,15 @@ static void cache_begin(struct job *job, struct compile_request *req)
       compile_command_line(req, CACHE_JOB_DIR, &argv) < 0) {
     return;
   }
-  int r =
-    cache_key_begin(job->config->cache, argv, probe_compiler, req, &job->key);
+  int r      = cache_key_begin(job->config->cache, argv, NULL, NULL, &job->key);
+  job->learn = r == -EAGAIN;
   if (r < 0) {
-    job_log(job, LOG_LEVEL_INFO, "Failed to key the job for the cache: %s",
-            strerror(-r));
+    job_log(job,
+            r == -EOPNOTSUPP || r == -EAGAIN ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+            "Failed to key the job for the cache: %s", strerror(-r));
     return;
   }
+  cache_key_add(&job->key, "sandbox", req->sandbox ? "on" : "off");
   job->keyed           = true;
   req->source_tap      = key_source;
   req->source_tap_data = &job->key;
@@ -362,6 +404,33 @@ static void cache_keep(struct job *job, const struct compile *compile,
     job_log(job, LOG_LEVEL_WARNING, "Failed to store the result: %s",
             strerror(-r));
   }
+}
+
+/* Extension version 2: the digest before the source. A hit is answered
+ * at once (HHIT, then the reply): no compiler runs, no source comes. A
+ * miss (HSRC) asks for the source; what is stored then is keyed by the
+ * source received, never by the digest a client claimed. */
+static int digest_first(struct job *job, struct proto_reply *reply)
+{
+  uint8_t digest[HERD_DIGEST_LEN];
+  int     r = read_digest(job, digest);
+
+  if (r < 0) {
+    job->source_read = true;
+    return source_failed(job, r == -EFBIG ? -EMSGSIZE : r);
+  }
+  if (job->keyed) {
+    struct cache_key key = job->key;
+    uint8_t          name[SHA256_DIGEST_SIZE];
+    cache_key_finish_digest(&key, digest, name);
+    if (cache_lookup(job->config->cache, name, reply, NULL, NULL) >= 0) {
+      job->cache       = STATSD_CACHE_HIT;
+      job->source_read = true;
+      r                = answer_digest(job, "HHIT");
+      return r < 0 ? r : 1;
+    }
+  }
+  return answer_digest(job, "HSRC");
 }
 
 /* A hit: the compiler started for nothing is killed, the stored reply
@@ -405,6 +474,12 @@ static int run(struct job *job)
   struct proto_reply                       reply   = { 0 };
 
   cache_begin(job, &req);
+  if (job->digest_due) {
+    int hit = digest_first(job, &reply);
+    if (hit != 0) {
+      return hit > 0 ? serve_cached(job, &reply) : hit;
+    }
+  }
   int r = compile_start(&req, &compile);
   if (r < 0) {
     return compile_ended(job, r);
@@ -440,6 +515,11 @@ static int run(struct job *job)
   }
   log_result(job, &reply, r, false);
   cache_keep(job, compile, &reply);
+  if (job->learn) {
+    /* after the reply: the client does not wait for it */
+    cache_learn_compiler(job->config->cache, job->compiler_path, probe_compiler,
+                         &req);
+  }
   proto_reply_clear(&reply);
   return r;
 }
@@ -481,10 +561,12 @@ static int serve(struct job *job, const struct sockaddr *peer,
 }
 
 int job_serve(int in_fd, int out_fd, const struct sockaddr *peer,
-              socklen_t peer_len, const struct job_config *config,
-              struct statsd_slot *slot)
+              socklen_t peer_len, uint32_t herd,
+              const struct job_config *config, struct statsd_slot *slot)
 {
   _cleanup_(job_clear) struct job job = {
+    .herd       = herd,
+    .digest_due = herd >= HERD_DIGEST_VERSION,
     .in_fd      = in_fd,
     .out_fd     = out_fd,
     .config     = config,

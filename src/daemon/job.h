@@ -41,11 +41,15 @@ struct job_config {
 /* Serve the connection that reads from in_fd and writes to out_fd (the
  * same socket, or a pair of pipes under --inetd; both stay open). peer of
  * length peer_len is the client's address; peer_len == 0 means a local
- * client (a pipe), which is always allowed. slot (borrowed, may be NULL)
+ * client (a pipe), which is always allowed. herd is the version of the
+ * native extension the connection opened with (0: a classic request); from
+ * HERD_DIGEST_VERSION on, the client sends the source's digest (HDIG)
+ * after its command line and the job answers HHIT with the stored reply
+ * or HSRC for the source (docs/protocol.md). slot (borrowed, may be NULL)
  * is the job's entry in the stats port's table: the job writes its
  * compiler, source, progress and phase there, and its result before it
  * returns. Returns 0 when a reply was sent, -errno when the connection
  * was dropped (already logged). */
 int job_serve(int in_fd, int out_fd, const struct sockaddr *peer,
-              socklen_t peer_len, const struct job_config *config,
-              struct statsd_slot *slot);
+              socklen_t peer_len, uint32_t herd,
+              const struct job_config *config, struct statsd_slot *slot);

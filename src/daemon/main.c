@@ -519,7 +519,7 @@ static int run_inetd(const struct job_config *job, const struct privs *privs)
     }
   }
   r = job_serve(STDIN_FILENO, STDOUT_FILENO,
-                len ? (struct sockaddr *)&peer : NULL, len, job, NULL);
+                len ? (struct sockaddr *)&peer : NULL, len, 0, job, NULL);
   return r >= 0 || r == -EPERM ? 0 : EXIT_IO_ERROR;
 }
 

@@ -71,6 +71,7 @@ struct conn {
   bool           ready;             /* a job process can take it */
   bool           known;             /* its first bytes said HERD or not */
   enum conn_room room;
+  uint32_t       herd;    /* the extension version both speak, 0: none */
   uint32_t       ahead;   /* waiting: the last count of those ahead sent */
   int64_t        arrived; /* UNIX time of the accept */
 };
@@ -938,6 +939,7 @@ static bool room_hello(struct server *s, size_t i)
     conn_drop(s, i, "a malformed HERD hello");
     return true;
   }
+  c->herd = version;
   room_enter(s, i, version);
   return true;
 }
@@ -1108,7 +1110,7 @@ static _noreturn_ void run_job(struct server *s, struct conn *c,
   close(s->peek_fd);
   sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
   int r = job_serve(c->fd, c->fd, (const struct sockaddr *)&c->peer,
-                    c->peer_len, s->config->job, slot);
+                    c->peer_len, c->herd, s->config->job, slot);
   close(c->fd);
   _exit(r >= 0 || r == -EPERM ? 0 : 1);
 }

@@ -92,6 +92,12 @@ build_project "$T/ref" gcc
 
 start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" --stats --stats-port 3633
 [ "$(cache_stat enabled)" = true ] || fail "the status says the cache is off"
+say "a first job teaches the server its compiler (after its reply)"
+printf 'int first;\n' >"$T/first.c"
+(cd "$T" && HERDCC_HOSTS=127.0.0.2:3632 "$HERDCC_BIN" gcc -c first.c -o first.o) ||
+  fail "the first compile failed"
+idle
+[ -n "$(ls "$CACHE/v1/compilers")" ] || fail "the compiler was not learnt"
 say "a cold build fills the cache"
 through cold "$HERDCC_BIN" 127.0.0.2:3632
 [ "$(hits)" -eq 0 ] || fail "a cold build was served from the cache"
@@ -134,6 +140,34 @@ stock=$(($(hits) - before))
 [ "$stock" -ge "$nsources" ] || fail "distcc: only $stock hits in two builds"
 say "distcc: $stock of $((2 * nsources)) from the cache"
 
+say "herdcc through the native extension (,herd): the digest first"
+bytes_in() { stats /json | python3 -c 'import json, sys
+print(json.load(sys.stdin)["bytes_in"])'; }
+in0=$(bytes_in)
+through herd-hit "$HERDCC_BIN" 127.0.0.2:3632,herd
+[ "$(grep -c "from the cache, no source sent" "$LOG")" -eq "$nsources" ] ||
+  fail "herd: $(grep -c "no source sent" "$LOG") of $nsources hits without the source"
+[ "$(bytes_in)" = "$in0" ] || fail "herd: sources were sent on hits ($in0 -> $(bytes_in))"
+say "herd: $nsources hits, no source sent"
+# a miss: the server asks for the source (HSRC), compiles, stores
+PROJECT_EXTRA_FLAGS=-fno-strict-aliasing build_project "$T/ref-fnsa" gcc
+DISTCC_HOSTS=127.0.0.2:3632,herd HERDCC_HOSTS=127.0.0.2:3632,herd \
+  PROJECT_EXTRA_FLAGS=-fno-strict-aliasing build_project "$T/herd-miss" \
+  "$HERDCC_BIN" gcc || fail "herd: the build failed"
+same_objects "$T/herd-miss" "$T/ref-fnsa"
+idle
+[ "$(bytes_in)" -gt "$in0" ] || fail "herd: a miss sent no source"
+in1=$(bytes_in)
+DISTCC_HOSTS=127.0.0.2:3632,herd HERDCC_HOSTS=127.0.0.2:3632,herd \
+  PROJECT_EXTRA_FLAGS=-fno-strict-aliasing build_project "$T/herd-again" \
+  "$HERDCC_BIN" gcc || fail "herd: the build failed"
+same_objects "$T/herd-again" "$T/ref-fnsa"
+idle
+[ "$(bytes_in)" = "$in1" ] || fail "herd: the stored results were not hits"
+[ "$(grep -c "from the cache, no source sent" "$LOG")" -eq $((2 * nsources)) ] ||
+  fail "herd: the second build was not served by digest"
+say "herd: misses compiled and stored, then served by digest"
+
 say "the cache survives a restart"
 stop_daemon
 : >"$LOG"
@@ -168,8 +202,6 @@ through damaged "$HERDCC_BIN" 127.0.0.2:3632
 [ "$(grep -c "is damaged" "$LOG")" -eq "$nsources" ] ||
   fail "the damaged entries were not all reported"
 [ "$(entries)" -eq "$total" ] || fail "the damaged entries were not replaced"
-through repaired "$HERDCC_BIN" 127.0.0.2:3632
-[ "$(hits)" -eq "$nsources" ] || fail "the replaced entries are not hits"
 
 say "-g from another directory is not the first directory's object"
 mkdir -p "$T/g1/src" "$T/g2/src"
@@ -213,8 +245,14 @@ for off in --no-cache --cache-size=0; do
   : >"$LOG"
   start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" "$off" --stats \
     --stats-port 3633
-  through "off$off" "$HERDCC_BIN" 127.0.0.2:3632
-  through "off2$off" "$HERDCC_BIN" 127.0.0.2:3632
+  for k in 1 2; do
+    (cd "$T/g1" && HERDCC_HOSTS=127.0.0.2:3632 "$HERDCC_BIN" gcc -g \
+      -gno-record-gcc-switches -O1 -c src/g.c -o remote.o) ||
+      fail "$off: remote compile"
+    cmp -s "$T/g1/remote.o" "$T/g1/local.o" || fail "$off: the object differs"
+    idle
+  done
+  [ "$(grep -c "exit 0" "$LOG")" -eq 2 ] || fail "$off: not two compiles"
   [ "$(hits)" -eq 0 ] || fail "$off: served from a cache"
   [ ! -e "$CACHE" ] || fail "$off: a cache directory was made"
   [ "$(cache_stat enabled)" = false ] || fail "$off: the status says on"

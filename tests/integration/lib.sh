@@ -19,7 +19,10 @@ isolate() {
       bash "$0" "$@"
   fi
   ip link set lo up
+  private_var_cache
 }
+
+. "$(dirname "${BASH_SOURCE[0]}")/private-cache.sh"
 
 T=$(mktemp -d /tmp/herdcc-test.XXXXXX)
 chmod 755 "$T"

@@ -527,6 +527,54 @@ static void test_storable(void **state)
   free(big);
 }
 
+static int failing_probe(void *userdata, char *const *argv, char **ret_stdout)
+{
+  (void)argv;
+  (void)ret_stdout;
+  (*(int *)userdata)++;
+  return -ETIMEDOUT;
+}
+
+/* A driver that does not answer its probe is not cached, and is not asked
+ * again on every job; once it changes it is asked again. */
+static void test_probe_fails(void **state)
+{
+  struct fixture  *f      = *state;
+  char            *argv[] = { f->compiler, (char *)"-c", NULL };
+  struct cache_key k;
+  int              calls = 0;
+
+  assert_int_equal(cache_key_begin(f->cache, argv, NULL, NULL, &k), -EAGAIN);
+  assert_int_equal(
+    cache_learn_compiler(f->cache, f->compiler, failing_probe, &calls),
+    -EOPNOTSUPP);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(cache_key_begin(f->cache, argv, failing_probe, &calls, &k),
+                     -EOPNOTSUPP);
+  }
+  assert_int_equal(calls, 1);
+  write_compiler(f, "# answers now\n");
+  assert_int_equal(cache_key_begin(f->cache, argv, probe, NULL, &k), 0);
+}
+
+/* The server's sandbox setting is part of the key. */
+static void test_key_context(void **state)
+{
+  struct fixture  *f = *state;
+  struct cache_key on, off;
+  uint8_t          a[SHA256_DIGEST_SIZE], b[SHA256_DIGEST_SIZE];
+
+  begin(f, base_argv, &on);
+  begin(f, base_argv, &off);
+  cache_key_add(&on, "sandbox", "on");
+  cache_key_add(&off, "sandbox", "off");
+  cache_key_source(&on, BASE_SOURCE, strlen(BASE_SOURCE));
+  cache_key_source(&off, BASE_SOURCE, strlen(BASE_SOURCE));
+  assert_true(cache_key_finish(&on, a));
+  assert_true(cache_key_finish(&off, b));
+  assert_memory_not_equal(a, b, sizeof(a));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -537,6 +585,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
     cmocka_unit_test_setup_teardown(test_volatile_source, setup, teardown),
     cmocka_unit_test_setup_teardown(test_storable, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_probe_fails, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_key_context, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
