@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Discovery costs, herdcc against Debian's distcc 3.4 where distcc has the
 # feature: compile latency with a warm and a cold discovery cache over mDNS
 # (real avahi-daemons on two namespaced hosts, the integration tests'

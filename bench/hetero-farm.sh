@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Scheduling on a heterogeneous farm: four daemons on 127.0.0.11-14 whose
 # "compiler" sleeps in proportion to the work a job declares, divided by the
 # host's speed factor (then runs the real gcc on the tiny unit, so the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Per-job overhead of one compile through a loopback daemon, herdcc ->
 # herdccd against distcc -> distccd (Debian's distcc 3.4) in the same run,
 # both protocols, and a plain local `gcc -c` for reference. Prints medians

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared set-up of the benchmarks: source it with "$@" as the script's own
 # arguments ([BUILD_DIR]). It re-runs the script in its own network, mount
 # and PID namespaces (loopback only), and start_daemons starts herdccd on

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A real project build through a daemon on another (namespaced) host:
 # Lua 5.4 from Debian 12's source package (34 translation units, its own
 # unmodified Makefile, `make linux -jN`), built locally and through

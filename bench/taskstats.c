@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-process CPU time and peak memory of every process that exits, from
  * the kernel's taskstats interface (generic netlink, "TASKSTATS"). The
  * kernel sends one record per exiting task, taken before the task's memory

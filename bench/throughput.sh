@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Daemon throughput: many tiny compiles at concurrency 8 against one
 # daemon on loopback, herdcc -> herdccd against distcc -> distccd (Debian's
 # distcc 3.4) in the same run. Prints jobs per second (median of ROUNDS

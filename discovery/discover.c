@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdcc-discover: browses _distcc._tcp over mDNS through the system's
  * avahi-daemon and keeps the discovery cache (zcache.h) in the state
  * directory up to date as servers come and go. The client starts it in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Publishing herdccd over mDNS/DNS-SD through the system's avahi-daemon,
  * the way a distcc 3.4 server does so that stock clients find it: service
  * _distcc._tcp, instance "distcc@HOSTNAME" (Avahi's alternative name on a

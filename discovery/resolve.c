@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdcc-resolve: one DNS refresh for the client, with c-ares. The client
  * starts it in the background when a DNS cache in STATE/dns is missing or
  * expired, so that a compile never waits for DNS (but for a bounded first

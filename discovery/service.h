@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A compile server as DNS-SD describes it (over mDNS or unicast DNS): the
  * TXT keys distcc 3.4 publishes (txtvers, cpus, jobs, distcc, gnuhost,
  * cc_version, cc_machine) plus herdcc's own (herd, protocols, codecs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The discovery cache: the servers herdcc-discover found, one line each,
  * in a file in the state directory that every compile reads and never
  * waits for. Written atomically (temporary file and rename). Text, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The farm as a monitor shows it: the servers this machine's client would
  * use, with where each came from, what their status endpoints say, and
  * this machine's own client jobs.

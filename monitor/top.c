@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdcc-top: the farm in a terminal. The servers this machine's client
  * would use (the host list, mDNS and DNS discovery) with what their status
  * endpoints say, this machine's client jobs, and each reachable server's

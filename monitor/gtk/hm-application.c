@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The tray icon is an HmTray (a StatusNotifierItem, or a GtkStatusIcon
  * where no watcher runs); its state follows the window's "changed"
  * signal. Closing the window hides it while a tray shows the icon. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdcc-monitor as a GtkApplication (org.herdcc.Monitor): one window, a
  * tray icon (hm-tray.h) whose icon shows the farm's state and whose menu
  * shows or hides the window, pauses refreshing and quits; the actions

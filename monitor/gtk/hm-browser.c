@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Browsing with avahi-client through avahi-glib's poll adapter. Avahi's
  * client reconnects by itself (AVAHI_CLIENT_NO_FAIL): when avahi-daemon
  * goes away the browser and resolvers it served are freed, every server it

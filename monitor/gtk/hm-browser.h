@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The servers on the local network, live: a DNS-SD browser for
  * _distcc._tcp on avahi-daemon, driven by avahi-glib on the GLib main
  * loop. Each service is resolved (address, port, TXT parsed by the shared

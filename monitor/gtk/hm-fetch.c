@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The stats request as a GTask: connect, write the request line, read
  * until the server closes (capped), decode. A timeout source cancels an
  * internal GCancellable, so that every pending operation ends at the

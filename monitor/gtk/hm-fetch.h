@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One asynchronous request to a herdccd's stats port for its JSON status
  * (src/common/stats.h: "GET /json", HTTP/1.0, the server closes after the
  * body), through GIO on the GLib main loop: it never blocks the caller,

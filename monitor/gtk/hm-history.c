@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Each row keeps a ring of samples; a sample is a count per activity. The
  * bars of a row share one scale: the most jobs the row had at once in its
  * history (at least one), so a host's slots fill its row. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The activity history, like distccmon-gnome's bars: one row per host, the
  * last HM_HISTORY_SAMPLES ticks from left (old) to right (now), each tick a
  * stacked bar of that host's jobs coloured by what they were doing, and a

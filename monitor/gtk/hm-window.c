@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The window's models are the truth the self-test listing reads: every
  * change goes through the GtkTreeStore/GtkListStore the views show, and the
  * listing walks those. Servers live in a hash table by key ("mdns:NAME",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdcc-monitor's main window (a GtkBuilder template from the GResource):
  * the servers (live mDNS browsing through HmBrowser, the static list and
  * DNS through monitor/farm.h), each polled for its status without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdcc-monitor: see hm-application.h and docs/herdcc-monitor.1. */
 #include <locale.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Backing off failing servers, by address. When a distribution fails
  * because of the server (a connection refused or timed out, a truncated or
  * garbled reply, a crash, a refusal), the address it failed at is not used

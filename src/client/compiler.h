@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Finding the real compiler. herdcc is called as "herdcc gcc ...",
  * "herdcc ..." (the compiler is cc) or through a masquerade link named
  * after the compiler; either way the compiler is looked up on PATH with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The discovery caches as a compile sees them, shared by +zeroconf
  * (zeroconf.c) and DNS (dns.c): a cache file in the state directory that a
  * helper process refreshes in the background, the helper started when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Diagnostics that never interleave. The warnings and errors of one
  * compile (what a local preprocessor or compiler wrote, collected in a
  * memory file, and a server's SERR) reach standard error as one block,

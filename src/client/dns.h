@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Servers and addresses from DNS, for one compile: +srv and +srv=DOMAIN
  * entries (SRV _distcc._tcp.DOMAIN and unicast DNS-SD) and every plain host
  * name in the host list. herdcc-resolve (discovery/resolve.c, with c-ares)

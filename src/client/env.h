@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The client's environment: HERDCC_* variables read first, distcc's
  * DISTCC_* names as fallback, and the host list from the variables or the
  * hosts files. The state directory is statedir.h's, shared with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host list a compile or a management option starts from: the text
  * env_host_list() finds, parsed; with none configured and an avahi-daemon
  * running, "+zeroconf". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* This herdcc's own job as the monitors see it: the state file of
  * jobstate.h, one per compile herdcc runs (remotely or here; not for a
  * command it only execs, such as a link or --version). Written at every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdcc: the client. It runs once per translation unit, so it stays lean:
  * no discovery libraries, no needless allocation, one process besides the
  * preprocessor. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The client's management options: --show-hosts (every host with its
  * source, address, slots, protocol and state), -j (how many jobs the host
  * list allows) and --ping (contact every configured and discovered host,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One compile on remote servers: preprocess locally while connecting, send
  * the request, receive the reply, and write the outputs as a local compile
  * would (atomically: a temporary file beside the target, then rename).

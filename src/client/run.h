@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Running programs for the client (the preprocessor, the compiler for a
  * local compile) and cleaning up after an interrupt: temporary files
  * registered here are removed and the running child is killed when

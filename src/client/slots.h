@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Job slots: how many compiles may run at once on each host, and how many
  * preprocessors on this machine. A slot is an flock() on a file in the
  * state directory ("lock/NAME_N"), so it is released by the kernel however

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Servers found over mDNS, for one compile. They come from the discovery
  * cache that herdcc-discover keeps in the state directory (zcache.h); a
  * compile never waits for the network: it reads the cache, starts the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The compiler argument table, shared by client and daemon.
  *
  * One table says, for every gcc/clang option herdcc knows, what it is: an

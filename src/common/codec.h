@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Body codecs of the distcc wire protocol. Version 1 sends bodies raw;
  * version 2 sends each non-empty DOTI/SERR/SOUT/DOTO body as one raw
  * LZO1X-1 stream with no header, so the receiver learns the uncompressed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Process exit codes. They are distcc's, so scripts written for distcc read
  * herdcc's results the same way. A compiler killed by a signal gives
  * 128 + signal. */

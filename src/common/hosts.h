@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host list: distcc's grammar, parsed once for client and tools.
  *
  *   host[:port][/limit][,lzo][,cpp][,herd]   a TCP server

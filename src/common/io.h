@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Descriptor I/O for every herdcc program: whole-buffer reads and writes
  * that survive EINTR and short counts and give up after a timeout, and
  * whole-file helpers. Functions return 0 (or a count) on success and

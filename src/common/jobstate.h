@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Client job state files: what each running herdcc is doing, for the
  * monitors (herdcc-top, herdcc-monitor). One small file per client
  * process in the jobs directory (jobstate_dir()), named

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* JSON for herdcc: one bounded reader and one writer, for the status
  * documents of the stats port (stats.h) and anything else that speaks
  * JSON later.

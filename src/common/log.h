@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging for the herdcc programs. Lines read "NAME[PID] LEVEL: text" and
  * go to stderr, a log file, or syslog. The client logs only what
  * HERDCC_VERBOSE/DISTCC_VERBOSE ask for and always logs warnings and

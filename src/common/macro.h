@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small language helpers shared by every herdcc program: cleanup
  * attributes for automatic release of locals, ownership transfer, and array
  * sizes. Header-only. */

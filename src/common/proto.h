@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The distcc wire protocol, versions 1 and 2, as one codec for client and
  * daemon. Every message is a 4-letter token and 8 hex digits: a value, or
  * the length of a body that follows. A request is DIST v, ARGC n, n x ARGV,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The state directory every herdcc program agrees on: the client keeps its
  * host caches, backoff state, slots and job state files there, and the
  * monitors read the same place. One resolution, used by all of them. */

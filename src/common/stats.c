@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The status document of herdccd's stats port (stats.h): its JSON
  * encoding, its strict decoding, and a blocking fetch for herdcc-top and
  * the tests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's status, as one model shared by herdccd (which fills and
  * encodes it) and the monitors (which fetch and decode it): the JSON form
  * of the stats port. The plain-text form (distcc 3.4's --stats format,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NULL-terminated string vectors (argv-style), heap-owned. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Who may ask herdccd for a compile: an allow-list of CIDR rules, IPv4 and
  * IPv6 alike. A peer is allowed when its address lies in any rule; an
  * IPv4-mapped IPv6 peer (::ffff:a.b.c.d, what a dual-stack socket reports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Runs one checked compile for a job. The compiler is started as soon as
  * the request's command line has been checked, before its source arrives,
  * so that its start-up overlaps the client's preprocessor; the source is

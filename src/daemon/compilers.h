@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which compilers herdccd runs, and where they are. Default-deny: a request
  * names its compiler by a plain name (gcc, clang++, x86_64-linux-gnu-gcc:
  * letters, digits and "._+-", no '/'), and the name is allowed when it has

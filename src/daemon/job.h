@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One connection to herdccd, start to end: check the peer against the
  * allow-list, read the request (DIST, ARGC, ARGV...), check the compiler
  * (compilers.h) and the arguments (args_check_server), receive the source

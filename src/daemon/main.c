@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdccd: the herdcc compile server. Command line (distccd's options plus
  * ours) into arg_* variables, then logging, the compiler allow-list and
  * the access list, then either one --inetd connection or the server. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdccd never runs a job as root. Started as root it picks an
  * unprivileged user at start-up (--user, else "herdccd" if that user
  * exists, else "nobody") and, once its sockets, log and pid file are open,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The listening side of herdccd. It binds its sockets first (a failure is
  * exit 102), then detaches when asked, so that whoever started it knows
  * the port is bound once the pid file appears; the serving process writes

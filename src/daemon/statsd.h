@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdccd's stats port (--stats): what the daemon counts, and the
  * listener that tells it.
  *

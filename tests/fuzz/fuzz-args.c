@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the argument table. The input is a command line, one
  * argument a line (the first line is the compiler). The daemon's check,
  * args_check_server, must accept only safe command lines

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the fuzz targets check beyond "no crash": an accepted command line
  * is safe to run on the server. The rules are written out again here, as a
  * list of what must never pass, independent of the argument table they

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the host-list grammar (hosts_parse), which reads
  * $DISTCC_HOSTS, host files and, later, what discovery finds. The input is
  * the list's text, up to its first NUL. A list parses or names the token

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the job state file decoder (jobstate_decode), which
  * reads files that, in a shared jobs directory, any user may have written.
  * A file decodes or is refused with a reason; what decodes is within its

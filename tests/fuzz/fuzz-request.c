@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the daemon's request reader. The input is what a
  * client sends. It is read back through a memfd (a descriptor that never
  * blocks and ends where the input ends) as herdccd's job process reads a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the status document a stats port sends
  * (stats_from_json, and under it json_parse), which herdcc-top and
  * herdcc-monitor read from any server they discover. The input is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Replays a fuzz target's corpus as an ordinary test: main() feeds every
  * file named on the command line, and every file in every directory named
  * there, to the target's LLVMFuzzerTestOneInput. Linked with each target

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Who may use herdccd: the private and local networks by default, the
 # --allow networks (IPv4 and IPv6, and IPv4 clients on a dual-stack socket,
 # which the kernel shows as ::ffff:a.b.c.d) otherwise; a client not on the

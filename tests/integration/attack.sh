@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The attack suite: herdccd, started as root (it drops to an unprivileged
 # user), is sent what an attacker would send, through a client that speaks
 # the wire protocol directly (wire.py): distcc's CVE-2004-2687 shape,

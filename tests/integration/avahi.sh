@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash disable=SC2034
 # A private mDNS world for a test: a D-Bus system bus and a real
 # avahi-daemon inside the test's own network and mount namespaces (see

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The client behaves as distcc 3.4 does for the command-line cases people
 # script against: names, --version/--help, local runs of what is not a
 # compile, exit codes, log phrases, fallback, masquerade, output modes.

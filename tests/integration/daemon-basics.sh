@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # herdccd against the real distcc 3.4 client (Debian's /usr/bin/distcc):
 # objects byte-identical to a local compile over protocols 1 and 2, C and
 # C++, compile errors passed through, refusals explained in SERR (options,

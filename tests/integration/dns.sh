@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # +srv and plain host names through DNS, with a real dnsmasq on 127.0.0.1:53
 # and /etc/resolv.conf pointing at it (bind-mounted in this test's own mount
 # namespace): SRV and unicast DNS-SD find two herdccd and a build spreads

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Failures never cost a build. Real faults, injected one at a time: a port
 # that refuses, an address that never answers, a server that truncates its
 # reply, a server that stalls while the client is interrupted, a compiler a

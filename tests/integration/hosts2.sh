@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash disable=SC2034
 # Two hosts on one private link, for the zeroconf tests. Source after
 # lib.sh and avahi.sh; call isolate before anything below.

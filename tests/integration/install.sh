@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `meson setup B --prefix=P && meson install -C B` installs herdcc, herdccd
 # and the masquerade directory P/lib/herdcc, and the installed programs
 # work: a compile through a masquerade link runs on the installed daemon.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # herdcc joins distcc 3.4 farms in both directions: a real multi-file C
 # project and a C++ file compile remotely, with protocol 1 and 2, for
 # herdcc -> distccd, distcc -> herdccd and herdcc -> herdccd. Every object

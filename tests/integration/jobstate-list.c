@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A test tool: prints the live client jobs jobstate_scan() finds, one per
  * line, "OWNER PID PHASE HOST SLOT FILE" (HOST "-" when none), so that
  * shell tests can watch herdcc's state files through the same reader the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Client job state files (herdcc.1, "JOB STATE FILES"): a compile through a
 # real herdccd whose compiler is slow shows as a live job in phase
 # "compile" on that host; its file goes when the client ends, normally or

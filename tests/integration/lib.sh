@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers for the integration tests. Source it from a test script.
 #
 # Every test isolates itself: it re-executes under unshare with its own

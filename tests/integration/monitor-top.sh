@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # herdcc-top against a real farm: two herdccd --zeroconf --stats servers (on
 # host A and host B of hosts2.sh, each with its own avahi-daemon) and a
 # build of slow compiles running through them with HERDCC_HOSTS=+zeroconf.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # herdccd --stats against distccd 3.4 --stats and real compiles: the plain
 # text has distcc's dcc_* keys in distcc's order; its counters and the JSON
 # form's move with real jobs (ok, a compile error, a refused argument, a

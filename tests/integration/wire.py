@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A client for the distcc wire protocol (versions 1 and 2), for tests.
 
 It speaks the protocol well, and badly on purpose: the attack suite

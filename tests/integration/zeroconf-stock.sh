@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The two-host zeroconf harness (hosts2.sh) with stock components only:
 # Debian's distccd --zeroconf on host B publishes _distcc._tcp and its
 # compiler subtype; avahi-browse on host A sees both with B's address, and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The zero-configuration farm over a real avahi-daemon on two hosts
 # (hosts2.sh): herdccd --zeroconf on B is found by herdcc on A
 # (DISTCC_HOSTS=+zeroconf) and by the stock distcc client; herdcc on A

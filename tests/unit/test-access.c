@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of herdccd's allow-list (access.h), as tables: CIDR parsing with
  * good and bad masks, matching IPv4, IPv6 and IPv4-mapped IPv6 peers, the
  * private networks allowed by default, and the peer names used in logs. */

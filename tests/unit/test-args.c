@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of the argument table: the client's plan (args_plan) and the
  * daemon's check (args_check_server), each a table of command lines. A
  * command line is written as one string split on spaces. The dependency

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of backoff by address: the text of an address, what a state file
  * means (active, expired, from the future, garbage), the compiler scope,
  * period 0, the addresses one compile has tried, and the file's own text.

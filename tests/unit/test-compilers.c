@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of herdccd's compiler allow-list (compilers.h), as tables over a
  * scratch tree: a masquerade directory, PATH directories holding a real
  * compiler and a masquerade-style link to a farm client, and a compilers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The discovered servers as a compile sees them: dcache_splice puts them
  * in the host list fastest job slot first. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The discovery model shared by publisher, refreshers and client: TXT
  * records (service.c) and the cache file (zcache.c). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdcc-monitor's status request (monitor/gtk/hm-fetch.c): the HTTP reply
  * split and decoded (status codes, header ends, bodies good and bad), and
  * the asynchronous request against real sockets on 127.0.0.1: a server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of the host list: distcc's grammar (hosts_parse) and the names used
  * in logs (hosts_entry_describe), as tables. A parsed list is compared as
  * one line that spells out every field of every entry, so that a case

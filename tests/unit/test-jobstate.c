@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of the client job state files: the encoding (round trips, a file
  * written in the other byte order, every truncation, hostile bytes), the
  * state and jobs directories, and the scanner against what a shared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of the distcc wire protocol codec over a socketpair: exact bytes on
  * the wire, round trips of headers, bodies, requests and replies in
  * versions 1 and 2, and what a malformed, oversized, truncated or silent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of the status model (stats.h) and its JSON (json.h), as tables: a
  * full model round-trips; the writer escapes what must be escaped and
  * always writes valid UTF-8; hostile documents (deep nesting, numbers out
