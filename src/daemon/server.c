@@ -963,6 +963,12 @@ static void conn_check(struct server *s, size_t i, uint32_t events)
   if (!c->known && room_hello(s, i)) {
     return;
   }
+  if (!c->known && !hup) {
+    /* Not one byte yet (or part of a HERD): the next event decides. Never
+     * the classic path meanwhile, or a hello that lands between the peek
+     * and request_arrived() reaches a job process as a bad request. */
+    return;
+  }
   if (c->room == ROOM_INVITED && hup && !request_arrived(s, c)) {
     conn_leave(s, i, "declined its invitation");
     return;
