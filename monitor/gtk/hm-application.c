@@ -16,10 +16,18 @@ struct _HmApplication {
   GtkApplication parent_instance;
   char          *self_test;
   char          *select;
-  gboolean       hidden; /* --hidden: the first activation shows no window */
+  gboolean       hidden;    /* --hidden: the first activation shows no window */
+  gboolean       tray_seen; /* the tray has shown the icon once */
+  guint          tray_wait; /* the source that waits for a tray to appear */
   HmWindow      *window;
   HmTray        *tray;
 };
+
+/* How long --hidden waits for a tray to show the icon before it shows the
+ * window instead: a StatusNotifierItem registers at once, but an XEmbed
+ * tray embeds the fallback icon only after the library has given up on a
+ * watcher (about a second; more on a loaded machine). */
+#define HM_TRAY_WAIT_S 5
 
 G_DEFINE_TYPE(HmApplication, hm_application, GTK_TYPE_APPLICATION)
 
@@ -91,11 +99,26 @@ static gboolean on_delete(GtkWidget *window, GdkEvent *event,
  * one way left to reach the monitor. */
 static void on_tray_visibility(HmTray *tray, HmApplication *self)
 {
-  if (self->window && !hm_tray_is_visible(tray) &&
+  gboolean visible = hm_tray_is_visible(tray);
+
+  if (self->window && !visible && self->tray_seen &&
       !gtk_widget_get_visible(GTK_WIDGET(self->window))) {
     gtk_window_present(GTK_WINDOW(self->window));
   }
+  self->tray_seen = self->tray_seen || visible;
   update_tray(self);
+}
+
+/* --hidden and still no tray: the window is the one way to the monitor. */
+static gboolean on_tray_wait(gpointer data)
+{
+  HmApplication *self = data;
+
+  self->tray_wait = 0;
+  if (self->window && !hm_tray_is_visible(self->tray)) {
+    gtk_window_present(GTK_WINDOW(self->window));
+  }
+  return G_SOURCE_REMOVE;
 }
 
 static void on_visible(GObject *window, GParamSpec *pspec, HmApplication *self)
@@ -128,6 +151,8 @@ static void hm_application_activate(GApplication *app)
   }
   if (!(first && self->hidden)) {
     gtk_window_present(GTK_WINDOW(self->window));
+  } else if (!hm_tray_is_visible(self->tray)) {
+    self->tray_wait = g_timeout_add_seconds(HM_TRAY_WAIT_S, on_tray_wait, self);
   }
 }
 
@@ -257,6 +282,7 @@ static void hm_application_dispose(GObject *object)
 {
   HmApplication *self = HM_APPLICATION(object);
 
+  g_clear_handle_id(&self->tray_wait, g_source_remove);
   g_clear_object(&self->tray);
   G_OBJECT_CLASS(hm_application_parent_class)->dispose(object);
 }

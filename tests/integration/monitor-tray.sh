@@ -16,6 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/avahi.sh"
 . "$(dirname "$0")/hosts2.sh" # time_until_ms
+. "$(dirname "$0")/xsession.sh"
 if [ -z "${HERDCC_MONITOR_BIN:-}" ]; then
   echo "herdcc-monitor is not built (-Dmonitor=disabled)"
   exit 77
@@ -42,22 +43,8 @@ HERDCCD_PID=${STARTED_PIDS[-1]}
 export HERDCC_HOSTS=127.0.0.2:3632/2
 
 say "an X server and a session bus of our own"
-mkdir -p /tmp/.X11-unix
-mount -t tmpfs tmpfs /tmp/.X11-unix
-Xvfb -displayfd 3 -nolisten tcp -screen 0 800x600x24 3>"$T/display" \
-  2>"$T/xvfb.log" &
-STARTED_PIDS+=($!)
-wait_for test -s "$T/display" || { cat "$T/xvfb.log"; fail "Xvfb did not start"; }
-export DISPLAY=:$(cat "$T/display")
-wait_for xwininfo -root >/dev/null || fail "Xvfb does not answer"
-dbus-daemon --session --nofork --print-address=3 3>"$T/bus" 2>"$T/bus.log" &
-STARTED_PIDS+=($!)
-wait_for test -s "$T/bus" || fail "no session bus"
-DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$T/bus")
-export DBUS_SESSION_BUS_ADDRESS
-# The icons from the source tree, where an installed monitor has them.
-export XDG_DATA_DIRS=$HERDCC_SOURCE_ROOT/data:/usr/local/share:/usr/share
-export NO_AT_BRIDGE=1
+start_xvfb 800x600
+start_session_bus
 
 say "a StatusNotifierWatcher and a tray bar that draws its items"
 status-notifier-watcher >"$T/watcher.log" 2>&1 &
@@ -76,14 +63,8 @@ TRAY_PID=$!
 STARTED_PIDS+=($!)
 
 say "herdcc-monitor --hidden"
-LISTING=$T/monitor.txt
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-  G_DEBUG=fatal-criticals GDK_BACKEND=x11 LC_ALL=C.UTF-8 LANGUAGE= \
-  "$HERDCC_MONITOR_BIN" --hidden --self-test="$LISTING" >"$T/monitor.log" 2>&1 &
-MONITOR_PID=$!
-STARTED_PIDS+=($!)
+start_monitor --hidden
 
-listed() { grep -qE "^$1	$2" "$LISTING" 2>/dev/null; }
 # The item as the watcher knows it: its bus name and the icon it shows.
 ITEM_PATH=/org/ayatana/NotificationItem/org_herdcc_Monitor
 item_name() {
@@ -112,26 +93,6 @@ time_until_ms 20000 idle ||
   { cat "$LISTING" "$T/monitor.log"; item_prop IconName || true; fail "not idle, hidden, in the tray"; }
 say "idle, in the tray, window unmapped: $(item_prop IconName)"
 
-# The tray bar: the top 32 rows of the screen.
-tray_shot() {
-  import -window root -crop 800x32+0+0 +repage "$ARTIFACTS/$1" ||
-    fail "no screenshot of the tray"
-  read -r w h < <(identify -format '%w %h\n' "$ARTIFACTS/$1")
-  [ "$w" = 800 ] && [ "$h" = 32 ] || fail "the tray screenshot is ${w}x$h"
-}
-# dark_pixels FILE: pixels of the icon's ink (the bar is #d8d8d8).
-dark_pixels() {
-  convert "$1" -colorspace gray -threshold 40% -negate -format '%[fx:int(mean*w*h+0.5)]' info:
-}
-# red_pixels FILE: pixels close to the failing badge's red.
-red_pixels() {
-  convert "$1" -fuzz 20% -fill white +opaque '#cc0000' -fill black -opaque '#cc0000' \
-    -negate -colorspace gray -format '%[fx:int(mean*w*h+0.5)]' info:
-}
-# light_pixels FILE: pixels of the bar's own grey.
-light_pixels() {
-  convert "$1" -colorspace gray -threshold 70% -format '%[fx:int(mean*w*h+0.5)]' info:
-}
 drawn() {
   tray_shot tray-idle.png &&
     [ "$(light_pixels "$ARTIFACTS/tray-idle.png")" -gt 23000 ] &&
@@ -217,6 +178,5 @@ xdotool windowfocus --sync "$WID" key ctrl+w
 exited() { ! kill -0 "$MONITOR_PID" 2>/dev/null; }
 time_until_ms 10000 exited || fail "the monitor did not end"
 wait "$MONITOR_PID" || fail "the monitor exited with $?"
-! grep -E "(CRITICAL|WARNING|ERROR|Sanitizer|runtime error)" "$T/monitor.log" ||
-  fail "the monitor complained"
+monitor_clean
 say "PASS"
