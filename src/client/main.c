@@ -30,6 +30,7 @@
 #include "jobstatus.h"
 #include "log.h"
 #include "manage.h"
+#include "policy.h"
 #include "proto.h"
 #include "remote.h"
 #include "run.h"
@@ -37,9 +38,6 @@
 #include "statedir.h"
 #include "strv.h"
 #include "zeroconf.h"
-
-/* Servers one compile tries before the local fallback. */
-#define MAX_REMOTE_ATTEMPTS 3
 
 static const char *arg_program = "herdcc";
 
@@ -121,7 +119,7 @@ static void print_help(void)
     "                              of DOMAIN (default: the search domain)\n"
     "   --localslots=N --localslots_cpp=N --randomize\n",
     arg_program, HERDCC_MASQUERADE_DIR, REMOTE_IO_TIMEOUT_S,
-    REMOTE_CONNECT_TIMEOUT_MS, MAX_REMOTE_ATTEMPTS - 1,
+    REMOTE_CONNECT_TIMEOUT_MS, POLICY_MAX_ATTEMPTS - 1,
     BACKOFF_DEFAULT_PERIOD_S);
 }
 
@@ -342,6 +340,7 @@ struct compile_state {
   struct hosts_list        *list;
   struct backoff           *backoff;
   struct candidates         candidates;
+  struct policy_settings    settings;
   bool                      dns_told; /* a failed lookup was told */
   const struct hosts_entry *host;     /* the last server tried */
   struct remote_result      result;   /* its outcome */
@@ -359,57 +358,14 @@ static void compile_clear(struct compile_state *c)
   args_plan_clear(&c->plan);
 }
 
-/* A host passed over (backed off) is not news: only verbose logs say so. */
-static enum log_level failure_level(const struct compile_state *c)
-{
-  return c->result.passed_over ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING;
-}
-
-static void log_failure(const struct compile_state *c, const char *host_name)
+static void log_failure(const struct compile_state *c, const char *host_name,
+                        enum log_level level)
 {
   if (c->result.exit_code == EXIT_COMPILER_MISSING) {
-    log_write(failure_level(c), "failed to exec %s on %s: %s",
-              c->plan.server_argv[0], host_name, c->result.why);
+    log_write(level, "failed to exec %s on %s: %s", c->plan.server_argv[0],
+              host_name, c->result.why);
   } else {
-    log_write(failure_level(c), "%s", c->result.why);
-  }
-}
-
-/* Try the picked server (on sock, an invitation's connection, when >= 0;
- * else connecting), then at most MAX_REMOTE_ATTEMPTS - 1 others with a
- * free slot. -ENOMEM, or a local error that ends distribution; else 0,
- * with c->result the last attempt's outcome. */
-static int try_servers(struct compile_state *c, unsigned picked, int slot_fd,
-                       int slot, int sock, const char *address)
-{
-  for (unsigned attempt = 1;; attempt++) {
-    _cleanup_free_ char *name =
-      hosts_entry_describe(c->candidates.entries[picked]);
-    jobstatus_at(JOB_PHASE_CONNECT, c->candidates.names[picked], slot);
-    c->host                     = c->candidates.entries[picked];
-    c->candidates.tried[picked] = true;
-    free(c->result.why);
-    c->result = (struct remote_result){ 0 };
-    int r     = sock >= 0
-                  ? remote_compile_on(&c->job, c->host, sock, address, &c->result)
-                  : remote_compile(&c->job, c->host, &c->result);
-    sock      = -1;
-    if (r < 0 || c->result.outcome != REMOTE_NOT_DISTRIBUTED) {
-      slots_release(c->state, slot_fd);
-      return r;
-    }
-    log_failure(c, name);
-    slots_release(c->state, slot_fd);
-    slot_fd = -1;
-    if (attempt == MAX_REMOTE_ATTEMPTS) {
-      return 0;
-    }
-    slot = pick_another(c->state, &c->candidates, &picked, &slot_fd);
-    if (slot < 0) {
-      return 0;
-    }
-    log_write(failure_level(c), "failed to distribute %s to %s, retrying on %s",
-              c->plan.input, name, c->candidates.names[picked]);
+    log_write(level, "%s", c->result.why);
   }
 }
 
@@ -429,51 +385,111 @@ static void job_setup(struct compile_state *c)
   };
 }
 
-/* The job on the picked server (see try_servers), and what comes of it:
- * its result, or the local fallback. */
-static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
+/* Carry out a decision to run here or to end. */
+static int carry_out(struct compile_state *c, struct policy_decision d)
+{
+  if (d.action == POLICY_RUN_HERE && d.in_slot) {
+    compile_here_in_slot(c->argv, c->state, c->list->local_slots);
+  }
+  if (d.action == POLICY_RUN_HERE) {
+    compile_here(c->argv, -1, -1, c->state);
+  }
+  return d.exit_code;
+}
+
+/* One attempt on the picked server (on sock, an invitation's connection,
+ * when >= 0; else connecting); the slot is released after it. -ENOMEM or
+ * a local error; else 0, with c->result its outcome. */
+static int attempt_on(struct compile_state *c, unsigned picked, int slot_fd,
                       int slot, int sock, const char *address)
 {
-  _cleanup_free_ char *name = NULL;
-  int                  r = try_servers(c, picked, slot_fd, slot, sock, address);
+  jobstatus_at(JOB_PHASE_CONNECT, c->candidates.names[picked], slot);
+  c->host                     = c->candidates.entries[picked];
+  c->candidates.tried[picked] = true;
+  free(c->result.why);
+  c->result = (struct remote_result){ 0 };
+  int r     = sock >= 0
+                ? remote_compile_on(&c->job, c->host, sock, address, &c->result)
+                : remote_compile(&c->job, c->host, &c->result);
+  slots_release(c->state, slot_fd);
+  return r;
+}
 
-  remote_job_clear(&c->job);
-  name = hosts_entry_describe(c->host);
-  if (r == -ENOMEM || !name) {
-    log_error("failed to compile %s: out of memory", c->plan.input);
-    return EXIT_OUT_OF_MEMORY;
+/* Say how the distribution ended, as decided. */
+static void tell_end(const struct compile_state *c, int r, const char *name,
+                     struct policy_decision d)
+{
+  const char *input = c->plan.input;
+
+  if (r == -ENOMEM) {
+    log_error("failed to compile %s: out of memory", input);
+    return;
   }
   if (r < 0) {
-    log_warning("Failed to prepare %s for %s: %s", c->plan.input, name,
-                strerror(-r));
+    log_warning("Failed to prepare %s for %s: %s", input, name, strerror(-r));
   } else if (c->result.outcome == REMOTE_DONE) {
-    log_info("compile %s on %s %s", c->plan.input, name,
+    log_info("compile %s on %s %s", input, name,
              c->result.exit_code == 0 ? "completed ok" : "failed");
-    if (c->result.exit_code != 0 && !env_get_bool("SKIP_LOCAL_RETRY", true)) {
-      /* Asked for: a compile error is checked against a local compile. */
+    if (d.action == POLICY_RUN_HERE) {
       log_warning("remote compile of %s failed; compiling it here too, as "
                   "$HERDCC_SKIP_LOCAL_RETRY=0 asks",
-                  c->plan.input);
-      compile_here_in_slot(c->argv, c->state, c->list->local_slots);
+                  input);
     }
-    return c->result.exit_code;
+    return;
   } else if (c->result.outcome == REMOTE_CPP_FAILED) {
-    log_info("preprocessing %s failed", c->plan.input);
-    return c->result.exit_code;
-  } else if (!env_get_bool("FALLBACK", true)) {
+    log_info("preprocessing %s failed", input);
+    return;
+  } else if (d.action == POLICY_RETURN) {
     if (c->result.exit_code == EXIT_COMPILER_MISSING) {
       /* An error of the build's own: shown even with a log file. */
       log_error("failed to exec %s on %s: %s", c->plan.server_argv[0], name,
                 c->result.why ? c->result.why : "(no reason given)");
     }
-    log_error("failed to distribute %s to %s and fallback is disabled",
-              c->plan.input, name);
-    return c->result.exit_code;
+    log_error("failed to distribute %s to %s and fallback is disabled", input,
+              name);
+    return;
   }
-  log_write(r < 0 ? LOG_LEVEL_WARNING : failure_level(c),
-            "failed to distribute %s to %s, running locally instead",
-            c->plan.input, name);
-  compile_here_in_slot(c->argv, c->state, c->list->local_slots);
+  log_write(d.level, "failed to distribute %s to %s, running locally instead",
+            input, name);
+}
+
+/* The job on the picked server, then, as the policy decides, on up to
+ * POLICY_MAX_ATTEMPTS - 1 others with a free slot, here, or nowhere. The
+ * exit code. */
+static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
+                      int slot, int sock, const char *address)
+{
+  for (unsigned attempt = 1;; attempt++) {
+    _cleanup_free_ char *name =
+      hosts_entry_describe(c->candidates.entries[picked]);
+    int r = attempt_on(c, picked, slot_fd, slot, sock, address);
+    sock  = -1;
+    struct policy_attempt a = { .local_error = r < 0 ? r : 0,
+                                .outcome     = c->result.outcome,
+                                .exit_code   = c->result.exit_code,
+                                .passed_over = c->result.passed_over,
+                                .attempt     = attempt };
+    if (!name) {
+      a.local_error = -ENOMEM;
+    }
+    struct policy_decision d = policy_after_attempt(&a, &c->settings);
+    if (a.local_error == 0 && c->result.outcome == REMOTE_NOT_DISTRIBUTED) {
+      log_failure(c, name, d.level);
+    }
+    if (d.action == POLICY_RETRY) {
+      slot = pick_another(c->state, &c->candidates, &picked, &slot_fd);
+      if (slot >= 0) {
+        log_write(d.level, "failed to distribute %s to %s, retrying on %s",
+                  c->plan.input, name, c->candidates.names[picked]);
+        continue;
+      }
+      a.no_other = true;
+      d          = policy_after_attempt(&a, &c->settings);
+    }
+    remote_job_clear(&c->job);
+    tell_end(c, a.local_error, name ? name : "?", d);
+    return carry_out(c, d);
+  }
 }
 
 static bool any_native(const struct candidates *c)
@@ -539,48 +555,65 @@ static int schedule(struct compile_state *c)
   }
 }
 
-/* Every server is a name that does not resolve: a distribution failure,
- * said as a warning by the compile that told the failed lookup, and only
- * in the verbose log by those after it, until the lookup is made again. */
-static int unresolved_only(struct compile_state *c)
+/* Say why nothing is sent, as decided (distcc 3.4's words where scripts
+ * look for them). */
+static void tell_hosts(const struct compile_state *c, enum policy_hosts hosts,
+                       const char *bad_spec, struct policy_decision d)
 {
-  _cleanup_free_ char *name = hosts_entry_describe(c->candidates.unresolved);
+  _cleanup_free_ char *name = NULL;
 
-  if (!env_get_bool("FALLBACK", true)) {
-    log_error("failed to distribute %s to %s (it does not resolve) and "
-              "fallback is disabled",
-              c->plan.input, name ? name : "?");
-    return EXIT_CONNECT_FAILED;
+  switch (hosts) {
+    case POLICY_HOSTS_BAD_SPEC:
+      log_error("%s", bad_spec ? bad_spec : "bad host specification");
+      break;
+    case POLICY_HOSTS_UNSET:
+      log_warning("no hostlist is set; can't distribute work "
+                  "($HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files are "
+                  "unset)");
+      break;
+    case POLICY_HOSTS_UNREADABLE:
+      log_warning("failed to read the host list or the state directory; "
+                  "can't distribute work");
+      break;
+    case POLICY_HOSTS_BACKED_OFF:
+      log_write(d.level, "every server is backed off; compiling %s here",
+                c->plan.input);
+      break;
+    case POLICY_HOSTS_UNRESOLVED:
+      name = hosts_entry_describe(c->candidates.unresolved);
+      log_write(d.level,
+                d.action == POLICY_RETURN
+                  ? "failed to distribute %s to %s (it does not resolve) and "
+                    "fallback is disabled"
+                  : "failed to distribute %s to %s (it does not resolve), "
+                    "running locally instead",
+                c->plan.input, name ? name : "?");
+      break;
+    case POLICY_HOSTS_NONE_USABLE:
+      log_warning("no usable hosts in $HERDCC_HOSTS/$DISTCC_HOSTS or the "
+                  "hosts files; can't distribute work");
+      break;
+    case POLICY_HOSTS_SOME:
+      break;
   }
-  log_write(c->dns_told ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO,
-            "failed to distribute %s to %s (it does not resolve), running "
-            "locally instead",
-            c->plan.input, name ? name : "?");
-  compile_here_in_slot(c->argv, c->state, c->list->local_slots);
 }
 
-/* The hosts, the backoff state and a slot; then the compile, here or
- * remotely. */
-static int compile_planned(struct compile_state *c)
+/* The host list, discovery, the backoff state and the candidates: what
+ * they give the compile. r: what hostlist_load() returned. */
+static enum policy_hosts gather_hosts(struct compile_state *c, int r)
 {
-  _cleanup_free_ char *bad_spec = NULL;
-  unsigned             period   = backoff_period_from_env();
-  int                  r        = hostlist_load(&c->list, &bad_spec);
+  unsigned period = backoff_period_from_env();
+  int      told   = 0;
 
   if (r == -EINVAL) {
-    log_error("%s", bad_spec ? bad_spec : "bad host specification");
-    return EXIT_BAD_HOSTSPEC;
+    return POLICY_HOSTS_BAD_SPEC;
   }
   if (statedir_get(&c->state) < 0) {
     c->state = NULL;
   }
   if (r == -ENOENT) {
-    /* distcc 3.4's words, which scripts look for. */
-    log_warning("no hostlist is set; can't distribute work "
-                "($HERDCC_HOSTS, $DISTCC_HOSTS and the hosts files are unset)");
-    compile_here(c->argv, -1, -1, c->state);
+    return POLICY_HOSTS_UNSET;
   }
-  int told = 0;
   if (r >= 0 && c->state &&
       (zeroconf_expand(c->list, c->state, c->argv[0]) < 0 ||
        (told = dns_expand(c->list, c->state, c->argv[0])) < 0)) {
@@ -590,41 +623,25 @@ static int compile_planned(struct compile_state *c)
   if (r < 0 || !c->state ||
       backoff_new(c->state, c->plan.server_argv[0], period, &c->backoff) < 0 ||
       collect_candidates(c->list, c->state, c->backoff, &c->candidates) < 0) {
-    log_warning("failed to read the host list or the state directory; "
-                "can't distribute work");
-    compile_here(c->argv, -1, -1, c->state);
+    return POLICY_HOSTS_UNREADABLE;
   }
-  if (c->candidates.count == 0 && c->candidates.backed_off) {
-    log_info("every server is backed off; compiling %s here", c->plan.input);
-    compile_here_in_slot(c->argv, c->state, c->list->local_slots);
+  if (c->candidates.count > 0) {
+    return POLICY_HOSTS_SOME;
   }
-  if (c->candidates.count == 0 && c->candidates.unresolved) {
-    return unresolved_only(c);
-  }
-  if (c->candidates.count == 0) {
-    log_warning("no usable hosts in $HERDCC_HOSTS/$DISTCC_HOSTS or the "
-                "hosts files; can't distribute work");
-    compile_here(c->argv, -1, -1, c->state);
-  }
-  job_setup(c);
-  if (any_native(&c->candidates)) {
-    r = schedule(c);
-    if (r == -ENOMEM) {
-      log_error("failed to compile %s: out of memory", c->plan.input);
-      return EXIT_OUT_OF_MEMORY;
-    }
-    if (r < 0 && r != -EAGAIN) {
-      log_warning("Failed to prepare %s: %s", c->plan.input, strerror(-r));
-      compile_here_in_slot(c->argv, c->state, c->list->local_slots);
-    }
-    if (r >= 0) {
-      return r;
-    }
-  }
+  return c->candidates.backed_off   ? POLICY_HOSTS_BACKED_OFF
+         : c->candidates.unresolved ? POLICY_HOSTS_UNRESOLVED
+                                    : POLICY_HOSTS_NONE_USABLE;
+}
+
+/* The classic way: the first free slot in list order (waiting for one),
+ * then the compile there. */
+static int take_first_slot(struct compile_state *c)
+{
   unsigned picked;
   int      slot_fd;
   int slot = acquire_slot(c->state, c->candidates.names, c->candidates.limits,
                           c->candidates.count, &picked, &slot_fd);
+
   if (slot < 0) {
     log_warning("failed to take a job slot: %s", strerror(-slot));
     compile_here(c->argv, -1, -1, c->state);
@@ -634,6 +651,40 @@ static int compile_planned(struct compile_state *c)
     compile_here(c->argv, slot_fd, slot, c->state);
   }
   return distribute(c, picked, slot_fd, slot, -1, NULL);
+}
+
+/* The hosts, then the compile where the policy says: here, on the server
+ * the invitation round chose, or in the first free slot. */
+static int compile_planned(struct compile_state *c)
+{
+  _cleanup_free_ char *bad_spec = NULL;
+  int                  r        = hostlist_load(&c->list, &bad_spec);
+  enum policy_hosts    hosts    = gather_hosts(c, r);
+
+  c->settings              = policy_settings_from_env();
+  struct policy_decision d = policy_for_hosts(hosts, c->dns_told, &c->settings);
+  if (d.action != POLICY_SEND) {
+    tell_hosts(c, hosts, bad_spec, d);
+    return carry_out(c, d);
+  }
+  job_setup(c);
+  if (any_native(&c->candidates)) {
+    r = schedule(c);
+    if (r < 0 && r != -EAGAIN) {
+      d = policy_after_attempt(&(struct policy_attempt){ .local_error = r },
+                               &c->settings);
+      if (r == -ENOMEM) {
+        log_error("failed to compile %s: out of memory", c->plan.input);
+      } else {
+        log_warning("Failed to prepare %s: %s", c->plan.input, strerror(-r));
+      }
+      return carry_out(c, d);
+    }
+    if (r >= 0) {
+      return r;
+    }
+  }
+  return take_first_slot(c);
 }
 
 static int compile(char **argv)
