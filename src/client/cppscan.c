@@ -152,23 +152,24 @@ static void source_load(struct source *src)
   if (fd < 0 || map_fd(fd, &src->text) < 0) {
     return;
   }
-  size_t n = 1;
-  for (size_t i = 0; i < src->text.len; i++) {
-    n += src->text.data[i] == '\n';
+  const char *data = src->text.data, *end = data + src->text.len;
+  size_t      n = 1;
+  for (const char *p = data;
+       p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++) {
+    n++;
   }
   src->starts = calloc(n, sizeof(*src->starts));
   if (!src->starts) {
     unmap(&src->text);
     return;
   }
-  src->n_lines = 0;
-  for (size_t i = 0; i <= src->text.len; i++) {
-    if (i == 0 || src->text.data[i - 1] == '\n') {
-      src->starts[src->n_lines++] = i;
-    }
-    if (i == src->text.len) {
-      break;
-    }
+  /* every line's start: 0, then one past each newline (the last may be
+   * the end of the text) */
+  src->n_lines                = 0;
+  src->starts[src->n_lines++] = 0;
+  for (const char *p = data;
+       p < end && (p = memchr(p, '\n', (size_t)(end - p)));) {
+    src->starts[src->n_lines++] = (size_t)(++p - data);
   }
 }
 
