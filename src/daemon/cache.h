@@ -112,9 +112,9 @@ int cache_key_begin(struct cache *cache, char *const *argv,
                     struct cache_key *ret_key);
 
 /* Ask the driver compiler (argv[0] of a job) for its programs through
- * probe and remember them, for a job whose cache_key_begin got -EAGAIN:
- * herdccd does it after that job's reply, so that a slow driver never
- * delays a compile. */
+ * probe and remember them, for a job whose cache_key_begin got -EAGAIN
+ * (it was given no probe). herdccd gives cache_key_begin its probe, so
+ * the first job of a new compiler learns it and is cached. */
 int cache_learn_compiler(struct cache *cache, const char *compiler,
                          cache_probe_fn probe, void *userdata);
 

@@ -46,7 +46,6 @@ struct job {
   uint32_t                  herd;       /* the extension version, 0: none */
   bool                      digest_due; /* HDIG is still to be answered */
   bool                      keyed;      /* key holds a cache key */
-  bool                      learn;      /* its compiler is new to the cache */
   enum statsd_cache_outcome cache;      /* what the cache did */
   unsigned                  evicted;    /* entries our store evicted */
   struct cache_key          key;
@@ -362,11 +361,13 @@ static void cache_begin(struct job *job, struct compile_request *req)
       compile_command_line(req, CACHE_JOB_DIR, &argv) < 0) {
     return;
   }
-  int r      = cache_key_begin(job->config->cache, argv, NULL, NULL, &job->key);
-  job->learn = r == -EAGAIN;
+  /* A driver new to the cache is asked for its programs now (a few runs
+   * of a millisecond or so, once per compiler): so the first jobs of a
+   * new compiler are cached too. */
+  int r =
+    cache_key_begin(job->config->cache, argv, probe_compiler, req, &job->key);
   if (r < 0) {
-    job_log(job,
-            r == -EOPNOTSUPP || r == -EAGAIN ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+    job_log(job, r == -EOPNOTSUPP ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
             "Failed to key the job for the cache: %s", strerror(-r));
     return;
   }
@@ -516,11 +517,6 @@ static int run(struct job *job)
   }
   log_result(job, &reply, r, false);
   cache_keep(job, compile, &reply);
-  if (job->learn) {
-    /* after the reply: the client does not wait for it */
-    cache_learn_compiler(job->config->cache, job->compiler_path, probe_compiler,
-                         &req);
-  }
   proto_reply_clear(&reply);
   return r;
 }
