@@ -41,6 +41,7 @@ struct peer {
   unsigned          asks;
   bool              reaskable;     /* declined: may be asked again */
   double            slot_speed;    /* > 0 */
+  bool              speed_known;   /* announced, or from the host list */
   unsigned          slots;         /* >= 1 */
   long long         slot_retry_ms; /* slot files: taken until then */
 };
@@ -53,6 +54,7 @@ struct round {
   long long                      started_ms;
   long long                      first_answer_ms; /* -1: none yet */
   unsigned                       batches;         /* ask_more() calls */
+  double                        *speeds;          /* n: guess_speeds()' room */
   int                            watch_fd;        /* slots_watch(), or < 0 */
 };
 
@@ -141,6 +143,26 @@ static void peer_connected(struct round *rd, struct peer *p)
   p->state = PEER_ASKED;
 }
 
+/* The servers whose speed is not known yet count at the median of those
+ * known (select_default_speed), guessed again as answers come: a server
+ * not answered yet is neither far slower nor far faster than its peers. */
+static void guess_speeds(struct round *rd)
+{
+  double  *speeds = rd->speeds;
+  unsigned k      = 0;
+
+  for (unsigned i = 0; i < rd->n; i++) {
+    speeds[k] = rd->peers[i].slot_speed;
+    k += rd->peers[i].speed_known;
+  }
+  double guess = select_default_speed(speeds, k);
+  for (unsigned i = 0; i < rd->n; i++) {
+    if (!rd->peers[i].speed_known) {
+      rd->peers[i].slot_speed = guess;
+    }
+  }
+}
+
 static void peer_read(struct round *rd, struct peer *p)
 {
   char    buf[HERD_MSG_MAX * 4];
@@ -171,8 +193,10 @@ static void peer_read(struct round *rd, struct peer *p)
   }
   if (p->offer.headers >= HERD_HELLO_HEADERS) {
     p->slots = p->offer.slots;
-    if (p->offer.speed) {
-      p->slot_speed = (double)p->offer.speed / p->offer.slots;
+    if (p->offer.speed && !p->speed_known) {
+      p->slot_speed  = (double)p->offer.speed / p->offer.slots;
+      p->speed_known = true;
+      guess_speeds(rd);
     }
   }
 }
@@ -183,6 +207,7 @@ static struct select_offer offer_of(const struct round *rd, unsigned i,
 {
   const struct peer  *p     = &rd->peers[i];
   struct select_offer o     = { .kind       = SELECT_GONE,
+                                .owner      = rd->cands[i].owner,
                                 .slot_speed = p->slot_speed,
                                 .slots      = p->slots };
   bool                grace = rd->first_answer_ms < 0
@@ -411,11 +436,26 @@ static int round_wait(struct round *rd)
   return remote_cpp_check(rd->job, &cpp_fd) ? -ECANCELED : 0;
 }
 
-/* The native servers to ask (next): all of those not asked yet when there
- * are at most INVITE_MAX_ASK; else INVITE_MAX_ASK drawn at random without
- * replacement, each with a weight of its capacity (slots x slot speed),
- * so that the clients of a large farm spread over it rather than all ask
- * the same fastest few. */
+/* The command line's owner, when not asked yet: asked first, whatever the
+ * draw. 1 when it was, 0 when there is none, or -ENOMEM. */
+static int ask_owner(struct round *rd, bool *drawn, double *total)
+{
+  for (unsigned i = 0; i < rd->n; i++) {
+    if (rd->cands[i].owner && rd->cands[i].herd && !drawn[i]) {
+      drawn[i] = true;
+      *total -= rd->peers[i].slot_speed * rd->peers[i].slots;
+      int r = peer_ask(rd, i);
+      return r < 0 ? r : 1;
+    }
+  }
+  return 0;
+}
+
+/* The native servers to ask (next): the command line's owner, then all
+ * of those not asked yet when there are at most INVITE_MAX_ASK; else
+ * INVITE_MAX_ASK drawn at random without replacement, each with a weight
+ * of its capacity (slots x slot speed), so that the clients of a large
+ * farm spread over it rather than all ask the same fastest few. */
 static int ask_more(struct round *rd)
 {
   _cleanup_free_ bool *drawn = calloc(rd->n, sizeof(*drawn));
@@ -433,7 +473,11 @@ static int ask_more(struct round *rd)
     }
   }
   rd->batches++;
-  for (unsigned k = 0; k < INVITE_MAX_ASK && k < herd; k++) {
+  int k = ask_owner(rd, drawn, &total);
+  if (k < 0) {
+    return k;
+  }
+  for (; k < INVITE_MAX_ASK && (unsigned)k < herd; k++) {
     double   at     = herd <= INVITE_MAX_ASK
                         ? -1
                         : total * ((double)random() / ((double)RAND_MAX + 1));
@@ -470,24 +514,23 @@ int invite_choose(struct remote_job *job, const struct invite_candidate *cands,
                                                  .peers           = peers,
                                                  .started_ms      = clock_now_ms(),
                                                  .first_answer_ms = -1,
+                                                 .speeds          = speeds,
                                                  .watch_fd        = -1 };
   int                                 r;
 
   if (!peers || !offers || !speeds) {
     return -ENOMEM;
   }
-  for (unsigned i = 0; i < n; i++) {
-    speeds[i] = cands[i].slot_speed;
-  }
-  double guess = select_default_speed(speeds, n);
   srandom((unsigned)getpid() ^ (unsigned)rd.started_ms);
   for (unsigned i = 0; i < n; i++) {
-    peers[i] = (struct peer){
-      .fd         = -1,
-      .slot_speed = cands[i].slot_speed > 0 ? cands[i].slot_speed : guess,
-      .slots      = cands[i].entry->limit ? cands[i].entry->limit : 1
-    };
+    peers[i] =
+      (struct peer){ .fd          = -1,
+                     .slot_speed  = cands[i].slot_speed,
+                     .speed_known = cands[i].slot_speed > 0,
+                     .slots =
+                       cands[i].entry->limit ? cands[i].entry->limit : 1 };
   }
+  guess_speeds(&rd);
   for (unsigned i = 0; i < n && rd.watch_fd == -1; i++) {
     if (!cands[i].herd) {
       int fd      = slots_watch(job->state_dir);

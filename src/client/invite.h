@@ -32,12 +32,19 @@
  * not answered yet before it counts them out (they may still answer). */
 #define INVITE_GRACE_MS 30
 
+/* Native servers the owner of a command line is chosen among (the first
+ * of the host list, when there are more). */
+#define INVITE_OWNER_MAX 1024
+
 struct invite_candidate {
   const struct hosts_entry *entry;      /* borrowed */
   const char               *slot_name;  /* borrowed: its slot files' name */
   unsigned                  limit;      /* its slot files (not herd) */
   double                    slot_speed; /* known speed of a slot, 0: none */
   bool                      herd;       /* ask it with HERD */
+  bool                      owner;      /* the command line's owner
+                                           (select_owner): always asked,
+                                           preferred */
 };
 
 enum invite_outcome {

@@ -34,6 +34,7 @@
 #include "proto.h"
 #include "remote.h"
 #include "run.h"
+#include "select.h"
 #include "slots.h"
 #include "statedir.h"
 #include "strv.h"
@@ -502,6 +503,29 @@ static bool any_native(const struct candidates *c)
   return false;
 }
 
+/* The native server that owns this command line by rendezvous
+ * (select_owner): where the farm's cache holds its result, if anywhere,
+ * and where a miss is best compiled and stored. */
+static void mark_owner(const struct compile_state *c,
+                       struct invite_candidate    *cands)
+{
+  const char *names[INVITE_OWNER_MAX];
+  unsigned    index[INVITE_OWNER_MAX];
+  size_t      n = 0;
+
+  for (unsigned i = 0; i < c->candidates.count && n < INVITE_OWNER_MAX; i++) {
+    if (cands[i].herd) {
+      names[n]   = c->candidates.names[i];
+      index[n++] = i;
+    }
+  }
+  int owner = select_owner(select_command_key(c->plan.server_argv), names, n);
+  if (n > 1 && owner >= 0) {
+    cands[index[owner]].owner = true;
+    log_debug("%s is owned by %s", c->plan.input, names[owner]);
+  }
+}
+
 /* With native servers in the list: the invitation round (invite.h) over
  * every candidate, native servers asked, the others through their slot
  * files; the compile goes where it is expected to end first. When every
@@ -525,6 +549,7 @@ static int schedule(struct compile_state *c)
                          .herd       = e->kind == HOSTS_TCP && e->herd,
     };
   }
+  mark_owner(c, cands);
   jobstatus_at(JOB_PHASE_WAIT_SLOT, NULL, -1);
   int r = remote_prepare(&c->job);
   if (r >= 0) {

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define SELECT_NEVER 1e30
 
@@ -29,11 +30,27 @@ double select_cost(const struct select_offer *offer)
   }
 }
 
+/* Whether the owner a, of cost ca, wins over b, of cost cb, by the
+ * owner's slack: free, or not answered yet (its answer is waited for, a
+ * round trip), never a place in its queue against a free slot. */
+static bool owner_wins(const struct select_offer *a, double ca,
+                       const struct select_offer *b, double cb)
+{
+  return a->owner && !b->owner && ca * (1 - SELECT_OWNER_SLACK) <= cb &&
+         (a->kind != SELECT_WAITING || b->kind != SELECT_FREE);
+}
+
 /* Whether a, of cost ca, beats b, of cost cb. */
 static bool beats(const struct select_offer *a, double ca,
                   const struct select_offer *b, double cb)
 {
   if (ca >= SELECT_NEVER) {
+    return false;
+  }
+  if (owner_wins(a, ca, b, cb)) {
+    return true;
+  }
+  if (owner_wins(b, cb, a, ca)) {
     return false;
   }
   if (ca < cb * (1 - SELECT_TIE)) {
@@ -65,6 +82,53 @@ int select_best(const struct select_offer *offers, size_t n)
     }
   }
   return best;
+}
+
+/* FNV-1a over bytes, from h. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+  const unsigned char *p = data;
+
+  for (size_t i = 0; i < len; i++) {
+    h = (h ^ p[i]) * UINT64_C(0x100000001b3);
+  }
+  return h;
+}
+
+/* A strong final mix (splitmix64's), so that weights of names that differ
+ * in one byte are unrelated. */
+static uint64_t mix(uint64_t x)
+{
+  x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return x ^ (x >> 31);
+}
+
+#define FNV_OFFSET UINT64_C(0xcbf29ce484222325)
+
+uint64_t select_command_key(char *const *argv)
+{
+  uint64_t h = FNV_OFFSET;
+
+  for (size_t i = 0; argv && argv[i]; i++) {
+    h = fnv1a(h, argv[i], strlen(argv[i]) + 1); /* the NUL separates */
+  }
+  return mix(h);
+}
+
+int select_owner(uint64_t key, const char *const *names, size_t n)
+{
+  int      owner = -1;
+  uint64_t best  = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    uint64_t w = mix(fnv1a(key ^ FNV_OFFSET, names[i], strlen(names[i])));
+    if (owner < 0 || w > best) {
+      owner = (int)i;
+      best  = w;
+    }
+  }
+  return owner;
 }
 
 static int compare_double(const void *a, const void *b)

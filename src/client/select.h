@@ -12,7 +12,9 @@
  * (bench/farm-sim.c), compiled from the same file. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum select_kind {
   SELECT_GONE,    /* failed, busy or declined: not an option */
@@ -29,6 +31,9 @@ struct select_offer {
   unsigned         free;       /* SELECT_FREE: slots still free besides */
   double           size;       /* this job's expected size over the typical
                                   one's; 0: unknown (1) */
+  bool owner;                  /* the server the command line's rendezvous
+                                  names (select_owner): where its result
+                                  is cached if the farm has it */
 };
 
 /* Costs within this fraction of each other are taken as equal (speeds are
@@ -36,16 +41,36 @@ struct select_offer {
  * wins, so equal servers share the work. */
 #define SELECT_TIE 0.10
 
+/* The owner of a command line wins over an offer up to this fraction
+ * cheaper: a hit there costs no compile, and a miss stores the result
+ * where the next build of any client looks first; beyond it the faster
+ * offer wins, so a busy or slow owner does not hold the build up. On a
+ * cold build this is what the preference may cost at most per job; on a
+ * farm of equal servers with free slots it costs nothing. */
+#define SELECT_OWNER_SLACK 0.25
+
 /* When a typical job would end on offer, in typical job times at speed 1;
  * a very large number for SELECT_GONE. */
 double select_cost(const struct select_offer *offer);
 
 /* The best of n offers, or -1 when every offer is gone. The caller
- * commits when the best is SELECT_FREE, and waits otherwise. Among equal
- * costs (SELECT_TIE) a free offer beats one only hoped for, and more free
- * slots beat fewer; then the first wins: callers list offers in the order
- * they prefer. */
+ * commits when the best is SELECT_FREE, and waits otherwise. The owner
+ * wins within SELECT_OWNER_SLACK unless it offers a place in its waiting
+ * room against a free slot;
+ * among equal costs (SELECT_TIE) a free offer beats one only hoped for,
+ * and more free slots beat fewer; then the first wins: callers list
+ * offers in the order they prefer. */
 int select_best(const struct select_offer *offers, size_t n);
+
+/* Rendezvous (highest random weight) hashing: the one of n servers, by
+ * name, that owns the command line whose digest is key; -1 when n is 0.
+ * Every client with the same servers names the same owner; a server
+ * that leaves moves only the command lines it owned. */
+int select_owner(uint64_t key, const char *const *names, size_t n);
+
+/* A 64-bit digest of a command line (argv, NULL-terminated), the key of
+ * select_owner(). */
+uint64_t select_command_key(char *const *argv);
 
 /* The slot speed to assume for a host that announces none: the median of
  * the n known ones (those > 0), or 1 when none is known. */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -17,6 +18,20 @@
 #define PEND(speed, n) \
   { .kind = SELECT_PENDING, .slot_speed = speed, .slots = n }
 #define GONE { .kind = SELECT_GONE, .slot_speed = 1, .slots = 1 }
+#define OFREE(speed, n, free_) \
+  { .owner      = true,        \
+    .kind       = SELECT_FREE, \
+    .slot_speed = speed,       \
+    .slots      = n,           \
+    .free       = free_ }
+#define OWAIT(speed, n, ahead_)   \
+  { .owner      = true,           \
+    .kind       = SELECT_WAITING, \
+    .slot_speed = speed,          \
+    .slots      = n,              \
+    .ahead      = ahead_ }
+#define OPEND(speed, n) \
+  { .owner = true, .kind = SELECT_PENDING, .slot_speed = speed, .slots = n }
 
 static void test_best(void **state)
 {
@@ -46,6 +61,24 @@ static void test_best(void **state)
     { "waiting rooms: the shorter wait",
      { WAIT(2, 2, 5), WAIT(2, 2, 1), GONE },
      3,                                                                                             1  },
+    { "equal servers: the owner, fewer free slots or not",
+     { FREE(1, 4, 3), OFREE(1, 4, 0) },
+     2,                                                                                             1  },
+    { "the owner a little slower: the owner",
+     { FREE(1, 4, 3), OFREE(0.8, 4, 0) },
+     2,                                                                                             1  },
+    { "the owner much slower: the faster one",
+     { FREE(1, 4, 3), OFREE(0.5, 4, 0) },
+     2,                                                                                             0  },
+    { "the owner not answered yet is waited for",
+     { FREE(1, 4, 3), OPEND(1, 4) },
+     2,                                                                                             1  },
+    { "the owner's waiting room loses to a free slot",
+     { FREE(1, 4, 3), OWAIT(1, 4, 0) },
+     2,                                                                                             0  },
+    { "the owner gone: the others as ever",
+     { FREE(1, 4, 3), { .owner = true, .kind = SELECT_GONE }, FREE(2, 4, 0) },
+     3,                                                                                             2  },
   };
 
   (void)state;
@@ -79,11 +112,101 @@ static void test_default_speed(void **state)
   }
 }
 
+#define N_SERVERS 16
+#define N_KEYS    16000
+
+static void server_names(char names[][32], const char **ptrs, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    snprintf(names[i], sizeof(names[i]), "10.0.%zu.%zu:3632", i / 7, i * 13);
+    ptrs[i] = names[i];
+  }
+}
+
+static uint64_t key_of(unsigned k)
+{
+  char  arg[32];
+  char *argv[] = { (char *)"gcc", (char *)"-c", arg, NULL };
+
+  snprintf(arg, sizeof(arg), "src/file%u.c", k);
+  return select_command_key(argv);
+}
+
+/* The same command line, the same servers: the same owner, whatever the
+ * order they are listed in; another command line, likely another. */
+static void test_owner_stable(void **state)
+{
+  char        names[N_SERVERS][32];
+  const char *ptrs[N_SERVERS], *reversed[N_SERVERS];
+
+  (void)state;
+  server_names(names, ptrs, N_SERVERS);
+  for (size_t i = 0; i < N_SERVERS; i++) {
+    reversed[i] = ptrs[N_SERVERS - 1 - i];
+  }
+  assert_int_equal(select_owner(1, ptrs, 0), -1);
+  assert_int_equal(select_owner(1, ptrs, 1), 0);
+  for (unsigned k = 0; k < 200; k++) {
+    int a = select_owner(key_of(k), ptrs, N_SERVERS);
+    int b = select_owner(key_of(k), reversed, N_SERVERS);
+    assert_string_equal(ptrs[a], reversed[b]);
+    assert_int_equal(a, select_owner(key_of(k), ptrs, N_SERVERS));
+  }
+  char *one[]    = { (char *)"gcc", (char *)"-c", (char *)"a.c", NULL };
+  char *two[]    = { (char *)"gcc", (char *)"-c", (char *)"b.c", NULL };
+  char *joined[] = { (char *)"gcc", (char *)"-ca.c", NULL };
+  assert_true(select_command_key(one) != select_command_key(two));
+  assert_true(select_command_key(one) != select_command_key(joined));
+}
+
+/* Command lines spread evenly: every server owns within 20% of its
+ * share of 16,000 (the expected deviation is under 3%). */
+static void test_owner_spread(void **state)
+{
+  char        names[N_SERVERS][32];
+  const char *ptrs[N_SERVERS];
+  unsigned    owned[N_SERVERS] = { 0 };
+
+  (void)state;
+  server_names(names, ptrs, N_SERVERS);
+  for (unsigned k = 0; k < N_KEYS; k++) {
+    owned[select_owner(key_of(k), ptrs, N_SERVERS)]++;
+  }
+  for (size_t i = 0; i < N_SERVERS; i++) {
+    if (owned[i] < N_KEYS / N_SERVERS * 8 / 10 ||
+        owned[i] > N_KEYS / N_SERVERS * 12 / 10) {
+      fail_msg("%s owns %u of %u", ptrs[i], owned[i], N_KEYS);
+    }
+  }
+}
+
+/* A server that leaves moves only the command lines it owned. */
+static void test_owner_leaves(void **state)
+{
+  char        names[N_SERVERS][32];
+  const char *ptrs[N_SERVERS];
+  unsigned    moved = 0;
+
+  (void)state;
+  server_names(names, ptrs, N_SERVERS);
+  for (unsigned k = 0; k < N_KEYS; k++) {
+    int before = select_owner(key_of(k), ptrs, N_SERVERS);
+    int after  = select_owner(key_of(k), ptrs, N_SERVERS - 1); /* last gone */
+    if (before != N_SERVERS - 1) {
+      assert_int_equal(before, after);
+    } else {
+      moved++;
+    }
+  }
+  assert_true(moved > 0 && moved < N_KEYS / N_SERVERS * 12 / 10);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_best),
-    cmocka_unit_test(test_default_speed),
+    cmocka_unit_test(test_best),         cmocka_unit_test(test_default_speed),
+    cmocka_unit_test(test_owner_stable), cmocka_unit_test(test_owner_spread),
+    cmocka_unit_test(test_owner_leaves),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
