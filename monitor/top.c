@@ -271,6 +271,28 @@ static void print_server_jobs(FILE *f, const struct farm_server *s)
   table_clear(&t);
 }
 
+/* The result cache's figures (herdccd's status JSON "cache"). */
+static void print_cache(FILE *f, const struct stats_cache *c)
+{
+  char     bytes[32], max[32];
+  uint64_t looked = c->hits + c->misses;
+
+  if (!c->enabled) {
+    fprintf(f, "  result cache off\n");
+    return;
+  }
+  format_size(bytes, sizeof(bytes), c->bytes);
+  format_size(max, sizeof(max), c->max_bytes);
+  fprintf(f,
+          "  result cache %s of %s, %llu entries: %llu hits (%.0f%%), %llu "
+          "misses, %llu stored, %llu evicted\n",
+          bytes, max, (unsigned long long)c->entries,
+          (unsigned long long)c->hits,
+          looked ? 100.0 * (double)c->hits / (double)looked : 0.0,
+          (unsigned long long)c->misses, (unsigned long long)c->stores,
+          (unsigned long long)c->evictions);
+}
+
 /* Everything else a server's status says (distcc's "lisa's list"):
  * uptime, configuration, results by kind, throughput. Strings from the
  * server go through farm_clean_text. */
@@ -324,6 +346,7 @@ static void print_server_details(FILE *f, const struct farm_server *s)
     fprintf(f, ", compiler peak %s", rss);
   }
   fprintf(f, "\n");
+  print_cache(f, &st->cache);
 }
 
 static void print_snapshot(FILE *f, const struct farm *farm)

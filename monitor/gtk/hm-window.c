@@ -907,6 +907,29 @@ static void detail_printf(HmWindow *self, int *row, const char *heading,
   detail_row(self, row, heading, value);
 }
 
+/* The result cache's figures (herdccd's status JSON "cache"). */
+static void details_cache(HmWindow *self, int *row, const struct stats_cache *c)
+{
+  if (!c->enabled) {
+    detail_row(self, row, _("Result cache"), _("off"));
+    return;
+  }
+  g_autofree char *bytes   = g_format_size(c->bytes);
+  g_autofree char *max     = g_format_size(c->max_bytes);
+  g_autofree char *entries = g_strdup_printf("%" PRIu64, c->entries);
+  uint64_t         looked  = c->hits + c->misses;
+  /* Translators: the bytes in use, the most it may use, entries. */
+  detail_printf(self, row, _("Result cache"), _("%s of %s, %s entries"), bytes,
+                max, entries);
+  g_autofree char *hits = g_strdup_printf("%" PRIu64, c->hits);
+  /* Translators: hits, then their share of the jobs looked up. */
+  detail_printf(self, row, _("  Hits"), _("%s (%.0f%% of the jobs looked up)"),
+                hits, looked ? 100.0 * (double)c->hits / (double)looked : 0.0);
+  detail_printf(self, row, _("  Misses"), "%" PRIu64, c->misses);
+  detail_printf(self, row, _("  Stored"), "%" PRIu64, c->stores);
+  detail_printf(self, row, _("  Evicted"), "%" PRIu64, c->evictions);
+}
+
 static void details_of(HmWindow *self, struct server *s)
 {
   int           row = 0;
@@ -1013,6 +1036,7 @@ static void details_of(HmWindow *self, struct server *s)
   }
   detail_printf(self, &row, _("Running"), "%u/%u", st->running,
                 st->config.jobs);
+  details_cache(self, &row, &st->cache);
 
   GString *jobs = g_string_new(NULL);
   for (size_t i = 0; i < st->job_count; i++) {

@@ -107,6 +107,13 @@ time_until_ms 30000 busy ||
   { cat "$LISTING" "$T/monitor.log" "$HERDCC_DIR/zeroconf/hosts" "$T"/build-*.log || true
     fail "the monitor never showed both servers, their jobs and this machine's"; }
 say "both servers, their jobs and this machine's jobs shown after $ELAPSED_MS ms"
+cache_shown() {
+  # g_format_size puts a no-break space (one or two bytes to grep) before the unit.
+  listed detail "Result cache	.* of [0-9.,]+.?.?[kMG]?B, [0-9]+ entries$" &&
+    listed detail "Hits	[0-9]+ \([0-9]+% of the jobs looked up\)$" &&
+    listed detail "Misses	[0-9]+$" && listed detail "Evicted	[0-9]+$"
+}
+time_until_ms 10000 cache_shown || { grep '^detail' "$LISTING"; fail "no cache figures"; }
 grep -E '^(server|job|server-job|history|selected)	' "$LISTING" | sed 's/^/   /'
 sleep 1 # one more history tick with every job in it
 wid=$(window_id)

@@ -142,13 +142,14 @@ for host in hosta hostb; do
   say "$host runs $n of this client's jobs: $(sed -n "/^JOBS ON distcc@$host /p" "$T/top")"
 done
 
-say "each server's details: uptime, configuration, results by kind, throughput"
+say "each server's details: uptime, configuration, results by kind, throughput, cache"
 for host in hosta hostb; do
   details=$(sed -n "/^DETAILS OF distcc@$host\$/,/^\$/p" "$T/top")
   grep -qE "^  up [0-9]+[smhd].*, port 3632, stats port 3633, [23] slots, [0-9]+ cpus, lzo, mdns$" <<<"$details" &&
     grep -qE "^  jobs done [0-9]+: ok [0-9]+ compile_error [0-9]+ refused [0-9]+ timeout [0-9]+ client_gone [0-9]+ busy [0-9]+ protocol [0-9]+ other [0-9]+$" <<<"$details" &&
     grep -qE "^  received [0-9.]+[KMG]? at ([0-9.]+[KMG]?/s|-), sent [0-9.]+[KMG]? at ([0-9.]+[KMG]?/s|-), [0-9.]+ jobs/min" <<<"$details" &&
-    grep -qE "^  accepted [0-9]+" <<<"$details" ||
+    grep -qE "^  accepted [0-9]+" <<<"$details" &&
+    grep -qE "^  result cache [0-9.]+[KMG]? of [0-9.]+[KMG]?, [0-9]+ entries: [0-9]+ hits \([0-9]+%\), [0-9]+ misses, [0-9]+ stored, 0 evicted$" <<<"$details" ||
     { cat "$T/top"; fail "the details of $host are not all there"; }
   sed 's/^/   /' <<<"$details"
 done
