@@ -4,10 +4,11 @@
 spoken directly to a herdccd, for herd.sh. Each command prints what the server
 said, one line per connection, and exits 1 when the protocol was broken.
 
-  herd.py --host H --port P [--bind A] hold N SECONDS
+  herd.py --host H --port P [--bind A] hold N SECONDS [GRACE]
       open N connections, say HERD on each; print "I STATE VALUE" for each
       first state (INVITED, WAITING, BUSY); hold them SECONDS, printing every
-      later state as it comes; then close them all
+      later state as it comes; then close them all, but one still waiting
+      waits up to GRACE seconds more (0 unless given) for its invitation
   herd.py ... expire
       be invited, send nothing; print the milliseconds until the server
       closes the connection
@@ -54,17 +55,29 @@ def read_state(sock):
 
 
 def cmd_hold(args):
-    socks = []
+    socks, last = [], []
     for i in range(args.n):
         sock = hello(args)
         info, (state, value) = read_hello(sock)
         print(i, state, value, "slots=%d" % info.get("HSLT", 0),
               "speed=%d" % info.get("HSPD", 0), flush=True)
         socks.append(sock)
+        last.append(state)
     end = time.monotonic() + args.seconds
     live = {s.fileno(): (i, s) for i, s in enumerate(socks)}
-    while live and time.monotonic() < end:
-        ready, _, _ = select.select(list(live), [], [], end - time.monotonic())
+    while live:
+        now = time.monotonic()
+        if now >= end:
+            # Held long enough: what is not waiting closes now, so that a
+            # waiting connection (here or in another client) is invited.
+            for fd, (i, sock) in list(live.items()):
+                if last[i] != "WAITING" or now >= end + args.grace:
+                    sock.close()
+                    del live[fd]
+            if not live:
+                break
+        timeout = (end if now < end else end + args.grace) - now
+        ready, _, _ = select.select(list(live), [], [], max(timeout, 0))
         for fd in ready:
             i, sock = live[fd]
             try:
@@ -74,6 +87,7 @@ def cmd_hold(args):
                 del live[fd]
                 continue
             print(i, state, value, flush=True)
+            last[i] = state
             if state != "WAITING":
                 del live[fd]
     for sock in socks:
@@ -123,6 +137,7 @@ def main():
     h = sub.add_parser("hold")
     h.add_argument("n", type=int)
     h.add_argument("seconds", type=float)
+    h.add_argument("grace", type=float, nargs="?", default=0)
     sub.add_parser("expire")
     c = sub.add_parser("compile")
     c.add_argument("source")

@@ -80,9 +80,9 @@ grep -q '^0 INVITED 0' "$T/h1" && grep -q '^0 INVITED 0' "$T/h2" ||
   fail "a closed invitation kept its slot: $(cat "$T/h1" "$T/h2")"
 
 say "two clients race for one slot: exactly one is invited, the other next"
-herd --host 127.0.0.5 hold 1 1 >"$T/r1" &
+herd --host 127.0.0.5 hold 1 1 10 >"$T/r1" &
 p1=$!
-herd --host 127.0.0.5 hold 1 1 >"$T/r2" &
+herd --host 127.0.0.5 hold 1 1 10 >"$T/r2" &
 p2=$!
 wait "$p1" "$p2"
 cat "$T/r1" "$T/r2"
