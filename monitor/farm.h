@@ -85,7 +85,8 @@ struct farm {
  * cache is waited for at most cold_wait_ms. Fills farm->servers and
  * farm->note; farm must be zeroed or farm_clear()ed. A host name without
  * herdcc-resolve installed is resolved with getaddrinfo (blocking). A bad
- * host list exits 106 with the client's message (hostlist_load). */
+ * host list, or none, is not an error: farm->note says why (the bad part
+ * of the list, as hostlist_load names it) and the servers are empty. */
 int farm_load_servers(struct farm *farm, int cold_wait_ms);
 
 /* This machine's client jobs: jobstate_scan over jobstate_dir(), stale
