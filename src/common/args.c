@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The argument table and its two readers: the client's plan and the
+ * daemon's check (args.h). Longer than ~900 lines on purpose: the table
+ * (a quarter of the file) stays private to this file, so that no other
+ * module can read an option's columns except through the plan or the
+ * check, and a new option is one row here and nowhere else. */
 #include "args.h"
 
 #include <errno.h>
