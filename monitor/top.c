@@ -274,8 +274,7 @@ static void print_server_jobs(FILE *f, const struct farm_server *s)
 /* The result cache's figures (herdccd's status JSON "cache"). */
 static void print_cache(FILE *f, const struct stats_cache *c)
 {
-  char     bytes[32], max[32];
-  uint64_t looked = c->hits + c->misses;
+  char bytes[32], max[32];
 
   if (!c->enabled) {
     fprintf(f, "  result cache off\n");
@@ -287,8 +286,7 @@ static void print_cache(FILE *f, const struct stats_cache *c)
           "  result cache %s of %s, %llu entries: %llu hits (%.0f%%), %llu "
           "misses, %llu stored, %llu evicted\n",
           bytes, max, (unsigned long long)c->entries,
-          (unsigned long long)c->hits,
-          looked ? 100.0 * (double)c->hits / (double)looked : 0.0,
+          (unsigned long long)c->hits, stats_cache_hit_percent(c),
           (unsigned long long)c->misses, (unsigned long long)c->stores,
           (unsigned long long)c->evictions);
 }

@@ -917,14 +917,13 @@ static void details_cache(HmWindow *self, int *row, const struct stats_cache *c)
   g_autofree char *bytes   = g_format_size(c->bytes);
   g_autofree char *max     = g_format_size(c->max_bytes);
   g_autofree char *entries = g_strdup_printf("%" PRIu64, c->entries);
-  uint64_t         looked  = c->hits + c->misses;
   /* Translators: the bytes in use, the most it may use, entries. */
   detail_printf(self, row, _("Result cache"), _("%s of %s, %s entries"), bytes,
                 max, entries);
   g_autofree char *hits = g_strdup_printf("%" PRIu64, c->hits);
   /* Translators: hits, then their share of the jobs looked up. */
   detail_printf(self, row, _("  Hits"), _("%s (%.0f%% of the jobs looked up)"),
-                hits, looked ? 100.0 * (double)c->hits / (double)looked : 0.0);
+                hits, stats_cache_hit_percent(c));
   detail_printf(self, row, _("  Misses"), "%" PRIu64, c->misses);
   detail_printf(self, row, _("  Stored"), "%" PRIu64, c->stores);
   detail_printf(self, row, _("  Evicted"), "%" PRIu64, c->evictions);

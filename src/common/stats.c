@@ -86,6 +86,13 @@ const char *stats_phase_name(enum stats_phase phase)
   return (unsigned)phase < STATS_PHASE_COUNT_ ? phase_names[phase] : "?";
 }
 
+double stats_cache_hit_percent(const struct stats_cache *cache)
+{
+  uint64_t looked = cache->hits + cache->misses;
+
+  return looked ? 100.0 * (double)cache->hits / (double)looked : 0.0;
+}
+
 void stats_clear(struct stats *s)
 {
   if (!s) {

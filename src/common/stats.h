@@ -93,6 +93,9 @@ struct stats_cache {
   uint64_t max_bytes; /* --cache-size */
 };
 
+/* The hits' share of the jobs looked up, in percent; 0 before any. */
+double stats_cache_hit_percent(const struct stats_cache *cache);
+
 struct stats {
   char                version[32]; /* herdccd's */
   char                host[128];   /* gethostname() */

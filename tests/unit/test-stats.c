@@ -575,6 +575,25 @@ static const struct {
   { "",                  1,  ""         },
 };
 
+/* The hits' share: 0 before any lookup, exact at the ends, and no
+ * overflow when the counters are near their limit. */
+static void test_cache_hit_percent(void **state)
+{
+  struct stats_cache c = { .enabled = true };
+
+  (void)state;
+  assert_float_equal(stats_cache_hit_percent(&c), 0.0, 0);
+  c.misses = 3;
+  assert_float_equal(stats_cache_hit_percent(&c), 0.0, 0);
+  c.hits = 1;
+  assert_float_equal(stats_cache_hit_percent(&c), 25.0, 1e-9);
+  c.misses = 0;
+  assert_float_equal(stats_cache_hit_percent(&c), 100.0, 0);
+  c.hits   = UINT64_MAX / 2;
+  c.misses = UINT64_MAX / 2;
+  assert_float_equal(stats_cache_hit_percent(&c), 50.0, 1e-9);
+}
+
 static void test_utf8_copy(void **state)
 {
   (void)state;
@@ -818,6 +837,7 @@ int main(void)
     cmocka_unit_test(test_edits),
     cmocka_unit_test(test_caps),
     cmocka_unit_test(test_names),
+    cmocka_unit_test(test_cache_hit_percent),
     cmocka_unit_test(test_utf8_copy),
     cmocka_unit_test(test_doubles),
     cmocka_unit_test(test_fetch),
