@@ -293,6 +293,9 @@ void backoff_forget(struct backoff *backoff, const char *address)
   static const enum backoff_scope scopes[] = { BACKOFF_ADDRESS,
                                                BACKOFF_COMPILER };
 
+  if (seen) {
+    seen->tried = false;
+  }
   if (!seen || !seen->stale) {
     return;
   }

@@ -77,6 +77,7 @@ int backoff_note_tried(struct backoff *backoff, const char *address);
 int backoff_mark(struct backoff *backoff, const char *address,
                  enum backoff_scope scope, const char *reason);
 
-/* The address served a job: remove the expired state backoff_skip saw for
- * it, so stale files do not pile up. */
+/* The address served a job: this compile may use it again (its source
+ * text after the expanded text, remote.h), and the expired state
+ * backoff_skip saw for it is removed, so stale files do not pile up. */
 void backoff_forget(struct backoff *backoff, const char *address);

@@ -626,6 +626,18 @@ static int fail_on_server(const struct remote_job  *job,
                  reply->serr_len ? reply->serr : "(no message)");
 }
 
+/* The compile of expanded text said something, or failed: what it said
+ * may differ from a local compile's (no source excerpts, no macro
+ * expansion notes), so the job goes again as source text. */
+static bool speaks(const struct remote_job  *job,
+                   const struct proto_reply *reply)
+{
+  return job->plan->expanded_first &&
+         (reply->status != 0 || reply->serr_len > 0 || reply->sout_len > 0);
+}
+
+/* Write what the reply holds, as the local compile would; 1 when the job is
+ * to go again as source text (speaks()), with nothing written. */
 static int finish_reply(const struct remote_job *job, const struct attempt *at,
                         const struct proto_reply *reply,
                         struct remote_result     *result)
@@ -636,6 +648,9 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
     return fail_on_server(job, at, reply, result);
   }
   backoff_forget(job->backoff, at->address);
+  if (speaks(job, reply)) {
+    return 1;
+  }
   if (reply->sout_len) {
     io_write_all(STDOUT_FILENO, reply->sout, reply->sout_len, -1);
   }
@@ -850,6 +865,27 @@ static int exchange(const struct remote_job  *job,
   return r;
 }
 
+static int compile_attempt(struct remote_job        *job,
+                           const struct hosts_entry *host, struct attempt *at,
+                           struct remote_result *ret_result);
+
+/* The expanded text's compile spoke: preprocess again as source text and
+ * send it to the same host, on a new connection. */
+static int again_as_text(struct remote_job *job, const struct hosts_entry *host,
+                         struct attempt *at, struct remote_result *ret_result)
+{
+  log_info("the compile of %s said something: again as source text, so "
+           "that it says what a local compile says",
+           job->plan->input);
+  int r = args_plan_use_text(job->plan);
+  if (r < 0) {
+    return r;
+  }
+  job->cpp = cpp_free(job->cpp);
+  *at      = (struct attempt){ .sock = -1, .started_ms = clock_now_ms() };
+  return compile_attempt(job, host, at, ret_result);
+}
+
 /* The rest of an attempt once connected (at->sock >= 0) or not. */
 static int compile_attempt(struct remote_job        *job,
                            const struct hosts_entry *host, struct attempt *at,
@@ -870,6 +906,9 @@ static int compile_attempt(struct remote_job        *job,
   }
   closep(&at->sock);
   at->ssh = ssh_free(at->ssh, REMOTE_SSH_END_MS);
+  if (r == 1) {
+    return again_as_text(job, host, at, ret_result);
+  }
   if (r < 0) {
     free(result.why);
     return r;

@@ -999,6 +999,14 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
     !scan.lang->preprocessed && strcmp(scan.lang->cpp_output, "assembler") != 0;
   plan.directives_only  = source_text && !is_clang(argv[0]) && !scan.openmp;
   plan.rewrite_includes = source_text && is_clang(argv[0]);
+  /* Without debug info the text only matters for what the compiler says:
+     the expanded text goes first, the source text only when it speaks. */
+  plan.expanded_first =
+    (plan.directives_only || plan.rewrite_includes) && !scan.debug_info;
+  if (plan.expanded_first) {
+    plan.directives_only  = false;
+    plan.rewrite_includes = false;
+  }
   if (r >= 0) {
     r = plan_outputs(&scan, &plan);
   }
@@ -1017,6 +1025,34 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   plan.remote = true;
   *ret_plan   = plan;
   return 0;
+}
+
+int args_plan_use_text(struct args_plan *plan)
+{
+  size_t      n    = strv_length(plan->cpp_argv);
+  bool        gcc  = !is_clang(plan->server_argv[0]);
+  const char *mark = gcc ? "-fdirectives-only" : "-frewrite-includes";
+
+  /* The mark goes before cpp's last word, -E, and after the server's
+     last; no debug info, so clang needs no working directory. */
+  if (!plan->expanded_first) {
+    return 0;
+  }
+  int r = strv_push(&plan->cpp_argv, "-E");
+  if (r >= 0) {
+    free(plan->cpp_argv[n - 1]);
+    plan->cpp_argv[n - 1] = strdup(mark);
+    r                     = plan->cpp_argv[n - 1] ? 0 : -ENOMEM;
+  }
+  if (r >= 0) {
+    r = strv_push(&plan->server_argv, mark);
+  }
+  if (r >= 0) {
+    plan->directives_only  = gcc;
+    plan->rewrite_includes = !gcc;
+    plan->expanded_first   = false;
+  }
+  return r;
 }
 
 void args_plan_clear(struct args_plan *plan)

@@ -51,6 +51,11 @@ struct args_plan {
   bool rewrite_includes;  /* clang -g: the same with -frewrite-includes;
                              the server is told the working directory
                              (-fdebug-compilation-dir) */
+  bool expanded_first;    /* no debug info: cpp_argv and server_argv are
+                             for fully preprocessed text (cheaper for both
+                             ends, the same object); should the compiler say
+                             anything, args_plan_use_text() makes them the
+                             source text's, and the job goes again */
 };
 
 /* The working directory as gcc and clang record it: $PWD when it names
@@ -60,6 +65,11 @@ int args_working_dir(char **ret_dir);
 /* Plan argv (argv[0] is the compiler). -ENOMEM only: a command line that
  * cannot be distributed gives a plan with remote == false. */
 int args_plan(char *const *argv, struct args_plan *ret_plan);
+
+/* An expanded_first plan becomes the source text's (directives_only or
+ * rewrite_includes): the remote compile then says what a local one says,
+ * source excerpts and macro expansion notes included. -ENOMEM only. */
+int args_plan_use_text(struct args_plan *plan);
 
 void args_plan_clear(struct args_plan *plan);
 

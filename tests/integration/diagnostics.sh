@@ -4,7 +4,9 @@
 # prints: warnings and errors with their source excerpts, caret and fix-it
 # lines, notes, macro expansion traces, a header's own warnings, #warning
 # and #pragma message, a macro redefined, in colour too. gcc and clang,
-# with and without -g, through a real herdccd with fallback off. The one
+# with and without -g, through a real herdccd with fallback off. Without
+# -g the expanded text goes first and, when the compiler says anything,
+# the source text after it (herdcc(1)): both paths are compared. The one
 # file whose gcc diagnostics differ by design (herdcc(1)) is compared for
 # clang only.
 . "$(dirname "$0")/lib.sh"
@@ -16,7 +18,7 @@ export HERDCC_BACKOFF_PERIOD=0
 cp -r "$HERDCC_SOURCE_ROOT/tests/integration/data/diag" "$T/d"
 cd "$T/d"
 
-compiled=0
+compiled=0 expanded=0
 # same_output CC FLAGS... -- FILE: stderr, stdout and exit status alike.
 same_output() {
   local file=${*: -1} cc=$1 lr=0 rr=0
@@ -33,6 +35,7 @@ same_output() {
   cmp -s local.out remote.out || fail "$cc $* $file: stdout differs"
   [ -s local.err ] || fail "$cc $* $file: nothing said (the test needs words)"
   compiled=$((compiled + 1))
+  [[ " $* " == *" -g"* ]] || expanded=$((expanded + 1))
   say "same words: $cc $* $file (exit $lr, $(wc -l <local.err) lines)"
 }
 
@@ -59,7 +62,9 @@ if command -v clang >/dev/null; then
   same_output clang++ -gdwarf-4 -std=c++17 "${WARN[@]}" shapes2.cpp
 fi
 
-# Every compile above ran on the server.
+# Every compile above ran on the server; one without -g whose compiler
+# spoke ran twice, and some did.
 n=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
-[ "$n" -eq "$compiled" ] || fail "the server ran $n jobs, not $compiled"
+[ "$n" -gt "$compiled" ] && [ "$n" -le $((compiled + expanded)) ] ||
+  fail "the server ran $n jobs, not $compiled to $((compiled + expanded))"
 say "PASS"

@@ -997,6 +997,54 @@ static char *with_cwd(const char *line)
   return out;
 }
 
+/* line without its source text mark (-fdirectives-only or
+ * -frewrite-includes as a word): the expanded text's command line. Owned. */
+static char *without_mark(const char *line)
+{
+  static const char *const marks[] = { " -fdirectives-only",
+                                       " -frewrite-includes" };
+  char                    *out     = strdup(line);
+
+  assert_non_null(out);
+  for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
+    size_t len = strlen(marks[i]);
+    for (char *at = strstr(out, marks[i]); at; at = strstr(at, marks[i])) {
+      if (at[len] == ' ' || at[len] == '\0') {
+        memmove(at, at + len, strlen(at + len) + 1);
+      } else {
+        at += len;
+      }
+    }
+  }
+  return out;
+}
+
+/* A plan without debug info starts with the expanded text: the row's
+ * command lines without the mark, until args_plan_use_text() makes them
+ * the row's. */
+static void check_expanded_first(const struct remote_case *c,
+                                 struct args_plan         *plan)
+{
+  if (!plan->expanded_first) {
+    return;
+  }
+  if (!c->directives_only && !c->rewrite_includes) {
+    fail_msg("\"%s\": expanded first, but the row sends no source text",
+             c->argv);
+  }
+  _cleanup_free_ char *cpp    = without_mark(c->cpp);
+  _cleanup_free_ char *text   = with_cwd(c->server);
+  _cleanup_free_ char *server = without_mark(text);
+  check_vector(c->argv, "expanded cpp_argv", plan->cpp_argv, cpp);
+  check_vector(c->argv, "expanded server_argv", plan->server_argv, server);
+  check_bool(c->argv, "expanded directives_only", plan->directives_only, false);
+  check_bool(c->argv, "expanded rewrite_includes", plan->rewrite_includes,
+             false);
+  assert_int_equal(args_plan_use_text(plan), 0);
+  check_bool(c->argv, "expanded_first after use_text", plan->expanded_first,
+             false);
+}
+
 static void check_remote(const struct remote_case *c)
 {
   _cleanup_strv_free_ char **argv = split(c->argv);
@@ -1005,6 +1053,7 @@ static void check_remote(const struct remote_case *c)
   if (args_plan(argv, &plan) < 0) {
     fail_msg("\"%s\": args_plan failed", c->argv);
   }
+  check_expanded_first(c, &plan);
   if (!plan.remote) {
     fail_msg("\"%s\": local: %s", c->argv, or_null(plan.why_local));
   }
@@ -1061,6 +1110,37 @@ static void test_plan_remote(void **state)
   (void)state;
   for (size_t i = 0; i < ARRAY_SIZE(remote_cases); i++) {
     check_remote(&remote_cases[i]);
+  }
+}
+
+/* Debug info needs the source text from the start; without it the
+ * expanded text goes first, for gcc and clang alike. */
+static void test_plan_expanded_first(void **state)
+{
+  static const struct {
+    const char *argv;
+    bool        expanded_first;
+  } cases[] = {
+    { "gcc -c x.c -O2",         true  },
+    { "clang -c x.c -Wall",     true  },
+    { "g++ -c x.cc -g0",        true  },
+    { "gcc -c x.c -g",          false },
+    { "gcc -c x.c -O2 -ggdb3",  false },
+    { "clang -c x.c -gdwarf-4", false },
+    { "gcc -c x.c -g -g0",      true  },
+    { "gcc -c x.i",             false }, /* preprocessed already */
+    { "gcc -c x.c -fopenmp",    false }, /* expanded anyway */
+  };
+
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    _cleanup_strv_free_ char **argv = split(cases[i].argv);
+    struct args_plan           plan;
+    assert_int_equal(args_plan(argv, &plan), 0);
+    assert_true(plan.remote);
+    check_bool(cases[i].argv, "expanded_first", plan.expanded_first,
+               cases[i].expanded_first);
+    args_plan_clear(&plan);
   }
 }
 
@@ -1446,6 +1526,7 @@ int main(void)
     cmocka_unit_test(test_server_accepts),
     cmocka_unit_test(test_server_refuses),
     cmocka_unit_test(test_plan_passes_server_check),
+    cmocka_unit_test(test_plan_expanded_first),
     cmocka_unit_test(test_lang_from_path),
     cmocka_unit_test(test_plan_compiles),
     cmocka_unit_test(test_remap),
