@@ -207,6 +207,7 @@ static struct select_offer offer_of(const struct round *rd, unsigned i,
 {
   const struct peer  *p     = &rd->peers[i];
   struct select_offer o     = { .kind       = SELECT_GONE,
+                                .size       = rd->job->size,
                                 .owner      = rd->cands[i].owner,
                                 .slot_speed = p->slot_speed,
                                 .slots      = p->slots };
@@ -286,11 +287,12 @@ static bool take_slot(struct round *rd, unsigned i, struct invite_result *ret)
     rd->peers[i].slot_retry_ms = clock_now_ms() + INVITE_SLOT_RETRY_MS;
     return false;
   }
-  *ret = (struct invite_result){ .outcome = INVITE_SLOT,
-                                 .index   = i,
-                                 .sock    = -1,
-                                 .slot_fd = fd,
-                                 .slot    = slot };
+  *ret = (struct invite_result){ .outcome    = INVITE_SLOT,
+                                 .index      = i,
+                                 .sock       = -1,
+                                 .slot_fd    = fd,
+                                 .slot       = slot,
+                                 .slot_speed = rd->peers[i].slot_speed };
   return true;
 }
 
@@ -333,11 +335,12 @@ static int round_decide(struct round *rd, struct select_offer *offers,
       continue; /* taken: valued again without it */
     }
     if (offers[best].kind == SELECT_FREE) {
-      *ret = (struct invite_result){ .outcome = INVITE_SERVER,
-                                     .index   = (unsigned)best,
-                                     .sock    = TAKE_FD(b->fd),
-                                     .slot_fd = -1,
-                                     .herd    = b->offer.version };
+      *ret = (struct invite_result){ .outcome    = INVITE_SERVER,
+                                     .index      = (unsigned)best,
+                                     .sock       = TAKE_FD(b->fd),
+                                     .slot_fd    = -1,
+                                     .herd       = b->offer.version,
+                                     .slot_speed = b->slot_speed };
       memcpy(ret->address, b->address, sizeof(ret->address));
       b->state = PEER_OFF;
       /* a retry of this job goes elsewhere; servers only asked (busy,

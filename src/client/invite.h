@@ -63,6 +63,7 @@ struct invite_result {
   uint32_t            herd;    /* INVITE_SERVER: the extension version */
   int                 slot_fd; /* INVITE_SLOT: owned by the caller */
   int                 slot;    /* INVITE_SLOT: its number */
+  double slot_speed; /* INVITE_SERVER, INVITE_SLOT: as the round valued it */
 };
 
 /* Run the round over the n candidates (the preprocessor started by

@@ -17,6 +17,7 @@
 
 #include "args.h"
 #include "backoff.h"
+#include "clock.h"
 #include "color.h"
 #include "compiler.h"
 #include "config.h"
@@ -24,6 +25,7 @@
 #include "dns.h"
 #include "env.h"
 #include "exitcode.h"
+#include "history.h"
 #include "hostlist.h"
 #include "hosts.h"
 #include "invite.h"
@@ -346,6 +348,9 @@ struct compile_state {
   const struct hosts_entry *host;     /* the last server tried */
   struct remote_result      result;   /* its outcome */
   struct remote_job         job;
+  uint64_t                  history_key; /* history.h; 0: no history is kept */
+  int    chosen;       /* the candidate the invitation round chose */
+  double chosen_speed; /* its slot speed, as the round valued it */
 };
 
 static void compile_clear(struct compile_state *c)
@@ -398,6 +403,23 @@ static int carry_out(struct compile_state *c, struct policy_decision d)
   return d.exit_code;
 }
 
+/* A compile done on the picked server is the job's size next time
+ * (history.h): only one that compiled (not a cached result) and whose slot
+ * speed is known. */
+static void record_work(const struct compile_state *c, unsigned picked,
+                        long long elapsed_ms)
+{
+  const struct hosts_entry *e     = c->candidates.entries[picked];
+  double                    speed = (int)picked == c->chosen ? c->chosen_speed
+                                    : e->speed && e->limit ? (double)e->speed / e->limit
+                                                           : 0;
+
+  if (c->history_key && c->result.outcome == REMOTE_DONE &&
+      c->result.exit_code == 0 && !c->result.cached) {
+    history_record(c->state, c->history_key, elapsed_ms, speed);
+  }
+}
+
 /* One attempt on the picked server (on sock, an invitation's connection,
  * when >= 0; else connecting); the slot is released after it. -ENOMEM or
  * a local error; else 0, with c->result its outcome. */
@@ -408,11 +430,15 @@ static int attempt_on(struct compile_state *c, unsigned picked, int slot_fd,
   c->host                     = c->candidates.entries[picked];
   c->candidates.tried[picked] = true;
   free(c->result.why);
-  c->result = (struct remote_result){ 0 };
-  int r     = sock >= 0
-                ? remote_compile_on(&c->job, c->host, sock, address, &c->result)
-                : remote_compile(&c->job, c->host, &c->result);
+  c->result          = (struct remote_result){ 0 };
+  long long start_ms = clock_now_ms();
+  int       r        = sock >= 0
+                         ? remote_compile_on(&c->job, c->host, sock, address, &c->result)
+                         : remote_compile(&c->job, c->host, &c->result);
   slots_release(c->state, slot_fd);
+  if (r >= 0) {
+    record_work(c, picked, clock_now_ms() - start_ms);
+  }
   return r;
 }
 
@@ -526,6 +552,18 @@ static void mark_owner(const struct compile_state *c,
   }
 }
 
+/* The job's size from its last compile (history.h), for the host choice. */
+static void know_size(struct compile_state *c)
+{
+  _cleanup_free_ char *dir = NULL;
+
+  if (env_get_bool("HISTORY", true) && args_working_dir(&dir) >= 0) {
+    c->history_key = history_key(c->plan.server_argv, dir);
+    c->job.size    = history_size(c->state, c->history_key);
+    log_debug("%s: size %.2f of the typical job", c->plan.input, c->job.size);
+  }
+}
+
 /* With native servers in the list: the invitation round (invite.h) over
  * every candidate, native servers asked, the others through their slot
  * files; the compile goes where it is expected to end first. When every
@@ -550,6 +588,7 @@ static int schedule(struct compile_state *c)
     };
   }
   mark_owner(c, cands);
+  know_size(c);
   jobstatus_at(JOB_PHASE_WAIT_SLOT, NULL, -1);
   int r = remote_prepare(&c->job);
   if (r >= 0) {
@@ -558,6 +597,8 @@ static int schedule(struct compile_state *c)
   if (r < 0) {
     return r;
   }
+  c->chosen       = (int)res.index;
+  c->chosen_speed = res.slot_speed;
   switch (res.outcome) {
     case INVITE_SERVER:
       c->job.herd = res.herd;
@@ -732,7 +773,7 @@ static int compile(char **argv)
     argv    = colored ? colored : argv;
   }
   /* Servers get the bare name; the local runs get the resolved path. */
-  struct compile_state c = { .argv = argv };
+  struct compile_state c = { .argv = argv, .chosen = -1 };
   argv[0]                = (char *)compiler_basename(name);
   if (args_plan(argv, &c.plan) < 0) {
     return EXIT_OUT_OF_MEMORY;

@@ -860,7 +860,8 @@ static int exchange(const struct remote_job  *job,
   if (r < 0) {
     return fail_on_wire(job, at, result, "failed to read reply from", r);
   }
-  r = finish_reply(job, at, &reply, result);
+  r              = finish_reply(job, at, &reply, result);
+  result->cached = hit > 0;
   proto_reply_clear(&reply);
   return r;
 }

@@ -37,6 +37,8 @@ struct remote_job {
                                        remote_job_clear() */
   uint32_t herd; /* the extension version the next remote_compile_on's
                     connection opened with (invite.h); 0: none */
+  double size;   /* expected size over the typical job's (history.h), for
+                    the host choice; 0: unknown */
 };
 
 enum remote_outcome {
@@ -55,6 +57,8 @@ struct remote_result {
   bool                passed_over; /* REMOTE_NOT_DISTRIBUTED without trying:
                                       every address of the host was backed
                                       off or tried already */
+  bool cached;                     /* REMOTE_DONE from the server's result
+                                      cache, without a compile (HHIT) */
 };
 
 /* One attempt on host. The first attempt starts the preprocessor, which

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Host choice: which of the offers a compile has at this moment it should
  * take, or whether it should wait for a better one. Every offer is valued
- * by when a job of the typical size would finish there, in units of that
- * size: 1 / slot speed on a free slot (an invitation, a free local slot
+ * by when the job would finish there, in units of the typical job's time:
+ * size / slot speed on a free slot (an invitation, a free local slot
  * file, this machine), plus the time for the jobs ahead of it to start
- * on a waiting one ((ahead + 1) / (slots x slot speed)); an offer not
- * answered yet counts as free, so a compile does not take a slow free
- * slot while a faster server may still invite it. The job's own size is
- * not known: the typical size cancels out of the comparison. Pure code,
+ * on a waiting one ((ahead + 1) / (slots x slot speed), the jobs ahead
+ * taken as typical); an offer not answered yet counts as free, so a
+ * compile does not take a slow free slot while a faster server may still
+ * invite it. The size is the job's own over the typical (history.h), 1
+ * when unknown: a big job values speed over waiting. Pure code,
  * no I/O: the client uses it, and so does the farm simulation in bench/
  * (bench/farm-sim.c), compiled from the same file. */
 #pragma once
