@@ -13,6 +13,13 @@
  *
  *   farm-sim SCENARIO [SEED]     SCENARIO: bench | bench-uniform | large
  *
+ * What-ifs, in the environment: FARM_SIM_SIZES=1 gives select.c every
+ * job's size (as the client's history does for a job built before);
+ * FARM_SIM_CONC=N runs N compiles at a time per client (make -j N;
+ * default 10 for bench, 50 for large); FARM_SIM_LARGEST_FIRST=1 makes
+ * every waiting room invite the largest job first rather than the oldest
+ * (which herdccd does not do: it would need the size in the hello).
+ *
  * Prints the makespan over the lower bound (max(total work / total
  * capacity, largest job on the fastest slot)) for both policies, and the
  * host choice's cost per job (the draw and the valuations). */
@@ -67,7 +74,8 @@ static struct client  *clients;
 static unsigned        n_clients;
 static double          now;
 static int             baseline;
-static int             known_sizes; /* FARM_SIM_SIZES=1 */
+static int             known_sizes;   /* FARM_SIM_SIZES=1 */
+static int             largest_first; /* FARM_SIM_LARGEST_FIRST=1 */
 static double          mean_work;
 static double          choice_ns;
 static unsigned long   choices;
@@ -113,7 +121,15 @@ static void queue_push(struct server *s, unsigned c)
     s->cap_queue = s->cap_queue ? 2 * s->cap_queue : 16;
     s->queue     = realloc(s->queue, s->cap_queue * sizeof(unsigned));
   }
-  s->queue[s->n_queue++] = c;
+  unsigned at = s->n_queue;
+  while (largest_first && at > 0 &&
+         jobs[s->queue[at - 1]].work < jobs[c].work) {
+    at--;
+  }
+  memmove(&s->queue[at + 1], &s->queue[at],
+          (s->n_queue - at) * sizeof(unsigned));
+  s->queue[at] = c;
+  s->n_queue++;
 }
 
 static unsigned queue_pos(const struct server *s, unsigned c)
@@ -469,6 +485,11 @@ int main(int argc, char **argv)
   double lb   = total / cap > big / fast ? total / cap : big / fast;
   mean_work   = total / n_jobs;
   known_sizes = getenv("FARM_SIM_SIZES") && atoi(getenv("FARM_SIM_SIZES"));
+  largest_first =
+    getenv("FARM_SIM_LARGEST_FIRST") && atoi(getenv("FARM_SIM_LARGEST_FIRST"));
+  if (getenv("FARM_SIM_CONC") && atoi(getenv("FARM_SIM_CONC")) > 0) {
+    conc = (unsigned)atoi(getenv("FARM_SIM_CONC"));
+  }
   printf("%s: %u servers, %u clients x %u at a time, %u jobs, lower bound "
          "%.2f s\n",
          scenario, n_servers, n_clients, conc, n_jobs, lb);

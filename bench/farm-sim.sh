@@ -8,7 +8,10 @@
 # large one: 1,000 servers (speeds 0.5 to 4, 2 to 8 slots) and 100
 # clients of 50 compiles at a time, 40,000 jobs. Each over several seeds;
 # prints makespan / lower bound for the invitation and for "first free
-# slot", and the host choice's cost per job.
+# slot", and the host choice's cost per job. Then the what-ifs on the
+# two small farms (bench/farm-sim.c): sizes known, as the client's history
+# gives them for a job built before; more compiles at a time than slots;
+# waiting rooms that invite the largest job first.
 #
 #   bench/farm-sim.sh            (SEEDS="12345 7 99 5 1234")
 set -euo pipefail
@@ -30,5 +33,18 @@ for scenario in bench bench-uniform large; do
       on && index($0, p) { print $(NF - 6) }' "$T/out" | sort -n |
       awk -v s="$scenario" -v p="$policy" '{ v[NR] = $1 } END {
         printf "  %-14s %-11s %s\n", s, p, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  done
+done
+echo "what-ifs, medians of makespan/bound over the seeds:"
+for whatif in "FARM_SIM_SIZES=1" "FARM_SIM_SIZES=1 FARM_SIM_CONC=48" \
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1" \
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_CONC=20" \
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_CONC=48"; do
+  for scenario in bench bench-uniform; do
+    for seed in ${SEEDS:-12345 7 99 5 1234}; do
+      # shellcheck disable=SC2086 # the what-if is words of assignments
+      env $whatif "$T/farm-sim" "$scenario" "$seed" | awk '/invitation/ { print $(NF - 6) }'
+    done | sort -n | awk -v s="$scenario" -v w="$whatif" '{ v[NR] = $1 } END {
+      printf "  %-14s %-58s %s\n", s, w, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
   done
 done
