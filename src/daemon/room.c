@@ -178,11 +178,12 @@ bool room_hello(struct server *s, size_t i)
   if (n <= 0) {
     return false;
   }
-  if (memcmp(head, "HERD", (size_t)n < 4 ? (size_t)n : 4) != 0) {
+  enum herd_opening opening = herd_opening(head, (size_t)n);
+  if (opening == HERD_OPENING_CLASSIC) {
     c->known = true;
     return false;
   }
-  if (n < PROTO_HEADER_LEN) {
+  if (opening == HERD_OPENING_PARTIAL) {
     return false;
   }
   c->known = true;
