@@ -366,7 +366,7 @@ static uint32_t peeked_version(int fd)
  * a byte of its request is read (so in protocol version 1), and holds no
  * table entry: its socket is only drained, bounded, so that closing it
  * does not destroy the reply. */
-static void refuse_denied(struct server *s, int fd, const struct conn *c)
+static void turn_away_denied(struct server *s, int fd, const struct conn *c)
 {
   char               name[ACCESS_PEER_NAME_MAX];
   char               why[ACCESS_PEER_NAME_MAX + 96];
@@ -394,8 +394,8 @@ static void refuse_denied(struct server *s, int fd, const struct conn *c)
  * so within the protocol (STAT 114 << 8 and the reason) rather than leave
  * the client hanging in the backlog; a herdcc client tries another
  * server. */
-static void refuse_busy(struct server *s, int fd, const struct conn *c,
-                        bool over_cap)
+static void turn_away_busy(struct server *s, int fd, const struct conn *c,
+                           bool over_cap)
 {
   char               name[ACCESS_PEER_NAME_MAX];
   char               why[160];
@@ -503,7 +503,7 @@ static void conn_check(struct server *s, size_t i, uint32_t events)
     if (c->room == ROOM_NONE &&
         server_address_load(s, &c->peer) >= s->per_address_max) {
       struct conn copy = *c;
-      refuse_busy(s, server_conn_take(s, i), &copy, true);
+      turn_away_busy(s, server_conn_take(s, i), &copy, true);
       return;
     }
     c->ready = true;
@@ -556,11 +556,11 @@ static void accept_all(struct server *s, int listen_fd)
     statsd_count_accept(s->statsd);
     if (!access_list_allows(s->config->job->access,
                             (const struct sockaddr *)&c.peer, c.peer_len)) {
-      refuse_denied(s, c.fd, &c);
+      turn_away_denied(s, c.fd, &c);
       continue;
     }
     if (s->n_conns >= s->max_conns && !evict_one(s)) {
-      refuse_busy(s, c.fd, &c, false);
+      turn_away_busy(s, c.fd, &c, false);
       continue;
     }
     c.deadline            = clock_now_ms() + s->config->request_timeout_ms;
