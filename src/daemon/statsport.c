@@ -38,8 +38,8 @@ struct statsport_conn {
 struct statsport {
   int                      *listen_fds; /* owned, each owned */
   size_t                    n_listen;
-  int                       epoll_fd;                /* borrowed */
-  struct statsport_conn     conns[STATSD_MAX_CONNS]; /* oldest first */
+  int                       epoll_fd;                   /* borrowed */
+  struct statsport_conn     conns[STATSPORT_MAX_CONNS]; /* oldest first */
   size_t                    n_conns;
   const struct access_list *access;  /* borrowed */
   const char               *program; /* borrowed */
@@ -155,7 +155,7 @@ static void conn_write(struct statsport *sp, size_t i)
   }
   shutdown(c->fd, SHUT_WR);
   c->state      = CONN_LINGER;
-  long long end = clock_now_ms() + STATSD_LINGER_MS;
+  long long end = clock_now_ms() + STATSPORT_LINGER_MS;
   c->deadline   = end < c->deadline ? end : c->deadline;
   conn_watch(sp, c, EPOLLIN | EPOLLRDHUP);
 }
@@ -308,10 +308,10 @@ static void accept_all(struct statsport *sp, int listen_fd)
       }
       return;
     }
-    if (sp->n_conns == STATSD_MAX_CONNS) {
+    if (sp->n_conns == STATSPORT_MAX_CONNS) {
       log_info("Stats request from %s: closed: %d stats connections are "
                "open, this is the oldest",
-               sp->conns[0].peer, STATSD_MAX_CONNS);
+               sp->conns[0].peer, STATSPORT_MAX_CONNS);
       conn_close(sp, 0);
     }
     long long              now = clock_now_ms();
@@ -319,8 +319,8 @@ static void accept_all(struct statsport *sp, int listen_fd)
     *c                         = (struct statsport_conn){
                               .fd       = fd,
                               .state    = CONN_READ,
-                              .grace    = now + STATSD_GRACE_MS,
-                              .deadline = now + STATSD_TIMEOUT_MS,
+                              .grace    = now + STATSPORT_GRACE_MS,
+                              .deadline = now + STATSPORT_TIMEOUT_MS,
     };
     access_peer_name((struct sockaddr *)&peer, len, c->peer);
     bool allowed =
@@ -384,7 +384,7 @@ void statsport_expire(struct statsport *sp)
       if (c->state != CONN_LINGER) {
         log_info("Stats request from %s: closed: no reply taken within %d "
                  "ms",
-                 c->peer, STATSD_TIMEOUT_MS);
+                 c->peer, STATSPORT_TIMEOUT_MS);
       }
       conn_close(sp, i);
       continue;

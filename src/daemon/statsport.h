@@ -6,13 +6,13 @@
  *
  * The port is bound on the same addresses as the job port and served from
  * the server's epoll loop, never blocking it: non-blocking sockets, at
- * most STATSD_MAX_CONNS connections (a new one evicts the oldest), a
+ * most STATSPORT_MAX_CONNS connections (a new one evicts the oldest), a
  * deadline for each, the whole reply rendered into a buffer and written
  * as the peer takes it. A peer the --allow list does not allow gets "403
  * Forbidden" with the reason (and the refusal is logged). A request line
  * "GET /json" gets the JSON document (stats.h); "GET /text" distcc's text
  * with herdccd's own keys (herdcc_cache_*) after distcc's; anything else,
- * or no request line within STATSD_GRACE_MS, gets distcc 3.4's plain-text
+ * or no request line within STATSPORT_GRACE_MS, gets distcc 3.4's plain-text
  * --stats reply with its dcc_* keys in distcc's order, unchanged. After
  * the reply the server half-closes and reads what the peer still sends
  * until it closes (bounded), so that the reply is not lost to a reset. */
@@ -25,10 +25,10 @@
 #include "access.h"
 #include "statsd.h"
 
-#define STATSD_MAX_CONNS  16
-#define STATSD_GRACE_MS   100  /* for the request line */
-#define STATSD_TIMEOUT_MS 5000 /* the whole exchange */
-#define STATSD_LINGER_MS  1000 /* reading after the reply */
+#define STATSPORT_MAX_CONNS  16
+#define STATSPORT_GRACE_MS   100  /* for the request line */
+#define STATSPORT_TIMEOUT_MS 5000 /* the whole exchange */
+#define STATSPORT_LINGER_MS  1000 /* reading after the reply */
 
 struct statsport;
 
