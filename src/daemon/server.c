@@ -158,7 +158,6 @@ static int setup_loop(struct server *s)
   return 0;
 }
 
-/* Everything between binding and accepting, in the serving process. */
 /* The compilers a stock client may ask for, as this server runs them;
  * cc first (distcc's TXT keys describe it). */
 static char **published_compilers(const struct compilers *compilers)
@@ -200,6 +199,7 @@ static void start_publishing(struct server *s)
   }
 }
 
+/* Everything between binding and accepting, in the serving process. */
 static int start_serving(struct server *s)
 {
   const struct server_config *config = s->config;
@@ -469,6 +469,10 @@ size_t server_address_load(const struct server           *s,
   return n;
 }
 
+/* ---- each connection's first bytes, the accept, the deadlines ----------- */
+
+/* A connection's bytes have moved, or it has just been accepted: decide
+ * its dialect (room.h for HERD), then whether its request has arrived. */
 static void conn_check(struct server *s, size_t i, uint32_t events)
 {
   struct conn *c   = &s->conns[i];
