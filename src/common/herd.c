@@ -32,6 +32,19 @@ int herd_parse_client_hello(const char *buf, uint32_t *ret_version)
   return 0;
 }
 
+enum herd_opening herd_opening(const void *buf, size_t len)
+{
+  size_t token = len < 4 ? len : 4;
+
+  if (len == 0) {
+    return HERD_OPENING_PARTIAL;
+  }
+  if (memcmp(buf, "HERD", token) != 0) {
+    return HERD_OPENING_CLASSIC;
+  }
+  return len < PROTO_HEADER_LEN ? HERD_OPENING_PARTIAL : HERD_OPENING_HELLO;
+}
+
 size_t herd_format_hello(char *buf, uint32_t version, uint32_t speed,
                          uint32_t slots, uint32_t reserve_ms)
 {

@@ -63,6 +63,18 @@ void herd_format_client_hello(char *buf);
  * *ret_version is the version both speak. */
 int herd_parse_client_hello(const char *buf, uint32_t *ret_version);
 
+/* What the first bytes of a connection say about its dialect, for a
+ * server that peeks at them (len bytes at buf, no NUL needed; a stock
+ * client never sends HERD). */
+enum herd_opening {
+  HERD_OPENING_CLASSIC, /* not HERD: a classic request, or garbage */
+  HERD_OPENING_PARTIAL, /* nothing yet, or a part of a HERD header */
+  HERD_OPENING_HELLO,   /* a whole header (PROTO_HEADER_LEN) whose token is
+                           HERD: read it, herd_parse_client_hello() */
+};
+
+enum herd_opening herd_opening(const void *buf, size_t len);
+
 /* The server's hello into buf (HERD_HELLO_HEADERS headers); its length. */
 size_t herd_format_hello(char *buf, uint32_t version, uint32_t speed,
                          uint32_t slots, uint32_t reserve_ms);

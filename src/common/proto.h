@@ -67,10 +67,6 @@ int proto_parse_header(const char *buf, const char *token, uint32_t *ret_value);
 int proto_recv_header(int fd, const char *token, uint32_t *ret_value,
                       int timeout_ms);
 
-/* Decode the PROTO_HEADER_LEN bytes at buf (no NUL needed) as token and
- * value: -EPROTO when the token differs or a digit is not hex. */
-int proto_parse_header(const char *buf, const char *token, uint32_t *ret_value);
-
 /* Where a body read in pieces goes: 0, or -errno to stop reading. */
 typedef int (*proto_sink_fn)(void *userdata, const void *buf, size_t len);
 

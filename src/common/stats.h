@@ -2,13 +2,16 @@
 /* The daemon's status, as one model shared by herdccd (which fills and
  * encodes it) and the monitors (which fetch and decode it): the JSON form
  * of the stats port. The plain-text form (distcc 3.4's --stats format,
- * for existing scrapers) is written by the daemon from the same model.
+ * for existing scrapers) is the daemon's alone, written from its counters
+ * (herdccd's statsd.h), not from this model.
  *
  * The stats port speaks just enough HTTP/1.0: a request line
  * "GET /json" (any version, headers ignored) gets the JSON document
- * (Content-Type: application/json); anything else, or nothing within a
- * short grace period, gets distcc's text. Either way the server closes
- * the connection after the body.
+ * (Content-Type: application/json), "GET /text" distcc's text with
+ * herdccd's own keys after distcc's; anything else, or nothing within a
+ * short grace period, gets distcc's text unchanged. A peer the server's
+ * --allow leaves out gets "403 Forbidden" and the reason. Either way the
+ * server closes the connection after the body.
  *
  * The decoder takes bytes from a stranger on the network: it is strict
  * JSON (RFC 8259) with caps on depth, string lengths and counts, ignores
@@ -146,7 +149,7 @@ int stats_from_http(const char *reply, size_t len, struct stats *ret_stats,
 
 /* Fetch the JSON status of the herdccd at addr (numeric v4 or v6) and
  * port, waiting at most timeout_ms in all; blocking (for herdcc-top and
- * tests: the GTK monitor does the same through GIO and stats_from_json).
+ * tests: the GTK monitor does the same through GIO and stats_from_http).
  * -ECONNREFUSED, -ETIMEDOUT, -EBADMSG (with why), -EACCES when the
  * server's --allow refuses us (403; why holds its reason), ... */
 int stats_fetch(const char *addr, uint16_t port, int timeout_ms,

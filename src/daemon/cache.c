@@ -1,4 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The result cache (cache.h). About 900 lines on purpose: its parts (the
+ * key, the entry format, the usage file and the eviction) each keep an
+ * invariant of the others, and splitting them would put those invariants
+ * into headers. The key hashes the compiler's identity the way entries
+ * are looked up; an entry's checksum covers exactly the fields the decoder
+ * reads back; every write and eviction changes the usage file under the
+ * same flock(), so that its byte and entry counts stay the directory's.
+ * Only cache.h's functions see any of it: no other module can write an
+ * entry, or count one, in a way the reader does not expect. */
 #include "cache.h"
 
 #include <dirent.h>

@@ -273,8 +273,8 @@ static char *search_path(const struct compilers *c, const char *name)
 }
 
 /* Set *ret_reason and return error, or -ENOMEM. */
-static _printf_(3, 4) int refuse(int error, char **ret_reason, const char *fmt,
-                                 ...)
+static _printf_(3, 4) int with_reason(int error, char **ret_reason,
+                                      const char *fmt, ...)
 {
   va_list ap;
   int     r;
@@ -297,11 +297,12 @@ int compilers_resolve(const struct compilers *c, const char *name,
   char                        *path    = NULL;
 
   if (!name_is_valid(name, c->insecure)) {
-    return refuse(-EPERM, ret_reason, "compiler name %s is not allowed", name);
+    return with_reason(-EPERM, ret_reason, "compiler name %s is not allowed",
+                       name);
   }
   if (!by_path && !entry && !c->insecure && !in_masquerade_dir(c, name)) {
-    return refuse(-EPERM, ret_reason,
-                  "compiler %s is not allowed on this server", name);
+    return with_reason(-EPERM, ret_reason,
+                       "compiler %s is not allowed on this server", name);
   }
   if (by_path || (entry && entry->path)) {
     const char *wanted = by_path ? name : entry->path;
@@ -310,8 +311,8 @@ int compilers_resolve(const struct compilers *c, const char *name,
     path = search_path(c, name);
   }
   if (!path) {
-    return refuse(-ENOENT, ret_reason, "%s",
-                  "compiler not found on this server");
+    return with_reason(-ENOENT, ret_reason, "%s",
+                       "compiler not found on this server");
   }
   *ret_path = path;
   return 0;

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "server.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,7 +13,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,13 +21,15 @@
 #include "clock.h"
 #include "exitcode.h"
 #include "herd.h"
-#include "io.h"
 #include "log.h"
 #include "macro.h"
 #include "proto.h"
 #include "publish.h"
+#include "room.h"
 #include "sdnotify.h"
+#include "serverstate.h"
 #include "speed.h"
+#include "startup.h"
 #include "statsd.h"
 #include "strv.h"
 
@@ -38,153 +37,7 @@
  * signals, the log, the pid file, and a job being started. */
 #define SERVER_SPARE_FDS 64
 
-/* A client turned away busy is still sending its request: the server
- * reads and discards it (at most this many connections, each for at most
- * this long and this many bytes) so that closing does not reset the
- * connection and destroy the reply before the client has read it. */
-#define SERVER_DRAIN_MAX   16
-#define SERVER_DRAIN_MS    2000
-#define SERVER_DRAIN_BYTES (16 * 1024 * 1024)
-
-struct drain {
-  int       fd; /* owned */
-  long long deadline;
-  size_t    left; /* bytes still to discard */
-};
-
-/* Where a connection stands in the native extension (herd.h). */
-enum conn_room {
-  ROOM_NONE,    /* a classic request, or nothing decided yet */
-  ROOM_WAITING, /* in the waiting room */
-  ROOM_INVITED, /* a slot is reserved for it until its deadline */
-};
-
-/* A connection without a job process yet: its request's command line is
- * still arriving, or it waits for a free slot, or (the native extension)
- * it waits in the waiting room or holds a reserved slot. */
-struct conn {
-  int                     fd; /* owned */
-  struct sockaddr_storage peer;
-  socklen_t               peer_len;
-  long long               deadline; /* ms: the request (or, invited, the request
-                                       after the invitation) must be there by then */
-  int            seen;              /* bytes queued at the last look */
-  bool           ready;             /* a job process can take it */
-  bool           known;             /* its first bytes said HERD or not */
-  enum conn_room room;
-  uint32_t       herd;    /* the extension version both speak, 0: none */
-  uint32_t       ahead;   /* waiting: the last count of those ahead sent */
-  int64_t        arrived; /* UNIX time of the accept */
-};
-
-struct server {
-  const struct server_config *config;
-  int                        *listen_fds; /* owned, each owned */
-  size_t                      n_listen;
-  int                         epoll_fd;
-  int                         signal_fd;
-  sigset_t                    old_mask;    /* restored in job processes */
-  pid_t                      *children;    /* job processes, config->jobs */
-  struct sockaddr_storage    *child_peers; /* their clients' addresses */
-  size_t                      n_children;
-  size_t                      n_reserved; /* slots held for invitations */
-  size_t                      n_waiting;  /* connections in the waiting room */
-  size_t                      room_max;   /* waiting room, in total */
-  size_t                      per_address_max; /* pending + running */
-  unsigned                    speed; /* announced: configured or measured */
-  struct conn                *conns; /* owned: in arrival order */
-  size_t                      n_conns;
-  size_t                      max_conns; /* --max-pending, or fewer */
-  int                         peek_fd;   /* memfd: a copy for the codec */
-  char                       *peek_buf;  /* owned: SERVER_PEEK_MAX */
-  bool                        accepting;
-  bool                        accept_failed; /* out of descriptors */
-  char                       *pid_file;      /* owned: absolute, or NULL */
-  bool                        pid_file_written;
-  int                         ready_fd; /* to the starting process */
-  struct drain                drains[SERVER_DRAIN_MAX];
-  size_t                      n_drains;
-  struct statsd              *statsd;       /* owned: --stats, or NULL */
-  struct statsd_config        stats_config; /* config->stats, and ours */
-};
-
-/* ---- sockets ------------------------------------------------------------ */
-
-static int open_listener(const struct sockaddr_storage *addr, socklen_t len,
-                         bool dual_stack, int *ret_fd)
-{
-  int                 one = 1, v6only = !dual_stack;
-  _cleanup_close_ int fd =
-    socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-
-  if (fd < 0) {
-    return -errno;
-  }
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-      (addr->ss_family == AF_INET6 &&
-       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) <
-         0) ||
-      bind(fd, (const struct sockaddr *)addr, len) < 0 ||
-      listen(fd, SERVER_BACKLOG) < 0) {
-    return -errno;
-  }
-  *ret_fd = TAKE_FD(fd);
-  return 0;
-}
-
-/* A listening socket for text and port, appended to (*fds, *n). */
-static int add_listener(const char *text, uint16_t port, bool dual_stack,
-                        int **fds, size_t *n)
-{
-  struct sockaddr_storage addr;
-  socklen_t               len;
-  int                     fd = -1;
-  int                     r  = io_parse_address(text, port, &addr, &len);
-
-  if (r >= 0) {
-    r = open_listener(&addr, len, dual_stack, &fd);
-  }
-  if (r < 0) {
-    return r;
-  }
-  int *grown = reallocarray(*fds, *n + 1, sizeof(int));
-  if (!grown) {
-    close(fd);
-    return -ENOMEM;
-  }
-  grown[(*n)++] = fd;
-  *fds          = grown;
-  log_info("Listening on %s port %u", text, port);
-  return 0;
-}
-
-/* Every --listen address, or any address: IPv6 and IPv4 on one socket,
- * plain IPv4 where the machine has no IPv6. */
-static int bind_all(const struct server_config *config, uint16_t port,
-                    int **fds, size_t *n)
-{
-  char *const *listen = config->listen;
-  int          r;
-
-  if (!listen || !*listen) {
-    r = add_listener("::", port, true, fds, n);
-    if (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL) {
-      r = add_listener("0.0.0.0", port, false, fds, n);
-    }
-    if (r < 0) {
-      log_error("Failed to bind port %u: %s", port, strerror(-r));
-    }
-    return r;
-  }
-  for (; *listen; listen++) {
-    r = add_listener(*listen, port, false, fds, n);
-    if (r < 0) {
-      log_error("Failed to bind %s port %u: %s", *listen, port, strerror(-r));
-      return r;
-    }
-  }
-  return 0;
-}
+/* ---- the stats port ----------------------------------------------------- */
 
 /* The connections waiting for a slot, for the stats port's jobs list. */
 static int list_waiting(void *userdata, struct stats *st)
@@ -215,7 +68,7 @@ static int bind_stats(struct server *s)
   const struct server_config *config = s->config;
   int                        *fds    = NULL;
   size_t                      n      = 0;
-  int r = bind_all(config, config->stats->port, &fds, &n);
+  int r = startup_bind_all(config->listen, config->stats->port, &fds, &n);
 
   if (r < 0) {
     for (size_t i = 0; i < n; i++) {
@@ -235,84 +88,6 @@ static int bind_stats(struct server *s)
 }
 
 /* ---- start-up ----------------------------------------------------------- */
-
-/* Fork; the starting process waits for the serving one to report its
- * start-up result and exits with it. Returns in the serving process. */
-static int daemonize(struct server *s)
-{
-  int pipe_fds[2];
-
-  if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
-    return -errno;
-  }
-  pid_t pid = fork();
-  if (pid < 0) {
-    int r = -errno;
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    return r;
-  }
-  if (pid > 0) {
-    unsigned char code = EXIT_GENERAL;
-    close(pipe_fds[1]);
-    while (read(pipe_fds[0], &code, 1) < 0 && errno == EINTR) {
-    }
-    _exit(code);
-  }
-  close(pipe_fds[0]);
-  s->ready_fd = pipe_fds[1];
-  if (setsid() < 0 || chdir("/") < 0) {
-    return -errno;
-  }
-  return 0;
-}
-
-static void notify_ready(struct server *s, int code)
-{
-  unsigned char byte = (unsigned char)code;
-
-  if (s->ready_fd >= 0) {
-    ssize_t ignored = write(s->ready_fd, &byte, 1);
-    (void)ignored;
-    close(s->ready_fd);
-    s->ready_fd = -1;
-  }
-}
-
-/* Standard streams of a detached daemon lead nowhere. */
-static void detach_streams(const struct server_config *config)
-{
-  _cleanup_close_ int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-  if (null_fd < 0) {
-    return;
-  }
-  dup2(null_fd, STDIN_FILENO);
-  dup2(null_fd, STDOUT_FILENO);
-  if (!config->keep_stderr) {
-    dup2(null_fd, STDERR_FILENO);
-  }
-}
-
-static int write_pid_file(const char *path, const struct privs *privs)
-{
-  _cleanup_free_ char *tmp = NULL;
-  _cleanup_close_ int  fd  = -1;
-  int                  r   = io_tmp_beside(path, &tmp, &fd);
-
-  if (r < 0) {
-    return r;
-  }
-  /* Owned by the user we become, so that it can remove the file. */
-  if (dprintf(fd, "%d\n", (int)getpid()) < 0 || fchmod(fd, 0644) < 0 ||
-      (privs->drop && fchown(fd, privs->uid, privs->gid) < 0) ||
-      rename(tmp, path) < 0) {
-    r = -errno;
-    unlink(tmp);
-    return r;
-  }
-  return 0;
-}
 
 /* How many connections may wait: max, or fewer when RLIMIT_NOFILE cannot
  * be raised to hold them (and the spares). */
@@ -334,23 +109,6 @@ static size_t fit_descriptors(size_t max)
     return fit;
   }
   return max;
-}
-
-/* The waiting room's bounds: the configured ones or the defaults, the
- * room never more than half the table, so classic requests keep room. */
-static void room_bounds(struct server *s)
-{
-  const struct server_config *config = s->config;
-  size_t room = config->room_max ? config->room_max : SERVER_ROOM_DEFAULT;
-  size_t per  = config->per_address_max ? config->per_address_max
-                                        : SERVER_PER_ADDRESS_DEFAULT;
-
-  if (!config->per_address_max && per < 2 * (size_t)config->jobs) {
-    per = 2 * (size_t)config->jobs;
-  }
-  s->room_max        = room < s->max_conns / 2 ? room : s->max_conns / 2;
-  s->room_max        = s->room_max ? s->room_max : 1;
-  s->per_address_max = per;
 }
 
 static int setup_loop(struct server *s)
@@ -400,7 +158,6 @@ static int setup_loop(struct server *s)
   return 0;
 }
 
-/* Everything between binding and accepting, in the serving process. */
 /* The compilers a stock client may ask for, as this server runs them;
  * cc first (distcc's TXT keys describe it). */
 static char **published_compilers(const struct compilers *compilers)
@@ -442,6 +199,7 @@ static void start_publishing(struct server *s)
   }
 }
 
+/* Everything between binding and accepting, in the serving process. */
 static int start_serving(struct server *s)
 {
   const struct server_config *config = s->config;
@@ -452,7 +210,7 @@ static int start_serving(struct server *s)
     return EXIT_GENERAL;
   }
   if (s->pid_file) {
-    r = write_pid_file(s->pid_file, config->privs);
+    r = startup_write_pid_file(s->pid_file, config->privs);
     if (r < 0) {
       log_error("Failed to write pid file %s: %s", s->pid_file, strerror(-r));
       return EXIT_GENERAL;
@@ -470,7 +228,7 @@ static int start_serving(struct server *s)
     if (config->syslog_once_detached) {
       log_use_syslog();
     }
-    detach_streams(config);
+    startup_detach_streams(config->keep_stderr);
   }
   s->speed = config->speed ? config->speed : speed_measure(config->jobs);
   if (config->zeroconf) {
@@ -483,73 +241,6 @@ static int start_serving(struct server *s)
 }
 
 /* ---- connections waiting for a job process ------------------------------ */
-
-/* ---- turned-away clients ------------------------------------------------ */
-
-static void drain_close(struct server *s, size_t i)
-{
-  close(s->drains[i].fd);
-  s->drains[i] = s->drains[--s->n_drains];
-}
-
-/* Keep reading what a turned-away client sends until it closes (it has
- * read the reply by then), or the time or byte budget is spent; takes fd. */
-static void drain_start(struct server *s, int fd)
-{
-  struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.fd = fd };
-
-  if (s->n_drains == SERVER_DRAIN_MAX ||
-      epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-    close(fd);
-    return;
-  }
-  s->drains[s->n_drains++] = (struct drain){
-    .fd       = fd,
-    .deadline = clock_now_ms() + SERVER_DRAIN_MS,
-    .left     = SERVER_DRAIN_BYTES,
-  };
-}
-
-/* Whether fd is a draining connection (then the event is handled). */
-static bool drain_event(struct server *s, int fd)
-{
-  for (size_t i = 0; i < s->n_drains; i++) {
-    struct drain *d = &s->drains[i];
-    if (d->fd != fd) {
-      continue;
-    }
-    char    sink[16384];
-    ssize_t n;
-    while ((n = read(fd, sink, sizeof(sink))) > 0 && (size_t)n < d->left) {
-      d->left -= (size_t)n;
-    }
-    if (n >= 0 || errno != EAGAIN) { /* closed, failed, or over budget */
-      drain_close(s, i);
-    }
-    return true;
-  }
-  return false;
-}
-
-static void drain_expire(struct server *s)
-{
-  long long now = clock_now_ms();
-
-  for (size_t i = s->n_drains; i-- > 0;) {
-    if (now >= s->drains[i].deadline) {
-      drain_close(s, i);
-    }
-  }
-}
-
-static long long drain_next_deadline(const struct server *s, long long next)
-{
-  for (size_t i = 0; i < s->n_drains; i++) {
-    long long d = s->drains[i].deadline;
-    next        = next < 0 || d < next ? d : next;
-  }
-  return next;
-}
 
 static void set_accepting(struct server *s, bool on)
 {
@@ -576,7 +267,7 @@ static void update_accepting(struct server *s)
 
 /* Take entry i out of the table, keeping the arrival order; its descriptor
  * is returned, no longer watched. */
-static int conn_take(struct server *s, size_t i)
+int server_conn_take(struct server *s, size_t i)
 {
   int fd = s->conns[i].fd;
 
@@ -593,8 +284,7 @@ static int conn_take(struct server *s, size_t i)
   return fd;
 }
 
-static _printf_(3, 4) void conn_drop(struct server *s, size_t i,
-                                     const char *fmt, ...)
+void server_conn_drop(struct server *s, size_t i, const char *fmt, ...)
 {
   char    name[ACCESS_PEER_NAME_MAX];
   char    why[256];
@@ -606,7 +296,7 @@ static _printf_(3, 4) void conn_drop(struct server *s, size_t i,
   vsnprintf(why, sizeof(why), fmt, ap);
   va_end(ap);
   log_warning("Job from %s: dropped: %s", name, why);
-  close(conn_take(s, i));
+  close(server_conn_take(s, i));
   s->accept_failed = false; /* a descriptor is free again */
 }
 
@@ -625,7 +315,7 @@ static void close_conns(struct server *s)
  * read by the one codec (proto.h), and the job process reads the request
  * itself. More than SERVER_PEEK_MAX queued bytes are enough too: a client
  * that sends that much is not idling. */
-static bool request_arrived(struct server *s, struct conn *c)
+bool server_request_arrived(struct server *s, struct conn *c)
 {
   _cleanup_strv_free_ char **argv    = NULL;
   uint32_t                   version = 0;
@@ -676,7 +366,7 @@ static uint32_t peeked_version(int fd)
  * a byte of its request is read (so in protocol version 1), and holds no
  * table entry: its socket is only drained, bounded, so that closing it
  * does not destroy the reply. */
-static void refuse_denied(struct server *s, int fd, const struct conn *c)
+static void turn_away_denied(struct server *s, int fd, const struct conn *c)
 {
   char               name[ACCESS_PEER_NAME_MAX];
   char               why[ACCESS_PEER_NAME_MAX + 96];
@@ -697,15 +387,15 @@ static void refuse_denied(struct server *s, int fd, const struct conn *c)
               name);
   statsd_count(s->statsd, STATS_RESULT_REFUSED);
   shutdown(fd, SHUT_WR);
-  drain_start(s, fd);
+  drain_start(&s->drains, s->epoll_fd, fd);
 }
 
 /* Every job slot is busy and the queue is full of complete requests: say
  * so within the protocol (STAT 114 << 8 and the reason) rather than leave
  * the client hanging in the backlog; a herdcc client tries another
  * server. */
-static void refuse_busy(struct server *s, int fd, const struct conn *c,
-                        bool over_cap)
+static void turn_away_busy(struct server *s, int fd, const struct conn *c,
+                           bool over_cap)
 {
   char               name[ACCESS_PEER_NAME_MAX];
   char               why[160];
@@ -730,25 +420,12 @@ static void refuse_busy(struct server *s, int fd, const struct conn *c,
   log_warning("Job from %s: refused: busy (%zu waiting)", name, s->n_conns);
   statsd_count(s->statsd, STATS_RESULT_BUSY);
   shutdown(fd, SHUT_WR);
-  drain_start(s, fd);
+  drain_start(&s->drains, s->epoll_fd, fd);
 }
 
-/* ---- the waiting room (the native extension, herd.h) ------------------ */
+/* ---- slots and addresses (the waiting room counts them too) ------------- */
 
-/* A connection that ends in the waiting room, or declines its invitation,
- * does what the protocol lets it: not worth a warning. */
-static void conn_leave(struct server *s, size_t i, const char *why)
-{
-  char name[ACCESS_PEER_NAME_MAX];
-
-  access_peer_name((const struct sockaddr *)&s->conns[i].peer,
-                   s->conns[i].peer_len, name);
-  log_info("Connection from %s: %s", name, why);
-  close(conn_take(s, i));
-  s->accept_failed = false;
-}
-
-static size_t slots_free(const struct server *s)
+size_t server_slots_free(const struct server *s)
 {
   size_t used = s->n_children + s->n_reserved;
   return used < s->config->jobs ? s->config->jobs - used : 0;
@@ -777,7 +454,7 @@ static bool same_address(const struct sockaddr_storage *a,
  * running, those whose request has arrived, the waiting room and the
  * invited. (Connections still sending their request are bounded by the
  * table and its eviction of the oldest.) */
-static size_t address_load(const struct server           *s,
+size_t server_address_load(const struct server           *s,
                            const struct sockaddr_storage *peer)
 {
   size_t n = 0;
@@ -792,159 +469,10 @@ static size_t address_load(const struct server           *s,
   return n;
 }
 
-/* Send what the protocol says at once (a few headers: they fit in any
- * socket buffer); a peer that cannot take them is dropped. */
-static bool conn_say(struct server *s, size_t i, const char *buf, size_t len)
-{
-  ssize_t n = send(s->conns[i].fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+/* ---- each connection's first bytes, the accept, the deadlines ----------- */
 
-  if (n != (ssize_t)len) {
-    conn_leave(s, i, "does not read the waiting room's messages; closed");
-    return false;
-  }
-  return true;
-}
-
-/* Reserve a free slot for a connection of the waiting room (or one just
- * come) and invite it; its request may be there already. False when it
- * was dropped. */
-static bool room_invite(struct server *s, size_t i, const char *hello,
-                        size_t hello_len)
-{
-  struct conn *c = &s->conns[i];
-  char         buf[HERD_MSG_MAX];
-  size_t       n = hello_len;
-
-  memcpy(buf, hello, hello_len);
-  n += herd_format_state(buf + n, HERD_STATE_INVITED,
-                         (uint32_t)(slots_free(s) - 1));
-  if (c->room == ROOM_WAITING) {
-    s->n_waiting--;
-  }
-  c->room = ROOM_INVITED;
-  s->n_reserved++;
-  c->deadline = clock_now_ms() + SERVER_RESERVE_MS;
-  c->seen     = 0;
-  if (!conn_say(s, i, buf, n)) {
-    return false;
-  }
-  c = &s->conns[i];
-  if (request_arrived(s, c)) {
-    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
-    c->ready = true;
-  }
-  return true;
-}
-
-/* Those ahead of each connection in the waiting room: classic requests
- * waiting for a slot and the waiting room, in arrival order. A count
- * that shrank is sent again (HWAI). */
-static void room_update(struct server *s)
-{
-  uint32_t ahead = 0;
-
-  for (size_t i = 0; i < s->n_conns;) {
-    struct conn *c = &s->conns[i];
-    if (c->room == ROOM_NONE && c->ready) {
-      ahead++;
-    } else if (c->room == ROOM_WAITING) {
-      if (ahead < c->ahead) {
-        char buf[PROTO_HEADER_LEN];
-        c->ahead = ahead;
-        if (!conn_say(s, i, buf,
-                      herd_format_state(buf, HERD_STATE_WAITING, ahead))) {
-          continue;
-        }
-      }
-      ahead++;
-    }
-    i++;
-  }
-}
-
-/* Those ahead of the connection at i. */
-static uint32_t room_ahead(const struct server *s, size_t i)
-{
-  uint32_t ahead = 0;
-
-  for (size_t k = 0; k < i; k++) {
-    const struct conn *c = &s->conns[k];
-    ahead += (c->room == ROOM_NONE && c->ready) || c->room == ROOM_WAITING;
-  }
-  return ahead;
-}
-
-/* A hello has arrived: answer it with ours, then invite, seat in the
- * waiting room, or turn away. */
-static void room_enter(struct server *s, size_t i, uint32_t version)
-{
-  char   hello[HERD_MSG_MAX];
-  size_t n = herd_format_hello(hello, version, s->speed, s->config->jobs,
-                               SERVER_RESERVE_MS);
-
-  bool over_cap = address_load(s, &s->conns[i].peer) >= s->per_address_max;
-
-  if (!over_cap && slots_free(s) > 0 && room_ahead(s, i) == 0) {
-    room_invite(s, i, hello, n);
-    return;
-  }
-  if (over_cap || s->n_waiting >= s->room_max) {
-    n += herd_format_state(hello + n, HERD_STATE_BUSY, (uint32_t)s->n_waiting);
-    statsd_count(s->statsd, STATS_RESULT_BUSY);
-    if (conn_say(s, i, hello, n)) {
-      conn_leave(s, i,
-                 over_cap ? "turned away: its address has --max-per-address "
-                            "connections here"
-                          : "turned away: the waiting room is full");
-    }
-    return;
-  }
-  struct conn *c = &s->conns[i];
-  c->room        = ROOM_WAITING;
-  c->ahead       = room_ahead(s, i);
-  s->n_waiting++;
-  n += herd_format_state(hello + n, HERD_STATE_WAITING, c->ahead);
-  conn_say(s, i, hello, n);
-}
-
-/* Look at a new connection's first bytes: HERD (the native extension) or
- * anything else (a classic request, handled as ever). True when it was
- * HERD and is taken care of; false when it is classic or undecided. An
- * address the allow-list excludes is never read here: its job process
- * refuses it, in the classic dialect, before reading a byte. */
-static bool room_hello(struct server *s, size_t i)
-{
-  struct conn *c = &s->conns[i];
-  char         head[PROTO_HEADER_LEN];
-  uint32_t     version;
-
-  if (!access_list_allows(s->config->job->access,
-                          (const struct sockaddr *)&c->peer, c->peer_len)) {
-    c->known = true;
-    return false;
-  }
-  ssize_t n = recv(c->fd, head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
-  if (n <= 0) {
-    return false;
-  }
-  if (memcmp(head, "HERD", (size_t)n < 4 ? (size_t)n : 4) != 0) {
-    c->known = true;
-    return false;
-  }
-  if (n < PROTO_HEADER_LEN) {
-    return false;
-  }
-  c->known = true;
-  if (recv(c->fd, head, sizeof(head), MSG_DONTWAIT) != PROTO_HEADER_LEN ||
-      herd_parse_client_hello(head, &version) < 0) {
-    conn_drop(s, i, "a malformed HERD hello");
-    return true;
-  }
-  c->herd = version;
-  room_enter(s, i, version);
-  return true;
-}
-
+/* A connection's bytes have moved, or it has just been accepted: decide
+ * its dialect (room.h for HERD), then whether its request has arrived. */
 static void conn_check(struct server *s, size_t i, uint32_t events)
 {
   struct conn *c   = &s->conns[i];
@@ -953,7 +481,7 @@ static void conn_check(struct server *s, size_t i, uint32_t events)
   if (c->room == ROOM_WAITING) {
     /* What it sends before its invitation waits for it. */
     if (hup) {
-      conn_leave(s, i, "left the waiting room");
+      room_leave(s, i, "left the waiting room");
     }
     return;
   }
@@ -969,17 +497,17 @@ static void conn_check(struct server *s, size_t i, uint32_t events)
      * and request_arrived() reaches a job process as a bad request. */
     return;
   }
-  if (c->room == ROOM_INVITED && hup && !request_arrived(s, c)) {
-    conn_leave(s, i, "declined its invitation");
+  if (c->room == ROOM_INVITED && hup && !server_request_arrived(s, c)) {
+    room_leave(s, i, "declined its invitation");
     return;
   }
-  if (hup || request_arrived(s, c)) {
+  if (hup || server_request_arrived(s, c)) {
     /* No more events are needed: it waits for a slot. */
     epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
     if (c->room == ROOM_NONE &&
-        address_load(s, &c->peer) >= s->per_address_max) {
+        server_address_load(s, &c->peer) >= s->per_address_max) {
       struct conn copy = *c;
-      refuse_busy(s, conn_take(s, i), &copy, true);
+      turn_away_busy(s, server_conn_take(s, i), &copy, true);
       return;
     }
     c->ready = true;
@@ -1003,10 +531,10 @@ static bool evict_one(struct server *s)
   for (size_t i = 0; i < s->n_conns; i++) {
     if (!s->conns[i].ready && s->conns[i].room == ROOM_NONE) {
       statsd_count(s->statsd, STATS_RESULT_BUSY);
-      conn_drop(s, i,
-                "%zu connections are waiting already (the server's "
-                "--max-pending); the oldest without a request is closed",
-                s->max_conns);
+      server_conn_drop(s, i,
+                       "%zu connections are waiting already (the server's "
+                       "--max-pending); the oldest without a request is closed",
+                       s->max_conns);
       return true;
     }
   }
@@ -1032,11 +560,11 @@ static void accept_all(struct server *s, int listen_fd)
     statsd_count_accept(s->statsd);
     if (!access_list_allows(s->config->job->access,
                             (const struct sockaddr *)&c.peer, c.peer_len)) {
-      refuse_denied(s, c.fd, &c);
+      turn_away_denied(s, c.fd, &c);
       continue;
     }
     if (s->n_conns >= s->max_conns && !evict_one(s)) {
-      refuse_busy(s, c.fd, &c, false);
+      turn_away_busy(s, c.fd, &c, false);
       continue;
     }
     c.deadline            = clock_now_ms() + s->config->request_timeout_ms;
@@ -1064,15 +592,15 @@ static void expire(struct server *s)
   for (size_t i = 0; i < s->n_conns;) {
     if (s->conns[i].room == ROOM_INVITED && !s->conns[i].ready &&
         now >= s->conns[i].deadline) {
-      conn_drop(s, i, "its invitation was not used within %d ms",
-                SERVER_RESERVE_MS);
+      server_conn_drop(s, i, "its invitation was not used within %d ms",
+                       SERVER_RESERVE_MS);
     } else if (s->conns[i].room == ROOM_NONE && !s->conns[i].ready &&
                now >= s->conns[i].deadline) {
       statsd_count(s->statsd, STATS_RESULT_TIMEOUT);
-      conn_drop(s, i,
-                "no whole request within %d s (the server's "
-                "--io-timeout)",
-                s->config->request_timeout_ms / 1000);
+      server_conn_drop(s, i,
+                       "no whole request within %d s (the server's "
+                       "--io-timeout)",
+                       s->config->request_timeout_ms / 1000);
     } else {
       i++;
     }
@@ -1108,9 +636,7 @@ static _noreturn_ void run_job(struct server *s, struct conn *c,
 {
   close_listeners(s);
   close_conns(s);
-  for (size_t i = 0; i < s->n_drains; i++) {
-    close(s->drains[i].fd);
-  }
+  drain_close_all(&s->drains);
   statsd_close_fds(s->statsd);
   close(s->epoll_fd);
   close(s->signal_fd);
@@ -1128,7 +654,7 @@ static void start_job(struct server *s, size_t i)
 {
   struct conn c = s->conns[i];
 
-  conn_take(s, i);
+  server_conn_take(s, i);
   struct statsd_slot *slot =
     statsd_slot_claim(s->statsd, (const struct sockaddr *)&c.peer, c.peer_len);
   pid_t pid = fork();
@@ -1156,7 +682,7 @@ static void dispatch(struct server *s)
     struct conn *c = &s->conns[i];
     if (c->room == ROOM_INVITED && c->ready) {
       start_job(s, i);
-    } else if (slots_free(s) == 0 || c->room == ROOM_INVITED) {
+    } else if (server_slots_free(s) == 0 || c->room == ROOM_INVITED) {
       i++;
     } else if (c->room == ROOM_WAITING) {
       char   hello[HERD_MSG_MAX];
@@ -1252,7 +778,8 @@ static int serve(struct server *s)
 
   for (;;) {
     struct epoll_event events[32];
-    long long next  = drain_next_deadline(s, next_deadline(s, deadline));
+    long long          next =
+      drain_next_deadline(&s->drains, next_deadline(s, deadline));
     long long stats = statsd_next_deadline(s->statsd);
     next            = stats >= 0 && (next < 0 || stats < next) ? stats : next;
     int n =
@@ -1276,14 +803,14 @@ static int serve(struct server *s)
         }
       } else if (is_listener(s, fd)) {
         accept_all(s, fd);
-      } else if (drain_event(s, fd)) {
+      } else if (drain_event(&s->drains, fd)) {
         continue;
       } else if (!statsd_event(s->statsd, fd, events[i].events)) {
         conn_event(s, fd, events[i].events);
       }
     }
     expire(s);
-    drain_expire(s);
+    drain_expire(&s->drains);
     statsd_expire(s->statsd);
     dispatch(s);
   }
@@ -1292,9 +819,7 @@ static int serve(struct server *s)
 static void server_clear(struct server *s)
 {
   s->statsd = statsd_free(s->statsd);
-  while (s->n_drains > 0) {
-    drain_close(s, s->n_drains - 1);
-  }
+  drain_close_all(&s->drains);
   close_listeners(s);
   close_conns(s);
   free(s->listen_fds);
@@ -1320,35 +845,6 @@ static void server_clear(struct server *s)
   free(s->pid_file);
 }
 
-/* Readiness and stopping for a service manager (Type=notify). */
-static void tell_service_manager(const struct server *s, const char *state)
-{
-  char text[256];
-
-  snprintf(text, sizeof(text), "%s\nMAINPID=%d\nSTATUS=%u job slots", state,
-           (int)getpid(), s->config->jobs);
-  int r = sdnotify_send(text);
-  if (r < 0) {
-    log_warning("Failed to notify the service manager: %s", strerror(-r));
-  }
-}
-
-/* The pid file's name, absolute: a detached daemon works from "/". */
-static int absolute_path(const char *path, char **ret_path)
-{
-  _cleanup_free_ char *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0);
-  char                *joined;
-
-  if (path[0] != '/' && !cwd) {
-    return -errno;
-  }
-  if (asprintf(&joined, "%s%s%s", cwd ? cwd : "", cwd ? "/" : "", path) < 0) {
-    return -ENOMEM;
-  }
-  *ret_path = joined;
-  return 0;
-}
-
 int server_run(const struct server_config *config)
 {
   _cleanup_(server_clear) struct server s = {
@@ -1358,7 +854,8 @@ int server_run(const struct server_config *config)
     .ready_fd  = -1,
     .peek_fd   = -1,
   };
-  int r = config->pid_file ? absolute_path(config->pid_file, &s.pid_file) : 0;
+  int r =
+    config->pid_file ? startup_absolute_path(config->pid_file, &s.pid_file) : 0;
 
   if (r < 0) {
     log_error("Failed to resolve pid file %s: %s", config->pid_file,
@@ -1373,7 +870,8 @@ int server_run(const struct server_config *config)
   } else if (r > 0) {
     log_info("Serving %zu socket(s) passed by the service manager", s.n_listen);
   } else {
-    r = bind_all(config, config->port, &s.listen_fds, &s.n_listen);
+    r = startup_bind_all(config->listen, config->port, &s.listen_fds,
+                         &s.n_listen);
   }
   if (r >= 0 && config->stats) {
     r = bind_stats(&s);
@@ -1382,20 +880,20 @@ int server_run(const struct server_config *config)
     return EXIT_BIND_FAILED;
   }
   if (config->detach) {
-    r = daemonize(&s);
+    r = startup_daemonize(&s.ready_fd);
     if (r < 0) {
       log_error("Failed to detach: %s", strerror(-r));
-      notify_ready(&s, EXIT_GENERAL);
+      startup_report(&s.ready_fd, EXIT_GENERAL);
       return EXIT_GENERAL;
     }
   }
   int code = start_serving(&s);
-  notify_ready(&s, code);
+  startup_report(&s.ready_fd, code);
   if (code != 0) {
     return code;
   }
-  tell_service_manager(&s, "READY=1");
+  startup_notify("READY=1", config->jobs);
   code = serve(&s);
-  tell_service_manager(&s, "STOPPING=1");
+  startup_notify("STOPPING=1", config->jobs);
   return code;
 }

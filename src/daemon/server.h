@@ -29,7 +29,13 @@
  * deadline; on either the daemon closes its sockets and the waiting
  * connections, removes the pid file and exits, letting jobs that are still
  * running finish. With --stats the same loop serves the stats port
- * (statsd.h), bound on the same addresses before detaching. */
+ * (statsd.h), bound on the same addresses before detaching.
+ *
+ * Its parts: server.c (the accept, the table of waiting connections, the
+ * job processes, the loop), room.h (the waiting room), drain.h (the
+ * turned-away clients still sending), startup.h (binding, detaching, the
+ * pid file, the service manager); serverstate.h is the state the first two
+ * share. */
 #pragma once
 
 #include <stdbool.h>
@@ -39,8 +45,6 @@
 #include "job.h"
 #include "privs.h"
 #include "statsd.h"
-
-#define SERVER_BACKLOG 128
 
 /* A client that has queued this many bytes is not idling: its job process
  * may take it even if its command line is longer. */

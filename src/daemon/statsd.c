@@ -4,11 +4,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
@@ -20,31 +18,10 @@
 #include "json.h"
 #include "log.h"
 #include "macro.h"
+#include "statsport.h"
 
 /* distcc's windows: 1, 5 and 15 minutes, kept per second. */
 #define HISTORY_SECONDS (15 * 60)
-
-/* The request line we look at; the rest of a request is ignored. */
-#define STATSD_REQUEST_MAX 512
-
-enum conn_state {
-  CONN_READ,   /* waiting for the request line (or the grace) */
-  CONN_WRITE,  /* sending the reply */
-  CONN_LINGER, /* reply sent and half-closed; reading until the peer ends */
-};
-
-struct statsd_conn {
-  int             fd; /* owned */
-  char            peer[ACCESS_PEER_NAME_MAX];
-  enum conn_state state;
-  long long       grace;    /* CONN_READ: answer with the text by then */
-  long long       deadline; /* closed by then, whatever its state */
-  char            in[STATSD_REQUEST_MAX];
-  size_t          in_len;
-  char           *out; /* owned */
-  size_t          out_len;
-  size_t          out_off;
-};
 
 struct second {
   long long sec; /* which second (CLOCK_MONOTONIC) the counts are for */
@@ -54,13 +31,9 @@ struct second {
 
 struct statsd {
   const struct statsd_config *config;
-  int                        *listen_fds; /* owned, each owned */
-  size_t                      n_listen;
-  int                         epoll_fd; /* borrowed */
-  struct statsd_slot         *slots;    /* owned: shared mapping */
+  struct statsport           *port;  /* owned: the stats port */
+  struct statsd_slot         *slots; /* owned: shared mapping */
   size_t                      n_slots;
-  struct statsd_conn          conns[STATSD_MAX_CONNS]; /* oldest first */
-  size_t                      n_conns;
   long long                   started_ms;
   uint64_t                    accepted;
   uint64_t                    results[STATS_RESULT_COUNT_];
@@ -94,13 +67,16 @@ int statsd_new(const struct statsd_config *config, int *listen_fds,
     return -ENOMEM;
   }
   sd->config        = config;
-  sd->listen_fds    = listen_fds;
-  sd->n_listen      = n_listen;
-  sd->epoll_fd      = -1;
   sd->n_slots       = config->jobs;
   sd->started_ms    = clock_now_ms();
   sd->longest_ms    = -1;
   sd->running_since = sd->started_ms;
+  int r = statsport_new(listen_fds, n_listen, config->access, config->program,
+                        sd, &sd->port);
+  if (r < 0) {
+    statsd_free(sd);
+    return r;
+  }
   if (__builtin_mul_overflow(sd->n_slots, sizeof(struct statsd_slot), &size)) {
     statsd_free(sd);
     return -ENOMEM;
@@ -109,7 +85,7 @@ int statsd_new(const struct statsd_config *config, int *listen_fds,
     mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (sd->slots == MAP_FAILED) {
     sd->slots = NULL;
-    int r     = -errno;
+    r         = -errno;
     statsd_free(sd);
     return r;
   }
@@ -122,18 +98,9 @@ int statsd_new(const struct statsd_config *config, int *listen_fds,
 
 void statsd_close_fds(struct statsd *sd)
 {
-  if (!sd) {
-    return;
+  if (sd) {
+    statsport_close_fds(sd->port);
   }
-  for (size_t i = 0; i < sd->n_listen; i++) {
-    close(sd->listen_fds[i]);
-  }
-  sd->n_listen = 0;
-  for (size_t i = 0; i < sd->n_conns; i++) {
-    close(sd->conns[i].fd);
-    free(sd->conns[i].out);
-  }
-  sd->n_conns = 0;
 }
 
 struct statsd *statsd_free(struct statsd *sd)
@@ -141,8 +108,7 @@ struct statsd *statsd_free(struct statsd *sd)
   if (!sd) {
     return NULL;
   }
-  statsd_close_fds(sd);
-  free(sd->listen_fds);
+  sd->port = statsport_free(sd->port);
   if (sd->slots) {
     munmap(sd->slots, sd->n_slots * sizeof(struct statsd_slot));
   }
@@ -152,14 +118,24 @@ struct statsd *statsd_free(struct statsd *sd)
 
 int statsd_watch(struct statsd *sd, int epoll_fd)
 {
-  sd->epoll_fd = epoll_fd;
-  for (size_t i = 0; i < sd->n_listen; i++) {
-    struct epoll_event ev = { .events = EPOLLIN, .data.fd = sd->listen_fds[i] };
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, sd->listen_fds[i], &ev) < 0) {
-      return -errno;
-    }
+  return statsport_watch(sd->port, epoll_fd);
+}
+
+bool statsd_event(struct statsd *sd, int fd, uint32_t events)
+{
+  return sd && statsport_event(sd->port, fd, events);
+}
+
+void statsd_expire(struct statsd *sd)
+{
+  if (sd) {
+    statsport_expire(sd->port);
   }
-  return 0;
+}
+
+long long statsd_next_deadline(const struct statsd *sd)
+{
+  return sd ? statsport_next_deadline(sd->port) : -1;
 }
 
 /* ---- the history -------------------------------------------------------- */
@@ -651,15 +627,7 @@ static void write_own_keys(struct statsd *sd, FILE *f)
   fprintf(f, "herdcc_cache_max_bytes %llu\n", (unsigned long long)c.max_bytes);
 }
 
-static int render_text(struct statsd *sd, bool own_keys, char **ret_text,
-                       size_t *ret_len);
-
-int statsd_render_text(struct statsd *sd, char **ret_text, size_t *ret_len)
-{
-  return render_text(sd, false, ret_text, ret_len);
-}
-
-static int render_text(struct statsd *sd, bool own_keys, char **ret_text,
+int statsd_render_text(struct statsd *sd, bool own_keys, char **ret_text,
                        size_t *ret_len)
 {
   uint64_t              compiles[3];
@@ -738,303 +706,4 @@ static int render_text(struct statsd *sd, bool own_keys, char **ret_text,
   *ret_text = text;
   *ret_len  = len;
   return 0;
-}
-
-/* ---- connections -------------------------------------------------------- */
-
-static void conn_close(struct statsd *sd, size_t i)
-{
-  struct statsd_conn *c = &sd->conns[i];
-
-  epoll_ctl(sd->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
-  close(c->fd);
-  free(c->out);
-  memmove(&sd->conns[i], &sd->conns[i + 1],
-          (sd->n_conns - i - 1) * sizeof(sd->conns[0]));
-  sd->n_conns--;
-}
-
-static void conn_watch(struct statsd *sd, struct statsd_conn *c,
-                       uint32_t events)
-{
-  struct epoll_event ev = { .events = events, .data.fd = c->fd };
-
-  epoll_ctl(sd->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-/* Write what the peer takes; once all is out, half-close and linger. */
-static void conn_write(struct statsd *sd, size_t i)
-{
-  struct statsd_conn *c = &sd->conns[i];
-
-  while (c->out_off < c->out_len) {
-    ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-                     MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && errno == EAGAIN) {
-      return; /* EPOLLOUT brings us back */
-    }
-    if (n < 0) {
-      log_info("Stats request from %s: failed to send the reply: %m", c->peer);
-      conn_close(sd, i);
-      return;
-    }
-    c->out_off += (size_t)n;
-  }
-  shutdown(c->fd, SHUT_WR);
-  c->state      = CONN_LINGER;
-  long long end = clock_now_ms() + STATSD_LINGER_MS;
-  c->deadline   = end < c->deadline ? end : c->deadline;
-  conn_watch(sd, c, EPOLLIN | EPOLLRDHUP);
-}
-
-static int render_json(struct statsd *sd, char **ret_text, size_t *ret_len)
-{
-  struct stats         s;
-  _cleanup_free_ char *body = NULL;
-  size_t               len;
-  int                  r = statsd_snapshot(sd, &s);
-
-  if (r < 0) {
-    return r;
-  }
-  r = stats_to_json(&s, &body, &len);
-  stats_clear(&s);
-  if (r < 0) {
-    return r;
-  }
-  if (asprintf(ret_text,
-               "HTTP/1.0 200 OK\r\n"
-               "Content-Type: application/json\r\n"
-               "Content-Length: %zu\r\n"
-               "Connection: close\r\n"
-               "\r\n"
-               "%s",
-               len, body) < 0) {
-    return -ENOMEM;
-  }
-  *ret_len = strlen(*ret_text);
-  return 0;
-}
-
-enum reply_form {
-  FORM_TEXT,      /* distcc's text, unchanged */
-  FORM_TEXT_OURS, /* distcc's text, then herdccd's keys */
-  FORM_JSON,
-};
-
-/* Whether the request line is "GET PATH" (then a space, '?' or the end
- * of the line). */
-static bool requests(const struct statsd_conn *c, const char *path)
-{
-  size_t n = strlen(path);
-
-  if (c->in_len < 4 + n || memcmp(c->in, "GET ", 4) != 0 ||
-      memcmp(c->in + 4, path, n) != 0) {
-    return false;
-  }
-  n += 4;
-  return c->in_len == n || c->in[n] == ' ' || c->in[n] == '?' ||
-         c->in[n] == '\r' || c->in[n] == '\n';
-}
-
-/* The request line decides the form: "GET /json" is JSON, "GET /text"
- * distcc's text with herdccd's keys after it, anything else distcc's
- * text. */
-static enum reply_form wanted_form(const struct statsd_conn *c)
-{
-  return requests(c, STATS_JSON_PATH)   ? FORM_JSON
-         : requests(c, STATS_TEXT_PATH) ? FORM_TEXT_OURS
-                                        : FORM_TEXT;
-}
-
-static void conn_respond(struct statsd *sd, size_t i, enum reply_form form)
-{
-  struct statsd_conn *c    = &sd->conns[i];
-  bool                json = form == FORM_JSON;
-  int                 r    = json ? render_json(sd, &c->out, &c->out_len)
-                                  : render_text(sd, form == FORM_TEXT_OURS, &c->out, &c->out_len);
-
-  if (r < 0) {
-    log_warning("Stats request from %s: failed to write the reply: %s", c->peer,
-                strerror(-r));
-    conn_close(sd, i);
-    return;
-  }
-  log_debug("Stats request from %s: %s", c->peer, json ? "json" : "text");
-  c->state = CONN_WRITE;
-  conn_watch(sd, c, EPOLLOUT);
-  conn_write(sd, i);
-}
-
-static void conn_read(struct statsd *sd, size_t i)
-{
-  struct statsd_conn *c = &sd->conns[i];
-
-  for (;;) {
-    char    scratch[4096];
-    bool    reading = c->state == CONN_READ;
-    char   *buf     = reading ? c->in + c->in_len : scratch;
-    size_t  room    = reading ? sizeof(c->in) - c->in_len : sizeof(scratch);
-    ssize_t n       = recv(c->fd, buf, room, MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && errno == EAGAIN) {
-      return;
-    }
-    if (n <= 0 && !reading) {
-      conn_close(sd, i); /* the peer is done, or gone */
-      return;
-    }
-    if (n < 0) {
-      log_info("Stats request from %s: failed to read: %m", c->peer);
-      conn_close(sd, i);
-      return;
-    }
-    if (!reading) {
-      continue;
-    }
-    c->in_len += (size_t)n;
-    if (n == 0 || c->in_len == sizeof(c->in) ||
-        memchr(c->in, '\n', c->in_len)) {
-      conn_respond(sd, i, wanted_form(c));
-      return;
-    }
-  }
-}
-
-static void refuse(struct statsd *sd, struct statsd_conn *c)
-{
-  log_warning("Stats request from %s: refused: access denied (not on this "
-              "server's allow-list)",
-              c->peer);
-  if (asprintf(&c->out,
-               "HTTP/1.0 403 Forbidden\r\n"
-               "Content-Type: text/plain\r\n"
-               "Connection: close\r\n"
-               "\r\n"
-               "%s: access denied for %s (not on this server's allow-list)\n",
-               sd->config->program, c->peer) < 0) {
-    c->out = NULL;
-  }
-  c->out_len = c->out ? strlen(c->out) : 0;
-  c->state   = CONN_WRITE;
-}
-
-static void accept_all(struct statsd *sd, int listen_fd)
-{
-  for (;;) {
-    struct sockaddr_storage peer;
-    socklen_t               len = sizeof(peer);
-    int fd = accept4(listen_fd, (struct sockaddr *)&peer, &len,
-                     SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) {
-      if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-        log_warning("Failed to accept a stats connection: %m");
-      }
-      return;
-    }
-    if (sd->n_conns == STATSD_MAX_CONNS) {
-      log_info("Stats request from %s: closed: %d stats connections are "
-               "open, this is the oldest",
-               sd->conns[0].peer, STATSD_MAX_CONNS);
-      conn_close(sd, 0);
-    }
-    long long           now = clock_now_ms();
-    struct statsd_conn *c   = &sd->conns[sd->n_conns];
-    *c                      = (struct statsd_conn){
-                           .fd       = fd,
-                           .state    = CONN_READ,
-                           .grace    = now + STATSD_GRACE_MS,
-                           .deadline = now + STATSD_TIMEOUT_MS,
-    };
-    access_peer_name((struct sockaddr *)&peer, len, c->peer);
-    bool allowed =
-      access_list_allows(sd->config->access, (struct sockaddr *)&peer, len);
-    if (!allowed) {
-      refuse(sd, c);
-    }
-    struct epoll_event ev = {
-      .events  = allowed ? EPOLLIN : EPOLLOUT,
-      .data.fd = fd,
-    };
-    if (epoll_ctl(sd->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-      log_warning("Failed to watch a stats connection: %m");
-      close(fd);
-      free(c->out);
-      continue;
-    }
-    sd->n_conns++;
-    if (!allowed) {
-      conn_write(sd, sd->n_conns - 1);
-    }
-  }
-}
-
-bool statsd_event(struct statsd *sd, int fd, uint32_t events)
-{
-  if (!sd) {
-    return false;
-  }
-  for (size_t i = 0; i < sd->n_listen; i++) {
-    if (sd->listen_fds[i] == fd) {
-      accept_all(sd, fd);
-      return true;
-    }
-  }
-  for (size_t i = 0; i < sd->n_conns; i++) {
-    if (sd->conns[i].fd != fd) {
-      continue;
-    }
-    if (sd->conns[i].state == CONN_WRITE) {
-      conn_write(sd, i);
-    } else if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-      conn_read(sd, i);
-    }
-    return true;
-  }
-  return false;
-}
-
-void statsd_expire(struct statsd *sd)
-{
-  long long now = clock_now_ms();
-
-  if (!sd) {
-    return;
-  }
-  for (size_t i = 0; i < sd->n_conns;) {
-    struct statsd_conn *c = &sd->conns[i];
-    size_t              n = sd->n_conns;
-    if (now >= c->deadline) {
-      if (c->state != CONN_LINGER) {
-        log_info("Stats request from %s: closed: no reply taken within %d "
-                 "ms",
-                 c->peer, STATSD_TIMEOUT_MS);
-      }
-      conn_close(sd, i);
-      continue;
-    }
-    if (c->state == CONN_READ && now >= c->grace) {
-      conn_respond(sd, i, FORM_TEXT);
-    }
-    if (sd->n_conns == n) {
-      i++;
-    }
-  }
-}
-
-long long statsd_next_deadline(const struct statsd *sd)
-{
-  long long next = -1;
-
-  for (size_t i = 0; sd && i < sd->n_conns; i++) {
-    const struct statsd_conn *c = &sd->conns[i];
-    long long d = c->state == CONN_READ ? c->grace : c->deadline;
-    next        = next < 0 || d < next ? d : next;
-  }
-  return next;
 }

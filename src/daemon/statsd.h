@@ -16,19 +16,11 @@
  * as "other". Strings in a slot are written under a sequence counter and
  * read back with retries, NUL-terminated and sanitized whatever happens.
  *
- * Serving. The stats port is bound on the same addresses as the job port
- * and served from the server's epoll loop, never blocking it: non-blocking
- * sockets, at most STATSD_MAX_CONNS connections (a new one evicts the
- * oldest), a deadline for each, the whole reply rendered into a buffer
- * and written as the peer takes it. A peer the --allow list does not allow
- * gets "403 Forbidden" with the reason (and the refusal is logged). A
- * request line "GET /json" gets the JSON document (stats.h); "GET /text"
- * distcc's text with herdccd's own keys (herdcc_cache_*) after distcc's;
- * anything else, or no request line within STATSD_GRACE_MS, gets distcc
- * 3.4's plain-text --stats reply with its dcc_* keys in distcc's order,
- * unchanged. After
- * the reply the server half-closes and reads what the peer still sends
- * until it closes (bounded), so that the reply is not lost to a reset. */
+ * Serving. The stats port itself (its connections, the request line that
+ * chooses the form, the replies written as the peer takes them) is
+ * statsport.h's; the statsd owns it and hands it the events of its
+ * sockets. What the replies say is rendered here: statsd_snapshot for
+ * the JSON form, statsd_render_text for distcc's text. */
 #pragma once
 
 #include <stdbool.h>
@@ -40,11 +32,6 @@
 #include "access.h"
 #include "cache.h"
 #include "stats.h"
-
-#define STATSD_MAX_CONNS  16
-#define STATSD_GRACE_MS   100  /* for the request line */
-#define STATSD_TIMEOUT_MS 5000 /* the whole exchange */
-#define STATSD_LINGER_MS  1000 /* reading after the reply */
 
 /* A job's slot in the shared table. The server writes client, started
  * and phase (RECEIVE) before it forks; after that the job process writes
@@ -155,6 +142,8 @@ int statsd_add_job(struct stats *s, struct stats_job **ret_job);
 /* The status model now (what the JSON form sends); stats_clear() it. */
 int statsd_snapshot(struct statsd *sd, struct stats *ret);
 
-/* distcc's plain-text reply, body included (what the text form sends);
+/* distcc's plain-text reply, body included (what the text form sends),
+ * with herdccd's own keys (herdcc_cache_*) after distcc's when own_keys;
  * *ret_text is owned by the caller. */
-int statsd_render_text(struct statsd *sd, char **ret_text, size_t *ret_len);
+int statsd_render_text(struct statsd *sd, bool own_keys, char **ret_text,
+                       size_t *ret_len);

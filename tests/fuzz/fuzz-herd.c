@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the native extension's first exchange (herd.h), both
- * readers. The input's first byte picks how the rest is split (1..16
- * bytes a read, as a non-blocking socket may hand them over); the rest is
- * what a server sends, fed to herd_offer_feed, and its first 12 bytes are
- * also read as a client's hello (herd_parse_client_hello). Whatever the
- * bytes, the reader ends in a state it can say, and an invitation or a
- * busy reply comes only after a whole, sane hello; the same bytes fed in
- * one piece give the same result. */
+ * readers. The input's first byte picks how the rest is split (1..16 bytes
+ * a read, as a non-blocking socket may hand them over); the rest is what a
+ * server sends, fed to herd_offer_feed, and its first 12 bytes are also
+ * read as a connection's opening (herd_opening) and a client's hello
+ * (herd_parse_client_hello): a hello the parser takes is one the opening
+ * reader calls whole. Whatever the bytes, the reader ends in a state it can
+ * say, and an invitation or a busy reply comes only after a whole, sane
+ * hello; the same bytes fed in one piece give the same result. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -42,9 +43,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   size_t step = (size_t)(data[0] % 16) + 1;
   data++;
   size--;
+  size_t            head    = size < PROTO_HEADER_LEN ? size : PROTO_HEADER_LEN;
+  enum herd_opening opening = herd_opening(data, head);
+  FUZZ_CHECK(opening != HERD_OPENING_HELLO || head == PROTO_HEADER_LEN);
   if (size >= PROTO_HEADER_LEN &&
       herd_parse_client_hello((const char *)data, &version) == 0) {
     FUZZ_CHECK(version >= 1 && version <= HERD_VERSION);
+    FUZZ_CHECK(opening == HERD_OPENING_HELLO);
   }
   int rs = feed_split(data, size, step, &split);
   int rw = feed_split(data, size, size ? size : 1, &whole);

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "room.h"
+
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "clock.h"
+#include "herd.h"
+#include "log.h"
+#include "proto.h"
+#include "statsd.h"
+
+/* The waiting room's bounds: the configured ones or the defaults, the
+ * room never more than half the table, so classic requests keep room. */
+void room_bounds(struct server *s)
+{
+  const struct server_config *config = s->config;
+  size_t room = config->room_max ? config->room_max : SERVER_ROOM_DEFAULT;
+  size_t per  = config->per_address_max ? config->per_address_max
+                                        : SERVER_PER_ADDRESS_DEFAULT;
+
+  if (!config->per_address_max && per < 2 * (size_t)config->jobs) {
+    per = 2 * (size_t)config->jobs;
+  }
+  s->room_max        = room < s->max_conns / 2 ? room : s->max_conns / 2;
+  s->room_max        = s->room_max ? s->room_max : 1;
+  s->per_address_max = per;
+}
+
+/* A connection that ends in the waiting room, or declines its invitation,
+ * does what the protocol lets it: not worth a warning. */
+void room_leave(struct server *s, size_t i, const char *why)
+{
+  char name[ACCESS_PEER_NAME_MAX];
+
+  access_peer_name((const struct sockaddr *)&s->conns[i].peer,
+                   s->conns[i].peer_len, name);
+  log_info("Connection from %s: %s", name, why);
+  close(server_conn_take(s, i));
+  s->accept_failed = false;
+}
+
+/* Send what the protocol says at once (a few headers: they fit in any
+ * socket buffer); a peer that cannot take them is dropped. */
+static bool room_say(struct server *s, size_t i, const char *buf, size_t len)
+{
+  ssize_t n = send(s->conns[i].fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+  if (n != (ssize_t)len) {
+    room_leave(s, i, "does not read the waiting room's messages; closed");
+    return false;
+  }
+  return true;
+}
+
+/* Reserve a free slot for a connection of the waiting room (or one just
+ * come) and invite it; its request may be there already. False when it
+ * was dropped. */
+bool room_invite(struct server *s, size_t i, const char *hello,
+                 size_t hello_len)
+{
+  struct conn *c = &s->conns[i];
+  char         buf[HERD_MSG_MAX];
+  size_t       n = hello_len;
+
+  memcpy(buf, hello, hello_len);
+  n += herd_format_state(buf + n, HERD_STATE_INVITED,
+                         (uint32_t)(server_slots_free(s) - 1));
+  if (c->room == ROOM_WAITING) {
+    s->n_waiting--;
+  }
+  c->room = ROOM_INVITED;
+  s->n_reserved++;
+  c->deadline = clock_now_ms() + SERVER_RESERVE_MS;
+  c->seen     = 0;
+  if (!room_say(s, i, buf, n)) {
+    return false;
+  }
+  c = &s->conns[i];
+  if (server_request_arrived(s, c)) {
+    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+    c->ready = true;
+  }
+  return true;
+}
+
+/* Those ahead of each connection in the waiting room: classic requests
+ * waiting for a slot and the waiting room, in arrival order. A count
+ * that shrank is sent again (HWAI). */
+void room_update(struct server *s)
+{
+  uint32_t ahead = 0;
+
+  for (size_t i = 0; i < s->n_conns;) {
+    struct conn *c = &s->conns[i];
+    if (c->room == ROOM_NONE && c->ready) {
+      ahead++;
+    } else if (c->room == ROOM_WAITING) {
+      if (ahead < c->ahead) {
+        char buf[PROTO_HEADER_LEN];
+        c->ahead = ahead;
+        if (!room_say(s, i, buf,
+                      herd_format_state(buf, HERD_STATE_WAITING, ahead))) {
+          continue;
+        }
+      }
+      ahead++;
+    }
+    i++;
+  }
+}
+
+/* Those ahead of the connection at i. */
+static uint32_t room_ahead(const struct server *s, size_t i)
+{
+  uint32_t ahead = 0;
+
+  for (size_t k = 0; k < i; k++) {
+    const struct conn *c = &s->conns[k];
+    ahead += (c->room == ROOM_NONE && c->ready) || c->room == ROOM_WAITING;
+  }
+  return ahead;
+}
+
+/* A hello has arrived: answer it with ours, then invite, seat in the
+ * waiting room, or turn away. */
+static void room_enter(struct server *s, size_t i, uint32_t version)
+{
+  char   hello[HERD_MSG_MAX];
+  size_t n = herd_format_hello(hello, version, s->speed, s->config->jobs,
+                               SERVER_RESERVE_MS);
+
+  bool over_cap =
+    server_address_load(s, &s->conns[i].peer) >= s->per_address_max;
+
+  if (!over_cap && server_slots_free(s) > 0 && room_ahead(s, i) == 0) {
+    room_invite(s, i, hello, n);
+    return;
+  }
+  if (over_cap || s->n_waiting >= s->room_max) {
+    n += herd_format_state(hello + n, HERD_STATE_BUSY, (uint32_t)s->n_waiting);
+    statsd_count(s->statsd, STATS_RESULT_BUSY);
+    if (room_say(s, i, hello, n)) {
+      room_leave(s, i,
+                 over_cap ? "turned away: its address has --max-per-address "
+                            "connections here"
+                          : "turned away: the waiting room is full");
+    }
+    return;
+  }
+  struct conn *c = &s->conns[i];
+  c->room        = ROOM_WAITING;
+  c->ahead       = room_ahead(s, i);
+  s->n_waiting++;
+  n += herd_format_state(hello + n, HERD_STATE_WAITING, c->ahead);
+  room_say(s, i, hello, n);
+}
+
+/* Look at a new connection's first bytes: HERD (the native extension) or
+ * anything else (a classic request, handled as ever). True when it was
+ * HERD and is taken care of; false when it is classic or undecided. An
+ * address the allow-list excludes is never read here: its job process
+ * refuses it, in the classic dialect, before reading a byte. */
+bool room_hello(struct server *s, size_t i)
+{
+  struct conn *c = &s->conns[i];
+  char         head[PROTO_HEADER_LEN];
+  uint32_t     version;
+
+  if (!access_list_allows(s->config->job->access,
+                          (const struct sockaddr *)&c->peer, c->peer_len)) {
+    c->known = true;
+    return false;
+  }
+  ssize_t n = recv(c->fd, head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
+  if (n <= 0) {
+    return false;
+  }
+  enum herd_opening opening = herd_opening(head, (size_t)n);
+  if (opening == HERD_OPENING_CLASSIC) {
+    c->known = true;
+    return false;
+  }
+  if (opening == HERD_OPENING_PARTIAL) {
+    return false;
+  }
+  c->known = true;
+  if (recv(c->fd, head, sizeof(head), MSG_DONTWAIT) != PROTO_HEADER_LEN ||
+      herd_parse_client_hello(head, &version) < 0) {
+    server_conn_drop(s, i, "a malformed HERD hello");
+    return true;
+  }
+  c->herd = version;
+  room_enter(s, i, version);
+  return true;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The waiting room of the native extension (herd.h; a stock client never
+ * enters it). A herdcc client opens with HERD instead of DIST: the server
+ * answers with its hello (speed, slots, how long an invitation holds),
+ * then invites it at once when a slot is free and nobody is ahead, seats
+ * it in the waiting room (HWAI, with the count of those ahead, sent again
+ * each time it shrinks), or tells it the server is busy (the room is
+ * full, or its address holds --max-per-address connections already). An
+ * invitation reserves a slot for SERVER_RESERVE_MS, within which the
+ * client sends its classic request or closes.
+ *
+ * The room is no table of its own: its connections are entries of the
+ * server's table (serverstate.h), in arrival order with the classic
+ * requests, marked by their enum conn_room; server.c's dispatch calls in
+ * here to invite and to update the counts. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "serverstate.h"
+
+/* The room's bounds, from the configuration or the defaults, the room
+ * never more than half the table; once the table's size is known. */
+void room_bounds(struct server *s);
+
+/* Look at entry i's first bytes: true when they were HERD and the
+ * connection is taken care of (answered, seated, invited or closed);
+ * false when it is classic or still undecided. An address the allow-list
+ * excludes is never read here. */
+bool room_hello(struct server *s, size_t i);
+
+/* Reserve a free slot for entry i (in the room, or just come with its
+ * hello, hello_len bytes sent before the invitation) and invite it. False
+ * when the connection was closed (entry i is then another one). */
+bool room_invite(struct server *s, size_t i, const char *hello,
+                 size_t hello_len);
+
+/* Send each connection of the room its count of those ahead, when it
+ * shrank; a connection that cannot take it is closed. */
+void room_update(struct server *s);
+
+/* Close entry i, a connection doing what the protocol lets it (leaving
+ * the room, declining its invitation): logged as information only. */
+void room_leave(struct server *s, size_t i, const char *why);
