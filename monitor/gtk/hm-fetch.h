@@ -8,7 +8,7 @@
 
 #include <gio/gio.h>
 
-#include "stats.h"
+#include "statsfetch.h"
 
 G_BEGIN_DECLS
 

@@ -577,7 +577,7 @@ static gboolean on_poll(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* ---- the static list and DNS (monitor/farm.h) --------------------------- */
+/* ---- the static list and DNS (src/farm/farm.h) --------------------------- */
 
 static gboolean mdns_has(HmWindow *self, const char *addr, guint16 port)
 {

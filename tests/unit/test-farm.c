@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The monitors' farm model (monitor/farm.c): untrusted text made safe for a
+/* The monitors' farm model (src/farm/farm.c): untrusted text made safe for a
  * terminal, what each status fetch outcome is shown as, and the servers
  * and jobs gathered from a host list, a discovery cache and job state
  * files in a private state directory. */

@@ -3,8 +3,8 @@
  * use, with where each came from, what their status endpoints say, and
  * this machine's own client jobs.
  *
- * Servers come from the same places a compile takes them (the client's
- * modules, not a second reader): the host list (hostlist_load: the
+ * Servers come from the same places a compile takes them (the same
+ * modules of this library, not a second reader): the host list (hostlist_load: the
  * HERDCC_HOSTS/DISTCC_HOSTS variables or the hosts files), the mDNS
  * discovery cache that herdcc-discover keeps (+zeroconf) and the DNS
  * caches of herdcc-resolve (+srv, and the addresses of host names). Stale
@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "jobstate.h"
-#include "stats.h"
+#include "statsfetch.h"
 
 enum farm_source {
   FARM_SOURCE_STATIC, /* the host list, by address or name */
