@@ -23,6 +23,7 @@
 #include "farm.h"
 #include "log.h"
 #include "macro.h"
+#include "text.h"
 
 #define TOP_COLD_WAIT_MS 2000 /* a cold discovery cache, at most */
 
@@ -69,7 +70,8 @@ static void table_row(struct table *t, ...)
   for (size_t c = 0; c < t->cols; c++) {
     const char *text = va_arg(ap, const char *);
     char        clean[1200];
-    farm_clean_text(clean, sizeof(clean), text ? text : "-", c + 1 < t->cols);
+    text_clean(clean, sizeof(clean), text ? text : "-",
+               c + 1 < t->cols ? TEXT_NO_SPACE : 0);
     grown[t->rows * t->cols + c] = strdup(clean[0] ? clean : "-");
   }
   va_end(ap);
@@ -245,7 +247,7 @@ static void print_server_jobs(FILE *f, const struct farm_server *s)
 
   format_address(address, sizeof(address), s);
   fprintf(f, "\nJOBS ON %s %s: %zu running\n",
-          farm_clean_text(name, sizeof(name), s->name, true), address,
+          text_clean(name, sizeof(name), s->name, TEXT_NO_SPACE), address,
           s->stats.job_count);
   if (s->stats.job_count == 0) {
     return;
@@ -293,7 +295,7 @@ static void print_cache(FILE *f, const struct stats_cache *c)
 
 /* Everything else a server's status says (distcc's "lisa's list"):
  * uptime, configuration, results by kind, throughput. Strings from the
- * server go through farm_clean_text. */
+ * server go through text_clean. */
 static void print_server_details(FILE *f, const struct farm_server *s)
 {
   const struct stats *st = &s->stats;
@@ -304,16 +306,17 @@ static void print_server_details(FILE *f, const struct farm_server *s)
 
   format_age(up, sizeof(up), st->uptime_s);
   fprintf(f, "\nDETAILS OF %s\n",
-          farm_clean_text(name, sizeof(name), s->name, true));
+          text_clean(name, sizeof(name), s->name, TEXT_NO_SPACE));
   fprintf(f, "  up %s, %s, port %u, stats port %u, %u slots, %u cpus, %s%s\n",
-          up, farm_clean_text(version, sizeof(version), st->version, true),
+          up, text_clean(version, sizeof(version), st->version, TEXT_NO_SPACE),
           st->config.port, st->config.stats_port, st->config.jobs, st->cpus,
           st->config.lzo ? "lzo" : "no compression",
           st->config.zeroconf ? ", mdns" : "");
   fprintf(f, "  allow:");
   for (size_t i = 0; i < st->config.allow_count && i < STATS_ALLOW_MAX; i++) {
     char a[64];
-    fprintf(f, " %s", farm_clean_text(a, sizeof(a), st->config.allow[i], true));
+    fprintf(f, " %s",
+            text_clean(a, sizeof(a), st->config.allow[i], TEXT_NO_SPACE));
   }
   fprintf(f, "\n  jobs done %llu:", (unsigned long long)st->jobs_done);
   for (int r = 0; r < STATS_RESULT_COUNT_; r++) {
@@ -337,7 +340,7 @@ static void print_server_details(FILE *f, const struct farm_server *s)
   if (st->longest_ms) {
     fprintf(
       f, ", longest %.1fs (%s)", (double)st->longest_ms / 1000.0,
-      farm_clean_text(longest, sizeof(longest), st->longest_source, true));
+      text_clean(longest, sizeof(longest), st->longest_source, TEXT_NO_SPACE));
   }
   if (st->max_rss_kb) {
     format_size(rss, sizeof(rss), st->max_rss_kb * 1024);
@@ -363,8 +366,7 @@ static void print_snapshot(FILE *f, const struct farm *farm)
           HERDCC_VERSION, clock, farm->server_count, ok, farm->job_count);
   if (farm->note[0]) {
     char note[FARM_WHY_MAX];
-    fprintf(f, "note: %s\n",
-            farm_clean_text(note, sizeof(note), farm->note, false));
+    fprintf(f, "note: %s\n", text_clean(note, sizeof(note), farm->note, 0));
   }
   fprintf(f, "\nSERVERS\n");
   print_servers(f, farm);

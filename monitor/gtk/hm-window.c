@@ -22,6 +22,7 @@
 #include "hm-window.h"
 #include "jobstate.h"
 #include "stats.h"
+#include "text.h"
 
 #define HM_POLL_MS          2000
 #define HM_FETCH_TIMEOUT_MS 1500
@@ -199,20 +200,14 @@ static guint signals[N_SIGNALS];
 static void refresh_details(HmWindow *self);
 static void schedule_self_test(HmWindow *self);
 
-/* Text from a peer or a state file, fit for a label: valid UTF-8 without
- * control characters. */
+/* Text from a peer or a state file, fit for a label: the one cleaner's
+ * rule (src/common/text.h). Never NULL; g_free() it. */
 static char *clean_text(const char *text)
 {
-  char *s = g_utf8_make_valid(text ? text : "", -1);
+  char *s = text_clean_dup(text ? text : "", 0);
 
-  for (char *p = s; *p; p = g_utf8_next_char(p)) {
-    gunichar c = g_utf8_get_char(p);
-    if (g_unichar_iscntrl(c)) {
-      /* Control characters are one byte (C0, DEL) or two (C1): overwrite
-         with '?' and pad a C1's second byte the same way. */
-      char *next = g_utf8_next_char(p);
-      memset(p, '?', (size_t)(next - p));
-    }
+  if (!s) {
+    g_error("Out of memory");
   }
   return s;
 }

@@ -4,15 +4,15 @@
  * this machine's own client jobs.
  *
  * Servers come from the same places a compile takes them (the same
- * modules of this library, not a second reader): the host list (hostlist_load: the
- * HERDCC_HOSTS/DISTCC_HOSTS variables or the hosts files), the mDNS
+ * modules of this library, not a second reader): the host list (hostlist_load:
+ * the HERDCC_HOSTS/DISTCC_HOSTS variables or the hosts files), the mDNS
  * discovery cache that herdcc-discover keeps (+zeroconf) and the DNS
  * caches of herdcc-resolve (+srv, and the addresses of host names). Stale
  * caches get their background refresh exactly as a compile triggers it;
  * nothing here waits on the network except farm_fetch, which is bounded.
  *
  * Everything a server or a state file says is untrusted text: print it
- * through farm_clean_text. */
+ * through text_clean (src/common/text.h). */
 #pragma once
 
 #include <netinet/in.h>
@@ -111,10 +111,3 @@ void farm_count_local_jobs(struct farm *farm);
 
 /* Free what farm owns and zero it. */
 void farm_clear(struct farm *farm);
-
-/* Copy untrusted text to dst (at most size bytes with the terminator)
- * with everything a terminal could act on replaced by '?': C0 and C1
- * control characters, DEL, and bytes that are not valid UTF-8. With
- * no_space, blanks become '_' too (a column a script splits on). Returns
- * dst. */
-char *farm_clean_text(char *dst, size_t size, const char *src, bool no_space);

@@ -16,6 +16,7 @@
 #include "io.h"
 #include "macro.h"
 #include "statedir.h"
+#include "text.h"
 
 /* The file, all integers in the writer's byte order:
  *
@@ -66,90 +67,24 @@ const char *job_phase_name(enum job_phase phase)
 
 /* ---- text --------------------------------------------------------------- */
 
-/* The length of the character at s (len bytes left) when it is valid UTF-8
- * a monitor may show as it is; 0 otherwise. Refused: ASCII and C1
- * controls (a terminal would obey them), overlong forms, surrogates, code
- * points past U+10FFFF, and the line separators and bidirectional
- * controls that would let a name pass for another. */
-static size_t text_char_len(const uint8_t *s, size_t len)
-{
-  uint8_t  c = s[0];
-  size_t   n;
-  uint32_t cp, min;
-
-  if (c < 0x80) {
-    return c >= 0x20 && c != 0x7f ? 1 : 0;
-  }
-  if ((c & 0xe0) == 0xc0) {
-    n = 2, cp = c & 0x1fu, min = 0x80;
-  } else if ((c & 0xf0) == 0xe0) {
-    n = 3, cp = c & 0x0fu, min = 0x800;
-  } else if ((c & 0xf8) == 0xf0) {
-    n = 4, cp = c & 0x07u, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (len < n) {
-    return 0;
-  }
-  for (size_t i = 1; i < n; i++) {
-    if ((s[i] & 0xc0) != 0x80) {
-      return 0;
-    }
-    cp = cp << 6 | (s[i] & 0x3fu);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-      (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
-      (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f ||
-      cp == 0x061c) {
-    return 0;
-  }
-  return n;
-}
-
-static bool text_valid(const uint8_t *s, size_t len)
-{
-  for (size_t i = 0; i < len;) {
-    size_t n = text_char_len(s + i, len - i);
-    if (n == 0) {
-      return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
 /* Copy src into dst (cap bytes plus a terminator) as text the decoder
- * accepts: a byte that does not start a valid character becomes '?'. A
- * longer text keeps its end ("..." and the last characters), the part
- * that names a file best. */
-static void text_sanitize(const char *src, char *dst, size_t cap)
+ * accepts, through the one cleaner (text.h). A longer text keeps its end
+ * ("..." and the last characters), the part that names a file best. */
+static void jobstate_clean(const char *src, char *dst, size_t cap)
 {
-  const uint8_t *s   = (const uint8_t *)src;
-  size_t         len = strlen(src), out = 0;
+  size_t len = strlen(src), out = 0;
 
   if (len > cap) {
     size_t skip = len - (cap - 3);
-    while (skip < len && (s[skip] & 0xc0) == 0x80) {
+    while (skip < len && ((uint8_t)src[skip] & 0xc0) == 0x80) {
       skip++;
     }
     memcpy(dst, "...", 3);
     out = 3;
-    s += skip;
-    len -= skip;
+    src += skip;
   }
-  for (size_t i = 0; i < len;) {
-    size_t n = text_char_len(s + i, len - i);
-    if (n == 0) {
-      dst[out++] = '?';
-      i++;
-    } else {
-      memcpy(dst + out, s + i, n);
-      out += n;
-      i += n;
-    }
-  }
-  dst[out] = '\0';
+  /* Never longer than its source: the rest fits. */
+  text_clean(dst + out, cap + 1 - out, src, 0);
 }
 
 /* ---- encoding ----------------------------------------------------------- */
@@ -168,11 +103,10 @@ int jobstate_encode(const struct job_state *state, uint8_t *buf, size_t cap)
   uint32_t phase = (uint32_t)state->phase;
 
   if (host_len > JOBSTATE_HOST_MAX || file_len > JOBSTATE_FILE_MAX ||
-      !text_valid((const uint8_t *)state->host, host_len) ||
-      !text_valid((const uint8_t *)state->file, file_len) ||
-      phase >= JOB_PHASE_COUNT_ || state->slot < -1 || state->pid == 0 ||
-      state->pid > JOBSTATE_PID_MAX || state->started_us < 0 ||
-      state->phase_us < 0) {
+      !text_is_clean(state->host, host_len) ||
+      !text_is_clean(state->file, file_len) || phase >= JOB_PHASE_COUNT_ ||
+      state->slot < -1 || state->pid == 0 || state->pid > JOBSTATE_PID_MAX ||
+      state->started_us < 0 || state->phase_us < 0) {
     return -EINVAL;
   }
   size_t need = JOBSTATE_FIXED_SIZE + 2 + host_len + 2 + file_len;
@@ -259,7 +193,7 @@ static const char *take_text(struct reader *r, char *dst, size_t cap)
     return "truncated";
   }
   dst[len] = '\0';
-  return text_valid((const uint8_t *)dst, len) ? NULL : "string not text";
+  return text_is_clean((const char *)dst, len) ? NULL : "string not text";
 }
 
 static const char *decode(const uint8_t *buf, size_t len,
@@ -787,7 +721,7 @@ struct jobstate_writer *jobstate_writer_new(const char *file)
                                           .phase      = JOB_PHASE_STARTING,
                                           .slot       = -1 };
   w->state.phase_us = w->state.started_us;
-  text_sanitize(file ? file : "", w->state.file, JOBSTATE_FILE_MAX);
+  jobstate_clean(file ? file : "", w->state.file, JOBSTATE_FILE_MAX);
   if (asprintf(&w->path, "%s/job-%u-%d", dir, (unsigned)uid, (int)pid) < 0) {
     w->path = NULL;
   }
@@ -825,7 +759,7 @@ void jobstate_writer_phase(struct jobstate_writer *w, enum job_phase phase,
   w->state.phase_us = now_us();
   w->state.slot     = slot < -1 ? -1 : slot;
   if (host) {
-    text_sanitize(host, w->state.host, JOBSTATE_HOST_MAX);
+    jobstate_clean(host, w->state.host, JOBSTATE_HOST_MAX);
   }
   (void)write_state(w);
 }

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The monitors' farm model (src/farm/farm.c): untrusted text made safe for a
- * terminal, what each status fetch outcome is shown as, and the servers
- * and jobs gathered from a host list, a discovery cache and job state
- * files in a private state directory. */
+/* The monitors' farm model (src/farm/farm.c): what each status fetch outcome is
+ * shown as, and the servers and jobs gathered from a host list, a discovery
+ * cache and job state files in a private state directory. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,42 +22,6 @@
 #include "io.h"
 #include "jobstate.h"
 #include "zcache.h"
-
-static void test_clean_text(void **state)
-{
-  static const struct {
-    const char *in;
-    size_t      size;
-    bool        no_space;
-    const char *out;
-  } cases[] = {
-    { "plain.c",                  64, false, "plain.c"        },
-    { "a b",                      64, false, "a b"            },
-    { "a b",                      64, true,  "a_b"            },
-    { "\033[2J\033]0;owned\007",  64, false, "?[2J?]0;owned?" },
-    { "tab\there\nnl\r",          64, false, "tab?here?nl?"   },
-    { "del\177",                  64, false, "del?"           },
-    { "caf\xc3\xa9.c",            64, false, "caf\xc3\xa9.c"  }, /* é */
-    { "csi\xc2\x9b"
-      "2J",                  64, false, "csi?2J"         }, /* U+009B */
-    { "bad\xff\xfe",              64, false, "bad??"          }, /* not UTF-8 */
-    { "over\xc0\xaf",             64, false, "over??"         }, /* overlong / */
-    { "sur\xed\xa0\x80",          64, false, "sur???"         }, /* surrogate */
-    { "cut\xe2\x82",              64, false, "cut??"          }, /* truncated */
-    { "\xe2\x82\xac\xe2\x82\xac", 5,  false, "\xe2\x82\xac"   }, /* no half € */
-    { "abcdef",                   4,  false, "abc"            },
-    { "",                         8,  false, ""               },
-  };
-
-  (void)state;
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    char buf[64];
-    farm_clean_text(buf, cases[i].size, cases[i].in, cases[i].no_space);
-    if (strcmp(buf, cases[i].out) != 0) {
-      fail_msg("case %zu: got \"%s\", want \"%s\"", i, buf, cases[i].out);
-    }
-  }
-}
 
 static void test_results(void **state)
 {
@@ -248,8 +211,9 @@ static int teardown(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_clean_text),    cmocka_unit_test(test_results),
-    cmocka_unit_test(test_load),          cmocka_unit_test(test_bad_host_list),
+    cmocka_unit_test(test_results),
+    cmocka_unit_test(test_load),
+    cmocka_unit_test(test_bad_host_list),
     cmocka_unit_test(test_fetch_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, teardown);
