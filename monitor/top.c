@@ -190,9 +190,8 @@ static void print_servers(FILE *f, const struct farm *farm)
       snprintf(n_ok, sizeof(n_ok), "-");
       snprintf(n_err, sizeof(n_err), "-");
     }
-    snprintf(state, sizeof(state), "%s%s%s%s", farm_status_name(s->status),
-             s->backed_off ? " (backed off)" : "", s->why[0] ? ": " : "",
-             s->why);
+    farm_server_state(s, farm_status_name(s->status), "(backed off)", state,
+                      sizeof(state));
     table_row(&t, farm_source_name(s->source), s->name, address, slots, load,
               n_ok, n_err, state);
   }
@@ -384,8 +383,9 @@ static void print_snapshot(FILE *f, const struct farm *farm)
   }
 }
 
-/* Gather one picture of the farm and write it to a memory buffer. */
-static int snapshot(char **ret_text, size_t *ret_len)
+/* Gather one picture of the farm and write it to a memory buffer; memory
+ * holds the previous picture (farm_remember) and is replaced by this one. */
+static int snapshot(struct farm *memory, char **ret_text, size_t *ret_len)
 {
   struct farm farm = { 0 };
   char       *text = NULL;
@@ -396,6 +396,7 @@ static int snapshot(char **ret_text, size_t *ret_len)
     farm_clear(&farm);
     return r;
   }
+  farm_remember(&farm, memory);
   farm_fetch(&farm, (int)(arg_timeout_s * 1000));
   if (farm_load_jobs(&farm) < 0) {
     snprintf(farm.note, sizeof(farm.note), "%s",
@@ -407,7 +408,8 @@ static int snapshot(char **ret_text, size_t *ret_len)
     return -ENOMEM;
   }
   print_snapshot(f, &farm);
-  farm_clear(&farm);
+  farm_clear(memory);
+  *memory = farm;
   if (fclose(f) != 0) {
     free(text);
     return -ENOMEM;
@@ -702,10 +704,11 @@ int main(int argc, char **argv)
   if (live) {
     terminal_setup();
   }
+  _cleanup_(farm_clear) struct farm memory = { 0 };
   for (bool first = true;; first = false) {
     _cleanup_free_ char *text = NULL;
     size_t               len  = 0;
-    r                         = snapshot(&text, &len);
+    r                         = snapshot(&memory, &text, &len);
     if (r < 0) {
       terminal_restore();
       log_error("cannot gather the farm's state: %s", strerror(-r));

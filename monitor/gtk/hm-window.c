@@ -3,10 +3,13 @@
  * change goes through the GtkTreeStore/GtkListStore the views show, and the
  * listing walks those. Servers live in a hash table by key ("mdns:NAME",
  * "static:ADDR:PORT", ...) with a row reference into the servers store;
- * their current jobs are child rows. Timers: servers' status every
- * HM_POLL_MS (one request in flight per server, HM_FETCH_TIMEOUT_MS at
- * most), this machine's jobs and the history every HM_JOBS_MS, the static
- * list and DNS caches every HM_FARM_MS. */
+ * their current jobs are child rows. Each holds the farm library's server
+ * model (struct farm_server), and its state comes from the same mapping
+ * herdcc-top's does (farm_server_set_result over stats_fetch, run in a
+ * worker thread). Timers: servers' status every HM_POLL_MS (one request
+ * in flight per server, HM_FETCH_TIMEOUT_MS at most), this machine's jobs and
+ * the history every HM_JOBS_MS, the static list and DNS caches every
+ * HM_FARM_MS. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -15,7 +18,6 @@
 
 #include "farm.h"
 #include "hm-browser.h"
-#include "hm-fetch.h"
 #include "hm-history.h"
 #include "hm-overview.h"
 #include "hm-timeline.h"
@@ -51,36 +53,31 @@ enum {
   JOB_COL_PID,
 };
 
-typedef enum {
-  HEALTH_WAITING,
-  HEALTH_OK,
-  HEALTH_NO_STATS,
-  HEALTH_UNREACHABLE,
-  HEALTH_REFUSED,
-  HEALTH_BAD_REPLY,
-  HEALTH_UNRESOLVED,
-  HEALTH_COUNT_
-} Health;
+/* Text from a peer or a state file, fit for a label: the one cleaner's
+ * rule (src/common/text.h). Never NULL; g_free() it. */
+static char *clean_text(const char *text)
+{
+  char *s = text_clean_dup(text ? text : "", 0);
 
-/* What each health reads as, its colour in the State column, and whether
- * it counts as failing (the tray's failing icon). */
-static const struct {
-  const char *label;
-  const char *color;
-  gboolean    fails;
-} healths[HEALTH_COUNT_] = {
-  [HEALTH_WAITING]     = { N_("asking…"),     "#757575", FALSE },
-  [HEALTH_OK]          = { N_("ok"),          "#2e7d32", FALSE },
-  [HEALTH_NO_STATS]    = { N_("no status"),   "#757575", FALSE },
-  [HEALTH_UNREACHABLE] = { N_("unreachable"), "#c62828", TRUE  },
-  [HEALTH_REFUSED]     = { N_("refused"),     "#ef6c00", TRUE  },
-  [HEALTH_BAD_REPLY]   = { N_("bad reply"),   "#ad1457", TRUE  },
-  [HEALTH_UNRESOLVED]  = { N_("unresolved"),  "#c62828", TRUE  },
+  if (!s) {
+    g_error("Out of memory");
+  }
+  return s;
+}
+
+/* The colour of each state (src/farm/farm.h's, shared with herdcc-top) in
+ * the State column. */
+static const char *const status_colors[FARM_STATUS_COUNT_] = {
+  [FARM_STATUS_UNKNOWN] = "#757575",    [FARM_STATUS_OK] = "#2e7d32",
+  [FARM_STATUS_NO_STATS] = "#757575",   [FARM_STATUS_UNREACHABLE] = "#c62828",
+  [FARM_STATUS_REFUSED] = "#ef6c00",    [FARM_STATUS_BAD_REPLY] = "#ad1457",
+  [FARM_STATUS_UNRESOLVED] = "#c62828",
 };
 
-static guint health_fails(Health health)
+static const char *status_color(enum farm_status status)
 {
-  return health < HEALTH_COUNT_ && healths[health].fails;
+  return (unsigned)status < FARM_STATUS_COUNT_ ? status_colors[status]
+                                               : "#757575";
 }
 
 /* The client's phases as the monitor names them, and their colour. */
@@ -122,30 +119,42 @@ static const char *const result_labels[STATS_RESULT_COUNT_] = {
   [STATS_RESULT_OTHER]         = N_("other failures"),
 };
 
+/* A server as the window shows it: the shared model (src/farm/farm.h:
+ * where it came from, its address, its status and stats, set through
+ * farm_server_set_result as herdcc-top's are) and what only the window
+ * keeps. */
 struct server {
   HmWindow            *win; /* borrowed */
   char                *key;
-  char                *name;
-  char                *host; /* the DNS name it resolved from, or "" */
-  char                *address;
-  guint16              port;
-  guint16              stats_port;       /* 0: none published */
-  gboolean             stats_advertised; /* by the server, not assumed */
-  const char          *source;           /* static, translated */
+  struct farm_server   fs;     /* fs.stats owned, valid when fs.status is OK */
+  char                *name;   /* fs.name cleaned, for labels */
+  char                *host;   /* the DNS name it resolved from, or "" */
+  const char          *source; /* static, translated */
   gboolean             from_farm;
   gboolean             seen; /* in the latest farm load */
   gboolean             txt_ok;
   struct service_info  info;
-  unsigned             slots; /* TXT jobs or the list's limit */
-  Health               health;
-  char                *why;
-  struct stats        *stats;    /* the latest answer, or NULL */
-  gboolean             answered; /* its status port answered once */
   GCancellable        *cancel;
   gboolean             in_flight;
   GtkTreeRowReference *row;
   guint                shown_jobs;
 };
+
+/* The latest answer, or NULL. */
+static const struct stats *server_stats(const struct server *s)
+{
+  return s->fs.status == FARM_STATUS_OK ? &s->fs.stats : NULL;
+}
+
+/* "STATE: why" as the State column and the details show it. */
+static char *server_state(const struct server *s)
+{
+  char buf[FARM_WHY_MAX + 128];
+
+  farm_server_state(&s->fs, _(farm_status_name(s->fs.status)),
+                    _("(backed off)"), buf, sizeof(buf));
+  return clean_text(buf);
+}
 
 struct _HmWindow {
   GtkApplicationWindow parent_instance;
@@ -200,18 +209,6 @@ static guint signals[N_SIGNALS];
 static void refresh_details(HmWindow *self);
 static void schedule_self_test(HmWindow *self);
 
-/* Text from a peer or a state file, fit for a label: the one cleaner's
- * rule (src/common/text.h). Never NULL; g_free() it. */
-static char *clean_text(const char *text)
-{
-  char *s = text_clean_dup(text ? text : "", 0);
-
-  if (!s) {
-    g_error("Out of memory");
-  }
-  return s;
-}
-
 static char *format_age(gint64 seconds)
 {
   int s = (int)CLAMP(seconds, 0, G_MAXINT);
@@ -260,12 +257,10 @@ static void server_free(gpointer data)
     gtk_tree_path_free(path);
     gtk_tree_row_reference_free(s->row);
   }
-  hm_stats_free(s->stats);
+  stats_clear(&s->fs.stats);
   g_free(s->key);
   g_free(s->name);
   g_free(s->host);
-  g_free(s->address);
-  g_free(s->why);
   g_free(s);
 }
 
@@ -316,38 +311,35 @@ static void server_update_row(struct server *s)
     }
   }
 
-  g_autofree char *address = strchr(s->address, ':')
-                               ? g_strdup_printf("[%s]:%u", s->address, s->port)
-                               : g_strdup_printf("%s:%u", s->address, s->port);
-  g_autofree char *state   = NULL;
-  if (s->why && s->why[0]) {
-    state = g_strdup_printf("%s: %s", _(healths[s->health].label), s->why);
-  } else {
-    state = g_strdup(_(healths[s->health].label));
-  }
-  g_autofree char *slots = NULL;
-  g_autofree char *load  = NULL;
-  if (s->stats) {
-    slots = g_strdup_printf("%u/%u", s->stats->running, s->stats->config.jobs);
-    load  = g_strdup_printf("%.2f", s->stats->load[0]);
-  } else if (s->slots) {
-    slots = g_strdup_printf("–/%u", s->slots);
+  const struct stats *st      = server_stats(s);
+  const char         *addr    = s->fs.addr;
+  g_autofree char    *address = strchr(addr, ':')
+                                  ? g_strdup_printf("[%s]:%u", addr, s->fs.port)
+                                  : g_strdup_printf("%s:%u", addr, s->fs.port);
+  g_autofree char    *state   = server_state(s);
+  g_autofree char    *slots   = NULL;
+  g_autofree char    *load    = NULL;
+  if (st) {
+    slots = g_strdup_printf("%u/%u", st->running, st->config.jobs);
+    load  = g_strdup_printf("%.2f", st->load[0]);
+  } else if (s->fs.slots) {
+    slots = g_strdup_printf("–/%u", s->fs.slots);
   }
   gtk_tree_store_set(
     store, &iter, SRV_COL_KEY, s->key, SRV_COL_NAME, s->name, SRV_COL_ADDRESS,
-    s->address[0] ? address : _("unknown"), SRV_COL_SOURCE, s->source,
-    SRV_COL_STATE, state, SRV_COL_SLOTS, slots ? slots : "", SRV_COL_LOAD,
-    load ? load : "", SRV_COL_COLOR, healths[s->health].color, SRV_COL_WEIGHT,
+    addr[0] ? address : _("unknown"), SRV_COL_SOURCE, s->source, SRV_COL_STATE,
+    state, SRV_COL_SLOTS, slots ? slots : "", SRV_COL_LOAD, load ? load : "",
+    SRV_COL_COLOR, status_color(s->fs.status), SRV_COL_WEIGHT,
     PANGO_WEIGHT_BOLD, SRV_COL_IS_JOB, FALSE, -1);
 
   /* Job rows: overwrite in place, append, trim. */
   GtkTreeModel *model = GTK_TREE_MODEL(store);
   GtkTreeIter   child;
   gboolean      have = gtk_tree_model_iter_children(model, &child, &iter);
-  size_t        n    = s->stats ? s->stats->job_count : 0;
+  size_t        n    = st ? st->job_count : 0;
   gint64        now  = g_get_real_time() / G_USEC_PER_SEC;
   for (size_t i = 0; i < n; i++) {
-    const struct stats_job *j = &s->stats->jobs[i];
+    const struct stats_job *j = &st->jobs[i];
     if (!have) {
       gtk_tree_store_append(store, &child, &iter);
     }
@@ -383,55 +375,46 @@ static void server_update_row(struct server *s)
   schedule_self_test(s->win);
 }
 
-static void set_health(struct server *s, Health health, const char *why)
+/* One status request, run in a worker thread of GTask's pool on the one
+ * HTTP client of the stats port (stats_fetch, bounded by its timeout): the
+ * window never waits on a server. */
+struct fetch {
+  char         addr[INET6_ADDRSTRLEN];
+  guint16      port;
+  int          r;
+  struct stats stats;
+  char         why[FARM_WHY_MAX];
+};
+
+static void fetch_free(gpointer data)
 {
-  s->health = health;
-  g_free(s->why);
-  s->why = g_strdup(why);
-  if (health != HEALTH_OK) {
-    g_clear_pointer(&s->stats, hm_stats_free);
-  }
+  struct fetch *f = data;
+
+  stats_clear(&f->stats);
+  g_free(f);
+}
+
+static void fetch_run(GTask *task, gpointer source, gpointer data,
+                      GCancellable *cancel)
+{
+  struct fetch *f = data;
+
+  (void)source, (void)cancel;
+  f->r = stats_fetch(f->addr, f->port, HM_FETCH_TIMEOUT_MS, &f->stats, f->why,
+                     sizeof(f->why));
+  g_task_return_boolean(task, TRUE);
 }
 
 static void on_fetched(GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  struct stats *st        = hm_fetch_stats_finish(result, &error);
-
   (void)source;
-  if (!st && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    return; /* the server is gone: data is freed */
+  if (!g_task_propagate_boolean(G_TASK(result), NULL)) {
+    return; /* cancelled: the server is gone or moved, data is stale */
   }
   struct server *s = data;
+  struct fetch  *f = g_task_get_task_data(G_TASK(result));
   s->in_flight     = FALSE;
-  if (st) {
-    hm_stats_free(s->stats);
-    s->stats    = st;
-    s->answered = TRUE;
-    set_health(s, HEALTH_OK, NULL);
-  } else if (g_error_matches(error, HM_FETCH_ERROR, HM_FETCH_CLOSED_PORT) &&
-             !s->stats_advertised && !s->answered) {
-    /* The default port of a listed server that never answered: it has no
-       status endpoint (one that answered before has stopped). */
-    g_autofree char *why =
-      g_strdup_printf(_("nothing listens on port %u"), s->stats_port);
-    set_health(s, HEALTH_NO_STATS, why);
-  } else if (error->domain == HM_FETCH_ERROR) {
-    static const Health map[] = {
-      [HM_FETCH_UNREACHABLE] = HEALTH_UNREACHABLE,
-      [HM_FETCH_CLOSED_PORT] = HEALTH_REFUSED,
-      [HM_FETCH_REFUSED]     = HEALTH_REFUSED,
-      [HM_FETCH_BAD_REPLY]   = HEALTH_BAD_REPLY,
-    };
-    g_autofree char *why = clean_text(error->message);
-    set_health(s,
-               (guint)error->code < G_N_ELEMENTS(map) ? map[error->code]
-                                                      : HEALTH_UNREACHABLE,
-               why);
-  } else {
-    g_autofree char *why = clean_text(error->message);
-    set_health(s, HEALTH_UNREACHABLE, why);
-  }
+  farm_server_set_result(&s->fs, f->r, &f->stats, f->why);
   server_update_row(s);
 }
 
@@ -440,21 +423,21 @@ static void server_poll(struct server *s)
   if (s->in_flight) {
     return;
   }
-  if (!s->address[0]) {
-    set_health(s, HEALTH_UNRESOLVED, NULL);
+  if (!farm_server_wants_fetch(&s->fs)) {
     server_update_row(s);
     return;
   }
-  if (!s->stats_port) {
-    set_health(s, HEALTH_NO_STATS,
-               s->txt_ok && !s->info.herd ? _("a distcc server")
-                                          : _("no status port published"));
-    server_update_row(s);
-    return;
-  }
+  struct fetch *f    = g_new0(struct fetch, 1);
+  GTask        *task = g_task_new(NULL, s->cancel, on_fetched, s);
+  g_strlcpy(f->addr, s->fs.addr, sizeof(f->addr));
+  f->port = s->fs.stats_port;
+  g_task_set_task_data(task, f, fetch_free);
+  /* A server removed or moved meanwhile: its callback says cancelled at
+     once, the thread's late answer goes with the task. */
+  g_task_set_return_on_cancel(task, TRUE);
   s->in_flight = TRUE;
-  hm_fetch_stats_async(s->address, s->stats_port, HM_FETCH_TIMEOUT_MS,
-                       s->cancel, on_fetched, s);
+  g_task_run_in_thread(task, fetch_run);
+  g_object_unref(task);
 }
 
 static struct server *server_get(HmWindow *self, const char *key,
@@ -464,37 +447,39 @@ static struct server *server_get(HmWindow *self, const char *key,
 
   *ret_new = !s;
   if (!s) {
-    s          = g_new0(struct server, 1);
-    s->win     = self;
-    s->key     = g_strdup(key);
-    s->name    = clean_text(name);
-    s->host    = g_strdup("");
-    s->address = g_strdup("");
-    s->cancel  = g_cancellable_new();
+    s                = g_new0(struct server, 1);
+    s->win           = self;
+    s->key           = g_strdup(key);
+    s->name          = clean_text(name);
+    s->host          = g_strdup("");
+    s->cancel        = g_cancellable_new();
+    s->fs.stats_port = STATS_DEFAULT_PORT;
+    g_strlcpy(s->fs.name, name, sizeof(s->fs.name));
     g_hash_table_insert(self->servers, s->key, s);
   }
   return s;
 }
 
 /* Address, port or status port changed: the answer in flight is for the
- * old one. */
+ * old one, and what is known of the server with it. */
 static void server_set_endpoint(struct server *s, const char *address,
                                 guint16 port, guint16 stats_port)
 {
-  if (g_strcmp0(s->address, address) == 0 && s->port == port &&
-      s->stats_port == stats_port) {
+  if (g_strcmp0(s->fs.addr, address) == 0 && s->fs.port == port &&
+      s->fs.stats_port == stats_port) {
     return;
   }
-  g_free(s->address);
-  s->address    = g_strdup(address);
-  s->port       = port;
-  s->stats_port = stats_port;
+  g_strlcpy(s->fs.addr, address, sizeof(s->fs.addr));
+  s->fs.port       = port;
+  s->fs.stats_port = stats_port;
   g_cancellable_cancel(s->cancel);
   g_object_unref(s->cancel);
   s->cancel    = g_cancellable_new();
   s->in_flight = FALSE;
-  s->answered  = FALSE;
-  set_health(s, HEALTH_WAITING, NULL);
+  stats_clear(&s->fs.stats);
+  s->fs.stats  = (struct stats){ 0 };
+  s->fs.status = FARM_STATUS_UNKNOWN;
+  s->fs.why[0] = '\0';
 }
 
 static void on_server_resolved(HmBrowser *browser, gpointer data,
@@ -506,15 +491,19 @@ static void on_server_resolved(HmBrowser *browser, gpointer data,
   struct server           *s = server_get(self, key, hs->name, &created);
 
   (void)browser;
-  s->source = _("mDNS");
-  s->txt_ok = hs->txt_ok;
-  s->info   = hs->info;
-  s->slots  = hs->txt_ok ? hs->info.jobs : 0;
+  s->source    = _("mDNS");
+  s->txt_ok    = hs->txt_ok;
+  s->info      = hs->info;
+  s->fs.source = FARM_SOURCE_MDNS;
+  s->fs.slots  = hs->txt_ok ? hs->info.jobs : 0;
+  s->fs.lzo    = hs->txt_ok && hs->info.lzo;
+  s->fs.herd   = hs->txt_ok && hs->info.herd;
   g_free(s->host);
-  s->host             = clean_text(hs->host);
-  s->stats_advertised = hs->txt_ok && hs->info.stats_port;
+  s->host                = clean_text(hs->host);
+  s->fs.stats_advertised = hs->txt_ok && hs->info.stats_port;
   server_set_endpoint(s, hs->address, hs->port,
-                      hs->txt_ok ? hs->info.stats_port : 0);
+                      s->fs.stats_advertised ? hs->info.stats_port
+                                             : STATS_DEFAULT_PORT);
   server_update_row(s);
   if (created || !s->in_flight) {
     server_poll(s);
@@ -582,7 +571,8 @@ static gboolean mdns_has(HmWindow *self, const char *addr, guint16 port)
   g_hash_table_iter_init(&iter, self->servers);
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
     struct server *s = value;
-    if (!s->from_farm && s->port == port && g_strcmp0(s->address, addr) == 0) {
+    if (!s->from_farm && s->fs.port == port &&
+        g_strcmp0(s->fs.addr, addr) == 0) {
       return TRUE;
     }
   }
@@ -621,11 +611,17 @@ static gboolean on_farm(gpointer data)
     s->from_farm     = TRUE;
     s->seen          = TRUE;
     s->source    = fs->source == FARM_SOURCE_DNS ? _("DNS") : _("host list");
-    s->slots     = fs->slots;
-    s->info.herd = fs->herd;
-    s->info.lzo  = fs->lzo;
-    s->stats_advertised = fs->stats_advertised;
+    s->fs.source = fs->source;
+    s->fs.slots  = fs->slots;
+    s->fs.herd   = fs->herd;
+    s->fs.lzo    = fs->lzo;
+    s->fs.backed_off       = fs->backed_off;
+    s->fs.stats_advertised = fs->stats_advertised;
     server_set_endpoint(s, fs->addr, fs->port, fs->stats_port);
+    if (fs->status == FARM_STATUS_UNRESOLVED) {
+      s->fs.status = fs->status;
+      g_strlcpy(s->fs.why, fs->why, sizeof(s->fs.why));
+    }
     server_update_row(s);
     if (created) {
       server_poll(s);
@@ -678,9 +674,9 @@ static struct server *server_for_host(HmWindow *self, const char *host)
   g_hash_table_iter_init(&iter, self->servers);
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
     struct server *s = value;
-    if ((g_strcmp0(s->address, bare) == 0 || g_strcmp0(s->name, bare) == 0 ||
+    if ((g_strcmp0(s->fs.addr, bare) == 0 || g_strcmp0(s->name, bare) == 0 ||
          (s->host[0] && g_ascii_strcasecmp(s->host, bare) == 0)) &&
-        (!port || port == s->port)) {
+        (!port || port == s->fs.port)) {
       return s;
     }
   }
@@ -709,17 +705,17 @@ static gint tile_compare(gconstpointer a, gconstpointer b)
 static void server_feed_views(HmWindow *self, struct server *s, GArray *tiles,
                               GPtrArray *states)
 {
-  const struct stats *st    = s->stats;
-  char               *state = g_strdup(_(healths[s->health].label));
+  const struct stats *st    = server_stats(s);
+  char               *state = g_strdup(_(farm_status_name(s->fs.status)));
 
   g_ptr_array_add(states, state);
   struct hm_overview_host tile = {
     .name    = s->name,
-    .slots   = st ? st->config.jobs : s->slots,
+    .slots   = st ? st->config.jobs : s->fs.slots,
     .running = st ? st->running : 0,
     .load    = st ? st->load[0] : -1,
     .cpus    = st ? st->cpus : 0,
-    .failing = health_fails(s->health),
+    .failing = farm_status_failing(s->fs.status),
     .state   = state,
   };
   g_array_append_val(tiles, tile);
@@ -803,7 +799,7 @@ static gboolean on_jobs(gpointer data)
     if (j->phase == JOB_PHASE_LOCAL || !j->host[0] ||
         !job_phases[j->phase].remote) {
       row = _("this machine");
-    } else if (!s || s->health != HEALTH_OK) {
+    } else if (!s || s->fs.status != FARM_STATUS_OK) {
       row = s ? s->name : host;
     }
     if (row) {
@@ -828,8 +824,8 @@ static gboolean on_jobs(gpointer data)
   g_hash_table_iter_init(&siter, self->servers);
   while (g_hash_table_iter_next(&siter, NULL, &value)) {
     struct server *s = value;
-    remote += s->stats ? s->stats->running : 0;
-    failing += health_fails(s->health);
+    remote += server_stats(s) ? server_stats(s)->running : 0;
+    failing += farm_status_failing(s->fs.status);
     server_feed_views(self, s, tiles, states);
   }
   g_array_sort(tiles, tile_compare);
@@ -926,8 +922,8 @@ static void details_cache(HmWindow *self, int *row, const struct stats_cache *c)
 
 static void details_of(HmWindow *self, struct server *s)
 {
-  int           row = 0;
-  struct stats *st  = s->stats;
+  int                 row = 0;
+  const struct stats *st  = server_stats(s);
 
   GtkWidget       *title  = gtk_label_new(NULL);
   g_autofree char *markup = g_markup_printf_escaped("<b>%s</b>", s->name);
@@ -937,14 +933,10 @@ static void details_of(HmWindow *self, struct server *s)
   gtk_grid_attach(self->details_grid, title, 0, row++, 2, 1);
 
   detail_printf(self, &row, _("Address"), "%s:%u",
-                s->address[0] ? s->address : _("unknown"), s->port);
+                s->fs.addr[0] ? s->fs.addr : _("unknown"), s->fs.port);
   detail_row(self, &row, _("Found through"), s->source);
-  if (s->why && s->why[0]) {
-    detail_printf(self, &row, _("State"), "%s: %s", _(healths[s->health].label),
-                  s->why);
-  } else {
-    detail_row(self, &row, _("State"), _(healths[s->health].label));
-  }
+  g_autofree char *state = server_state(s);
+  detail_row(self, &row, _("State"), state);
   if (s->txt_ok && s->info.n_compilers > 0) {
     GString *cc = g_string_new(NULL);
     for (size_t i = 0; i < s->info.n_compilers; i++) {
@@ -956,11 +948,11 @@ static void details_of(HmWindow *self, struct server *s)
     g_string_free(cc, TRUE);
   }
   if (!st) {
-    if (s->slots) {
-      detail_printf(self, &row, _("Jobs limit"), "%u", s->slots);
+    if (s->fs.slots) {
+      detail_printf(self, &row, _("Jobs limit"), "%u", s->fs.slots);
     }
-    if (s->stats_port) {
-      detail_printf(self, &row, _("Stats port"), "%u", s->stats_port);
+    if (s->fs.source == FARM_SOURCE_STATIC || s->fs.stats_advertised) {
+      detail_printf(self, &row, _("Stats port"), "%u", s->fs.stats_port);
     }
     return;
   }
