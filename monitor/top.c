@@ -34,7 +34,7 @@ static bool        arg_once      = false;
 
 /* ---- a table of cleaned cells ------------------------------------------ */
 
-#define TABLE_MAX_COLS 8
+#define TABLE_MAX_COLS 9
 
 struct table {
   size_t cols;
@@ -199,33 +199,6 @@ static void print_servers(FILE *f, const struct farm *farm)
   table_clear(&t);
 }
 
-static void print_local_jobs(FILE *f, const struct farm *farm)
-{
-  struct table    t = { .cols = 6 };
-  struct timespec now;
-
-  clock_gettime(CLOCK_REALTIME, &now);
-  long long now_us = now.tv_sec * 1000000LL + now.tv_nsec / 1000;
-  t.right[0] = t.right[3] = t.right[4] = true;
-  table_row(&t, "PID", "PHASE", "HOST", "SLOT", "AGE", "FILE");
-  for (size_t i = 0; i < farm->job_count; i++) {
-    const struct job_state *j     = &farm->jobs[i].state;
-    const char             *phase = job_phase_name(j->phase);
-    char                    pid[16], slot[16], age[32];
-    snprintf(pid, sizeof(pid), "%u", j->pid);
-    if (j->slot >= 0) {
-      snprintf(slot, sizeof(slot), "%d", j->slot);
-    } else {
-      snprintf(slot, sizeof(slot), "-");
-    }
-    format_age(age, sizeof(age), (now_us - j->started_us) / 1000000);
-    table_row(&t, pid, phase ? phase : "?", j->host[0] ? j->host : "-", slot,
-              age, j->file);
-  }
-  table_print(f, &t);
-  table_clear(&t);
-}
-
 /* bytes over ms as "1.2M/s", or "-" without time. */
 static void format_rate(char *buf, size_t size, uint64_t bytes, uint64_t ms)
 {
@@ -237,6 +210,64 @@ static void format_rate(char *buf, size_t size, uint64_t bytes, uint64_t ms)
   }
   format_size(b, sizeof(b), (uint64_t)((double)bytes * 1000.0 / (double)ms));
   snprintf(buf, size, "%s/s", b);
+}
+
+/* bytes over µs as "1.2M/s", or "-" without bytes or time. */
+static void format_rate_us(char *buf, size_t size, uint64_t bytes, uint64_t us)
+{
+  char b[24];
+
+  if (bytes == 0 || us == 0) {
+    snprintf(buf, size, "-");
+    return;
+  }
+  format_size(b, sizeof(b), (uint64_t)((double)bytes * 1e6 / (double)us));
+  snprintf(buf, size, "%s/s", b);
+}
+
+/* "tcp:3632/lzo", "ssh/zlib", or "-" before the job has a server. */
+static void format_link(char *buf, size_t size, const struct job_state *j)
+{
+  if (j->conn == JOB_CONN_NONE) {
+    snprintf(buf, size, "-");
+  } else if (j->port) {
+    snprintf(buf, size, "%s:%u/%s", job_conn_name(j->conn), j->port,
+             job_codec_name(j->codec));
+  } else {
+    snprintf(buf, size, "%s/%s", job_conn_name(j->conn),
+             job_codec_name(j->codec));
+  }
+}
+
+static void print_local_jobs(FILE *f, const struct farm *farm)
+{
+  struct table    t = { .cols = 9 };
+  struct timespec now;
+
+  clock_gettime(CLOCK_REALTIME, &now);
+  long long now_us = now.tv_sec * 1000000LL + now.tv_nsec / 1000;
+  t.right[0] = t.right[3] = t.right[4] = t.right[6] = t.right[7] = true;
+  table_row(&t, "PID", "PHASE", "HOST", "SLOT", "AGE", "LINK", "SEND/S",
+            "RECV/S", "FILE");
+  for (size_t i = 0; i < farm->job_count; i++) {
+    const struct job_state *j     = &farm->jobs[i].state;
+    const char             *phase = job_phase_name(j->phase);
+    char pid[16], slot[16], age[32], link[48], send[32], recv[32];
+    snprintf(pid, sizeof(pid), "%u", j->pid);
+    if (j->slot >= 0) {
+      snprintf(slot, sizeof(slot), "%d", j->slot);
+    } else {
+      snprintf(slot, sizeof(slot), "-");
+    }
+    format_age(age, sizeof(age), (now_us - j->started_us) / 1000000);
+    format_link(link, sizeof(link), j);
+    format_rate_us(send, sizeof(send), j->sent, j->send_us);
+    format_rate_us(recv, sizeof(recv), j->received, j->receive_us);
+    table_row(&t, pid, phase ? phase : "?", j->host[0] ? j->host : "-", slot,
+              age, link, send, recv, j->file);
+  }
+  table_print(f, &t);
+  table_clear(&t);
 }
 
 static void print_server_jobs(FILE *f, const struct farm_server *s)

@@ -38,6 +38,8 @@ enum {
   JOB_COL_SLOT,
   JOB_COL_AGE,
   JOB_COL_PID,
+  JOB_COL_LINK,
+  JOB_COL_RATES,
 };
 
 /* The client's phases as the monitor names them, and their colour. */
@@ -218,6 +220,46 @@ static void server_feed_views(HmWindow *self, struct hm_server *s,
   }
 }
 
+/* How a job reaches its server: "TCP port 3632, LZO", "ssh, zlib", or "". */
+static char *format_link(const struct job_state *j)
+{
+  static const char *const codecs[JOB_CODEC_COUNT_] = {
+    [JOB_CODEC_NONE] = N_("uncompressed"),
+    [JOB_CODEC_LZO]  = N_("LZO"),
+    [JOB_CODEC_ZLIB] = N_("zlib"),
+  };
+  const char *codec =
+    (unsigned)j->codec < JOB_CODEC_COUNT_ ? _(codecs[j->codec]) : "?";
+
+  switch (j->conn) {
+    case JOB_CONN_TCP:
+      /* Translators: a job's connection, "TCP port 3632, LZO". */
+      return g_strdup_printf(_("TCP port %u, %s"), j->port, codec);
+    case JOB_CONN_SSH:
+      /* Translators: a job's connection, "ssh, LZO". */
+      return g_strdup_printf(_("ssh, %s"), codec);
+    default:
+      return g_strdup("");
+  }
+}
+
+/* The client's throughput while sending the source and receiving the
+ * reply: "↑ 1.2 MB/s ↓ 3.4 MB/s", a side it has not done yet left out. */
+static char *format_rates(const struct job_state *j)
+{
+  GString *out = g_string_new(NULL);
+
+  if (j->sent && j->send_us) {
+    g_autofree char *rate = hm_format_rate(j->sent * 1000, j->send_us);
+    g_string_append_printf(out, "↑ %s", rate);
+  }
+  if (j->received && j->receive_us) {
+    g_autofree char *rate = hm_format_rate(j->received * 1000, j->receive_us);
+    g_string_append_printf(out, "%s↓ %s", out->len ? " " : "", rate);
+  }
+  return g_string_free(out, FALSE);
+}
+
 static gboolean on_jobs(gpointer data)
 {
   HmWindow *self         = data;
@@ -267,9 +309,12 @@ static gboolean on_jobs(gpointer data)
       j->host[0] ? hm_servers_for_host(self->servers, host) : NULL;
     g_autofree char *shown = s ? g_strdup_printf("%s (%s)", s->name, host)
                                : g_strdup(host[0] ? host : _("this machine"));
+    g_autofree char *link  = format_link(j);
+    g_autofree char *rates = format_rates(j);
     gtk_list_store_set(self->jobs_store, &iter, JOB_COL_FILE, file,
                        JOB_COL_PHASE, phase, JOB_COL_HOST, shown, JOB_COL_SLOT,
-                       slot, JOB_COL_AGE, age, JOB_COL_PID, j->pid, -1);
+                       slot, JOB_COL_AGE, age, JOB_COL_PID, j->pid,
+                       JOB_COL_LINK, link, JOB_COL_RATES, rates, -1);
     have = have && gtk_tree_model_iter_next(model, &iter);
 
     /* The history: a remote phase on a server whose status answers is
@@ -470,8 +515,10 @@ static gboolean write_self_test(gpointer data)
     g_autofree char *host  = model_text(jobs, &iter, JOB_COL_HOST);
     g_autofree char *slot  = model_text(jobs, &iter, JOB_COL_SLOT);
     g_autofree char *age   = model_text(jobs, &iter, JOB_COL_AGE);
-    g_string_append_printf(out, "job\t%s\t%s\t%s\t%s\t%s\n", file, phase, host,
-                           slot, age);
+    g_autofree char *link  = model_text(jobs, &iter, JOB_COL_LINK);
+    g_autofree char *rates = model_text(jobs, &iter, JOB_COL_RATES);
+    g_string_append_printf(out, "job\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", file,
+                           phase, host, slot, age, link, rates);
   }
   g_auto(GStrv) hosts = hm_history_get_hosts(self->history);
   for (char **h = hosts; *h; h++) {

@@ -107,6 +107,13 @@ time_until_ms 30000 busy ||
   { cat "$LISTING" "$T/monitor.log" "$HERDCC_DIR/zeroconf/hosts" "$T"/build-*.log || true
     fail "the monitor never showed both servers, their jobs and this machine's"; }
 say "both servers, their jobs and this machine's jobs shown after $ELAPSED_MS ms"
+# A job's connection (TCP, the port, the codec) and the client's
+# throughput while it sent the source.
+link_shown() {
+  listed job "unit[1-6]\.c	compiling remotely	([^	]*	){3}TCP port 3632, (LZO|zlib|uncompressed)	↑ [0-9]"
+}
+time_until_ms 10000 link_shown || { grep '^job' "$LISTING"; fail "no job's connection and send rate"; }
+say "a job's link: $(grep -m1 -E '^job	.*	TCP port' "$LISTING" | cut -f7-)"
 cache_shown() {
   # g_format_size puts a no-break space (one or two bytes to grep) before the unit.
   listed detail "Result cache	.* of [0-9.,]+.?.?[kMG]?B, [0-9]+ entries$" &&
