@@ -22,6 +22,7 @@
 #include "io.h"
 #include "jobstate.h"
 #include "zcache.h"
+#include "zeroconf.h"
 
 static void test_results(void **state)
 {
@@ -173,6 +174,18 @@ static void test_load(void **state)
   z[1].info.jobs = 0;
   strcpy(z[1].name, "distcc@c");
   assert_int_equal(zcache_write(path, z, 2), 0);
+
+  /* --show-hosts prints the names the servers chose through the cleaner */
+  char  *shown = NULL;
+  size_t size  = 0;
+  FILE  *out   = open_memstream(&shown, &size);
+  assert_non_null(out);
+  assert_int_equal(zeroconf_show(out, state_dir, NULL), 0);
+  assert_int_equal(fclose(out), 0);
+  if (!strstr(shown, " zeroconf distcc@b?[31m ok") || strchr(shown, '\033')) {
+    fail_msg("--show-hosts wrote: %s", shown);
+  }
+  free(shown);
 
   assert_int_equal(farm_load_servers(&farm, 0), 0);
   assert_int_equal(farm.server_count, 3);
