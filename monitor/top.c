@@ -23,6 +23,7 @@
 #include "farm.h"
 #include "log.h"
 #include "macro.h"
+#include "text.h"
 
 #define TOP_COLD_WAIT_MS 2000 /* a cold discovery cache, at most */
 
@@ -33,7 +34,7 @@ static bool        arg_once      = false;
 
 /* ---- a table of cleaned cells ------------------------------------------ */
 
-#define TABLE_MAX_COLS 8
+#define TABLE_MAX_COLS 9
 
 struct table {
   size_t cols;
@@ -69,7 +70,8 @@ static void table_row(struct table *t, ...)
   for (size_t c = 0; c < t->cols; c++) {
     const char *text = va_arg(ap, const char *);
     char        clean[1200];
-    farm_clean_text(clean, sizeof(clean), text ? text : "-", c + 1 < t->cols);
+    text_clean(clean, sizeof(clean), text ? text : "-",
+               c + 1 < t->cols ? TEXT_NO_SPACE : 0);
     grown[t->rows * t->cols + c] = strdup(clean[0] ? clean : "-");
   }
   va_end(ap);
@@ -188,38 +190,10 @@ static void print_servers(FILE *f, const struct farm *farm)
       snprintf(n_ok, sizeof(n_ok), "-");
       snprintf(n_err, sizeof(n_err), "-");
     }
-    snprintf(state, sizeof(state), "%s%s%s%s", farm_status_name(s->status),
-             s->backed_off ? " (backed off)" : "", s->why[0] ? ": " : "",
-             s->why);
+    farm_server_state(s, farm_status_name(s->status), "(backed off)", state,
+                      sizeof(state));
     table_row(&t, farm_source_name(s->source), s->name, address, slots, load,
               n_ok, n_err, state);
-  }
-  table_print(f, &t);
-  table_clear(&t);
-}
-
-static void print_local_jobs(FILE *f, const struct farm *farm)
-{
-  struct table    t = { .cols = 6 };
-  struct timespec now;
-
-  clock_gettime(CLOCK_REALTIME, &now);
-  long long now_us = now.tv_sec * 1000000LL + now.tv_nsec / 1000;
-  t.right[0] = t.right[3] = t.right[4] = true;
-  table_row(&t, "PID", "PHASE", "HOST", "SLOT", "AGE", "FILE");
-  for (size_t i = 0; i < farm->job_count; i++) {
-    const struct job_state *j     = &farm->jobs[i].state;
-    const char             *phase = job_phase_name(j->phase);
-    char                    pid[16], slot[16], age[32];
-    snprintf(pid, sizeof(pid), "%u", j->pid);
-    if (j->slot >= 0) {
-      snprintf(slot, sizeof(slot), "%d", j->slot);
-    } else {
-      snprintf(slot, sizeof(slot), "-");
-    }
-    format_age(age, sizeof(age), (now_us - j->started_us) / 1000000);
-    table_row(&t, pid, phase ? phase : "?", j->host[0] ? j->host : "-", slot,
-              age, j->file);
   }
   table_print(f, &t);
   table_clear(&t);
@@ -238,6 +212,64 @@ static void format_rate(char *buf, size_t size, uint64_t bytes, uint64_t ms)
   snprintf(buf, size, "%s/s", b);
 }
 
+/* bytes over µs as "1.2M/s", or "-" without bytes or time. */
+static void format_rate_us(char *buf, size_t size, uint64_t bytes, uint64_t us)
+{
+  char b[24];
+
+  if (bytes == 0 || us == 0) {
+    snprintf(buf, size, "-");
+    return;
+  }
+  format_size(b, sizeof(b), (uint64_t)((double)bytes * 1e6 / (double)us));
+  snprintf(buf, size, "%s/s", b);
+}
+
+/* "tcp:3632/lzo", "ssh/zlib", or "-" before the job has a server. */
+static void format_link(char *buf, size_t size, const struct job_state *j)
+{
+  if (j->conn == JOB_CONN_NONE) {
+    snprintf(buf, size, "-");
+  } else if (j->port) {
+    snprintf(buf, size, "%s:%u/%s", job_conn_name(j->conn), j->port,
+             job_codec_name(j->codec));
+  } else {
+    snprintf(buf, size, "%s/%s", job_conn_name(j->conn),
+             job_codec_name(j->codec));
+  }
+}
+
+static void print_local_jobs(FILE *f, const struct farm *farm)
+{
+  struct table    t = { .cols = 9 };
+  struct timespec now;
+
+  clock_gettime(CLOCK_REALTIME, &now);
+  long long now_us = now.tv_sec * 1000000LL + now.tv_nsec / 1000;
+  t.right[0] = t.right[3] = t.right[4] = t.right[6] = t.right[7] = true;
+  table_row(&t, "PID", "PHASE", "HOST", "SLOT", "AGE", "LINK", "SEND/S",
+            "RECV/S", "FILE");
+  for (size_t i = 0; i < farm->job_count; i++) {
+    const struct job_state *j     = &farm->jobs[i].state;
+    const char             *phase = job_phase_name(j->phase);
+    char pid[16], slot[16], age[32], link[48], send[32], recv[32];
+    snprintf(pid, sizeof(pid), "%u", j->pid);
+    if (j->slot >= 0) {
+      snprintf(slot, sizeof(slot), "%d", j->slot);
+    } else {
+      snprintf(slot, sizeof(slot), "-");
+    }
+    format_age(age, sizeof(age), (now_us - j->started_us) / 1000000);
+    format_link(link, sizeof(link), j);
+    format_rate_us(send, sizeof(send), j->sent, j->send_us);
+    format_rate_us(recv, sizeof(recv), j->received, j->receive_us);
+    table_row(&t, pid, phase ? phase : "?", j->host[0] ? j->host : "-", slot,
+              age, link, send, recv, j->file);
+  }
+  table_print(f, &t);
+  table_clear(&t);
+}
+
 static void print_server_jobs(FILE *f, const struct farm_server *s)
 {
   struct table t = { .cols = 7 };
@@ -245,7 +277,7 @@ static void print_server_jobs(FILE *f, const struct farm_server *s)
 
   format_address(address, sizeof(address), s);
   fprintf(f, "\nJOBS ON %s %s: %zu running\n",
-          farm_clean_text(name, sizeof(name), s->name, true), address,
+          text_clean(name, sizeof(name), s->name, TEXT_NO_SPACE), address,
           s->stats.job_count);
   if (s->stats.job_count == 0) {
     return;
@@ -293,7 +325,7 @@ static void print_cache(FILE *f, const struct stats_cache *c)
 
 /* Everything else a server's status says (distcc's "lisa's list"):
  * uptime, configuration, results by kind, throughput. Strings from the
- * server go through farm_clean_text. */
+ * server go through text_clean. */
 static void print_server_details(FILE *f, const struct farm_server *s)
 {
   const struct stats *st = &s->stats;
@@ -304,16 +336,17 @@ static void print_server_details(FILE *f, const struct farm_server *s)
 
   format_age(up, sizeof(up), st->uptime_s);
   fprintf(f, "\nDETAILS OF %s\n",
-          farm_clean_text(name, sizeof(name), s->name, true));
+          text_clean(name, sizeof(name), s->name, TEXT_NO_SPACE));
   fprintf(f, "  up %s, %s, port %u, stats port %u, %u slots, %u cpus, %s%s\n",
-          up, farm_clean_text(version, sizeof(version), st->version, true),
+          up, text_clean(version, sizeof(version), st->version, TEXT_NO_SPACE),
           st->config.port, st->config.stats_port, st->config.jobs, st->cpus,
           st->config.lzo ? "lzo" : "no compression",
           st->config.zeroconf ? ", mdns" : "");
   fprintf(f, "  allow:");
   for (size_t i = 0; i < st->config.allow_count && i < STATS_ALLOW_MAX; i++) {
     char a[64];
-    fprintf(f, " %s", farm_clean_text(a, sizeof(a), st->config.allow[i], true));
+    fprintf(f, " %s",
+            text_clean(a, sizeof(a), st->config.allow[i], TEXT_NO_SPACE));
   }
   fprintf(f, "\n  jobs done %llu:", (unsigned long long)st->jobs_done);
   for (int r = 0; r < STATS_RESULT_COUNT_; r++) {
@@ -337,7 +370,7 @@ static void print_server_details(FILE *f, const struct farm_server *s)
   if (st->longest_ms) {
     fprintf(
       f, ", longest %.1fs (%s)", (double)st->longest_ms / 1000.0,
-      farm_clean_text(longest, sizeof(longest), st->longest_source, true));
+      text_clean(longest, sizeof(longest), st->longest_source, TEXT_NO_SPACE));
   }
   if (st->max_rss_kb) {
     format_size(rss, sizeof(rss), st->max_rss_kb * 1024);
@@ -363,8 +396,7 @@ static void print_snapshot(FILE *f, const struct farm *farm)
           HERDCC_VERSION, clock, farm->server_count, ok, farm->job_count);
   if (farm->note[0]) {
     char note[FARM_WHY_MAX];
-    fprintf(f, "note: %s\n",
-            farm_clean_text(note, sizeof(note), farm->note, false));
+    fprintf(f, "note: %s\n", text_clean(note, sizeof(note), farm->note, 0));
   }
   fprintf(f, "\nSERVERS\n");
   print_servers(f, farm);
@@ -382,8 +414,9 @@ static void print_snapshot(FILE *f, const struct farm *farm)
   }
 }
 
-/* Gather one picture of the farm and write it to a memory buffer. */
-static int snapshot(char **ret_text, size_t *ret_len)
+/* Gather one picture of the farm and write it to a memory buffer; memory
+ * holds the previous picture (farm_remember) and is replaced by this one. */
+static int snapshot(struct farm *memory, char **ret_text, size_t *ret_len)
 {
   struct farm farm = { 0 };
   char       *text = NULL;
@@ -394,6 +427,7 @@ static int snapshot(char **ret_text, size_t *ret_len)
     farm_clear(&farm);
     return r;
   }
+  farm_remember(&farm, memory);
   farm_fetch(&farm, (int)(arg_timeout_s * 1000));
   if (farm_load_jobs(&farm) < 0) {
     snprintf(farm.note, sizeof(farm.note), "%s",
@@ -405,7 +439,8 @@ static int snapshot(char **ret_text, size_t *ret_len)
     return -ENOMEM;
   }
   print_snapshot(f, &farm);
-  farm_clear(&farm);
+  farm_clear(memory);
+  *memory = farm;
   if (fclose(f) != 0) {
     free(text);
     return -ENOMEM;
@@ -700,10 +735,11 @@ int main(int argc, char **argv)
   if (live) {
     terminal_setup();
   }
+  _cleanup_(farm_clear) struct farm memory = { 0 };
   for (bool first = true;; first = false) {
     _cleanup_free_ char *text = NULL;
     size_t               len  = 0;
-    r                         = snapshot(&text, &len);
+    r                         = snapshot(&memory, &text, &len);
     if (r < 0) {
       terminal_restore();
       log_error("cannot gather the farm's state: %s", strerror(-r));

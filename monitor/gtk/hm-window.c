@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The window's models are the truth the self-test listing reads: every
  * change goes through the GtkTreeStore/GtkListStore the views show, and the
- * listing walks those. Servers live in a hash table by key ("mdns:NAME",
- * "static:ADDR:PORT", ...) with a row reference into the servers store;
- * their current jobs are child rows. Timers: servers' status every
+ * listing walks those. The servers list is hm-servers' (a row per server,
+ * its current jobs as child rows), the details pane hm-details'; the window
+ * joins them to this machine's jobs, the history, the timeline and the
+ * overview, and writes the listing. Timers: servers' status every
  * HM_POLL_MS (one request in flight per server, HM_FETCH_TIMEOUT_MS at
  * most), this machine's jobs and the history every HM_JOBS_MS, the static
  * list and DNS caches every HM_FARM_MS. */
@@ -15,9 +16,11 @@
 
 #include "farm.h"
 #include "hm-browser.h"
-#include "hm-fetch.h"
+#include "hm-details.h"
+#include "hm-format.h"
 #include "hm-history.h"
 #include "hm-overview.h"
+#include "hm-servers.h"
 #include "hm-timeline.h"
 #include "hm-window.h"
 #include "jobstate.h"
@@ -29,58 +32,15 @@
 #define HM_FARM_MS          10000
 
 enum {
-  SRV_COL_KEY,
-  SRV_COL_NAME,
-  SRV_COL_ADDRESS,
-  SRV_COL_SOURCE,
-  SRV_COL_STATE,
-  SRV_COL_SLOTS,
-  SRV_COL_LOAD,
-  SRV_COL_COLOR,
-  SRV_COL_WEIGHT,
-  SRV_COL_IS_JOB,
-};
-
-enum {
   JOB_COL_FILE,
   JOB_COL_PHASE,
   JOB_COL_HOST,
   JOB_COL_SLOT,
   JOB_COL_AGE,
   JOB_COL_PID,
+  JOB_COL_LINK,
+  JOB_COL_RATES,
 };
-
-typedef enum {
-  HEALTH_WAITING,
-  HEALTH_OK,
-  HEALTH_NO_STATS,
-  HEALTH_UNREACHABLE,
-  HEALTH_REFUSED,
-  HEALTH_BAD_REPLY,
-  HEALTH_UNRESOLVED,
-  HEALTH_COUNT_
-} Health;
-
-/* What each health reads as, its colour in the State column, and whether
- * it counts as failing (the tray's failing icon). */
-static const struct {
-  const char *label;
-  const char *color;
-  gboolean    fails;
-} healths[HEALTH_COUNT_] = {
-  [HEALTH_WAITING]     = { N_("asking…"),     "#757575", FALSE },
-  [HEALTH_OK]          = { N_("ok"),          "#2e7d32", FALSE },
-  [HEALTH_NO_STATS]    = { N_("no status"),   "#757575", FALSE },
-  [HEALTH_UNREACHABLE] = { N_("unreachable"), "#c62828", TRUE  },
-  [HEALTH_REFUSED]     = { N_("refused"),     "#ef6c00", TRUE  },
-  [HEALTH_BAD_REPLY]   = { N_("bad reply"),   "#ad1457", TRUE  },
-  [HEALTH_UNRESOLVED]  = { N_("unresolved"),  "#c62828", TRUE  },
-};
-
-static guint health_fails(Health health)
-{
-  return health < HEALTH_COUNT_ && healths[health].fails;
-}
 
 /* The client's phases as the monitor names them, and their colour. */
 static const struct {
@@ -99,53 +59,6 @@ static const struct {
   [JOB_PHASE_LOCAL]   = { N_("compiling locally"),  HM_ACTIVITY_LOCAL,      FALSE },
 };
 
-/* A server's jobs, by the server's phase. */
-static const struct {
-  const char *label;
-  HmActivity  activity;
-} server_phases[STATS_PHASE_COUNT_] = {
-  [STATS_PHASE_WAITING] = { N_("waiting for a slot"),   HM_ACTIVITY_WAIT     },
-  [STATS_PHASE_RECEIVE] = { N_("receiving the source"), HM_ACTIVITY_TRANSFER },
-  [STATS_PHASE_COMPILE] = { N_("compiling"),            HM_ACTIVITY_COMPILE  },
-  [STATS_PHASE_SEND]    = { N_("sending the result"),   HM_ACTIVITY_TRANSFER },
-};
-
-static const char *const result_labels[STATS_RESULT_COUNT_] = {
-  [STATS_RESULT_OK]            = N_("succeeded"),
-  [STATS_RESULT_COMPILE_ERROR] = N_("compile errors"),
-  [STATS_RESULT_REFUSED]       = N_("refused"),
-  [STATS_RESULT_TIMEOUT]       = N_("timed out"),
-  [STATS_RESULT_CLIENT_GONE]   = N_("client gone"),
-  [STATS_RESULT_BUSY]          = N_("turned away (busy)"),
-  [STATS_RESULT_PROTOCOL]      = N_("protocol errors"),
-  [STATS_RESULT_OTHER]         = N_("other failures"),
-};
-
-struct server {
-  HmWindow            *win; /* borrowed */
-  char                *key;
-  char                *name;
-  char                *host; /* the DNS name it resolved from, or "" */
-  char                *address;
-  guint16              port;
-  guint16              stats_port;       /* 0: none published */
-  gboolean             stats_advertised; /* by the server, not assumed */
-  const char          *source;           /* static, translated */
-  gboolean             from_farm;
-  gboolean             seen; /* in the latest farm load */
-  gboolean             txt_ok;
-  struct service_info  info;
-  unsigned             slots; /* TXT jobs or the list's limit */
-  Health               health;
-  char                *why;
-  struct stats        *stats;    /* the latest answer, or NULL */
-  gboolean             answered; /* its status port answered once */
-  GCancellable        *cancel;
-  gboolean             in_flight;
-  GtkTreeRowReference *row;
-  guint                shown_jobs;
-};
-
 struct _HmWindow {
   GtkApplicationWindow parent_instance;
 
@@ -161,22 +74,22 @@ struct _HmWindow {
   GtkRange         *timeline_scrollbar;
   HmOverview       *overview;
 
-  HmBrowser  *browser;
-  GHashTable *servers; /* key -> struct server* */
-  char       *jobs_dir;
-  char       *jobs_error;
-  char       *farm_note;
-  char       *self_test;
-  guint       self_test_id;
-  guint       self_test_serial;
-  guint       poll_id, jobs_id, farm_id;
-  guint       running;
-  guint       remote_running, failing; /* see hm_window_get_farm */
-  gboolean    paused;
-  char       *tray_note;
-  char       *selected; /* key of the server in the details */
-  char       *select;   /* a server name to select when it appears */
-  GString    *details;  /* the details as the listing shows them */
+  HmBrowser         *browser;
+  struct hm_servers *servers; /* the servers list (owned) */
+  char              *jobs_dir;
+  char              *jobs_error;
+  char              *farm_note;
+  char              *self_test;
+  guint              self_test_id;
+  guint              self_test_serial;
+  guint              poll_id, jobs_id, farm_id;
+  guint              running;
+  guint              remote_running, failing; /* see hm_window_get_farm */
+  gboolean           paused;
+  char              *tray_note;
+  char              *selected; /* key of the server in the details */
+  char              *select;   /* a server name to select when it appears */
+  GString           *details;  /* the details as the listing shows them */
 };
 
 G_DEFINE_TYPE(HmWindow, hm_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -199,343 +112,6 @@ static guint signals[N_SIGNALS];
 static void refresh_details(HmWindow *self);
 static void schedule_self_test(HmWindow *self);
 
-/* Text from a peer or a state file, fit for a label: valid UTF-8 without
- * control characters. */
-static char *clean_text(const char *text)
-{
-  char *s = g_utf8_make_valid(text ? text : "", -1);
-
-  for (char *p = s; *p; p = g_utf8_next_char(p)) {
-    gunichar c = g_utf8_get_char(p);
-    if (g_unichar_iscntrl(c)) {
-      /* Control characters are one byte (C0, DEL) or two (C1): overwrite
-         with '?' and pad a C1's second byte the same way. */
-      char *next = g_utf8_next_char(p);
-      memset(p, '?', (size_t)(next - p));
-    }
-  }
-  return s;
-}
-
-static char *format_age(gint64 seconds)
-{
-  int s = (int)CLAMP(seconds, 0, G_MAXINT);
-
-  if (s < 60) {
-    /* Translators: a duration in seconds. */
-    return g_strdup_printf(_("%d s"), s);
-  }
-  if (s < 3600) {
-    return g_strdup_printf(_("%d min %02d s"), s / 60, s % 60);
-  }
-  if (s < 86400) {
-    return g_strdup_printf(_("%d h %02d min"), s / 3600, s % 3600 / 60);
-  }
-  return g_strdup_printf(_("%d d %d h"), s / 86400, s % 86400 / 3600);
-}
-
-/* bytes over ms as a throughput ("1.2 MB/s"), or a dash without time. */
-static char *format_rate(uint64_t bytes, uint64_t ms)
-{
-  if (ms == 0) {
-    return g_strdup("–");
-  }
-  g_autofree char *size =
-    g_format_size((guint64)((double)bytes * 1000.0 / (double)ms));
-  /* Translators: a throughput, "1.2 MB/s". */
-  return g_strdup_printf(_("%s/s"), size);
-}
-
-/* ---- servers ----------------------------------------------------------- */
-
-static void server_free(gpointer data)
-{
-  struct server *s = data;
-
-  /* A request in flight ends with CANCELLED and does not touch s. */
-  g_cancellable_cancel(s->cancel);
-  g_object_unref(s->cancel);
-  if (s->row) {
-    GtkTreePath *path = gtk_tree_row_reference_get_path(s->row);
-    GtkTreeIter  iter;
-    if (path && gtk_tree_model_get_iter(GTK_TREE_MODEL(s->win->servers_store),
-                                        &iter, path)) {
-      gtk_tree_store_remove(s->win->servers_store, &iter);
-    }
-    gtk_tree_path_free(path);
-    gtk_tree_row_reference_free(s->row);
-  }
-  hm_stats_free(s->stats);
-  g_free(s->key);
-  g_free(s->name);
-  g_free(s->host);
-  g_free(s->address);
-  g_free(s->why);
-  g_free(s);
-}
-
-static gboolean server_iter(struct server *s, GtkTreeIter *ret_iter)
-{
-  GtkTreePath *path = s->row ? gtk_tree_row_reference_get_path(s->row) : NULL;
-  gboolean     ok =
-    path && gtk_tree_model_get_iter(GTK_TREE_MODEL(s->win->servers_store),
-                                    ret_iter, path);
-
-  gtk_tree_path_free(path);
-  return ok;
-}
-
-/* A new top-level row, kept in order of name. */
-static void server_add_row(struct server *s)
-{
-  GtkTreeModel *model = GTK_TREE_MODEL(s->win->servers_store);
-  GtkTreeIter   iter, sibling;
-  gboolean      before = FALSE;
-
-  for (gboolean ok = gtk_tree_model_get_iter_first(model, &sibling); ok;
-       ok          = gtk_tree_model_iter_next(model, &sibling)) {
-    g_autofree char *name = NULL;
-    gtk_tree_model_get(model, &sibling, SRV_COL_NAME, &name, -1);
-    if (g_utf8_collate(s->name, name) < 0) {
-      before = TRUE;
-      break;
-    }
-  }
-  gtk_tree_store_insert_before(s->win->servers_store, &iter, NULL,
-                               before ? &sibling : NULL);
-  GtkTreePath *path = gtk_tree_model_get_path(model, &iter);
-  s->row            = gtk_tree_row_reference_new(model, path);
-  gtk_tree_path_free(path);
-}
-
-/* The server's row and its job rows from what is known now. */
-static void server_update_row(struct server *s)
-{
-  GtkTreeStore *store = s->win->servers_store;
-  GtkTreeIter   iter;
-
-  if (!server_iter(s, &iter)) {
-    server_add_row(s);
-    if (!server_iter(s, &iter)) {
-      return;
-    }
-  }
-
-  g_autofree char *address = strchr(s->address, ':')
-                               ? g_strdup_printf("[%s]:%u", s->address, s->port)
-                               : g_strdup_printf("%s:%u", s->address, s->port);
-  g_autofree char *state   = NULL;
-  if (s->why && s->why[0]) {
-    state = g_strdup_printf("%s: %s", _(healths[s->health].label), s->why);
-  } else {
-    state = g_strdup(_(healths[s->health].label));
-  }
-  g_autofree char *slots = NULL;
-  g_autofree char *load  = NULL;
-  if (s->stats) {
-    slots = g_strdup_printf("%u/%u", s->stats->running, s->stats->config.jobs);
-    load  = g_strdup_printf("%.2f", s->stats->load[0]);
-  } else if (s->slots) {
-    slots = g_strdup_printf("–/%u", s->slots);
-  }
-  gtk_tree_store_set(
-    store, &iter, SRV_COL_KEY, s->key, SRV_COL_NAME, s->name, SRV_COL_ADDRESS,
-    s->address[0] ? address : _("unknown"), SRV_COL_SOURCE, s->source,
-    SRV_COL_STATE, state, SRV_COL_SLOTS, slots ? slots : "", SRV_COL_LOAD,
-    load ? load : "", SRV_COL_COLOR, healths[s->health].color, SRV_COL_WEIGHT,
-    PANGO_WEIGHT_BOLD, SRV_COL_IS_JOB, FALSE, -1);
-
-  /* Job rows: overwrite in place, append, trim. */
-  GtkTreeModel *model = GTK_TREE_MODEL(store);
-  GtkTreeIter   child;
-  gboolean      have = gtk_tree_model_iter_children(model, &child, &iter);
-  size_t        n    = s->stats ? s->stats->job_count : 0;
-  gint64        now  = g_get_real_time() / G_USEC_PER_SEC;
-  for (size_t i = 0; i < n; i++) {
-    const struct stats_job *j = &s->stats->jobs[i];
-    if (!have) {
-      gtk_tree_store_append(store, &child, &iter);
-    }
-    g_autofree char *file     = clean_text(j->source);
-    g_autofree char *client   = clean_text(j->client);
-    g_autofree char *compiler = clean_text(j->compiler);
-    g_autofree char *size     = g_format_size(j->size);
-    g_autofree char *age      = format_age(now - j->started);
-    const char      *phase =
-      j->phase < STATS_PHASE_COUNT_ ? _(server_phases[j->phase].label) : "?";
-    gtk_tree_store_set(store, &child, SRV_COL_KEY, s->key, SRV_COL_NAME, file,
-                       SRV_COL_ADDRESS, client, SRV_COL_SOURCE, compiler,
-                       SRV_COL_STATE, phase, SRV_COL_SLOTS, size, SRV_COL_LOAD,
-                       age, SRV_COL_COLOR, NULL, SRV_COL_WEIGHT,
-                       PANGO_WEIGHT_NORMAL, SRV_COL_IS_JOB, TRUE, -1);
-    have = have && gtk_tree_model_iter_next(model, &child);
-  }
-  while (have) {
-    have = gtk_tree_store_remove(store, &child);
-  }
-  if (n > 0 && s->shown_jobs == 0) {
-    GtkTreePath *path = gtk_tree_model_get_path(model, &iter);
-    gtk_tree_view_expand_row(s->win->servers_view, path, FALSE);
-    gtk_tree_path_free(path);
-  }
-  s->shown_jobs = (guint)n;
-  if (!s->win->selected && g_strcmp0(s->win->select, s->name) == 0) {
-    gtk_tree_selection_select_iter(s->win->servers_selection, &iter);
-  }
-  if (g_strcmp0(s->win->selected, s->key) == 0) {
-    refresh_details(s->win);
-  }
-  schedule_self_test(s->win);
-}
-
-static void set_health(struct server *s, Health health, const char *why)
-{
-  s->health = health;
-  g_free(s->why);
-  s->why = g_strdup(why);
-  if (health != HEALTH_OK) {
-    g_clear_pointer(&s->stats, hm_stats_free);
-  }
-}
-
-static void on_fetched(GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr(GError) error = NULL;
-  struct stats *st        = hm_fetch_stats_finish(result, &error);
-
-  (void)source;
-  if (!st && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    return; /* the server is gone: data is freed */
-  }
-  struct server *s = data;
-  s->in_flight     = FALSE;
-  if (st) {
-    hm_stats_free(s->stats);
-    s->stats    = st;
-    s->answered = TRUE;
-    set_health(s, HEALTH_OK, NULL);
-  } else if (g_error_matches(error, HM_FETCH_ERROR, HM_FETCH_CLOSED_PORT) &&
-             !s->stats_advertised && !s->answered) {
-    /* The default port of a listed server that never answered: it has no
-       status endpoint (one that answered before has stopped). */
-    g_autofree char *why =
-      g_strdup_printf(_("nothing listens on port %u"), s->stats_port);
-    set_health(s, HEALTH_NO_STATS, why);
-  } else if (error->domain == HM_FETCH_ERROR) {
-    static const Health map[] = {
-      [HM_FETCH_UNREACHABLE] = HEALTH_UNREACHABLE,
-      [HM_FETCH_CLOSED_PORT] = HEALTH_REFUSED,
-      [HM_FETCH_REFUSED]     = HEALTH_REFUSED,
-      [HM_FETCH_BAD_REPLY]   = HEALTH_BAD_REPLY,
-    };
-    g_autofree char *why = clean_text(error->message);
-    set_health(s,
-               (guint)error->code < G_N_ELEMENTS(map) ? map[error->code]
-                                                      : HEALTH_UNREACHABLE,
-               why);
-  } else {
-    g_autofree char *why = clean_text(error->message);
-    set_health(s, HEALTH_UNREACHABLE, why);
-  }
-  server_update_row(s);
-}
-
-static void server_poll(struct server *s)
-{
-  if (s->in_flight) {
-    return;
-  }
-  if (!s->address[0]) {
-    set_health(s, HEALTH_UNRESOLVED, NULL);
-    server_update_row(s);
-    return;
-  }
-  if (!s->stats_port) {
-    set_health(s, HEALTH_NO_STATS,
-               s->txt_ok && !s->info.herd ? _("a distcc server")
-                                          : _("no status port published"));
-    server_update_row(s);
-    return;
-  }
-  s->in_flight = TRUE;
-  hm_fetch_stats_async(s->address, s->stats_port, HM_FETCH_TIMEOUT_MS,
-                       s->cancel, on_fetched, s);
-}
-
-static struct server *server_get(HmWindow *self, const char *key,
-                                 const char *name, gboolean *ret_new)
-{
-  struct server *s = g_hash_table_lookup(self->servers, key);
-
-  *ret_new = !s;
-  if (!s) {
-    s          = g_new0(struct server, 1);
-    s->win     = self;
-    s->key     = g_strdup(key);
-    s->name    = clean_text(name);
-    s->host    = g_strdup("");
-    s->address = g_strdup("");
-    s->cancel  = g_cancellable_new();
-    g_hash_table_insert(self->servers, s->key, s);
-  }
-  return s;
-}
-
-/* Address, port or status port changed: the answer in flight is for the
- * old one. */
-static void server_set_endpoint(struct server *s, const char *address,
-                                guint16 port, guint16 stats_port)
-{
-  if (g_strcmp0(s->address, address) == 0 && s->port == port &&
-      s->stats_port == stats_port) {
-    return;
-  }
-  g_free(s->address);
-  s->address    = g_strdup(address);
-  s->port       = port;
-  s->stats_port = stats_port;
-  g_cancellable_cancel(s->cancel);
-  g_object_unref(s->cancel);
-  s->cancel    = g_cancellable_new();
-  s->in_flight = FALSE;
-  s->answered  = FALSE;
-  set_health(s, HEALTH_WAITING, NULL);
-}
-
-static void on_server_resolved(HmBrowser *browser, gpointer data,
-                               HmWindow *self)
-{
-  const struct hm_service *hs  = data;
-  g_autofree char         *key = g_strconcat("mdns:", hs->name, NULL);
-  gboolean                 created;
-  struct server           *s = server_get(self, key, hs->name, &created);
-
-  (void)browser;
-  s->source = _("mDNS");
-  s->txt_ok = hs->txt_ok;
-  s->info   = hs->info;
-  s->slots  = hs->txt_ok ? hs->info.jobs : 0;
-  g_free(s->host);
-  s->host             = clean_text(hs->host);
-  s->stats_advertised = hs->txt_ok && hs->info.stats_port;
-  server_set_endpoint(s, hs->address, hs->port,
-                      hs->txt_ok ? hs->info.stats_port : 0);
-  server_update_row(s);
-  if (created || !s->in_flight) {
-    server_poll(s);
-  }
-}
-
-static void on_server_removed(HmBrowser *browser, const char *name,
-                              HmWindow *self)
-{
-  g_autofree char *key = g_strconcat("mdns:", name, NULL);
-
-  (void)browser;
-  g_hash_table_remove(self->servers, key);
-  schedule_self_test(self);
-}
-
 static void update_status(HmWindow *self)
 {
   GString *line = g_string_new(hm_browser_get_status(self->browser));
@@ -543,7 +119,7 @@ static void update_status(HmWindow *self)
   /* The farm's note ("no hosts configured", a cold cache) matters only
      when nothing else is shown. */
   if (self->farm_note && self->farm_note[0] &&
-      g_hash_table_size(self->servers) == 0) {
+      g_hash_table_size(self->servers->table) == 0) {
     g_string_append_printf(line, " — %s", self->farm_note);
   }
   if (self->jobs_error) {
@@ -561,87 +137,21 @@ static void on_browser_status(GObject *object, GParamSpec *pspec,
   update_status(self);
 }
 
-static gboolean on_poll(gpointer data)
-{
-  HmWindow      *self = data;
-  GHashTableIter iter;
-  gpointer       value;
-
-  if (self->paused) {
-    return G_SOURCE_CONTINUE;
-  }
-  g_hash_table_iter_init(&iter, self->servers);
-  while (g_hash_table_iter_next(&iter, NULL, &value)) {
-    server_poll(value);
-  }
-  return G_SOURCE_CONTINUE;
-}
-
-/* ---- the static list and DNS (monitor/farm.h) --------------------------- */
-
-static gboolean mdns_has(HmWindow *self, const char *addr, guint16 port)
-{
-  GHashTableIter iter;
-  gpointer       value;
-
-  g_hash_table_iter_init(&iter, self->servers);
-  while (g_hash_table_iter_next(&iter, NULL, &value)) {
-    struct server *s = value;
-    if (!s->from_farm && s->port == port && g_strcmp0(s->address, addr) == 0) {
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
 static gboolean on_farm(gpointer data)
 {
-  HmWindow      *self = data;
-  struct farm    farm = { 0 };
-  GHashTableIter iter;
-  gpointer       value;
-  int            r = farm_load_servers(&farm, 0);
+  HmWindow   *self = data;
+  struct farm farm = { 0 };
+  int         r    = farm_load_servers(&farm, 0);
 
   g_clear_pointer(&self->farm_note, g_free);
   if (r < 0) {
     self->farm_note =
       g_strdup_printf(_("Cannot read the host list: %s"), g_strerror(-r));
-  } else if (farm.note[0]) {
-    self->farm_note = clean_text(farm.note);
-  }
-  g_hash_table_iter_init(&iter, self->servers);
-  while (g_hash_table_iter_next(&iter, NULL, &value)) {
-    ((struct server *)value)->seen = FALSE;
-  }
-  for (size_t i = 0; r >= 0 && i < farm.server_count; i++) {
-    const struct farm_server *fs = &farm.servers[i];
-    if (fs->source == FARM_SOURCE_MDNS || mdns_has(self, fs->addr, fs->port)) {
-      continue; /* browsed live */
+  } else {
+    if (farm.note[0]) {
+      self->farm_note = hm_clean_text(farm.note);
     }
-    g_autofree char *key =
-      g_strdup_printf("%s:%s:%s:%u", farm_source_name(fs->source), fs->name,
-                      fs->addr, fs->port);
-    gboolean       created;
-    struct server *s = server_get(self, key, fs->name, &created);
-    s->from_farm     = TRUE;
-    s->seen          = TRUE;
-    s->source    = fs->source == FARM_SOURCE_DNS ? _("DNS") : _("host list");
-    s->slots     = fs->slots;
-    s->info.herd = fs->herd;
-    s->info.lzo  = fs->lzo;
-    s->stats_advertised = fs->stats_advertised;
-    server_set_endpoint(s, fs->addr, fs->port, fs->stats_port);
-    server_update_row(s);
-    if (created) {
-      server_poll(s);
-    }
-  }
-  g_hash_table_iter_init(&iter, self->servers);
-  while (g_hash_table_iter_next(&iter, NULL, &value)) {
-    struct server *s = value;
-    if (s->from_farm && !s->seen) {
-      g_hash_table_iter_remove(&iter);
-    }
+    hm_servers_take_farm(self->servers, &farm);
   }
   farm_clear(&farm);
   update_status(self);
@@ -653,43 +163,6 @@ static gboolean on_farm(gpointer data)
 static void on_job_seen(const struct job_seen *job, void *userdata)
 {
   g_array_append_val((GArray *)userdata, job->state);
-}
-
-/* The server a job's host names ("ADDR:PORT", "[V6]:PORT", a name). */
-static struct server *server_for_host(HmWindow *self, const char *host)
-{
-  g_autofree char *bare = g_strdup(host);
-  char            *colon;
-  GHashTableIter   iter;
-  gpointer         value;
-  guint            port = 0;
-
-  if (bare[0] == '[') {
-    char *end = strchr(bare, ']');
-    if (end) {
-      *end = '\0';
-      if (end[1] == ':') {
-        port = (guint)g_ascii_strtoull(end + 2, NULL, 10);
-      }
-    }
-    memmove(bare, bare + 1, strlen(bare));
-  } else if ((colon = strrchr(bare, ':')) && strchr(bare, ':') == colon) {
-    *colon = '\0';
-    port   = (guint)g_ascii_strtoull(colon + 1, NULL, 10);
-  }
-  if ((colon = strchr(bare, '/'))) {
-    *colon = '\0';
-  }
-  g_hash_table_iter_init(&iter, self->servers);
-  while (g_hash_table_iter_next(&iter, NULL, &value)) {
-    struct server *s = value;
-    if ((g_strcmp0(s->address, bare) == 0 || g_strcmp0(s->name, bare) == 0 ||
-         (s->host[0] && g_ascii_strcasecmp(s->host, bare) == 0)) &&
-        (!port || port == s->port)) {
-      return s;
-    }
-  }
-  return NULL;
 }
 
 static gint job_compare(gconstpointer a, gconstpointer b)
@@ -711,20 +184,20 @@ static gint tile_compare(gconstpointer a, gconstpointer b)
 
 /* A server's jobs into the history and the timeline, its tile into
  * tiles (its state string kept alive in states). */
-static void server_feed_views(HmWindow *self, struct server *s, GArray *tiles,
-                              GPtrArray *states)
+static void server_feed_views(HmWindow *self, struct hm_server *s,
+                              GArray *tiles, GPtrArray *states)
 {
-  const struct stats *st    = s->stats;
-  char               *state = g_strdup(_(healths[s->health].label));
+  const struct stats *st    = hm_server_stats(s);
+  char               *state = g_strdup(_(farm_status_name(s->fs.status)));
 
   g_ptr_array_add(states, state);
   struct hm_overview_host tile = {
     .name    = s->name,
-    .slots   = st ? st->config.jobs : s->slots,
+    .slots   = st ? st->config.jobs : s->fs.slots,
     .running = st ? st->running : 0,
     .load    = st ? st->load[0] : -1,
     .cpus    = st ? st->cpus : 0,
-    .failing = health_fails(s->health),
+    .failing = farm_status_failing(s->fs.status),
     .state   = state,
   };
   g_array_append_val(tiles, tile);
@@ -736,15 +209,55 @@ static void server_feed_views(HmWindow *self, struct server *s, GArray *tiles,
     }
     g_autofree char *key =
       g_strdup_printf("%s\t%s\t%" PRId64, j->client, j->source, j->started);
-    g_autofree char *file = clean_text(j->source);
-    hm_history_add(self->history, s->name, server_phases[j->phase].activity);
+    g_autofree char *file = hm_clean_text(j->source);
+    hm_history_add(self->history, s->name, hm_server_phase_activity(j->phase));
     if (j->phase == STATS_PHASE_WAITING) {
       continue; /* in the waiting room: no slot of the timeline's yet */
     }
     hm_timeline_observe(
-      self->timeline, s->name, key, file, server_phases[j->phase].activity,
-      _(server_phases[j->phase].label), j->started * G_USEC_PER_SEC);
+      self->timeline, s->name, key, file, hm_server_phase_activity(j->phase),
+      hm_server_phase_label(j->phase), j->started * G_USEC_PER_SEC);
   }
+}
+
+/* How a job reaches its server: "TCP port 3632, LZO", "ssh, zlib", or "". */
+static char *format_link(const struct job_state *j)
+{
+  static const char *const codecs[JOB_CODEC_COUNT_] = {
+    [JOB_CODEC_NONE] = N_("uncompressed"),
+    [JOB_CODEC_LZO]  = N_("LZO"),
+    [JOB_CODEC_ZLIB] = N_("zlib"),
+  };
+  const char *codec =
+    (unsigned)j->codec < JOB_CODEC_COUNT_ ? _(codecs[j->codec]) : "?";
+
+  switch (j->conn) {
+    case JOB_CONN_TCP:
+      /* Translators: a job's connection, "TCP port 3632, LZO". */
+      return g_strdup_printf(_("TCP port %u, %s"), j->port, codec);
+    case JOB_CONN_SSH:
+      /* Translators: a job's connection, "ssh, LZO". */
+      return g_strdup_printf(_("ssh, %s"), codec);
+    default:
+      return g_strdup("");
+  }
+}
+
+/* The client's throughput while sending the source and receiving the
+ * reply: "↑ 1.2 MB/s ↓ 3.4 MB/s", a side it has not done yet left out. */
+static char *format_rates(const struct job_state *j)
+{
+  GString *out = g_string_new(NULL);
+
+  if (j->sent && j->send_us) {
+    g_autofree char *rate = hm_format_rate(j->sent * 1000, j->send_us);
+    g_string_append_printf(out, "↑ %s", rate);
+  }
+  if (j->received && j->receive_us) {
+    g_autofree char *rate = hm_format_rate(j->received * 1000, j->receive_us);
+    g_string_append_printf(out, "%s↓ %s", out->len ? " " : "", rate);
+  }
+  return g_string_free(out, FALSE);
 }
 
 static gboolean on_jobs(gpointer data)
@@ -783,20 +296,25 @@ static gboolean on_jobs(gpointer data)
     if (!have) {
       gtk_list_store_append(self->jobs_store, &iter);
     }
-    g_autofree char *file = clean_text(j->file);
-    g_autofree char *host = clean_text(j->host);
+    g_autofree char *file = hm_clean_text(j->file);
+    g_autofree char *host = hm_clean_text(j->host);
     g_autofree char *slot =
       j->slot >= 0 ? g_strdup_printf("%d", j->slot) : g_strdup("");
-    g_autofree char *age = format_age((now - j->started_us) / G_USEC_PER_SEC);
-    const char      *phase =
+    g_autofree char *age =
+      hm_format_age((now - j->started_us) / G_USEC_PER_SEC);
+    const char *phase =
       j->phase < JOB_PHASE_COUNT_ ? _(job_phases[j->phase].label) : "?";
     /* The host as the servers list names it, when it is one of them. */
-    struct server   *s     = j->host[0] ? server_for_host(self, host) : NULL;
+    struct hm_server *s =
+      j->host[0] ? hm_servers_for_host(self->servers, host) : NULL;
     g_autofree char *shown = s ? g_strdup_printf("%s (%s)", s->name, host)
                                : g_strdup(host[0] ? host : _("this machine"));
+    g_autofree char *link  = format_link(j);
+    g_autofree char *rates = format_rates(j);
     gtk_list_store_set(self->jobs_store, &iter, JOB_COL_FILE, file,
                        JOB_COL_PHASE, phase, JOB_COL_HOST, shown, JOB_COL_SLOT,
-                       slot, JOB_COL_AGE, age, JOB_COL_PID, j->pid, -1);
+                       slot, JOB_COL_AGE, age, JOB_COL_PID, j->pid,
+                       JOB_COL_LINK, link, JOB_COL_RATES, rates, -1);
     have = have && gtk_tree_model_iter_next(model, &iter);
 
     /* The history: a remote phase on a server whose status answers is
@@ -808,7 +326,7 @@ static gboolean on_jobs(gpointer data)
     if (j->phase == JOB_PHASE_LOCAL || !j->host[0] ||
         !job_phases[j->phase].remote) {
       row = _("this machine");
-    } else if (!s || s->health != HEALTH_OK) {
+    } else if (!s || s->fs.status != FARM_STATUS_OK) {
       row = s ? s->name : host;
     }
     if (row) {
@@ -830,11 +348,11 @@ static gboolean on_jobs(gpointer data)
     g_array_new(FALSE, TRUE, sizeof(struct hm_overview_host));
   g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func(g_free);
   hm_timeline_set_slots(self->timeline, _("this machine"), 0);
-  g_hash_table_iter_init(&siter, self->servers);
+  g_hash_table_iter_init(&siter, self->servers->table);
   while (g_hash_table_iter_next(&siter, NULL, &value)) {
-    struct server *s = value;
-    remote += s->stats ? s->stats->running : 0;
-    failing += health_fails(s->health);
+    struct hm_server *s = value;
+    remote += hm_server_stats(s) ? hm_server_stats(s)->running : 0;
+    failing += farm_status_failing(s->fs.status);
     server_feed_views(self, s, tiles, states);
   }
   g_array_sort(tiles, tile_compare);
@@ -868,219 +386,61 @@ static gboolean on_jobs(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* ---- details ------------------------------------------------------------ */
-
-static void detail_row(HmWindow *self, int *row, const char *heading,
-                       const char *value)
-{
-  GtkWidget *h = gtk_label_new(heading);
-  GtkWidget *v = gtk_label_new(value);
-
-  gtk_label_set_xalign(GTK_LABEL(h), 1);
-  gtk_label_set_yalign(GTK_LABEL(h), 0);
-  gtk_style_context_add_class(gtk_widget_get_style_context(h), "dim-label");
-  gtk_label_set_xalign(GTK_LABEL(v), 0);
-  gtk_label_set_selectable(GTK_LABEL(v), TRUE);
-  gtk_label_set_line_wrap(GTK_LABEL(v), TRUE);
-  gtk_label_set_line_wrap_mode(GTK_LABEL(v), PANGO_WRAP_WORD_CHAR);
-  gtk_widget_set_can_focus(v, FALSE);
-  gtk_widget_set_hexpand(v, TRUE);
-  gtk_grid_attach(self->details_grid, h, 0, *row, 1, 1);
-  gtk_grid_attach(self->details_grid, v, 1, *row, 1, 1);
-  (*row)++;
-  g_autofree char *flat = g_strdelimit(g_strdup(value), "\t\n", ' ');
-  g_autofree char *key  = g_strstrip(g_strdup(heading));
-  g_string_append_printf(self->details, "detail\t%s\t%s\n", key, flat);
-}
-
-static void detail_printf(HmWindow *self, int *row, const char *heading,
-                          const char *format, ...) G_GNUC_PRINTF(4, 5);
-
-static void detail_printf(HmWindow *self, int *row, const char *heading,
-                          const char *format, ...)
-{
-  va_list ap;
-
-  va_start(ap, format);
-  g_autofree char *value = g_strdup_vprintf(format, ap);
-  va_end(ap);
-  detail_row(self, row, heading, value);
-}
-
-/* The result cache's figures (herdccd's status JSON "cache"). */
-static void details_cache(HmWindow *self, int *row, const struct stats_cache *c)
-{
-  if (!c->enabled) {
-    detail_row(self, row, _("Result cache"), _("off"));
-    return;
-  }
-  g_autofree char *bytes   = g_format_size(c->bytes);
-  g_autofree char *max     = g_format_size(c->max_bytes);
-  g_autofree char *entries = g_strdup_printf("%" PRIu64, c->entries);
-  /* Translators: the bytes in use, the most it may use, entries. */
-  detail_printf(self, row, _("Result cache"), _("%s of %s, %s entries"), bytes,
-                max, entries);
-  g_autofree char *hits = g_strdup_printf("%" PRIu64, c->hits);
-  /* Translators: hits, then their share of the jobs looked up. */
-  detail_printf(self, row, _("  Hits"), _("%s (%.0f%% of the jobs looked up)"),
-                hits, stats_cache_hit_percent(c));
-  detail_printf(self, row, _("  Misses"), "%" PRIu64, c->misses);
-  detail_printf(self, row, _("  Stored"), "%" PRIu64, c->stores);
-  detail_printf(self, row, _("  Evicted"), "%" PRIu64, c->evictions);
-}
-
-static void details_of(HmWindow *self, struct server *s)
-{
-  int           row = 0;
-  struct stats *st  = s->stats;
-
-  GtkWidget       *title  = gtk_label_new(NULL);
-  g_autofree char *markup = g_markup_printf_escaped("<b>%s</b>", s->name);
-  gtk_label_set_markup(GTK_LABEL(title), markup);
-  gtk_label_set_xalign(GTK_LABEL(title), 0);
-  gtk_label_set_ellipsize(GTK_LABEL(title), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_grid_attach(self->details_grid, title, 0, row++, 2, 1);
-
-  detail_printf(self, &row, _("Address"), "%s:%u",
-                s->address[0] ? s->address : _("unknown"), s->port);
-  detail_row(self, &row, _("Found through"), s->source);
-  if (s->why && s->why[0]) {
-    detail_printf(self, &row, _("State"), "%s: %s", _(healths[s->health].label),
-                  s->why);
-  } else {
-    detail_row(self, &row, _("State"), _(healths[s->health].label));
-  }
-  if (s->txt_ok && s->info.n_compilers > 0) {
-    GString *cc = g_string_new(NULL);
-    for (size_t i = 0; i < s->info.n_compilers; i++) {
-      g_autofree char *m = clean_text(s->info.compilers[i].machine);
-      g_autofree char *v = clean_text(s->info.compilers[i].version);
-      g_string_append_printf(cc, "%s%s %s", i ? "\n" : "", m, v);
-    }
-    detail_row(self, &row, _("Compilers"), cc->str);
-    g_string_free(cc, TRUE);
-  }
-  if (!st) {
-    if (s->slots) {
-      detail_printf(self, &row, _("Jobs limit"), "%u", s->slots);
-    }
-    if (s->stats_port) {
-      detail_printf(self, &row, _("Stats port"), "%u", s->stats_port);
-    }
-    return;
-  }
-
-  g_autofree char *host    = clean_text(st->host);
-  g_autofree char *version = clean_text(st->version);
-  g_autofree char *uptime  = format_age(st->uptime_s);
-  detail_row(self, &row, _("Host name"), host);
-  detail_row(self, &row, _("Version"), version);
-  detail_row(self, &row, _("Uptime"), uptime);
-  detail_printf(self, &row, _("Port"), "%u", st->config.port);
-  detail_printf(self, &row, _("Stats port"), "%u", st->config.stats_port);
-  detail_row(self, &row, _("Codecs"),
-             st->config.lzo ? _("LZO (protocol 2), none (protocol 1)")
-                            : _("none (protocol 1)"));
-  detail_row(self, &row, _("Zeroconf"),
-             st->config.zeroconf ? _("published over mDNS")
-                                 : _("not published"));
-  detail_printf(self, &row, _("Jobs limit"), "%u", st->config.jobs);
-  detail_printf(self, &row, _("Processors"), "%u", st->cpus);
-  detail_printf(self, &row, _("Load"), "%.2f  %.2f  %.2f", st->load[0],
-                st->load[1], st->load[2]);
-  GString *allow = g_string_new(NULL);
-  for (size_t i = 0;
-       i < st->config.allow_count && i < G_N_ELEMENTS(st->config.allow); i++) {
-    g_autofree char *a = clean_text(st->config.allow[i]);
-    g_string_append_printf(allow, "%s%s", i ? ", " : "",
-                           strcmp(a, "private") == 0 ? _("private networks")
-                                                     : a);
-  }
-  detail_row(self, &row, _("Allowed networks"),
-             allow->len ? allow->str : _("none"));
-  g_string_free(allow, TRUE);
-  detail_printf(self, &row, _("Jobs done"), "%" PRIu64, st->jobs_done);
-  for (int r = 0; r < STATS_RESULT_COUNT_; r++) {
-    g_autofree char *heading = g_strdup_printf("  %s", _(result_labels[r]));
-    detail_printf(self, &row, heading, "%" PRIu64, st->results[r]);
-  }
-  detail_printf(self, &row, _("Jobs per minute"), "%.1f", st->jobs_per_min);
-  g_autofree char *in  = g_format_size(st->bytes_in);
-  g_autofree char *out = g_format_size(st->bytes_out);
-  detail_row(self, &row, _("Source received"), in);
-  detail_row(self, &row, _("Objects sent"), out);
-  g_autofree char *rin =
-    format_rate(st->bytes_in, st->phase_ms[STATS_PHASE_RECEIVE]);
-  g_autofree char *rout =
-    format_rate(st->bytes_out, st->phase_ms[STATS_PHASE_SEND]);
-  detail_row(self, &row, _("Receiving, on average"), rin);
-  detail_row(self, &row, _("Sending, on average"), rout);
-  uint64_t compiled =
-    st->results[STATS_RESULT_OK] + st->results[STATS_RESULT_COMPILE_ERROR];
-  if (compiled) {
-    detail_printf(self, &row, _("Compile time, on average"), _("%.1f s"),
-                  (double)st->phase_ms[STATS_PHASE_COMPILE] / 1000.0 /
-                    (double)compiled);
-  }
-  detail_printf(self, &row, _("Connections accepted"), "%" PRIu64,
-                st->accepted);
-  if (st->longest_ms) {
-    g_autofree char *longest = clean_text(st->longest_source);
-    detail_printf(self, &row, _("Longest job"), _("%.1f s (%s)"),
-                  (double)st->longest_ms / 1000.0, longest);
-  }
-  if (st->max_rss_kb) {
-    g_autofree char *rss = g_format_size(st->max_rss_kb * 1024);
-    detail_row(self, &row, _("Largest compiler"), rss);
-  }
-  detail_printf(self, &row, _("Running"), "%u/%u", st->running,
-                st->config.jobs);
-  details_cache(self, &row, &st->cache);
-
-  GString *jobs = g_string_new(NULL);
-  for (size_t i = 0; i < st->job_count; i++) {
-    const struct stats_job *j      = &st->jobs[i];
-    g_autofree char        *source = clean_text(j->source);
-    g_autofree char        *client = clean_text(j->client);
-    g_autofree char        *size   = g_format_size(j->size);
-    g_autofree char        *age    = format_age(st->now - j->started);
-    g_autofree char        *rate   = format_rate(j->size, j->receive_ms);
-    g_autoptr(GDateTime) at   = g_date_time_new_from_unix_local(j->started);
-    g_autofree char *received = at ? g_date_time_format(at, "%H:%M:%S") : NULL;
-    g_string_append_printf(
-      jobs,
-      /* Translators: source — client, phase, size, age, pid, time
-         received, receive throughput. */
-      _("%s%s — %s, %s, %s, %s, pid %d, received %s at %s"), i ? "\n" : "",
-      source, client,
-      j->phase < STATS_PHASE_COUNT_ ? _(server_phases[j->phase].label) : "?",
-      size, age, (int)j->pid, received ? received : "?", rate);
-  }
-  detail_row(self, &row, _("Current jobs"), jobs->len ? jobs->str : _("none"));
-  g_string_free(jobs, TRUE);
-}
-
 static void refresh_details(HmWindow *self)
 {
-  GList *children =
-    gtk_container_get_children(GTK_CONTAINER(self->details_grid));
-  struct server *s =
-    self->selected ? g_hash_table_lookup(self->servers, self->selected) : NULL;
+  struct hm_server *s =
+    self->selected ? g_hash_table_lookup(self->servers->table, self->selected)
+                   : NULL;
 
-  for (GList *l = children; l; l = l->next) {
-    gtk_widget_destroy(l->data);
-  }
-  g_list_free(children);
   g_string_truncate(self->details, 0);
-  if (s) {
-    details_of(self, s);
-  } else {
-    GtkWidget *hint = gtk_label_new(_("Select a server to see its status."));
-    gtk_style_context_add_class(gtk_widget_get_style_context(hint),
-                                "dim-label");
-    gtk_grid_attach(self->details_grid, hint, 0, 0, 1, 1);
+  hm_details_show(self->details_grid, s, self->details);
+}
+
+/* A server's row changed: expand it when its first jobs come, select it
+ * when it is the one --select names, show its details when selected. */
+static void on_server_changed(struct hm_server *s, GtkTreeIter *iter,
+                              gboolean new_jobs, gpointer data)
+{
+  HmWindow *self = data;
+
+  if (new_jobs) {
+    GtkTreePath *path =
+      gtk_tree_model_get_path(GTK_TREE_MODEL(self->servers_store), iter);
+    gtk_tree_view_expand_row(self->servers_view, path, FALSE);
+    gtk_tree_path_free(path);
   }
-  gtk_widget_show_all(GTK_WIDGET(self->details_grid));
+  if (!self->selected && g_strcmp0(self->select, s->name) == 0) {
+    gtk_tree_selection_select_iter(self->servers_selection, iter);
+  }
+  if (g_strcmp0(self->selected, s->key) == 0) {
+    refresh_details(self);
+  }
+  schedule_self_test(self);
+}
+
+static void on_server_resolved(HmBrowser *browser, gpointer data,
+                               HmWindow *self)
+{
+  (void)browser;
+  hm_servers_resolved(self->servers, data);
+}
+
+static void on_server_removed(HmBrowser *browser, const char *name,
+                              HmWindow *self)
+{
+  (void)browser;
+  hm_servers_removed(self->servers, name);
+  schedule_self_test(self);
+}
+
+static gboolean on_poll(gpointer data)
+{
+  HmWindow *self = data;
+
+  if (!self->paused) {
+    hm_servers_poll(self->servers);
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 static void on_server_selected(HmWindow *self, GtkTreeSelection *selection)
@@ -1093,7 +453,7 @@ static void on_server_selected(HmWindow *self, GtkTreeSelection *selection)
   }
   g_clear_pointer(&self->selected, g_free);
   if (gtk_tree_selection_get_selected(selection, &model, &iter)) {
-    gtk_tree_model_get(model, &iter, SRV_COL_KEY, &self->selected, -1);
+    gtk_tree_model_get(model, &iter, HM_SRV_COL_KEY, &self->selected, -1);
   }
   refresh_details(self);
   schedule_self_test(self);
@@ -1131,19 +491,19 @@ static gboolean write_self_test(gpointer data)
   }
   for (gboolean ok = gtk_tree_model_get_iter_first(servers, &iter); ok;
        ok          = gtk_tree_model_iter_next(servers, &iter)) {
-    g_autofree char *name    = model_text(servers, &iter, SRV_COL_NAME);
-    g_autofree char *address = model_text(servers, &iter, SRV_COL_ADDRESS);
-    g_autofree char *source  = model_text(servers, &iter, SRV_COL_SOURCE);
-    g_autofree char *state   = model_text(servers, &iter, SRV_COL_STATE);
-    g_autofree char *slots   = model_text(servers, &iter, SRV_COL_SLOTS);
-    g_autofree char *load    = model_text(servers, &iter, SRV_COL_LOAD);
+    g_autofree char *name    = model_text(servers, &iter, HM_SRV_COL_NAME);
+    g_autofree char *address = model_text(servers, &iter, HM_SRV_COL_ADDRESS);
+    g_autofree char *source  = model_text(servers, &iter, HM_SRV_COL_SOURCE);
+    g_autofree char *state   = model_text(servers, &iter, HM_SRV_COL_STATE);
+    g_autofree char *slots   = model_text(servers, &iter, HM_SRV_COL_SLOTS);
+    g_autofree char *load    = model_text(servers, &iter, HM_SRV_COL_LOAD);
     g_string_append_printf(out, "server\t%s\t%s\t%s\t%s\t%s\t%s\n", name,
                            address, source, state, slots, load);
     for (gboolean c = gtk_tree_model_iter_children(servers, &child, &iter); c;
          c          = gtk_tree_model_iter_next(servers, &child)) {
-      g_autofree char *file   = model_text(servers, &child, SRV_COL_NAME);
-      g_autofree char *client = model_text(servers, &child, SRV_COL_ADDRESS);
-      g_autofree char *phase  = model_text(servers, &child, SRV_COL_STATE);
+      g_autofree char *file   = model_text(servers, &child, HM_SRV_COL_NAME);
+      g_autofree char *client = model_text(servers, &child, HM_SRV_COL_ADDRESS);
+      g_autofree char *phase  = model_text(servers, &child, HM_SRV_COL_STATE);
       g_string_append_printf(out, "server-job\t%s\t%s\t%s\t%s\n", name, file,
                              client, phase);
     }
@@ -1155,8 +515,10 @@ static gboolean write_self_test(gpointer data)
     g_autofree char *host  = model_text(jobs, &iter, JOB_COL_HOST);
     g_autofree char *slot  = model_text(jobs, &iter, JOB_COL_SLOT);
     g_autofree char *age   = model_text(jobs, &iter, JOB_COL_AGE);
-    g_string_append_printf(out, "job\t%s\t%s\t%s\t%s\t%s\n", file, phase, host,
-                           slot, age);
+    g_autofree char *link  = model_text(jobs, &iter, JOB_COL_LINK);
+    g_autofree char *rates = model_text(jobs, &iter, JOB_COL_RATES);
+    g_string_append_printf(out, "job\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", file,
+                           phase, host, slot, age, link, rates);
   }
   g_auto(GStrv) hosts = hm_history_get_hosts(self->history);
   for (char **h = hosts; *h; h++) {
@@ -1188,7 +550,8 @@ static gboolean write_self_test(gpointer data)
     g_string_append_printf(out, "overview\t%s\n", *t);
   }
   if (self->selected) {
-    struct server *s = g_hash_table_lookup(self->servers, self->selected);
+    struct hm_server *s =
+      g_hash_table_lookup(self->servers->table, self->selected);
     g_string_append_printf(out, "selected\t%s\n", s ? s->name : "");
   }
   g_string_append(out, self->details->str);
@@ -1248,10 +611,7 @@ static void hm_window_dispose(GObject *object)
   }
   /* Removing the rows may change the selection: its handler sees no
      servers and does nothing. */
-  GHashTable *servers = g_steal_pointer(&self->servers);
-  if (servers) {
-    g_hash_table_unref(servers);
-  }
+  hm_servers_free(g_steal_pointer(&self->servers));
   G_OBJECT_CLASS(hm_window_parent_class)->dispose(object);
 }
 
@@ -1336,8 +696,8 @@ static void hm_window_init(HmWindow *self)
   g_signal_connect_swapped(self->timeline, "tooltip-shown",
                            G_CALLBACK(schedule_self_test), self);
   self->details = g_string_new(NULL);
-  self->servers =
-    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, server_free);
+  self->servers = hm_servers_new(self->servers_store, HM_FETCH_TIMEOUT_MS,
+                                 on_server_changed, self);
   g_signal_connect(self, "map", G_CALLBACK(on_map), NULL);
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* herdcc-monitor's main window (a GtkBuilder template from the GResource):
  * the servers (live mDNS browsing through HmBrowser, the static list and
- * DNS through monitor/farm.h), each polled for its status without
- * blocking (hm-fetch), their current jobs, this machine's client jobs from
+ * DNS through src/farm/farm.h), each polled for its status without
+ * blocking and shown in the states herdcc-top shows (the farm library's
+ * server model), their current jobs, this machine's client jobs from
  * the job state files, the activity history and the selected server's
  * details. With a self-test file it writes, after every update, what its
  * widgets show (see docs/herdcc-monitor.1). */

@@ -55,6 +55,22 @@ void jobstatus_phase(enum job_phase phase)
   jobstatus_at(phase, NULL, writer_slot);
 }
 
+void jobstatus_link(enum job_conn conn, uint16_t port, enum job_codec codec)
+{
+  jobstate_writer_link(writer, conn, port, codec);
+}
+
+void jobstatus_sent(uint64_t bytes, uint64_t us)
+{
+  jobstate_writer_transfer(writer, false, bytes, us);
+}
+
+void jobstatus_received(uint64_t bytes, uint64_t us)
+{
+  jobstate_writer_transfer(writer, true, bytes, us);
+  jobstate_writer_update(writer);
+}
+
 void jobstatus_end(void)
 {
   sigset_t old;

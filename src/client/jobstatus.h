@@ -23,5 +23,15 @@ void jobstatus_phase(enum job_phase phase);
 /* A new phase on host (borrowed; copied) and slot (-1: none). */
 void jobstatus_at(enum job_phase phase, const char *host, int slot);
 
+/* The connection to the server the job now uses (port 0 for ssh),
+ * published with the next phase. */
+void jobstatus_link(enum job_conn conn, uint16_t port, enum job_codec codec);
+
+/* The source sent: bytes and µs, published with the next phase. */
+void jobstatus_sent(uint64_t bytes, uint64_t us);
+
+/* The reply received: bytes and µs, published at once. */
+void jobstatus_received(uint64_t bytes, uint64_t us);
+
 /* Remove the file now; nothing is published afterwards. */
 void jobstatus_end(void);

@@ -822,6 +822,31 @@ static int offer_digest(const struct remote_job *job, const struct attempt *at)
   return proto_parse_header(head, "HSRC", &value) >= 0 ? 0 : -EPROTO;
 }
 
+/* How the job reaches host, for the monitors (jobstatus). */
+static void publish_link(const struct hosts_entry *host, uint32_t version)
+{
+  static const enum job_codec codecs[] = {
+    [PROTO_CODEC_NONE] = JOB_CODEC_NONE,
+    [PROTO_CODEC_LZO]  = JOB_CODEC_LZO,
+    [PROTO_CODEC_ZLIB] = JOB_CODEC_ZLIB,
+  };
+  enum proto_codec codec = proto_version_codec(version);
+  bool             ssh   = host->kind == HOSTS_SSH;
+
+  jobstatus_link(ssh ? JOB_CONN_SSH : JOB_CONN_TCP, ssh ? 0 : host->port,
+                 (unsigned)codec < ARRAY_SIZE(codecs) ? codecs[codec]
+                                                      : JOB_CODEC_NONE);
+}
+
+/* The source's size, as DOTI carries it before compression. */
+static uint64_t source_size(int source_fd)
+{
+  struct stat st;
+
+  return fstat(source_fd, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size
+                                                      : 0;
+}
+
 static int exchange(const struct remote_job  *job,
                     const struct hosts_entry *host, const struct attempt *at,
                     struct remote_result *result)
@@ -830,6 +855,7 @@ static int exchange(const struct remote_job  *job,
   struct proto_reply reply;
   int                hit = 0;
 
+  publish_link(host, version);
   jobstatus_phase(JOB_PHASE_SEND);
   if (at->herd >= HERD_DIGEST_VERSION) {
     hit = offer_digest(job, at);
@@ -838,12 +864,17 @@ static int exchange(const struct remote_job  *job,
                           hit);
     }
   }
-  int r =
+  long long send_at = clock_now_us(); /* the source alone */
+  int       r =
     hit ? 0
-        : send_source(at->sock, job->cpp->source_fd,
-                      proto_version_codec(version), step_timeout_ms(job, at));
+              : send_source(at->sock, job->cpp->source_fd,
+                            proto_version_codec(version), step_timeout_ms(job, at));
   if (r < 0) {
     return fail_on_wire(job, at, result, "failed to send source to", r);
+  }
+  if (!hit) {
+    jobstatus_sent(source_size(job->cpp->source_fd),
+                   (uint64_t)(clock_now_us() - send_at));
   }
   /* The server compiles until its reply starts; one timeout bounds both
    * the wait and the reply, as it would without the phase change. */
@@ -852,10 +883,15 @@ static int exchange(const struct remote_job  *job,
   jobstatus_phase(JOB_PHASE_COMPILE);
   r = io_wait(at->sock, POLLIN, timeout_ms);
   if (r >= 0) {
-    long long left = until - clock_now_ms();
+    long long left       = until - clock_now_ms();
+    long long receive_at = clock_now_us();
     jobstatus_phase(JOB_PHASE_RECEIVE);
     r = proto_recv_reply(at->sock, version, &proto_default_limits,
                          left < 1 ? 1 : (int)left, &reply);
+    if (r >= 0) {
+      jobstatus_received(reply.object_len + reply.serr_len + reply.sout_len,
+                         (uint64_t)(clock_now_us() - receive_at));
+    }
   }
   if (r < 0) {
     return fail_on_wire(job, at, result, "failed to read reply from", r);

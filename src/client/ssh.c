@@ -23,6 +23,7 @@
 #include "io.h"
 #include "macro.h"
 #include "strv.h"
+#include "text.h"
 
 #define SSH_DEFAULT_COMMAND "herdccd"
 #define SSH_PERSIST_DEFAULT 120
@@ -216,8 +217,8 @@ static bool reap(struct ssh_conn *conn, int timeout_ms)
   return conn->reaped;
 }
 
-/* What ssh said, the last line that says something, control characters
- * made harmless. */
+/* What ssh said, the last line that says something, through the one text
+ * cleaner (the remote side's banner is in it). */
 static char *last_words(const struct ssh_conn *conn)
 {
   _cleanup_free_ char *text = NULL;
@@ -244,7 +245,8 @@ static char *last_words(const struct ssh_conn *conn)
   }
   char *line = strrchr(text, '\n');
   line       = line ? line + 1 : text;
-  return *line ? strdup(line) : NULL; /* blank lines say nothing */
+  /* blank lines say nothing; the rest is the peer's text: cleaned */
+  return *line ? text_clean_dup(line, 0) : NULL;
 }
 
 /* What kind of failure ssh's words and status show: the first match

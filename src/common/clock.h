@@ -6,3 +6,7 @@
 
 /* Milliseconds since an arbitrary fixed point (the system's boot). */
 long long clock_now_ms(void);
+
+/* The same clock in microseconds, for durations too short for
+ * milliseconds (a throughput). */
+long long clock_now_us(void);

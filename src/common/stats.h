@@ -137,20 +137,3 @@ int stats_to_json(const struct stats *s, char **ret_text, size_t *ret_len);
  * why_len bytes, may be NULL) when text is not a status document. */
 int stats_from_json(const char *text, size_t len, struct stats *ret_stats,
                     char *why, size_t why_len);
-
-/* Decode the stats port's whole reply to "GET /json": the HTTP status
- * line, the Content-Type (application/json) and the document, into
- * *ret_stats (written only on success). -ECONNRESET for an empty reply,
- * -EACCES for a 403 (why: the server's reason), -EBADMSG (why) for
- * anything else that is not a status document. What stats_fetch and the
- * GTK monitor's asynchronous fetch both read replies with. */
-int stats_from_http(const char *reply, size_t len, struct stats *ret_stats,
-                    char *why, size_t why_len);
-
-/* Fetch the JSON status of the herdccd at addr (numeric v4 or v6) and
- * port, waiting at most timeout_ms in all; blocking (for herdcc-top and
- * tests: the GTK monitor does the same through GIO and stats_from_http).
- * -ECONNREFUSED, -ETIMEDOUT, -EBADMSG (with why), -EACCES when the
- * server's --allow refuses us (403; why holds its reason), ... */
-int stats_fetch(const char *addr, uint16_t port, int timeout_ms,
-                struct stats *ret_stats, char *why, size_t why_len);

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz-check.h"
-#include "stats.h"
+#include "statsfetch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

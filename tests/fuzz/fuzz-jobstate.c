@@ -2,10 +2,13 @@
 /* libFuzzer target: the job state file decoder (jobstate_decode), which
  * reads files that, in a shared jobs directory, any user may have written.
  * A file decodes or is refused with a reason; what decodes is within its
- * caps, has a named phase, and encodes back to the same bytes (in the
- * byte order it was written in: this machine's, or swapped). */
+ * caps, has a named phase, connection and codec, and encodes back to the
+ * same bytes (in the byte order it was written in: this machine's, or
+ * swapped); a version 1 file, which the encoder writes as version 2,
+ * encodes to a file that decodes to the same state. */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -28,6 +31,13 @@ static const struct {
   { 32, 8 },
   { 40, 4 },
   { 44, 4 },
+  { 48, 4 }, /* version 2: the link and transfer fields */
+  { 52, 4 },
+  { 56, 4 },
+  { 60, 8 },
+  { 68, 8 },
+  { 76, 8 },
+  { 84, 8 },
 };
 
 static void swap_field(uint8_t *p, size_t width)
@@ -46,7 +56,7 @@ static void swap_encoding(uint8_t *buf, size_t len)
   for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
     swap_field(buf + fields[i].offset, fields[i].width);
   }
-  size_t at = 48;
+  size_t at = 92;
   for (int s = 0; s < 2; s++) {
     uint16_t n;
     FUZZ_CHECK(at + 2 <= len);
@@ -75,20 +85,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   FUZZ_CHECK(state.slot >= -1);
   FUZZ_CHECK(state.pid > 0);
   FUZZ_CHECK(state.started_us >= 0 && state.phase_us >= 0);
+  FUZZ_CHECK(job_conn_name(state.conn) && job_codec_name(state.codec));
 
-  int n = jobstate_encode(&state, buf, sizeof(buf));
-  FUZZ_CHECK(n > 0 && (size_t)n == size);
-  if (memcmp(buf, data, size) != 0) {
+  /* The version, in whichever order the file was written (it decoded). */
+  bool version_1 = size >= 12 && (memcmp(data + 8, "\1\0\0\0", 4) == 0 ||
+                                  memcmp(data + 8, "\0\0\0\1", 4) == 0);
+  int  n         = jobstate_encode(&state, buf, sizeof(buf));
+  FUZZ_CHECK(n > 0 && (size_t)n == size + (version_1 ? 44 : 0));
+  if (!version_1 && memcmp(buf, data, size) != 0) {
     swap_encoding(buf, (size_t)n);
     FUZZ_CHECK(memcmp(buf, data, size) == 0);
   }
   /* What was encoded decodes to the same state. */
   n = jobstate_encode(&state, buf, sizeof(buf));
   FUZZ_CHECK(jobstate_decode(buf, (size_t)n, &again, NULL) == 0);
-  FUZZ_CHECK(state.pid == again.pid && state.proc_start == again.proc_start &&
-             state.started_us == again.started_us &&
-             state.phase_us == again.phase_us && state.phase == again.phase &&
-             state.slot == again.slot && strcmp(state.host, again.host) == 0 &&
-             strcmp(state.file, again.file) == 0);
+  FUZZ_CHECK(
+    state.pid == again.pid && state.proc_start == again.proc_start &&
+    state.started_us == again.started_us && state.phase_us == again.phase_us &&
+    state.phase == again.phase && state.slot == again.slot &&
+    state.conn == again.conn && state.codec == again.codec &&
+    state.port == again.port && state.sent == again.sent &&
+    state.send_us == again.send_us && state.received == again.received &&
+    state.receive_us == again.receive_us &&
+    strcmp(state.host, again.host) == 0 && strcmp(state.file, again.file) == 0);
   return 0;
 }

@@ -69,6 +69,11 @@ if [ -x "${HERDCC_TOP_BIN:-}" ]; then
   grep -Eq "^ *$client +compile +$FARM " "$T/top" ||
     { cat "$T/top" >&2; fail "herdcc-top --once does not list job $client"; }
   say "herdcc-top --once lists it too"
+  # the connection (TCP, the port, protocol 1's bodies as they are) and
+  # the client's throughput while it sent the source; nothing received yet
+  grep -Eq "^ *$client +compile +$FARM +0 +[0-9]+s +tcp:3632/none +[0-9.]+[KMG]?/s +- +x\.c$" "$T/top" ||
+    { cat "$T/top" >&2; fail "herdcc-top does not show job $client's connection and send rate"; }
+  say "its link and send rate: $(grep -E "^ *$client " "$T/top" | awk '{ print $6, $7 }')"
 fi
 wait "$client" || fail "the compile failed: $(cat "$T/err")"
 [ -s x.o ] || fail "no object"

@@ -91,7 +91,8 @@ start_distccd() {
 project_sources() {
   if [ ! -d "$T/project" ]; then
     mkdir -p "$T/project"
-    cp "$HERDCC_SOURCE_ROOT"/src/common/*.[ch] "$HERDCC_SOURCE_ROOT"/src/client/*.[ch] \
+    cp "$HERDCC_SOURCE_ROOT"/src/common/*.[ch] "$HERDCC_SOURCE_ROOT"/src/farm/*.[ch] \
+      "$HERDCC_SOURCE_ROOT"/src/client/*.[ch] \
       "$HERDCC_SOURCE_ROOT"/discovery/*.[ch] \
       "$T/project/"
   fi

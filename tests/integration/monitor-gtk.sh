@@ -34,7 +34,7 @@ say "herdccd --zeroconf --stats on A (2 slots) and on B (3 slots)"
 start_slow_farm 10
 
 # For the monitor's host list: a herdccd without --stats, and an address
-# nobody has (connects hang): "no status" and "unreachable", quickly.
+# nobody has (connects hang): "no stats" and "unreachable", quickly.
 start_herdccd 127.0.0.5 3632 --allow 127.0.0.0/8
 MONITOR_HOSTS="+zeroconf 127.0.0.5:3632/1 10.213.0.77:3632/1"
 
@@ -107,6 +107,13 @@ time_until_ms 30000 busy ||
   { cat "$LISTING" "$T/monitor.log" "$HERDCC_DIR/zeroconf/hosts" "$T"/build-*.log || true
     fail "the monitor never showed both servers, their jobs and this machine's"; }
 say "both servers, their jobs and this machine's jobs shown after $ELAPSED_MS ms"
+# A job's connection (TCP, the port, the codec) and the client's
+# throughput while it sent the source.
+link_shown() {
+  listed job "unit[1-6]\.c	compiling remotely	([^	]*	){3}TCP port 3632, (LZO|zlib|uncompressed)	↑ [0-9]"
+}
+time_until_ms 10000 link_shown || { grep '^job' "$LISTING"; fail "no job's connection and send rate"; }
+say "a job's link: $(grep -m1 -E '^job	.*	TCP port' "$LISTING" | cut -f7-)"
 cache_shown() {
   # g_format_size puts a no-break space (one or two bytes to grep) before the unit.
   listed detail "Result cache	.* of [0-9.,]+.?.?[kMG]?B, [0-9]+ entries$" &&
@@ -185,8 +192,9 @@ fi
 
 say "servers of the host list: one without a status port, one unreachable"
 others() {
-  listed server "127\.0\.0\.5	127\.0\.0\.5:3632	host list	no status: nothing listens on port 3633	" &&
-    listed server "10\.213\.0\.77	10\.213\.0\.77:3632	host list	unreachable: no answer within 1\.5 s	"
+  # the words herdcc-top says (the farm library's states and reasons)
+  listed server "127\.0\.0\.5	127\.0\.0\.5:3632	host list	no stats: stats port 3633: connection refused	" &&
+    listed server "10\.213\.0\.77	10\.213\.0\.77:3632	host list	unreachable: stats port 3633: no answer in time	"
 }
 time_until_ms 10000 others || { cat "$LISTING"; fail "the host list's servers are not shown as they are"; }
 grep -E '^server	(127|10\.213\.0\.77)' "$LISTING" | sed 's/^/   /'

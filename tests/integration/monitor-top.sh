@@ -127,11 +127,17 @@ PATH=/nonexistent "$HERDCC_BIN" --stats 2>"$T/stats.err" && fail "--stats withou
   fail "--stats without herdcc-top: $(cat "$T/stats.err")"
 [ "$TOP_MS" -lt 5000 ] || fail "--once took $TOP_MS ms with unreachable servers"
 
-say "the local jobs: phase and host"
+say "the local jobs: phase, host, connection and send rate"
 grep -qE "^LOCAL JOBS$" "$T/top" || fail "no local jobs table"
-n_a=$(grep -cE "^ *[0-9]+ +compile +$A_ADDR:3632 +[0-9-]+ +[0-9]+s  unit[1-6]\.c$" "$T/top" || true)
-n_b=$(grep -cE "^ *[0-9]+ +compile +$B_ADDR:3632 +[0-9-]+ +[0-9]+s  unit[1-6]\.c$" "$T/top" || true)
+# ... with the connection and the client's send rate ("-" while its digest
+# offer waits for the server's answer, before any source is sent), and
+# nothing received yet
+link='tcp:3632/(none|lzo|zlib) +([0-9.]+[KMG]?/s|-) +-'
+n_a=$(grep -cE "^ *[0-9]+ +compile +$A_ADDR:3632 +[0-9-]+ +[0-9]+s +$link +unit[1-6]\.c$" "$T/top" || true)
+n_b=$(grep -cE "^ *[0-9]+ +compile +$B_ADDR:3632 +[0-9-]+ +[0-9]+s +$link +unit[1-6]\.c$" "$T/top" || true)
 [ "$n_a" -ge 1 ] && [ "$n_b" -ge 1 ] || fail "local jobs on A: $n_a, on B: $n_b"
+grep -qE "^ *[0-9]+ +compile +10\.213\.0\.[12]:3632 +[0-9-]+ +[0-9]+s +tcp:3632/[a-z]+ +[0-9.]+[KMG]?/s " "$T/top" ||
+  fail "no job with a send rate"
 [ "$n_a" -le 2 ] && [ "$n_b" -le 3 ] || fail "more local jobs than slots: A $n_a, B $n_b"
 say "local jobs compiling: $n_a on A, $n_b on B"
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The monitors' farm model (monitor/farm.c): untrusted text made safe for a
- * terminal, what each status fetch outcome is shown as, and the servers
- * and jobs gathered from a host list, a discovery cache and job state
- * files in a private state directory. */
+/* The monitors' farm model (src/farm/farm.c): what each status fetch outcome is
+ * shown as, and the servers and jobs gathered from a host list, a discovery
+ * cache and job state files in a private state directory. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,42 +22,7 @@
 #include "io.h"
 #include "jobstate.h"
 #include "zcache.h"
-
-static void test_clean_text(void **state)
-{
-  static const struct {
-    const char *in;
-    size_t      size;
-    bool        no_space;
-    const char *out;
-  } cases[] = {
-    { "plain.c",                  64, false, "plain.c"        },
-    { "a b",                      64, false, "a b"            },
-    { "a b",                      64, true,  "a_b"            },
-    { "\033[2J\033]0;owned\007",  64, false, "?[2J?]0;owned?" },
-    { "tab\there\nnl\r",          64, false, "tab?here?nl?"   },
-    { "del\177",                  64, false, "del?"           },
-    { "caf\xc3\xa9.c",            64, false, "caf\xc3\xa9.c"  }, /* é */
-    { "csi\xc2\x9b"
-      "2J",                  64, false, "csi?2J"         }, /* U+009B */
-    { "bad\xff\xfe",              64, false, "bad??"          }, /* not UTF-8 */
-    { "over\xc0\xaf",             64, false, "over??"         }, /* overlong / */
-    { "sur\xed\xa0\x80",          64, false, "sur???"         }, /* surrogate */
-    { "cut\xe2\x82",              64, false, "cut??"          }, /* truncated */
-    { "\xe2\x82\xac\xe2\x82\xac", 5,  false, "\xe2\x82\xac"   }, /* no half € */
-    { "abcdef",                   4,  false, "abc"            },
-    { "",                         8,  false, ""               },
-  };
-
-  (void)state;
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    char buf[64];
-    farm_clean_text(buf, cases[i].size, cases[i].in, cases[i].no_space);
-    if (strcmp(buf, cases[i].out) != 0) {
-      fail_msg("case %zu: got \"%s\", want \"%s\"", i, buf, cases[i].out);
-    }
-  }
-}
+#include "zeroconf.h"
 
 static void test_results(void **state)
 {
@@ -68,25 +32,29 @@ static void test_results(void **state)
     const char      *why;
     enum farm_status status;
     const char      *shown;
+    bool             answered; /* before this outcome */
   } cases[] = {
     { -ECONNREFUSED, false, "",                       FARM_STATUS_NO_STATS,
-     "stats port 3633: connection refused" },
+     "stats port 3633: connection refused", false },
+    { -ECONNREFUSED, false, "",                       FARM_STATUS_UNREACHABLE,
+     "stats port 3633: connection refused", true  },
     { -ECONNREFUSED, true,  "",                       FARM_STATUS_UNREACHABLE,
-     "stats port 3633: connection refused" },
+     "stats port 3633: connection refused", false },
     { -ETIMEDOUT,    false, "",                       FARM_STATUS_UNREACHABLE,
-     "stats port 3633: no answer in time"  },
+     "stats port 3633: no answer in time",  false },
     { -EHOSTUNREACH, false, "",                       FARM_STATUS_UNREACHABLE,
-     "stats port 3633: No route to host"   },
+     "stats port 3633: No route to host",   false },
     { -EACCES,       false, "refused: access denied", FARM_STATUS_REFUSED,
-     "access denied"                       },
+     "access denied",                       false },
     { -EBADMSG,      false, "not an HTTP response",   FARM_STATUS_BAD_REPLY,
-     "not an HTTP response"                },
+     "not an HTTP response",                false },
   };
 
   (void)state;
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     struct farm_server s = { .stats_port       = 3633,
-                             .stats_advertised = cases[i].advertised };
+                             .stats_advertised = cases[i].advertised,
+                             .answered         = cases[i].answered };
     farm_server_set_result(&s, cases[i].r, NULL, cases[i].why);
     if (s.status != cases[i].status || strcmp(s.why, cases[i].shown) != 0) {
       fail_msg("case %zu: %s \"%s\"", i, farm_status_name(s.status), s.why);
@@ -102,11 +70,76 @@ static void test_results(void **state)
   strcpy(s.why, "old");
   farm_server_set_result(&s, 0, &st, NULL);
   assert_int_equal(s.status, FARM_STATUS_OK);
+  assert_true(s.answered);
   assert_string_equal(s.why, "");
   assert_null(st.jobs);
   assert_int_equal(s.stats.running, 2);
   assert_string_equal(s.stats.jobs[0].source, "x.c");
   stats_clear(&s.stats);
+}
+
+/* Which states fail, which servers are asked, how a state reads. */
+static void test_states(void **state)
+{
+  static const bool failing[FARM_STATUS_COUNT_] = {
+    [FARM_STATUS_UNREACHABLE] = true,
+    [FARM_STATUS_REFUSED]     = true,
+    [FARM_STATUS_BAD_REPLY]   = true,
+    [FARM_STATUS_UNRESOLVED]  = true,
+  };
+  char buf[FARM_WHY_MAX + 64];
+
+  (void)state;
+  for (int i = 0; i < FARM_STATUS_COUNT_; i++) {
+    if (farm_status_failing((enum farm_status)i) != failing[i]) {
+      fail_msg("status %s: failing is wrong", farm_status_name(i));
+    }
+  }
+  assert_false(farm_status_failing(FARM_STATUS_COUNT_));
+
+  struct farm_server s = { .source = FARM_SOURCE_STATIC, .addr = "10.0.0.1" };
+  assert_true(farm_server_wants_fetch(&s));
+  s.source = FARM_SOURCE_MDNS; /* no stats port in its TXT record */
+  assert_false(farm_server_wants_fetch(&s));
+  assert_int_equal(s.status, FARM_STATUS_NO_STATS);
+  assert_string_equal(s.why, "no stats port advertised");
+  s.stats_advertised = true;
+  assert_true(farm_server_wants_fetch(&s));
+  s.addr[0] = '\0';
+  assert_false(farm_server_wants_fetch(&s));
+  assert_int_equal(s.status, FARM_STATUS_UNRESOLVED);
+
+  s.backed_off = true;
+  assert_string_equal(
+    farm_server_state(&s, "unresolved", "(backed off)", buf, sizeof(buf)),
+    "unresolved (backed off): no address known");
+  s.backed_off = false;
+  s.why[0]     = '\0';
+  assert_string_equal(farm_server_state(&s, "ok", "-", buf, sizeof(buf)), "ok");
+}
+
+/* A stats port that answered is remembered across reloads, by address,
+ * port and stats port. */
+static void test_remember(void **state)
+{
+  struct farm_server before_servers[] = {
+    { .addr = "10.0.0.1", .port = 3632, .stats_port = 3633, .answered = true },
+    { .addr = "10.0.0.2", .port = 3632, .stats_port = 3633 },
+  };
+  struct farm_server now_servers[] = {
+    { .addr = "10.0.0.1", .port = 3632, .stats_port = 3633 },
+    { .addr = "10.0.0.1", .port = 3632, .stats_port = 4000 },
+    { .addr = "10.0.0.2", .port = 3632, .stats_port = 3633 },
+  };
+  struct farm before = { .servers = before_servers, .server_count = 2 };
+  struct farm now    = { .servers = now_servers, .server_count = 3 };
+
+  (void)state;
+  farm_remember(&now, &before);
+  assert_true(now_servers[0].answered);
+  assert_false(now_servers[1].answered);
+  assert_false(now_servers[2].answered);
+  farm_remember(&now, NULL);
 }
 
 static char state_dir[] = "/tmp/herdcc-farm-XXXXXX";
@@ -141,6 +174,18 @@ static void test_load(void **state)
   z[1].info.jobs = 0;
   strcpy(z[1].name, "distcc@c");
   assert_int_equal(zcache_write(path, z, 2), 0);
+
+  /* --show-hosts prints the names the servers chose through the cleaner */
+  char  *shown = NULL;
+  size_t size  = 0;
+  FILE  *out   = open_memstream(&shown, &size);
+  assert_non_null(out);
+  assert_int_equal(zeroconf_show(out, state_dir, NULL), 0);
+  assert_int_equal(fclose(out), 0);
+  if (!strstr(shown, " zeroconf distcc@b?[31m ok") || strchr(shown, '\033')) {
+    fail_msg("--show-hosts wrote: %s", shown);
+  }
+  free(shown);
 
   assert_int_equal(farm_load_servers(&farm, 0), 0);
   assert_int_equal(farm.server_count, 3);
@@ -248,9 +293,9 @@ static int teardown(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_clean_text),    cmocka_unit_test(test_results),
-    cmocka_unit_test(test_load),          cmocka_unit_test(test_bad_host_list),
-    cmocka_unit_test(test_fetch_bounded),
+    cmocka_unit_test(test_results),       cmocka_unit_test(test_states),
+    cmocka_unit_test(test_remember),      cmocka_unit_test(test_load),
+    cmocka_unit_test(test_bad_host_list), cmocka_unit_test(test_fetch_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, teardown);
 }

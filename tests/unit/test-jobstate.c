@@ -35,6 +35,8 @@ struct raw {
   uint32_t    bom, version, pid;
   uint64_t    proc_start, started_us, phase_us;
   uint32_t    phase, slot;
+  uint32_t    conn, codec, port; /* version 2 */
+  uint64_t    sent, send_us, received, receive_us;
   uint16_t    host_len; /* as declared */
   const char *host;
   size_t      host_bytes; /* as present */
@@ -77,6 +79,15 @@ static void build(const struct raw *r, bool big, struct bytes *o)
   put_uint(o, r->phase_us, 8);
   put_uint(o, r->phase, 4);
   put_uint(o, r->slot, 4);
+  if (r->version >= 2) {
+    put_uint(o, r->conn, 4);
+    put_uint(o, r->codec, 4);
+    put_uint(o, r->port, 4);
+    put_uint(o, r->sent, 8);
+    put_uint(o, r->send_us, 8);
+    put_uint(o, r->received, 8);
+    put_uint(o, r->receive_us, 8);
+  }
   put_uint(o, r->host_len, 2);
   put_bytes(o, r->host, r->host_bytes);
   put_uint(o, r->file_len, 2);
@@ -90,13 +101,20 @@ static struct raw raw_of(const struct job_state *s)
   struct raw r = {
     .magic      = { 'H', 'J', 'O', 'B' },
     .bom        = 0x01020304,
-    .version    = 1,
+    .version    = 2,
     .pid        = s->pid,
     .proc_start = s->proc_start,
     .started_us = (uint64_t)s->started_us,
     .phase_us   = (uint64_t)s->phase_us,
     .phase      = (uint32_t)s->phase,
     .slot       = (uint32_t)s->slot,
+    .conn       = (uint32_t)s->conn,
+    .codec      = (uint32_t)s->codec,
+    .port       = s->port,
+    .sent       = s->sent,
+    .send_us    = s->send_us,
+    .received   = s->received,
+    .receive_us = s->receive_us,
     .host       = s->host,
     .file       = s->file,
   };
@@ -122,6 +140,13 @@ static struct job_state sample(void)
     .phase_us   = 1764000000654321,
     .phase      = JOB_PHASE_COMPILE,
     .slot       = 3,
+    .conn       = JOB_CONN_TCP,
+    .codec      = JOB_CODEC_LZO,
+    .port       = 3632,
+    .sent       = 20480,
+    .send_us    = 350,
+    .received   = 4096,
+    .receive_us = 120,
   };
   strcpy(s.host, "build1.example:3632");
   strcpy(s.file, "src/common/args.c");
@@ -133,8 +158,11 @@ static void assert_state_equal(const struct job_state *a,
 {
   if (a->pid != b->pid || a->proc_start != b->proc_start ||
       a->started_us != b->started_us || a->phase_us != b->phase_us ||
-      a->phase != b->phase || a->slot != b->slot ||
-      strcmp(a->host, b->host) != 0 || strcmp(a->file, b->file) != 0) {
+      a->phase != b->phase || a->slot != b->slot || a->conn != b->conn ||
+      a->codec != b->codec || a->port != b->port || a->sent != b->sent ||
+      a->send_us != b->send_us || a->received != b->received ||
+      a->receive_us != b->receive_us || strcmp(a->host, b->host) != 0 ||
+      strcmp(a->file, b->file) != 0) {
     fail_msg("%s: decoded state differs", name);
   }
 }
@@ -236,6 +264,35 @@ static void test_round_trip(void **state)
   }
 }
 
+/* A version 1 file (a client from before the link fields) reads with
+ * none of them. */
+static void test_version_1(void **state)
+{
+  struct job_state in  = sample(), out;
+  const char      *why = NULL;
+  struct raw       r   = raw_of(&in);
+  struct bytes     b;
+
+  (void)state;
+  r.version = 1;
+  build(&r, false, &b);
+  assert_int_equal(jobstate_decode(b.b, b.n, &out, &why), 0);
+  assert_int_equal(out.conn, JOB_CONN_NONE);
+  assert_int_equal(out.codec, JOB_CODEC_NONE);
+  assert_int_equal(out.port, 0);
+  assert_true(out.sent == 0 && out.send_us == 0 && out.received == 0 &&
+              out.receive_us == 0);
+  in.conn  = JOB_CONN_NONE;
+  in.codec = JOB_CODEC_NONE;
+  in.port  = 0;
+  in.sent = in.send_us = in.received = in.receive_us = 0;
+  assert_state_equal(&in, &out, "version 1");
+  assert_string_equal(job_conn_name(JOB_CONN_SSH), "ssh");
+  assert_string_equal(job_codec_name(JOB_CODEC_ZLIB), "zlib");
+  assert_null(job_conn_name(JOB_CONN_COUNT_));
+  assert_null(job_codec_name(JOB_CODEC_COUNT_));
+}
+
 static void test_encode_refuses(void **state)
 {
   static const struct {
@@ -280,6 +337,16 @@ static void test_encode_refuses(void **state)
   /* A buffer too small for the file. */
   s = sample();
   assert_int_equal(jobstate_encode(&s, buf, 60), -EINVAL);
+  /* Link fields out of their ranges. */
+  s      = sample();
+  s.conn = JOB_CONN_COUNT_;
+  assert_int_equal(jobstate_encode(&s, buf, sizeof(buf)), -EINVAL);
+  s       = sample();
+  s.codec = JOB_CODEC_COUNT_;
+  assert_int_equal(jobstate_encode(&s, buf, sizeof(buf)), -EINVAL);
+  s         = sample();
+  s.send_us = UINT64_MAX;
+  assert_int_equal(jobstate_encode(&s, buf, sizeof(buf)), -EINVAL);
 }
 
 /* A file written on a machine of either byte order, built by hand, reads
@@ -363,9 +430,34 @@ static void h_version_0(struct raw *r)
   r->version = 0;
 }
 
-static void h_version_2(struct raw *r)
+static void h_version_3(struct raw *r)
 {
-  r->version = 2;
+  r->version = 3;
+}
+
+static void h_conn(struct raw *r)
+{
+  r->conn = JOB_CONN_COUNT_;
+}
+
+static void h_codec(struct raw *r)
+{
+  r->codec = 0xffffffff;
+}
+
+static void h_port(struct raw *r)
+{
+  r->port = 65536;
+}
+
+static void h_sent(struct raw *r)
+{
+  r->sent = UINT64_C(1) << 63;
+}
+
+static void h_receive_us(struct raw *r)
+{
+  r->receive_us = UINT64_MAX;
 }
 
 static void h_pid_0(struct raw *r)
@@ -506,34 +598,39 @@ static void h_bidi(struct raw *r)
 }
 
 static const struct hostile hostile_cases[] = {
-  { "bad magic",           h_magic,         "bad magic"           },
-  { "bad byte-order mark", h_bom,           "bad byte-order mark" },
-  { "version 0",           h_version_0,     "unknown version"     },
-  { "version 2",           h_version_2,     "unknown version"     },
-  { "pid 0",               h_pid_0,         "bad pid"             },
-  { "pid 2^32-1",          h_pid_huge,      "bad pid"             },
-  { "time past int64",     h_time,          "bad time"            },
-  { "phase past the enum", h_phase,         "bad phase"           },
-  { "phase 2^32-1",        h_phase_huge,    "bad phase"           },
-  { "slot -2",             h_slot,          "bad slot"            },
-  { "host past the end",   h_host_past_end, "truncated"           },
-  { "host length 65535",   h_host_huge,     "string too long"     },
-  { "host over its cap",   h_host_over_cap, "string too long"     },
-  { "file past the end",   h_file_past_end, "truncated"           },
-  { "file length 65535",   h_file_huge,     "string too long"     },
-  { "file length short",   h_file_short,    "trailing bytes"      },
-  { "trailing byte",       h_trailing,      "trailing bytes"      },
-  { "NUL in file",         h_nul_in_file,   "string not text"     },
-  { "host a NUL",          h_nul_host,      "string not text"     },
-  { "newline",             h_newline,       "string not text"     },
-  { "terminal escape",     h_escape,        "string not text"     },
-  { "DEL",                 h_del,           "string not text"     },
-  { "C1 control",          h_c1,            "string not text"     },
-  { "invalid UTF-8",       h_bad_utf8,      "string not text"     },
-  { "overlong UTF-8",      h_overlong,      "string not text"     },
-  { "surrogate",           h_surrogate,     "string not text"     },
-  { "cut UTF-8",           h_cut_utf8,      "string not text"     },
-  { "bidi override",       h_bidi,          "string not text"     },
+  { "bad magic",            h_magic,         "bad magic"           },
+  { "bad byte-order mark",  h_bom,           "bad byte-order mark" },
+  { "version 0",            h_version_0,     "unknown version"     },
+  { "version 3",            h_version_3,     "unknown version"     },
+  { "connection past enum", h_conn,          "bad link"            },
+  { "codec 2^32-1",         h_codec,         "bad link"            },
+  { "port 65536",           h_port,          "bad link"            },
+  { "sent past int64",      h_sent,          "bad transfer"        },
+  { "receive time huge",    h_receive_us,    "bad transfer"        },
+  { "pid 0",                h_pid_0,         "bad pid"             },
+  { "pid 2^32-1",           h_pid_huge,      "bad pid"             },
+  { "time past int64",      h_time,          "bad time"            },
+  { "phase past the enum",  h_phase,         "bad phase"           },
+  { "phase 2^32-1",         h_phase_huge,    "bad phase"           },
+  { "slot -2",              h_slot,          "bad slot"            },
+  { "host past the end",    h_host_past_end, "truncated"           },
+  { "host length 65535",    h_host_huge,     "string too long"     },
+  { "host over its cap",    h_host_over_cap, "string too long"     },
+  { "file past the end",    h_file_past_end, "truncated"           },
+  { "file length 65535",    h_file_huge,     "string too long"     },
+  { "file length short",    h_file_short,    "trailing bytes"      },
+  { "trailing byte",        h_trailing,      "trailing bytes"      },
+  { "NUL in file",          h_nul_in_file,   "string not text"     },
+  { "host a NUL",           h_nul_host,      "string not text"     },
+  { "newline",              h_newline,       "string not text"     },
+  { "terminal escape",      h_escape,        "string not text"     },
+  { "DEL",                  h_del,           "string not text"     },
+  { "C1 control",           h_c1,            "string not text"     },
+  { "invalid UTF-8",        h_bad_utf8,      "string not text"     },
+  { "overlong UTF-8",       h_overlong,      "string not text"     },
+  { "surrogate",            h_surrogate,     "string not text"     },
+  { "cut UTF-8",            h_cut_utf8,      "string not text"     },
+  { "bidi override",        h_bidi,          "string not text"     },
 };
 
 static void test_hostile(void **state)
@@ -845,8 +942,9 @@ static void test_writer_umask_and_text(void **state)
 
   setenv("HERDCC_JOBS_DIR", dir, 1);
   mode_t old = umask(077);
-  /* Names that are not text are written with '?' for each bad byte; a
-   * long name keeps its end. */
+  /* Names that are not text are written as text.h cleans them: '?' for
+   * each byte that is not UTF-8 and for each refused character; a long
+   * name keeps its end. */
   struct jobstate_writer *w = jobstate_writer_new("a\nb\x1b\xff.c");
   umask(old);
   assert_non_null(w);
@@ -858,7 +956,7 @@ static void test_writer_umask_and_text(void **state)
 
   jobstate_writer_phase(w, JOB_PHASE_CONNECT, "h\tx\xe2\x80\xae", -7);
   assert_int_equal(scan(dir, false, &list), 1);
-  assert_string_equal(list.jobs[0].state.host, "h?x???");
+  assert_string_equal(list.jobs[0].state.host, "h?x?");
   assert_int_equal(list.jobs[0].state.slot, -1);
   w = jobstate_writer_free(w);
 
@@ -1162,6 +1260,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_phase_names),
     cmocka_unit_test(test_round_trip),
+    cmocka_unit_test(test_version_1),
     cmocka_unit_test(test_encode_refuses),
     cmocka_unit_test(test_byte_orders),
     cmocka_unit_test(test_truncated),

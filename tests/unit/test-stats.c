@@ -28,6 +28,7 @@
 #include "json.h"
 #include "macro.h"
 #include "stats.h"
+#include "statsfetch.h"
 
 /* ---- a valid document and its edits ------------------------------------- */
 

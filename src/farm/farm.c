@@ -36,82 +36,32 @@ const char *farm_source_name(enum farm_source source)
   return (unsigned)source < FARM_SOURCE_COUNT_ ? names[source] : "?";
 }
 
+/* For xgettext: the words herdcc-monitor translates. */
+#define N_(text) text
+
+/* Each status: its word and whether it is a failure. */
+static const struct {
+  const char *name;
+  bool        failing;
+} farm_statuses[FARM_STATUS_COUNT_] = {
+  [FARM_STATUS_UNKNOWN]     = { N_("unknown"),     false },
+  [FARM_STATUS_OK]          = { N_("ok"),          false },
+  [FARM_STATUS_UNREACHABLE] = { N_("unreachable"), true  },
+  [FARM_STATUS_REFUSED]     = { N_("refused"),     true  },
+  [FARM_STATUS_NO_STATS]    = { N_("no stats"),    false },
+  [FARM_STATUS_BAD_REPLY]   = { N_("bad reply"),   true  },
+  [FARM_STATUS_UNRESOLVED]  = { N_("unresolved"),  true  },
+};
+
 const char *farm_status_name(enum farm_status status)
 {
-  static const char *const names[FARM_STATUS_COUNT_] = {
-    [FARM_STATUS_UNKNOWN]     = "unknown",
-    [FARM_STATUS_OK]          = "ok",
-    [FARM_STATUS_UNREACHABLE] = "unreachable",
-    [FARM_STATUS_REFUSED]     = "refused",
-    [FARM_STATUS_NO_STATS]    = "no stats",
-    [FARM_STATUS_BAD_REPLY]   = "bad reply",
-    [FARM_STATUS_UNRESOLVED]  = "unresolved",
-  };
-  return (unsigned)status < FARM_STATUS_COUNT_ ? names[status] : "?";
+  return (unsigned)status < FARM_STATUS_COUNT_ ? farm_statuses[status].name
+                                               : "?";
 }
 
-/* ---- untrusted text ------------------------------------------------------ */
-
-/* The length of the valid UTF-8 sequence at p and its code point, or 0. */
-static size_t utf8_decode(const unsigned char *p, uint32_t *ret_cp)
+bool farm_status_failing(enum farm_status status)
 {
-  static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-  unsigned              c     = p[0];
-  size_t                n     = c < 0x80             ? 1
-                                : (c & 0xe0) == 0xc0 ? 2
-                                : (c & 0xf0) == 0xe0 ? 3
-                                : (c & 0xf8) == 0xf0 ? 4
-                                                     : 0;
-  uint32_t              cp;
-
-  if (n <= 1) {
-    *ret_cp = c;
-    return n;
-  }
-  cp = c & (0x7fu >> n);
-  for (size_t i = 1; i < n; i++) {
-    if ((p[i] & 0xc0) != 0x80) { /* also stops at the terminator */
-      return 0;
-    }
-    cp = cp << 6 | (p[i] & 0x3fu);
-  }
-  if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-    return 0;
-  }
-  *ret_cp = cp;
-  return n;
-}
-
-char *farm_clean_text(char *dst, size_t size, const char *src, bool no_space)
-{
-  const unsigned char *p = (const unsigned char *)src;
-  size_t               o = 0;
-
-  if (size == 0) {
-    return dst;
-  }
-  while (*p && o + 1 < size) {
-    uint32_t cp;
-    size_t   n = utf8_decode(p, &cp);
-    if (n == 0) {
-      dst[o++] = '?';
-      p++;
-    } else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-      dst[o++] = '?';
-      p += n;
-    } else if (no_space && cp == ' ') {
-      dst[o++] = '_';
-      p++;
-    } else if (o + n < size) {
-      memcpy(dst + o, p, n);
-      o += n;
-      p += n;
-    } else {
-      break; /* never half a character */
-    }
-  }
-  dst[o] = '\0';
-  return dst;
+  return (unsigned)status < FARM_STATUS_COUNT_ && farm_statuses[status].failing;
 }
 
 /* ---- the servers ------------------------------------------------------- */
@@ -442,17 +392,19 @@ void farm_server_set_result(struct farm_server *s, int r, struct stats *st,
   s->stats  = (struct stats){ 0 };
   s->why[0] = '\0';
   if (r >= 0) {
-    s->status = FARM_STATUS_OK;
-    s->stats  = *st;
-    *st       = (struct stats){ 0 };
+    s->status   = FARM_STATUS_OK;
+    s->answered = true;
+    s->stats    = *st;
+    *st         = (struct stats){ 0 };
     return;
   }
   switch (r) {
     case -ECONNREFUSED:
-      /* A server that advertises its stats port is down when the port is
-         closed; elsewhere a closed default port means no --stats. */
-      s->status =
-        s->stats_advertised ? FARM_STATUS_UNREACHABLE : FARM_STATUS_NO_STATS;
+      /* A server that advertises its stats port, or whose port answered
+         before, is down when the port is closed; elsewhere a closed
+         default port means no --stats. */
+      s->status = s->stats_advertised || s->answered ? FARM_STATUS_UNREACHABLE
+                                                     : FARM_STATUS_NO_STATS;
       snprintf(s->why, sizeof(s->why), "stats port %u: connection refused",
                s->stats_port);
       return;
@@ -484,6 +436,32 @@ void farm_server_set_result(struct farm_server *s, int r, struct stats *st,
                strerror(-r));
       return;
   }
+}
+
+bool farm_server_wants_fetch(struct farm_server *s)
+{
+  if (!s->addr[0] || s->status == FARM_STATUS_UNRESOLVED) {
+    if (s->status != FARM_STATUS_UNRESOLVED) {
+      s->status = FARM_STATUS_UNRESOLVED;
+      snprintf(s->why, sizeof(s->why), "no address known");
+    }
+    return false;
+  }
+  if (s->source != FARM_SOURCE_STATIC && !s->stats_advertised) {
+    stats_clear(&s->stats);
+    s->status = FARM_STATUS_NO_STATS;
+    snprintf(s->why, sizeof(s->why), "no stats port advertised");
+    return false;
+  }
+  return true;
+}
+
+char *farm_server_state(const struct farm_server *s, const char *status_name,
+                        const char *backed_off, char *buf, size_t size)
+{
+  snprintf(buf, size, "%s%s%s%s%s", status_name, s->backed_off ? " " : "",
+           s->backed_off ? backed_off : "", s->why[0] ? ": " : "", s->why);
+  return buf;
 }
 
 /* One fetch, run by a thread of its own. The round outlives the caller's
@@ -580,14 +558,7 @@ int farm_fetch(struct farm *farm, int timeout_ms)
     job->round              = round;
     job->done               = true; /* until started */
     job->r                  = 1;    /* not asked */
-    if (!s->addr[0] || s->status == FARM_STATUS_UNRESOLVED) {
-      continue;
-    }
-    if (s->source != FARM_SOURCE_STATIC && !s->stats_advertised) {
-      /* its TXT record would name the port: a guess could reach another
-         server's stats at the same address */
-      s->status = FARM_STATUS_NO_STATS;
-      snprintf(s->why, sizeof(s->why), "no stats port advertised");
+    if (!farm_server_wants_fetch(s)) {
       continue;
     }
     if (started >= FARM_FETCH_MAX) {
@@ -635,6 +606,20 @@ int farm_fetch(struct farm *farm, int timeout_ms)
   }
   round_unref_locked(round); /* a thread still running frees it */
   return 0;
+}
+
+void farm_remember(struct farm *farm, const struct farm *before)
+{
+  for (size_t i = 0; i < farm->server_count; i++) {
+    struct farm_server *s = &farm->servers[i];
+    for (size_t j = 0; before && j < before->server_count; j++) {
+      const struct farm_server *b = &before->servers[j];
+      if (b->answered && b->port == s->port && b->stats_port == s->stats_port &&
+          strcmp(b->addr, s->addr) == 0) {
+        s->answered = true;
+      }
+    }
+  }
 }
 
 void farm_clear(struct farm *farm)

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "macro.h"
 #include "strv.h"
+#include "text.h"
 #include "zcache.h"
 
 #define DNS_MAX_QUERIES  64
@@ -97,8 +98,9 @@ static bool warn_once(const char *path, const char *what)
     return false;
   }
   close(fd);
+  char error[sizeof(meta.error)];
   log_warning("DNS lookup of %s failed: %s; going on without it", what,
-              meta.error);
+              text_clean(error, sizeof(error), meta.error, 0));
   return true;
 }
 
@@ -288,7 +290,9 @@ int dns_show(FILE *out, const char *state_dir, const struct hosts_entry *srv)
     return 0;
   }
   if (meta.error[0]) {
-    fprintf(out, "%s: lookup failed: %s\n", what, meta.error);
+    char error[sizeof(meta.error)];
+    fprintf(out, "%s: lookup failed: %s\n", what,
+            text_clean(error, sizeof(error), meta.error, 0));
   }
   _cleanup_free_ size_t *order = calloc(count ? count : 1, sizeof(*order));
   if (!order) {
@@ -298,11 +302,12 @@ int dns_show(FILE *out, const char *state_dir, const struct hosts_entry *srv)
   for (size_t i = 0; i < count; i++) {
     const struct zcache_entry *e  = &entries[order[i]];
     bool                       v6 = strchr(e->addr, ':') != NULL;
-    fprintf(out, "%s%s%s:%u/%u%s srv %s %s\n", v6 ? "[" : "", e->addr,
-            v6 ? "]" : "", e->port,
-            e->info.jobs ? e->info.jobs : HOSTS_DEFAULT_LIMIT,
-            e->info.lzo ? ",lzo" : "", e->name,
-            meta.expires > (long long)time(NULL) ? "ok" : "ok (stale)");
+    char                       name[sizeof(e->name)]; /* from the DNS */
+    fprintf(
+      out, "%s%s%s:%u/%u%s srv %s %s\n", v6 ? "[" : "", e->addr, v6 ? "]" : "",
+      e->port, e->info.jobs ? e->info.jobs : HOSTS_DEFAULT_LIMIT,
+      e->info.lzo ? ",lzo" : "", text_clean(name, sizeof(name), e->name, 0),
+      meta.expires > (long long)time(NULL) ? "ok" : "ok (stale)");
   }
   return 0;
 }

@@ -16,28 +16,36 @@
 #include "io.h"
 #include "macro.h"
 #include "statedir.h"
+#include "text.h"
 
 /* The file, all integers in the writer's byte order:
  *
  *   offset size
  *        0    4  magic "HJOB"
  *        4    4  byte-order mark 0x01020304 (reads 0x04030201 swapped)
- *        8    4  version (1)
+ *        8    4  version (2; 1 lacks the link and transfer fields)
  *       12    4  pid
  *       16    8  proc_start
  *       24    8  started_us
  *       32    8  phase_us
  *       40    4  phase
  *       44    4  slot (signed; -1: none)
- *       48    2  host length, then the host's bytes
+ *       48    4  conn (enum job_conn)                      version 2 only:
+ *       52    4  codec (enum job_codec)
+ *       56    4  port (at most 65535)
+ *       60    8  sent
+ *       68    8  send_us
+ *       76    8  received
+ *       84    8  receive_us
+ *   48, 92    2  host length, then the host's bytes
  *        …    2  file length, then the file's bytes
  *
  * and nothing after the file's bytes. */
 #define JOBSTATE_MAGIC       "HJOB"
 #define JOBSTATE_BOM         UINT32_C(0x01020304)
 #define JOBSTATE_BOM_SWAPPED UINT32_C(0x04030201)
-#define JOBSTATE_VERSION     UINT32_C(1)
-#define JOBSTATE_FIXED_SIZE  48
+#define JOBSTATE_VERSION     UINT32_C(2)
+#define JOBSTATE_FIXED_SIZE  92 /* version 2; version 1's is 48 */
 
 /* A pid the kernel can hand out (PID_MAX_LIMIT). */
 #define JOBSTATE_PID_MAX UINT32_C(4194304)
@@ -46,6 +54,26 @@ static_assert(JOBSTATE_FIXED_SIZE + 2 + JOBSTATE_HOST_MAX + 2 +
                   JOBSTATE_FILE_MAX <=
                 JOBSTATE_FILE_SIZE_MAX,
               "a full state file must fit JOBSTATE_FILE_SIZE_MAX");
+
+const char *job_conn_name(enum job_conn conn)
+{
+  static const char *const names[JOB_CONN_COUNT_] = {
+    [JOB_CONN_NONE] = "-",
+    [JOB_CONN_TCP]  = "tcp",
+    [JOB_CONN_SSH]  = "ssh",
+  };
+  return (unsigned)conn < JOB_CONN_COUNT_ ? names[conn] : NULL;
+}
+
+const char *job_codec_name(enum job_codec codec)
+{
+  static const char *const names[JOB_CODEC_COUNT_] = {
+    [JOB_CODEC_NONE] = "none",
+    [JOB_CODEC_LZO]  = "lzo",
+    [JOB_CODEC_ZLIB] = "zlib",
+  };
+  return (unsigned)codec < JOB_CODEC_COUNT_ ? names[codec] : NULL;
+}
 
 const char *job_phase_name(enum job_phase phase)
 {
@@ -66,90 +94,24 @@ const char *job_phase_name(enum job_phase phase)
 
 /* ---- text --------------------------------------------------------------- */
 
-/* The length of the character at s (len bytes left) when it is valid UTF-8
- * a monitor may show as it is; 0 otherwise. Refused: ASCII and C1
- * controls (a terminal would obey them), overlong forms, surrogates, code
- * points past U+10FFFF, and the line separators and bidirectional
- * controls that would let a name pass for another. */
-static size_t text_char_len(const uint8_t *s, size_t len)
-{
-  uint8_t  c = s[0];
-  size_t   n;
-  uint32_t cp, min;
-
-  if (c < 0x80) {
-    return c >= 0x20 && c != 0x7f ? 1 : 0;
-  }
-  if ((c & 0xe0) == 0xc0) {
-    n = 2, cp = c & 0x1fu, min = 0x80;
-  } else if ((c & 0xf0) == 0xe0) {
-    n = 3, cp = c & 0x0fu, min = 0x800;
-  } else if ((c & 0xf8) == 0xf0) {
-    n = 4, cp = c & 0x07u, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (len < n) {
-    return 0;
-  }
-  for (size_t i = 1; i < n; i++) {
-    if ((s[i] & 0xc0) != 0x80) {
-      return 0;
-    }
-    cp = cp << 6 | (s[i] & 0x3fu);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-      (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
-      (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f ||
-      cp == 0x061c) {
-    return 0;
-  }
-  return n;
-}
-
-static bool text_valid(const uint8_t *s, size_t len)
-{
-  for (size_t i = 0; i < len;) {
-    size_t n = text_char_len(s + i, len - i);
-    if (n == 0) {
-      return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
 /* Copy src into dst (cap bytes plus a terminator) as text the decoder
- * accepts: a byte that does not start a valid character becomes '?'. A
- * longer text keeps its end ("..." and the last characters), the part
- * that names a file best. */
-static void text_sanitize(const char *src, char *dst, size_t cap)
+ * accepts, through the one cleaner (text.h). A longer text keeps its end
+ * ("..." and the last characters), the part that names a file best. */
+static void jobstate_clean(const char *src, char *dst, size_t cap)
 {
-  const uint8_t *s   = (const uint8_t *)src;
-  size_t         len = strlen(src), out = 0;
+  size_t len = strlen(src), out = 0;
 
   if (len > cap) {
     size_t skip = len - (cap - 3);
-    while (skip < len && (s[skip] & 0xc0) == 0x80) {
+    while (skip < len && ((uint8_t)src[skip] & 0xc0) == 0x80) {
       skip++;
     }
     memcpy(dst, "...", 3);
     out = 3;
-    s += skip;
-    len -= skip;
+    src += skip;
   }
-  for (size_t i = 0; i < len;) {
-    size_t n = text_char_len(s + i, len - i);
-    if (n == 0) {
-      dst[out++] = '?';
-      i++;
-    } else {
-      memcpy(dst + out, s + i, n);
-      out += n;
-      i += n;
-    }
-  }
-  dst[out] = '\0';
+  /* Never longer than its source: the rest fits. */
+  text_clean(dst + out, cap + 1 - out, src, 0);
 }
 
 /* ---- encoding ----------------------------------------------------------- */
@@ -166,13 +128,17 @@ int jobstate_encode(const struct job_state *state, uint8_t *buf, size_t cap)
   size_t   file_len = strnlen(state->file, sizeof(state->file));
   uint32_t bom = JOBSTATE_BOM, version = JOBSTATE_VERSION;
   uint32_t phase = (uint32_t)state->phase;
+  uint32_t conn = (uint32_t)state->conn, codec = (uint32_t)state->codec;
+  uint32_t port = state->port;
 
   if (host_len > JOBSTATE_HOST_MAX || file_len > JOBSTATE_FILE_MAX ||
-      !text_valid((const uint8_t *)state->host, host_len) ||
-      !text_valid((const uint8_t *)state->file, file_len) ||
-      phase >= JOB_PHASE_COUNT_ || state->slot < -1 || state->pid == 0 ||
-      state->pid > JOBSTATE_PID_MAX || state->started_us < 0 ||
-      state->phase_us < 0) {
+      !text_is_clean(state->host, host_len) ||
+      !text_is_clean(state->file, file_len) || phase >= JOB_PHASE_COUNT_ ||
+      state->slot < -1 || state->pid == 0 || state->pid > JOBSTATE_PID_MAX ||
+      state->started_us < 0 || state->phase_us < 0 || conn >= JOB_CONN_COUNT_ ||
+      codec >= JOB_CODEC_COUNT_ || state->sent > INT64_MAX ||
+      state->send_us > INT64_MAX || state->received > INT64_MAX ||
+      state->receive_us > INT64_MAX) {
     return -EINVAL;
   }
   size_t need = JOBSTATE_FIXED_SIZE + 2 + host_len + 2 + file_len;
@@ -189,6 +155,13 @@ int jobstate_encode(const struct job_state *state, uint8_t *buf, size_t cap)
   p          = put(p, &state->phase_us, 8);
   p          = put(p, &phase, 4);
   p          = put(p, &state->slot, 4);
+  p          = put(p, &conn, 4);
+  p          = put(p, &codec, 4);
+  p          = put(p, &port, 4);
+  p          = put(p, &state->sent, 8);
+  p          = put(p, &state->send_us, 8);
+  p          = put(p, &state->received, 8);
+  p          = put(p, &state->receive_us, 8);
   p          = put(p, &hl, 2);
   p          = put(p, state->host, host_len);
   p          = put(p, &fl, 2);
@@ -259,7 +232,30 @@ static const char *take_text(struct reader *r, char *dst, size_t cap)
     return "truncated";
   }
   dst[len] = '\0';
-  return text_valid((const uint8_t *)dst, len) ? NULL : "string not text";
+  return text_is_clean((const char *)dst, len) ? NULL : "string not text";
+}
+
+/* Version 2's connection and transfer fields. */
+static const char *take_link(struct reader *r, struct job_state *state)
+{
+  uint32_t conn, codec, port;
+
+  if (!take_u32(r, &conn) || !take_u32(r, &codec) || !take_u32(r, &port) ||
+      !take_u64(r, &state->sent) || !take_u64(r, &state->send_us) ||
+      !take_u64(r, &state->received) || !take_u64(r, &state->receive_us)) {
+    return "truncated";
+  }
+  if (conn >= JOB_CONN_COUNT_ || codec >= JOB_CODEC_COUNT_ || port > 65535) {
+    return "bad link";
+  }
+  if (state->sent > INT64_MAX || state->send_us > INT64_MAX ||
+      state->received > INT64_MAX || state->receive_us > INT64_MAX) {
+    return "bad transfer";
+  }
+  state->conn  = (enum job_conn)conn;
+  state->codec = (enum job_codec)codec;
+  state->port  = (uint16_t)port;
+  return NULL;
 }
 
 static const char *decode(const uint8_t *buf, size_t len,
@@ -270,6 +266,7 @@ static const char *decode(const uint8_t *buf, size_t len,
   uint32_t      bom, version, pid, phase, slot;
   uint64_t      started, phase_at;
 
+  *state = (struct job_state){ 0 }; /* version 1 has no link fields */
   if (len > JOBSTATE_FILE_SIZE_MAX) {
     return "too large";
   }
@@ -286,7 +283,7 @@ static const char *decode(const uint8_t *buf, size_t len,
   if (!take_u32(&r, &version)) {
     return "truncated";
   }
-  if (version != JOBSTATE_VERSION) {
+  if (version != 1 && version != JOBSTATE_VERSION) {
     return "unknown version";
   }
   if (!take_u32(&r, &pid) || !take_u64(&r, &state->proc_start) ||
@@ -311,7 +308,13 @@ static const char *decode(const uint8_t *buf, size_t len,
   state->phase_us   = (int64_t)phase_at;
   state->phase      = (enum job_phase)phase;
   state->slot       = slot == UINT32_MAX ? -1 : (int32_t)slot;
-  const char *why   = take_text(&r, state->host, JOBSTATE_HOST_MAX);
+  if (version >= 2) {
+    const char *bad = take_link(&r, state);
+    if (bad) {
+      return bad;
+    }
+  }
+  const char *why = take_text(&r, state->host, JOBSTATE_HOST_MAX);
   if (!why) {
     why = take_text(&r, state->file, JOBSTATE_FILE_MAX);
   }
@@ -787,7 +790,7 @@ struct jobstate_writer *jobstate_writer_new(const char *file)
                                           .phase      = JOB_PHASE_STARTING,
                                           .slot       = -1 };
   w->state.phase_us = w->state.started_us;
-  text_sanitize(file ? file : "", w->state.file, JOBSTATE_FILE_MAX);
+  jobstate_clean(file ? file : "", w->state.file, JOBSTATE_FILE_MAX);
   if (asprintf(&w->path, "%s/job-%u-%d", dir, (unsigned)uid, (int)pid) < 0) {
     w->path = NULL;
   }
@@ -825,9 +828,43 @@ void jobstate_writer_phase(struct jobstate_writer *w, enum job_phase phase,
   w->state.phase_us = now_us();
   w->state.slot     = slot < -1 ? -1 : slot;
   if (host) {
-    text_sanitize(host, w->state.host, JOBSTATE_HOST_MAX);
+    jobstate_clean(host, w->state.host, JOBSTATE_HOST_MAX);
   }
   (void)write_state(w);
+}
+
+void jobstate_writer_link(struct jobstate_writer *w, enum job_conn conn,
+                          uint16_t port, enum job_codec codec)
+{
+  if (!w || (unsigned)conn >= JOB_CONN_COUNT_ ||
+      (unsigned)codec >= JOB_CODEC_COUNT_) {
+    return;
+  }
+  w->state.conn  = conn;
+  w->state.port  = port;
+  w->state.codec = codec;
+}
+
+void jobstate_writer_transfer(struct jobstate_writer *w, bool receiving,
+                              uint64_t bytes, uint64_t us)
+{
+  if (!w || bytes > INT64_MAX || us > INT64_MAX) {
+    return;
+  }
+  if (receiving) {
+    w->state.received   = bytes;
+    w->state.receive_us = us;
+  } else {
+    w->state.sent    = bytes;
+    w->state.send_us = us;
+  }
+}
+
+void jobstate_writer_update(struct jobstate_writer *w)
+{
+  if (w) {
+    (void)write_state(w);
+  }
 }
 
 struct jobstate_writer *jobstate_writer_free(struct jobstate_writer *w)

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,6 @@
 #include "io.h"
 #include "log.h"
 #include "macro.h"
-#include "run.h"
 
 /* An address this compile has met: tried, or found with expired state. */
 struct backoff_seen {
@@ -257,7 +258,17 @@ static int write_state(const char *path, const char *reason)
   }
   int len =
     snprintf(text, sizeof(text), "%lld\n%s\n", (long long)time(NULL), line);
-  return run_write_file_atomic(path, text, (size_t)len);
+  /* An interrupt between the write and the rename would leave the
+     temporary behind. */
+  sigset_t interrupts, old;
+  sigemptyset(&interrupts);
+  sigaddset(&interrupts, SIGINT);
+  sigaddset(&interrupts, SIGTERM);
+  sigaddset(&interrupts, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &interrupts, &old);
+  int r = io_write_file_atomic(path, text, (size_t)len);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return r;
 }
 
 int backoff_mark(struct backoff *backoff, const char *address,

@@ -39,6 +39,22 @@ enum job_phase {
   JOB_PHASE_COUNT_
 };
 
+/* How the job reaches its server. */
+enum job_conn {
+  JOB_CONN_NONE, /* not connected (yet), or compiling here */
+  JOB_CONN_TCP,
+  JOB_CONN_SSH,
+  JOB_CONN_COUNT_
+};
+
+/* How its bodies travel. */
+enum job_codec {
+  JOB_CODEC_NONE, /* protocol 1: as they are */
+  JOB_CODEC_LZO,  /* protocol 2 */
+  JOB_CODEC_ZLIB, /* herdcc's own */
+  JOB_CODEC_COUNT_
+};
+
 /* Caps on the strings a file may carry (bytes, without a terminator). */
 #define JOBSTATE_HOST_MAX 255
 #define JOBSTATE_FILE_MAX 1023
@@ -52,7 +68,14 @@ struct job_state {
   int64_t        started_us; /* CLOCK_REALTIME, µs since the epoch */
   int64_t        phase_us;   /* when the current phase began, same clock */
   enum job_phase phase;
-  int32_t        slot;                        /* -1: none */
+  int32_t        slot; /* -1: none */
+  enum job_conn  conn;
+  enum job_codec codec;
+  uint16_t       port;       /* the server's TCP port; 0: none or ssh */
+  uint64_t       sent;       /* source bytes sent to the server */
+  uint64_t       send_us;    /* how long sending them took */
+  uint64_t       received;   /* reply bytes received */
+  uint64_t       receive_us; /* how long receiving them took */
   char           host[JOBSTATE_HOST_MAX + 1]; /* "" until one is chosen */
   char           file[JOBSTATE_FILE_MAX + 1]; /* the source file */
 };
@@ -60,6 +83,12 @@ struct job_state {
 /* "starting", "wait-slot", "preprocess", "connect", "send", "compile",
  * "receive", "local"; NULL for a value outside the enum. */
 const char *job_phase_name(enum job_phase phase);
+
+/* "-", "tcp", "ssh"; NULL outside the enum. */
+const char *job_conn_name(enum job_conn conn);
+
+/* "none", "lzo", "zlib"; NULL outside the enum. */
+const char *job_codec_name(enum job_codec codec);
 
 /* Encode state into buf (cap bytes, at least JOBSTATE_FILE_SIZE_MAX);
  * returns the length, or -EINVAL when a field does not fit its cap. */
@@ -112,6 +141,19 @@ struct jobstate_writer *jobstate_writer_new(const char *file);
  * none). Errors are ignored: state is advisory. */
 void jobstate_writer_phase(struct jobstate_writer *w, enum job_phase phase,
                            const char *host, int slot);
+
+/* The connection the job uses from now on (port 0: none, or ssh);
+ * published with the next phase change. */
+void jobstate_writer_link(struct jobstate_writer *w, enum job_conn conn,
+                          uint16_t port, enum job_codec codec);
+
+/* Bytes sent (or received, with receiving) and how long that took, in
+ * µs; published with the next phase change or jobstate_writer_update. */
+void jobstate_writer_transfer(struct jobstate_writer *w, bool receiving,
+                              uint64_t bytes, uint64_t us);
+
+/* Publish what is recorded now, in the same phase. */
+void jobstate_writer_update(struct jobstate_writer *w);
 
 /* Remove the file and free; accepts NULL, returns NULL. */
 struct jobstate_writer *jobstate_writer_free(struct jobstate_writer *w);

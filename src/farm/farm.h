@@ -3,16 +3,16 @@
  * use, with where each came from, what their status endpoints say, and
  * this machine's own client jobs.
  *
- * Servers come from the same places a compile takes them (the client's
- * modules, not a second reader): the host list (hostlist_load: the
- * HERDCC_HOSTS/DISTCC_HOSTS variables or the hosts files), the mDNS
+ * Servers come from the same places a compile takes them (the same
+ * modules of this library, not a second reader): the host list (hostlist_load:
+ * the HERDCC_HOSTS/DISTCC_HOSTS variables or the hosts files), the mDNS
  * discovery cache that herdcc-discover keeps (+zeroconf) and the DNS
  * caches of herdcc-resolve (+srv, and the addresses of host names). Stale
  * caches get their background refresh exactly as a compile triggers it;
  * nothing here waits on the network except farm_fetch, which is bounded.
  *
  * Everything a server or a state file says is untrusted text: print it
- * through farm_clean_text. */
+ * through text_clean (src/common/text.h). */
 #pragma once
 
 #include <netinet/in.h>
@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "jobstate.h"
-#include "stats.h"
+#include "statsfetch.h"
 
 enum farm_source {
   FARM_SOURCE_STATIC, /* the host list, by address or name */
@@ -46,8 +46,14 @@ enum farm_status {
 };
 
 /* "unknown", "ok", "unreachable", "refused", "no stats", "bad reply",
- * "unresolved". */
+ * "unresolved": the words both monitors show (herdcc-monitor through
+ * gettext: they are marked for translation). */
 const char *farm_status_name(enum farm_status status);
+
+/* Whether the status is a failure someone should look at (unreachable,
+ * refused, bad reply, unresolved): the tray's failing state, top's and
+ * the window's colour. */
+bool farm_status_failing(enum farm_status status);
 
 #define FARM_NAME_MAX 256
 #define FARM_WHY_MAX  160
@@ -62,9 +68,11 @@ struct farm_server {
   uint16_t stats_port;       /* TXT stats=, else STATS_DEFAULT_PORT */
   bool     stats_advertised; /* the port came from TXT; a discovered
                                 server without one is not asked */
-  bool             lzo;
-  bool             herd;
-  bool             backed_off; /* the client's backoff state says so */
+  bool lzo;
+  bool herd;
+  bool backed_off;             /* the client's backoff state says so */
+  bool answered;               /* its stats port answered once: closed
+                                  now, it is down (farm_remember) */
   unsigned         local_jobs; /* this machine's jobs on it (farm_count) */
   enum farm_status status;
   char             why[FARM_WHY_MAX]; /* for every status but OK, or "" */
@@ -99,11 +107,29 @@ int farm_load_jobs(struct farm *farm);
  * of each server. */
 int farm_fetch(struct farm *farm, int timeout_ms);
 
+/* Whether s is to be asked for its status. When it is not (no address,
+ * or a discovered server whose TXT record names no stats port: a guess
+ * could reach another server's stats at the same address), its status
+ * and why say so. */
+bool farm_server_wants_fetch(struct farm_server *s);
+
+/* "STATUS: why" of s, "(backed off)" after the status when the client's
+ * backoff passes it over; status_name is farm_status_name's word or a
+ * translation of it (borrowed). Returns buf. */
+char *farm_server_state(const struct farm_server *s, const char *status_name,
+                        const char *backed_off, char *buf, size_t size);
+
 /* Record the outcome of one fetch (r as stats_fetch returns it, why its
- * reason) in s: for monitors that fetch by other means (the GTK monitor
- * through GIO). Takes st's content on success (st is left cleared). */
+ * reason) in s: the one mapping of outcomes to states, for farm_fetch and
+ * the GTK monitor's fetches in a worker thread. Takes st's content on
+ * success (st is left cleared). */
 void farm_server_set_result(struct farm_server *s, int r, struct stats *st,
                             const char *why);
+
+/* Carry over from an earlier picture of the farm what a monitor that
+ * reloads its servers every round must not forget: which stats ports
+ * answered (by address, port and stats port). before is borrowed. */
+void farm_remember(struct farm *farm, const struct farm *before);
 
 /* Count each server's jobs among farm->jobs (by the host the job names,
  * "ADDR:PORT" or the host list's name). */
@@ -111,10 +137,3 @@ void farm_count_local_jobs(struct farm *farm);
 
 /* Free what farm owns and zero it. */
 void farm_clear(struct farm *farm);
-
-/* Copy untrusted text to dst (at most size bytes with the terminator)
- * with everything a terminal could act on replaced by '?': C0 and C1
- * control characters, DEL, and bytes that are not valid UTF-8. With
- * no_space, blanks become '_' too (a column a script splits on). Returns
- * dst. */
-char *farm_clean_text(char *dst, size_t size, const char *src, bool no_space);

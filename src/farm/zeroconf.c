@@ -19,6 +19,7 @@
 #include "io.h"
 #include "macro.h"
 #include "service.h"
+#include "text.h"
 #include "zcache.h"
 
 #define ZEROCONF_RETRY_S      10 /* a refresher that left: start another */
@@ -145,9 +146,11 @@ int zeroconf_show(FILE *out, const char *state_dir, const char *compiler_path)
     const struct zcache_entry *e = &entries[order[i]];
     const char *why = dcache_left_out_because(e, known ? &cc : NULL, false);
     bool        v6  = strchr(e->addr, ':') != NULL;
+    char        name[sizeof(e->name)]; /* the server chose it */
     fprintf(out, "%s%s%s:%u/%u%s zeroconf %s %s%s\n", v6 ? "[" : "", e->addr,
             v6 ? "]" : "", e->port, e->info.jobs, e->info.lzo ? ",lzo" : "",
-            e->name, why ? "left out: " : "ok", why ? why : "");
+            text_clean(name, sizeof(name), e->name, 0),
+            why ? "left out: " : "ok", why ? why : "");
   }
   return 0;
 }
