@@ -129,11 +129,23 @@ click() {
   gdbus call --session --dest "$ITEM" --object-path "$MENU" \
     --method com.canonical.dbusmenu.Event "$id" clicked '<0>' 0 >/dev/null
 }
+# The X window of the monitor's window once the X server has it viewable
+# (the monitor's own listing says mapped a moment before): into WID.
+viewable_window() {
+  local id
+  for id in $(xwininfo -root -tree | awk '/"herdcc monitor"/ && !/ 10x10\+/ { print $1 }'); do
+    if xwininfo -id "$id" 2>/dev/null | grep -q 'Map State: IsViewable'; then
+      WID=$id
+      return 0
+    fi
+  done
+  return 1
+}
 say "the menu: Show the window"
 click "_Show the window"
 time_until_ms 10000 listed window "herdcc monitor	mapped" || fail "the menu did not show the window"
 time_until_ms 5000 menu_id "_Hide the window" || fail "the menu does not offer to hide the window"
-WID=$(xwininfo -root -tree | awk '/"herdcc monitor"/ && !/ 10x10\+/ { print $1; exit }')
+time_until_ms 10000 viewable_window || fail "the window is not viewable"
 [ -n "$WID" ] || fail "no window"
 
 say "Ctrl+W hides the window to the tray"
@@ -173,7 +185,7 @@ time_until_ms 15000 listed window "herdcc monitor	mapped" ||
   { cat "$LISTING"; fail "the window stayed hidden without a tray"; }
 time_until_ms 10000 listed tray "none " || { cat "$LISTING"; fail "the tray is not gone"; }
 say "without a tray, closing the window ends the monitor"
-WID=$(xwininfo -root -tree | awk '/"herdcc monitor"/ && !/ 10x10\+/ { print $1; exit }')
+time_until_ms 10000 viewable_window || fail "the window is not viewable"
 xdotool windowfocus --sync "$WID" key ctrl+w
 exited() { ! kill -0 "$MONITOR_PID" 2>/dev/null; }
 time_until_ms 10000 exited || fail "the monitor did not end"
