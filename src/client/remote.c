@@ -12,8 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,7 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "cppscan.h"
+#include "cpprun.h"
 #include "diag.h"
 #include "dns.h"
 #include "env.h"
@@ -34,225 +32,8 @@
 #include "proto.h"
 #include "run.h"
 #include "sha256.h"
-#include "slots.h"
 #include "ssh.h"
 #include "strv.h"
-
-/* closep() that also forgets the descriptor, for fields closed early. */
-static void close_field(int *fd)
-{
-  closep(fd);
-  *fd = -1;
-}
-
-/* ---- the preprocessor --------------------------------------------------- */
-
-struct remote_cpp {
-  pid_t pid;       /* > 0 while it runs */
-  int   pidfd;     /* readable once it has ended; -1 without kernel support */
-  int   slot_fd;   /* a cpp slot, held while it runs */
-  int   source_fd; /* its output (a memory file), or the input itself */
-  int   err_fd;    /* its stderr (a memory file) */
-  int   status;    /* its wait status once ended */
-  char *deps_tmp;  /* the .d file it writes, beside the target; tracked */
-};
-
-static struct remote_cpp *cpp_free(struct remote_cpp *cpp)
-{
-  if (!cpp) {
-    return NULL;
-  }
-  if (cpp->pid > 0) {
-    run_terminate(cpp->pid);
-  }
-  if (cpp->deps_tmp) {
-    unlink(cpp->deps_tmp); /* renamed away already on success */
-    run_forget_file(cpp->deps_tmp);
-    free(cpp->deps_tmp);
-  }
-  closep(&cpp->pidfd);
-  closep(&cpp->slot_fd);
-  closep(&cpp->source_fd);
-  closep(&cpp->err_fd);
-  free(cpp);
-  return NULL;
-}
-
-/* Point cpp's -MF at a temporary file, renamed into place with the object
- * (a special file such as /dev/null is left for cpp to write); and run the
- * resolved compiler. */
-static int edit_cpp_argv(const struct remote_job *job, struct remote_cpp *cpp)
-{
-  struct args_plan *plan = job->plan;
-
-  if (plan->deps_file && !io_is_special(plan->deps_file)) {
-    _cleanup_close_ int fd = -1;
-    int                 r = io_tmp_beside(plan->deps_file, &cpp->deps_tmp, &fd);
-    if (r < 0) {
-      return r;
-    }
-    run_track_file(cpp->deps_tmp);
-    r = io_chmod_default(cpp->deps_tmp);
-    if (r < 0) {
-      return r;
-    }
-    free(plan->cpp_argv[plan->deps_file_index]);
-    plan->cpp_argv[plan->deps_file_index] = strdup(cpp->deps_tmp);
-  }
-  free(plan->cpp_argv[0]);
-  plan->cpp_argv[0] = strdup(job->compiler);
-  if (!plan->cpp_argv[0] ||
-      (plan->deps_file && !plan->cpp_argv[plan->deps_file_index])) {
-    return -ENOMEM;
-  }
-  return 0;
-}
-
-static int cpp_spawn(const struct remote_job *job, struct remote_cpp *cpp)
-{
-  char    *slot_names[] = { (char *)"cpp_localhost", NULL };
-  unsigned slot;
-
-  cpp->source_fd = memfd_create("herdcc-cpp", MFD_CLOEXEC);
-  cpp->err_fd    = memfd_create("herdcc-cpp-stderr", MFD_CLOEXEC);
-  if (cpp->source_fd < 0 || cpp->err_fd < 0) {
-    return -errno;
-  }
-  int r = edit_cpp_argv(job, cpp);
-  if (r < 0) {
-    return r;
-  }
-  r = slots_try(job->state_dir, slot_names, &job->cpp_slots, 1, false, &slot,
-                &cpp->slot_fd);
-  if (r == -EAGAIN) {
-    jobstatus_phase(JOB_PHASE_WAIT_SLOT);
-    r = slots_acquire(job->state_dir, slot_names, &job->cpp_slots, 1, false,
-                      &slot, &cpp->slot_fd);
-    jobstatus_phase(JOB_PHASE_CONNECT);
-  }
-  if (r < 0) {
-    cpp->slot_fd = -1; /* run unthrottled rather than not at all */
-  }
-  r = run_spawn(job->plan->cpp_argv, cpp->source_fd, cpp->err_fd, true,
-                &cpp->pid);
-  if (r < 0) {
-    cpp->pid = 0;
-    return r;
-  }
-  cpp->pidfd = pidfd_open(cpp->pid, 0); /* -1: no early abort, no harm */
-  return 0;
-}
-
-static int cpp_start(struct remote_job *job)
-{
-  struct remote_cpp *cpp = calloc(1, sizeof(*cpp));
-  int                r;
-
-  if (!cpp) {
-    return -ENOMEM;
-  }
-  *cpp = (struct remote_cpp){ .pidfd     = -1,
-                              .slot_fd   = -1,
-                              .source_fd = -1,
-                              .err_fd    = -1 };
-  if (job->plan->cpp_argv) {
-    r = cpp_spawn(job, cpp);
-  } else {
-    cpp->source_fd = open(job->plan->input, O_RDONLY | O_CLOEXEC);
-    r              = cpp->source_fd < 0 ? -errno : 0;
-  }
-  if (r < 0) {
-    cpp_free(cpp);
-    return r;
-  }
-  job->cpp = cpp;
-  return 0;
-}
-
-/* cpp has ended: free its slot. A failed cpp's diagnostics are shown now,
- * as the job's last word; a successful cpp's go out with the server's
- * reply, and are dropped when the compile runs here after all (it says
- * them again). */
-static void cpp_ended(const struct remote_job *job, int status)
-{
-  struct remote_cpp *cpp = job->cpp;
-
-  cpp->pid    = 0;
-  cpp->status = status;
-  close_field(&cpp->pidfd);
-  slots_release(job->state_dir, cpp->slot_fd);
-  cpp->slot_fd = -1;
-  if (status != 0) {
-    diag_write(job->state_dir, cpp->err_fd, NULL, 0);
-  }
-}
-
-/* gcc's -fdirectives-only text, mended (cppscan.h); when a file it names
- * holds a pragma the text loses, preprocess again without the option, the
- * macros expanded here. The server compiles either text right. */
-static int cpp_mend(const struct remote_job *job)
-{
-  struct remote_cpp         *cpp  = job->cpp;
-  _cleanup_strv_free_ char **argv = NULL;
-  bool                       lost = false;
-  int r = cppscan_mend(&cpp->source_fd, cpp->err_fd, &lost);
-
-  if (r < 0 || !lost) {
-    return r;
-  }
-  log_info("%s holds a pragma -fdirectives-only loses: preprocessing it fully",
-           job->plan->input);
-  for (char **a = job->plan->cpp_argv; *a && r >= 0; a++) {
-    if (strcmp(*a, "-fdirectives-only") != 0) {
-      r = strv_push(&argv, *a);
-    }
-  }
-  if (r < 0) {
-    return r;
-  }
-  if (ftruncate(cpp->source_fd, 0) < 0 || ftruncate(cpp->err_fd, 0) < 0 ||
-      lseek(cpp->source_fd, 0, SEEK_SET) < 0 ||
-      lseek(cpp->err_fd, 0, SEEK_SET) < 0) {
-    return -errno;
-  }
-  r = run_spawn(argv, cpp->source_fd, cpp->err_fd, true, &cpp->pid);
-  if (r >= 0) {
-    r = run_wait(cpp->pid, &cpp->status);
-  }
-  cpp->pid = 0;
-  if (r >= 0 && cpp->status != 0) {
-    diag_write(job->state_dir, cpp->err_fd, NULL, 0);
-  }
-  return r;
-}
-
-/* Collect cpp's end: waiting for it, or only looking when !wait. */
-static int cpp_settle(const struct remote_job *job, bool wait)
-{
-  int status, r;
-
-  if (job->cpp->pid <= 0) {
-    return 0;
-  }
-  if (wait) {
-    r = run_wait(job->cpp->pid, &status);
-    r = r < 0 ? r : 1;
-  } else {
-    r = run_poll(job->cpp->pid, &status);
-  }
-  if (r > 0) {
-    cpp_ended(job, status);
-    if (status == 0 && job->plan->directives_only) {
-      r = cpp_mend(job);
-    }
-  }
-  return r < 0 ? r : 0;
-}
-
-static bool cpp_failed(const struct remote_cpp *cpp)
-{
-  return cpp->pid <= 0 && cpp->status != 0;
-}
 
 /* ---- connecting --------------------------------------------------------- */
 
@@ -277,8 +58,8 @@ static int wait_connected(const struct remote_job *job, int sock,
       return -ETIMEDOUT;
     }
     if (n > 0 && pfd[1].revents) {
-      int r = cpp_settle(job, true);
-      if (r < 0 || cpp_failed(job->cpp)) {
+      int r = cpprun_settle(job, true);
+      if (r < 0 || cpprun_failed(job->cpp)) {
         return r < 0 ? r : -ECANCELED;
       }
     }
@@ -741,9 +522,9 @@ static int settle_cpp(const struct remote_job *job,
   if (result->outcome == REMOTE_DONE && job->cpp->pid > 0) {
     jobstatus_phase(JOB_PHASE_PREPROCESS);
   }
-  int r = cpp_settle(job, result->outcome == REMOTE_DONE);
+  int r = cpprun_settle(job, result->outcome == REMOTE_DONE);
 
-  if (r >= 0 && cpp_failed(job->cpp)) {
+  if (r >= 0 && cpprun_failed(job->cpp)) {
     free(result->why);
     *result = (struct remote_result){
       .outcome   = REMOTE_CPP_FAILED,
@@ -918,7 +699,7 @@ static int again_as_text(struct remote_job *job, const struct hosts_entry *host,
   if (r < 0) {
     return r;
   }
-  job->cpp = cpp_free(job->cpp);
+  job->cpp = cpprun_free(job->cpp);
   *at      = (struct attempt){ .sock = -1, .started_ms = clock_now_ms() };
   return compile_attempt(job, host, at, ret_result);
 }
@@ -929,7 +710,7 @@ static int compile_attempt(struct remote_job        *job,
                            struct remote_result *ret_result)
 {
   struct remote_result result = { .outcome = REMOTE_DONE };
-  int                  r      = job->cpp ? 0 : cpp_start(job);
+  int                  r      = job->cpp ? 0 : cpprun_start(job);
 
   if (r >= 0) {
     r = at->sock >= 0 ? send_request_args(job, host, at, &result)
@@ -977,12 +758,12 @@ int remote_compile_on(struct remote_job *job, const struct hosts_entry *host,
 
 int remote_prepare(struct remote_job *job)
 {
-  return job->cpp ? 0 : cpp_start(job);
+  return job->cpp ? 0 : cpprun_start(job);
 }
 
 bool remote_cpp_check(struct remote_job *job, int *ret_fd)
 {
-  if (cpp_settle(job, false) >= 0 && cpp_failed(job->cpp)) {
+  if (cpprun_settle(job, false) >= 0 && cpprun_failed(job->cpp)) {
     return true;
   }
   *ret_fd = job->cpp->pid > 0 ? job->cpp->pidfd : -1;
@@ -1003,5 +784,5 @@ int remote_addresses(const struct remote_job  *job,
 
 void remote_job_clear(struct remote_job *job)
 {
-  job->cpp = cpp_free(job->cpp);
+  job->cpp = cpprun_free(job->cpp);
 }

@@ -15,7 +15,7 @@
 #include "backoff.h"
 #include "hosts.h"
 
-struct remote_cpp;
+struct cpprun;
 
 /* Defaults of HERDCC_CONNECT_TIMEOUT (ms: well under distcc's fixed 4 s on
  * a LAN) and HERDCC_IO_TIMEOUT (s). */
@@ -23,7 +23,8 @@ struct remote_cpp;
 #define REMOTE_IO_TIMEOUT_S       300
 
 struct remote_job {
-  struct args_plan *plan;      /* borrowed; cpp_argv is edited */
+  struct args_plan *plan;      /* borrowed; args_plan_use_text() may turn
+                                   it into the source text's (remote.c) */
   const char       *compiler;  /* resolved path, for cpp */
   const char       *state_dir; /* for the cpp slot and stderr locks */
   unsigned          cpp_slots; /* --localslots_cpp */
@@ -32,9 +33,9 @@ struct remote_job {
   int               job_timeout_ms; /* 0: none; bounds one remote attempt */
   struct backoff   *backoff;        /* borrowed: which addresses to pass over,
                                        and where failures are recorded */
-  struct remote_cpp *cpp;           /* owned: the preprocessor's run and output,
-                                       made by the first attempt; released by
-                                       remote_job_clear() */
+  struct cpprun *cpp;               /* owned: the preprocessor's run and output,
+                                           made by the first attempt; released by
+                                           remote_job_clear() */
   uint32_t herd; /* the extension version the next remote_compile_on's
                     connection opened with (invite.h); 0: none */
   double size;   /* expected size over the typical job's (history.h), for

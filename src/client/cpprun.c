@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cpprun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/pidfd.h>
+#include <unistd.h>
+
+#include "cppscan.h"
+#include "diag.h"
+#include "io.h"
+#include "jobstatus.h"
+#include "log.h"
+#include "macro.h"
+#include "run.h"
+#include "slots.h"
+#include "strv.h"
+
+/* closep() that also forgets the descriptor, for fields closed early. */
+static void close_field(int *fd)
+{
+  closep(fd);
+  *fd = -1;
+}
+
+struct cpprun *cpprun_free(struct cpprun *cpp)
+{
+  if (!cpp) {
+    return NULL;
+  }
+  if (cpp->pid > 0) {
+    run_terminate(cpp->pid);
+  }
+  if (cpp->deps_tmp) {
+    unlink(cpp->deps_tmp); /* renamed away already on success */
+    run_forget_file(cpp->deps_tmp);
+    free(cpp->deps_tmp);
+  }
+  closep(&cpp->pidfd);
+  closep(&cpp->slot_fd);
+  closep(&cpp->source_fd);
+  closep(&cpp->err_fd);
+  strv_free(cpp->argv);
+  free(cpp);
+  return NULL;
+}
+
+/* cpp's own command line: the plan's, with the resolved compiler, and -MF
+ * pointed at a temporary file renamed into place with the object (a
+ * special file such as /dev/null is left for cpp to write). The plan is
+ * left as planned. */
+static int cpp_argv(const struct remote_job *job, struct cpprun *cpp)
+{
+  const struct args_plan *plan = job->plan;
+
+  cpp->argv = strv_copy(plan->cpp_argv);
+  if (!cpp->argv) {
+    return -ENOMEM;
+  }
+  if (plan->deps_file && !io_is_special(plan->deps_file)) {
+    _cleanup_close_ int fd = -1;
+    int                 r = io_tmp_beside(plan->deps_file, &cpp->deps_tmp, &fd);
+    if (r < 0) {
+      return r;
+    }
+    run_track_file(cpp->deps_tmp);
+    r = io_chmod_default(cpp->deps_tmp);
+    if (r < 0) {
+      return r;
+    }
+    free(cpp->argv[plan->deps_file_index]);
+    cpp->argv[plan->deps_file_index] = strdup(cpp->deps_tmp);
+  }
+  free(cpp->argv[0]);
+  cpp->argv[0] = strdup(job->compiler);
+  if (!cpp->argv[0] || (plan->deps_file && !cpp->argv[plan->deps_file_index])) {
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+static int cpp_spawn(const struct remote_job *job, struct cpprun *cpp)
+{
+  char    *slot_names[] = { (char *)"cpp_localhost", NULL };
+  unsigned slot;
+
+  cpp->source_fd = memfd_create("herdcc-cpp", MFD_CLOEXEC);
+  cpp->err_fd    = memfd_create("herdcc-cpp-stderr", MFD_CLOEXEC);
+  if (cpp->source_fd < 0 || cpp->err_fd < 0) {
+    return -errno;
+  }
+  int r = cpp_argv(job, cpp);
+  if (r < 0) {
+    return r;
+  }
+  r = slots_try(job->state_dir, slot_names, &job->cpp_slots, 1, false, &slot,
+                &cpp->slot_fd);
+  if (r == -EAGAIN) {
+    jobstatus_phase(JOB_PHASE_WAIT_SLOT);
+    r = slots_acquire(job->state_dir, slot_names, &job->cpp_slots, 1, false,
+                      &slot, &cpp->slot_fd);
+    jobstatus_phase(JOB_PHASE_CONNECT);
+  }
+  if (r < 0) {
+    cpp->slot_fd = -1; /* run unthrottled rather than not at all */
+  }
+  r = run_spawn(cpp->argv, cpp->source_fd, cpp->err_fd, true, &cpp->pid);
+  if (r < 0) {
+    cpp->pid = 0;
+    return r;
+  }
+  cpp->pidfd = pidfd_open(cpp->pid, 0); /* -1: no early abort, no harm */
+  return 0;
+}
+
+int cpprun_start(struct remote_job *job)
+{
+  struct cpprun *cpp = calloc(1, sizeof(*cpp));
+  int            r;
+
+  if (!cpp) {
+    return -ENOMEM;
+  }
+  *cpp = (struct cpprun){ .pidfd     = -1,
+                          .slot_fd   = -1,
+                          .source_fd = -1,
+                          .err_fd    = -1 };
+  if (job->plan->cpp_argv) {
+    r = cpp_spawn(job, cpp);
+  } else {
+    cpp->source_fd = open(job->plan->input, O_RDONLY | O_CLOEXEC);
+    r              = cpp->source_fd < 0 ? -errno : 0;
+  }
+  if (r < 0) {
+    cpprun_free(cpp);
+    return r;
+  }
+  job->cpp = cpp;
+  return 0;
+}
+
+/* cpp has ended: free its slot. A failed cpp's diagnostics are shown now,
+ * as the job's last word; a successful cpp's go out with the server's
+ * reply, and are dropped when the compile runs here after all (it says
+ * them again). */
+static void cpp_ended(const struct remote_job *job, int status)
+{
+  struct cpprun *cpp = job->cpp;
+
+  cpp->pid    = 0;
+  cpp->status = status;
+  close_field(&cpp->pidfd);
+  slots_release(job->state_dir, cpp->slot_fd);
+  cpp->slot_fd = -1;
+  if (status != 0) {
+    diag_write(job->state_dir, cpp->err_fd, NULL, 0);
+  }
+}
+
+/* gcc's -fdirectives-only text, mended (cppscan.h); when a file it names
+ * holds a pragma the text loses, preprocess again without the option, the
+ * macros expanded here. The server compiles either text right. */
+static int cpp_mend(const struct remote_job *job)
+{
+  struct cpprun             *cpp  = job->cpp;
+  _cleanup_strv_free_ char **argv = NULL;
+  bool                       lost = false;
+  int r = cppscan_mend(&cpp->source_fd, cpp->err_fd, &lost);
+
+  if (r < 0 || !lost) {
+    return r;
+  }
+  log_info("%s holds a pragma -fdirectives-only loses: preprocessing it fully",
+           job->plan->input);
+  for (char **a = cpp->argv; *a && r >= 0; a++) {
+    if (strcmp(*a, "-fdirectives-only") != 0) {
+      r = strv_push(&argv, *a);
+    }
+  }
+  if (r < 0) {
+    return r;
+  }
+  if (ftruncate(cpp->source_fd, 0) < 0 || ftruncate(cpp->err_fd, 0) < 0 ||
+      lseek(cpp->source_fd, 0, SEEK_SET) < 0 ||
+      lseek(cpp->err_fd, 0, SEEK_SET) < 0) {
+    return -errno;
+  }
+  r = run_spawn(argv, cpp->source_fd, cpp->err_fd, true, &cpp->pid);
+  if (r >= 0) {
+    r = run_wait(cpp->pid, &cpp->status);
+  }
+  cpp->pid = 0;
+  if (r >= 0 && cpp->status != 0) {
+    diag_write(job->state_dir, cpp->err_fd, NULL, 0);
+  }
+  return r;
+}
+
+/* Collect cpp's end: waiting for it, or only looking when !wait. */
+int cpprun_settle(const struct remote_job *job, bool wait)
+{
+  int status, r;
+
+  if (job->cpp->pid <= 0) {
+    return 0;
+  }
+  if (wait) {
+    r = run_wait(job->cpp->pid, &status);
+    r = r < 0 ? r : 1;
+  } else {
+    r = run_poll(job->cpp->pid, &status);
+  }
+  if (r > 0) {
+    cpp_ended(job, status);
+    if (status == 0 && job->plan->directives_only) {
+      r = cpp_mend(job);
+    }
+  }
+  return r < 0 ? r : 0;
+}
+
+bool cpprun_failed(const struct cpprun *cpp)
+{
+  return cpp->pid <= 0 && cpp->status != 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The local preprocessor of one remote compile (remote.h): started once,
+ * under a cpp slot (slots.h), while the connection is made; its output
+ * in a memory file that every attempt sends, its diagnostics in another,
+ * said with the server's (diag.h). gcc's -fdirectives-only text is mended
+ * once cpp has ended (cppscan.h), and preprocessed again in full when it
+ * lost a pragma. It runs its own copy of the plan's cpp_argv: the
+ * compiler resolved, -MF pointed at a temporary file beside the target,
+ * renamed into place with the object (run.h cleans it on interrupt). */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "remote.h"
+
+struct cpprun {
+  pid_t  pid;       /* > 0 while it runs */
+  int    pidfd;     /* readable once it has ended; -1 without kernel support */
+  int    slot_fd;   /* a cpp slot, held while it runs */
+  int    source_fd; /* its output (a memory file), or the input itself */
+  int    err_fd;    /* its stderr (a memory file) */
+  int    status;    /* its wait status once ended */
+  char  *deps_tmp;  /* the .d file it writes, beside the target; tracked */
+  char **argv;      /* owned: what it runs */
+};
+
+/* Start job's preprocessor (job->cpp; the input itself when the plan has
+ * no cpp_argv). -ENOMEM and local errors. */
+int cpprun_start(struct remote_job *job);
+
+/* Collect its end: waiting for it, or only looking when !wait. Mends
+ * -fdirectives-only text then; a failed cpp's diagnostics are said at
+ * once, as the job's last word. */
+int cpprun_settle(const struct remote_job *job, bool wait);
+
+/* Whether it has ended and failed. */
+bool cpprun_failed(const struct cpprun *cpp);
+
+/* Stop it if it runs, remove its temporary .d file, free. NULL. */
+struct cpprun *cpprun_free(struct cpprun *cpp);
