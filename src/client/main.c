@@ -25,6 +25,7 @@
 #include "dns.h"
 #include "env.h"
 #include "exitcode.h"
+#include "herd.h"
 #include "history.h"
 #include "hostlist.h"
 #include "hosts.h"
@@ -48,11 +49,12 @@ static void print_version(void)
 {
   printf("%s %s %s\n"
          "  (protocols 1 and 2) (default port %d)\n"
+         "  (herdcc native extension version %d)\n"
          "Copyright (C) 2026 the herdcc authors.\n"
          "%s comes with ABSOLUTELY NO WARRANTY. It is free software under\n"
          "the GNU General Public License version 2 or later.\n",
          arg_program, HERDCC_VERSION, HERDCC_GNU_TRIPLE, PROTO_DEFAULT_PORT,
-         arg_program);
+         HERD_VERSION, arg_program);
 }
 
 static void print_help(void)

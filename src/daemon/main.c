@@ -18,6 +18,7 @@
 #include "compilers.h"
 #include "config.h"
 #include "exitcode.h"
+#include "herd.h"
 #include "io.h"
 #include "job.h"
 #include "log.h"
@@ -162,6 +163,7 @@ static void version(void)
 {
   printf("%s %s %s\n"
          "  (protocols 1 and 2) (default port %d)\n"
+         "  (herdcc native extension version %d)\n"
          "\n"
          "Copyright (C) the herdcc authors.\n"
          "License GPLv2+: GNU GPL version 2 or later "
@@ -170,7 +172,7 @@ static void version(void)
          "it.\n"
          "There is NO WARRANTY, to the extent permitted by law.\n",
          program_invocation_short_name, HERDCC_VERSION, HERDCC_GNU_TRIPLE,
-         PROTO_DEFAULT_PORT);
+         PROTO_DEFAULT_PORT, HERD_VERSION);
 }
 
 /* A whole decimal number within [min, max]; -EINVAL otherwise. */

@@ -37,6 +37,8 @@ expect_status 0 "$T/bin/distcc" --version
 sed -n 1p "$T/out" | grep -Eq '^distcc [0-9]+\.[0-9]+\.[0-9]+ [^ ]+$' || fail "first line: $(sed -n 1p "$T/out")"
 sed -n 2p "$T/out" | grep -q '^  (protocols 1 and 2) (default port 3632)$' || fail "second line"
 [ "$(wc -l <"$T/out")" -ge 3 ] || fail "fewer than three lines"
+sed -n 3p "$T/out" | grep -q '^  (herdcc native extension version [0-9][0-9]*)$' ||
+  fail "third line: $(sed -n 3p "$T/out")"
 expect_status 0 "$HERDCC_BIN" --version
 grep -q '^herdcc ' "$T/out" || fail "herdcc --version"
 
