@@ -44,6 +44,7 @@ struct peer {
   bool              speed_known;   /* announced, or from the host list */
   unsigned          slots;         /* >= 1 */
   long long         slot_retry_ms; /* slot files: taken until then */
+  bool              size_told;     /* HSIZ sent on this connection */
 };
 
 struct round {
@@ -85,6 +86,7 @@ static int peer_ask(struct round *rd, unsigned i)
   p->asks++;
   p->reaskable = false;
   p->offer     = (struct herd_offer){ 0 };
+  p->size_told = false;
   if (r == -ENOMEM) {
     return r;
   }
@@ -163,6 +165,20 @@ static void guess_speeds(struct round *rd)
   }
 }
 
+/* In a waiting room of extension version 3: say how big the job is, so
+ * that the room invites the biggest first (herd.h, HSIZ). */
+static void tell_size(struct round *rd, struct peer *p)
+{
+  char size[PROTO_HEADER_LEN];
+
+  herd_format_size(size, rd->job->size);
+  p->size_told = true;
+  if (send(p->fd, size, sizeof(size), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+      sizeof(size)) {
+    peer_fail(rd, p, "failed to send HSIZ");
+  }
+}
+
 static void peer_read(struct round *rd, struct peer *p)
 {
   char    buf[HERD_MSG_MAX * 4];
@@ -190,6 +206,10 @@ static void peer_read(struct round *rd, struct peer *p)
     log_info("%s is busy", p->address);
     peer_close(p, PEER_GONE); /* not a failure: no backoff */
     return;
+  }
+  if (p->offer.state == HERD_STATE_WAITING && !p->size_told &&
+      p->offer.version >= HERD_SIZE_VERSION && rd->job->size > 0) {
+    tell_size(rd, p);
   }
   if (p->offer.headers >= HERD_HELLO_HEADERS) {
     p->slots = p->offer.slots;

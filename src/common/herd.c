@@ -76,6 +76,32 @@ size_t herd_format_state(char *buf, enum herd_state state, uint32_t value)
   return 0;
 }
 
+void herd_format_size(char *buf, double size)
+{
+  double milli = size > 0 ? size * HERD_SIZE_TYPICAL : HERD_SIZE_TYPICAL;
+
+  milli = milli < 1 ? 1 : milli > HERD_SIZE_MAX ? HERD_SIZE_MAX : milli;
+  format_header(buf, "HSIZ", (uint32_t)(milli + 0.5));
+}
+
+int herd_parse_size(const void *buf, size_t len, uint32_t *ret_size)
+{
+  size_t   token = len < 4 ? len : 4;
+  uint32_t value;
+
+  if (memcmp(buf, "HSIZ", token) != 0) {
+    return -EPROTO;
+  }
+  if (len < PROTO_HEADER_LEN) {
+    return 0;
+  }
+  if (proto_parse_header(buf, "HSIZ", &value) < 0) {
+    return -EPROTO;
+  }
+  *ret_size = value < HERD_SIZE_MAX ? value : HERD_SIZE_MAX;
+  return 1;
+}
+
 /* The hello's headers, in order, and where each value goes. */
 static uint32_t *hello_field(struct herd_offer *offer, unsigned i,
                              const char **ret_token)

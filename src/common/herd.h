@@ -16,9 +16,17 @@
 
 #include "proto.h"
 
-/* 2: the digest before the source (HDIG, then HHIT or HSRC). */
-#define HERD_VERSION        2
+/* 2: the digest before the source (HDIG, then HHIT or HSRC). 3: a
+ * client in the waiting room says how big its job is (HSIZ), and the
+ * room invites the biggest first. */
+#define HERD_VERSION        3
 #define HERD_DIGEST_VERSION 2
+#define HERD_SIZE_VERSION   3
+/* HSIZ's value: the job's expected size over its client's typical job, in
+ * thousandths (so HERD_SIZE_TYPICAL is a typical job), at most
+ * HERD_SIZE_MAX. */
+#define HERD_SIZE_TYPICAL 1000
+#define HERD_SIZE_MAX     100000
 /* HDIG's body: the SHA-256 of the source the client would send. */
 #define HERD_DIGEST_LEN 32
 
@@ -81,3 +89,13 @@ size_t herd_format_hello(char *buf, uint32_t version, uint32_t speed,
 
 /* One state message (HWAI, HINV or HBSY) into buf; its length. */
 size_t herd_format_state(char *buf, enum herd_state state, uint32_t value);
+
+/* The client's HSIZ for a job of size (over its typical job; 0: unknown,
+ * sent as typical) into buf (PROTO_HEADER_LEN bytes). */
+void herd_format_size(char *buf, double size);
+
+/* What a waiting connection's first len bytes (buf, no NUL needed) say:
+ * 1 for a whole HSIZ header (*ret_size: its value, cut to HERD_SIZE_MAX),
+ * 0 for too few bytes to tell, -EPROTO for anything else (then it sent no
+ * size: those bytes are its request). */
+int herd_parse_size(const void *buf, size_t len, uint32_t *ret_size);

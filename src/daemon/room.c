@@ -66,7 +66,9 @@ bool room_invite(struct server *s, size_t i, const char *hello,
   char         buf[HERD_MSG_MAX];
   size_t       n = hello_len;
 
-  memcpy(buf, hello, hello_len);
+  if (hello_len) {
+    memcpy(buf, hello, hello_len);
+  }
   n += herd_format_state(buf + n, HERD_STATE_INVITED,
                          (uint32_t)(server_slots_free(s) - 1));
   if (c->room == ROOM_WAITING) {
@@ -80,26 +82,74 @@ bool room_invite(struct server *s, size_t i, const char *hello,
     return false;
   }
   c = &s->conns[i];
-  if (server_request_arrived(s, c)) {
+  if (room_read_size(s, i) && server_request_arrived(s, c)) {
     epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
     c->ready = true;
   }
   return true;
 }
 
-/* Those ahead of each connection in the waiting room: classic requests
- * waiting for a slot and the waiting room, in arrival order. A count
- * that shrank is sent again (HWAI). */
-void room_update(struct server *s)
+/* Whether entry c waits in the one queue: a classic request that has
+ * arrived, or a connection of the waiting room. */
+static bool room_queued(const struct conn *c)
+{
+  return (c->room == ROOM_NONE && c->ready) || c->room == ROOM_WAITING;
+}
+
+/* A connection's place in the queue, higher first: its size, each
+ * typical job of it worth ROOM_AGING_MS of waiting, and how long it has
+ * waited. The difference of two ranks does not change as they wait, so
+ * the order stays put, and a big job passes small ones that came at most
+ * that much earlier per typical job of its size: none waits forever. */
+static long long room_rank(const struct conn *c)
+{
+  return (long long)c->size * ROOM_AGING_MS / HERD_SIZE_TYPICAL - c->arrived_ms;
+}
+
+/* Whether entry a (at index ia) goes before entry b (at ib). */
+static bool room_before(const struct conn *a, size_t ia, const struct conn *b,
+                        size_t ib)
+{
+  long long ra = room_rank(a), rb = room_rank(b);
+  return ra > rb || (ra == rb && ia < ib);
+}
+
+/* Those ahead of the connection at i in the queue. */
+static uint32_t room_ahead(const struct server *s, size_t i)
 {
   uint32_t ahead = 0;
 
+  for (size_t k = 0; k < s->n_conns; k++) {
+    const struct conn *c = &s->conns[k];
+    ahead += k != i && room_queued(c) && room_before(c, k, &s->conns[i], i);
+  }
+  return ahead;
+}
+
+ssize_t room_next(const struct server *s)
+{
+  ssize_t best = -1;
+
+  for (size_t k = 0; k < s->n_conns; k++) {
+    const struct conn *c = &s->conns[k];
+    if (room_queued(c) &&
+        (best < 0 || room_before(c, k, &s->conns[best], (size_t)best))) {
+      best = (ssize_t)k;
+    }
+  }
+  return best;
+}
+
+/* Send each connection of the waiting room its count of those ahead when
+ * it changed (HWAI): it shrinks as slots free, and grows when a bigger
+ * job comes. A connection that cannot take it is closed. */
+void room_update(struct server *s)
+{
   for (size_t i = 0; i < s->n_conns;) {
     struct conn *c = &s->conns[i];
-    if (c->room == ROOM_NONE && c->ready) {
-      ahead++;
-    } else if (c->room == ROOM_WAITING) {
-      if (ahead < c->ahead) {
+    if (c->room == ROOM_WAITING) {
+      uint32_t ahead = room_ahead(s, i);
+      if (ahead != c->ahead) {
         char buf[PROTO_HEADER_LEN];
         c->ahead = ahead;
         if (!room_say(s, i, buf,
@@ -107,22 +157,33 @@ void room_update(struct server *s)
           continue;
         }
       }
-      ahead++;
     }
     i++;
   }
 }
 
-/* Those ahead of the connection at i. */
-static uint32_t room_ahead(const struct server *s, size_t i)
+bool room_read_size(struct server *s, size_t i)
 {
-  uint32_t ahead = 0;
+  struct conn *c = &s->conns[i];
+  char         head[PROTO_HEADER_LEN];
+  uint32_t     size;
 
-  for (size_t k = 0; k < i; k++) {
-    const struct conn *c = &s->conns[k];
-    ahead += (c->room == ROOM_NONE && c->ready) || c->room == ROOM_WAITING;
+  if (c->herd < HERD_SIZE_VERSION || c->sized) {
+    return true;
   }
-  return ahead;
+  ssize_t n = recv(c->fd, head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
+  int     r = herd_parse_size(head, n > 0 ? (size_t)n : 0, &size);
+  if (r == 0) {
+    return false;
+  }
+  c->sized = true;
+  if (r > 0 && recv(c->fd, head, sizeof(head), MSG_DONTWAIT) == sizeof(head)) {
+    c->size = size;
+    if (c->room == ROOM_WAITING) {
+      room_update(s); /* its place, and maybe others', moved */
+    }
+  }
+  return true;
 }
 
 /* A hello has arrived: answer it with ours, then invite, seat in the

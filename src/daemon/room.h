@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "serverstate.h"
 
@@ -36,9 +37,25 @@ bool room_hello(struct server *s, size_t i);
 bool room_invite(struct server *s, size_t i, const char *hello,
                  size_t hello_len);
 
+/* A typical job of size is worth this much waiting in the queue: a job
+ * twice the typical size goes before typical ones that came up to this
+ * much earlier (herd.h's HSIZ; classic requests count as typical). */
+#define ROOM_AGING_MS 2000
+
+/* The next of the queue to take a free slot (a classic request that has
+ * arrived, or a connection of the waiting room to invite): the biggest
+ * job first, by its rank (room.c), the oldest among equals; -1: none. */
+ssize_t room_next(const struct server *s);
+
 /* Send each connection of the room its count of those ahead, when it
- * shrank; a connection that cannot take it is closed. */
+ * changed; a connection that cannot take it is closed. */
 void room_update(struct server *s);
+
+/* Read the size a waiting or invited connection of extension version 3
+ * sends (HSIZ) before its request, once it is there. False while only a
+ * part of it has come; true when read, when the connection sent
+ * something else first (it said no size), or for an older version. */
+bool room_read_size(struct server *s, size_t i);
 
 /* Close entry i, a connection doing what the protocol lets it (leaving
  * the room, declining its invitation): logged as information only. */

@@ -479,9 +479,11 @@ static void conn_check(struct server *s, size_t i, uint32_t events)
   bool         hup = events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
 
   if (c->room == ROOM_WAITING) {
-    /* What it sends before its invitation waits for it. */
+    /* What it sends before its invitation (but its size) waits for it. */
     if (hup) {
       room_leave(s, i, "left the waiting room");
+    } else {
+      room_read_size(s, i);
     }
     return;
   }
@@ -496,6 +498,9 @@ static void conn_check(struct server *s, size_t i, uint32_t events)
      * the classic path meanwhile, or a hello that lands between the peek
      * and request_arrived() reaches a job process as a bad request. */
     return;
+  }
+  if (c->room == ROOM_INVITED && !room_read_size(s, i) && !hup) {
+    return; /* nothing yet, or a part of its size: more comes */
   }
   if (c->room == ROOM_INVITED && hup && !server_request_arrived(s, c)) {
     room_leave(s, i, "declined its invitation");
@@ -567,8 +572,10 @@ static void accept_all(struct server *s, int listen_fd)
       turn_away_busy(s, c.fd, &c, false);
       continue;
     }
-    c.deadline            = clock_now_ms() + s->config->request_timeout_ms;
+    c.arrived_ms          = clock_now_ms();
+    c.deadline            = c.arrived_ms + s->config->request_timeout_ms;
     c.arrived             = (int64_t)time(NULL);
+    c.size                = HERD_SIZE_TYPICAL;
     struct epoll_event ev = {
       .events  = EPOLLIN | EPOLLRDHUP | EPOLLET,
       .data.fd = c.fd,
@@ -673,25 +680,25 @@ static void start_job(struct server *s, size_t i)
   s->accept_failed = false;
 }
 
-/* One queue, in arrival order: an invited connection whose request has
- * arrived takes its reserved slot; while slots are free, a classic
- * request takes one and the waiting room is invited. */
+/* An invited connection whose request has arrived takes its reserved
+ * slot; then, while slots are free, the next of the one queue (room.h:
+ * the classic requests and the waiting room, the biggest job first, the
+ * oldest among equals) takes one, or is invited. */
 static void dispatch(struct server *s)
 {
   for (size_t i = 0; i < s->n_conns;) {
     struct conn *c = &s->conns[i];
     if (c->room == ROOM_INVITED && c->ready) {
       start_job(s, i);
-    } else if (server_slots_free(s) == 0 || c->room == ROOM_INVITED) {
-      i++;
-    } else if (c->room == ROOM_WAITING) {
-      char   hello[HERD_MSG_MAX];
-      size_t n = 0;
-      i += room_invite(s, i, hello, n) && !s->conns[i].ready;
-    } else if (c->ready) {
-      start_job(s, i);
     } else {
       i++;
+    }
+  }
+  for (ssize_t i; server_slots_free(s) > 0 && (i = room_next(s)) >= 0;) {
+    if (s->conns[i].room == ROOM_NONE) {
+      start_job(s, (size_t)i);
+    } else if (room_invite(s, (size_t)i, NULL, 0) && s->conns[i].ready) {
+      start_job(s, (size_t)i);
     }
   }
   room_update(s);

@@ -40,9 +40,14 @@ struct conn {
   bool           ready;             /* a job process can take it */
   bool           known;             /* its first bytes said HERD or not */
   enum conn_room room;
-  uint32_t       herd;    /* the extension version both speak, 0: none */
-  uint32_t       ahead;   /* waiting: the last count of those ahead sent */
-  int64_t        arrived; /* UNIX time of the accept */
+  uint32_t       herd;       /* the extension version both speak, 0: none */
+  uint32_t       ahead;      /* waiting: the last count of those ahead sent */
+  int64_t        arrived;    /* UNIX time of the accept */
+  long long      arrived_ms; /* clock_now_ms() of the accept */
+  uint32_t       size;       /* the job's expected size (HSIZ, herd.h), in
+                                thousandths of a typical job; typical unless said */
+  bool sized;                /* HSIZ was read, or the connection sent something
+                                else first */
 };
 
 struct server {

@@ -5,9 +5,12 @@
  * server sends, fed to herd_offer_feed, and its first 12 bytes are also
  * read as a connection's opening (herd_opening) and a client's hello
  * (herd_parse_client_hello): a hello the parser takes is one the opening
- * reader calls whole. Whatever the bytes, the reader ends in a state it can
- * say, and an invitation or a busy reply comes only after a whole, sane
- * hello; the same bytes fed in one piece give the same result. */
+ * reader calls whole; the same first bytes read as a waiting client's
+ * size (herd_parse_size) give a whole HSIZ only from 12 bytes, within
+ * bounds, and a prefix of it never says otherwise. Whatever the bytes, the
+ * reader ends in a state it can say, and an invitation or a busy reply comes
+ * only after a whole, sane hello; the same bytes fed in one piece give the same
+ * result. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       herd_parse_client_hello((const char *)data, &version) == 0) {
     FUZZ_CHECK(version >= 1 && version <= HERD_VERSION);
     FUZZ_CHECK(opening == HERD_OPENING_HELLO);
+  }
+  uint32_t hsiz = 0;
+  int      rz   = herd_parse_size(data, head, &hsiz);
+  FUZZ_CHECK(rz <= 0 || (head == PROTO_HEADER_LEN && hsiz <= HERD_SIZE_MAX));
+  for (size_t n = 0; rz > 0 && n < head; n++) {
+    FUZZ_CHECK(herd_parse_size(data, n, &hsiz) == 0);
   }
   int rs = feed_split(data, size, step, &split);
   int rw = feed_split(data, size, size ? size : 1, &whole);

@@ -15,6 +15,11 @@ said, one line per connection, and exits 1 when the protocol was broken.
   herd.py ... compile SOURCE.i -- ARGV...
       be invited (waiting as long as it takes), then send the classic
       request (protocol 1) and print the reply's STAT
+  herd.py ... sizes SIZE...
+      one connection per SIZE, in order, each saying HERD version 3 and,
+      once in the waiting room, HSIZ SIZE; print "INVITED SIZE" as each is
+      invited, and decline that invitation at once (closing), so that the
+      next is invited; a connection invited at once prints "FIRST SIZE"
 """
 import argparse
 import select
@@ -28,9 +33,9 @@ import wire  # noqa: E402
 STATES = {b"HINV": "INVITED", b"HWAI": "WAITING", b"HBSY": "BUSY"}
 
 
-def hello(args):
+def hello(args, version=1):
     sock = wire.connect(args)
-    sock.sendall(wire.header("HERD", 1))
+    sock.sendall(wire.header("HERD", version))
     return sock
 
 
@@ -127,6 +132,37 @@ def cmd_compile(args):
     return 0
 
 
+def cmd_sizes(args):
+    live = {}
+    for size in args.sizes:
+        sock = hello(args, 3)
+        info, (state, _) = read_hello(sock)
+        if info.get("HERD") != 3:
+            print("the server speaks version", info.get("HERD"))
+            return 1
+        if state == "INVITED":
+            print("FIRST", size, flush=True)
+            sock.close()
+            continue
+        if state != "WAITING":
+            print(state, size)
+            return 1
+        sock.sendall(wire.header("HSIZ", size))
+        live[sock.fileno()] = (size, sock)
+    end = time.monotonic() + args.timeout
+    while live and time.monotonic() < end:
+        ready, _, _ = select.select(list(live), [], [], end - time.monotonic())
+        for fd in ready:
+            size, sock = live[fd]
+            state, _ = read_state(sock)
+            if state == "WAITING":
+                continue
+            print(state, size, flush=True)
+            sock.close()
+            del live[fd]
+    return 1 if live else 0
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--host", default="127.0.0.1")
@@ -142,9 +178,11 @@ def main():
     c = sub.add_parser("compile")
     c.add_argument("source")
     c.add_argument("argv", nargs="+")
+    z = sub.add_parser("sizes")
+    z.add_argument("sizes", type=int, nargs="+")
     args = p.parse_args()
-    return {"hold": cmd_hold, "expire": cmd_expire,
-            "compile": cmd_compile}[args.command](args) or 0
+    return {"hold": cmd_hold, "expire": cmd_expire, "compile": cmd_compile,
+            "sizes": cmd_sizes}[args.command](args) or 0
 
 
 if __name__ == "__main__":

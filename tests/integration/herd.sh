@@ -127,6 +127,20 @@ grep -q '^0 \(WAITING\|INVITED\)' "$T/other" || fail "another address was turned
 wire --host 127.0.0.7 compile --source "$T/src/x.i" -- gcc -c x.c -o x.o >"$T/capped" || true
 wait "$pr"
 grep -q '^STAT 00000000' "$T/running" || fail "the running job failed: $(cat "$T/running")"
+say "the waiting room invites the biggest job first (version 3's HSIZ)"
+start_herdccd 127.0.0.8 3632 --jobs 1 --compilers "$T/compilers"
+wire --host 127.0.0.8 --timeout 20 compile --source "$T/src/x.i" -- slowcc -c x.c -o x.o \
+  >"$T/busy8" &
+p8=$!
+slot_taken() { herd --host 127.0.0.8 hold 1 0 | grep -q ' WAITING '; }
+wait_for slot_taken || fail "the slow job did not take the slot"
+herd --host 127.0.0.8 sizes 500 3000 1000 2000 >"$T/sizes" || { cat "$T/sizes"; fail "the sizes exchange"; }
+cat "$T/sizes"
+[ "$(tr '\n' ' ' <"$T/sizes")" = "INVITED 3000 INVITED 2000 INVITED 1000 INVITED 500 " ] ||
+  fail "not invited biggest first: $(tr '\n' ' ' <"$T/sizes")"
+wait "$p8"
+grep -q '^STAT 00000000' "$T/busy8" || fail "the running job failed: $(cat "$T/busy8")"
+
 say "the farm busy and this machine idle: the compile runs here"
 wire --host 127.0.0.5 --timeout 20 compile --source "$T/src/x.i" -- slowcc -c x.c -o x.o \
   >"$T/busy5" &

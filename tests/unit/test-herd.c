@@ -2,6 +2,7 @@
 /* Tests of the native extension's codec (herd.h) as the server reads a
  * connection's first bytes: the dialect its opening says, from buffers
  * of exactly their length (no NUL after them), and the client's hello. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,12 +103,69 @@ static void test_round_trip(void **state)
   assert_int_equal(version, HERD_VERSION);
 }
 
+/* HSIZ as a waiting client sends it and the server reads it: from
+ * exactly the bytes that came, a prefix is "more to come", another token
+ * is "no size", and sizes are cut to the bounds. */
+static void test_size(void **state)
+{
+  static const struct {
+    double   size;
+    uint32_t want;
+  } sizes[] = {
+    { 1.0,  1000              },
+    { 0,    HERD_SIZE_TYPICAL },
+    { 3.25, 3250              },
+    { 1e-9, 1                 },
+    { 1e9,  HERD_SIZE_MAX     },
+    { -2,   HERD_SIZE_TYPICAL },
+  };
+
+  static const struct {
+    const char *bytes;
+    size_t      len;
+    int         want;
+    uint32_t    size;
+  } reads[] = {
+    { WIRE(""),             0,       0             },
+    { WIRE("HS"),           0,       0             },
+    { WIRE("HSIZ000003e"),  0,       0             },
+    { WIRE("HSIZ000003e8"), 1,       1000          },
+    { WIRE("HSIZffffffff"), 1,       HERD_SIZE_MAX },
+    { WIRE("HSIZ0000zzzz"), -EPROTO, 0             },
+    { WIRE("DIST00000001"), -EPROTO, 0             },
+    { WIRE("D"),            -EPROTO, 0             },
+  };
+
+  char     buf[PROTO_HEADER_LEN];
+  uint32_t got;
+
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+    herd_format_size(buf, sizes[i].size);
+    assert_int_equal(herd_parse_size(buf, sizeof(buf), &got), 1);
+    assert_int_equal(got, sizes[i].want);
+  }
+  for (size_t i = 0; i < ARRAY_SIZE(reads); i++) {
+    size_t len  = reads[i].len;
+    char  *copy = malloc(len ? len : 1); /* no byte after them */
+    assert_non_null(copy);
+    memcpy(copy, reads[i].bytes, len);
+    got   = 0;
+    int r = herd_parse_size(copy, len, &got);
+    free(copy);
+    if (r != reads[i].want || (r > 0 && got != reads[i].size)) {
+      fail_msg("read %zu (%s): %d, size %u", i, reads[i].bytes, r, got);
+    }
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_opening),
     cmocka_unit_test(test_client_hello),
     cmocka_unit_test(test_round_trip),
+    cmocka_unit_test(test_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
