@@ -23,19 +23,19 @@ struct cpprun;
 #define REMOTE_IO_TIMEOUT_S       300
 
 struct remote_job {
-  struct args_plan *plan;      /* borrowed; args_plan_use_text() may turn
-                                   it into the source text's (remote.c) */
-  const char       *compiler;  /* resolved path, for cpp */
-  const char       *state_dir; /* for the cpp slot and stderr locks */
-  unsigned          cpp_slots; /* --localslots_cpp */
-  int               connect_timeout_ms;
-  int               io_timeout_ms;
-  int               job_timeout_ms; /* 0: none; bounds one remote attempt */
-  struct backoff   *backoff;        /* borrowed: which addresses to pass over,
-                                       and where failures are recorded */
-  struct cpprun *cpp;               /* owned: the preprocessor's run and output,
-                                           made by the first attempt; released by
-                                           remote_job_clear() */
+  struct args_plan *plan;    /* borrowed; args_plan_use_text() may turn
+                                 it into the source text's (remote.c) */
+  const char     *compiler;  /* resolved path, for cpp */
+  const char     *state_dir; /* for the cpp slot and stderr locks */
+  unsigned        cpp_slots; /* --localslots_cpp */
+  int             connect_timeout_ms;
+  int             io_timeout_ms;
+  int             job_timeout_ms; /* 0: none; bounds one remote attempt */
+  struct backoff *backoff;        /* borrowed: which addresses to pass over,
+                                     and where failures are recorded */
+  struct cpprun *cpp;             /* owned: the preprocessor's run and output,
+                                         made by the first attempt; released by
+                                         remote_job_clear() */
   uint32_t herd; /* the extension version the next remote_compile_on's
                     connection opened with (invite.h); 0: none */
   double size;   /* expected size over the typical job's (history.h), for
