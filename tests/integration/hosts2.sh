@@ -54,7 +54,8 @@
 # restart_avahi_b [SIGNAL] both; stop_avahi_a, start_avahi_daemon_a and
 #                          restart_avahi_a do the same on A
 # start_slow_farm SECONDS  the monitors' farm: herdccd --zeroconf --stats
-#                          on A (2 slots) and on B (3 slots) with a
+#                          on A (2 slots) and on B (3 slots), one speed
+#                          announced by both, with a
 #                          compiler "slowcc" that is gcc on the client and
 #                          gcc after SECONDS of sleep on the servers, so
 #                          jobs stay in the compile phase to be looked at
@@ -239,13 +240,16 @@ start_slow_farm() {
   chmod 755 "$T/client-bin/slowcc" "$T/bin/slowcc-server"
   printf 'slowcc %s\n' "$T/bin/slowcc-server" >"$T/compilers"
   export PATH=$T/client-bin:$PATH
+  # A and B are one machine: they announce one speed. Measured a moment
+  # apart on a loaded machine, A's could come out a third of B's, and the
+  # invitation would leave A idle while the tests want both at work.
   spawn_a "$T/herdccd-a.log" "$HERDCCD_BIN" --no-detach --log-stderr \
     --listen "$A_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 2 \
-    --compilers "$T/compilers"
+    --compilers "$T/compilers" --speed 1000
   HERDCCD_A=$SPAWNED_PID
   spawn_b "$T/herdccd-b.log" "$HERDCCD_BIN" --no-detach --log-stderr \
     --listen "$B_ADDR" --allow "$HOSTS2_NET" --zeroconf --stats --jobs 3 \
-    --compilers "$T/compilers"
+    --compilers "$T/compilers" --speed 1000
   HERDCCD_B=$SPAWNED_PID
   local port
   for port in 3632 3633; do
