@@ -17,8 +17,10 @@
  * job's size (as the client's history does for a job built before);
  * FARM_SIM_CONC=N runs N compiles at a time per client (make -j N;
  * default 10 for bench, 50 for large); FARM_SIM_LARGEST_FIRST=1 makes
- * every waiting room invite the largest job first rather than the oldest
- * (which herdccd does not do: it would need the size in the hello).
+ * every waiting room invite the biggest job first, as herdccd does with
+ * the sizes clients say (HSIZ, extension version 3): ranked by size, a
+ * typical job of size worth ROOM_AGING_MS of waiting (src/daemon/room.h),
+ * rather than by arrival alone.
  *
  * Prints the makespan over the lower bound (max(total work / total
  * capacity, largest job on the fastest slot)) for both policies, and the
@@ -59,6 +61,7 @@ struct compile {
   int         gone[MAX_PEER];    /* declined or left */
   double      end;
   unsigned    server;
+  double      arrived; /* when it started asking */
 };
 
 struct client {
@@ -115,6 +118,15 @@ static void queue_remove(struct server *s, unsigned c)
   }
 }
 
+/* herdccd's rank of a waiting job (room.c): its size in typical jobs, each
+ * worth ROOM_AGING_MS of waiting, less its arrival. */
+#define ROOM_AGING_S 2.0
+
+static double rank(unsigned c)
+{
+  return jobs[c].work / mean_work * ROOM_AGING_S - jobs[c].arrived;
+}
+
 static void queue_push(struct server *s, unsigned c)
 {
   if (s->n_queue == s->cap_queue) {
@@ -122,8 +134,7 @@ static void queue_push(struct server *s, unsigned c)
     s->queue     = realloc(s->queue, s->cap_queue * sizeof(unsigned));
   }
   unsigned at = s->n_queue;
-  while (largest_first && at > 0 &&
-         jobs[s->queue[at - 1]].work < jobs[c].work) {
+  while (largest_first && at > 0 && rank(s->queue[at - 1]) < rank(c)) {
     at--;
   }
   memmove(&s->queue[at + 1], &s->queue[at],
@@ -313,6 +324,7 @@ static void ask_batch(unsigned c)
 static void start(unsigned c)
 {
   jobs[c].state   = C_ASKING;
+  jobs[c].arrived = now;
   jobs[c].n_asked = 0;
   jobs[c].batches = 0;
   ask_batch(c);
