@@ -24,7 +24,6 @@
 #include "log.h"
 #include "macro.h"
 #include "proto.h"
-#include "publish.h"
 #include "room.h"
 #include "sdnotify.h"
 #include "serverstate.h"
@@ -158,47 +157,6 @@ static int setup_loop(struct server *s)
   return 0;
 }
 
-/* The compilers a stock client may ask for, as this server runs them;
- * cc first (distcc's TXT keys describe it). */
-static char **published_compilers(const struct compilers *compilers)
-{
-  static const char *const names[] = { "cc",  "gcc",   "g++",
-                                       "c++", "clang", "clang++" };
-  char                   **paths   = NULL;
-
-  for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-    char *path = NULL, *reason = NULL;
-    if (compilers_resolve(compilers, names[i], &path, &reason) >= 0 &&
-        strv_consume(&paths, path) < 0) {
-      free(path);
-    }
-    free(reason);
-  }
-  return paths;
-}
-
-/* Publish over mDNS from a process of its own (publish.h). */
-static void start_publishing(struct server *s)
-{
-  const struct server_config *config = s->config;
-  _cleanup_strv_free_ char  **paths =
-    published_compilers(config->job->compilers);
-  struct publish_config publish = {
-    .port           = config->port,
-    .listen         = config->listen,
-    .jobs           = config->jobs,
-    .stats_port     = config->stats ? config->stats->port : 0,
-    .speed          = s->speed,
-    .compiler_paths = (const char *const *)paths,
-  };
-  pid_t pid;
-  int   r = publish_start(&publish, &pid);
-
-  if (r < 0) {
-    log_warning("Failed to start publishing over mDNS: %s", strerror(-r));
-  }
-}
-
 /* Everything between binding and accepting, in the serving process. */
 static int start_serving(struct server *s)
 {
@@ -232,7 +190,7 @@ static int start_serving(struct server *s)
   }
   s->speed = config->speed ? config->speed : speed_measure(config->jobs);
   if (config->zeroconf) {
-    start_publishing(s);
+    startup_publish(config, s->speed);
   }
   log_notice("Ready: pid %d, %u job slots%s%s, speed %u", (int)getpid(),
              config->jobs, config->privs->drop ? ", running as " : "",

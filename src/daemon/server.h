@@ -34,8 +34,8 @@
  * Its parts: server.c (the accept, the table of waiting connections, the
  * job processes, the loop), room.h (the waiting room), drain.h (the
  * turned-away clients still sending), startup.h (binding, detaching, the
- * pid file, the service manager); serverstate.h is the state the first two
- * share. */
+ * pid file, the publisher, the service manager); serverstate.h is the
+ * state the first two share. */
 #pragma once
 
 #include <stdbool.h>

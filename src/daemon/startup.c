@@ -11,11 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compilers.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
 #include "macro.h"
+#include "publish.h"
 #include "sdnotify.h"
+#include "strv.h"
 
 /* The kernel's queue of connections not yet accepted, per socket. */
 #define STARTUP_BACKLOG 128
@@ -174,6 +177,48 @@ int startup_write_pid_file(const char *path, const struct privs *privs)
     return r;
   }
   return 0;
+}
+
+/* ---- publishing --------------------------------------------------------- */
+
+/* The compilers a stock client may ask for, as this server runs them;
+ * cc first (distcc's TXT keys describe it). */
+static char **published_compilers(const struct compilers *compilers)
+{
+  static const char *const names[] = { "cc",  "gcc",   "g++",
+                                       "c++", "clang", "clang++" };
+  char                   **paths   = NULL;
+
+  for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+    char *path = NULL, *reason = NULL;
+    if (compilers_resolve(compilers, names[i], &path, &reason) >= 0 &&
+        strv_consume(&paths, path) < 0) {
+      free(path);
+    }
+    free(reason);
+  }
+  return paths;
+}
+
+/* Publish over mDNS from a process of its own (publish.h). */
+void startup_publish(const struct server_config *config, unsigned speed)
+{
+  _cleanup_strv_free_ char **paths =
+    published_compilers(config->job->compilers);
+  struct publish_config publish = {
+    .port           = config->port,
+    .listen         = config->listen,
+    .jobs           = config->jobs,
+    .stats_port     = config->stats ? config->stats->port : 0,
+    .speed          = speed,
+    .compiler_paths = (const char *const *)paths,
+  };
+  pid_t pid;
+  int   r = publish_start(&publish, &pid);
+
+  if (r < 0) {
+    log_warning("Failed to start publishing over mDNS: %s", strerror(-r));
+  }
 }
 
 /* ---- reports ------------------------------------------------------------ */

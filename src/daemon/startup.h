@@ -3,9 +3,9 @@
  * binding its listening sockets, detaching from whoever started it and
  * reporting the start-up result back over a pipe (so that the starting
  * process exits with it, once the port is bound and the pid file is
- * there), the pid file, the standard streams of a detached daemon, and
- * the notifications to a service manager (Type=notify). None of it knows
- * the server's connections. */
+ * there), the pid file, the standard streams of a detached daemon,
+ * starting the --zeroconf publisher, and the notifications to a service
+ * manager (Type=notify). None of it knows the server's connections. */
 #pragma once
 
 #include <stdbool.h>
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "privs.h"
+#include "server.h"
 
 /* Listening sockets for every address of listen (borrowed; NULL or empty:
  * any address, IPv6 and IPv4 on one socket, plain IPv4 where the machine
@@ -40,6 +41,11 @@ int startup_write_pid_file(const char *path, const struct privs *privs);
 /* path made absolute against the working directory (a detached daemon
  * works from "/"); *ret_path is owned by the caller. */
 int startup_absolute_path(const char *path, char **ret_path);
+
+/* Publish the server over mDNS from a process of its own (publish.h),
+ * announcing speed and the compilers a stock client may ask for; a
+ * failure is logged, and the server serves on. */
+void startup_publish(const struct server_config *config, unsigned speed);
 
 /* Tell a service manager state ("READY=1", "STOPPING=1"), with the pid and
  * the slots as status; nothing without $NOTIFY_SOCKET. */
