@@ -665,8 +665,60 @@ static bool is_clang(const char *compiler)
   return strstr(base ? base + 1 : compiler, "clang") != NULL;
 }
 
-static int scan_verdict(const char *compiler, struct scan *scan)
+/* gcc -g3 (or -ggdb3 ...): the last debug level given is 3. The macro
+ * table names the main file by the name the compiler is given. */
+static bool macro_info(char *const *argv)
 {
+  bool level3 = false;
+
+  for (size_t i = 1; argv[i]; i++) {
+    const char *a   = argv[i];
+    size_t      len = strlen(a);
+    if (strncmp(a, "-g", 2) != 0 || strncmp(a, "-gdwarf", 7) == 0 ||
+        strncmp(a, "-gno-", 5) == 0 || len < 3) {
+      continue;
+    }
+    if (a[len - 1] >= '0' && a[len - 1] <= '3') {
+      level3 = a[len - 1] == '3';
+    }
+  }
+  return level3;
+}
+
+int args_relative_depth(const char *name)
+{
+  const char *p         = name;
+  int         up        = 0;
+  bool        descended = false;
+
+  if (!name[0] || name[0] == '/' || strpbrk(name, "\\\"")) {
+    return -1;
+  }
+  for (const char *c = name; *c; c++) {
+    if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+      return -1;
+    }
+  }
+  while (*p) {
+    size_t len = strcspn(p, "/");
+    if (len == 2 && p[0] == '.' && p[1] == '.') {
+      if (descended) {
+        return -1;
+      }
+      up++;
+    } else if (len && !(len == 1 && p[0] == '.')) {
+      descended = true;
+    }
+    p += len;
+    p += *p == '/';
+  }
+  return descended ? up : -1;
+}
+
+static int scan_verdict(char *const *argv, struct scan *scan)
+{
+  const char *compiler = argv[0];
+
   if (!scan->mode_compile && !scan->mode_asm) {
     return set_local(scan, "%s", "not a compile (no -c or -S)");
   }
@@ -700,6 +752,17 @@ static int scan_verdict(const char *compiler, struct scan *scan)
   }
   if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
     return set_local(scan, "%s", "clang -grecord-command-line");
+  }
+  /* gcc -g3 text is compiled under the source's own name, below the job
+     directory: a name that climbs after it descends, or names the client's
+     root, cannot be placed there. */
+  if (!is_clang(compiler) && scan->debug_info && !scan->lang->preprocessed &&
+      strcmp(scan->lang->cpp_output, "assembler") != 0 && macro_info(argv) &&
+      args_relative_depth(scan->input) < 0) {
+    return set_local(scan,
+                     "gcc -g3 of %s (an absolute name, or one that "
+                     "climbs after it descends)",
+                     scan->input);
   }
   /* gcc's -fdirectives-only output loses the OpenMP and OpenACC pragmas:
      without it the debug info would not keep the columns. */
@@ -978,7 +1041,7 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   int              r    = scan_command_line(argv, &scan);
 
   if (r >= 0 && !scan.why_local) {
-    r = scan_verdict(argv[0], &scan);
+    r = scan_verdict(argv, &scan);
   }
   plan.compiles =
     (scan.mode_compile || scan.mode_asm) && scan.input && !scan.preprocess_only;
@@ -1182,6 +1245,8 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     job.pedantic_twin   = records_switches(argv);
     job.directives_only = job.pedantic_twin;
   }
+  job.macro_names = job.directives_only && macro_info(argv) &&
+                    args_relative_depth(argv[job.input_index]) >= 0;
   job.rewrite_includes = rewrite_includes_text(argv, &job);
   *ret_job             = job;
   return 0;

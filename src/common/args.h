@@ -87,6 +87,12 @@ struct args_job {
                             switches: compiled as source with -Wno-pedantic
                             for the object, and as preprocessed input for
                             what the compiler says and its status */
+  bool macro_names;      /* directives_only with gcc -g3: the macro table
+                            names the main file as the compiler was given
+                            it, so the object comes from a compile of the
+                            text under the client's own (relative) name;
+                            what the compiler says, when it says anything,
+                            from the usual compile (compile.c) */
 };
 
 /* Check a request's argv (argv[0] is the compiler name, already checked by
@@ -94,6 +100,12 @@ struct args_job {
  * *ret_reason to an owned, human-readable explanation. */
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason);
+
+/* How many leading ".." a relative source name climbs before it
+ * descends, or -1 when it cannot be placed below a directory of the job's
+ * (absolute, empty, no file component, ".." after a descent, or a
+ * character a line marker would escape). */
+int args_relative_depth(const char *name);
 
 /* Which prefix maps a path goes through. */
 enum args_map {

@@ -117,6 +117,16 @@ struct remote_case {
 /* One field a line: the formatter would align it less readably. */
 /* clang-format off */
 static const struct remote_case remote_cases[] = {
+  /* gcc -g3 of a relative name, one that climbs first included */
+  {
+    .argv   = "gcc -c ../x.c -g3",
+    .input  = "../x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc ../x.c -g3 -fdirectives-only -E",
+    .server = "gcc -c ../x.c -g3 -fdirectives-only",
+    .directives_only = true,
+  },
   /* -c and -S of every C-family extension; output names implied or given */
   {
     .argv   = "gcc -c x.c -o x.o",
@@ -929,6 +939,8 @@ static const struct local_case local_cases[] = {
   { "gcc -c x.c -dumpdir d",                            "-dumpdir"               },
   { "gcc -c x.c -Wa,-adhln=x.lst",                      "-Wa,-adhln=x.lst"       },
   { "gcc -c x.c -include-pch x.pch",                    "-include-pch"           },
+  { "gcc -c /src/x.c -g3",                              "gcc -g3 of /src/x.c"    },
+  { "gcc -c a/../../x.c -ggdb3",                        "gcc -g3 of a/../../x.c" },
   { "clang -c x.c -g",                                  "clang DWARF 5"          },
   { "clang -c x.c -gdwarf-5",                           "clang DWARF 5"          },
   { "clang -c x.c -gdwarf-4 -gdwarf-5",                 "clang DWARF 5"          },
@@ -1087,10 +1099,30 @@ struct accepted_case {
   bool        directives_only;
   bool        rewrite_includes;
   bool        pedantic_twin;
+  bool        macro_names;
 };
 
 /* clang-format off */
 static const struct accepted_case accepted_cases[] = {
+  /* gcc -g3: compiled under the client's name when it is relative */
+  { .argv = "gcc -c x.c -o x.o -g3 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .macro_names = true },
+  { .argv = "gcc -c ../../s/./x.c -o x.o -ggdb3 -O2 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .macro_names = true },
+  { .argv = "gcc -c x.c -o x.o -g3 -g2 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true },
+  { .argv = "gcc -c x.c -o x.o -g3 -gdwarf-4 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .macro_names = true },
+  { .argv = "gcc -c /s/x.c -o x.o -g3 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true },
+  { .argv = "gcc -c s/../../x.c -o x.o -g3 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true },
   /* a herdcc client's gcc -g job: -fdirectives-only text, marked last */
   { .argv = "gcc -c x.c -o x.o -g -O2 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c", .directives_only = true },
@@ -1250,6 +1282,7 @@ static void check_accepted(const struct accepted_case *c)
   check_bool(c->argv, "rewrite_includes", job.rewrite_includes,
              c->rewrite_includes);
   check_bool(c->argv, "pedantic_twin", job.pedantic_twin, c->pedantic_twin);
+  check_bool(c->argv, "macro_names", job.macro_names, c->macro_names);
 }
 
 static void check_refused(const struct refused_case *c)
