@@ -614,11 +614,13 @@ struct compile {
   size_t           held_len;
   char            *raw; /* the text as it came, for a pedantic twin */
   size_t           raw_len;
-  char            *cwd;         /* the compiler's, below dir when files */
-  char            *input;       /* the text as a file, compiled as source */
-  bool             source_gone; /* it stopped reading */
-  bool             timed_out;   /* killed at the lifetime */
-  uint64_t         received;    /* source bytes */
+  char            *cwd;   /* the compiler's, below dir when files */
+  char            *input; /* the text as a file, compiled as source */
+  char *macro_cwd; /* gcc -g3 (macro_names): where the object's compile runs */
+  char *macro_input; /* and the text there, at the client's own name */
+  bool  source_gone; /* it stopped reading */
+  bool  timed_out;   /* killed at the lifetime */
+  uint64_t received; /* source bytes */
 };
 
 uint64_t compile_source_bytes(const struct compile *compile)
@@ -653,6 +655,8 @@ struct compile *compile_free(struct compile *compile)
   free(compile->held);
   free(compile->raw);
   free(compile->input);
+  free(compile->macro_input);
+  free(compile->macro_cwd);
   free(compile->cwd);
   workdir_removep(&compile->dir);
   signals_restorep(&compile->signals);
@@ -680,30 +684,57 @@ static int open_source_pipe(int *ret_read_fd, int *ret_write_fd)
   return 0;
 }
 
-/* Start the compiler on the pipe. For -fdirectives-only text, its working
- * directory stands for the client's in the debug info. */
-static int launch(struct compile *compile)
+/* For -fdirectives-only text, the compiler's working directory run_in
+ * stands for the client's in the debug info. */
+static int push_cwd_map(const struct compile *compile, const char *run_in,
+                        char ***argv)
 {
-  const char *cwd    = compile->text && compile->req->job->directives_only
-                         ? cpptext_cwd(compile->text)
-                         : NULL;
-  const char *run_in = compile->cwd ? compile->cwd : compile->dir;
-  int         r      = 0;
+  const char          *cwd = compile->text && compile->req->job->directives_only
+                               ? cpptext_cwd(compile->text)
+                               : NULL;
+  _cleanup_free_ char *mapped = NULL, *map = NULL;
+  int                  r = 0;
 
   if (cwd) {
-    _cleanup_free_ char *mapped = NULL;
-    _cleanup_free_ char *map    = NULL;
     r = args_remap(compile->req->argv, ARGS_MAP_DEBUG, cwd, &mapped);
     if (r >= 0 && !strchr(mapped, '=') &&
         asprintf(&map, "-fdebug-prefix-map=%s=%s", run_in, mapped) < 0) {
       r = -ENOMEM;
     }
     if (r >= 0 && map) {
-      r = strv_push(&compile->argv, map);
+      r = strv_push(argv, map);
     }
   }
-  if (r >= 0 && compile->input) {
+  return r;
+}
+
+/* gcc -g3: the command line's macros, lifted from the text (cpptext.h). */
+static int push_command_line(const struct compile *compile, char ***argv)
+{
+  char *const *opts = compile->macro_input && compile->text
+                        ? cpptext_command_line(compile->text)
+                        : NULL;
+  int          r    = 0;
+
+  for (size_t i = 0; opts && opts[i] && r >= 0; i++) {
+    r = strv_push(argv, opts[i]);
+  }
+  return r;
+}
+
+/* Start the compiler on the pipe. */
+static int launch(struct compile *compile)
+{
+  const char *run_in = compile->macro_cwd ? compile->macro_cwd
+                       : compile->cwd     ? compile->cwd
+                                          : compile->dir;
+  int         r      = push_cwd_map(compile, run_in, &compile->argv);
+
+  if (r >= 0 && compile->input && !compile->macro_input) {
     r = push_source_maps(compile->req, compile->input, &compile->argv);
+  }
+  if (r >= 0) {
+    r = push_command_line(compile, &compile->argv);
   }
   if (r < 0) {
     return r;
@@ -717,12 +748,48 @@ static int launch(struct compile *compile)
   return r;
 }
 
+/* gcc -g3 (macro_names): the object's compile reads the text under the
+ * client's own relative name, from a working directory DIR/m/d/... deep
+ * enough for its leading "..", so that the macro table and the line
+ * markers name the main file alike. */
+static int macro_place(struct compile *compile)
+{
+  const char *name  = compile->req->argv[compile->req->job->input_index];
+  int         depth = args_relative_depth(name);
+  size_t      len;
+
+  if (depth < 0) {
+    return -EINVAL; /* the check admits none such */
+  }
+  len = strlen(compile->dir) + 2 + 2 * (size_t)depth;
+  if (!(compile->macro_cwd = malloc(len + 1))) {
+    return -ENOMEM;
+  }
+  strcpy(compile->macro_cwd, compile->dir);
+  strcat(compile->macro_cwd, "/m");
+  for (int k = 0; k < depth; k++) {
+    strcat(compile->macro_cwd, "/d");
+  }
+  compile->macro_input = path_in(compile->macro_cwd, name);
+  if (!compile->macro_input) {
+    return -ENOMEM;
+  }
+  _cleanup_free_ char *parent = strdup(compile->macro_input);
+  if (!parent) {
+    return -ENOMEM;
+  }
+  *strrchr(parent, '/') = '\0';
+  int r                 = io_mkdir_p(compile->macro_cwd, 0700);
+  return r < 0 ? r : io_mkdir_p(parent, 0700);
+}
+
 /* gcc -fdirectives-only text compiled as source is read from a file named
  * as the client's source (its base name), in a directory of its own. */
 static int input_name(struct compile *compile)
 {
   const struct compile_request *req = compile->req;
   _cleanup_free_ char          *dir = NULL;
+  int                           r;
 
   if (!req->job->directives_only) {
     return 0;
@@ -734,7 +801,8 @@ static int input_name(struct compile *compile)
   if (mkdir(dir, 0700) < 0) {
     return -errno;
   }
-  return input_path(req, compile->dir, &compile->input);
+  r = input_path(req, compile->dir, &compile->input);
+  return r < 0 || !req->job->macro_names ? r : macro_place(compile);
 }
 
 static int start(struct compile *compile)
@@ -753,7 +821,10 @@ static int start(struct compile *compile)
     r                          = r < 0 ? r
                                        : build_argv(compile->req, compile->output,
                                                     job->directives_only || job->rewrite_includes,
-                                                    compile->input, &compile->argv);
+                           compile->macro_input
+                                                      ? compile->req->argv[job->input_index]
+                                                      : compile->input,
+                                                    &compile->argv);
   }
   if (r >= 0) {
     r = open_source_pipe(&compile->read_fd, &compile->source_fd);
@@ -761,6 +832,9 @@ static int start(struct compile *compile)
   if (r >= 0 && compile->req->job->gcc_text) {
     compile->text  = cpptext_new();
     compile->files = srcfiles_new();
+    if (compile->text && compile->macro_input) {
+      cpptext_lift_command_line(compile->text);
+    }
     return compile->text && compile->files ? 0 : -ENOMEM;
   }
   return r < 0 ? r : launch(compile);
@@ -857,6 +931,10 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
                                                    compile->req->io_timeout_ms);
     compile->held_len      = 0; /* nothing goes down the pipe */
   }
+  if (r >= 0 && compile->macro_input &&
+      link(compile->input, compile->macro_input) < 0) {
+    r = -errno;
+  }
   if (r >= 0) {
     r = launch(compile);
   }
@@ -916,37 +994,32 @@ int compile_feed(struct compile *compile)
   return r;
 }
 
-/* The pedantic twin: the text as it came compiled as preprocessed input,
- * as a distccd would, after the compile as source (object_reply's status)
- * is over. What it says and its status are the reply's; the object is the
- * first compile's, whose recorded switches are a local compile's. */
-static int run_twin(struct compile *compile, struct proto_reply *reply,
-                    int *ret_end)
+/* A second compile after the first (whose status is reply's), from the
+ * directory run_in, with in (in_len bytes) on its standard input. What it
+ * says and its status are the reply's; the object is the first compile's
+ * when that one succeeded, whose debug info is a local compile's. */
+static int run_second(struct compile *compile, char **argv, const char *run_in,
+                      const char *in, size_t in_len, const char *output,
+                      struct proto_reply *reply, int *ret_end)
 {
   const struct compile_request *req      = compile->req;
   bool                          first_ok = reply->status == 0;
-  _cleanup_strv_free_ char    **argv     = NULL;
-  _cleanup_free_ char          *output   = path_in(compile->dir, "twin.o");
   _cleanup_close_ int           read_fd = -1, write_fd = -1;
   _cleanup_close_ int           status_fd = -1; /* the sandbox's report */
   pid_t                         pid;
   int                           status = 0;
-  int r = output ? build_argv(req, output, false, NULL, &argv) : -ENOMEM;
+  int                           r      = open_source_pipe(&read_fd, &write_fd);
 
   if (r >= 0) {
-    r = open_source_pipe(&read_fd, &write_fd);
-  }
-  if (r >= 0) {
-    r = spawn(req, compile->dir, compile->cwd ? compile->cwd : compile->dir,
-              "-twin", argv, read_fd, &pid, &status_fd);
+    r = spawn(req, compile->dir, run_in, "-twin", argv, read_fd, &pid,
+              &status_fd);
   }
   if (r < 0) {
     return r;
   }
   closep(&read_fd);
   read_fd = -1;
-  r =
-    io_write_all(write_fd, compile->raw, compile->raw_len, req->io_timeout_ms);
+  r       = in_len ? io_write_all(write_fd, in, in_len, req->io_timeout_ms) : 0;
   closep(&write_fd);
   write_fd = -1;
   int end  = wait_compiler(req, pid, compile->signals.fd, status_fd, &status);
@@ -967,6 +1040,64 @@ static int run_twin(struct compile *compile, struct proto_reply *reply,
                  first_ok ? compile->output : output, reply);
 }
 
+/* The pedantic twin: the text as it came compiled as preprocessed input,
+ * as a distccd would, after the compile as source. */
+static int run_twin(struct compile *compile, struct proto_reply *reply,
+                    int *ret_end)
+{
+  _cleanup_strv_free_ char **argv   = NULL;
+  _cleanup_free_ char       *output = path_in(compile->dir, "twin.o");
+  int                        r =
+    output ? build_argv(compile->req, output, false, NULL, &argv) : -ENOMEM;
+
+  return r < 0
+           ? r
+           : run_second(compile, argv,
+                        compile->cwd ? compile->cwd : compile->dir,
+                        compile->raw, compile->raw_len, output, reply, ret_end);
+}
+
+/* gcc -g3 (macro_names): when the object's compile said anything, or
+ * failed, the text compiled again as source from the client's files
+ * rebuilt (srcfiles.h), for the words a local compile prints. */
+static int run_words(struct compile *compile, struct proto_reply *reply,
+                     int *ret_end)
+{
+  _cleanup_strv_free_ char **argv   = NULL;
+  _cleanup_free_ char       *output = path_in(compile->dir, "twin.o");
+  const char *run_in = compile->cwd ? compile->cwd : compile->dir;
+  int r = output ? build_argv(compile->req, output, true, compile->input, &argv)
+                 : -ENOMEM;
+
+  if (r >= 0) {
+    r = push_cwd_map(compile, run_in, &argv);
+  }
+  if (r >= 0) {
+    r = push_source_maps(compile->req, compile->input, &argv);
+  }
+  if (r >= 0) {
+    r = push_command_line(compile, &argv);
+  }
+  return r < 0
+           ? r
+           : run_second(compile, argv, run_in, NULL, 0, output, reply, ret_end);
+}
+
+/* Whether the first compile wrote to its standard error or output. */
+static bool said_anything(const struct compile *compile)
+{
+  static const char *const names[] = { "stderr", "stdout" };
+  struct stat              st;
+
+  for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+    _cleanup_free_ char *path = path_in(compile->dir, names[i]);
+    if (!path || stat(path, &st) < 0 || st.st_size > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
 {
   const struct compile_request *req    = compile->req;
@@ -985,9 +1116,13 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
     status = sandbox_status(compile->status_fd, status);
   }
   reply.status = proto_status_from_wait(status);
-  int r        = 0;
-  if (req->job->pedantic_twin && (end == WAIT_EXITED || end == WAIT_REPORTED)) {
+  int  r       = 0;
+  bool ended   = end == WAIT_EXITED || end == WAIT_REPORTED;
+  if (req->job->pedantic_twin && ended) {
     r = run_twin(compile, &reply, &end);
+  } else if (compile->macro_input && ended &&
+             (reply.status != 0 || said_anything(compile))) {
+    r = run_words(compile, &reply, &end);
   } else {
     r = collect(req, compile->dir, "", compile->output, &reply);
   }

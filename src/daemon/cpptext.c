@@ -2,13 +2,17 @@
 #include "cpptext.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
+#include "strv.h"
 
 /* The marker gcc writes before each predefined macro's #define. */
 #define BUILTIN_MARKER "# 0 \"<built-in>\""
+/* And before each -D and -U of the command line. */
+#define COMMAND_LINE_MARKER "# 0 \"<command-line>\""
 
 struct cpptext {
   char  *pending; /* an incomplete line */
@@ -19,6 +23,9 @@ struct cpptext {
   bool   held_builtin; /* a BUILTIN_MARKER line, not yet written */
   bool   head_done;
   bool   saw_builtins;
+  bool   lift;         /* -D and -U lines become options */
+  bool   held_command; /* a COMMAND_LINE_MARKER line, not yet written */
+  char **command_line; /* the options lifted */
   char  *cwd;
 };
 
@@ -33,6 +40,7 @@ struct cpptext *cpptext_free(struct cpptext *text)
     free(text->pending);
     free(text->out);
     free(text->cwd);
+    strv_free(text->command_line);
     free(text);
   }
   return NULL;
@@ -115,6 +123,49 @@ static char *working_directory(const char *line, size_t len)
   return dir;
 }
 
+/* "#define NAME(PARAMS) BODY" as "-DNAME(PARAMS)=BODY", "#undef NAME" as
+ * "-UNAME", which the compiler turns back into the same line; NULL (and
+ * no error) for a line of another shape. */
+static char *as_option(const char *line, size_t len)
+{
+  bool        define = len > 8 && memcmp(line, "#define ", 8) == 0;
+  bool        undef  = len > 7 && memcmp(line, "#undef ", 7) == 0;
+  const char *p      = line + (define ? 8 : 7);
+  const char *end    = line + len;
+  const char *name   = p;
+  char       *opt;
+
+  if (!define && !undef) {
+    return NULL;
+  }
+  while (p < end && (*p == '_' || *p == '$' || (*p >= 'a' && *p <= 'z') ||
+                     (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))) {
+    p++;
+  }
+  if (p == name || memchr(line, '\0', len)) {
+    return NULL;
+  }
+  if (undef) {
+    return p == end && asprintf(&opt, "-U%.*s", (int)(p - name), name) >= 0
+             ? opt
+             : NULL;
+  }
+  if (p < end && *p == '(') {
+    const char *close = memchr(p, ')', (size_t)(end - p));
+    if (!close) {
+      return NULL;
+    }
+    p = close + 1;
+  }
+  if (p == end || *p != ' ') {
+    return NULL;
+  }
+  return asprintf(&opt, "-D%.*s=%.*s", (int)(p - name), name,
+                  (int)(end - p - 1), p + 1) < 0
+           ? NULL
+           : opt;
+}
+
 static bool is_line(const char *line, size_t len, const char *what)
 {
   return len == strlen(what) && memcmp(line, what, len) == 0;
@@ -144,8 +195,24 @@ static int filter_line(struct cpptext *text, const char *line, size_t len)
       return r;
     }
   }
+  if (text->held_command) {
+    text->held_command       = false;
+    _cleanup_free_ char *opt = as_option(line, body);
+    if (opt) {
+      return strv_push(&text->command_line, opt);
+    }
+    int r =
+      emit(text, COMMAND_LINE_MARKER "\n", strlen(COMMAND_LINE_MARKER) + 1);
+    if (r < 0) {
+      return r;
+    }
+  }
   if (is_line(line, body, BUILTIN_MARKER) && body < len) {
     text->held_builtin = true;
+    return 0;
+  }
+  if (text->lift && is_line(line, body, COMMAND_LINE_MARKER) && body < len) {
+    text->held_command = true;
     return 0;
   }
   return emit(text, line, len);
@@ -190,6 +257,13 @@ int cpptext_feed(struct cpptext *text, const char *buf, size_t len, bool at_end,
         return r;
       }
     }
+    if (text->held_command) {
+      text->held_command = false;
+      r = emit(text, COMMAND_LINE_MARKER "\n", strlen(COMMAND_LINE_MARKER) + 1);
+      if (r < 0) {
+        return r;
+      }
+    }
   }
   *ret_out     = text->out;
   *ret_out_len = text->out_len;
@@ -209,4 +283,14 @@ bool cpptext_saw_builtins(const struct cpptext *text)
 const char *cpptext_cwd(const struct cpptext *text)
 {
   return text->cwd;
+}
+
+void cpptext_lift_command_line(struct cpptext *text)
+{
+  text->lift = true;
+}
+
+char *const *cpptext_command_line(const struct cpptext *text)
+{
+  return text->command_line;
 }

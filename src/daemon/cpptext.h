@@ -44,3 +44,12 @@ bool cpptext_saw_builtins(const struct cpptext *text);
 /* The client's working directory from the text's second line marker, or
  * NULL (borrowed). */
 const char *cpptext_cwd(const struct cpptext *text);
+
+/* From now on, the command line's macros (a "#define" or "#undef" line
+ * after a "# 0 \"<command-line>\"" marker) leave the text and become -D
+ * and -U options, in their order: gcc -g3 records them with the
+ * predefined macros only when they come from its command line. */
+void cpptext_lift_command_line(struct cpptext *text);
+
+/* The options lifted so far (borrowed, NULL-terminated; NULL for none). */
+char *const *cpptext_command_line(const struct cpptext *text);
