@@ -51,7 +51,17 @@ struct args_plan {
   bool rewrite_includes;  /* clang -g: the same with -frewrite-includes;
                              the server is told the working directory
                              (-fdebug-compilation-dir) */
+  char *profile;          /* owned: the profile the compile reads, sent
+                             with the job (HPRF), or NULL: gcc's plain
+                             -fprofile-use (the .gcda beside the object);
+                             clang's -fprofile-use=, -fprofile-instr-use=,
+                             -fprofile-sample-use=, whose value the server
+                             argv names ARGS_PROFILE_MARK */
 };
+
+/* What a profile option names on the server: the file of the job's HPRF,
+ * which herdccd puts in its place. */
+#define ARGS_PROFILE_MARK "herdcc-profile"
 
 /* The working directory as gcc and clang record it: $PWD when it names
  * ".", else getcwd(). Owned. */
@@ -87,6 +97,10 @@ struct args_job {
                             switches: compiled as source with -Wno-pedantic
                             for the object, and as preprocessed input for
                             what the compiler says and its status */
+  size_t profile_index;  /* argv index of the profile option, or 0: the
+                            job brings the profile (HPRF); gcc's is the
+                            object's .gcda, clang's names
+                            ARGS_PROFILE_MARK, replaced by the file */
   bool macro_names;      /* directives_only with gcc -g3: the macro table
                             names the main file as the compiler was given
                             it, so the object comes from a compile of the

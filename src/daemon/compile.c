@@ -100,6 +100,39 @@ static int output_name(const struct compile_request *req, const char *dir,
 
 /* ---- the command line --------------------------------------------------- */
 
+/* Where the job's profile goes, beside the output (output.o): gcc's
+ * plain -fprofile-use reads output.gcda, clang's option is given
+ * output.profile. */
+static int profile_name(const char *output, char **ret_path)
+{
+  const char *dot = strrchr(output, '.');
+  size_t      len = dot ? (size_t)(dot - output) : strlen(output);
+
+  return asprintf(ret_path, "%.*s.%s", (int)len, output, "profile") < 0
+           ? -ENOMEM
+           : 0;
+}
+
+/* The job's profile as a file in dir, named as its compiler reads it. */
+static int write_profile(const struct compile_request *req, const char *output)
+{
+  const char          *arg  = req->argv[req->job->profile_index];
+  _cleanup_free_ char *path = NULL;
+  const char          *dot  = strrchr(output, '.');
+  int                  r    = 0;
+
+  if (strchr(arg, '=')) {
+    r = profile_name(output, &path);
+  } else if (asprintf(&path, "%.*s.gcda", (int)(dot - output), output) < 0) {
+    r = -ENOMEM;
+  }
+  if (r < 0) {
+    return r;
+  }
+  _cleanup_close_ int fd = create_file(path);
+  return fd < 0 ? fd : io_write_all(fd, req->profile, req->profile_len, -1);
+}
+
 static int set_arg(char **argv, size_t index, const char *prefix,
                    const char *value)
 {
@@ -201,6 +234,22 @@ static int build_argv(const struct compile_request *req, const char *output,
   } else if (r >= 0) {
     r = strv_push(&argv, "-o");
     r = r < 0 ? r : strv_push(&argv, output);
+  }
+  if (r >= 0 && job->profile_index &&
+      strchr(req->argv[job->profile_index], '=')) {
+    /* clang: its option names the job's file (gcc's .gcda is output's) */
+    _cleanup_free_ char *name =
+      strndup(req->argv[job->profile_index],
+              (size_t)(strchr(req->argv[job->profile_index], '=') -
+                       req->argv[job->profile_index] + 1));
+    _cleanup_free_ char *file = NULL;
+    r                         = name ? profile_name(output, &file) : -ENOMEM;
+    if (r >= 0) {
+      r = set_arg(argv,
+                  job->profile_index +
+                    (job->profile_index > job->input_index ? 2 : 0),
+                  name, file);
+    }
   }
   if (r >= 0 && job->lang_index && !job->lang->preprocessed && !as_source) {
     r = set_arg(argv, job->lang_index, job->lang_joined ? "-x" : "",
@@ -814,6 +863,9 @@ static int start(struct compile *compile)
   }
   if (r >= 0) {
     r = output_name(compile->req, compile->dir, &compile->output);
+  }
+  if (r >= 0 && compile->req->job->profile_index) {
+    r = write_profile(compile->req, compile->output);
   }
   if (r >= 0) {
     const struct args_job *job = compile->req->job;
