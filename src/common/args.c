@@ -104,6 +104,7 @@ enum arg_kind {
   ARG_LANGUAGE,     /* -x LANG */
   ARG_WP,           /* -Wp,...: looked at item by item */
   ARG_WA,           /* -Wa,...: assembler options */
+  ARG_PROFILE,      /* reads a profile: sent with the job (args.h) */
   ARG_LOCAL,        /* run locally; the daemon refuses it */
 };
 
@@ -201,6 +202,10 @@ static const struct arg_rule arg_rules[] = {
   { "-save-temps",                MATCH_PREFIX,             ARG_LOCAL        },
   { "-fprofile-prefix-map=",      MATCH_PREFIX,             ARG_COMPILE_PATH },
   { "-fcoverage-prefix-map=",     MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-fprofile-use",              MATCH_EXACT,              ARG_PROFILE      },
+  { "-fprofile-use=",             MATCH_PREFIX,             ARG_PROFILE      },
+  { "-fprofile-instr-use=",       MATCH_PREFIX,             ARG_PROFILE      },
+  { "-fprofile-sample-use=",      MATCH_PREFIX,             ARG_PROFILE      },
   { "-fprofile",                  MATCH_PREFIX,             ARG_LOCAL        },
   { "-fno-profile",               MATCH_PREFIX,             ARG_LOCAL        },
   { "-fauto-profile",             MATCH_PREFIX,             ARG_LOCAL        },
@@ -357,6 +362,8 @@ struct scan {
   bool                    compile_dir;     /* -f*-compilation-dir= given */
   bool                    openmp; /* -fopenmp, -fopenmp-simd, -fopenacc */
   bool                    preprocess_only; /* -E, -M, -MM */
+  const char             *profile_arg;     /* the option reading a profile */
+  unsigned                profiles;        /* how many such options */
 };
 
 static _printf_(2, 3) int set_local(struct scan *scan, const char *fmt, ...)
@@ -609,6 +616,10 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       return scan_wp(scan, arg);
     case ARG_WA:
       return scan_wa(scan, arg);
+    case ARG_PROFILE:
+      scan->profiles++;
+      scan->profile_arg = arg;
+      return 0;
     case ARG_LOCAL:
       scan->preprocess_only |= strcmp(arg, "-E") == 0 ||
                                strcmp(arg, "-M") == 0 ||
@@ -764,6 +775,19 @@ static int scan_verdict(char *const *argv, struct scan *scan)
                      "climbs after it descends)",
                      scan->input);
   }
+  if (scan->profiles > 1) {
+    return set_local(scan, "%s", "more than one profile option");
+  }
+  /* gcc -fprofile-use=PATH reads PATH/ and the object's absolute path
+     mangled, and -g records PATH: only the plain form, whose profile is
+     the .gcda beside the object, goes with a job. */
+  if (scan->profiles && !is_clang(compiler) &&
+      strcmp(scan->profile_arg, "-fprofile-use") != 0) {
+    return set_local(scan,
+                     "gcc %s (the profile's name is the object's "
+                     "mangled path)",
+                     scan->profile_arg);
+  }
   /* gcc's -fdirectives-only output loses the OpenMP and OpenACC pragmas:
      without it the debug info would not keep the columns. */
   if (!is_clang(compiler) && scan->debug_info && scan->openmp) {
@@ -882,7 +906,7 @@ static bool dropped_for_cpp(const struct arg_seen *seen, const char *arg)
 {
   enum arg_kind kind = seen->rule->kind;
   return kind == ARG_MODE_COMPILE || kind == ARG_MODE_ASM ||
-         kind == ARG_OUTPUT || is_deps_option(seen, arg);
+         kind == ARG_OUTPUT || kind == ARG_PROFILE || is_deps_option(seen, arg);
 }
 
 static int build_cpp_argv(char *const *argv, const struct scan *scan,
@@ -933,10 +957,29 @@ static bool sent_to_server(enum arg_kind kind)
     case ARG_OUTPUT:
     case ARG_LANGUAGE:
     case ARG_WA:
+    case ARG_PROFILE:
       return true;
     default:
       return false;
   }
+}
+
+/* clang's profile options name the file the server puts in their place:
+ * ARGS_PROFILE_MARK; gcc's plain -fprofile-use goes as it is. */
+static int push_profile(char ***server, const struct arg_seen *seen,
+                        const char *compiler)
+{
+  _cleanup_free_ char *arg  = NULL;
+  const char          *name = seen->rule->name;
+
+  if (!is_clang(compiler)) {
+    return strv_push(server, name);
+  }
+  if (asprintf(&arg, "%s%s" ARGS_PROFILE_MARK, name,
+               seen->rule->match == MATCH_EXACT ? "=" : "") < 0) {
+    return -ENOMEM;
+  }
+  return strv_push(server, arg);
 }
 
 /* -x LANG becomes -x LANG's preprocessed form. */
@@ -994,6 +1037,8 @@ static int build_server_argv(char *const *argv, const struct scan *scan,
     }
     if (seen.rule->kind == ARG_LANGUAGE) {
       r = push_language(&server, &seen);
+    } else if (seen.rule->kind == ARG_PROFILE) {
+      r = push_profile(&server, &seen, argv[0]);
     } else {
       for (size_t k = 0; k < seen.count && r >= 0; k++) {
         r = strv_push(&server, argv[i + k]);
@@ -1034,6 +1079,43 @@ static int plan_outputs(const struct scan *scan, struct args_plan *plan)
   return plan->deps_file ? 0 : -ENOMEM;
 }
 
+/* The file a profile option reads here: gcc's .gcda beside the object;
+ * clang's file, or default.profdata in a directory (or in "." for the
+ * plain -fprofile-use). A profile that is not a readable regular file
+ * keeps the compile local (the compiler says what it says of it). */
+static int plan_profile(const struct scan *scan, const char *compiler,
+                        struct args_plan *plan)
+{
+  const char *arg = scan->profile_arg;
+  const char *eq  = strchr(arg, '=');
+  struct stat st;
+
+  if (!is_clang(compiler)) {
+    plan->profile = stem_with(plan->output, "gcda", true);
+  } else if (!eq || !eq[1]) {
+    plan->profile = strdup("default.profdata");
+  } else if (stat(eq + 1, &st) == 0 && S_ISDIR(st.st_mode) &&
+             strncmp(arg, "-fprofile-sample-use=", 21) != 0) {
+    if (asprintf(&plan->profile, "%s/default.profdata", eq + 1) < 0) {
+      plan->profile = NULL;
+    }
+  } else {
+    plan->profile = strdup(eq + 1);
+  }
+  if (!plan->profile) {
+    return -ENOMEM;
+  }
+  if (stat(plan->profile, &st) < 0 || !S_ISREG(st.st_mode) ||
+      access(plan->profile, R_OK) < 0) {
+    if (asprintf(&plan->why_local, "the profile %s is not a readable file",
+                 plan->profile) < 0) {
+      plan->why_local = NULL;
+      return -ENOMEM;
+    }
+  }
+  return 0;
+}
+
 int args_plan(char *const *argv, struct args_plan *ret_plan)
 {
   struct scan      scan = { 0 };
@@ -1065,6 +1147,18 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   if (r >= 0) {
     r = plan_outputs(&scan, &plan);
   }
+  if (r >= 0 && scan.profiles) {
+    r = plan_profile(&scan, argv[0], &plan);
+  }
+  if (r >= 0 && plan.why_local) {
+    free(scan.wp_deps_file);
+    free(plan.output);
+    free(plan.deps_file);
+    free(plan.profile);
+    plan.output = plan.deps_file = plan.profile = NULL;
+    *ret_plan                                   = plan;
+    return 0;
+  }
   if (r >= 0 && !scan.lang->preprocessed) {
     r = build_cpp_argv(argv, &scan, &plan);
   }
@@ -1087,6 +1181,7 @@ void args_plan_clear(struct args_plan *plan)
   free(plan->why_local);
   free(plan->output);
   free(plan->deps_file);
+  free(plan->profile);
   strv_free(plan->cpp_argv);
   strv_free(plan->server_argv);
   *plan = (struct args_plan){ 0 };
@@ -1109,12 +1204,36 @@ static _printf_(2, 3) int refuse(char **ret_reason, const char *fmt, ...)
   return -EPERM;
 }
 
+/* Only the forms a herdcc client writes, whose file the job brings
+ * (HPRF): gcc's plain -fprofile-use (the .gcda beside the object), clang's
+ * options naming ARGS_PROFILE_MARK. */
+static int check_profile(char *const *argv, size_t i, struct args_job *job,
+                         char **ret_reason)
+{
+  const char *arg = argv[i];
+  const char *eq  = strchr(arg, '=');
+  bool ok = is_clang(argv[0]) ? eq && strcmp(eq + 1, ARGS_PROFILE_MARK) == 0
+                              : strcmp(arg, "-fprofile-use") == 0;
+
+  if (!ok) {
+    return refuse(ret_reason, "option %s is not allowed on this server", arg);
+  }
+  if (job->profile_index) {
+    return refuse(ret_reason, "%s", "more than one profile option");
+  }
+  job->profile_index = i;
+  return 0;
+}
+
 static int check_server_option(char *const *argv, size_t i,
                                struct args_job *job, struct arg_seen *seen,
                                char **ret_reason)
 {
   if (arg_scan(argv, i, seen) < 0) {
     return refuse(ret_reason, "option %s lacks its argument", argv[i]);
+  }
+  if (seen->rule && seen->rule->kind == ARG_PROFILE) {
+    return check_profile(argv, i, job, ret_reason);
   }
   if (!seen->rule || !server_accepts(seen, argv[i])) {
     return refuse(ret_reason, "option %s is not allowed on this server",

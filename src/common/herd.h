@@ -16,9 +16,11 @@
 
 #include "proto.h"
 
-/* 2: the digest before the source (HDIG, then HHIT or HSRC). */
-#define HERD_VERSION        2
-#define HERD_DIGEST_VERSION 2
+/* 2: the digest before the source (HDIG, then HHIT or HSRC).
+ * 3: the profile a compile reads, with the job (HPRF). */
+#define HERD_VERSION         3
+#define HERD_DIGEST_VERSION  2
+#define HERD_PROFILE_VERSION 3
 /* HDIG's body: the SHA-256 of the source the client would send. */
 #define HERD_DIGEST_LEN 32
 
