@@ -372,6 +372,11 @@ static void cache_begin(struct job *job, struct compile_request *req)
     return;
   }
   cache_key_add(&job->key, "sandbox", req->sandbox ? "on" : "off");
+  if (job->args.macro_names) {
+    /* gcc -g3 compiled under the client's own name (compile.c): not
+       the object a server before that change stored */
+    cache_key_add(&job->key, "macro-names", "own-name");
+  }
   job->keyed           = true;
   req->source_tap      = key_source;
   req->source_tap_data = &job->key;
