@@ -865,7 +865,10 @@ static int start(struct compile *compile)
     r = output_name(compile->req, compile->dir, &compile->output);
   }
   if (r >= 0 && compile->req->job->profile_index) {
-    r = write_profile(compile->req, compile->output);
+    /* and for a second compile's output (run_second), which reads it too */
+    _cleanup_free_ char *twin = path_in(compile->dir, "twin.o");
+    r = twin ? write_profile(compile->req, compile->output) : -ENOMEM;
+    r = r < 0 ? r : write_profile(compile->req, twin);
   }
   if (r >= 0) {
     const struct args_job *job = compile->req->job;
