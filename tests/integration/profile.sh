@@ -26,6 +26,9 @@ int work(int n) {
   }
   return s;
 }
+#ifdef UNUSED
+static int unused_fn(void) { return 1; }
+#endif
 int main(int argc, char **argv) {
   (void)argv;
   printf("%d\n", work(argc * 20000));
@@ -34,16 +37,22 @@ int main(int argc, char **argv) {
 SRC
 
 # same NAME CC FLAGS...: compile prog.c to prog.o here and through
-# herdcc, byte-identical; the local object is kept as $T/ref/NAME.o.
+# herdcc, byte-identical, and what the compiler says too; the local
+# object is kept as $T/ref/NAME.o.
 same() {
   local name=$1 cc=$2
   shift 2
   local out=prog.o
   [ "${OUT:-}" ] && out=$OUT
-  $cc "$@" -c prog.c -o "$out" || fail "local $name failed"
+  $cc "$@" -c prog.c -o "$out" 2>"$T/ref/$name.err" || fail "local $name failed"
   mv "$out" "$T/ref/$name.o"
-  "$HERDCC_BIN" $cc "$@" -c prog.c -o "$out" || fail "remote $name failed"
+  "$HERDCC_BIN" $cc "$@" -c prog.c -o "$out" 2>"$T/$name.err" ||
+    fail "remote $name failed"
   cmp -s "$T/ref/$name.o" "$out" || fail "$name: the object differs from a local compile"
+  cmp -s "$T/ref/$name.err" "$T/$name.err" || {
+    diff "$T/ref/$name.err" "$T/$name.err" >&2 || true
+    fail "$name: the compiler's words differ from a local compile's"
+  }
   say "$name identical: $cc $*"
 }
 
@@ -57,9 +66,13 @@ same gcc-O2 gcc -O2 -fprofile-use
 cmp -s "$T/ref/plain.o" "$T/ref/gcc-O2.o" && fail "the profile changed nothing"
 same gcc-g gcc -O2 -g -fprofile-use
 same gcc-g3 gcc -O2 -g3 -DSTEPS=3 -fprofile-use
+# the second compiles (-pedantic's twin, -g3's words) read it too
+same gcc-pedantic gcc -O2 -g -pedantic -Wall -fprofile-use
+same gcc-g3-warning gcc -O2 -g3 -Wall -DUNUSED -fprofile-use
+grep -q unused_fn "$T/gcc-g3-warning.err" || fail "gcc -g3 -Wall said nothing"
 cp prog.gcda out/prog.gcda
 OUT=out/prog.o same gcc-out gcc -O2 -fprofile-use
-remote=4
+remote=6
 
 if command -v llvm-profdata >/dev/null; then
   clang -O2 -fprofile-instr-generate prog.c -o ctrained || fail "clang -fprofile-instr-generate failed"
