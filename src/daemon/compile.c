@@ -871,15 +871,17 @@ static int start(struct compile *compile)
     r = r < 0 ? r : write_profile(compile->req, twin);
   }
   if (r >= 0) {
-    const struct args_job *job = compile->req->job;
-    r                          = input_name(compile);
-    r                          = r < 0 ? r
-                                       : build_argv(compile->req, compile->output,
-                                                    job->directives_only || job->rewrite_includes,
-                           compile->macro_input
-                                                      ? compile->req->argv[job->input_index]
-                                                      : compile->input,
-                                                    &compile->argv);
+    r = input_name(compile);
+  }
+  if (r >= 0) {
+    const struct args_job *job   = compile->req->job;
+    const char            *input = compile->macro_input
+                                     ? compile->req->argv[job->input_index]
+                                     : compile->input;
+
+    r = build_argv(compile->req, compile->output,
+                   job->directives_only || job->rewrite_includes, input,
+                   &compile->argv);
   }
   if (r >= 0) {
     r = open_source_pipe(&compile->read_fd, &compile->source_fd);
