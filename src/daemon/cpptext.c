@@ -294,3 +294,65 @@ char *const *cpptext_command_line(const struct cpptext *text)
 {
   return text->command_line;
 }
+
+/* Whether line (len bytes, no newline) is a line marker "# N \"NAME\"..."
+ * naming exactly from; *ret_name_at is where NAME starts. */
+static bool marker_names(const char *line, size_t len, const char *from,
+                         size_t *ret_name_at)
+{
+  size_t i = 0, from_len = strlen(from);
+
+  if (len < 4 || line[i++] != '#' || line[i++] != ' ') {
+    return false;
+  }
+  size_t digits = i;
+  while (i < len && line[i] >= '0' && line[i] <= '9') {
+    i++;
+  }
+  if (i == digits || i + 2 + from_len + 1 > len || line[i] != ' ' ||
+      line[i + 1] != '"') {
+    return false;
+  }
+  i += 2;
+  if (memcmp(line + i, from, from_len) != 0 || line[i + from_len] != '"') {
+    return false;
+  }
+  *ret_name_at = i;
+  return true;
+}
+
+int cpptext_rename_file(const char *text, size_t len, const char *from,
+                        const char *to, char **ret_text, size_t *ret_len)
+{
+  size_t from_len = strlen(from), to_len = strlen(to);
+  char  *out     = NULL;
+  size_t out_len = 0, out_size = 0;
+
+  for (const char *p = text, *end = text + len; p < end;) {
+    const char *nl   = memchr(p, '\n', (size_t)(end - p));
+    size_t      line = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+    size_t      body = nl ? line - 1 : line;
+    size_t      at;
+    bool        hit  = marker_names(p, body, from, &at);
+    size_t      need = out_len + line + (hit ? to_len : 0) + 1;
+    int         r    = grow(&out, &out_size, need);
+    if (r < 0) {
+      free(out);
+      return r;
+    }
+    if (hit) {
+      memcpy(out + out_len, p, at);
+      memcpy(out + out_len + at, to, to_len);
+      memcpy(out + out_len + at + to_len, p + at + from_len,
+             line - at - from_len);
+      out_len += line - from_len + to_len;
+    } else {
+      memcpy(out + out_len, p, line);
+      out_len += line;
+    }
+    p += line;
+  }
+  *ret_text = out;
+  *ret_len  = out_len;
+  return 0;
+}
