@@ -779,8 +779,13 @@ static int launch(struct compile *compile)
                                           : compile->dir;
   int         r      = push_cwd_map(compile, run_in, &compile->argv);
 
-  if (r >= 0 && compile->input && !compile->macro_input) {
-    r = push_source_maps(compile->req, compile->input, &compile->argv);
+  if (r >= 0 && compile->input) {
+    /* a relative name of gcc -g3's is the client's own: no map */
+    const char *name  = compile->req->argv[compile->req->job->input_index];
+    const char *input = !compile->macro_input ? compile->input
+                        : name[0] == '/'      ? compile->macro_input
+                                              : NULL;
+    r = input ? push_source_maps(compile->req, input, &compile->argv) : 0;
   }
   if (r >= 0) {
     r = push_command_line(compile, &compile->argv);
@@ -797,20 +802,28 @@ static int launch(struct compile *compile)
   return r;
 }
 
-/* gcc -g3 (macro_names): the object's compile reads the text under the
- * client's own relative name, from a working directory DIR/m/d/... deep
- * enough for its leading "..", so that the macro table and the line
- * markers name the main file alike. */
-static int macro_place(struct compile *compile)
+/* gcc -g3 (macro_names): where the object's compile runs and reads the
+ * text, so that the macro table and the line markers name the main file
+ * alike. A relative name is the client's own, from a working directory
+ * DIR/m/d/... deep enough for its leading ".."; an absolute one is
+ * DIR/m/NAME, from DIR/m, with the markers renamed to it and the name
+ * mapped back (push_source_maps). */
+static int macro_paths(struct compile *compile, const char *name)
 {
-  const char *name  = compile->req->argv[compile->req->job->input_index];
-  int         depth = args_relative_depth(name);
-  size_t      len;
+  int depth = args_relative_depth(name);
 
+  if (name[0] == '/') {
+    compile->macro_cwd = path_in(compile->dir, "m");
+    if (compile->macro_cwd &&
+        asprintf(&compile->macro_input, "%s%s", compile->macro_cwd, name) < 0) {
+      compile->macro_input = NULL;
+    }
+    return compile->macro_input ? 0 : -ENOMEM;
+  }
   if (depth < 0) {
     return -EINVAL; /* the check admits none such */
   }
-  len = strlen(compile->dir) + 2 + 2 * (size_t)depth;
+  size_t len = strlen(compile->dir) + 2 + 2 * (size_t)depth;
   if (!(compile->macro_cwd = malloc(len + 1))) {
     return -ENOMEM;
   }
@@ -820,15 +833,23 @@ static int macro_place(struct compile *compile)
     strcat(compile->macro_cwd, "/d");
   }
   compile->macro_input = path_in(compile->macro_cwd, name);
-  if (!compile->macro_input) {
-    return -ENOMEM;
+  return compile->macro_input ? 0 : -ENOMEM;
+}
+
+static int macro_place(struct compile *compile)
+{
+  const char *name = compile->req->argv[compile->req->job->input_index];
+  int         r    = macro_paths(compile, name);
+
+  if (r < 0) {
+    return r;
   }
   _cleanup_free_ char *parent = strdup(compile->macro_input);
   if (!parent) {
     return -ENOMEM;
   }
   *strrchr(parent, '/') = '\0';
-  int r                 = io_mkdir_p(compile->macro_cwd, 0700);
+  r                     = io_mkdir_p(compile->macro_cwd, 0700);
   return r < 0 ? r : io_mkdir_p(parent, 0700);
 }
 
@@ -875,9 +896,10 @@ static int start(struct compile *compile)
   }
   if (r >= 0) {
     const struct args_job *job   = compile->req->job;
-    const char            *input = compile->macro_input
-                                     ? compile->req->argv[job->input_index]
-                                     : compile->input;
+    const char            *name  = compile->req->argv[job->input_index];
+    const char            *input = !compile->macro_input ? compile->input
+                                   : name[0] == '/'      ? compile->macro_input
+                                                         : name;
 
     r = build_argv(compile->req, compile->output,
                    job->directives_only || job->rewrite_includes, input,
@@ -949,6 +971,34 @@ static int append(char **buf, size_t *len, const void *more, size_t n)
   return 0;
 }
 
+static int write_text(const struct compile *compile, const char *path,
+                      const char *text, size_t len)
+{
+  _cleanup_close_ int fd = create_file(path);
+
+  return fd < 0 ? fd : io_write_all(fd, text, len, compile->req->io_timeout_ms);
+}
+
+/* gcc -g3: the text where the object's compile reads it (macro_place):
+ * the same file under the client's relative name, or, for an absolute
+ * one, with the markers naming the main file renamed to its path. */
+static int place_macro_text(const struct compile *compile)
+{
+  const char *name = compile->req->argv[compile->req->job->input_index];
+  _cleanup_free_ char *text = NULL;
+  size_t               len  = 0;
+
+  if (!compile->macro_input) {
+    return 0;
+  }
+  if (name[0] != '/') {
+    return link(compile->input, compile->macro_input) < 0 ? -errno : 0;
+  }
+  int r = cpptext_rename_file(compile->held, compile->held_len, name,
+                              compile->macro_input, &text, &len);
+  return r < 0 ? r : write_text(compile, compile->macro_input, text, len);
+}
+
 /* -fdirectives-only text goes through its filter and is held, and the
  * client's files are rebuilt from it; at its end they are written and the
  * compiler starts, so that its diagnostics find every line. */
@@ -982,15 +1032,9 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
     r = srcfiles_write(compile->files, compile->dir, &compile->cwd);
   }
   if (r >= 0 && compile->input) {
-    _cleanup_close_ int fd = create_file(compile->input);
-    r                      = fd < 0 ? fd
-                                    : io_write_all(fd, compile->held, compile->held_len,
-                                                   compile->req->io_timeout_ms);
-    compile->held_len      = 0; /* nothing goes down the pipe */
-  }
-  if (r >= 0 && compile->macro_input &&
-      link(compile->input, compile->macro_input) < 0) {
-    r = -errno;
+    r = write_text(compile, compile->input, compile->held, compile->held_len);
+    r = r < 0 ? r : place_macro_text(compile);
+    compile->held_len = 0; /* nothing goes down the pipe */
   }
   if (r >= 0) {
     r = launch(compile);
