@@ -696,19 +696,34 @@ static bool macro_info(char *const *argv)
   return level3;
 }
 
+/* A name a line marker writes as it is: no character gcc escapes. */
+static bool marker_safe(const char *name)
+{
+  for (const char *c = name; *c; c++) {
+    if ((unsigned char)*c < 0x20 || *c == 0x7f || *c == '\\' || *c == '"') {
+      return false;
+    }
+  }
+  return name[0] != '\0';
+}
+
+/* gcc -g3 of name can be compiled under a name that the line markers
+ * share: the client's own when relative, the job directory's for an
+ * absolute one (compile.c). */
+static bool macro_placeable(const char *name)
+{
+  return args_relative_depth(name) >= 0 ||
+         (name[0] == '/' && marker_safe(name));
+}
+
 int args_relative_depth(const char *name)
 {
   const char *p         = name;
   int         up        = 0;
   bool        descended = false;
 
-  if (!name[0] || name[0] == '/' || strpbrk(name, "\\\"")) {
+  if (name[0] == '/' || !marker_safe(name)) {
     return -1;
-  }
-  for (const char *c = name; *c; c++) {
-    if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-      return -1;
-    }
   }
   while (*p) {
     size_t len = strcspn(p, "/");
@@ -764,15 +779,15 @@ static int scan_verdict(char *const *argv, struct scan *scan)
   if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
     return set_local(scan, "%s", "clang -grecord-command-line");
   }
-  /* gcc -g3 text is compiled under the source's own name, below the job
-     directory: a name that climbs after it descends, or names the client's
-     root, cannot be placed there. */
+  /* gcc -g3 text is compiled under a name the line markers share, below
+     the job directory (compile.c): a relative name that climbs after it
+     descends cannot be placed there, nor a name the markers escape. */
   if (!is_clang(compiler) && scan->debug_info && !scan->lang->preprocessed &&
       strcmp(scan->lang->cpp_output, "assembler") != 0 && macro_info(argv) &&
-      args_relative_depth(scan->input) < 0) {
+      !macro_placeable(scan->input)) {
     return set_local(scan,
-                     "gcc -g3 of %s (an absolute name, or one that "
-                     "climbs after it descends)",
+                     "gcc -g3 of %s (a name that climbs after it "
+                     "descends, or that a line marker escapes)",
                      scan->input);
   }
   if (scan->profiles > 1) {
@@ -1365,7 +1380,7 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     job.directives_only = job.pedantic_twin;
   }
   job.macro_names = job.directives_only && macro_info(argv) &&
-                    args_relative_depth(argv[job.input_index]) >= 0;
+                    macro_placeable(argv[job.input_index]);
   job.rewrite_includes = rewrite_includes_text(argv, &job);
   *ret_job             = job;
   return 0;

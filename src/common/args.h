@@ -104,7 +104,9 @@ struct args_job {
   bool macro_names;      /* directives_only with gcc -g3: the macro table
                             names the main file as the compiler was given
                             it, so the object comes from a compile of the
-                            text under the client's own (relative) name;
+                            text under the client's own relative name (an
+                            absolute one: the job directory's, the
+                            markers renamed alike);
                             what the compiler says, when it says anything,
                             from the usual compile (compile.c) */
 };
