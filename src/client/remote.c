@@ -577,6 +577,24 @@ static int source_digest(int source_fd, uint8_t digest[SHA256_DIGEST_SIZE])
   return 0;
 }
 
+/* Extension version 3: the profile the compile reads (HPRF), before the
+ * digest or the source. */
+static int send_profile(const struct remote_job *job, const struct attempt *at)
+{
+  _cleanup_close_ int fd =
+    open(job->plan->profile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+
+  if (fd < 0 || fstat(fd, &st) < 0) {
+    return -errno;
+  }
+  if ((uint64_t)st.st_size > proto_default_limits.max_body) {
+    return -EFBIG;
+  }
+  return proto_send_body_fd(at->sock, "HPRF", fd, (size_t)st.st_size,
+                            PROTO_CODEC_NONE, step_timeout_ms(job, at));
+}
+
 /* Extension version 2: the digest first. 1 when the server has the result
  * (its reply follows), 0 when it wants the source. */
 static int offer_digest(const struct remote_job *job, const struct attempt *at)
@@ -638,6 +656,12 @@ static int exchange(const struct remote_job  *job,
 
   publish_link(host, version);
   jobstatus_phase(JOB_PHASE_SEND);
+  if (job->plan->profile) {
+    int r = send_profile(job, at);
+    if (r < 0) {
+      return fail_on_wire(job, at, result, "failed to send the profile to", r);
+    }
+  }
   if (at->herd >= HERD_DIGEST_VERSION) {
     hit = offer_digest(job, at);
     if (hit < 0) {
@@ -712,7 +736,13 @@ static int compile_attempt(struct remote_job        *job,
   struct remote_result result = { .outcome = REMOTE_DONE };
   int                  r      = job->cpp ? 0 : cpprun_start(job);
 
-  if (r >= 0) {
+  if (r >= 0 && job->plan->profile && at->herd < HERD_PROFILE_VERSION) {
+    /* Only a herdccd invitation of version 3 on takes the profile. */
+    r                  = fail_at(job, at, &result, EXIT_GENERAL, BACKOFF_NONE,
+                                 "%s: a profile goes only to a herdccd that invited the job",
+                                 host->name);
+    result.passed_over = true;
+  } else if (r >= 0) {
     r = at->sock >= 0 ? send_request_args(job, host, at, &result)
                       : send_request_head(job, host, at, &result);
   }

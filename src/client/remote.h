@@ -75,7 +75,9 @@ int remote_compile(struct remote_job *job, const struct hosts_entry *host,
  * address (backoff's form): the invitation's (invite.h). From extension
  * version 2 on (job->herd, consumed here) the source's digest goes first
  * (HDIG); the server answers HHIT with the stored reply (no source sent,
- * no compile) or HSRC for the source. */
+ * no compile) or HSRC for the source. A plan with a profile sends it
+ * first (HPRF, version 3); on any other connection the job is not
+ * distributed (passed over: no backoff). */
 int remote_compile_on(struct remote_job *job, const struct hosts_entry *host,
                       int sock, const char *address,
                       struct remote_result *ret_result);

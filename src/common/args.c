@@ -104,6 +104,7 @@ enum arg_kind {
   ARG_LANGUAGE,     /* -x LANG */
   ARG_WP,           /* -Wp,...: looked at item by item */
   ARG_WA,           /* -Wa,...: assembler options */
+  ARG_PROFILE,      /* reads a profile: sent with the job (args.h) */
   ARG_LOCAL,        /* run locally; the daemon refuses it */
 };
 
@@ -201,6 +202,10 @@ static const struct arg_rule arg_rules[] = {
   { "-save-temps",                MATCH_PREFIX,             ARG_LOCAL        },
   { "-fprofile-prefix-map=",      MATCH_PREFIX,             ARG_COMPILE_PATH },
   { "-fcoverage-prefix-map=",     MATCH_PREFIX,             ARG_COMPILE_PATH },
+  { "-fprofile-use",              MATCH_EXACT,              ARG_PROFILE      },
+  { "-fprofile-use=",             MATCH_PREFIX,             ARG_PROFILE      },
+  { "-fprofile-instr-use=",       MATCH_PREFIX,             ARG_PROFILE      },
+  { "-fprofile-sample-use=",      MATCH_PREFIX,             ARG_PROFILE      },
   { "-fprofile",                  MATCH_PREFIX,             ARG_LOCAL        },
   { "-fno-profile",               MATCH_PREFIX,             ARG_LOCAL        },
   { "-fauto-profile",             MATCH_PREFIX,             ARG_LOCAL        },
@@ -357,6 +362,8 @@ struct scan {
   bool                    compile_dir;     /* -f*-compilation-dir= given */
   bool                    openmp; /* -fopenmp, -fopenmp-simd, -fopenacc */
   bool                    preprocess_only; /* -E, -M, -MM */
+  const char             *profile_arg;     /* the option reading a profile */
+  unsigned                profiles;        /* how many such options */
 };
 
 static _printf_(2, 3) int set_local(struct scan *scan, const char *fmt, ...)
@@ -609,6 +616,10 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       return scan_wp(scan, arg);
     case ARG_WA:
       return scan_wa(scan, arg);
+    case ARG_PROFILE:
+      scan->profiles++;
+      scan->profile_arg = arg;
+      return 0;
     case ARG_LOCAL:
       scan->preprocess_only |= strcmp(arg, "-E") == 0 ||
                                strcmp(arg, "-M") == 0 ||
@@ -665,8 +676,75 @@ static bool is_clang(const char *compiler)
   return strstr(base ? base + 1 : compiler, "clang") != NULL;
 }
 
-static int scan_verdict(const char *compiler, struct scan *scan)
+/* gcc -g3 (or -ggdb3 ...): the last debug level given is 3. The macro
+ * table names the main file by the name the compiler is given. */
+static bool macro_info(char *const *argv)
 {
+  bool level3 = false;
+
+  for (size_t i = 1; argv[i]; i++) {
+    const char *a   = argv[i];
+    size_t      len = strlen(a);
+    if (strncmp(a, "-g", 2) != 0 || strncmp(a, "-gdwarf", 7) == 0 ||
+        strncmp(a, "-gno-", 5) == 0 || len < 3) {
+      continue;
+    }
+    if (a[len - 1] >= '0' && a[len - 1] <= '3') {
+      level3 = a[len - 1] == '3';
+    }
+  }
+  return level3;
+}
+
+/* A name a line marker writes as it is: no character gcc escapes. */
+static bool marker_safe(const char *name)
+{
+  for (const char *c = name; *c; c++) {
+    if ((unsigned char)*c < 0x20 || *c == 0x7f || *c == '\\' || *c == '"') {
+      return false;
+    }
+  }
+  return name[0] != '\0';
+}
+
+/* gcc -g3 of name can be compiled under a name that the line markers
+ * share: the client's own when relative, the job directory's for an
+ * absolute one (compile.c). */
+static bool macro_placeable(const char *name)
+{
+  return args_relative_depth(name) >= 0 ||
+         (name[0] == '/' && marker_safe(name));
+}
+
+int args_relative_depth(const char *name)
+{
+  const char *p         = name;
+  int         up        = 0;
+  bool        descended = false;
+
+  if (name[0] == '/' || !marker_safe(name)) {
+    return -1;
+  }
+  while (*p) {
+    size_t len = strcspn(p, "/");
+    if (len == 2 && p[0] == '.' && p[1] == '.') {
+      if (descended) {
+        return -1;
+      }
+      up++;
+    } else if (len && !(len == 1 && p[0] == '.')) {
+      descended = true;
+    }
+    p += len;
+    p += *p == '/';
+  }
+  return descended ? up : -1;
+}
+
+static int scan_verdict(char *const *argv, struct scan *scan)
+{
+  const char *compiler = argv[0];
+
   if (!scan->mode_compile && !scan->mode_asm) {
     return set_local(scan, "%s", "not a compile (no -c or -S)");
   }
@@ -700,6 +778,30 @@ static int scan_verdict(const char *compiler, struct scan *scan)
   }
   if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
     return set_local(scan, "%s", "clang -grecord-command-line");
+  }
+  /* gcc -g3 text is compiled under a name the line markers share, below
+     the job directory (compile.c): a relative name that climbs after it
+     descends cannot be placed there, nor a name the markers escape. */
+  if (!is_clang(compiler) && scan->debug_info && !scan->lang->preprocessed &&
+      strcmp(scan->lang->cpp_output, "assembler") != 0 && macro_info(argv) &&
+      !macro_placeable(scan->input)) {
+    return set_local(scan,
+                     "gcc -g3 of %s (a name that climbs after it "
+                     "descends, or that a line marker escapes)",
+                     scan->input);
+  }
+  if (scan->profiles > 1) {
+    return set_local(scan, "%s", "more than one profile option");
+  }
+  /* gcc -fprofile-use=PATH reads PATH/ and the object's absolute path
+     mangled, and -g records PATH: only the plain form, whose profile is
+     the .gcda beside the object, goes with a job. */
+  if (scan->profiles && !is_clang(compiler) &&
+      strcmp(scan->profile_arg, "-fprofile-use") != 0) {
+    return set_local(scan,
+                     "gcc %s (the profile's name is the object's "
+                     "mangled path)",
+                     scan->profile_arg);
   }
   /* gcc's -fdirectives-only output loses the OpenMP and OpenACC pragmas:
      without it the debug info would not keep the columns. */
@@ -819,7 +921,7 @@ static bool dropped_for_cpp(const struct arg_seen *seen, const char *arg)
 {
   enum arg_kind kind = seen->rule->kind;
   return kind == ARG_MODE_COMPILE || kind == ARG_MODE_ASM ||
-         kind == ARG_OUTPUT || is_deps_option(seen, arg);
+         kind == ARG_OUTPUT || kind == ARG_PROFILE || is_deps_option(seen, arg);
 }
 
 static int build_cpp_argv(char *const *argv, const struct scan *scan,
@@ -870,10 +972,29 @@ static bool sent_to_server(enum arg_kind kind)
     case ARG_OUTPUT:
     case ARG_LANGUAGE:
     case ARG_WA:
+    case ARG_PROFILE:
       return true;
     default:
       return false;
   }
+}
+
+/* clang's profile options name the file the server puts in their place:
+ * ARGS_PROFILE_MARK; gcc's plain -fprofile-use goes as it is. */
+static int push_profile(char ***server, const struct arg_seen *seen,
+                        const char *compiler)
+{
+  _cleanup_free_ char *arg  = NULL;
+  const char          *name = seen->rule->name;
+
+  if (!is_clang(compiler)) {
+    return strv_push(server, name);
+  }
+  if (asprintf(&arg, "%s%s" ARGS_PROFILE_MARK, name,
+               seen->rule->match == MATCH_EXACT ? "=" : "") < 0) {
+    return -ENOMEM;
+  }
+  return strv_push(server, arg);
 }
 
 /* -x LANG becomes -x LANG's preprocessed form. */
@@ -931,6 +1052,8 @@ static int build_server_argv(char *const *argv, const struct scan *scan,
     }
     if (seen.rule->kind == ARG_LANGUAGE) {
       r = push_language(&server, &seen);
+    } else if (seen.rule->kind == ARG_PROFILE) {
+      r = push_profile(&server, &seen, argv[0]);
     } else {
       for (size_t k = 0; k < seen.count && r >= 0; k++) {
         r = strv_push(&server, argv[i + k]);
@@ -971,6 +1094,43 @@ static int plan_outputs(const struct scan *scan, struct args_plan *plan)
   return plan->deps_file ? 0 : -ENOMEM;
 }
 
+/* The file a profile option reads here: gcc's .gcda beside the object;
+ * clang's file, or default.profdata in a directory (or in "." for the
+ * plain -fprofile-use). A profile that is not a readable regular file
+ * keeps the compile local (the compiler says what it says of it). */
+static int plan_profile(const struct scan *scan, const char *compiler,
+                        struct args_plan *plan)
+{
+  const char *arg = scan->profile_arg;
+  const char *eq  = strchr(arg, '=');
+  struct stat st;
+
+  if (!is_clang(compiler)) {
+    plan->profile = stem_with(plan->output, "gcda", true);
+  } else if (!eq || !eq[1]) {
+    plan->profile = strdup("default.profdata");
+  } else if (stat(eq + 1, &st) == 0 && S_ISDIR(st.st_mode) &&
+             strncmp(arg, "-fprofile-sample-use=", 21) != 0) {
+    if (asprintf(&plan->profile, "%s/default.profdata", eq + 1) < 0) {
+      plan->profile = NULL;
+    }
+  } else {
+    plan->profile = strdup(eq + 1);
+  }
+  if (!plan->profile) {
+    return -ENOMEM;
+  }
+  if (stat(plan->profile, &st) < 0 || !S_ISREG(st.st_mode) ||
+      access(plan->profile, R_OK) < 0) {
+    if (asprintf(&plan->why_local, "the profile %s is not a readable file",
+                 plan->profile) < 0) {
+      plan->why_local = NULL;
+      return -ENOMEM;
+    }
+  }
+  return 0;
+}
+
 int args_plan(char *const *argv, struct args_plan *ret_plan)
 {
   struct scan      scan = { 0 };
@@ -978,7 +1138,7 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   int              r    = scan_command_line(argv, &scan);
 
   if (r >= 0 && !scan.why_local) {
-    r = scan_verdict(argv[0], &scan);
+    r = scan_verdict(argv, &scan);
   }
   plan.compiles =
     (scan.mode_compile || scan.mode_asm) && scan.input && !scan.preprocess_only;
@@ -999,16 +1159,30 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
     !scan.lang->preprocessed && strcmp(scan.lang->cpp_output, "assembler") != 0;
   plan.directives_only  = source_text && !is_clang(argv[0]) && !scan.openmp;
   plan.rewrite_includes = source_text && is_clang(argv[0]);
+  if (r >= 0) {
+    r = plan_outputs(&scan, &plan);
+  }
+  if (r >= 0 && scan.profiles) {
+    r = plan_profile(&scan, argv[0], &plan);
+  }
   /* Without debug info the text only matters for what the compiler says:
-     the expanded text goes first, the source text only when it speaks. */
-  plan.expanded_first =
-    (plan.directives_only || plan.rewrite_includes) && !scan.debug_info;
+     the expanded text goes first, the source text only when it speaks
+     (again on a classic connection: not for a profile, which only an
+     invitation takes). */
+  plan.expanded_first = (plan.directives_only || plan.rewrite_includes) &&
+                        !scan.debug_info && !plan.profile;
   if (plan.expanded_first) {
     plan.directives_only  = false;
     plan.rewrite_includes = false;
   }
-  if (r >= 0) {
-    r = plan_outputs(&scan, &plan);
+  if (r >= 0 && plan.why_local) {
+    free(scan.wp_deps_file);
+    free(plan.output);
+    free(plan.deps_file);
+    free(plan.profile);
+    plan.output = plan.deps_file = plan.profile = NULL;
+    *ret_plan                                   = plan;
+    return 0;
   }
   if (r >= 0 && !scan.lang->preprocessed) {
     r = build_cpp_argv(argv, &scan, &plan);
@@ -1060,6 +1234,7 @@ void args_plan_clear(struct args_plan *plan)
   free(plan->why_local);
   free(plan->output);
   free(plan->deps_file);
+  free(plan->profile);
   strv_free(plan->cpp_argv);
   strv_free(plan->server_argv);
   *plan = (struct args_plan){ 0 };
@@ -1082,12 +1257,36 @@ static _printf_(2, 3) int refuse(char **ret_reason, const char *fmt, ...)
   return -EPERM;
 }
 
+/* Only the forms a herdcc client writes, whose file the job brings
+ * (HPRF): gcc's plain -fprofile-use (the .gcda beside the object), clang's
+ * options naming ARGS_PROFILE_MARK. */
+static int check_profile(char *const *argv, size_t i, struct args_job *job,
+                         char **ret_reason)
+{
+  const char *arg = argv[i];
+  const char *eq  = strchr(arg, '=');
+  bool ok = is_clang(argv[0]) ? eq && strcmp(eq + 1, ARGS_PROFILE_MARK) == 0
+                              : strcmp(arg, "-fprofile-use") == 0;
+
+  if (!ok) {
+    return refuse(ret_reason, "option %s is not allowed on this server", arg);
+  }
+  if (job->profile_index) {
+    return refuse(ret_reason, "%s", "more than one profile option");
+  }
+  job->profile_index = i;
+  return 0;
+}
+
 static int check_server_option(char *const *argv, size_t i,
                                struct args_job *job, struct arg_seen *seen,
                                char **ret_reason)
 {
   if (arg_scan(argv, i, seen) < 0) {
     return refuse(ret_reason, "option %s lacks its argument", argv[i]);
+  }
+  if (seen->rule && seen->rule->kind == ARG_PROFILE) {
+    return check_profile(argv, i, job, ret_reason);
   }
   if (!seen->rule || !server_accepts(seen, argv[i])) {
     return refuse(ret_reason, "option %s is not allowed on this server",
@@ -1218,6 +1417,8 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     job.pedantic_twin   = records_switches(argv);
     job.directives_only = job.pedantic_twin;
   }
+  job.macro_names = job.directives_only && macro_info(argv) &&
+                    macro_placeable(argv[job.input_index]);
   job.rewrite_includes = rewrite_includes_text(argv, &job);
   *ret_job             = job;
   return 0;

@@ -56,7 +56,17 @@ struct args_plan {
                              ends, the same object); should the compiler say
                              anything, args_plan_use_text() makes them the
                              source text's, and the job goes again */
+  char *profile;          /* owned: the profile the compile reads, sent
+                             with the job (HPRF), or NULL: gcc's plain
+                             -fprofile-use (the .gcda beside the object);
+                             clang's -fprofile-use=, -fprofile-instr-use=,
+                             -fprofile-sample-use=, whose value the server
+                             argv names ARGS_PROFILE_MARK */
 };
+
+/* What a profile option names on the server: the file of the job's HPRF,
+ * which herdccd puts in its place. */
+#define ARGS_PROFILE_MARK "herdcc-profile"
 
 /* The working directory as gcc and clang record it: $PWD when it names
  * ".", else getcwd(). Owned. */
@@ -97,6 +107,18 @@ struct args_job {
                             switches: compiled as source with -Wno-pedantic
                             for the object, and as preprocessed input for
                             what the compiler says and its status */
+  size_t profile_index;  /* argv index of the profile option, or 0: the
+                            job brings the profile (HPRF); gcc's is the
+                            object's .gcda, clang's names
+                            ARGS_PROFILE_MARK, replaced by the file */
+  bool macro_names;      /* directives_only with gcc -g3: the macro table
+                            names the main file as the compiler was given
+                            it, so the object comes from a compile of the
+                            text under the client's own relative name (an
+                            absolute one: the job directory's, the
+                            markers renamed alike);
+                            what the compiler says, when it says anything,
+                            from the usual compile (compile.c) */
 };
 
 /* Check a request's argv (argv[0] is the compiler name, already checked by
@@ -104,6 +126,12 @@ struct args_job {
  * *ret_reason to an owned, human-readable explanation. */
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason);
+
+/* How many leading ".." a relative source name climbs before it
+ * descends, or -1 when it cannot be placed below a directory of the job's
+ * (absolute, empty, no file component, ".." after a descent, or a
+ * character a line marker would escape). */
+int args_relative_depth(const char *name);
 
 /* Which prefix maps a path goes through. */
 enum args_map {

@@ -18,10 +18,12 @@
 
 /* 2: the digest before the source (HDIG, then HHIT or HSRC). 3: a
  * client in the waiting room says how big its job is (HSIZ), and the
- * room invites the biggest first. */
-#define HERD_VERSION        3
-#define HERD_DIGEST_VERSION 2
-#define HERD_SIZE_VERSION   3
+ * room invites the biggest first; the profile a compile reads comes with
+ * the job (HPRF). */
+#define HERD_VERSION         3
+#define HERD_DIGEST_VERSION  2
+#define HERD_SIZE_VERSION    3
+#define HERD_PROFILE_VERSION 3
 /* HSIZ's value: the job's expected size over its client's typical job, in
  * thousandths (so HERD_SIZE_TYPICAL is a typical job), at most
  * HERD_SIZE_MAX. */

@@ -100,6 +100,39 @@ static int output_name(const struct compile_request *req, const char *dir,
 
 /* ---- the command line --------------------------------------------------- */
 
+/* Where the job's profile goes, beside the output (output.o): gcc's
+ * plain -fprofile-use reads output.gcda, clang's option is given
+ * output.profile. */
+static int profile_name(const char *output, char **ret_path)
+{
+  const char *dot = strrchr(output, '.');
+  size_t      len = dot ? (size_t)(dot - output) : strlen(output);
+
+  return asprintf(ret_path, "%.*s.%s", (int)len, output, "profile") < 0
+           ? -ENOMEM
+           : 0;
+}
+
+/* The job's profile as a file in dir, named as its compiler reads it. */
+static int write_profile(const struct compile_request *req, const char *output)
+{
+  const char          *arg  = req->argv[req->job->profile_index];
+  _cleanup_free_ char *path = NULL;
+  const char          *dot  = strrchr(output, '.');
+  int                  r    = 0;
+
+  if (strchr(arg, '=')) {
+    r = profile_name(output, &path);
+  } else if (asprintf(&path, "%.*s.gcda", (int)(dot - output), output) < 0) {
+    r = -ENOMEM;
+  }
+  if (r < 0) {
+    return r;
+  }
+  _cleanup_close_ int fd = create_file(path);
+  return fd < 0 ? fd : io_write_all(fd, req->profile, req->profile_len, -1);
+}
+
 static int set_arg(char **argv, size_t index, const char *prefix,
                    const char *value)
 {
@@ -201,6 +234,22 @@ static int build_argv(const struct compile_request *req, const char *output,
   } else if (r >= 0) {
     r = strv_push(&argv, "-o");
     r = r < 0 ? r : strv_push(&argv, output);
+  }
+  if (r >= 0 && job->profile_index &&
+      strchr(req->argv[job->profile_index], '=')) {
+    /* clang: its option names the job's file (gcc's .gcda is output's) */
+    _cleanup_free_ char *name =
+      strndup(req->argv[job->profile_index],
+              (size_t)(strchr(req->argv[job->profile_index], '=') -
+                       req->argv[job->profile_index] + 1));
+    _cleanup_free_ char *file = NULL;
+    r                         = name ? profile_name(output, &file) : -ENOMEM;
+    if (r >= 0) {
+      r = set_arg(argv,
+                  job->profile_index +
+                    (job->profile_index > job->input_index ? 2 : 0),
+                  name, file);
+    }
   }
   if (r >= 0 && job->lang_index && !job->lang->preprocessed && !as_source) {
     r = set_arg(argv, job->lang_index, job->lang_joined ? "-x" : "",
@@ -614,11 +663,13 @@ struct compile {
   size_t           held_len;
   char            *raw; /* the text as it came, for a pedantic twin */
   size_t           raw_len;
-  char            *cwd;         /* the compiler's, below dir when files */
-  char            *input;       /* the text as a file, compiled as source */
-  bool             source_gone; /* it stopped reading */
-  bool             timed_out;   /* killed at the lifetime */
-  uint64_t         received;    /* source bytes */
+  char            *cwd;   /* the compiler's, below dir when files */
+  char            *input; /* the text as a file, compiled as source */
+  char *macro_cwd; /* gcc -g3 (macro_names): where the object's compile runs */
+  char *macro_input; /* and the text there, at the client's own name */
+  bool  source_gone; /* it stopped reading */
+  bool  timed_out;   /* killed at the lifetime */
+  uint64_t received; /* source bytes */
 };
 
 uint64_t compile_source_bytes(const struct compile *compile)
@@ -653,6 +704,8 @@ struct compile *compile_free(struct compile *compile)
   free(compile->held);
   free(compile->raw);
   free(compile->input);
+  free(compile->macro_input);
+  free(compile->macro_cwd);
   free(compile->cwd);
   workdir_removep(&compile->dir);
   signals_restorep(&compile->signals);
@@ -680,30 +733,62 @@ static int open_source_pipe(int *ret_read_fd, int *ret_write_fd)
   return 0;
 }
 
-/* Start the compiler on the pipe. For -fdirectives-only text, its working
- * directory stands for the client's in the debug info. */
-static int launch(struct compile *compile)
+/* For -fdirectives-only text, the compiler's working directory run_in
+ * stands for the client's in the debug info. */
+static int push_cwd_map(const struct compile *compile, const char *run_in,
+                        char ***argv)
 {
-  const char *cwd    = compile->text && compile->req->job->directives_only
-                         ? cpptext_cwd(compile->text)
-                         : NULL;
-  const char *run_in = compile->cwd ? compile->cwd : compile->dir;
-  int         r      = 0;
+  const char          *cwd = compile->text && compile->req->job->directives_only
+                               ? cpptext_cwd(compile->text)
+                               : NULL;
+  _cleanup_free_ char *mapped = NULL, *map = NULL;
+  int                  r = 0;
 
   if (cwd) {
-    _cleanup_free_ char *mapped = NULL;
-    _cleanup_free_ char *map    = NULL;
     r = args_remap(compile->req->argv, ARGS_MAP_DEBUG, cwd, &mapped);
     if (r >= 0 && !strchr(mapped, '=') &&
         asprintf(&map, "-fdebug-prefix-map=%s=%s", run_in, mapped) < 0) {
       r = -ENOMEM;
     }
     if (r >= 0 && map) {
-      r = strv_push(&compile->argv, map);
+      r = strv_push(argv, map);
     }
   }
+  return r;
+}
+
+/* gcc -g3: the command line's macros, lifted from the text (cpptext.h). */
+static int push_command_line(const struct compile *compile, char ***argv)
+{
+  char *const *opts = compile->macro_input && compile->text
+                        ? cpptext_command_line(compile->text)
+                        : NULL;
+  int          r    = 0;
+
+  for (size_t i = 0; opts && opts[i] && r >= 0; i++) {
+    r = strv_push(argv, opts[i]);
+  }
+  return r;
+}
+
+/* Start the compiler on the pipe. */
+static int launch(struct compile *compile)
+{
+  const char *run_in = compile->macro_cwd ? compile->macro_cwd
+                       : compile->cwd     ? compile->cwd
+                                          : compile->dir;
+  int         r      = push_cwd_map(compile, run_in, &compile->argv);
+
   if (r >= 0 && compile->input) {
-    r = push_source_maps(compile->req, compile->input, &compile->argv);
+    /* a relative name of gcc -g3's is the client's own: no map */
+    const char *name  = compile->req->argv[compile->req->job->input_index];
+    const char *input = !compile->macro_input ? compile->input
+                        : name[0] == '/'      ? compile->macro_input
+                                              : NULL;
+    r = input ? push_source_maps(compile->req, input, &compile->argv) : 0;
+  }
+  if (r >= 0) {
+    r = push_command_line(compile, &compile->argv);
   }
   if (r < 0) {
     return r;
@@ -717,12 +802,64 @@ static int launch(struct compile *compile)
   return r;
 }
 
+/* gcc -g3 (macro_names): where the object's compile runs and reads the
+ * text, so that the macro table and the line markers name the main file
+ * alike. A relative name is the client's own, from a working directory
+ * DIR/m/d/... deep enough for its leading ".."; an absolute one is
+ * DIR/m/NAME, from DIR/m, with the markers renamed to it and the name
+ * mapped back (push_source_maps). */
+static int macro_paths(struct compile *compile, const char *name)
+{
+  int depth = args_relative_depth(name);
+
+  if (name[0] == '/') {
+    compile->macro_cwd = path_in(compile->dir, "m");
+    if (compile->macro_cwd &&
+        asprintf(&compile->macro_input, "%s%s", compile->macro_cwd, name) < 0) {
+      compile->macro_input = NULL;
+    }
+    return compile->macro_input ? 0 : -ENOMEM;
+  }
+  if (depth < 0) {
+    return -EINVAL; /* the check admits none such */
+  }
+  size_t len = strlen(compile->dir) + 2 + 2 * (size_t)depth;
+  if (!(compile->macro_cwd = malloc(len + 1))) {
+    return -ENOMEM;
+  }
+  strcpy(compile->macro_cwd, compile->dir);
+  strcat(compile->macro_cwd, "/m");
+  for (int k = 0; k < depth; k++) {
+    strcat(compile->macro_cwd, "/d");
+  }
+  compile->macro_input = path_in(compile->macro_cwd, name);
+  return compile->macro_input ? 0 : -ENOMEM;
+}
+
+static int macro_place(struct compile *compile)
+{
+  const char *name = compile->req->argv[compile->req->job->input_index];
+  int         r    = macro_paths(compile, name);
+
+  if (r < 0) {
+    return r;
+  }
+  _cleanup_free_ char *parent = strdup(compile->macro_input);
+  if (!parent) {
+    return -ENOMEM;
+  }
+  *strrchr(parent, '/') = '\0';
+  r                     = io_mkdir_p(compile->macro_cwd, 0700);
+  return r < 0 ? r : io_mkdir_p(parent, 0700);
+}
+
 /* gcc -fdirectives-only text compiled as source is read from a file named
  * as the client's source (its base name), in a directory of its own. */
 static int input_name(struct compile *compile)
 {
   const struct compile_request *req = compile->req;
   _cleanup_free_ char          *dir = NULL;
+  int                           r;
 
   if (!req->job->directives_only) {
     return 0;
@@ -734,7 +871,8 @@ static int input_name(struct compile *compile)
   if (mkdir(dir, 0700) < 0) {
     return -errno;
   }
-  return input_path(req, compile->dir, &compile->input);
+  r = input_path(req, compile->dir, &compile->input);
+  return r < 0 || !req->job->macro_names ? r : macro_place(compile);
 }
 
 static int start(struct compile *compile)
@@ -747,13 +885,25 @@ static int start(struct compile *compile)
   if (r >= 0) {
     r = output_name(compile->req, compile->dir, &compile->output);
   }
+  if (r >= 0 && compile->req->job->profile_index) {
+    /* and for a second compile's output (run_second), which reads it too */
+    _cleanup_free_ char *twin = path_in(compile->dir, "twin.o");
+    r = twin ? write_profile(compile->req, compile->output) : -ENOMEM;
+    r = r < 0 ? r : write_profile(compile->req, twin);
+  }
   if (r >= 0) {
-    const struct args_job *job = compile->req->job;
-    r                          = input_name(compile);
-    r                          = r < 0 ? r
-                                       : build_argv(compile->req, compile->output,
-                                                    job->directives_only || job->rewrite_includes,
-                                                    compile->input, &compile->argv);
+    r = input_name(compile);
+  }
+  if (r >= 0) {
+    const struct args_job *job   = compile->req->job;
+    const char            *name  = compile->req->argv[job->input_index];
+    const char            *input = !compile->macro_input ? compile->input
+                                   : name[0] == '/'      ? compile->macro_input
+                                                         : name;
+
+    r = build_argv(compile->req, compile->output,
+                   job->directives_only || job->rewrite_includes, input,
+                   &compile->argv);
   }
   if (r >= 0) {
     r = open_source_pipe(&compile->read_fd, &compile->source_fd);
@@ -761,6 +911,9 @@ static int start(struct compile *compile)
   if (r >= 0 && compile->req->job->gcc_text) {
     compile->text  = cpptext_new();
     compile->files = srcfiles_new();
+    if (compile->text && compile->macro_input) {
+      cpptext_lift_command_line(compile->text);
+    }
     return compile->text && compile->files ? 0 : -ENOMEM;
   }
   return r < 0 ? r : launch(compile);
@@ -818,6 +971,34 @@ static int append(char **buf, size_t *len, const void *more, size_t n)
   return 0;
 }
 
+static int write_text(const struct compile *compile, const char *path,
+                      const char *text, size_t len)
+{
+  _cleanup_close_ int fd = create_file(path);
+
+  return fd < 0 ? fd : io_write_all(fd, text, len, compile->req->io_timeout_ms);
+}
+
+/* gcc -g3: the text where the object's compile reads it (macro_place):
+ * the same file under the client's relative name, or, for an absolute
+ * one, with the markers naming the main file renamed to its path. */
+static int place_macro_text(const struct compile *compile)
+{
+  const char *name = compile->req->argv[compile->req->job->input_index];
+  _cleanup_free_ char *text = NULL;
+  size_t               len  = 0;
+
+  if (!compile->macro_input) {
+    return 0;
+  }
+  if (name[0] != '/') {
+    return link(compile->input, compile->macro_input) < 0 ? -errno : 0;
+  }
+  int r = cpptext_rename_file(compile->held, compile->held_len, name,
+                              compile->macro_input, &text, &len);
+  return r < 0 ? r : write_text(compile, compile->macro_input, text, len);
+}
+
 /* -fdirectives-only text goes through its filter and is held, and the
  * client's files are rebuilt from it; at its end they are written and the
  * compiler starts, so that its diagnostics find every line. */
@@ -851,11 +1032,9 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
     r = srcfiles_write(compile->files, compile->dir, &compile->cwd);
   }
   if (r >= 0 && compile->input) {
-    _cleanup_close_ int fd = create_file(compile->input);
-    r                      = fd < 0 ? fd
-                                    : io_write_all(fd, compile->held, compile->held_len,
-                                                   compile->req->io_timeout_ms);
-    compile->held_len      = 0; /* nothing goes down the pipe */
+    r = write_text(compile, compile->input, compile->held, compile->held_len);
+    r = r < 0 ? r : place_macro_text(compile);
+    compile->held_len = 0; /* nothing goes down the pipe */
   }
   if (r >= 0) {
     r = launch(compile);
@@ -916,37 +1095,32 @@ int compile_feed(struct compile *compile)
   return r;
 }
 
-/* The pedantic twin: the text as it came compiled as preprocessed input,
- * as a distccd would, after the compile as source (object_reply's status)
- * is over. What it says and its status are the reply's; the object is the
- * first compile's, whose recorded switches are a local compile's. */
-static int run_twin(struct compile *compile, struct proto_reply *reply,
-                    int *ret_end)
+/* A second compile after the first (whose status is reply's), from the
+ * directory run_in, with in (in_len bytes) on its standard input. What it
+ * says and its status are the reply's; the object is the first compile's
+ * when that one succeeded, whose debug info is a local compile's. */
+static int run_second(struct compile *compile, char **argv, const char *run_in,
+                      const char *in, size_t in_len, const char *output,
+                      struct proto_reply *reply, int *ret_end)
 {
   const struct compile_request *req      = compile->req;
   bool                          first_ok = reply->status == 0;
-  _cleanup_strv_free_ char    **argv     = NULL;
-  _cleanup_free_ char          *output   = path_in(compile->dir, "twin.o");
   _cleanup_close_ int           read_fd = -1, write_fd = -1;
   _cleanup_close_ int           status_fd = -1; /* the sandbox's report */
   pid_t                         pid;
   int                           status = 0;
-  int r = output ? build_argv(req, output, false, NULL, &argv) : -ENOMEM;
+  int                           r      = open_source_pipe(&read_fd, &write_fd);
 
   if (r >= 0) {
-    r = open_source_pipe(&read_fd, &write_fd);
-  }
-  if (r >= 0) {
-    r = spawn(req, compile->dir, compile->cwd ? compile->cwd : compile->dir,
-              "-twin", argv, read_fd, &pid, &status_fd);
+    r = spawn(req, compile->dir, run_in, "-twin", argv, read_fd, &pid,
+              &status_fd);
   }
   if (r < 0) {
     return r;
   }
   closep(&read_fd);
   read_fd = -1;
-  r =
-    io_write_all(write_fd, compile->raw, compile->raw_len, req->io_timeout_ms);
+  r       = in_len ? io_write_all(write_fd, in, in_len, req->io_timeout_ms) : 0;
   closep(&write_fd);
   write_fd = -1;
   int end  = wait_compiler(req, pid, compile->signals.fd, status_fd, &status);
@@ -967,6 +1141,64 @@ static int run_twin(struct compile *compile, struct proto_reply *reply,
                  first_ok ? compile->output : output, reply);
 }
 
+/* The pedantic twin: the text as it came compiled as preprocessed input,
+ * as a distccd would, after the compile as source. */
+static int run_twin(struct compile *compile, struct proto_reply *reply,
+                    int *ret_end)
+{
+  _cleanup_strv_free_ char **argv   = NULL;
+  _cleanup_free_ char       *output = path_in(compile->dir, "twin.o");
+  int                        r =
+    output ? build_argv(compile->req, output, false, NULL, &argv) : -ENOMEM;
+
+  return r < 0
+           ? r
+           : run_second(compile, argv,
+                        compile->cwd ? compile->cwd : compile->dir,
+                        compile->raw, compile->raw_len, output, reply, ret_end);
+}
+
+/* gcc -g3 (macro_names): when the object's compile said anything, or
+ * failed, the text compiled again as source from the client's files
+ * rebuilt (srcfiles.h), for the words a local compile prints. */
+static int run_words(struct compile *compile, struct proto_reply *reply,
+                     int *ret_end)
+{
+  _cleanup_strv_free_ char **argv   = NULL;
+  _cleanup_free_ char       *output = path_in(compile->dir, "twin.o");
+  const char *run_in = compile->cwd ? compile->cwd : compile->dir;
+  int r = output ? build_argv(compile->req, output, true, compile->input, &argv)
+                 : -ENOMEM;
+
+  if (r >= 0) {
+    r = push_cwd_map(compile, run_in, &argv);
+  }
+  if (r >= 0) {
+    r = push_source_maps(compile->req, compile->input, &argv);
+  }
+  if (r >= 0) {
+    r = push_command_line(compile, &argv);
+  }
+  return r < 0
+           ? r
+           : run_second(compile, argv, run_in, NULL, 0, output, reply, ret_end);
+}
+
+/* Whether the first compile wrote to its standard error or output. */
+static bool said_anything(const struct compile *compile)
+{
+  static const char *const names[] = { "stderr", "stdout" };
+  struct stat              st;
+
+  for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+    _cleanup_free_ char *path = path_in(compile->dir, names[i]);
+    if (!path || stat(path, &st) < 0 || st.st_size > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
 {
   const struct compile_request *req    = compile->req;
@@ -985,9 +1217,13 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
     status = sandbox_status(compile->status_fd, status);
   }
   reply.status = proto_status_from_wait(status);
-  int r        = 0;
-  if (req->job->pedantic_twin && (end == WAIT_EXITED || end == WAIT_REPORTED)) {
+  int  r       = 0;
+  bool ended   = end == WAIT_EXITED || end == WAIT_REPORTED;
+  if (req->job->pedantic_twin && ended) {
     r = run_twin(compile, &reply, &end);
+  } else if (compile->macro_input && ended &&
+             (reply.status != 0 || said_anything(compile))) {
+    r = run_words(compile, &reply, &end);
   } else {
     r = collect(req, compile->dir, "", compile->output, &reply);
   }

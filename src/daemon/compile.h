@@ -51,7 +51,10 @@ struct compile_request {
   /* Called with every source byte received, in order (the result
      cache's key); NULL for none. */
   void (*source_tap)(void *userdata, const void *buf, size_t len);
-  void *source_tap_data;
+  void       *source_tap_data;
+  const char *profile; /* borrowed: the job's profile (HPRF), when
+                          job->profile_index */
+  size_t profile_len;
 };
 
 /* The compiler's command line for req in job directory dir, what

@@ -2,13 +2,17 @@
 #include "cpptext.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
+#include "strv.h"
 
 /* The marker gcc writes before each predefined macro's #define. */
 #define BUILTIN_MARKER "# 0 \"<built-in>\""
+/* And before each -D and -U of the command line. */
+#define COMMAND_LINE_MARKER "# 0 \"<command-line>\""
 
 struct cpptext {
   char  *pending; /* an incomplete line */
@@ -19,6 +23,9 @@ struct cpptext {
   bool   held_builtin; /* a BUILTIN_MARKER line, not yet written */
   bool   head_done;
   bool   saw_builtins;
+  bool   lift;         /* -D and -U lines become options */
+  bool   held_command; /* a COMMAND_LINE_MARKER line, not yet written */
+  char **command_line; /* the options lifted */
   char  *cwd;
 };
 
@@ -33,6 +40,7 @@ struct cpptext *cpptext_free(struct cpptext *text)
     free(text->pending);
     free(text->out);
     free(text->cwd);
+    strv_free(text->command_line);
     free(text);
   }
   return NULL;
@@ -115,6 +123,49 @@ static char *working_directory(const char *line, size_t len)
   return dir;
 }
 
+/* "#define NAME(PARAMS) BODY" as "-DNAME(PARAMS)=BODY", "#undef NAME" as
+ * "-UNAME", which the compiler turns back into the same line; NULL (and
+ * no error) for a line of another shape. */
+static char *as_option(const char *line, size_t len)
+{
+  bool        define = len > 8 && memcmp(line, "#define ", 8) == 0;
+  bool        undef  = len > 7 && memcmp(line, "#undef ", 7) == 0;
+  const char *p      = line + (define ? 8 : 7);
+  const char *end    = line + len;
+  const char *name   = p;
+  char       *opt;
+
+  if (!define && !undef) {
+    return NULL;
+  }
+  while (p < end && (*p == '_' || *p == '$' || (*p >= 'a' && *p <= 'z') ||
+                     (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))) {
+    p++;
+  }
+  if (p == name || memchr(line, '\0', len)) {
+    return NULL;
+  }
+  if (undef) {
+    return p == end && asprintf(&opt, "-U%.*s", (int)(p - name), name) >= 0
+             ? opt
+             : NULL;
+  }
+  if (p < end && *p == '(') {
+    const char *close = memchr(p, ')', (size_t)(end - p));
+    if (!close) {
+      return NULL;
+    }
+    p = close + 1;
+  }
+  if (p == end || *p != ' ') {
+    return NULL;
+  }
+  return asprintf(&opt, "-D%.*s=%.*s", (int)(p - name), name,
+                  (int)(end - p - 1), p + 1) < 0
+           ? NULL
+           : opt;
+}
+
 static bool is_line(const char *line, size_t len, const char *what)
 {
   return len == strlen(what) && memcmp(line, what, len) == 0;
@@ -144,8 +195,24 @@ static int filter_line(struct cpptext *text, const char *line, size_t len)
       return r;
     }
   }
+  if (text->held_command) {
+    text->held_command       = false;
+    _cleanup_free_ char *opt = as_option(line, body);
+    if (opt) {
+      return strv_push(&text->command_line, opt);
+    }
+    int r =
+      emit(text, COMMAND_LINE_MARKER "\n", strlen(COMMAND_LINE_MARKER) + 1);
+    if (r < 0) {
+      return r;
+    }
+  }
   if (is_line(line, body, BUILTIN_MARKER) && body < len) {
     text->held_builtin = true;
+    return 0;
+  }
+  if (text->lift && is_line(line, body, COMMAND_LINE_MARKER) && body < len) {
+    text->held_command = true;
     return 0;
   }
   return emit(text, line, len);
@@ -190,6 +257,13 @@ int cpptext_feed(struct cpptext *text, const char *buf, size_t len, bool at_end,
         return r;
       }
     }
+    if (text->held_command) {
+      text->held_command = false;
+      r = emit(text, COMMAND_LINE_MARKER "\n", strlen(COMMAND_LINE_MARKER) + 1);
+      if (r < 0) {
+        return r;
+      }
+    }
   }
   *ret_out     = text->out;
   *ret_out_len = text->out_len;
@@ -209,4 +283,76 @@ bool cpptext_saw_builtins(const struct cpptext *text)
 const char *cpptext_cwd(const struct cpptext *text)
 {
   return text->cwd;
+}
+
+void cpptext_lift_command_line(struct cpptext *text)
+{
+  text->lift = true;
+}
+
+char *const *cpptext_command_line(const struct cpptext *text)
+{
+  return text->command_line;
+}
+
+/* Whether line (len bytes, no newline) is a line marker "# N \"NAME\"..."
+ * naming exactly from; *ret_name_at is where NAME starts. */
+static bool marker_names(const char *line, size_t len, const char *from,
+                         size_t *ret_name_at)
+{
+  size_t i = 0, from_len = strlen(from);
+
+  if (len < 4 || line[i++] != '#' || line[i++] != ' ') {
+    return false;
+  }
+  size_t digits = i;
+  while (i < len && line[i] >= '0' && line[i] <= '9') {
+    i++;
+  }
+  if (i == digits || i + 2 + from_len + 1 > len || line[i] != ' ' ||
+      line[i + 1] != '"') {
+    return false;
+  }
+  i += 2;
+  if (memcmp(line + i, from, from_len) != 0 || line[i + from_len] != '"') {
+    return false;
+  }
+  *ret_name_at = i;
+  return true;
+}
+
+int cpptext_rename_file(const char *text, size_t len, const char *from,
+                        const char *to, char **ret_text, size_t *ret_len)
+{
+  size_t from_len = strlen(from), to_len = strlen(to);
+  char  *out     = NULL;
+  size_t out_len = 0, out_size = 0;
+
+  for (const char *p = text, *end = text + len; p < end;) {
+    const char *nl   = memchr(p, '\n', (size_t)(end - p));
+    size_t      line = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+    size_t      body = nl ? line - 1 : line;
+    size_t      at;
+    bool        hit  = marker_names(p, body, from, &at);
+    size_t      need = out_len + line + (hit ? to_len : 0) + 1;
+    int         r    = grow(&out, &out_size, need);
+    if (r < 0) {
+      free(out);
+      return r;
+    }
+    if (hit) {
+      memcpy(out + out_len, p, at);
+      memcpy(out + out_len + at, to, to_len);
+      memcpy(out + out_len + at + to_len, p + at + from_len,
+             line - at - from_len);
+      out_len += line - from_len + to_len;
+    } else {
+      memcpy(out + out_len, p, line);
+      out_len += line;
+    }
+    p += line;
+  }
+  *ret_text = out;
+  *ret_len  = out_len;
+  return 0;
 }

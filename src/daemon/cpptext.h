@@ -44,3 +44,20 @@ bool cpptext_saw_builtins(const struct cpptext *text);
 /* The client's working directory from the text's second line marker, or
  * NULL (borrowed). */
 const char *cpptext_cwd(const struct cpptext *text);
+
+/* From now on, the command line's macros (a "#define" or "#undef" line
+ * after a "# 0 \"<command-line>\"" marker) leave the text and become -D
+ * and -U options, in their order: gcc -g3 records them with the
+ * predefined macros only when they come from its command line. */
+void cpptext_lift_command_line(struct cpptext *text);
+
+/* The options lifted so far (borrowed, NULL-terminated; NULL for none). */
+char *const *cpptext_command_line(const struct cpptext *text);
+
+/* The text (len bytes) with every line marker that names exactly from
+ * ("# N \"FROM\" ...", as written, escapes and all) naming to instead, in
+ * *ret_text (owned, *ret_len bytes; NULL for an empty text). gcc -g3 of
+ * a source named by an absolute path: its compile names the main file
+ * by the job directory's path, markers and command line alike. */
+int cpptext_rename_file(const char *text, size_t len, const char *from,
+                        const char *to, char **ret_text, size_t *ret_len);

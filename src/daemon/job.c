@@ -372,6 +372,11 @@ static void cache_begin(struct job *job, struct compile_request *req)
     return;
   }
   cache_key_add(&job->key, "sandbox", req->sandbox ? "on" : "off");
+  if (job->args.macro_names) {
+    /* gcc -g3 compiled under the client's own name (compile.c): not
+       the object a server before that change stored */
+    cache_key_add(&job->key, "macro-names", "own-name");
+  }
   job->keyed           = true;
   req->source_tap      = key_source;
   req->source_tap_data = &job->key;
@@ -454,6 +459,29 @@ static int serve_cached(struct job *job, struct proto_reply *reply)
   return r;
 }
 
+/* Extension version 3: the profile a compile reads comes between the
+ * last ARGV and HDIG (or DOTI), as the file the command line's profile
+ * option stands for; never a path of the client's. A connection of
+ * another dialect cannot bring it: refused. */
+static int read_profile(struct job *job, char **ret_buf, size_t *ret_len)
+{
+  if (job->herd < HERD_PROFILE_VERSION) {
+    job->result = STATS_RESULT_REFUSED;
+    return job_fail(job, EXIT_BAD_ARGUMENTS,
+                    "refused: option %s needs the profile sent with the job "
+                    "(herdcc's extension, version %d)",
+                    job->argv[job->args.profile_index], HERD_PROFILE_VERSION);
+  }
+  int r = proto_recv_body(job->in_fd, "HPRF", job->config->limits->max_body,
+                          PROTO_CODEC_NONE, job->config->io_timeout_ms, ret_buf,
+                          ret_len);
+  if (r < 0) {
+    job->digest_due = false; /* the framing is lost */
+    return source_failed(job, r == -EFBIG ? -EMSGSIZE : r);
+  }
+  return 0;
+}
+
 /* Start the compiler at once, then stream the source into it: its
  * start-up overlaps the client's preprocessor. */
 static int run(struct job *job)
@@ -474,8 +502,17 @@ static int run(struct job *job)
   };
   _cleanup_(compile_freep) struct compile *compile = NULL;
   struct proto_reply                       reply   = { 0 };
+  _cleanup_free_ char                     *profile = NULL;
 
-  cache_begin(job, &req);
+  if (job->args.profile_index) {
+    int r = read_profile(job, &profile, &req.profile_len);
+    if (r < 0) {
+      return r;
+    }
+    req.profile = profile;
+  } else {
+    cache_begin(job, &req); /* a profile is not in the key: not cached */
+  }
   if (job->digest_due) {
     int hit = digest_first(job, &reply);
     if (hit != 0) {

@@ -135,6 +135,14 @@ void fuzz_check_accepted(char *const *argv, const struct args_job *job)
     if (i == job->input_index) {
       continue; /* replaced by the job directory's input */
     }
+    if (i == job->profile_index) {
+      /* the job's own profile file: gcc's .gcda beside the output, or
+         the mark the daemon replaces with it */
+      const char *eq = strchr(arg, '=');
+      FUZZ_CHECK(strcmp(arg, "-fprofile-use") == 0 ||
+                 (eq && strcmp(eq + 1, ARGS_PROFILE_MARK) == 0));
+      continue;
+    }
     if (starts_with(arg, "-o")) {
       /* One output option, the one the daemon replaces. */
       FUZZ_CHECK(!has_output);

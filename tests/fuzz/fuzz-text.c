@@ -2,7 +2,8 @@
 /* libFuzzer target: the daemon's reading of the source text a client sends
  * (cpptext: the -fdirectives-only filter; srcfiles: the files rebuilt from
  * it, written into a job directory). The first byte sets the size of the
- * pieces the rest arrives in. Beyond crashes: the filter gives no more
+ * pieces the rest arrives in (and, when odd, lifts the command line's
+ * macros, as for gcc -g3). Beyond crashes: the filter gives no more
  * than it got, a working directory is absolute, and the rebuilt tree holds
  * only directories and regular files, all below the job directory. */
 
@@ -56,6 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   size_t           out_len;
 
   FUZZ_CHECK(text && files);
+  if (data[0] & 1) {
+    cpptext_lift_command_line(text); /* gcc -g3's jobs */
+  }
   for (size_t at = 1; at < size; at += step) {
     size_t n = size - at < step ? size - at : step;
     FUZZ_CHECK(cpptext_feed(text, (const char *)data + at, n, false, &out,
@@ -70,6 +74,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   FUZZ_CHECK(out_total <= in + 1);
   FUZZ_CHECK(srcfiles_feed(files, out, out_len) == 0);
   FUZZ_CHECK(!cpptext_cwd(text) || cpptext_cwd(text)[0] == '/');
+  /* lifted macros are -D or -U options of one line each */
+  char *const *opts = cpptext_command_line(text);
+  for (size_t i = 0; opts && opts[i]; i++) {
+    FUZZ_CHECK(opts[i][0] == '-' && (opts[i][1] == 'D' || opts[i][1] == 'U'));
+    FUZZ_CHECK(!strchr(opts[i], '\n'));
+  }
 
   char dir[] = "/tmp/fuzz-text-XXXXXX";
   FUZZ_CHECK(mkdtemp(dir));

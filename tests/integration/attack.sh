@@ -220,6 +220,14 @@ for arg in -fplugin=/x.so -fplugin-arg-x-y=z -fpass-plugin=/x.so -specs=/tmp/s \
   -mllvm=/x -fsomething=/etc/passwd -O/tmp -E -M; do
   refused 00006500 "option $arg is not allowed" -- gcc "$arg" -c x.c -o x.o
 done
+# the profile forms a herdcc client writes need the profile with the job
+# (extension version 3): a classic request cannot bring it
+refused 00006500 "option -fprofile-use needs the profile sent with the job" -- \
+  gcc -fprofile-use -c x.c -o x.o
+refused 00006500 "option -fprofile-use=herdcc-profile needs the profile" -- \
+  clang -fprofile-use=herdcc-profile -c x.c -o x.o
+refused 00006500 "option -fprofile-sample-use=/etc/passwd is not allowed" -- \
+  clang -fprofile-sample-use=/etc/passwd -c x.c -o x.o
 refused 00006500 "option -Xclang is not allowed" -- \
   gcc -Xclang -load -Xclang /x.so -c x.c -o x.o
 refused 00006500 "option -Xclang is not allowed" -- \

@@ -4,7 +4,9 @@
 # compile with the same command line: gcc -g, -gdwarf-4/5, the switches
 # recorded in DW_AT_producer included, DW_AT_name and DW_AT_comp_dir for
 # sources named relative, absolute and from another directory, the user's
-# own prefix maps. Through a real herdccd, fallback off.
+# own prefix maps; gcc -g3, its macro table and the command line's macros
+# included, and what gcc says alongside. Through a real herdccd, fallback
+# off.
 . "$(dirname "$0")/lib.sh"
 isolate "$@"
 
@@ -63,6 +65,27 @@ CC=g++ compare g-cxx-init "$T/src" init.cpp -g -O2
 # -pedantic: the object from a compile as source, the words from a twin
 compare g-pedantic "$T/src" main.c -g -O2 -pedantic -Wall
 compare g-pedantic-errors "$T/other" ../src/main.c -g -std=c11 -pedantic-errors
+# gcc -g3: the macro table, the command line's macros and the main file
+# named as a local compile names them; what gcc says, from the rebuilt files
+compare g3 "$T/src" main.c -g3 -O2 -DSCALE=4 -UNDEBUG '-DAREA2(w)=((w)*(w))'
+compare g3-relative "$T/other" ../src/main.c -ggdb3 -gdwarf-4 -DX= -Wall
+compare g3-pedantic "$T/src" ./main.c -g3 -pedantic -DSCALE=5
+printf '#include "sub/shape.h"\nint f(void) { int unused; return clamp(-1); }\n' \
+  >"$T/src/warn.c"
+(cd "$T/src" && gcc -g3 -Wall -DW=1 -c warn.c -o "$T/out/warn.local.o" \
+  2>"$T/out/warn.local.err")
+(cd "$T/src" && "$HERDCC_BIN" gcc -g3 -Wall -DW=1 -c warn.c -o "$T/out/warn.o" \
+  2>"$T/out/warn.err") || fail "remote compile of warn.c failed"
+cmp -s "$T/out/warn.local.o" "$T/out/warn.o" ||
+  fail "gcc -g3 with a warning: the object differs from the local compile"
+cmp -s "$T/out/warn.local.err" "$T/out/warn.err" || {
+  diff "$T/out/warn.local.err" "$T/out/warn.err" >&2 || true
+  fail "gcc -g3: the remote warning differs from the local one"
+}
+say "g3-warning identical, and what gcc says"
+# an absolute name: compiled as DIR/m/NAME, the markers renamed alike
+compare g3-absolute "$T/other" "$T/src/main.c" -g3 -DSCALE=6 \
+  -fdebug-prefix-map="$T"=/b
 # clang: DWARF 4 and older distribute; its DWARF 5 (the default) records
 # checksums of the sources and runs locally.
 if command -v clang >/dev/null; then
@@ -76,9 +99,9 @@ if command -v clang >/dev/null; then
   CC=clang++ compare clang-cxx-g3 "$T/src" \
     "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g3 -gdwarf-4 -std=c++17
   CC=clang compare clang-g5 "$T/src" main.c -g -O2
-  remote=18
+  remote=23
 else
-  remote=12
+  remote=17
 fi
 n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
 [ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -117,6 +119,16 @@ struct remote_case {
 /* One field a line: the formatter would align it less readably. */
 /* clang-format off */
 static const struct remote_case remote_cases[] = {
+  /* gcc -g3 of a relative name, one that climbs first included */
+  {
+    .argv   = "gcc -c ../x.c -g3",
+    .input  = "../x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc ../x.c -g3 -fdirectives-only -E",
+    .server = "gcc -c ../x.c -g3 -fdirectives-only",
+    .directives_only = true,
+  },
   /* -c and -S of every C-family extension; output names implied or given */
   {
     .argv   = "gcc -c x.c -o x.o",
@@ -885,89 +897,97 @@ struct local_case {
 
 static const struct local_case local_cases[] = {
   /* not a compile of one file */
-  { "gcc -E x.c",                                       "-E"                     },
-  { "gcc -c x.c -E",                                    "-E"                     },
-  { "gcc -M x.c",                                       "-M"                     },
-  { "gcc -MM x.c",                                      "-MM"                    },
-  { "gcc x.c -o x",                                     "not a compile"          },
-  { "gcc x.c",                                          "not a compile"          },
-  { "gcc -c x.c y.c",                                   "several sources"        },
-  { "gcc -c",                                           "no source file"         },
-  { "gcc -c -",                                         "standard input"         },
-  { "gcc -c x.c -o -",                                  "standard output"        },
+  { "gcc -E x.c",                                       "-E"                       },
+  { "gcc -c x.c -E",                                    "-E"                       },
+  { "gcc -M x.c",                                       "-M"                       },
+  { "gcc -MM x.c",                                      "-MM"                      },
+  { "gcc x.c -o x",                                     "not a compile"            },
+  { "gcc x.c",                                          "not a compile"            },
+  { "gcc -c x.c y.c",                                   "several sources"          },
+  { "gcc -c",                                           "no source file"           },
+  { "gcc -c -",                                         "standard input"           },
+  { "gcc -c x.c -o -",                                  "standard output"          },
   /* an option without its value */
-  { "gcc -c x.c -o",                                    "-o lacks its argument"  },
-  { "gcc -c x.c -x",                                    "-x lacks its argument"  },
-  { "gcc -c x.c -D",                                    "-D lacks its argument"  },
-  { "gcc -c x.c -MD -MF",                               "-MF lacks its argument" },
+  { "gcc -c x.c -o",                                    "-o lacks its argument"    },
+  { "gcc -c x.c -x",                                    "-x lacks its argument"    },
+  { "gcc -c x.c -D",                                    "-D lacks its argument"    },
+  { "gcc -c x.c -MD -MF",                               "-MF lacks its argument"   },
   /* languages outside the family */
-  { "gcc -x fortran -c x.f",                            "-x fortran"             },
-  { "gcc -x ada -c x.adb",                              "-x ada"                 },
-  { "gcc -x c-header -c x.h",                           "-x c-header"            },
-  { "gcc -c x.c -x cx+",                                "-x cx+"                 },
-  { "gcc -c x.f90",                                     "x.f90"                  },
-  { "gcc -c x.h",                                       "x.h"                    },
+  { "gcc -x fortran -c x.f",                            "-x fortran"               },
+  { "gcc -x ada -c x.adb",                              "-x ada"                   },
+  { "gcc -x c-header -c x.h",                           "-x c-header"              },
+  { "gcc -c x.c -x cx+",                                "-x cx+"                   },
+  { "gcc -c x.f90",                                     "x.f90"                    },
+  { "gcc -c x.h",                                       "x.h"                      },
   /* -S of assembler: gcc writes no .s (x.s), or cpp output to stdout (x.S) */
-  { "gcc -S x.s",                                       "-S of assembler"        },
-  { "gcc -S x.S",                                       "-S of assembler"        },
-  { "gcc -x assembler -S x.asm -o y.s",                 "-S of assembler"        },
+  { "gcc -S x.s",                                       "-S of assembler"          },
+  { "gcc -S x.S",                                       "-S of assembler"          },
+  { "gcc -x assembler -S x.asm -o y.s",                 "-S of assembler"          },
   /* this machine, profiles and coverage, files of the compiler's own */
-  { "gcc -c x.c -march=native",                         "-march=native"          },
-  { "clang -c x.c -fuse-ld=/usr/bin/ld.bfd",            "-fuse-ld="              },
-  { "gcc -c x.c --param=x=/tmp/y",                      "--param=x=/tmp/y"       },
-  { "gcc -c x.c -mtune=native",                         "-mtune=native"          },
-  { "gcc -c x.c -pg",                                   "-pg"                    },
-  { "gcc -c x.c --coverage",                            "--coverage"             },
-  { "gcc -c x.c -fprofile-generate",                    "-fprofile-generate"     },
-  { "gcc -c x.c -fprofile-use=x",                       "-fprofile-use=x"        },
-  { "gcc -c x.c -ftest-coverage",                       "-ftest-coverage"        },
-  { "gcc -c x.c -save-temps",                           "-save-temps"            },
-  { "gcc -c x.c -gsplit-dwarf",                         "-gsplit-dwarf"          },
-  { "clang -c x.c -gsplit-dwarf=single",                "-gsplit-dwarf=single"   },
-  { "gcc -c x.c -o a.o -o b.o",                         "more than one -o"       },
-  { "gcc -c x.c -fdump-tree-all",                       "-fdump-tree-all"        },
-  { "gcc -c x.c -dumpdir d",                            "-dumpdir"               },
-  { "gcc -c x.c -Wa,-adhln=x.lst",                      "-Wa,-adhln=x.lst"       },
-  { "gcc -c x.c -include-pch x.pch",                    "-include-pch"           },
-  { "clang -c x.c -g",                                  "clang DWARF 5"          },
-  { "clang -c x.c -gdwarf-5",                           "clang DWARF 5"          },
-  { "clang -c x.c -gdwarf-4 -gdwarf-5",                 "clang DWARF 5"          },
-  { "clang -c x.c -gdwarf",                             "clang DWARF 5"          },
+  { "gcc -c x.c -march=native",                         "-march=native"            },
+  { "clang -c x.c -fuse-ld=/usr/bin/ld.bfd",            "-fuse-ld="                },
+  { "gcc -c x.c --param=x=/tmp/y",                      "--param=x=/tmp/y"         },
+  { "gcc -c x.c -mtune=native",                         "-mtune=native"            },
+  { "gcc -c x.c -pg",                                   "-pg"                      },
+  { "gcc -c x.c --coverage",                            "--coverage"               },
+  { "gcc -c x.c -fprofile-generate",                    "-fprofile-generate"       },
+  { "gcc -c x.c -fprofile-use=x",                       "-fprofile-use=x"          },
+  { "gcc -c x.c -fprofile-use -fprofile-use",           "more than one profile"    },
+  { "gcc -c x.c -fprofile-use -fprofile-dir=d",         "-fprofile-dir=d"          },
+  { "gcc -c x.c -o none/x.o -fprofile-use",             "none/x.gcda"              },
+  { "clang -c x.c -fprofile-use=none.profdata",         "none.profdata"            },
+  { "clang -c x.c -fprofile-sample-use=",               "the profile"              },
+  { "clang -c x.c -fprofile-instr-generate",            "-fprofile-instr-generate" },
+  { "gcc -c x.c -ftest-coverage",                       "-ftest-coverage"          },
+  { "gcc -c x.c -save-temps",                           "-save-temps"              },
+  { "gcc -c x.c -gsplit-dwarf",                         "-gsplit-dwarf"            },
+  { "clang -c x.c -gsplit-dwarf=single",                "-gsplit-dwarf=single"     },
+  { "gcc -c x.c -o a.o -o b.o",                         "more than one -o"         },
+  { "gcc -c x.c -fdump-tree-all",                       "-fdump-tree-all"          },
+  { "gcc -c x.c -dumpdir d",                            "-dumpdir"                 },
+  { "gcc -c x.c -Wa,-adhln=x.lst",                      "-Wa,-adhln=x.lst"         },
+  { "gcc -c x.c -include-pch x.pch",                    "-include-pch"             },
+  { "gcc -c /src/x\"y.c -g3",                           "gcc -g3 of /src/x\"y.c"   },
+  { "gcc -c a/../../x.c -ggdb3",                        "gcc -g3 of a/../../x.c"   },
+  { "clang -c x.c -g",                                  "clang DWARF 5"            },
+  { "clang -c x.c -gdwarf-5",                           "clang DWARF 5"            },
+  { "clang -c x.c -gdwarf-4 -gdwarf-5",                 "clang DWARF 5"            },
+  { "clang -c x.c -gdwarf",                             "clang DWARF 5"            },
   { "clang -c x.c -g3 -gdwarf-4 -grecord-command-line",
-   "-grecord-command-line"                                                       },
+   "-grecord-command-line"                                                         },
   /* what would run code or read files on the server */
-  { "gcc -c @file",                                     "@file"                  },
-  { "gcc -c x.c @opts",                                 "@opts"                  },
-  { "gcc -c x.c --param @opts",                         "@opts"                  },
-  { "gcc -c x.c -o @x.o",                               "@x.o"                   },
-  { "clang -c x.c -Xclang -load -Xclang p.so",          "-Xclang"                },
-  { "gcc -c x.c -fplugin=x.so",                         "-fplugin=x.so"          },
-  { "gcc -c x.c -specs=x",                              "-specs=x"               },
-  { "gcc -c x.c -B/x",                                  "-B/x"                   },
-  { "gcc -c x.c -wrapper sh",                           "-wrapper"               },
+  { "gcc -c @file",                                     "@file"                    },
+  { "gcc -c x.c @opts",                                 "@opts"                    },
+  { "gcc -c x.c --param @opts",                         "@opts"                    },
+  { "gcc -c x.c -o @x.o",                               "@x.o"                     },
+  { "clang -c x.c -Xclang -load -Xclang p.so",          "-Xclang"                  },
+  { "gcc -c x.c -fplugin=x.so",                         "-fplugin=x.so"            },
+  { "gcc -c x.c -specs=x",                              "-specs=x"                 },
+  { "gcc -c x.c -B/x",                                  "-B/x"                     },
+  { "gcc -c x.c -wrapper sh",                           "-wrapper"                 },
   /* options the table does not know (-frobnicate is an -f: it travels) */
-  { "gcc -c x.c -Zfoo",                                 "-Zfoo"                  },
-  { "gcc -c x.c --frob",                                "--frob"                 },
-  { "clang -c x.c -Qunused-arguments",                  "-Qunused-arguments"     },
+  { "gcc -c x.c -Zfoo",                                 "-Zfoo"                    },
+  { "gcc -c x.c --frob",                                "--frob"                   },
+  { "clang -c x.c -Qunused-arguments",                  "-Qunused-arguments"       },
   /* configure tests */
-  { "gcc -c conftest.c",                                "configure test"         },
-  { "gcc -c dir/conftest.c -o conftest.o",              "dir/conftest.c"         },
+  { "gcc -c conftest.c",                                "configure test"           },
+  { "gcc -c dir/conftest.c -o conftest.o",              "dir/conftest.c"           },
   /* dependency output that cpp cannot write as the compile would */
-  { "gcc -c x.i -MD",                                   "preprocessed"           },
-  { "gcc -c x.c -MF dep.d",                             "without -MD"            },
-  { "gcc -c x.c -MT tgt",                               "without -MD"            },
-  { "gcc -c x.c -MD -MG",                               "-MG"                    },
-  { "gcc -c x.c -Wp,-MF,f.d",                           "without -MD"            },
-  { "gcc -c x.c -Wp,-MT,t,-MP",                         "without -MD"            },
-  { "gcc -c x.c -MD -Wp,-MF,f.d",                       "both in -Wp,"           },
-  { "gcc -c x.c -Wp,-MD,f.d -MT t",                     "both in -Wp,"           },
-  { "gcc -c x.c -Wp,-MD",                               "-Wp,-MD is not"         },
-  { "gcc -c x.c -Wp,-MD,",                              "-Wp,-MD, is not"        },
-  { "gcc -c x.c -Wp,-MX,f",                             "-Wp,-MX,f is not"       },
-  { "clang -c x.c -Wp,-MMD,f.d,-MT,t",                  "clang with"             },
-  { "clang -c x.c -Wp,-MT,t",                           "clang with"             },
-  { "gcc -c x.c -Wp,-MD,f,-DX",                         "-Wp,-MD,f,-DX"          },
-  { "gcc -c x.c -Wp,-C",                                "-Wp,-C"                 },
+  { "gcc -c x.i -MD",                                   "preprocessed"             },
+  { "gcc -c x.c -MF dep.d",                             "without -MD"              },
+  { "gcc -c x.c -MT tgt",                               "without -MD"              },
+  { "gcc -c x.c -MD -MG",                               "-MG"                      },
+  { "gcc -c x.c -Wp,-MF,f.d",                           "without -MD"              },
+  { "gcc -c x.c -Wp,-MT,t,-MP",                         "without -MD"              },
+  { "gcc -c x.c -MD -Wp,-MF,f.d",                       "both in -Wp,"             },
+  { "gcc -c x.c -Wp,-MD,f.d -MT t",                     "both in -Wp,"             },
+  { "gcc -c x.c -Wp,-MD",                               "-Wp,-MD is not"           },
+  { "gcc -c x.c -Wp,-MD,",                              "-Wp,-MD, is not"          },
+  { "gcc -c x.c -Wp,-MX,f",                             "-Wp,-MX,f is not"         },
+  { "clang -c x.c -Wp,-MMD,f.d,-MT,t",                  "clang with"               },
+  { "clang -c x.c -Wp,-MT,t",                           "clang with"               },
+  { "gcc -c x.c -Wp,-MD,f,-DX",                         "-Wp,-MD,f,-DX"            },
+  { "gcc -c x.c -Wp,-C",                                "-Wp,-C"                   },
 };
 
 /* argv[i] itself, not a copy (the plan borrows the source from argv). */
@@ -1167,10 +1187,41 @@ struct accepted_case {
   bool        directives_only;
   bool        rewrite_includes;
   bool        pedantic_twin;
+  bool        macro_names;
+  size_t      profile_index;
 };
 
 /* clang-format off */
 static const struct accepted_case accepted_cases[] = {
+  /* profiles: the job brings the file */
+  { .argv = "gcc -c x.c -o x.o -O2 -fprofile-use",
+    .input_index = 2, .output_index = 4, .lang = "c", .profile_index = 6 },
+  { .argv = "clang -c x.c -fprofile-instr-use=herdcc-profile -o x.o",
+    .input_index = 2, .output_index = 5, .lang = "c", .profile_index = 3 },
+  { .argv = "clang -c x.c -o x.o -fprofile-sample-use=herdcc-profile",
+    .input_index = 2, .output_index = 4, .lang = "c", .profile_index = 5 },
+  /* gcc -g3: compiled under the client's name when it is relative */
+  { .argv = "gcc -c x.c -o x.o -g3 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .macro_names = true },
+  { .argv = "gcc -c ../../s/./x.c -o x.o -ggdb3 -O2 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .macro_names = true },
+  { .argv = "gcc -c x.c -o x.o -g3 -g2 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true },
+  { .argv = "gcc -c x.c -o x.o -g3 -gdwarf-4 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .macro_names = true },
+  { .argv = "gcc -c /s/x.c -o x.o -g3 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .macro_names = true },
+  { .argv = "gcc -c /s/x\\y.c -o x.o -g3 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true },
+  { .argv = "gcc -c s/../../x.c -o x.o -g3 -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true },
   /* a herdcc client's gcc -g job: -fdirectives-only text, marked last */
   { .argv = "gcc -c x.c -o x.o -g -O2 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c", .directives_only = true },
@@ -1255,52 +1306,60 @@ struct refused_case {
 };
 
 static const struct refused_case refused_cases[] = {
+  /* profiles: only the forms whose file the job brings */
+  { "gcc -c x.c -fprofile-use=/etc/x",                                               "-fprofile-use=/etc/x"         },
+  { "gcc -c x.c -fprofile-use=herdcc-profile",                                       "-fprofile-use=herdcc-profile" },
+  { "clang -c x.c -fprofile-use",                                                    "-fprofile-use"                },
+  { "clang -c x.c -fprofile-use=/p.profdata",                                        "-fprofile-use=/p.profdata"    },
+  { "clang -c x.c -fprofile-sample-use=x",                                           "-fprofile-sample-use=x"       },
+  { "clang -c x.c -fprofile-use=herdcc-profile -fprofile-sample-use=herdcc-profile",
+   "more than one profile"                                                                                          },
   /* code, files or paths of the server's own */
-  { "gcc -c @/etc/passwd",                  "@/etc/passwd"                 },
-  { "gcc -c x.c -fplugin=/x.so",            "-fplugin=/x.so"               },
-  { "gcc -c x.c -fpass-plugin=/x.so",       "-fpass-plugin=/x.so"          },
-  { "gcc -c x.c -specs=x",                  "-specs=x"                     },
-  { "gcc -c x.c -B/tmp",                    "-B/tmp"                       },
-  { "gcc -c x.c -wrapper sh,-c",            "-wrapper"                     },
-  { "gcc -c x.c -Xclang -load",             "-Xclang"                      },
-  { "gcc -c x.c -iplugindir=/x",            "-iplugindir=/x"               },
-  { "gcc -c x.c -fprofile-generate=/tmp/x", "-fprofile-generate=/tmp/x"    },
-  { "gcc -c x.c -dumpdir /tmp",             "-dumpdir"                     },
-  { "gcc -c x.c -save-temps=obj",           "-save-temps=obj"              },
-  { "gcc -c x.c -fdump-tree-all",           "-fdump-tree-all"              },
-  { "gcc -c x.c -fstack-usage",             "-fstack-usage"                },
-  { "gcc -c x.c -fstack-usage=x",           "-fstack-usage=x"              },
-  { "gcc -c x.c -frecord-gcc-switches-x",   "-frecord-gcc-switches-x"      },
-  { "gcc -c x.c -x cx+",                    "language cx+"                 },
-  { "gcc -c x.c -I/etc",                    "-I/etc"                       },
-  { "gcc -c x.c -include /etc/passwd",      "-include"                     },
-  { "gcc -c x.c -Wa,-adhln=x.lst",          "-Wa,-adhln=x.lst"             },
-  { "gcc -c x.c -Wa,@/etc/passwd",          "-Wa,@/etc/passwd"             },
+  { "gcc -c @/etc/passwd",                                                           "@/etc/passwd"                 },
+  { "gcc -c x.c -fplugin=/x.so",                                                     "-fplugin=/x.so"               },
+  { "gcc -c x.c -fpass-plugin=/x.so",                                                "-fpass-plugin=/x.so"          },
+  { "gcc -c x.c -specs=x",                                                           "-specs=x"                     },
+  { "gcc -c x.c -B/tmp",                                                             "-B/tmp"                       },
+  { "gcc -c x.c -wrapper sh,-c",                                                     "-wrapper"                     },
+  { "gcc -c x.c -Xclang -load",                                                      "-Xclang"                      },
+  { "gcc -c x.c -iplugindir=/x",                                                     "-iplugindir=/x"               },
+  { "gcc -c x.c -fprofile-generate=/tmp/x",                                          "-fprofile-generate=/tmp/x"    },
+  { "gcc -c x.c -dumpdir /tmp",                                                      "-dumpdir"                     },
+  { "gcc -c x.c -save-temps=obj",                                                    "-save-temps=obj"              },
+  { "gcc -c x.c -fdump-tree-all",                                                    "-fdump-tree-all"              },
+  { "gcc -c x.c -fstack-usage",                                                      "-fstack-usage"                },
+  { "gcc -c x.c -fstack-usage=x",                                                    "-fstack-usage=x"              },
+  { "gcc -c x.c -frecord-gcc-switches-x",                                            "-frecord-gcc-switches-x"      },
+  { "gcc -c x.c -x cx+",                                                             "language cx+"                 },
+  { "gcc -c x.c -I/etc",                                                             "-I/etc"                       },
+  { "gcc -c x.c -include /etc/passwd",                                               "-include"                     },
+  { "gcc -c x.c -Wa,-adhln=x.lst",                                                   "-Wa,-adhln=x.lst"             },
+  { "gcc -c x.c -Wa,@/etc/passwd",                                                   "-Wa,@/etc/passwd"             },
   /* gcc and clang expand @FILE anywhere, an option's value included: the
      job directory holds the client's source as input.i */
-  { "gcc -c x.c --param @input.i",          "response file @input.i"       },
-  { "clang -c x.c -target @input.i",        "response file @input.i"       },
-  { "gcc -c x.c -o @input.i",               "response file @input.i"       },
-  { "gcc -c x.c --param x=/y",              "--param"                      },
+  { "gcc -c x.c --param @input.i",                                                   "response file @input.i"       },
+  { "clang -c x.c -target @input.i",                                                 "response file @input.i"       },
+  { "gcc -c x.c -o @input.i",                                                        "response file @input.i"       },
+  { "gcc -c x.c --param x=/y",                                                       "--param"                      },
   /* options a client strips or keeps local */
-  { "gcc -c x.c -D X",                      "-D"                           },
-  { "gcc -c x.c -MD",                       "-MD"                          },
-  { "gcc -c x.c -Wl,-x",                    "-Wl,-x"                       },
-  { "gcc -c x.c -E",                        "-E"                           },
-  { "gcc -c x.c -march=native",             "-march=native"                },
-  { "gcc -c x.c -Zfoo",                     "-Zfoo"                        },
+  { "gcc -c x.c -D X",                                                               "-D"                           },
+  { "gcc -c x.c -MD",                                                                "-MD"                          },
+  { "gcc -c x.c -Wl,-x",                                                             "-Wl,-x"                       },
+  { "gcc -c x.c -E",                                                                 "-E"                           },
+  { "gcc -c x.c -march=native",                                                      "-march=native"                },
+  { "gcc -c x.c -Zfoo",                                                              "-Zfoo"                        },
   /* not one compile of one C-family source */
-  { "gcc -c x.c -o",                        "-o lacks its argument"        },
-  { "gcc -c x.c -o /tmp/x.o -o x.o",        "more than one -o"             },
-  { "gcc -c x.c -ox.o -o x.o",              "more than one -o"             },
-  { "gcc -c x.c -gsplit-dwarf=single",      "-gsplit-dwarf=single"         },
-  { "gcc -c x.c -x",                        "-x lacks its argument"        },
-  { "gcc -c x.c y.c",                       "more than one source"         },
-  { "gcc x.c -o x",                         "not a compile"                },
-  { "gcc -c",                               "no source file"               },
-  { "gcc -x fortran -c x.f",                "language fortran"             },
-  { "gcc -c x.f",                           "x.f is not a C-family source" },
-  { "gcc -c -",                             "- is not a C-family source"   },
+  { "gcc -c x.c -o",                                                                 "-o lacks its argument"        },
+  { "gcc -c x.c -o /tmp/x.o -o x.o",                                                 "more than one -o"             },
+  { "gcc -c x.c -ox.o -o x.o",                                                       "more than one -o"             },
+  { "gcc -c x.c -gsplit-dwarf=single",                                               "-gsplit-dwarf=single"         },
+  { "gcc -c x.c -x",                                                                 "-x lacks its argument"        },
+  { "gcc -c x.c y.c",                                                                "more than one source"         },
+  { "gcc x.c -o x",                                                                  "not a compile"                },
+  { "gcc -c",                                                                        "no source file"               },
+  { "gcc -x fortran -c x.f",                                                         "language fortran"             },
+  { "gcc -c x.f",                                                                    "x.f is not a C-family source" },
+  { "gcc -c -",                                                                      "- is not a C-family source"   },
 };
 
 static void check_accepted(const struct accepted_case *c)
@@ -1330,6 +1389,11 @@ static void check_accepted(const struct accepted_case *c)
   check_bool(c->argv, "rewrite_includes", job.rewrite_includes,
              c->rewrite_includes);
   check_bool(c->argv, "pedantic_twin", job.pedantic_twin, c->pedantic_twin);
+  check_bool(c->argv, "macro_names", job.macro_names, c->macro_names);
+  if (job.profile_index != c->profile_index) {
+    fail_msg("\"%s\": profile_index %zu, expected %zu", c->argv,
+             job.profile_index, c->profile_index);
+  }
 }
 
 static void check_refused(const struct refused_case *c)
@@ -1518,6 +1582,93 @@ static void test_remap(void **state)
   }
 }
 
+/* Profiles: the plan names the file to send (it must be readable here),
+ * the server argv the form the daemon admits, which it does. */
+static const struct {
+  const char *argv;
+  const char *profile;
+  const char *server;
+} profile_cases[] = {
+  { "gcc -c x.c -O2 -fprofile-use",                 "x.gcda",
+   "gcc -c x.c -O2 -fprofile-use -fdirectives-only"                          },
+  { "gcc -c x.c -o out/y.o -fprofile-use",          "out/y.gcda",
+   "gcc -c x.c -o out/y.o -fprofile-use -fdirectives-only"                   },
+  { "clang -c x.c -fprofile-use=d",                 "d/default.profdata",
+   "clang -c x.c -fprofile-use=herdcc-profile -frewrite-includes"            },
+  { "clang -c x.c -fprofile-use",                   "default.profdata",
+   "clang -c x.c -fprofile-use=herdcc-profile -frewrite-includes"            },
+  { "clang -c x.c -fprofile-instr-use=p.profdata",  "p.profdata",
+   "clang -c x.c -fprofile-instr-use=herdcc-profile -frewrite-includes"      },
+  { "clang -c x.c -fprofile-sample-use=p.prof -O2", "p.prof",
+   "clang -c x.c -fprofile-sample-use=herdcc-profile -O2 -frewrite-includes" },
+};
+
+static void touch(const char *path)
+{
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fclose(f);
+}
+
+static void test_profiles(void **state)
+{
+  (void)state;
+  char  dir[] = "/tmp/test-args-XXXXXX";
+  char *old   = getcwd(NULL, 0);
+
+  assert_non_null(mkdtemp(dir));
+  assert_int_equal(chdir(dir), 0);
+  assert_int_equal(mkdir("d", 0700), 0);
+  assert_int_equal(mkdir("out", 0700), 0);
+  touch("x.gcda");
+  touch("out/y.gcda");
+  touch("d/default.profdata");
+  touch("default.profdata");
+  touch("p.profdata");
+  touch("p.prof");
+  for (size_t i = 0; i < ARRAY_SIZE(profile_cases); i++) {
+    _cleanup_strv_free_ char **argv = split(profile_cases[i].argv);
+    struct args_plan           plan;
+    assert_int_equal(args_plan(argv, &plan), 0);
+    if (!plan.remote) {
+      fail_msg("\"%s\": local: %s", profile_cases[i].argv,
+               or_null(plan.why_local));
+    }
+    check_string(profile_cases[i].argv, "profile", plan.profile,
+                 profile_cases[i].profile);
+    check_vector(profile_cases[i].argv, "server argv", plan.server_argv,
+                 profile_cases[i].server);
+    for (size_t k = 0; plan.cpp_argv[k]; k++) {
+      if (strstr(plan.cpp_argv[k], "profile")) {
+        fail_msg("\"%s\": cpp runs with %s", profile_cases[i].argv,
+                 plan.cpp_argv[k]);
+      }
+    }
+    struct args_job      job;
+    _cleanup_free_ char *reason = NULL;
+    if (args_check_server(plan.server_argv, &job, &reason) != 0 ||
+        !job.profile_index) {
+      fail_msg("\"%s\": the server refuses it: %s", profile_cases[i].argv,
+               or_null(reason));
+    }
+    args_plan_clear(&plan);
+  }
+  const char *files[] = { "x.gcda",
+                          "out/y.gcda",
+                          "d/default.profdata",
+                          "default.profdata",
+                          "p.profdata",
+                          "p.prof",
+                          "d",
+                          "out" };
+  for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+    assert_int_equal(remove(files[i]), 0);
+  }
+  assert_int_equal(chdir(old), 0);
+  assert_int_equal(rmdir(dir), 0);
+  free(old);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1530,6 +1681,7 @@ int main(void)
     cmocka_unit_test(test_lang_from_path),
     cmocka_unit_test(test_plan_compiles),
     cmocka_unit_test(test_remap),
+    cmocka_unit_test(test_profiles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -132,11 +132,57 @@ static void test_head_early(void **state)
   cpptext_free(text);
 }
 
+/* gcc -g3: the command line's macros leave the text as options, in their
+ * order; a line of another shape after the marker stays. */
+static void test_lift_command_line(void **state)
+{
+  (void)state;
+  static const char in[] =
+    "# 0 \"x.c\"\n# 1 \"/w//\"\n"
+    "# 0 \"<command-line>\"\n#define FOO 2\n"
+    "# 0 \"<command-line>\"\n#undef BAR\n"
+    "# 0 \"<command-line>\"\n#define F(a,b) a+b\n"
+    "# 0 \"<command-line>\"\n#define E \n"
+    "# 0 \"<command-line>\"\n# 1 \"/usr/include/stdc-predef.h\" 1 3 4\n"
+    "# 0 \"<command-line>\" 2\n# 1 \"x.c\"\nint x;\n";
+  static const char want[] =
+    "# 0 \"x.c\"\n"
+    "# 0 \"<command-line>\"\n# 1 \"/usr/include/stdc-predef.h\" 1 3 4\n"
+    "# 0 \"<command-line>\" 2\n# 1 \"x.c\"\nint x;\n";
+  static const char *const opts[] = { "-DFOO=2", "-UBAR", "-DF(a,b)=a+b",
+                                      "-DE=" };
+  struct cpptext          *text   = cpptext_new();
+  struct collected         got    = { .text = strdup("") };
+  const char              *out;
+  size_t                   out_len;
+
+  assert_non_null(text);
+  cpptext_lift_command_line(text);
+  for (size_t at = 0; at < sizeof(in) - 1; at += 5) {
+    size_t n = sizeof(in) - 1 - at < 5 ? sizeof(in) - 1 - at : 5;
+    assert_int_equal(cpptext_feed(text, in + at, n, false, &out, &out_len), 0);
+    append(&got, out, out_len);
+  }
+  assert_int_equal(cpptext_feed(text, NULL, 0, true, &out, &out_len), 0);
+  append(&got, out, out_len);
+  assert_string_equal(got.text, want);
+  char *const *lifted = cpptext_command_line(text);
+  assert_non_null(lifted);
+  for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+    assert_non_null(lifted[i]);
+    assert_string_equal(lifted[i], opts[i]);
+  }
+  assert_null(lifted[ARRAY_SIZE(opts)]);
+  free(got.text);
+  cpptext_free(text);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_filter),
     cmocka_unit_test(test_head_early),
+    cmocka_unit_test(test_lift_command_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
