@@ -1,22 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Why this file is long (about 1,000 lines): the job directory, the
+ * command line the server runs, the feeding of the source in each of its
+ * forms (plain, gcc's -fdirectives-only text with the files rebuilt from
+ * it, clang's -frewrite-includes text, gcc -g3 under the client's names)
+ * and the second compiles some of those forms need all read and write the
+ * one struct compile, and each form's feeding decides what its finishing
+ * does. Split apart, every part would carry that state across a header.
+ * What stands alone is elsewhere: the compiler's run (compilerun.c), the
+ * text filter (cpptext.c), the rebuilt files (srcfiles.c). */
 #include "compile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "compilerun.h"
 #include "cpptext.h"
 #include "exitcode.h"
 #include "io.h"
@@ -25,13 +31,6 @@
 #include "sandbox.h"
 #include "srcfiles.h"
 #include "strv.h"
-
-enum wait_end {
-  WAIT_EXITED,
-  WAIT_REPORTED, /* the sandbox reported the compiler's end: its init is
-                    still to be reaped */
-  WAIT_TIMED_OUT,
-};
 
 /* ---- the job directory -------------------------------------------------- */
 
@@ -81,13 +80,6 @@ static char *path_in(const char *dir, const char *name)
   return asprintf(&path, "%s/%s", dir, name) < 0 ? NULL : path;
 }
 
-static int create_file(const char *path)
-{
-  int fd =
-    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  return fd < 0 ? -errno : fd;
-}
-
 /* Where the compiler writes its object (or assembler text). */
 static int output_name(const struct compile_request *req, const char *dir,
                        char **ret_output)
@@ -129,7 +121,7 @@ static int write_profile(const struct compile_request *req, const char *output)
   if (r < 0) {
     return r;
   }
-  _cleanup_close_ int fd = create_file(path);
+  _cleanup_close_ int fd = compilerun_new_file(path);
   return fd < 0 ? fd : io_write_all(fd, req->profile, req->profile_len, -1);
 }
 
@@ -306,249 +298,6 @@ int compile_command_line(const struct compile_request *req, const char *dir,
                         input, ret_argv);
 }
 
-/* ---- running the compiler ----------------------------------------------- */
-
-struct compile_fds {
-  int in_fd;
-  int out_fd;
-  int err_fd;
-};
-
-static void lower_limit(int resource, rlim_t soft, rlim_t hard)
-{
-  struct rlimit lim;
-
-  if (getrlimit(resource, &lim) == 0) {
-    lim.rlim_max = lim.rlim_max < hard ? lim.rlim_max : hard;
-    lim.rlim_cur = soft < lim.rlim_max ? soft : lim.rlim_max;
-    setrlimit(resource, &lim);
-  }
-}
-
-/* In the child: become the compiler. Never returns. */
-static _noreturn_ void exec_compiler(const struct compile_request *req,
-                                     const char *dir, const char *cwd,
-                                     char **argv, const struct compile_fds *fds)
-{
-  sigset_t none;
-
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  for (int sig = 1; sig < NSIG; sig++) {
-    signal(sig, SIG_DFL); /* SIGPIPE was ignored; exec keeps that */
-  }
-  setpgid(0, 0);
-  if (dup2(fds->in_fd, STDIN_FILENO) < 0 ||
-      dup2(fds->out_fd, STDOUT_FILENO) < 0 ||
-      dup2(fds->err_fd, STDERR_FILENO) < 0 || chdir(cwd) < 0 ||
-      setenv("TMPDIR", dir, 1) < 0) {
-    _exit(EXIT_GENERAL);
-  }
-  lower_limit(RLIMIT_CORE, 0, 0);
-  lower_limit(RLIMIT_FSIZE, COMPILE_FSIZE_LIMIT, COMPILE_FSIZE_LIMIT);
-  lower_limit(RLIMIT_AS, COMPILE_AS_LIMIT, COMPILE_AS_LIMIT);
-  lower_limit(RLIMIT_NPROC, COMPILE_NPROC_LIMIT, COMPILE_NPROC_LIMIT);
-  if (req->lifetime_s) {
-    /* A margin, so that the wall-clock deadline is what usually ends an
-       overrunning compile and the reply can say so. */
-    lower_limit(RLIMIT_CPU, req->lifetime_s + 1, req->lifetime_s + 2);
-  }
-  setpriority(PRIO_PROCESS, 0, req->nice); /* raising needs root: ignored */
-  execv(argv[0], argv);
-  dprintf(STDERR_FILENO, "herdccd: failed to exec %s: %s\n", req->argv[0],
-          strerror(errno));
-  _exit(EXIT_COMPILER_MISSING);
-}
-
-struct exec_args {
-  const struct compile_request *req;
-  const char                   *dir;
-  const char                   *cwd;
-  char                        **argv;
-  const struct compile_fds     *fds;
-};
-
-static void exec_in_sandbox(void *userdata)
-{
-  const struct exec_args *a = userdata;
-
-  exec_compiler(a->req, a->dir, a->cwd, a->argv, a->fds);
-}
-
-/* Start the compiler with in_fd as its standard input, in cwd (the job
- * directory dir or one below it), in a sandbox unless the server runs
- * without one (then *ret_status_fd is -1). */
-static int spawn(const struct compile_request *req, const char *dir,
-                 const char *cwd, const char *tag, char **argv, int in_fd,
-                 pid_t *ret_pid, int *ret_status_fd)
-{
-  _cleanup_free_ char *out_path = NULL, *err_path = NULL;
-
-  if (asprintf(&out_path, "%s/stdout%s", dir, tag) < 0) {
-    out_path = NULL;
-  }
-  if (asprintf(&err_path, "%s/stderr%s", dir, tag) < 0) {
-    err_path = NULL;
-  }
-  _cleanup_close_ int out_fd = out_path ? create_file(out_path) : -ENOMEM;
-  _cleanup_close_ int err_fd = err_path ? create_file(err_path) : -ENOMEM;
-
-  if (out_fd < 0 || err_fd < 0) {
-    return out_fd < 0 ? out_fd : err_fd;
-  }
-  struct compile_fds fds = { in_fd, out_fd, err_fd };
-  if (req->sandbox) {
-    struct sandbox_spec spec = { dir, req->compiler_path, err_fd };
-    struct exec_args    args = { req, dir, cwd, argv, &fds };
-    pid_t               pid;
-    int r = sandbox_spawn(&spec, exec_in_sandbox, &args, &pid, ret_status_fd);
-    if (r >= 0) {
-      setpgid(pid, pid);
-      *ret_pid = pid;
-    }
-    return r;
-  }
-  *ret_status_fd = -1;
-  pid_t pid      = fork();
-  if (pid < 0) {
-    return -errno;
-  }
-  if (pid == 0) {
-    exec_compiler(req, dir, cwd, argv, &fds);
-  }
-  setpgid(pid, pid); /* also here: killpg must work at once */
-  *ret_pid = pid;
-  return 0;
-}
-
-/* SIGCHLD, SIGTERM and SIGINT arrive on a descriptor while a job runs. */
-struct job_signals {
-  int      fd;
-  bool     blocked;
-  sigset_t old_mask;
-};
-
-static int signals_block(struct job_signals *signals)
-{
-  sigset_t set;
-
-  sigemptyset(&set);
-  sigaddset(&set, SIGCHLD);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  if (sigprocmask(SIG_BLOCK, &set, &signals->old_mask) < 0) {
-    return -errno;
-  }
-  signals->blocked = true;
-  signals->fd      = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  return signals->fd < 0 ? -errno : 0;
-}
-
-static void signals_restorep(struct job_signals *signals)
-{
-  if (signals->fd >= 0) {
-    close(signals->fd);
-  }
-  if (signals->blocked) {
-    sigprocmask(SIG_SETMASK, &signals->old_mask, NULL);
-  }
-}
-
-/* Whether SIGTERM or SIGINT is among the signals waiting on fd. */
-static bool stop_requested(int fd)
-{
-  struct signalfd_siginfo info;
-  bool                    stop = false;
-
-  while (read(fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
-    stop |= info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT;
-  }
-  return stop;
-}
-
-/* Kill the compiler's whole process group and collect the compiler. */
-static int kill_and_reap(pid_t pid)
-{
-  int status = SIGKILL;
-
-  killpg(pid, SIGKILL);
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return status;
-}
-
-static int poll_timeout(long long deadline)
-{
-  if (deadline < 0) {
-    return -1;
-  }
-  long long left = deadline - clock_now_ms();
-  return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
-}
-
-/* Whether the sandbox's report (the compiler's wait status) is in. */
-static bool read_report(int status_fd, int *ret_status)
-{
-  int32_t report;
-
-  if (read(status_fd, &report, sizeof(report)) != (ssize_t)sizeof(report)) {
-    return false;
-  }
-  *ret_status = report;
-  return true;
-}
-
-/* Wait for the compiler, the client's hang-up, a stop signal or the job
- * lifetime, whichever comes first. In a sandbox the compiler's end is
- * what its init reports on status_fd (the init's own end, later, waits
- * for the kernel to take its namespaces down: not worth a reply's wait). */
-static int wait_compiler(const struct compile_request *req, pid_t pid,
-                         int signal_fd, int status_fd, int *ret_status)
-{
-  long long deadline =
-    req->lifetime_s ? clock_now_ms() + (long long)req->lifetime_s * 1000 : -1;
-
-  for (;;) {
-    siginfo_t info = { 0 };
-    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-        info.si_pid == pid) {
-      /* Exited but not yet reaped, so the group id is still ours: kill
-         anything the compiler left behind, then collect it. */
-      *ret_status = kill_and_reap(pid);
-      return WAIT_EXITED;
-    }
-    struct pollfd fds[] = {
-      { .fd = signal_fd,      .events = POLLIN    },
-      { .fd = req->client_fd, .events = POLLRDHUP },
-      { .fd = status_fd,      .events = POLLIN    },
-    };
-    int n = poll(fds, ARRAY_SIZE(fds), poll_timeout(deadline));
-    if (n < 0 && errno != EINTR) {
-      int r = -errno;
-      kill_and_reap(pid);
-      return r;
-    }
-    if (n == 0 && deadline >= 0 && clock_now_ms() >= deadline) {
-      *ret_status = kill_and_reap(pid);
-      return WAIT_TIMED_OUT;
-    }
-    if (n > 0 && fds[1].revents) {
-      kill_and_reap(pid);
-      return -ECONNRESET;
-    }
-    if (n > 0 && fds[0].revents && stop_requested(signal_fd)) {
-      kill_and_reap(pid);
-      return -EINTR;
-    }
-    if (n > 0 && fds[2].revents) {
-      if (read_report(status_fd, ret_status)) {
-        return WAIT_REPORTED;
-      }
-      status_fd = -1; /* ended without a report: its exit says why */
-    }
-  }
-}
-
 /* ---- the results -------------------------------------------------------- */
 
 static int read_in(const char *dir, const char *name, size_t cap,
@@ -574,7 +323,8 @@ int compile_probe(const struct compile_request *req, char *const *argv,
     r = workdir_create(&dir);
   }
   if (r >= 0) {
-    r = spawn(req, dir, dir, "", (char **)argv, in_fd, &pid, &status_fd);
+    r = compilerun_spawn(req, dir, dir, "", (char **)argv, in_fd, &pid,
+                         &status_fd);
   }
   if (r < 0) {
     return r;
@@ -583,11 +333,11 @@ int compile_probe(const struct compile_request *req, char *const *argv,
     siginfo_t info = { 0 };
     if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
         info.si_pid == pid) {
-      kill_and_reap(pid); /* and whatever it left behind */
+      compilerun_kill(pid); /* and whatever it left behind */
       break;
     }
     if (clock_now_ms() >= end) {
-      kill_and_reap(pid);
+      compilerun_kill(pid);
       return -ETIMEDOUT;
     }
     poll(NULL, 0, 2);
@@ -648,7 +398,7 @@ static int note_timeout(const struct compile_request *req,
 
 struct compile {
   const struct compile_request *req;
-  struct job_signals            signals;
+  struct compilerun_signals     signals;
   char                         *dir;
   char                         *output;
   pid_t                         pid;
@@ -693,7 +443,7 @@ struct compile *compile_free(struct compile *compile)
     return NULL;
   }
   if (compile->pid > 0) {
-    kill_and_reap(compile->pid);
+    compilerun_kill(compile->pid);
   }
   closep(&compile->source_fd);
   closep(&compile->status_fd);
@@ -708,7 +458,7 @@ struct compile *compile_free(struct compile *compile)
   free(compile->macro_cwd);
   free(compile->cwd);
   workdir_removep(&compile->dir);
-  signals_restorep(&compile->signals);
+  compilerun_signals_restorep(&compile->signals);
   free(compile->output);
   free(compile);
   return NULL;
@@ -795,8 +545,8 @@ static int launch(struct compile *compile)
   }
   _cleanup_free_ char *line = strv_join(compile->argv);
   log_debug("Running %s", line ? line : compile->argv[0]);
-  r = spawn(compile->req, compile->dir, run_in, "", compile->argv,
-            compile->read_fd, &compile->pid, &compile->status_fd);
+  r = compilerun_spawn(compile->req, compile->dir, run_in, "", compile->argv,
+                       compile->read_fd, &compile->pid, &compile->status_fd);
   closep(&compile->read_fd);
   compile->read_fd = -1;
   return r;
@@ -877,7 +627,7 @@ static int input_name(struct compile *compile)
 
 static int start(struct compile *compile)
 {
-  int r = signals_block(&compile->signals);
+  int r = compilerun_signals_block(&compile->signals);
 
   if (r >= 0) {
     r = workdir_create(&compile->dir);
@@ -974,7 +724,7 @@ static int append(char **buf, size_t *len, const void *more, size_t n)
 static int write_text(const struct compile *compile, const char *path,
                       const char *text, size_t len)
 {
-  _cleanup_close_ int fd = create_file(path);
+  _cleanup_close_ int fd = compilerun_new_file(path);
 
   return fd < 0 ? fd : io_write_all(fd, text, len, compile->req->io_timeout_ms);
 }
@@ -1112,8 +862,8 @@ static int run_second(struct compile *compile, char **argv, const char *run_in,
   int                           r      = open_source_pipe(&read_fd, &write_fd);
 
   if (r >= 0) {
-    r = spawn(req, compile->dir, run_in, "-twin", argv, read_fd, &pid,
-              &status_fd);
+    r = compilerun_spawn(req, compile->dir, run_in, "-twin", argv, read_fd,
+                         &pid, &status_fd);
   }
   if (r < 0) {
     return r;
@@ -1123,9 +873,9 @@ static int run_second(struct compile *compile, char **argv, const char *run_in,
   r       = in_len ? io_write_all(write_fd, in, in_len, req->io_timeout_ms) : 0;
   closep(&write_fd);
   write_fd = -1;
-  int end  = wait_compiler(req, pid, compile->signals.fd, status_fd, &status);
+  int end  = compilerun_wait(req, pid, compile->signals.fd, status_fd, &status);
   if (end == WAIT_REPORTED) {
-    kill_and_reap(pid); /* the sandbox's init, its report read */
+    compilerun_kill(pid); /* the sandbox's init, its report read */
   } else if (end >= 0 && status_fd >= 0) {
     status = sandbox_status(status_fd, status);
   }
@@ -1205,8 +955,8 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   struct proto_reply            reply  = { 0 };
   int                           status = 0;
 
-  int end = wait_compiler(req, compile->pid, compile->signals.fd,
-                          compile->status_fd, &status);
+  int end = compilerun_wait(req, compile->pid, compile->signals.fd,
+                            compile->status_fd, &status);
   if (end != WAIT_REPORTED) {
     compile->pid = 0; /* reaped, whatever the end */
   }

@@ -15,7 +15,9 @@
  * lifetime passes or SIGTERM/SIGINT arrives, the whole process group is
  * killed. The directory is removed on every path. Unless the server runs
  * with --no-sandbox the compiler runs in a sandbox (sandbox.h) whose only
- * writable place is the job directory. */
+ * writable place is the job directory. Starting and waiting for one
+ * compiler process is compilerun.h's; this module decides what runs, feeds
+ * it and makes the reply. */
 #pragma once
 
 #include <stdbool.h>

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "macro.h"
 #include "strv.h"
+#include "text.h"
 
 /* The name SERR lines start with; herdcc clients look for it. */
 #define JOB_SERVER_NAME "herdccd"
@@ -58,27 +59,19 @@ static void job_clear(struct job *job)
   free(job->compiler_path);
 }
 
-/* Peer-chosen text (arguments, file names) must not forge log lines. */
-static void sanitize(char *text)
-{
-  for (char *p = text; *p; p++) {
-    if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-      *p = '?';
-    }
-  }
-}
-
 static _printf_(3, 4) void job_log(const struct job *job, enum log_level level,
                                    const char *fmt, ...)
 {
-  char    text[2048];
+  char    text[2048], clean[2048];
   va_list ap;
 
+  /* Peer-chosen text (arguments, file names) must not forge log lines or
+     reach a terminal raw: the one cleaner (text.h). */
   va_start(ap, fmt);
   vsnprintf(text, sizeof(text), fmt, ap);
   va_end(ap);
-  sanitize(text);
-  log_write(level, "Job from %s: %s", job->peer, text);
+  log_write(level, "Job from %s: %s", job->peer,
+            text_clean(clean, sizeof(clean), text, 0));
 }
 
 static const char *job_source_name(const struct job *job)
