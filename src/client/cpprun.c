@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cppscan.h"
+#include "cppstrip.h"
 #include "diag.h"
 #include "io.h"
 #include "jobstatus.h"
@@ -217,6 +218,8 @@ int cpprun_settle(const struct remote_job *job, bool wait)
     cpp_ended(job, status);
     if (status == 0 && job->plan->directives_only) {
       r = cpp_mend(job);
+    } else if (status == 0 && job->plan->comments_kept) {
+      r = cppstrip_file(job->cpp->source_fd);
     }
   }
   return r < 0 ? r : 0;

@@ -4,8 +4,9 @@
  * in a memory file that every attempt sends, its diagnostics in another,
  * said with the server's (diag.h). gcc's -fdirectives-only text is mended
  * once cpp has ended (cppscan.h), and preprocessed again in full when it
- * lost a pragma. It runs its own copy of the plan's cpp_argv: the
- * compiler resolved, -MF pointed at a temporary file beside the target,
+ * lost a pragma; gcc's expanded text with comments is cut down to the
+ * comments gcc reads (cppstrip.h). It runs its own copy of the plan's cpp_argv:
+ * the compiler resolved, -MF pointed at a temporary file beside the target,
  * renamed into place with the object (run.h cleans it on interrupt). */
 #pragma once
 

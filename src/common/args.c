@@ -953,6 +953,9 @@ static int build_cpp_argv(char *const *argv, const struct scan *scan,
   if (r >= 0 && plan->rewrite_includes) {
     r = strv_push(&cpp, "-frewrite-includes");
   }
+  if (r >= 0 && plan->comments_kept) {
+    r = strv_push(&cpp, "-C");
+  }
   if (r >= 0) {
     r = strv_push(&cpp, "-E");
   }
@@ -1172,6 +1175,7 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   plan.expanded_first = (plan.directives_only || plan.rewrite_includes) &&
                         !scan.debug_info && !plan.profile;
   if (plan.expanded_first) {
+    plan.comments_kept    = plan.directives_only;
     plan.directives_only  = false;
     plan.rewrite_includes = false;
   }
@@ -1207,16 +1211,24 @@ int args_plan_use_text(struct args_plan *plan)
   bool        gcc  = !is_clang(plan->server_argv[0]);
   const char *mark = gcc ? "-fdirectives-only" : "-frewrite-includes";
 
-  /* The mark goes before cpp's last word, -E, and after the server's
-     last; no debug info, so clang needs no working directory. */
+  /* The mark takes the place of gcc's -C before cpp's last word, -E, or
+     goes before -E for clang; and after the server's last word. No debug
+     info, so clang needs no working directory. */
   if (!plan->expanded_first) {
     return 0;
   }
-  int r = strv_push(&plan->cpp_argv, "-E");
-  if (r >= 0) {
-    free(plan->cpp_argv[n - 1]);
-    plan->cpp_argv[n - 1] = strdup(mark);
-    r                     = plan->cpp_argv[n - 1] ? 0 : -ENOMEM;
+  int r = 0;
+  if (plan->comments_kept) {
+    free(plan->cpp_argv[n - 2]);
+    plan->cpp_argv[n - 2] = strdup(mark);
+  } else {
+    r = strv_push(&plan->cpp_argv, "-E");
+    n++;
+    free(plan->cpp_argv[n - 2]);
+    plan->cpp_argv[n - 2] = strdup(mark);
+  }
+  if (r >= 0 && !plan->cpp_argv[n - 2]) {
+    r = -ENOMEM;
   }
   if (r >= 0) {
     r = strv_push(&plan->server_argv, mark);
@@ -1225,6 +1237,7 @@ int args_plan_use_text(struct args_plan *plan)
     plan->directives_only  = gcc;
     plan->rewrite_includes = !gcc;
     plan->expanded_first   = false;
+    plan->comments_kept    = false;
   }
   return r;
 }

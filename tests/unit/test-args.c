@@ -1040,8 +1040,8 @@ static char *without_mark(const char *line)
 }
 
 /* A plan without debug info starts with the expanded text: the row's
- * command lines without the mark, until args_plan_use_text() makes them
- * the row's. */
+ * command lines without the mark (gcc's cpp keeping comments, -C, before
+ * its last word, -E), until args_plan_use_text() makes them the row's. */
 static void check_expanded_first(const struct remote_case *c,
                                  struct args_plan         *plan)
 {
@@ -1052,8 +1052,15 @@ static void check_expanded_first(const struct remote_case *c,
     fail_msg("\"%s\": expanded first, but the row sends no source text",
              c->argv);
   }
-  _cleanup_free_ char *cpp    = without_mark(c->cpp);
-  _cleanup_free_ char *text   = with_cwd(c->server);
+  _cleanup_free_ char *bare = without_mark(c->cpp);
+  _cleanup_free_ char *cpp  = NULL;
+  _cleanup_free_ char *text = with_cwd(c->server);
+  size_t               len  = strlen(bare);
+  assert_true(len > 3 && strcmp(bare + len - 3, " -E") == 0);
+  assert_true(asprintf(&cpp, "%.*s%s -E", (int)(len - 3), bare,
+                       c->directives_only ? " -C" : "") > 0);
+  check_bool(c->argv, "expanded comments_kept", plan->comments_kept,
+             c->directives_only);
   _cleanup_free_ char *server = without_mark(text);
   check_vector(c->argv, "expanded cpp_argv", plan->cpp_argv, cpp);
   check_vector(c->argv, "expanded server_argv", plan->server_argv, server);
@@ -1062,6 +1069,8 @@ static void check_expanded_first(const struct remote_case *c,
              false);
   assert_int_equal(args_plan_use_text(plan), 0);
   check_bool(c->argv, "expanded_first after use_text", plan->expanded_first,
+             false);
+  check_bool(c->argv, "comments_kept after use_text", plan->comments_kept,
              false);
 }
 

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* gcc's expanded text (-E) with comments kept (-C), cut down to the
+ * comments gcc reads: the ones that may mark a switch case's fall through
+ * (-Wimplicit-fallthrough, which -Wextra enables, takes a comment such as
+ * "falls through" before a case label for the attribute; -E alone drops
+ * it, and the server's compile would warn where a local one does not).
+ * Every such comment holds "fall" in some case (gcc's patterns at every
+ * level do), so those are kept whole; every other comment becomes one
+ * space, and the newlines of a removed block comment stay, so that the
+ * lines keep their numbers. String and character literals are passed
+ * over as C lexes them. The text compiles to the same object: comments
+ * are not tokens. What a compile of it says may differ in columns, which
+ * is why a compile that says anything goes again as source text
+ * (remote.h). */
+#pragma once
+
+#include <stddef.h>
+
+/* Filter text (len bytes) in place; the new length. */
+size_t cppstrip_comments(char *text, size_t len);
+
+/* Filter the memory file fd holds (cpp's output) in place. -errno. */
+int cppstrip_file(int fd);
