@@ -1134,6 +1134,30 @@ static int plan_profile(const struct scan *scan, const char *compiler,
   return 0;
 }
 
+/* Whether gcc warns of a switch case's implicit fall through for argv,
+ * the one warning that reads comments: an explicit -W[no-]implicit-
+ * fallthrough[=N] (or -Werror=) decides, the last one; else -Wextra (-W)
+ * turns it on. */
+static bool warns_fallthrough(char *const *argv)
+{
+  int explicit = -1;
+  bool extra   = false;
+
+  for (size_t i = 1; argv[i]; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-Wextra") == 0 || strcmp(a, "-W") == 0) {
+      extra = true;
+    } else if (strcmp(a, "-Wno-implicit-fallthrough") == 0 ||
+               strcmp(a, "-Wimplicit-fallthrough=0") == 0) {
+      explicit = 0;
+    } else if (strncmp(a, "-Wimplicit-fallthrough", 22) == 0 ||
+               strncmp(a, "-Werror=implicit-fallthrough", 28) == 0) {
+      explicit = 1;
+    }
+  }
+  return explicit >= 0 ? explicit == 1 : extra;
+}
+
 int args_plan(char *const *argv, struct args_plan *ret_plan)
 {
   struct scan      scan = { 0 };
@@ -1175,7 +1199,7 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   plan.expanded_first = (plan.directives_only || plan.rewrite_includes) &&
                         !scan.debug_info && !plan.profile;
   if (plan.expanded_first) {
-    plan.comments_kept    = plan.directives_only;
+    plan.comments_kept    = plan.directives_only && warns_fallthrough(argv);
     plan.directives_only  = false;
     plan.rewrite_includes = false;
   }

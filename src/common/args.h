@@ -56,7 +56,8 @@ struct args_plan {
                              ends, the same object); should the compiler say
                              anything, args_plan_use_text() makes them the
                              source text's, and the job goes again */
-  bool comments_kept;     /* expanded_first with gcc: cpp keeps comments
+  bool comments_kept;     /* expanded_first with gcc warning of implicit
+                             fall through (-Wextra): cpp keeps comments
                              (-C), and the client cuts them down to those
                              gcc reads (cppstrip.h: fall-through marks) */
   char *profile;          /* owned: the profile the compile reads, sent
