@@ -655,3 +655,25 @@ int stats_from_json(const char *text, size_t len, struct stats *ret_stats,
   *ret_stats = s;
   return 0;
 }
+
+/* Whether the request line at buf (len bytes) is "GET PATH", then a
+ * space, '?' or the end of the line. */
+static bool requests(const char *buf, size_t len, const char *path)
+{
+  size_t n = strlen(path);
+
+  if (len < 4 + n || memcmp(buf, "GET ", 4) != 0 ||
+      memcmp(buf + 4, path, n) != 0) {
+    return false;
+  }
+  n += 4;
+  return len == n || buf[n] == ' ' || buf[n] == '?' || buf[n] == '\r' ||
+         buf[n] == '\n';
+}
+
+enum stats_form stats_request_form(const char *buf, size_t len)
+{
+  return requests(buf, len, STATS_JSON_PATH)   ? STATS_FORM_JSON
+         : requests(buf, len, STATS_TEXT_PATH) ? STATS_FORM_TEXT_OURS
+                                               : STATS_FORM_TEXT;
+}

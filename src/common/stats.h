@@ -137,3 +137,15 @@ int stats_to_json(const struct stats *s, char **ret_text, size_t *ret_len);
  * why_len bytes, may be NULL) when text is not a status document. */
 int stats_from_json(const char *text, size_t len, struct stats *ret_stats,
                     char *why, size_t why_len);
+
+/* What a stats port's peer asks for, from the bytes it sent (len of
+ * them at buf, no NUL needed): "GET /json" (then a space, '?' or the end
+ * of the line) the JSON document, "GET /text" distcc's text with
+ * herdccd's keys after it, anything else distcc's text. */
+enum stats_form {
+  STATS_FORM_TEXT,      /* distcc's text, unchanged */
+  STATS_FORM_TEXT_OURS, /* distcc's text, then herdccd's keys */
+  STATS_FORM_JSON,
+};
+
+enum stats_form stats_request_form(const char *buf, size_t len);

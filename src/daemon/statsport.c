@@ -189,44 +189,13 @@ static int render_json(struct statsport *sp, char **ret_text, size_t *ret_len)
   return 0;
 }
 
-enum reply_form {
-  FORM_TEXT,      /* distcc's text, unchanged */
-  FORM_TEXT_OURS, /* distcc's text, then herdccd's keys */
-  FORM_JSON,
-};
-
-/* Whether the request line is "GET PATH" (then a space, '?' or the end
- * of the line). */
-static bool requests(const struct statsport_conn *c, const char *path)
-{
-  size_t n = strlen(path);
-
-  if (c->in_len < 4 + n || memcmp(c->in, "GET ", 4) != 0 ||
-      memcmp(c->in + 4, path, n) != 0) {
-    return false;
-  }
-  n += 4;
-  return c->in_len == n || c->in[n] == ' ' || c->in[n] == '?' ||
-         c->in[n] == '\r' || c->in[n] == '\n';
-}
-
-/* The request line decides the form: "GET /json" is JSON, "GET /text"
- * distcc's text with herdccd's keys after it, anything else distcc's
- * text. */
-static enum reply_form wanted_form(const struct statsport_conn *c)
-{
-  return requests(c, STATS_JSON_PATH)   ? FORM_JSON
-         : requests(c, STATS_TEXT_PATH) ? FORM_TEXT_OURS
-                                        : FORM_TEXT;
-}
-
-static void conn_respond(struct statsport *sp, size_t i, enum reply_form form)
+static void conn_respond(struct statsport *sp, size_t i, enum stats_form form)
 {
   struct statsport_conn *c    = &sp->conns[i];
-  bool                   json = form == FORM_JSON;
+  bool                   json = form == STATS_FORM_JSON;
   int                    r    = json ? render_json(sp, &c->out, &c->out_len)
-                                     : statsd_render_text(sp->statsd, form == FORM_TEXT_OURS, &c->out,
-                                                          &c->out_len);
+                                     : statsd_render_text(sp->statsd, form == STATS_FORM_TEXT_OURS,
+                                                          &c->out, &c->out_len);
 
   if (r < 0) {
     log_warning("Stats request from %s: failed to write the reply: %s", c->peer,
@@ -271,7 +240,7 @@ static void conn_read(struct statsport *sp, size_t i)
     c->in_len += (size_t)n;
     if (n == 0 || c->in_len == sizeof(c->in) ||
         memchr(c->in, '\n', c->in_len)) {
-      conn_respond(sp, i, wanted_form(c));
+      conn_respond(sp, i, stats_request_form(c->in, c->in_len));
       return;
     }
   }
@@ -390,7 +359,7 @@ void statsport_expire(struct statsport *sp)
       continue;
     }
     if (c->state == CONN_READ && now >= c->grace) {
-      conn_respond(sp, i, FORM_TEXT);
+      conn_respond(sp, i, STATS_FORM_TEXT);
     }
     if (sp->n_conns == n) {
       i++;

@@ -829,10 +829,47 @@ static void test_fetch_timeout(void **state)
                    -EINVAL);
 }
 
+/* The request line a stats port's peer sends picks the reply's form,
+ * from exactly the bytes that came (no NUL after them). */
+static void test_request_form(void **state)
+{
+  static const struct {
+    const char     *line;
+    enum stats_form want;
+  } cases[] = {
+    { "GET /json HTTP/1.0\r\n", STATS_FORM_JSON      },
+    { "GET /json?x=1 HTTP/1.1", STATS_FORM_JSON      },
+    { "GET /json",              STATS_FORM_JSON      },
+    { "GET /json\n",            STATS_FORM_JSON      },
+    { "GET /jsonx HTTP/1.0",    STATS_FORM_TEXT      },
+    { "GET /text HTTP/1.0\r\n", STATS_FORM_TEXT_OURS },
+    { "GET / HTTP/1.0\r\n",     STATS_FORM_TEXT      },
+    { "",                       STATS_FORM_TEXT      },
+    { "GET /js",                STATS_FORM_TEXT      },
+    { "get /json",              STATS_FORM_TEXT      },
+    { "POST /json",             STATS_FORM_TEXT      },
+  };
+
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    size_t len  = strlen(cases[i].line);
+    char  *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, cases[i].line, len);
+    enum stats_form got = stats_request_form(copy, len);
+    free(copy);
+    if (got != cases[i].want) {
+      fail_msg("case %zu (%s): %d, expected %d", i, cases[i].line, (int)got,
+               (int)cases[i].want);
+    }
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_decode_base),
+    cmocka_unit_test(test_request_form),
     cmocka_unit_test(test_round_trip),
     cmocka_unit_test(test_writer_repairs_text),
     cmocka_unit_test(test_edits),
