@@ -861,21 +861,32 @@ static int entry_write(int fd, const uint8_t key[SHA256_DIGEST_SIZE],
   return r;
 }
 
-/* Count the entry that just replaced old_size bytes (0: a new entry), and
- * evict when the cache is over its size. */
-static int account(struct cache *cache, uint64_t size, uint64_t old_size,
-                   bool replaced, unsigned *ret_evicted)
+/* Put the written entry tmp in place at path and count it, evicting when
+ * the cache is over its size. The rename happens under the usage lock, so
+ * an eviction scan never counts an entry that its store counts again. */
+static int publish(struct cache *cache, const char *tmp, const char *path,
+                   uint64_t size, unsigned *ret_evicted)
 {
-  uint64_t bytes, entries;
-  int      r = usage_lock(cache, LOCK_EX);
+  uint64_t    bytes, entries;
+  struct stat old;
+  int         r = usage_lock(cache, LOCK_EX);
 
   if (r < 0) {
     return r;
   }
+  bool replaced = lstat(path, &old) == 0;
+  if (rename(tmp, path) < 0) {
+    r = -errno;
+    usage_unlock(cache);
+    return r;
+  }
   usage_read(cache, &bytes, &entries);
   bytes += size;
-  bytes   = old_size < bytes ? bytes - old_size : 0;
-  entries = entries + (replaced ? 0 : 1);
+  if (replaced) {
+    bytes = (uint64_t)old.st_size < bytes ? bytes - (uint64_t)old.st_size : 0;
+  } else {
+    entries++;
+  }
   usage_write(cache, bytes, entries);
   if (bytes > cache->max_bytes) {
     r = evict_locked(cache, cache->max_bytes, ret_evicted);
@@ -895,8 +906,7 @@ int cache_store(struct cache *cache, const uint8_t key[SHA256_DIGEST_SIZE],
     { reply->serr,     reply->sout,     reply->object,     dep               },
     { reply->serr_len, reply->sout_len, reply->object_len, dep ? dep_len : 0 },
   };
-  struct stat old;
-  int         r = entry_path(cache, key, &path);
+  int r = entry_path(cache, key, &path);
 
   if (ret_evicted) {
     *ret_evicted = 0;
@@ -920,16 +930,13 @@ int cache_store(struct cache *cache, const uint8_t key[SHA256_DIGEST_SIZE],
     }
     return r;
   }
-  bool replaced = lstat(path, &old) == 0;
-  if (rename(tmp, path) < 0) {
-    r = -errno;
-    unlink(tmp);
-    return r;
-  }
   uint64_t size = CACHE_HEADER_SIZE;
   for (unsigned i = 0; i < 4; i++) {
     size += parts.len[i];
   }
-  return account(cache, size, replaced ? (uint64_t)old.st_size : 0, replaced,
-                 ret_evicted);
+  r = publish(cache, tmp, path, size, ret_evicted);
+  if (r < 0) {
+    unlink(tmp);
+  }
+  return r;
 }
