@@ -36,7 +36,6 @@
 #include "stats.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +43,7 @@
 
 #include "json.h"
 #include "macro.h"
+#include "why.h"
 
 static const char *const result_names[STATS_RESULT_COUNT_] = {
   [STATS_RESULT_OK]            = "ok",
@@ -244,38 +244,21 @@ int stats_to_json(const struct stats *s, char **ret_text, size_t *ret_len)
 
 /* ---- decoding ----------------------------------------------------------- */
 
-struct decoder {
-  char  *why;
-  size_t why_len;
-};
-
-static _printf_(2, 3) int refuse(struct decoder *d, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (d->why && d->why_len > 0) {
-    va_start(ap, fmt);
-    vsnprintf(d->why, d->why_len, fmt, ap);
-    va_end(ap);
-  }
-  return -EBADMSG;
-}
-
 /* The member name of object obj: NULL (and, when required, a refusal in
  * *r) when it is missing. */
-static const struct json_value *member(struct decoder          *d,
+static const struct json_value *member(struct why              *d,
                                        const struct json_value *obj,
                                        const char *name, bool required, int *r)
 {
   const struct json_value *v = json_get(obj, name);
 
   if (!v && required) {
-    *r = refuse(d, "member \"%s\" is missing", name);
+    *r = why_refuse(d, "member \"%s\" is missing", name);
   }
   return v;
 }
 
-static int get_u64(struct decoder *d, const struct json_value *obj,
+static int get_u64(struct why *d, const struct json_value *obj,
                    const char *name, bool required, uint64_t max, uint64_t *out)
 {
   int                      r = 0;
@@ -286,14 +269,14 @@ static int get_u64(struct decoder *d, const struct json_value *obj,
     return r;
   }
   if (json_get_uint64(v, &n) < 0 || n > max) {
-    return refuse(d, "member \"%s\" is not an integer in 0..%llu", name,
-                  (unsigned long long)max);
+    return why_refuse(d, "member \"%s\" is not an integer in 0..%llu", name,
+                      (unsigned long long)max);
   }
   *out = n;
   return 0;
 }
 
-static int get_i64(struct decoder *d, const struct json_value *obj,
+static int get_i64(struct why *d, const struct json_value *obj,
                    const char *name, bool required, int64_t min, int64_t *out)
 {
   int                      r = 0;
@@ -304,14 +287,14 @@ static int get_i64(struct decoder *d, const struct json_value *obj,
     return r;
   }
   if (json_get_int64(v, &n) < 0 || n < min) {
-    return refuse(d, "member \"%s\" is not an integer >= %lld", name,
-                  (long long)min);
+    return why_refuse(d, "member \"%s\" is not an integer >= %lld", name,
+                      (long long)min);
   }
   *out = n;
   return 0;
 }
 
-static int get_unsigned(struct decoder *d, const struct json_value *obj,
+static int get_unsigned(struct why *d, const struct json_value *obj,
                         const char *name, bool required, unsigned max,
                         unsigned *out)
 {
@@ -324,7 +307,7 @@ static int get_unsigned(struct decoder *d, const struct json_value *obj,
   return r;
 }
 
-static int get_port(struct decoder *d, const struct json_value *obj,
+static int get_port(struct why *d, const struct json_value *obj,
                     const char *name, bool required, uint16_t *out)
 {
   uint64_t n = 0;
@@ -336,44 +319,45 @@ static int get_port(struct decoder *d, const struct json_value *obj,
   return r;
 }
 
-static int check_double(struct decoder *d, const struct json_value *v,
+static int check_double(struct why *d, const struct json_value *v,
                         const char *name, double *out)
 {
   double x;
 
   if (json_get_double(v, &x) < 0 || x < 0) {
-    return refuse(d, "member \"%s\" is not a finite number >= 0", name);
+    return why_refuse(d, "member \"%s\" is not a finite number >= 0", name);
   }
   *out = x;
   return 0;
 }
 
-static int get_bool(struct decoder *d, const struct json_value *obj,
+static int get_bool(struct why *d, const struct json_value *obj,
                     const char *name, bool *out)
 {
   int                      r = 0;
   const struct json_value *v = member(d, obj, name, false, &r);
 
   if (v && json_get_bool(v, out) < 0) {
-    return refuse(d, "member \"%s\" is not a boolean", name);
+    return why_refuse(d, "member \"%s\" is not a boolean", name);
   }
   return 0;
 }
 
-static int check_text(struct decoder *d, const struct json_value *v,
+static int check_text(struct why *d, const struct json_value *v,
                       const char *name, char *dst, size_t size)
 {
   if (v->type != JSON_STRING) {
-    return refuse(d, "member \"%s\" is not a string", name);
+    return why_refuse(d, "member \"%s\" is not a string", name);
   }
   if (v->len >= size) {
-    return refuse(d, "member \"%s\" is longer than %zu bytes", name, size - 1);
+    return why_refuse(d, "member \"%s\" is longer than %zu bytes", name,
+                      size - 1);
   }
   memcpy(dst, v->text, v->len + 1);
   return 0;
 }
 
-static int get_text(struct decoder *d, const struct json_value *obj,
+static int get_text(struct why *d, const struct json_value *obj,
                     const char *name, bool required, char *dst, size_t size)
 {
   int                      r = 0;
@@ -382,7 +366,7 @@ static int get_text(struct decoder *d, const struct json_value *obj,
   return v ? check_text(d, v, name, dst, size) : r;
 }
 
-static const struct json_value *get_container(struct decoder          *d,
+static const struct json_value *get_container(struct why              *d,
                                               const struct json_value *obj,
                                               const char *name, bool required,
                                               enum json_type type, int *r)
@@ -390,14 +374,14 @@ static const struct json_value *get_container(struct decoder          *d,
   const struct json_value *v = member(d, obj, name, required, r);
 
   if (v && v->type != type) {
-    *r = refuse(d, "member \"%s\" is not an %s", name,
-                type == JSON_ARRAY ? "array" : "object");
+    *r = why_refuse(d, "member \"%s\" is not an %s", name,
+                    type == JSON_ARRAY ? "array" : "object");
     return NULL;
   }
   return v;
 }
 
-static int decode_config(struct decoder *d, const struct json_value *obj,
+static int decode_config(struct why *d, const struct json_value *obj,
                          struct stats_config *c)
 {
   int                      r = 0;
@@ -412,14 +396,14 @@ static int decode_config(struct decoder *d, const struct json_value *obj,
   codecs = get_container(d, obj, "codecs", false, JSON_ARRAY, &r);
   for (size_t i = 0; r >= 0 && codecs && i < codecs->len; i++) {
     if (codecs->items[i].type != JSON_STRING) {
-      return refuse(d, "member \"codecs\" holds a non-string");
+      return why_refuse(d, "member \"codecs\" holds a non-string");
     }
     c->lzo = c->lzo || strcmp(codecs->items[i].text, "lzo") == 0;
   }
   allow = r >= 0 ? get_container(d, obj, "allow", false, JSON_ARRAY, &r) : NULL;
   if (allow && allow->len > STATS_ALLOW_MAX) {
-    return refuse(d, "member \"allow\" has more than %d entries",
-                  STATS_ALLOW_MAX);
+    return why_refuse(d, "member \"allow\" has more than %d entries",
+                      STATS_ALLOW_MAX);
   }
   for (size_t i = 0; r >= 0 && allow && i < allow->len; i++) {
     r              = check_text(d, &allow->items[i], "allow", c->allow[i],
@@ -429,7 +413,7 @@ static int decode_config(struct decoder *d, const struct json_value *obj,
   return r;
 }
 
-static int decode_phase(struct decoder *d, const struct json_value *obj,
+static int decode_phase(struct why *d, const struct json_value *obj,
                         enum stats_phase *out)
 {
   int                      r = 0;
@@ -444,17 +428,17 @@ static int decode_phase(struct decoder *d, const struct json_value *obj,
       return 0;
     }
   }
-  return refuse(d, "member \"phase\" is not a known phase");
+  return why_refuse(d, "member \"phase\" is not a known phase");
 }
 
-static int decode_job(struct decoder *d, const struct json_value *obj,
+static int decode_job(struct why *d, const struct json_value *obj,
                       struct stats_job *job)
 {
   int     r;
   int64_t pid = 0;
 
   if (obj->type != JSON_OBJECT) {
-    return refuse(d, "a job is not an object");
+    return why_refuse(d, "a job is not an object");
   }
   if ((r = get_text(d, obj, "client", true, job->client, sizeof(job->client))) <
         0 ||
@@ -473,14 +457,14 @@ static int decode_job(struct decoder *d, const struct json_value *obj,
     return r;
   }
   if (pid > INT32_MAX) {
-    return refuse(d, "member \"pid\" is out of range");
+    return why_refuse(d, "member \"pid\" is out of range");
   }
   job->pid = (int32_t)pid;
   return 0;
 }
 
 /* Members of "phase_ms", each optional. */
-static int decode_phase_ms(struct decoder *d, const struct json_value *doc,
+static int decode_phase_ms(struct why *d, const struct json_value *doc,
                            struct stats *s)
 {
   int                      r = 0;
@@ -493,7 +477,7 @@ static int decode_phase_ms(struct decoder *d, const struct json_value *doc,
   return r;
 }
 
-static int decode_results(struct decoder *d, const struct json_value *obj,
+static int decode_results(struct why *d, const struct json_value *obj,
                           struct stats *s)
 {
   for (size_t i = 0; i < STATS_RESULT_COUNT_; i++) {
@@ -506,7 +490,7 @@ static int decode_results(struct decoder *d, const struct json_value *obj,
 }
 
 /* Optional: a server without a cache, or older than it, sends none. */
-static int decode_cache(struct decoder *d, const struct json_value *doc,
+static int decode_cache(struct why *d, const struct json_value *doc,
                         struct stats_cache *c)
 {
   int                      r = 0;
@@ -529,11 +513,11 @@ static int decode_cache(struct decoder *d, const struct json_value *doc,
   return 0;
 }
 
-static int decode_jobs(struct decoder *d, const struct json_value *jobs,
+static int decode_jobs(struct why *d, const struct json_value *jobs,
                        struct stats *s)
 {
   if (jobs->len > STATS_JOBS_MAX) {
-    return refuse(d, "more than %d jobs", STATS_JOBS_MAX);
+    return why_refuse(d, "more than %d jobs", STATS_JOBS_MAX);
   }
   if (jobs->len == 0) {
     return 0;
@@ -552,7 +536,7 @@ static int decode_jobs(struct decoder *d, const struct json_value *jobs,
   return 0;
 }
 
-static int decode_load(struct decoder *d, const struct json_value *doc,
+static int decode_load(struct why *d, const struct json_value *doc,
                        struct stats *s)
 {
   int                      r = 0;
@@ -563,7 +547,7 @@ static int decode_load(struct decoder *d, const struct json_value *doc,
     return r;
   }
   if (load->len != ARRAY_SIZE(s->load)) {
-    return refuse(d, "member \"load\" does not hold 3 numbers");
+    return why_refuse(d, "member \"load\" does not hold 3 numbers");
   }
   for (size_t i = 0; r >= 0 && i < load->len; i++) {
     r = check_double(d, &load->items[i], "load", &s->load[i]);
@@ -571,22 +555,21 @@ static int decode_load(struct decoder *d, const struct json_value *doc,
   return r;
 }
 
-static int decode(struct decoder *d, const struct json_value *doc,
-                  struct stats *s)
+static int decode(struct why *d, const struct json_value *doc, struct stats *s)
 {
   const struct json_value *config, *results, *jobs, *rate;
   uint64_t                 format = 0;
   int                      r      = 0;
 
   if (doc->type != JSON_OBJECT) {
-    return refuse(d, "the document is not an object");
+    return why_refuse(d, "the document is not an object");
   }
   if ((r = get_u64(d, doc, "format", true, UINT64_MAX, &format)) < 0) {
     return r;
   }
   if (format != STATS_JSON_VERSION) {
-    return refuse(d, "format %llu, not %d", (unsigned long long)format,
-                  STATS_JSON_VERSION);
+    return why_refuse(d, "format %llu, not %d", (unsigned long long)format,
+                      STATS_JSON_VERSION);
   }
   if ((r = get_text(d, doc, "version", false, s->version, sizeof(s->version))) <
         0 ||
@@ -635,12 +618,12 @@ static int decode(struct decoder *d, const struct json_value *doc,
 int stats_from_json(const char *text, size_t len, struct stats *ret_stats,
                     char *why, size_t why_len)
 {
-  struct decoder    d   = { .why = why, .why_len = why_len };
+  struct why        d   = { .buf = why, .len = why_len };
   struct json_value doc = { 0 };
   struct stats      s   = { 0 };
 
   if (len > STATS_JSON_MAX) {
-    return refuse(&d, "document larger than %d bytes", STATS_JSON_MAX);
+    return why_refuse(&d, "document larger than %d bytes", STATS_JSON_MAX);
   }
   int r = json_parse(text, len, &doc, why, why_len);
   if (r < 0) {

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,27 +16,10 @@
 #include "clock.h"
 #include "io.h"
 #include "macro.h"
+#include "why.h"
 
 /* Room for the status line and headers in front of the document. */
 #define STATS_HEADERS_MAX (16 * 1024)
-
-/* Where a reason goes (a buffer of why_len bytes, may be NULL). */
-struct why {
-  char  *why;
-  size_t why_len;
-};
-
-static _printf_(2, 3) int refuse(struct why *d, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (d->why && d->why_len > 0) {
-    va_start(ap, fmt);
-    vsnprintf(d->why, d->why_len, fmt, ap);
-    va_end(ap);
-  }
-  return -EBADMSG;
-}
 
 static int wait_fd(int fd, short events, long long deadline)
 {
@@ -189,15 +171,15 @@ static int parse_response(const char *buf, size_t len, struct stats *ret,
   bool        json   = false;
 
   if (len == 0) {
-    refuse(d, "closed without an answer");
+    why_refuse(d, "closed without an answer");
     return -ECONNRESET;
   }
   eol = line_end(p, end, &next);
   if (!eol || (status = status_code(p, eol)) < 0) {
-    return refuse(d, "not an HTTP response");
+    return why_refuse(d, "not an HTTP response");
   }
   if (status != 200 && status != 403) {
-    return refuse(d, "HTTP status %d", status);
+    return why_refuse(d, "HTTP status %d", status);
   }
   for (p = next; (eol = line_end(p, end, &next)) && eol > p; p = next) {
     static const char name[] = "Content-Type:";
@@ -217,23 +199,23 @@ static int parse_response(const char *buf, size_t len, struct stats *ret,
     while (stop < end && *stop != '\r' && *stop != '\n') {
       stop++;
     }
-    refuse(d, "refused: %.*s", (int)(stop - body), body);
+    why_refuse(d, "refused: %.*s", (int)(stop - body), body);
     return -EACCES;
   }
   if (!eol) {
-    return refuse(d, "the response's headers do not end");
+    return why_refuse(d, "the response's headers do not end");
   }
   if (!json) {
-    return refuse(d, "the response is not application/json (an old "
-                     "server that only speaks text?)");
+    return why_refuse(d, "the response is not application/json (an old "
+                         "server that only speaks text?)");
   }
-  return stats_from_json(next, (size_t)(end - next), ret, d->why, d->why_len);
+  return stats_from_json(next, (size_t)(end - next), ret, d->buf, d->len);
 }
 
 int stats_from_http(const char *reply, size_t len, struct stats *ret_stats,
                     char *why, size_t why_len)
 {
-  struct why d = { .why = why, .why_len = why_len };
+  struct why d = { .buf = why, .len = why_len };
 
   return parse_response(reply, len, ret_stats, &d);
 }
@@ -241,7 +223,7 @@ int stats_from_http(const char *reply, size_t len, struct stats *ret_stats,
 int stats_fetch(const char *addr, uint16_t port, int timeout_ms,
                 struct stats *ret_stats, char *why, size_t why_len)
 {
-  struct why d        = { .why = why, .why_len = why_len };
+  struct why d        = { .buf = why, .len = why_len };
   long long  deadline = clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
   struct sockaddr_storage sa;
   socklen_t               sa_len;
@@ -251,7 +233,7 @@ int stats_fetch(const char *addr, uint16_t port, int timeout_ms,
   int                     r   = io_parse_address(addr, port, &sa, &sa_len);
 
   if (r < 0) {
-    refuse(&d, "not a numeric address: %s", addr);
+    why_refuse(&d, "not a numeric address: %s", addr);
     return r;
   }
   r = connect_to(&sa, sa_len, deadline, &fd);
@@ -259,7 +241,7 @@ int stats_fetch(const char *addr, uint16_t port, int timeout_ms,
     r = exchange(fd, deadline, &buf, &len);
   }
   if (r < 0) {
-    refuse(&d, "%s", r == -EFBIG ? "response too large" : strerror(-r));
+    why_refuse(&d, "%s", r == -EFBIG ? "response too large" : strerror(-r));
     return r == -EFBIG ? -EBADMSG : r;
   }
   return parse_response(buf, len, ret_stats, &d);
