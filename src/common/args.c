@@ -16,6 +16,7 @@
 
 #include "macro.h"
 #include "strv.h"
+#include "why.h"
 
 /* ---- languages ---------------------------------------------------------- */
 
@@ -1279,21 +1280,6 @@ void args_plan_clear(struct args_plan *plan)
 
 /* ---- the daemon's check ------------------------------------------------- */
 
-static _printf_(2, 3) int refuse(char **ret_reason, const char *fmt, ...)
-{
-  va_list ap;
-  int     r;
-
-  va_start(ap, fmt);
-  r = vasprintf(ret_reason, fmt, ap);
-  va_end(ap);
-  if (r < 0) {
-    *ret_reason = NULL;
-    return -ENOMEM;
-  }
-  return -EPERM;
-}
-
 /* Only the forms a herdcc client writes, whose file the job brings
  * (HPRF): gcc's plain -fprofile-use (the .gcda beside the object), clang's
  * options naming ARGS_PROFILE_MARK. */
@@ -1306,10 +1292,11 @@ static int check_profile(char *const *argv, size_t i, struct args_job *job,
                               : strcmp(arg, "-fprofile-use") == 0;
 
   if (!ok) {
-    return refuse(ret_reason, "option %s is not allowed on this server", arg);
+    return why_reason(-EPERM, ret_reason,
+                      "option %s is not allowed on this server", arg);
   }
   if (job->profile_index) {
-    return refuse(ret_reason, "%s", "more than one profile option");
+    return why_reason(-EPERM, ret_reason, "%s", "more than one profile option");
   }
   job->profile_index = i;
   return 0;
@@ -1320,28 +1307,30 @@ static int check_server_option(char *const *argv, size_t i,
                                char **ret_reason)
 {
   if (arg_scan(argv, i, seen) < 0) {
-    return refuse(ret_reason, "option %s lacks its argument", argv[i]);
+    return why_reason(-EPERM, ret_reason, "option %s lacks its argument",
+                      argv[i]);
   }
   if (seen->rule && seen->rule->kind == ARG_PROFILE) {
     return check_profile(argv, i, job, ret_reason);
   }
   if (!seen->rule || !server_accepts(seen, argv[i])) {
-    return refuse(ret_reason, "option %s is not allowed on this server",
-                  argv[i]);
+    return why_reason(-EPERM, ret_reason,
+                      "option %s is not allowed on this server", argv[i]);
   }
   size_t value_index = seen->joined ? i : i + 1;
   if (seen->rule->kind == ARG_OUTPUT) {
     /* Only the last one is replaced: another would be written as named. */
     if (job->output_index) {
-      return refuse(ret_reason, "%s", "more than one -o");
+      return why_reason(-EPERM, ret_reason, "%s", "more than one -o");
     }
     job->output_index  = value_index;
     job->output_joined = seen->joined;
   } else if (seen->rule->kind == ARG_LANGUAGE) {
     const struct args_lang *lang = args_lang_from_name(seen->value);
     if (!lang && strcmp(seen->value, "none") != 0) {
-      return refuse(ret_reason, "language %s is not allowed on this server",
-                    seen->value);
+      return why_reason(-EPERM, ret_reason,
+                        "language %s is not allowed on this server",
+                        seen->value);
     }
     if (!job->input_index) {   /* -x acts on the files after it */
       job->lang        = lang; /* none: the extension decides */
@@ -1415,13 +1404,14 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
   bool            compiles = false;
 
   if (response_file(argv)) {
-    return refuse(ret_reason, "response file %s is not allowed",
-                  response_file(argv));
+    return why_reason(-EPERM, ret_reason, "response file %s is not allowed",
+                      response_file(argv));
   }
   for (size_t i = 1; argv[i]; i++) {
     if (is_input(argv[i])) {
       if (job.input_index) {
-        return refuse(ret_reason, "%s", "more than one source file");
+        return why_reason(-EPERM, ret_reason, "%s",
+                          "more than one source file");
       }
       job.input_index = i;
       continue;
@@ -1436,17 +1426,17 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     i += seen.count - 1;
   }
   if (!compiles) {
-    return refuse(ret_reason, "%s", "not a compile (no -c or -S)");
+    return why_reason(-EPERM, ret_reason, "%s", "not a compile (no -c or -S)");
   }
   if (!job.input_index) {
-    return refuse(ret_reason, "%s", "no source file named");
+    return why_reason(-EPERM, ret_reason, "%s", "no source file named");
   }
   if (!job.lang) {
     job.lang = args_lang_from_path(argv[job.input_index]);
   }
   if (!job.lang) {
-    return refuse(ret_reason, "%s is not a C-family source",
-                  argv[job.input_index]);
+    return why_reason(-EPERM, ret_reason, "%s is not a C-family source",
+                      argv[job.input_index]);
   }
   job.gcc_text        = directives_only_text(argv, &job);
   job.directives_only = job.gcc_text;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int why_refuse(struct why *w, const char *fmt, ...)
 {
@@ -15,4 +16,19 @@ int why_refuse(struct why *w, const char *fmt, ...)
     va_end(ap);
   }
   return -EBADMSG;
+}
+
+int why_reason(int error, char **ret_reason, const char *fmt, ...)
+{
+  va_list ap;
+  int     r;
+
+  va_start(ap, fmt);
+  r = vasprintf(ret_reason, fmt, ap);
+  va_end(ap);
+  if (r < 0) {
+    *ret_reason = NULL;
+    return -ENOMEM;
+  }
+  return error;
 }

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "log.h"
 #include "macro.h"
 #include "strv.h"
+#include "why.h"
 
 #define COMPILERS_FILE_MAX (1024 * 1024)
 #define COMPILER_NAME_MAX  255
@@ -272,23 +272,6 @@ static char *search_path(const struct compilers *c, const char *name)
   return NULL;
 }
 
-/* Set *ret_reason and return error, or -ENOMEM. */
-static _printf_(3, 4) int with_reason(int error, char **ret_reason,
-                                      const char *fmt, ...)
-{
-  va_list ap;
-  int     r;
-
-  va_start(ap, fmt);
-  r = vasprintf(ret_reason, fmt, ap);
-  va_end(ap);
-  if (r < 0) {
-    *ret_reason = NULL;
-    return -ENOMEM;
-  }
-  return error;
-}
-
 int compilers_resolve(const struct compilers *c, const char *name,
                       char **ret_path, char **ret_reason)
 {
@@ -297,12 +280,12 @@ int compilers_resolve(const struct compilers *c, const char *name,
   char                        *path    = NULL;
 
   if (!name_is_valid(name, c->insecure)) {
-    return with_reason(-EPERM, ret_reason, "compiler name %s is not allowed",
-                       name);
+    return why_reason(-EPERM, ret_reason, "compiler name %s is not allowed",
+                      name);
   }
   if (!by_path && !entry && !c->insecure && !in_masquerade_dir(c, name)) {
-    return with_reason(-EPERM, ret_reason,
-                       "compiler %s is not allowed on this server", name);
+    return why_reason(-EPERM, ret_reason,
+                      "compiler %s is not allowed on this server", name);
   }
   if (by_path || (entry && entry->path)) {
     const char *wanted = by_path ? name : entry->path;
@@ -311,8 +294,8 @@ int compilers_resolve(const struct compilers *c, const char *name,
     path = search_path(c, name);
   }
   if (!path) {
-    return with_reason(-ENOENT, ret_reason, "%s",
-                       "compiler not found on this server");
+    return why_reason(-ENOENT, ret_reason, "%s",
+                      "compiler not found on this server");
   }
   *ret_path = path;
   return 0;
