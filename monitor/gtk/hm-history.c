@@ -164,11 +164,17 @@ char **hm_history_get_hosts(HmHistory *self)
   return hosts;
 }
 
-static void draw_text(GtkWidget *widget, cairo_t *cr, const char *text,
-                      double x, double y, int width)
+void hm_draw_text(GtkWidget *widget, cairo_t *cr, const char *text, double x,
+                  double y, int width, gboolean bold)
 {
-  PangoLayout *layout = gtk_widget_create_pango_layout(widget, text);
+  PangoLayout *layout = gtk_widget_create_pango_layout(widget, NULL);
 
+  if (bold) {
+    g_autofree char *m = g_markup_printf_escaped("<b>%s</b>", text);
+    pango_layout_set_markup(layout, m, -1);
+  } else {
+    pango_layout_set_text(layout, text, -1);
+  }
   pango_layout_set_width(layout, width * PANGO_SCALE);
   pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_MIDDLE);
   cairo_move_to(cr, x, y);
@@ -188,7 +194,8 @@ static gboolean hm_history_draw(GtkWidget *widget, cairo_t *cr)
 
   if (self->rows->len == 0) {
     gdk_cairo_set_source_rgba(cr, &fg);
-    draw_text(widget, cr, _("No jobs in the last minute"), 4, 4, width - 8);
+    hm_draw_text(widget, cr, _("No jobs in the last minute"), 4, 4, width - 8,
+                 FALSE);
   }
   for (guint i = 0; i < self->rows->len; i++) {
     struct row *r   = g_ptr_array_index(self->rows, i);
@@ -203,7 +210,7 @@ static gboolean hm_history_draw(GtkWidget *widget, cairo_t *cr)
       max = MAX(max, sum);
     }
     gdk_cairo_set_source_rgba(cr, &fg);
-    draw_text(widget, cr, r->host, 4, top + 4, LABEL_WIDTH - 8);
+    hm_draw_text(widget, cr, r->host, 4, top + 4, LABEL_WIDTH - 8, FALSE);
     cairo_set_source_rgba(cr, 0.5, 0.5, 0.5, 0.12);
     cairo_rectangle(cr, LABEL_WIDTH, top, width - LABEL_WIDTH, ROW_HEIGHT);
     cairo_fill(cr);

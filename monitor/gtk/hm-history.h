@@ -29,6 +29,11 @@ const char *hm_activity_name(HmActivity activity);
 void        hm_activity_set_source(cairo_t *cr, HmActivity activity);
 int hm_activity_draw_legend(GtkWidget *widget, cairo_t *cr, double x, double y);
 
+/* Text at (x, y) in the widget's font, ellipsized in the middle to width
+ * pixels, in bold when asked: the one way the drawn views label things. */
+void hm_draw_text(GtkWidget *widget, cairo_t *cr, const char *text, double x,
+                  double y, int width, gboolean bold);
+
 #define HM_TYPE_HISTORY (hm_history_get_type())
 G_DECLARE_FINAL_TYPE(HmHistory, hm_history, HM, HISTORY, GtkDrawingArea)
 

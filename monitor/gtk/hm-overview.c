@@ -101,24 +101,6 @@ void hm_overview_set_hosts(HmOverview                    *self,
   gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
-static void draw_text(GtkWidget *widget, cairo_t *cr, const char *text,
-                      double x, double y, int width, gboolean bold)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout(widget, NULL);
-
-  if (bold) {
-    g_autofree char *m = g_markup_printf_escaped("<b>%s</b>", text);
-    pango_layout_set_markup(layout, m, -1);
-  } else {
-    pango_layout_set_text(layout, text, -1);
-  }
-  pango_layout_set_width(layout, width * PANGO_SCALE);
-  pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_MIDDLE);
-  cairo_move_to(cr, x, y);
-  pango_cairo_show_layout(cr, layout);
-  g_object_unref(layout);
-}
-
 static void draw_tile(GtkWidget *widget, cairo_t *cr, const struct tile *t,
                       const GdkRGBA *fg)
 {
@@ -137,7 +119,7 @@ static void draw_tile(GtkWidget *widget, cairo_t *cr, const struct tile *t,
   cairo_stroke(cr);
 
   gdk_cairo_set_source_rgba(cr, fg);
-  draw_text(widget, cr, t->name, r->x + 8, r->y + 6, r->width - 16, TRUE);
+  hm_draw_text(widget, cr, t->name, r->x + 8, r->y + 6, r->width - 16, TRUE);
 
   /* A cell per slot, the running ones filled. */
   for (guint k = 0; k < slots; k++) {
@@ -163,8 +145,8 @@ static void draw_tile(GtkWidget *widget, cairo_t *cr, const struct tile *t,
     line = g_strdup_printf("%u/%u", t->running, t->slots);
   }
   gdk_cairo_set_source_rgba(cr, fg);
-  draw_text(widget, cr, line, r->x + 8, r->y + BAR_TOP + BAR_HEIGHT + 4,
-            r->width - 16, FALSE);
+  hm_draw_text(widget, cr, line, r->x + 8, r->y + BAR_TOP + BAR_HEIGHT + 4,
+               r->width - 16, FALSE);
 }
 
 static gboolean hm_overview_draw(GtkWidget *widget, cairo_t *cr)
@@ -177,7 +159,7 @@ static gboolean hm_overview_draw(GtkWidget *widget, cairo_t *cr)
   layout(self, gtk_widget_get_allocated_width(widget));
   if (self->tiles->len == 0) {
     gdk_cairo_set_source_rgba(cr, &fg);
-    draw_text(widget, cr, _("No servers found yet"), 4, 4, 400, FALSE);
+    hm_draw_text(widget, cr, _("No servers found yet"), 4, 4, 400, FALSE);
   }
   for (guint i = 0; i < self->tiles->len; i++) {
     draw_tile(widget, cr, &g_array_index(self->tiles, struct tile, i), &fg);

@@ -339,18 +339,6 @@ char *hm_timeline_bar_at(HmTimeline *self, double x, double y)
 
 /* ---- drawing ------------------------------------------------------------- */
 
-static void draw_text(GtkWidget *widget, cairo_t *cr, const char *text,
-                      double x, double y, int width)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout(widget, text);
-
-  pango_layout_set_width(layout, width * PANGO_SCALE);
-  pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_MIDDLE);
-  cairo_move_to(cr, x, y);
-  pango_cairo_show_layout(cr, layout);
-  g_object_unref(layout);
-}
-
 static void draw_axis(HmTimeline *self, cairo_t *cr, const GdkRGBA *fg,
                       gint64 from, gint64 to, double plot_w, double height)
 {
@@ -368,7 +356,7 @@ static void draw_axis(HmTimeline *self, cairo_t *cr, const GdkRGBA *fg,
     g_autofree char *label = t ? g_date_time_format(t, "%H:%M") : NULL;
     if (label && x + 40 < LABEL_WIDTH + plot_w) {
       gdk_cairo_set_source_rgba(cr, fg);
-      draw_text(widget, cr, label, x + 2, 0, 60);
+      hm_draw_text(widget, cr, label, x + 2, 0, 60, FALSE);
     }
   }
 }
@@ -390,7 +378,8 @@ static gboolean hm_timeline_draw(GtkWidget *widget, cairo_t *cr)
   view_span(self, &from, &to);
   if (self->groups->len == 0) {
     gdk_cairo_set_source_rgba(cr, &fg);
-    draw_text(widget, cr, _("No servers and no jobs yet"), 4, top, width - 8);
+    hm_draw_text(widget, cr, _("No servers and no jobs yet"), 4, top, width - 8,
+                 FALSE);
   }
   for (guint i = 0; i < self->groups->len; i++) {
     struct group *g = g_ptr_array_index(self->groups, i);
