@@ -44,6 +44,22 @@ static int load_hosts(struct hosts_list **ret_list)
   return r;
 }
 
+/* The host list an option that needs one works on: 0, or the exit code
+ * when it does not parse or none is configured (both told). */
+static int load_hosts_needed(struct hosts_list **ret_list)
+{
+  int r = load_hosts(ret_list);
+
+  if (r == -EINVAL) {
+    return EXIT_BAD_HOSTSPEC;
+  }
+  if (r < 0) {
+    log_error("no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");
+    return EXIT_NO_HOSTS;
+  }
+  return 0;
+}
+
 /* "ok" only for an entry a compile would use: "cannot resolve" for a name
  * the DNS cache says has no address, "backed off" for a numeric address or
  * an ssh host in its backoff period. Owned. */
@@ -72,14 +88,10 @@ static char *host_state(struct backoff *backoff, const char *state,
 int manage_show_hosts(void)
 {
   struct hosts_list *list = NULL;
-  int                r    = load_hosts(&list);
+  int                r    = load_hosts_needed(&list);
 
-  if (r == -EINVAL) {
-    return EXIT_BAD_HOSTSPEC;
-  }
-  if (r < 0) {
-    log_error("no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");
-    return EXIT_NO_HOSTS;
+  if (r != 0) {
+    return r;
   }
   _cleanup_free_ char *state = NULL, *cc = NULL;
   struct backoff      *backoff = NULL;
@@ -282,13 +294,9 @@ int manage_ping(void)
   int                  timeout_ms = (int)env_get_bounded("CONNECT_TIMEOUT",
                                                          REMOTE_CONNECT_TIMEOUT_MS, 1, 600000);
 
-  int r = load_hosts(&list);
-  if (r == -EINVAL) {
-    return EXIT_BAD_HOSTSPEC;
-  }
-  if (r < 0) {
-    log_error("no hosts configured: set $HERDCC_HOSTS or $DISTCC_HOSTS");
-    return EXIT_NO_HOSTS;
+  int r = load_hosts_needed(&list);
+  if (r != 0) {
+    return r;
   }
   if (statedir_get(&state) < 0) {
     log_error("failed to open the state directory");
