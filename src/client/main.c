@@ -497,6 +497,7 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
                                 .outcome     = c->result.outcome,
                                 .exit_code   = c->result.exit_code,
                                 .passed_over = c->result.passed_over,
+                                .unfit       = c->result.unfit,
                                 .attempt     = attempt };
     if (!name) {
       a.local_error = -ENOMEM;
@@ -736,6 +737,12 @@ static int compile_planned(struct compile_state *c)
     return carry_out(c, d);
   }
   job_setup(c);
+  if (c->plan.profile && !any_native(&c->candidates)) {
+    log_info("running %s locally: a profile goes only to a herdccd of "
+             "native extension version %d, and the host list has none",
+             c->plan.input, HERD_PROFILE_VERSION);
+    compile_here(c->argv, -1, -1, c->state);
+  }
   if (any_native(&c->candidates)) {
     r = schedule(c);
     if (r < 0 && r != -EAGAIN) {

@@ -68,6 +68,11 @@ static struct policy_decision not_distributed(const struct policy_attempt  *a,
   if (a->attempt < s->max_attempts && !a->no_other) {
     return (struct policy_decision){ .action = POLICY_RETRY, .level = level };
   }
+  if (a->unfit) {
+    /* a job no server of the farm takes is not distributable: here, as
+     * every such job runs whatever the fallback says */
+    return here(true, LOG_LEVEL_INFO);
+  }
   if (!s->fallback) {
     return ends(a->exit_code, LOG_LEVEL_ERROR);
   }

@@ -56,6 +56,7 @@ struct policy_attempt {
   bool                passed_over; /* not tried: backed off, tried already */
   unsigned            attempt;     /* 1 for the first server */
   bool                no_other;    /* no other server has a free slot */
+  bool                unfit;       /* the server cannot take such a job */
 };
 
 struct policy_settings policy_settings_from_env(void);

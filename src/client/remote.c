@@ -742,6 +742,7 @@ static int compile_attempt(struct remote_job        *job,
                                  "%s: a profile goes only to a herdccd that invited the job",
                                  host->name);
     result.passed_over = true;
+    result.unfit       = true;
   } else if (r >= 0) {
     r = at->sock >= 0 ? send_request_args(job, host, at, &result)
                       : send_request_head(job, host, at, &result);

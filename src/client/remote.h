@@ -60,6 +60,10 @@ struct remote_result {
                                       off or tried already */
   bool cached;                     /* REMOTE_DONE from the server's result
                                       cache, without a compile (HHIT) */
+  bool unfit;                      /* REMOTE_NOT_DISTRIBUTED because this
+                                      server cannot take such a job (a
+                                      profile to one older than extension
+                                      version 3): not the farm's failure */
 };
 
 /* One attempt on host. The first attempt starts the preprocessor, which
