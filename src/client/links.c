@@ -55,8 +55,11 @@ void links_record(const char *state_dir, const char *address, double rate)
     return;
   }
   double known = links_rate(state_dir, address);
-  double mean  = known > 0 ? known + LINKS_WEIGHT * (rate - known) : rate;
-  int    n     = snprintf(text, sizeof(text), "%.0f\n", mean);
+  /* the highest recent measure: a source's sample is often held back by
+   * slow start or by herdcc itself, never above what the link carries */
+  double decayed = known * (1 - LINKS_DECAY);
+  double kept    = rate > decayed ? rate : decayed;
+  int    n       = snprintf(text, sizeof(text), "%.0f\n", kept);
   if (io_write_file_atomic(path, text, (size_t)n) == -ENOENT) {
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/" LINKS_DIR, state_dir);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of what the client knows of a link: no knowledge (zlib), a fast
- * link's rate (LZO), the running mean moving to a slower wire (zlib
+ * link's rate (LZO), the measure kept decaying to a slower wire (zlib
  * again), damaged entries, $HERDCC_ZLIB forcing either way, and the
  * kernel's delivery rate read on a real loopback connection. Each test
  * works in a fresh state directory. */
@@ -72,6 +72,11 @@ static void test_fast_then_slow(void **state)
   }
   double rate = links_rate(dir, "127.0.0.1:3632");
   assert_true(rate > 12.5e6 && rate < LINKS_FAST_BPS);
+  /* a sample held back by slow start does not make a fast link slow */
+  links_record(dir, "10.0.0.2:3632", 1e9);
+  links_record(dir, "10.0.0.2:3632", 40e6);
+  assert_false(links_use_zlib(dir, "10.0.0.2:3632"));
+  assert_true(links_rate(dir, "10.0.0.2:3632") == 0.75e9);
   assert_true(links_use_zlib(dir, "127.0.0.1:3632"));
   /* nonsense measures change nothing */
   links_record(dir, "127.0.0.1:3632", 0);
