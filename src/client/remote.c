@@ -102,7 +102,8 @@ struct attempt {
   uint32_t         herd; /* the extension version sock opened with */
   char             address[BACKOFF_ADDRESS_MAX];
   long long        started_ms;
-  struct ssh_conn *ssh; /* owned: the ssh process of an ssh host */
+  struct ssh_conn *ssh;     /* owned: the ssh process of an ssh host */
+  uint32_t         version; /* request_version(), chosen once; 0: not yet */
 };
 
 /* How long the next step of an attempt may wait: the I/O timeout, cut to
@@ -469,20 +470,22 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
  * as the link says (links.h); else LZO with ,lzo, else plain. */
 static uint32_t request_version(const struct remote_job  *job,
                                 const struct hosts_entry *host,
-                                const struct attempt     *at)
+                                struct attempt           *at)
 {
-  if (host->herd && links_use_zlib(job->state_dir, at->address)) {
-    return PROTO_VERSION_ZLIB;
+  if (!at->version) { /* the request and its bodies agree */
+    at->version = host->herd && links_use_zlib(job->state_dir, at->address)
+                    ? PROTO_VERSION_ZLIB
+                  : host->lzo || host->herd ? 2
+                                            : 1;
   }
-  return host->lzo || host->herd ? 2 : 1;
+  return at->version;
 }
 
 /* Send the arguments on a connection made (while cpp runs, the first
  * time). */
 static int send_request_args(const struct remote_job  *job,
-                             const struct hosts_entry *host,
-                             const struct attempt     *at,
-                             struct remote_result     *result)
+                             const struct hosts_entry *host, struct attempt *at,
+                             struct remote_result *result)
 {
   uint32_t version = request_version(job, host, at);
   int      r;
@@ -650,7 +653,7 @@ static uint64_t source_size(int source_fd)
 }
 
 static int exchange(const struct remote_job  *job,
-                    const struct hosts_entry *host, const struct attempt *at,
+                    const struct hosts_entry *host, struct attempt *at,
                     struct remote_result *result)
 {
   uint32_t           version = request_version(job, host, at);
