@@ -90,6 +90,12 @@ start_host_b() {
   on_b ip addr add 10.213.0.2/24 dev vB
   on_b ip link set vB up
   on_b ip link set lo up
+  # BENCH_RATE (e.g. 100mbit): the link shaped to that rate both ways, a
+  # wire that is the bottleneck.
+  if [ -n "${BENCH_RATE:-}" ]; then
+    tc qdisc add dev vA root tbf rate "$BENCH_RATE" burst 64kb latency 50ms
+    on_b tc qdisc add dev vB root tbf rate "$BENCH_RATE" burst 64kb latency 50ms
+  fi
   for i in $(seq 1 50); do
     [ "$(cat /sys/class/net/vA/operstate)" = up ] && return 0
     sleep 0.1

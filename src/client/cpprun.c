@@ -41,7 +41,7 @@ struct cpprun *cpprun_free(struct cpprun *cpp)
     free(cpp->deps_tmp);
   }
   closep(&cpp->pidfd);
-  closep(&cpp->slot_fd);
+  slots_release(cpp->state_dir, cpp->slot_fd);
   closep(&cpp->source_fd);
   closep(&cpp->err_fd);
   strv_free(cpp->argv);
@@ -127,6 +127,7 @@ int cpprun_start(struct remote_job *job)
   }
   *cpp = (struct cpprun){ .pidfd     = -1,
                           .slot_fd   = -1,
+                          .state_dir = job->state_dir,
                           .source_fd = -1,
                           .err_fd    = -1 };
   if (job->plan->cpp_argv) {

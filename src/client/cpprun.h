@@ -16,14 +16,15 @@
 #include "remote.h"
 
 struct cpprun {
-  pid_t  pid;       /* > 0 while it runs */
-  int    pidfd;     /* readable once it has ended; -1 without kernel support */
-  int    slot_fd;   /* a cpp slot, held while it runs */
-  int    source_fd; /* its output (a memory file), or the input itself */
-  int    err_fd;    /* its stderr (a memory file) */
-  int    status;    /* its wait status once ended */
-  char  *deps_tmp;  /* the .d file it writes, beside the target; tracked */
-  char **argv;      /* owned: what it runs */
+  pid_t       pid;   /* > 0 while it runs */
+  int         pidfd; /* readable once it has ended; -1 without kernel support */
+  int         slot_fd;   /* a cpp slot, held while it runs */
+  const char *state_dir; /* borrowed: the slot's */
+  int         source_fd; /* its output (a memory file), or the input itself */
+  int         err_fd;    /* its stderr (a memory file) */
+  int         status;    /* its wait status once ended */
+  char       *deps_tmp;  /* the .d file it writes, beside the target; tracked */
+  char      **argv;      /* owned: what it runs */
 };
 
 /* Start job's preprocessor (job->cpp; the input itself when the plan has

@@ -109,13 +109,19 @@ static void print_help(void)
     "                      (default %6$d; 0 never passes one over)\n"
     "   HERDCC_DNS_TIMEOUT milliseconds one DNS refresh may take (default "
     "500)\n"
-    "   HERDCC_ZLIB=0      LZO or plain bodies even to a herdccd\n"
+    "   HERDCC_ZLIB=0|1    bodies to a herdccd: never or always zlib "
+    "(default: zlib\n"
+    "                      unless the link was measured at 2 Gbit/s or more)\n"
+    "   HERDCC_LOCAL_CPUS  this machine's budget of local compiles and "
+    "preprocessors\n"
+    "                      (default: the CPUs online)\n"
     "\n"
     "Host list, one entry per word:\n"
     "   HOST[:PORT][/LIMIT][,lzo]  a server; ,lzo selects protocol 2 "
     "(compressed)\n"
     "   HOST...,herd               a herdccd: asked with the invitation, "
-    "zlib bodies\n"
+    "zlib or LZO\n"
+    "                              bodies per link\n"
     "   [IPV6][:PORT]...           an IPv6 server\n"
     "   localhost[/LIMIT]          compile here\n"
     "   +zeroconf                  servers found over mDNS\n"
@@ -702,14 +708,59 @@ static enum policy_hosts gather_hosts(struct compile_state *c, int r)
                                     : POLICY_HOSTS_NONE_USABLE;
 }
 
-/* The classic way: the first free slot in list order (waiting for one),
- * then the compile there. */
+/* acquire_slot() over the candidates while the preprocessor runs: its end
+ * is collected as it comes, so that its slot is not held while the job
+ * waits (slots.h). */
+static int acquire_slot_beside_cpp(struct compile_state *c, unsigned *ret_index,
+                                   int *ret_fd)
+{
+  struct candidates  *k     = &c->candidates;
+  _cleanup_close_ int watch = -1, want = -1;
+  int                 r =
+    slots_try(c->state, k->names, k->limits, k->count, true, ret_index, ret_fd);
+
+  if (r == -EAGAIN) {
+    jobstatus_at(JOB_PHASE_WAIT_SLOT, NULL, -1);
+    watch = slots_watch(c->state);
+    want  = slots_want(c->state, k->names, k->limits, k->count);
+  }
+  while (r == -EAGAIN) {
+    /* watched before looking: a release in between is not missed */
+    r = slots_try(c->state, k->names, k->limits, k->count, true, ret_index,
+                  ret_fd);
+    int cpp_fd = -1;
+    if (r == -EAGAIN) {
+      remote_cpp_check(&c->job, &cpp_fd); /* a failure is told after */
+      struct pollfd fds[] = {
+        { .fd = watch,  .events = POLLIN },
+        { .fd = cpp_fd, .events = POLLIN }
+      };
+      poll(fds, ARRAY_SIZE(fds), SLOTS_TIMER_MS);
+      slots_watch_drain(watch);
+    }
+  }
+  return r;
+}
+
+/* The classic way: the preprocessor started (its slot taken before a
+ * server's, never while one is held: slots.h), the first free slot in
+ * list order (waiting for one), then the compile there. */
 static int take_first_slot(struct compile_state *c)
 {
   unsigned picked;
   int      slot_fd;
-  int slot = acquire_slot(c->state, c->candidates.names, c->candidates.limits,
-                          c->candidates.count, &picked, &slot_fd);
+  bool     remote = false;
+
+  for (unsigned i = 0; i < c->candidates.count; i++) {
+    remote |= c->candidates.entries[i]->kind != HOSTS_LOCAL;
+  }
+  if (remote && remote_prepare(&c->job) < 0) {
+    remote_job_clear(&c->job); /* remote_compile() tries again */
+  }
+  int slot = c->job.cpp ? acquire_slot_beside_cpp(c, &picked, &slot_fd)
+                        : acquire_slot(c->state, c->candidates.names,
+                                       c->candidates.limits,
+                                       c->candidates.count, &picked, &slot_fd);
 
   if (slot < 0) {
     log_warning("failed to take a job slot: %s", strerror(-slot));
@@ -717,6 +768,7 @@ static int take_first_slot(struct compile_state *c)
   }
   if (c->candidates.entries[picked]->kind == HOSTS_LOCAL) {
     log_info("compile %s on localhost", c->plan.input);
+    remote_job_clear(&c->job);
     compile_here(c->argv, slot_fd, slot, c->state);
   }
   return distribute(c, picked, slot_fd, slot, -1, NULL);

@@ -27,6 +27,7 @@
 #include "herd.h"
 #include "io.h"
 #include "jobstatus.h"
+#include "links.h"
 #include "log.h"
 #include "macro.h"
 #include "proto.h"
@@ -101,7 +102,8 @@ struct attempt {
   uint32_t         herd; /* the extension version sock opened with */
   char             address[BACKOFF_ADDRESS_MAX];
   long long        started_ms;
-  struct ssh_conn *ssh; /* owned: the ssh process of an ssh host */
+  struct ssh_conn *ssh;     /* owned: the ssh process of an ssh host */
+  uint32_t         version; /* request_version(), chosen once; 0: not yet */
 };
 
 /* How long the next step of an attempt may wait: the I/O timeout, cut to
@@ -464,24 +466,28 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
 
 /* ---- the exchange ------------------------------------------------------- */
 
-/* The protocol of a request to host: zlib bodies for a herdccd (unless
- * HERDCC_ZLIB=0), LZO with ,lzo, else plain. */
-static uint32_t request_version(const struct hosts_entry *host)
+/* The protocol of a request to host: for a herdccd, zlib bodies or LZO
+ * as the link says (links.h); else LZO with ,lzo, else plain. */
+static uint32_t request_version(const struct remote_job  *job,
+                                const struct hosts_entry *host,
+                                struct attempt           *at)
 {
-  if (host->herd && env_get_bool("ZLIB", true)) {
-    return PROTO_VERSION_ZLIB;
+  if (!at->version) { /* the request and its bodies agree */
+    at->version = host->herd && links_use_zlib(job->state_dir, at->address)
+                    ? PROTO_VERSION_ZLIB
+                  : host->lzo || host->herd ? 2
+                                            : 1;
   }
-  return host->lzo ? 2 : 1;
+  return at->version;
 }
 
 /* Send the arguments on a connection made (while cpp runs, the first
  * time). */
 static int send_request_args(const struct remote_job  *job,
-                             const struct hosts_entry *host,
-                             const struct attempt     *at,
-                             struct remote_result     *result)
+                             const struct hosts_entry *host, struct attempt *at,
+                             struct remote_result *result)
 {
-  uint32_t version = request_version(host);
+  uint32_t version = request_version(job, host, at);
   int      r;
 
   set_cork(at->sock, 1);
@@ -647,10 +653,10 @@ static uint64_t source_size(int source_fd)
 }
 
 static int exchange(const struct remote_job  *job,
-                    const struct hosts_entry *host, const struct attempt *at,
+                    const struct hosts_entry *host, struct attempt *at,
                     struct remote_result *result)
 {
-  uint32_t           version = request_version(host);
+  uint32_t           version = request_version(job, host, at);
   struct proto_reply reply;
   int                hit = 0;
 
@@ -680,6 +686,10 @@ static int exchange(const struct remote_job  *job,
   if (!hit) {
     jobstatus_sent(source_size(job->cpp->source_fd),
                    (uint64_t)(clock_now_us() - send_at));
+  }
+  if (!hit && host->herd && host->kind == HOSTS_TCP &&
+      source_size(job->cpp->source_fd) >= LINKS_MIN_BYTES) {
+    links_record(job->state_dir, at->address, links_measure(at->sock));
   }
   /* The server compiles until its reply starts; one timeout bounds both
    * the wait and the reply, as it would without the phase change. */

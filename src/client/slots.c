@@ -16,8 +16,31 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "io.h"
 #include "macro.h"
+
+/* This machine's slot kinds: a slot of one also takes a slot of the
+ * machine's budget (SLOTS_BUDGET_NAME), the lowest left to a local compile
+ * while one waits (want: its waiting flag, a lock file). */
+static const struct {
+  const char *name;
+  bool        compile; /* a local compile; else a preprocessor */
+} local_kinds[] = {
+  { "localhost",     true  },
+  { "cpp_localhost", false },
+};
+
+/* The budget slot each local slot held by this process brings along,
+ * closed with it by slots_release(). */
+static struct {
+  int fd, budget_fd;
+} held[4] = {
+  { -1, -1 },
+  { -1, -1 },
+  { -1, -1 },
+  { -1, -1 }
+};
 
 /* -EAGAIN when the slot is taken. */
 static int try_slot(const char *lock_dir, const char *name, unsigned slot,
@@ -100,6 +123,12 @@ void slots_release(const char *state_dir, int fd)
     return;
   }
   close(fd);
+  for (size_t i = 0; i < ARRAY_SIZE(held); i++) {
+    if (held[i].fd == fd) {
+      close(held[i].budget_fd);
+      held[i].fd = held[i].budget_fd = -1;
+    }
+  }
   uint32_t *bell = state_dir ? doorbell_map(state_dir, true) : NULL;
   if (bell) {
     __atomic_add_fetch(bell, 1, __ATOMIC_SEQ_CST);
@@ -120,6 +149,106 @@ static void doorbell_wait(uint32_t *bell, uint32_t seen)
   syscall(SYS_futex, bell, FUTEX_WAIT, seen, &timer, NULL, 0);
 }
 
+unsigned slots_budget(void)
+{
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+  return (unsigned)env_get_bounded("LOCAL_CPUS", cpus > 0 ? cpus : 1, 1,
+                                   SLOTS_BUDGET_MAX);
+}
+
+/* Which of local_kinds name is, or -1 for a server's slots. */
+static int local_kind(const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE(local_kinds); i++) {
+    if (strcmp(name, local_kinds[i].name) == 0) {
+      return (int)i;
+    }
+  }
+  return -1;
+}
+
+/* The file of the local compiles' waiting flag (an open file description
+ * lock, shared by every waiter), opened; -errno. */
+static int want_open(const char *lock_dir)
+{
+  char path[8192];
+
+  snprintf(path, sizeof(path), "%s/%s", lock_dir, SLOTS_WANT_NAME);
+  return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+}
+
+bool slots_local_waiting(const char *state_dir)
+{
+  char lock_dir[4096];
+
+  snprintf(lock_dir, sizeof(lock_dir), "%s/lock", state_dir);
+  _cleanup_close_ int fd = want_open(lock_dir);
+  struct flock        fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+  return fd >= 0 && fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+/* A slot of the machine's budget for a local slot of kind k: a
+ * preprocessor leaves the lowest to a local compile that waits. */
+static int take_budget(const char *state_dir, const char *lock_dir, int k,
+                       bool keep_on_exec, int *ret_fd)
+{
+  unsigned budget = slots_budget();
+  unsigned first =
+    !local_kinds[k].compile && slots_local_waiting(state_dir) ? 1 : 0;
+
+  for (unsigned b = first; b < budget; b++) {
+    int r = try_slot(lock_dir, SLOTS_BUDGET_NAME, b, keep_on_exec, ret_fd);
+    if (r != -EAGAIN) {
+      return r;
+    }
+  }
+  return -EAGAIN;
+}
+
+/* The first free slot of name: -EAGAIN when every one is taken. */
+static int take_of(const char *lock_dir, const char *name, unsigned limit,
+                   bool keep_on_exec, int *ret_fd)
+{
+  for (unsigned slot = 0; slot < limit; slot++) {
+    int r = try_slot(lock_dir, name, slot, keep_on_exec, ret_fd);
+    if (r != -EAGAIN) {
+      return r < 0 ? r : (int)slot;
+    }
+  }
+  return -EAGAIN;
+}
+
+/* The same for one of this machine's kinds (local_kinds[k]): its budget
+ * slot first, so that the kind's slots held never outnumber the budget,
+ * released again when the kind has none free. */
+static int take_local(const char *state_dir, const char *lock_dir, int k,
+                      unsigned limit, bool keep_on_exec, int *ret_fd)
+{
+  size_t h = 0;
+  int    budget_fd;
+
+  while (h < ARRAY_SIZE(held) && held[h].fd >= 0) {
+    h++;
+  }
+  if (h == ARRAY_SIZE(held)) {
+    return -EMFILE;
+  }
+  int r = take_budget(state_dir, lock_dir, k, keep_on_exec, &budget_fd);
+  if (r < 0) {
+    return r;
+  }
+  r = take_of(lock_dir, local_kinds[k].name, limit, keep_on_exec, ret_fd);
+  if (r < 0) {
+    close(budget_fd);
+    return r;
+  }
+  held[h].fd        = *ret_fd;
+  held[h].budget_fd = budget_fd;
+  return r;
+}
+
 int slots_try(const char *state_dir, char *const *names, const unsigned *limits,
               unsigned count, bool keep_on_exec, unsigned *ret_index,
               int *ret_fd)
@@ -132,18 +261,41 @@ int slots_try(const char *state_dir, char *const *names, const unsigned *limits,
     return r;
   }
   for (unsigned i = 0; i < count; i++) {
-    for (unsigned slot = 0; slot < limits[i]; slot++) {
-      r = try_slot(lock_dir, names[i], slot, keep_on_exec, ret_fd);
-      if (r == 0) {
-        *ret_index = i;
-        return (int)slot;
-      }
-      if (r != -EAGAIN) {
-        return r;
-      }
+    int k = limits[i] ? local_kind(names[i]) : -1;
+    r     = k >= 0
+              ? take_local(state_dir, lock_dir, k, limits[i], keep_on_exec, ret_fd)
+              : take_of(lock_dir, names[i], limits[i], keep_on_exec, ret_fd);
+    if (r >= 0) {
+      *ret_index = i;
+      return r;
+    }
+    if (r != -EAGAIN) {
+      return r;
     }
   }
   return -EAGAIN;
+}
+
+int slots_want(const char *state_dir, char *const *names,
+               const unsigned *limits, unsigned count)
+{
+  char lock_dir[4096];
+  bool local = false;
+
+  for (unsigned i = 0; i < count; i++) {
+    int k = local_kind(names[i]);
+    local |= k >= 0 && local_kinds[k].compile && limits[i] > 0;
+  }
+  snprintf(lock_dir, sizeof(lock_dir), "%s/lock", state_dir);
+  if (!local || io_mkdir_p(lock_dir, 0777) < 0) {
+    return -1;
+  }
+  int          fd = want_open(lock_dir);
+  struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+  if (fd >= 0 && fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+    closep(&fd);
+  }
+  return fd >= 0 ? fd : -1;
 }
 
 int slots_acquire(const char *state_dir, char *const *names,
@@ -153,6 +305,8 @@ int slots_acquire(const char *state_dir, char *const *names,
   int r =
     slots_try(state_dir, names, limits, count, keep_on_exec, ret_index, ret_fd);
   uint32_t *bell = r == -EAGAIN ? doorbell_map(state_dir, false) : NULL;
+  _cleanup_close_ int want =
+    r == -EAGAIN ? slots_want(state_dir, names, limits, count) : -1;
 
   while (r == -EAGAIN) {
     /* read before looking: a release in between is not missed */

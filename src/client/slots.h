@@ -10,7 +10,16 @@
  * to look again (a poll() loop watches it through slots_watch()). No
  * polling: a holder that ends without ringing (killed,
  * or a compiler exec'd in its place) is noticed by a timer behind it,
- * SLOTS_TIMER_MS. */
+ * SLOTS_TIMER_MS.
+ *
+ * This machine is a host like the others: its local compiles
+ * ("localhost_N", --localslots or localhost/LIMIT) and its preprocessors
+ * ("cpp_localhost_N", --localslots_cpp) each also take a slot of one
+ * budget, "cpu_N" for N below slots_budget(). Both are taken at once or
+ * not at all, so a job never holds one while it waits for the other, and
+ * slots_release() frees both. A local compile that waits raises a flag
+ * ("localhost_want", a shared lock), and preprocessors then leave cpu_0
+ * to it: a stream of distributed compiles cannot starve it. */
 #pragma once
 
 #include <stdbool.h>
@@ -24,6 +33,20 @@
 int slots_acquire(const char *state_dir, char *const *names,
                   const unsigned *limits, unsigned count, bool keep_on_exec,
                   unsigned *ret_index, int *ret_fd);
+
+/* The machine's budget: $HERDCC_LOCAL_CPUS, else the CPUs online. */
+#define SLOTS_BUDGET_NAME "cpu"
+#define SLOTS_BUDGET_MAX  1000
+#define SLOTS_WANT_NAME   "localhost_want"
+unsigned slots_budget(void);
+
+/* Whether a local compile waits for a slot of state_dir now. */
+bool slots_local_waiting(const char *state_dir);
+
+/* For a wait over names that include this machine's local compiles: the
+ * waiting flag, raised until the descriptor is closed (-1: none). */
+int slots_want(const char *state_dir, char *const *names,
+               const unsigned *limits, unsigned count);
 
 /* A waiter that has not been woken looks again after this long. */
 #define SLOTS_TIMER_MS 200
