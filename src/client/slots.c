@@ -21,14 +21,16 @@
 #include "macro.h"
 
 /* This machine's slot kinds: a slot of one also takes a slot of the
- * machine's budget (SLOTS_BUDGET_NAME), the lowest left to a local compile
- * while one waits (want: its waiting flag, a lock file). */
+ * machine's budget (SLOTS_BUDGET_NAME). While one kind waits (want: its
+ * waiting flag, a lock file), the other leaves it a budget slot: the
+ * lowest to a local compile, the highest to a preprocessor. */
 static const struct {
   const char *name;
+  const char *want;
   bool        compile; /* a local compile; else a preprocessor */
 } local_kinds[] = {
-  { "localhost",     true  },
-  { "cpp_localhost", false },
+  { "localhost",     SLOTS_WANT_NAME,     true  },
+  { "cpp_localhost", SLOTS_CPP_WANT_NAME, false },
 };
 
 /* The budget slot each local slot held by this process brings along,
@@ -168,14 +170,22 @@ static int local_kind(const char *name)
   return -1;
 }
 
-/* The file of the local compiles' waiting flag (an open file description
- * lock, shared by every waiter), opened; -errno. */
-static int want_open(const char *lock_dir)
+/* The file of kind k's waiting flag (an open file description lock,
+ * shared by every waiter of the kind), opened; -errno. */
+static int want_open(const char *lock_dir, int k)
 {
   char path[8192];
 
-  snprintf(path, sizeof(path), "%s/%s", lock_dir, SLOTS_WANT_NAME);
+  snprintf(path, sizeof(path), "%s/%s", lock_dir, local_kinds[k].want);
   return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+}
+
+static bool kind_waiting(const char *lock_dir, int k)
+{
+  _cleanup_close_ int fd = want_open(lock_dir, k);
+  struct flock        fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+  return fd >= 0 && fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }
 
 bool slots_local_waiting(const char *state_dir)
@@ -183,22 +193,26 @@ bool slots_local_waiting(const char *state_dir)
   char lock_dir[4096];
 
   snprintf(lock_dir, sizeof(lock_dir), "%s/lock", state_dir);
-  _cleanup_close_ int fd = want_open(lock_dir);
-  struct flock        fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-
-  return fd >= 0 && fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  return kind_waiting(lock_dir, 0);
 }
 
 /* A slot of the machine's budget for a local slot of kind k: a
- * preprocessor leaves the lowest to a local compile that waits. */
-static int take_budget(const char *state_dir, const char *lock_dir, int k,
-                       bool keep_on_exec, int *ret_fd)
+ * preprocessor leaves the lowest to a local compile that waits, and, on a
+ * budget of two or more, a local compile the highest to a preprocessor
+ * that waits (the farm's work starts with it). */
+static int take_budget(const char *lock_dir, int k, bool keep_on_exec,
+                       int *ret_fd)
 {
   unsigned budget = slots_budget();
-  unsigned first =
-    !local_kinds[k].compile && slots_local_waiting(state_dir) ? 1 : 0;
+  unsigned first = 0, end = budget;
 
-  for (unsigned b = first; b < budget; b++) {
+  if (!local_kinds[k].compile && kind_waiting(lock_dir, 0)) {
+    first = 1;
+  } else if (local_kinds[k].compile && budget > 1 &&
+             kind_waiting(lock_dir, 1)) {
+    end = budget - 1;
+  }
+  for (unsigned b = first; b < end; b++) {
     int r = try_slot(lock_dir, SLOTS_BUDGET_NAME, b, keep_on_exec, ret_fd);
     if (r != -EAGAIN) {
       return r;
@@ -223,8 +237,8 @@ static int take_of(const char *lock_dir, const char *name, unsigned limit,
 /* The same for one of this machine's kinds (local_kinds[k]): its budget
  * slot first, so that the kind's slots held never outnumber the budget,
  * released again when the kind has none free. */
-static int take_local(const char *state_dir, const char *lock_dir, int k,
-                      unsigned limit, bool keep_on_exec, int *ret_fd)
+static int take_local(const char *lock_dir, int k, unsigned limit,
+                      bool keep_on_exec, int *ret_fd)
 {
   size_t h = 0;
   int    budget_fd;
@@ -235,7 +249,7 @@ static int take_local(const char *state_dir, const char *lock_dir, int k,
   if (h == ARRAY_SIZE(held)) {
     return -EMFILE;
   }
-  int r = take_budget(state_dir, lock_dir, k, keep_on_exec, &budget_fd);
+  int r = take_budget(lock_dir, k, keep_on_exec, &budget_fd);
   if (r < 0) {
     return r;
   }
@@ -262,9 +276,8 @@ int slots_try(const char *state_dir, char *const *names, const unsigned *limits,
   }
   for (unsigned i = 0; i < count; i++) {
     int k = limits[i] ? local_kind(names[i]) : -1;
-    r     = k >= 0
-              ? take_local(state_dir, lock_dir, k, limits[i], keep_on_exec, ret_fd)
-              : take_of(lock_dir, names[i], limits[i], keep_on_exec, ret_fd);
+    r     = k >= 0 ? take_local(lock_dir, k, limits[i], keep_on_exec, ret_fd)
+                   : take_of(lock_dir, names[i], limits[i], keep_on_exec, ret_fd);
     if (r >= 0) {
       *ret_index = i;
       return r;
@@ -280,17 +293,17 @@ int slots_want(const char *state_dir, char *const *names,
                const unsigned *limits, unsigned count)
 {
   char lock_dir[4096];
-  bool local = false;
+  int  kind = -1;
 
   for (unsigned i = 0; i < count; i++) {
-    int k = local_kind(names[i]);
-    local |= k >= 0 && local_kinds[k].compile && limits[i] > 0;
+    int k = limits[i] > 0 ? local_kind(names[i]) : -1;
+    kind  = k >= 0 && (kind < 0 || local_kinds[k].compile) ? k : kind;
   }
   snprintf(lock_dir, sizeof(lock_dir), "%s/lock", state_dir);
-  if (!local || io_mkdir_p(lock_dir, 0777) < 0) {
+  if (kind < 0 || io_mkdir_p(lock_dir, 0777) < 0) {
     return -1;
   }
-  int          fd = want_open(lock_dir);
+  int          fd = want_open(lock_dir, kind);
   struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
   if (fd >= 0 && fcntl(fd, F_OFD_SETLK, &fl) < 0) {
     closep(&fd);

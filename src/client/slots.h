@@ -19,7 +19,10 @@
  * not at all, so a job never holds one while it waits for the other, and
  * slots_release() frees both. A local compile that waits raises a flag
  * ("localhost_want", a shared lock), and preprocessors then leave cpu_0
- * to it: a stream of distributed compiles cannot starve it. */
+ * to it: a stream of distributed compiles cannot starve it. A
+ * preprocessor that waits raises its own ("cpp_localhost_want"), and on a
+ * budget of two or more local compiles then leave the highest cpu_N to
+ * it: local compiles cannot hold every CPU while the farm waits for work. */
 #pragma once
 
 #include <stdbool.h>
@@ -35,16 +38,18 @@ int slots_acquire(const char *state_dir, char *const *names,
                   unsigned *ret_index, int *ret_fd);
 
 /* The machine's budget: $HERDCC_LOCAL_CPUS, else the CPUs online. */
-#define SLOTS_BUDGET_NAME "cpu"
-#define SLOTS_BUDGET_MAX  1000
-#define SLOTS_WANT_NAME   "localhost_want"
+#define SLOTS_BUDGET_NAME   "cpu"
+#define SLOTS_BUDGET_MAX    1000
+#define SLOTS_WANT_NAME     "localhost_want"
+#define SLOTS_CPP_WANT_NAME "cpp_localhost_want"
 unsigned slots_budget(void);
 
 /* Whether a local compile waits for a slot of state_dir now. */
 bool slots_local_waiting(const char *state_dir);
 
-/* For a wait over names that include this machine's local compiles: the
- * waiting flag, raised until the descriptor is closed (-1: none). */
+/* For a wait over names that include this machine's local compiles (or
+ * else its preprocessors): that kind's waiting flag, raised until the
+ * descriptor is closed (-1: none). */
 int slots_want(const char *state_dir, char *const *names,
                const unsigned *limits, unsigned count);
 

@@ -143,6 +143,32 @@ static void test_waiting_compile_first(void **state)
   slots_release(dir, cpp);
 }
 
+static void test_waiting_cpp_keeps_one(void **state)
+{
+  const char *dir      = *state;
+  char       *names[]  = { (char *)"cpp_localhost", NULL };
+  unsigned    limits[] = { 16 };
+  int         a, b, cpp;
+
+  setenv("HERDCC_LOCAL_CPUS", "2", 1);
+  int want = slots_want(dir, names, limits, 1);
+  assert_true(want >= 0);
+  assert_false(slots_local_waiting(dir)); /* a preprocessor's flag */
+  /* local compiles leave the highest slot to the preprocessor that waits */
+  assert_int_equal(take(dir, "localhost", 2, &a), 0);
+  assert_true(held(dir, "cpu_0"));
+  assert_int_equal(take(dir, "localhost", 2, &b), -EAGAIN);
+  assert_false(held(dir, "cpu_1"));
+  assert_int_equal(take(dir, "cpp_localhost", 16, &cpp), 0);
+  assert_true(held(dir, "cpu_1"));
+  close(want);
+  slots_release(dir, cpp);
+  /* no one waits: a second local compile may take cpu_1 */
+  assert_int_equal(take(dir, "localhost", 2, &b), 1);
+  slots_release(dir, b);
+  slots_release(dir, a);
+}
+
 static void test_want_only_for_local(void **state)
 {
   const char *dir      = *state;
@@ -203,6 +229,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_caps_kept, make_state_dir,
                                     remove_state_dir),
     cmocka_unit_test_setup_teardown(test_waiting_compile_first, make_state_dir,
+                                    remove_state_dir),
+    cmocka_unit_test_setup_teardown(test_waiting_cpp_keeps_one, make_state_dir,
                                     remove_state_dir),
     cmocka_unit_test_setup_teardown(test_want_only_for_local, make_state_dir,
                                     remove_state_dir),
