@@ -27,9 +27,9 @@
 
 #include <stdbool.h>
 
-/* Try every slot of each name in turn until one is free, waiting with a
- * growing pause when all are busy. names/limits have count entries. On
- * success returns the slot's number (N in NAME_N, from 0), *ret_index says
+/* Try every slot of each name in turn until one is free, waiting for the
+ * doorbell (or its timer) when all are busy. names/limits have count entries.
+ * On success returns the slot's number (N in NAME_N, from 0), *ret_index says
  * which name was taken and *ret_fd holds the lock (close it to release).
  * keep_on_exec leaves the descriptor open across exec so a compiler run in
  * place of this process keeps the slot. */
