@@ -20,34 +20,11 @@
 #include <cmocka.h>
 
 #include "backoff.h"
+#include "fixture.h"
 #include "io.h"
 #include "macro.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static int make_state_dir(void **state)
-{
-  char *dir = strdup("/tmp/herdcc-test-backoff.XXXXXX");
-
-  if (!dir || !mkdtemp(dir)) {
-    free(dir);
-    return -1;
-  }
-  *state = dir;
-  return 0;
-}
-
-static int remove_state_dir(void **state)
-{
-  char *cmd = NULL;
-
-  if (asprintf(&cmd, "rm -rf '%s'", (char *)*state) >= 0) {
-    (void)!system(cmd);
-  }
-  free(cmd);
-  free(*state);
-  return 0;
-}
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
@@ -297,18 +274,18 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_format_address),
     cmocka_unit_test(test_format_entry),
-    cmocka_unit_test_setup_teardown(test_state_files, make_state_dir,
-                                    remove_state_dir),
-    cmocka_unit_test_setup_teardown(test_mark_and_scope, make_state_dir,
-                                    remove_state_dir),
-    cmocka_unit_test_setup_teardown(test_period_zero_and_tried, make_state_dir,
-                                    remove_state_dir),
-    cmocka_unit_test_setup_teardown(test_compiler_names, make_state_dir,
-                                    remove_state_dir),
-    cmocka_unit_test_setup_teardown(test_file_text, make_state_dir,
-                                    remove_state_dir),
-    cmocka_unit_test_setup_teardown(test_forget, make_state_dir,
-                                    remove_state_dir),
+    cmocka_unit_test_setup_teardown(test_state_files, fixture_dir_make,
+                                    fixture_dir_remove),
+    cmocka_unit_test_setup_teardown(test_mark_and_scope, fixture_dir_make,
+                                    fixture_dir_remove),
+    cmocka_unit_test_setup_teardown(test_period_zero_and_tried,
+                                    fixture_dir_make, fixture_dir_remove),
+    cmocka_unit_test_setup_teardown(test_compiler_names, fixture_dir_make,
+                                    fixture_dir_remove),
+    cmocka_unit_test_setup_teardown(test_file_text, fixture_dir_make,
+                                    fixture_dir_remove),
+    cmocka_unit_test_setup_teardown(test_forget, fixture_dir_make,
+                                    fixture_dir_remove),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,32 +18,9 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "history.h"
 #include "io.h"
-
-static int make_state_dir(void **state)
-{
-  char *dir = strdup("/tmp/herdcc-test-history.XXXXXX");
-
-  if (!dir || !mkdtemp(dir)) {
-    free(dir);
-    return -1;
-  }
-  *state = dir;
-  return 0;
-}
-
-static int remove_state_dir(void **state)
-{
-  char *cmd = NULL;
-
-  if (asprintf(&cmd, "rm -rf '%s'", (char *)*state) >= 0) {
-    (void)!system(cmd);
-  }
-  free(cmd);
-  free(*state);
-  return 0;
-}
 
 static char *argv_a[] = { (char *)"gcc", (char *)"-c", (char *)"a.c", NULL };
 static char *argv_b[] = { (char *)"gcc", (char *)"-c", (char *)"b.c", NULL };
@@ -160,15 +137,15 @@ static void test_prune(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_size_over_mean, make_state_dir,
-                                    remove_state_dir),
+    cmocka_unit_test_setup_teardown(test_size_over_mean, fixture_dir_make,
+                                    fixture_dir_remove),
     cmocka_unit_test(test_keys),
-    cmocka_unit_test_setup_teardown(test_damaged, make_state_dir,
-                                    remove_state_dir),
-    cmocka_unit_test_setup_teardown(test_damaged_mean, make_state_dir,
-                                    remove_state_dir),
-    cmocka_unit_test_setup_teardown(test_prune, make_state_dir,
-                                    remove_state_dir),
+    cmocka_unit_test_setup_teardown(test_damaged, fixture_dir_make,
+                                    fixture_dir_remove),
+    cmocka_unit_test_setup_teardown(test_damaged_mean, fixture_dir_make,
+                                    fixture_dir_remove),
+    cmocka_unit_test_setup_teardown(test_prune, fixture_dir_make,
+                                    fixture_dir_remove),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,33 +19,20 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "links.h"
 
 static int make_state_dir(void **state)
 {
-  char *dir = strdup("/tmp/herdcc-test-links.XXXXXX");
-
-  if (!dir || !mkdtemp(dir)) {
-    free(dir);
-    return -1;
-  }
   unsetenv("HERDCC_ZLIB");
   unsetenv("DISTCC_ZLIB");
-  *state = dir;
-  return 0;
+  return fixture_dir_make(state);
 }
 
 static int remove_state_dir(void **state)
 {
-  char *cmd = NULL;
-
-  if (asprintf(&cmd, "rm -rf '%s'", (char *)*state) >= 0) {
-    (void)!system(cmd);
-  }
-  free(cmd);
-  free(*state);
   unsetenv("HERDCC_ZLIB");
-  return 0;
+  return fixture_dir_remove(state);
 }
 
 static void test_unknown_is_zlib(void **state)

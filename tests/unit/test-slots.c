@@ -21,31 +21,18 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "slots.h"
 
 static int make_state_dir(void **state)
 {
-  char *dir = strdup("/tmp/herdcc-test-slots.XXXXXX");
-
-  if (!dir || !mkdtemp(dir)) {
-    free(dir);
-    return -1;
-  }
-  *state = dir;
-  return 0;
+  return fixture_dir_make(state);
 }
 
 static int remove_state_dir(void **state)
 {
-  char *cmd = NULL;
-
-  if (asprintf(&cmd, "rm -rf '%s'", (char *)*state) >= 0) {
-    (void)!system(cmd);
-  }
-  free(cmd);
-  free(*state);
   unsetenv("HERDCC_LOCAL_CPUS");
-  return 0;
+  return fixture_dir_remove(state);
 }
 
 /* Whether lock/NAME is held by someone, seen from a file of its own. */
