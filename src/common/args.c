@@ -697,6 +697,42 @@ static bool macro_info(char *const *argv)
   return level3;
 }
 
+/* Whether a sanitizer list ("-fsanitize=" or "-fno-sanitize=" LIST) names
+ * item. */
+static bool sanitize_names(const char *list, const char *item)
+{
+  size_t len = strlen(item);
+
+  for (const char *p = list; *p;) {
+    size_t n = strcspn(p, ",");
+    if (n == len && strncmp(p, item, len) == 0) {
+      return true;
+    }
+    p += n + (p[n] == ',');
+  }
+  return false;
+}
+
+/* gcc -fsanitize=address: each object registers its globals under a
+ * module name, the main file's name as the compiler was given it. */
+static bool names_module(char *const *argv)
+{
+  bool address = false;
+
+  for (size_t i = 1; argv[i]; i++) {
+    const char *a = argv[i];
+    if (strncmp(a, "-fsanitize=", 11) == 0 &&
+        sanitize_names(a + 11, "address")) {
+      address = true;
+    } else if (strncmp(a, "-fno-sanitize=", 14) == 0 &&
+               (sanitize_names(a + 14, "address") ||
+                sanitize_names(a + 14, "all"))) {
+      address = false;
+    }
+  }
+  return address;
+}
+
 /* A name a line marker writes as it is: no character gcc escapes. */
 static bool marker_safe(const char *name)
 {
@@ -779,6 +815,20 @@ static int scan_verdict(char *const *argv, struct scan *scan)
   }
   if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
     return set_local(scan, "%s", "clang -grecord-command-line");
+  }
+  /* gcc -fsanitize=address records the main file's name as given: text
+     (with -g, or when the expanded text's compile says anything) is
+     compiled under the client's own relative name (compile.c); an
+     absolute one cannot be given there. */
+  if (!is_clang(compiler) && !scan->lang->preprocessed &&
+      strcmp(scan->lang->cpp_output, "assembler") != 0 && names_module(argv) &&
+      args_relative_depth(scan->input) < 0) {
+    return set_local(scan,
+                     "gcc -fsanitize=address of %s (the object names the "
+                     "source as the compiler is given it: an absolute name, "
+                     "or one that climbs after it descends or that a line "
+                     "marker escapes)",
+                     scan->input);
   }
   /* gcc -g3 text is compiled under a name the line markers share, below
      the job directory (compile.c): a relative name that climbs after it
@@ -1397,6 +1447,30 @@ static bool rewrite_includes_text(char *const *argv, const struct args_job *job)
          strcmp(job->lang->cpp_output, "assembler") != 0;
 }
 
+/* A client's -x LANG reaches the server as LANG's preprocessed form,
+ * which a stock server compiles the marked text as; the mark last says
+ * the text is LANG's source. */
+static const struct args_lang *marked_language(char *const           *argv,
+                                               const struct args_job *job)
+{
+  size_t      n    = strv_length(argv);
+  const char *last = n >= 2 ? argv[n - 1] : "";
+
+  if (!job->lang_index || !job->lang->preprocessed ||
+      (strcmp(last, "-fdirectives-only") != 0 &&
+       strcmp(last, "-frewrite-includes") != 0)) {
+    return job->lang;
+  }
+  for (size_t i = 0; i < ARRAY_SIZE(langs); i++) {
+    if (!langs[i].preprocessed &&
+        strcmp(langs[i].cpp_output, job->lang->name) == 0 &&
+        strcmp(langs[i].cpp_output, "assembler") != 0) {
+      return &langs[i];
+    }
+  }
+  return job->lang;
+}
+
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason)
 {
@@ -1438,6 +1512,7 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     return why_reason(-EPERM, ret_reason, "%s is not a C-family source",
                       argv[job.input_index]);
   }
+  job.lang            = marked_language(argv, &job);
   job.gcc_text        = directives_only_text(argv, &job);
   job.directives_only = job.gcc_text;
   if (job.gcc_text && is_pedantic(argv)) {
@@ -1446,6 +1521,9 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
   }
   job.macro_names = job.directives_only && macro_info(argv) &&
                     macro_placeable(argv[job.input_index]);
+  job.own_name =
+    job.macro_names || (job.directives_only && names_module(argv) &&
+                        args_relative_depth(argv[job.input_index]) >= 0);
   job.rewrite_includes = rewrite_includes_text(argv, &job);
   *ret_job             = job;
   return 0;

@@ -123,6 +123,11 @@ struct args_job {
                             markers renamed alike);
                             what the compiler says, when it says anything,
                             from the usual compile (compile.c) */
+  bool own_name;         /* directives_only text compiled under the
+                            client's own name, as macro_names: gcc -g3, or
+                            gcc -fsanitize=address of a relative name (the
+                            module name the object registers its globals
+                            under is the main file's as given) */
 };
 
 /* Check a request's argv (argv[0] is the compiler name, already checked by

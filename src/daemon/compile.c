@@ -243,9 +243,9 @@ static int build_argv(const struct compile_request *req, const char *output,
                   name, file);
     }
   }
-  if (r >= 0 && job->lang_index && !job->lang->preprocessed && !as_source) {
+  if (r >= 0 && job->lang_index && !job->lang->preprocessed) {
     r = set_arg(argv, job->lang_index, job->lang_joined ? "-x" : "",
-                job->lang->cpp_output);
+                as_source ? job->lang->name : job->lang->cpp_output);
   }
   if (r >= 0 && as_source && job->directives_only) {
     r = strv_push(&argv, "-nostdinc"); /* the text holds stdc-predef.h */
@@ -413,13 +413,13 @@ struct compile {
   size_t           held_len;
   char            *raw; /* the text as it came, for a pedantic twin */
   size_t           raw_len;
-  char            *cwd;   /* the compiler's, below dir when files */
-  char            *input; /* the text as a file, compiled as source */
-  char *macro_cwd; /* gcc -g3 (macro_names): where the object's compile runs */
-  char *macro_input; /* and the text there, at the client's own name */
-  bool  source_gone; /* it stopped reading */
-  bool  timed_out;   /* killed at the lifetime */
-  uint64_t received; /* source bytes */
+  char            *cwd;       /* the compiler's, below dir when files */
+  char            *input;     /* the text as a file, compiled as source */
+  char            *own_cwd;   /* own_name: where the object's compile runs */
+  char            *own_input; /* and the text there, at the client's own name */
+  bool             source_gone; /* it stopped reading */
+  bool             timed_out;   /* killed at the lifetime */
+  uint64_t         received;    /* source bytes */
 };
 
 uint64_t compile_source_bytes(const struct compile *compile)
@@ -454,8 +454,8 @@ struct compile *compile_free(struct compile *compile)
   free(compile->held);
   free(compile->raw);
   free(compile->input);
-  free(compile->macro_input);
-  free(compile->macro_cwd);
+  free(compile->own_input);
+  free(compile->own_cwd);
   free(compile->cwd);
   workdir_removep(&compile->dir);
   compilerun_signals_restorep(&compile->signals);
@@ -510,7 +510,7 @@ static int push_cwd_map(const struct compile *compile, const char *run_in,
 /* gcc -g3: the command line's macros, lifted from the text (cpptext.h). */
 static int push_command_line(const struct compile *compile, char ***argv)
 {
-  char *const *opts = compile->macro_input && compile->text
+  char *const *opts = compile->req->job->macro_names && compile->text
                         ? cpptext_command_line(compile->text)
                         : NULL;
   int          r    = 0;
@@ -524,17 +524,17 @@ static int push_command_line(const struct compile *compile, char ***argv)
 /* Start the compiler on the pipe. */
 static int launch(struct compile *compile)
 {
-  const char *run_in = compile->macro_cwd ? compile->macro_cwd
-                       : compile->cwd     ? compile->cwd
-                                          : compile->dir;
+  const char *run_in = compile->own_cwd ? compile->own_cwd
+                       : compile->cwd   ? compile->cwd
+                                        : compile->dir;
   int         r      = push_cwd_map(compile, run_in, &compile->argv);
 
   if (r >= 0 && compile->input) {
-    /* a relative name of gcc -g3's is the client's own: no map */
+    /* own_name's relative name is the client's own: no map */
     const char *name  = compile->req->argv[compile->req->job->input_index];
-    const char *input = !compile->macro_input ? compile->input
-                        : name[0] == '/'      ? compile->macro_input
-                                              : NULL;
+    const char *input = !compile->own_input ? compile->input
+                        : name[0] == '/'    ? compile->own_input
+                                            : NULL;
     r = input ? push_source_maps(compile->req, input, &compile->argv) : 0;
   }
   if (r >= 0) {
@@ -552,54 +552,54 @@ static int launch(struct compile *compile)
   return r;
 }
 
-/* gcc -g3 (macro_names): where the object's compile runs and reads the
- * text, so that the macro table and the line markers name the main file
- * alike. A relative name is the client's own, from a working directory
- * DIR/m/d/... deep enough for its leading ".."; an absolute one is
- * DIR/m/NAME, from DIR/m, with the markers renamed to it and the name
- * mapped back (push_source_maps). */
-static int macro_paths(struct compile *compile, const char *name)
+/* own_name (gcc -g3, gcc -fsanitize=address): where the object's compile
+ * runs and reads the text, so that the macro table, the module name and
+ * the line markers name the main file alike. A relative name is the client's
+ * own, from a working directory DIR/m/d/... deep enough for its leading "..";
+ * an absolute one is DIR/m/NAME, from DIR/m, with the markers renamed to it and
+ * the name mapped back (push_source_maps). */
+static int own_paths(struct compile *compile, const char *name)
 {
   int depth = args_relative_depth(name);
 
   if (name[0] == '/') {
-    compile->macro_cwd = path_in(compile->dir, "m");
-    if (compile->macro_cwd &&
-        asprintf(&compile->macro_input, "%s%s", compile->macro_cwd, name) < 0) {
-      compile->macro_input = NULL;
+    compile->own_cwd = path_in(compile->dir, "m");
+    if (compile->own_cwd &&
+        asprintf(&compile->own_input, "%s%s", compile->own_cwd, name) < 0) {
+      compile->own_input = NULL;
     }
-    return compile->macro_input ? 0 : -ENOMEM;
+    return compile->own_input ? 0 : -ENOMEM;
   }
   if (depth < 0) {
     return -EINVAL; /* the check admits none such */
   }
   size_t len = strlen(compile->dir) + 2 + 2 * (size_t)depth;
-  if (!(compile->macro_cwd = malloc(len + 1))) {
+  if (!(compile->own_cwd = malloc(len + 1))) {
     return -ENOMEM;
   }
-  strcpy(compile->macro_cwd, compile->dir);
-  strcat(compile->macro_cwd, "/m");
+  strcpy(compile->own_cwd, compile->dir);
+  strcat(compile->own_cwd, "/m");
   for (int k = 0; k < depth; k++) {
-    strcat(compile->macro_cwd, "/d");
+    strcat(compile->own_cwd, "/d");
   }
-  compile->macro_input = path_in(compile->macro_cwd, name);
-  return compile->macro_input ? 0 : -ENOMEM;
+  compile->own_input = path_in(compile->own_cwd, name);
+  return compile->own_input ? 0 : -ENOMEM;
 }
 
-static int macro_place(struct compile *compile)
+static int own_place(struct compile *compile)
 {
   const char *name = compile->req->argv[compile->req->job->input_index];
-  int         r    = macro_paths(compile, name);
+  int         r    = own_paths(compile, name);
 
   if (r < 0) {
     return r;
   }
-  _cleanup_free_ char *parent = strdup(compile->macro_input);
+  _cleanup_free_ char *parent = strdup(compile->own_input);
   if (!parent) {
     return -ENOMEM;
   }
   *strrchr(parent, '/') = '\0';
-  r                     = io_mkdir_p(compile->macro_cwd, 0700);
+  r                     = io_mkdir_p(compile->own_cwd, 0700);
   return r < 0 ? r : io_mkdir_p(parent, 0700);
 }
 
@@ -622,7 +622,7 @@ static int input_name(struct compile *compile)
     return -errno;
   }
   r = input_path(req, compile->dir, &compile->input);
-  return r < 0 || !req->job->macro_names ? r : macro_place(compile);
+  return r < 0 || !req->job->own_name ? r : own_place(compile);
 }
 
 static int start(struct compile *compile)
@@ -647,9 +647,9 @@ static int start(struct compile *compile)
   if (r >= 0) {
     const struct args_job *job   = compile->req->job;
     const char            *name  = compile->req->argv[job->input_index];
-    const char            *input = !compile->macro_input ? compile->input
-                                   : name[0] == '/'      ? compile->macro_input
-                                                         : name;
+    const char            *input = !compile->own_input ? compile->input
+                                   : name[0] == '/'    ? compile->own_input
+                                                       : name;
 
     r = build_argv(compile->req, compile->output,
                    job->directives_only || job->rewrite_includes, input,
@@ -661,7 +661,7 @@ static int start(struct compile *compile)
   if (r >= 0 && compile->req->job->gcc_text) {
     compile->text  = cpptext_new();
     compile->files = srcfiles_new();
-    if (compile->text && compile->macro_input) {
+    if (compile->text && compile->req->job->macro_names) {
       cpptext_lift_command_line(compile->text);
     }
     return compile->text && compile->files ? 0 : -ENOMEM;
@@ -729,24 +729,24 @@ static int write_text(const struct compile *compile, const char *path,
   return fd < 0 ? fd : io_write_all(fd, text, len, compile->req->io_timeout_ms);
 }
 
-/* gcc -g3: the text where the object's compile reads it (macro_place):
+/* own_name: the text where the object's compile reads it (own_place):
  * the same file under the client's relative name, or, for an absolute
  * one, with the markers naming the main file renamed to its path. */
-static int place_macro_text(const struct compile *compile)
+static int place_own_text(const struct compile *compile)
 {
   const char *name = compile->req->argv[compile->req->job->input_index];
   _cleanup_free_ char *text = NULL;
   size_t               len  = 0;
 
-  if (!compile->macro_input) {
+  if (!compile->own_input) {
     return 0;
   }
   if (name[0] != '/') {
-    return link(compile->input, compile->macro_input) < 0 ? -errno : 0;
+    return link(compile->input, compile->own_input) < 0 ? -errno : 0;
   }
   int r = cpptext_rename_file(compile->held, compile->held_len, name,
-                              compile->macro_input, &text, &len);
-  return r < 0 ? r : write_text(compile, compile->macro_input, text, len);
+                              compile->own_input, &text, &len);
+  return r < 0 ? r : write_text(compile, compile->own_input, text, len);
 }
 
 /* -fdirectives-only text goes through its filter and is held, and the
@@ -781,15 +781,16 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
   if (cpptext_saw_builtins(compile->text)) {
     r = srcfiles_write(compile->files, compile->dir, &compile->cwd);
   }
+  size_t down_pipe = compile->held_len; /* the text stays held */
   if (r >= 0 && compile->input) {
     r = write_text(compile, compile->input, compile->held, compile->held_len);
-    r = r < 0 ? r : place_macro_text(compile);
-    compile->held_len = 0; /* nothing goes down the pipe */
+    r = r < 0 ? r : place_own_text(compile);
+    down_pipe = 0;
   }
   if (r >= 0) {
     r = launch(compile);
   }
-  return r < 0 ? r : write_source(compile, compile->held, compile->held_len);
+  return r < 0 ? r : write_source(compile, compile->held, down_pipe);
 }
 
 static int pass_source(struct compile *compile, const void *buf, size_t len)
@@ -891,47 +892,132 @@ static int run_second(struct compile *compile, char **argv, const char *run_in,
                  first_ok ? compile->output : output, reply);
 }
 
+/* Whether a second compile of the text with its absolute names rooted
+ * (srcfiles.h) says what the first one could not quote. */
+static bool rooted_words(const struct compile *compile)
+{
+  return compile->cwd && srcfiles_saw_absolute(compile->files);
+}
+
+/* text rooted, in *ret_text, and the files it names absolutely rebuilt;
+ * *ret_text NULL when a second compile would not say it better. */
+static int root_text(const struct compile *compile, const char *text,
+                     size_t len, char **ret_text, size_t *ret_len)
+{
+  *ret_text = NULL;
+  *ret_len  = 0;
+  if (!rooted_words(compile)) {
+    return 0;
+  }
+  int r =
+    srcfiles_write_absolute(compile->dir, compile->held, compile->held_len);
+  r =
+    r < 0 ? r : srcfiles_root_text(compile->dir, text, len, ret_text, ret_len);
+  return r == -EINVAL ? 0 : r;
+}
+
+/* What a compile of rooted text said, with the client's names. */
+static int unroot_reply(const struct compile *compile,
+                        struct proto_reply   *reply)
+{
+  int r = reply->serr
+            ? srcfiles_unroot(compile->dir, reply->serr, &reply->serr_len)
+            : 0;
+
+  return r < 0 || !reply->sout
+           ? r
+           : srcfiles_unroot(compile->dir, reply->sout, &reply->sout_len);
+}
+
 /* The pedantic twin: the text as it came compiled as preprocessed input,
- * as a distccd would, after the compile as source. */
+ * as a distccd would, after the compile as source; rooted when that quotes
+ * more. */
 static int run_twin(struct compile *compile, struct proto_reply *reply,
                     int *ret_end)
 {
   _cleanup_strv_free_ char **argv   = NULL;
   _cleanup_free_ char       *output = path_in(compile->dir, "twin.o");
+  _cleanup_free_ char       *rooted = NULL;
+  size_t                     rooted_len;
   int                        r =
     output ? build_argv(compile->req, output, false, NULL, &argv) : -ENOMEM;
 
-  return r < 0
-           ? r
-           : run_second(compile, argv,
-                        compile->cwd ? compile->cwd : compile->dir,
-                        compile->raw, compile->raw_len, output, reply, ret_end);
+  r = r < 0 ? r
+            : root_text(compile, compile->raw, compile->raw_len, &rooted,
+                        &rooted_len);
+  if (r >= 0) {
+    r = run_second(compile, argv, compile->cwd ? compile->cwd : compile->dir,
+                   rooted ? rooted : compile->raw,
+                   rooted ? rooted_len : compile->raw_len, output, reply,
+                   ret_end);
+  }
+  return r < 0 || !rooted ? r : unroot_reply(compile, reply);
 }
 
-/* gcc -g3 (macro_names): when the object's compile said anything, or
- * failed, the text compiled again as source from the client's files
- * rebuilt (srcfiles.h), for the words a local compile prints. */
+/* The words compile's input: the text as source at its plain place, or
+ * rooted beside it (DIR/w/, the same base name); rooted text compiled as
+ * preprocessed input goes down the pipe instead (*ret_pipe; NULL: the
+ * text as it is held). */
+static int words_input(struct compile *compile, char **ret_input,
+                       char **ret_pipe, size_t *ret_pipe_len)
+{
+  _cleanup_free_ char *rooted = NULL, *dir = NULL;
+  size_t               len;
+  int r = root_text(compile, compile->held, compile->held_len, &rooted, &len);
+
+  *ret_input = NULL;
+  if (r < 0 || !compile->input) {
+    *ret_pipe     = TAKE_PTR(rooted);
+    *ret_pipe_len = len;
+    return r;
+  }
+  *ret_pipe = NULL;
+  if (!rooted) {
+    *ret_input = strdup(compile->input);
+    return *ret_input ? 0 : -ENOMEM;
+  }
+  if (!(dir = path_in(compile->dir, "w")) || mkdir(dir, 0700) < 0 ||
+      !(*ret_input = path_in(dir, strrchr(compile->input, '/') + 1))) {
+    return dir ? -errno : -ENOMEM;
+  }
+  return write_text(compile, *ret_input, rooted, len);
+}
+
+/* When the object's compile said anything, or failed, and that was not
+ * all a local compile says (own_name, whose object's compile reads the
+ * text at the client's own name; a file named absolutely, which it cannot
+ * quote), the text compiled again from the client's files rebuilt
+ * (srcfiles.h), for the words a local compile prints. */
 static int run_words(struct compile *compile, struct proto_reply *reply,
                      int *ret_end)
 {
   _cleanup_strv_free_ char **argv   = NULL;
   _cleanup_free_ char       *output = path_in(compile->dir, "twin.o");
+  _cleanup_free_ char       *input = NULL, *piped = NULL;
+  size_t                     piped_len = 0;
   const char *run_in = compile->cwd ? compile->cwd : compile->dir;
-  int r = output ? build_argv(compile->req, output, true, compile->input, &argv)
-                 : -ENOMEM;
+  int r = output ? words_input(compile, &input, &piped, &piped_len) : -ENOMEM;
 
+  if (r >= 0) {
+    r = build_argv(compile->req, output, input != NULL, input, &argv);
+  }
   if (r >= 0) {
     r = push_cwd_map(compile, run_in, &argv);
   }
-  if (r >= 0) {
-    r = push_source_maps(compile->req, compile->input, &argv);
+  if (r >= 0 && input) {
+    r = push_source_maps(compile->req, input, &argv);
   }
   if (r >= 0) {
     r = push_command_line(compile, &argv);
   }
-  return r < 0
-           ? r
-           : run_second(compile, argv, run_in, NULL, 0, output, reply, ret_end);
+  if (r >= 0 && !input && !piped) { /* compiled as preprocessed input */
+    r = run_second(compile, argv, run_in, compile->held, compile->held_len,
+                   output, reply, ret_end);
+  } else if (r >= 0) {
+    r = run_second(compile, argv, run_in, piped, piped_len, output, reply,
+                   ret_end);
+  }
+  return r < 0 || !rooted_words(compile) ? r : unroot_reply(compile, reply);
 }
 
 /* Whether the first compile wrote to its standard error or output. */
@@ -971,7 +1057,7 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   bool ended   = end == WAIT_EXITED || end == WAIT_REPORTED;
   if (req->job->pedantic_twin && ended) {
     r = run_twin(compile, &reply, &end);
-  } else if (compile->macro_input && ended &&
+  } else if ((compile->own_input || rooted_words(compile)) && ended &&
              (reply.status != 0 || said_anything(compile))) {
     r = run_words(compile, &reply, &end);
   } else {

@@ -365,9 +365,9 @@ static void cache_begin(struct job *job, struct compile_request *req)
     return;
   }
   cache_key_add(&job->key, "sandbox", req->sandbox ? "on" : "off");
-  if (job->args.macro_names) {
-    /* gcc -g3 compiled under the client's own name (compile.c): not
-       the object a server before that change stored */
+  if (job->args.own_name) {
+    /* gcc -g3 or -fsanitize=address compiled under the client's own name
+       (compile.c): not the object a server before that change stored */
     cache_key_add(&job->key, "macro-names", "own-name");
   }
   job->keyed           = true;

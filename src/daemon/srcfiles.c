@@ -16,6 +16,7 @@
 #define SRCFILES_MAX_FILES 4096
 #define SRCFILES_MAX_LINE  (1u << 22) /* line numbers kept */
 #define SRCFILES_MAX_UP    16         /* leading "../" of a name */
+#define SRCFILES_ROOT      "/a" /* below the job directory: absolute names */
 
 struct src_line {
   char  *text; /* without its newline; NULL: not seen */
@@ -23,8 +24,9 @@ struct src_line {
 };
 
 struct src_file {
-  char            *path; /* normalised, relative, without leading ../ */
-  unsigned         up;   /* how many leading ../ it had */
+  char *path; /* normalised, relative, without leading ../ (absolute mode:
+                 the name without its leading '/') */
+  unsigned         up; /* how many leading ../ it had */
   struct src_line *lines;
   size_t           n_lines; /* lines[0] unused */
 };
@@ -36,11 +38,33 @@ struct srcfiles {
   size_t           line;    /* the number of the next line */
   char            *partial; /* an incomplete line */
   size_t           partial_len;
+  bool             absolute;     /* keep the absolutely named files only */
+  bool             saw_absolute; /* a marker named one that can be rooted */
 };
 
 struct srcfiles *srcfiles_new(void)
 {
   return calloc(1, sizeof(struct srcfiles));
+}
+
+/* An absolute name that a compile can be given below a root unchanged:
+ * no empty, "." or ".." component. */
+static bool rootable(const char *name)
+{
+  if (name[0] != '/' || name[1] == '\0') {
+    return false;
+  }
+  for (const char *p = name; p;) {
+    const char *part  = p + 1;
+    const char *slash = strchr(part, '/');
+    size_t      len   = slash ? (size_t)(slash - part) : strlen(part);
+    if (len == 0 || (len == 1 && part[0] == '.') ||
+        (len == 2 && part[0] == '.' && part[1] == '.')) {
+      return false;
+    }
+    p = slash;
+  }
+  return true;
 }
 
 struct srcfiles *srcfiles_free(struct srcfiles *files)
@@ -98,10 +122,26 @@ static char *normalise(const char *name, unsigned *ret_up)
   return out;
 }
 
-static struct src_file *file_for(struct srcfiles *files, const char *name)
+/* The normalised name kept for name in this mode, or NULL. */
+static char *kept_name(struct srcfiles *files, const char *name, bool system,
+                       unsigned *up)
+{
+  if (name[0] != '/') {
+    return files->absolute ? NULL : normalise(name, up);
+  }
+  if (!rootable(name)) {
+    return NULL;
+  }
+  files->saw_absolute |= !system; /* the server has no copy of it */
+  *up = 0;
+  return files->absolute ? strdup(name + 1) : NULL;
+}
+
+static struct src_file *file_for(struct srcfiles *files, const char *name,
+                                 bool system)
 {
   unsigned up;
-  char    *path = normalise(name, &up);
+  char    *path = kept_name(files, name, system, &up);
 
   if (!path) {
     return NULL;
@@ -125,29 +165,32 @@ static struct src_file *file_for(struct srcfiles *files, const char *name)
   return &files->files[files->n_files++];
 }
 
-/* A line marker "# N \"NAME\"...": its number and name (unquoted, owned). */
-static bool parse_marker(const char *line, size_t len, size_t *ret_number,
-                         char **ret_name)
-{
-  size_t i = 2, number = 0;
+struct marker {
+  size_t number;
+  char  *name;    /* unquoted, owned */
+  size_t name_at; /* where the name starts in the line */
+  bool   system;  /* flag 3: a system header */
+};
 
-  if (len < 6 || line[0] != '#' || line[1] != ' ' || line[2] < '0' ||
-      line[2] > '9') {
-    return false;
+/* Whether the flags after a marker's name (len bytes) hold a 3. */
+static bool system_flag(const char *flags, size_t len)
+{
+  for (size_t i = 0; i + 1 < len; i++) {
+    if (flags[i] == ' ' && flags[i + 1] == '3' &&
+        (i + 2 == len || flags[i + 2] == ' ')) {
+      return true;
+    }
   }
-  for (; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
-    number = number > SRCFILES_MAX_LINE ? number
-                                        : number * 10 + (size_t)(line[i] - '0');
-  }
-  if (i + 2 > len || line[i] != ' ' || line[i + 1] != '"') {
-    return false;
-  }
-  char  *name = malloc(len);
-  size_t n    = 0;
-  if (!name) {
-    return false;
-  }
-  for (i += 2; i < len && line[i] != '"'; i++) {
+  return false;
+}
+
+/* A name's characters from line[i] to its closing quote, unescaped, into
+ * name; the index of the quote (len when there is none). */
+static size_t unquote(const char *line, size_t len, size_t i, char *name)
+{
+  size_t n = 0;
+
+  for (; i < len && line[i] != '"'; i++) {
     char c = line[i];
     if (c == '\\' && i + 1 < len) {
       c = line[++i];
@@ -164,12 +207,40 @@ static bool parse_marker(const char *line, size_t len, size_t *ret_number,
     name[n++] = c;
   }
   name[n] = '\0';
-  if (i >= len) { /* no closing quote: not a marker */
+  return i;
+}
+
+/* A line marker "# N \"NAME\" FLAGS...". */
+static bool parse_marker(const char *line, size_t len, struct marker *ret)
+{
+  size_t i = 2, number = 0;
+
+  if (len < 6 || line[0] != '#' || line[1] != ' ' || line[2] < '0' ||
+      line[2] > '9') {
+    return false;
+  }
+  for (; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
+    number = number > SRCFILES_MAX_LINE ? number
+                                        : number * 10 + (size_t)(line[i] - '0');
+  }
+  if (i + 2 > len || line[i] != ' ' || line[i + 1] != '"') {
+    return false;
+  }
+  char *name = malloc(len);
+  if (!name) {
+    return false;
+  }
+  size_t quote = unquote(line, len, i + 2, name);
+  if (quote >= len) { /* no closing quote: not a marker */
     free(name);
     return false;
   }
-  *ret_number = number;
-  *ret_name   = name;
+  *ret = (struct marker){
+    .number  = number,
+    .name    = name,
+    .name_at = i + 2,
+    .system  = system_flag(line + quote + 1, len - quote - 1),
+  };
   return true;
 }
 
@@ -202,13 +273,14 @@ static int keep_line(struct src_file *file, size_t number, const char *text,
 
 static int one_line(struct srcfiles *files, const char *line, size_t len)
 {
-  size_t number;
-  char  *name;
+  struct marker marker;
 
-  if (line[0] == '#' && parse_marker(line, len, &number, &name)) {
-    files->current = name[0] == '<' ? NULL : file_for(files, name);
-    files->line    = number;
-    free(name);
+  if (line[0] == '#' && parse_marker(line, len, &marker)) {
+    files->current = marker.name[0] == '<'
+                       ? NULL
+                       : file_for(files, marker.name, marker.system);
+    files->line    = marker.number;
+    free(marker.name);
     return 0;
   }
   int r =
@@ -284,6 +356,18 @@ static int write_file(const char *path, const struct src_file *file)
   return fd < 0 ? -errno : io_write_all(fd, buf, len, -1);
 }
 
+/* One file at path, its directories made; a name that is a directory of
+ * another's is left out. */
+static int write_one(const char *path, const struct src_file *file)
+{
+  int r = make_parents(path);
+
+  if (r >= 0) {
+    r = write_file(path, file);
+  }
+  return r == -EEXIST || r == -EISDIR || r == -ENOTDIR ? 0 : r;
+}
+
 int srcfiles_write(struct srcfiles *files, const char *dir, char **ret_cwd)
 {
   unsigned             max_up = 0;
@@ -311,18 +395,126 @@ int srcfiles_write(struct srcfiles *files, const char *dir, char **ret_cwd)
     if (asprintf(&path, "%.*s/%s", (int)keep, cwd, file->path) < 0) {
       return -ENOMEM;
     }
-    r = make_parents(path);
-    if (r >= 0) {
-      r = write_file(path, file);
-    }
-    if (r == -EEXIST || r == -EISDIR || r == -ENOTDIR) {
-      r = 0; /* a name that is a directory of another: left out */
-    }
+    r = write_one(path, file);
   }
   if (r < 0) {
     return r;
   }
   cwd[cwd_len] = '\0'; /* without the slash */
   *ret_cwd     = TAKE_PTR(cwd);
+  return 0;
+}
+
+bool srcfiles_saw_absolute(const struct srcfiles *files)
+{
+  return files->saw_absolute;
+}
+
+/* The root of the absolute names below dir; -EINVAL when it cannot be
+ * written inside a line marker's quotes as it is. */
+static int root_of(const char *dir, char **ret_root)
+{
+  for (const char *p = dir; *p; p++) {
+    if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) {
+      return -EINVAL;
+    }
+  }
+  return asprintf(ret_root, "%s%s", dir, SRCFILES_ROOT) < 0 ? -ENOMEM : 0;
+}
+
+int srcfiles_write_absolute(const char *dir, const char *text, size_t len)
+{
+  _cleanup_free_ char *root  = NULL;
+  struct srcfiles     *files = srcfiles_new();
+  int                  r     = files ? root_of(dir, &root) : -ENOMEM;
+
+  if (r >= 0) {
+    files->absolute = true;
+    r               = srcfiles_feed(files, text, len);
+  }
+  if (r >= 0 && len && text[len - 1] != '\n') {
+    r = srcfiles_feed(files, "\n", 1); /* the last line */
+  }
+  for (size_t i = 0; r >= 0 && files && i < files->n_files; i++) {
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "%s/%s", root, files->files[i].path) < 0) {
+      r = -ENOMEM;
+      break;
+    }
+    r = write_one(path, &files->files[i]);
+  }
+  srcfiles_free(files);
+  return r;
+}
+
+/* line (len bytes, its newline included) onto out, its marker's name
+ * rooted when it is an absolute one that can be. */
+static int root_line(const char *root, const char *line, size_t len, char **out,
+                     size_t *out_len, size_t *out_size)
+{
+  struct marker marker = { .name = NULL };
+  size_t        body   = line[len - 1] == '\n' ? len - 1 : len;
+  bool          hit    = line[0] == '#' && parse_marker(line, body, &marker) &&
+             rootable(marker.name);
+  size_t at  = hit ? marker.name_at : 0;
+  size_t add = hit ? strlen(root) : 0;
+
+  free(marker.name);
+  if (*out_len + len + add > *out_size) {
+    size_t size  = (*out_len + len + add) * 2;
+    char  *grown = realloc(*out, size);
+    if (!grown) {
+      return -ENOMEM;
+    }
+    *out      = grown;
+    *out_size = size;
+  }
+  memcpy(*out + *out_len, line, at);
+  memcpy(*out + *out_len + at, root, add);
+  memcpy(*out + *out_len + at + add, line + at, len - at);
+  *out_len += len + add;
+  return 0;
+}
+
+int srcfiles_root_text(const char *dir, const char *text, size_t len,
+                       char **ret_text, size_t *ret_len)
+{
+  _cleanup_free_ char *root    = NULL;
+  char                *out     = NULL;
+  size_t               out_len = 0, out_size = 0;
+  int                  r = root_of(dir, &root);
+
+  for (const char *p = text, *end = text + len; r >= 0 && p < end;) {
+    const char *nl   = memchr(p, '\n', (size_t)(end - p));
+    size_t      line = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+    r                = root_line(root, p, line, &out, &out_len, &out_size);
+    p += line;
+  }
+  if (r < 0) {
+    free(out);
+    return r;
+  }
+  *ret_text = out;
+  *ret_len  = out_len;
+  return 0;
+}
+
+int srcfiles_unroot(const char *dir, char *text, size_t *len)
+{
+  _cleanup_free_ char *root = NULL;
+  int                  r    = root_of(dir, &root);
+  size_t               n = r < 0 ? 0 : strlen(root), kept = 0;
+
+  if (r < 0) {
+    return r;
+  }
+  for (size_t i = 0; i < *len;) {
+    if (*len - i > n && memcmp(text + i, root, n) == 0 && text[i + n] == '/') {
+      i += n; /* the '/' stays: the name is the client's again */
+      continue;
+    }
+    text[kept++] = text[i++];
+  }
+  *len = kept;
   return 0;
 }

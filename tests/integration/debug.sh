@@ -5,7 +5,8 @@
 # recorded in DW_AT_producer included, DW_AT_name and DW_AT_comp_dir for
 # sources named relative, absolute and from another directory, the user's
 # own prefix maps; gcc -g3, its macro table and the command line's macros
-# included, and what gcc says alongside. Through a real herdccd, fallback
+# included, and what gcc says alongside; -x LANG; gcc -fsanitize=address,
+# whose objects name the source as the compiler is given it. Through a real herdccd, fallback
 # off.
 . "$(dirname "$0")/lib.sh"
 isolate "$@"
@@ -86,6 +87,15 @@ say "g3-warning identical, and what gcc says"
 # an absolute name: compiled as DIR/m/NAME, the markers renamed alike
 compare g3-absolute "$T/other" "$T/src/main.c" -g3 -DSCALE=6 \
   -fdebug-prefix-map="$T"=/b
+# -x LANG: the text compiled as LANG's source, as a local compile reads it
+compare g-x-cxx "$T/src" init.cpp -g -O2 -x c++
+# gcc ASan names its module after the source as the compiler is given it:
+# compiled under the client's own relative name; an absolute one runs here
+compare g-asan "$T/src" main.c -g -O1 -fsanitize=address
+compare g-asan-relative "$T/other" ../src/main.c -g -fsanitize=address,undefined
+compare g-asan-absolute "$T/other" "$T/src/main.c" -g -fsanitize=address
+# without -g a warning sends the source text after the expanded text
+compare asan-warn "$T/src" warn.c -O1 -Wall -fsanitize=address
 # clang: DWARF 4 and older distribute; its DWARF 5 (the default) records
 # checksums of the sources and runs locally.
 if command -v clang >/dev/null; then
@@ -99,9 +109,9 @@ if command -v clang >/dev/null; then
   CC=clang++ compare clang-cxx-g3 "$T/src" \
     "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g3 -gdwarf-4 -std=c++17
   CC=clang compare clang-g5 "$T/src" main.c -g -O2
-  remote=23
+  remote=28
 else
-  remote=17
+  remote=22
 fi
 n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
 [ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"

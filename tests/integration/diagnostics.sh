@@ -6,7 +6,9 @@
 # and #pragma message, a macro redefined, in colour too. gcc and clang,
 # with and without -g, through a real herdccd with fallback off. Without
 # -g the expanded text goes first and, when the compiler says anything,
-# the source text after it (herdcc(1)): both paths are compared. The one
+# the source text after it (herdcc(1)): both paths are compared. Sources
+# named absolutely too (the server quotes them from files it rebuilds),
+# and -x LANG. The one
 # file whose gcc diagnostics differ by design (herdcc(1)) is compared for
 # clang only.
 . "$(dirname "$0")/lib.sh"
@@ -51,7 +53,22 @@ same_output gcc -pedantic -std=c99 "${WARN[@]}" pedantic.c
 same_output g++ -g "${WARN[@]}" shapes2.cpp
 same_output g++ -O2 -fdiagnostics-color=always "${WARN[@]}" shapes2.cpp
 
+# Sources named absolutely (as CMake names them) and -x LANG.
+for file in warnings.c errors.c pragmas.c redefined.c; do
+  same_output gcc "${WARN[@]}" "$PWD/$file"
+  same_output gcc -g -O2 "${WARN[@]}" "-I$PWD/inc" "$PWD/$file"
+done
+same_output gcc -g -pedantic "${WARN[@]}" "$PWD/pedantic.c"
+same_output gcc -pedantic "${WARN[@]}" "$PWD/pedantic.c"
+same_output gcc -g3 "${WARN[@]}" "$PWD/warnings.c"
+same_output g++ -g "${WARN[@]}" "$PWD/shapes2.cpp"
+same_output gcc -g "${WARN[@]}" -x c++ shapes2.cpp
+same_output gcc -O2 "${WARN[@]}" -xc++ "$PWD/shapes2.cpp"
+
 if command -v clang >/dev/null; then
+  same_output clang "${WARN[@]}" "$PWD/warnings.c"
+  same_output clang -gdwarf-4 "${WARN[@]}" "$PWD/redefined.c"
+  same_output clang++ -gdwarf-4 -std=c++17 "${WARN[@]}" -x c++ shapes2.cpp
   for file in warnings.c errors.c pragmas.c redefined.c substrings.c; do
     same_output clang "${WARN[@]}" "$file"
     same_output clang -gdwarf-4 "${WARN[@]}" "$file"

@@ -949,6 +949,10 @@ static const struct local_case local_cases[] = {
   { "gcc -c x.c -include-pch x.pch",                    "-include-pch"             },
   { "gcc -c /src/x\"y.c -g3",                           "gcc -g3 of /src/x\"y.c"   },
   { "gcc -c a/../../x.c -ggdb3",                        "gcc -g3 of a/../../x.c"   },
+  /* gcc ASan names the module as the compiler is given the source */
+  { "gcc -c /src/x.c -fsanitize=address",               "gcc -fsanitize=address of /src/x.c" },
+  { "gcc -c /src/x.c -g -fsanitize=undefined,address",  "gcc -fsanitize=address of /src/x.c" },
+  { "gcc -c a/../../x.c -g -fsanitize=address",         "gcc -fsanitize=address of a/../../x.c" },
   { "clang -c x.c -g",                                  "clang DWARF 5"            },
   { "clang -c x.c -gdwarf-5",                           "clang DWARF 5"            },
   { "clang -c x.c -gdwarf-4 -gdwarf-5",                 "clang DWARF 5"            },
@@ -1210,6 +1214,7 @@ struct accepted_case {
   bool        rewrite_includes;
   bool        pedantic_twin;
   bool        macro_names;
+  bool        own_name;
   size_t      profile_index;
 };
 
@@ -1225,25 +1230,53 @@ static const struct accepted_case accepted_cases[] = {
   /* gcc -g3: compiled under the client's name when it is relative */
   { .argv = "gcc -c x.c -o x.o -g3 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c",
-    .directives_only = true, .macro_names = true },
+    .directives_only = true, .macro_names = true, .own_name = true },
   { .argv = "gcc -c ../../s/./x.c -o x.o -ggdb3 -O2 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c",
-    .directives_only = true, .macro_names = true },
+    .directives_only = true, .macro_names = true, .own_name = true },
   { .argv = "gcc -c x.c -o x.o -g3 -g2 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c",
     .directives_only = true },
   { .argv = "gcc -c x.c -o x.o -g3 -gdwarf-4 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c",
-    .directives_only = true, .macro_names = true },
+    .directives_only = true, .macro_names = true, .own_name = true },
   { .argv = "gcc -c /s/x.c -o x.o -g3 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c",
-    .directives_only = true, .macro_names = true },
+    .directives_only = true, .macro_names = true, .own_name = true },
   { .argv = "gcc -c /s/x\\y.c -o x.o -g3 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c",
     .directives_only = true },
   { .argv = "gcc -c s/../../x.c -o x.o -g3 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c",
     .directives_only = true },
+  /* gcc ASan: a relative name is the client's own */
+  { .argv = "gcc -c x.c -o x.o -g -fsanitize=address -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .own_name = true },
+  { .argv = "gcc -c x.c -o x.o -fsanitize=leak,address -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .own_name = true },
+  { .argv = "gcc -c x.c -o x.o -fsanitize=address -fno-sanitize=all -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c", .directives_only = true },
+  { .argv = "gcc -c x.c -o x.o -fsanitize=kernel-address -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c", .directives_only = true },
+  { .argv = "gcc -c x.c -o x.o -fsanitize=address",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  /* -x LANG arrives as LANG's preprocessed form: marked, the text is LANG's */
+  { .argv = "gcc -x c++-cpp-output -c x.c -o x.o -g -fdirectives-only",
+    .input_index = 4, .output_index = 6, .lang_index = 2, .lang = "c++",
+    .directives_only = true },
+  { .argv = "gcc -xcpp-output -c x.c -o x.o -g -fdirectives-only",
+    .input_index = 3, .output_index = 5, .lang_index = 1, .lang_joined = true,
+    .lang = "c", .directives_only = true },
+  { .argv = "clang -x c++-cpp-output -c x.c -o x.o -frewrite-includes",
+    .input_index = 4, .output_index = 6, .lang_index = 2, .lang = "c++",
+    .rewrite_includes = true },
+  { .argv = "gcc -x c++-cpp-output -c x.c -o x.o",
+    .input_index = 4, .output_index = 6, .lang_index = 2,
+    .lang = "c++-cpp-output" },
+  { .argv = "gcc -x assembler -c x.s -o x.o -fdirectives-only",
+    .input_index = 4, .output_index = 6, .lang_index = 2, .lang = "assembler" },
   /* a herdcc client's gcc -g job: -fdirectives-only text, marked last */
   { .argv = "gcc -c x.c -o x.o -g -O2 -fdirectives-only",
     .input_index = 2, .output_index = 4, .lang = "c", .directives_only = true },
@@ -1412,6 +1445,7 @@ static void check_accepted(const struct accepted_case *c)
              c->rewrite_includes);
   check_bool(c->argv, "pedantic_twin", job.pedantic_twin, c->pedantic_twin);
   check_bool(c->argv, "macro_names", job.macro_names, c->macro_names);
+  check_bool(c->argv, "own_name", job.own_name, c->own_name);
   if (job.profile_index != c->profile_index) {
     fail_msg("\"%s\": profile_index %zu, expected %zu", c->argv,
              job.profile_index, c->profile_index);

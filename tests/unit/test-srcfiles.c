@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of the source files rebuilt from preprocessed text: which names
- * are written where, with which lines, and which are left out. */
+ * are written where, with which lines, and which are left out; the files
+ * named absolutely, rebuilt below the job's root for them, the text that
+ * names them there and the words given the client's names back. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -124,11 +127,132 @@ static void test_caps(void **state)
   remove_tree(dir);
 }
 
+static const char abs_text[] =
+  "# 0 \"/src/p/x.c\"\n"
+  "# 0 \"<built-in>\"\n"
+  "# 1 \"/src/p/x.c\"\n"
+  "int a;\n"
+  "# 1 \"/usr/include/sys.h\" 1 3 4\n"
+  "int sys;\n"
+  "# 1 \"/src/p/odd\\\\name.h\" 1\n" /* escaped: still rooted */
+  "int odd;\n"
+  "# 1 \"/src/p/../up.h\" 1\n" /* not plain: left as it is */
+  "int up;\n"
+  "# 1 \"/src/p//twice.h\" 1\n"
+  "int twice;\n"
+  "# 1 \"rel.h\" 1\n"
+  "int rel;\n"
+  "# 3 \"/src/p/x.c\" 2\n"
+  "int c;\n";
+
+/* Only a plain absolute name that is no system header asks for a second
+ * compile; a text naming only system headers does not. */
+static void test_saw_absolute(void **state)
+{
+  (void)state;
+  static const char sys_only[] = "# 0 \"x.c\"\n"
+                                 "# 1 \"/usr/include/sys.h\" 1 3 4\n"
+                                 "int sys;\n"
+                                 "# 1 \"/src/../bad.h\" 1\n"
+                                 "int bad;\n";
+  struct srcfiles  *files      = srcfiles_new();
+
+  assert_int_equal(srcfiles_feed(files, sys_only, strlen(sys_only)), 0);
+  assert_false(srcfiles_saw_absolute(files));
+  assert_int_equal(srcfiles_feed(files, abs_text, strlen(abs_text)), 0);
+  assert_true(srcfiles_saw_absolute(files));
+  srcfiles_free(files);
+}
+
+static void test_absolute(void **state)
+{
+  (void)state;
+  _cleanup_free_ char *dir = tmp_dir();
+
+  assert_int_equal(srcfiles_write_absolute(dir, abs_text, strlen(abs_text)), 0);
+  _cleanup_free_ char *x = read_at(dir, "a/src/p/x.c");
+  assert_non_null(x);
+  assert_string_equal(x, "int a;\n\nint c;\n");
+  _cleanup_free_ char *sys = read_at(dir, "a/usr/include/sys.h");
+  assert_non_null(sys);
+  assert_string_equal(sys, "int sys;\n");
+  _cleanup_free_ char *odd = read_at(dir, "a/src/p/odd\\name.h");
+  assert_non_null(odd);
+  assert_string_equal(odd, "int odd;\n");
+  assert_null(read_at(dir, "a/src/up.h"));
+  assert_null(read_at(dir, "a/src/p/twice.h"));
+  assert_null(read_at(dir, "a/rel.h"));
+
+  /* the text names the rebuilt files; a name that is not plain stays */
+  _cleanup_free_ char *rooted = NULL, *want = NULL;
+  size_t               len;
+  assert_int_equal(
+    srcfiles_root_text(dir, abs_text, strlen(abs_text), &rooted, &len), 0);
+  assert_true(asprintf(&want,
+                       "# 0 \"%1$s/a/src/p/x.c\"\n"
+                       "# 0 \"<built-in>\"\n"
+                       "# 1 \"%1$s/a/src/p/x.c\"\n"
+                       "int a;\n"
+                       "# 1 \"%1$s/a/usr/include/sys.h\" 1 3 4\n"
+                       "int sys;\n"
+                       "# 1 \"%1$s/a/src/p/odd\\\\name.h\" 1\n"
+                       "int odd;\n"
+                       "# 1 \"/src/p/../up.h\" 1\n"
+                       "int up;\n"
+                       "# 1 \"/src/p//twice.h\" 1\n"
+                       "int twice;\n"
+                       "# 1 \"rel.h\" 1\n"
+                       "int rel;\n"
+                       "# 3 \"%1$s/a/src/p/x.c\" 2\n"
+                       "int c;\n",
+                       dir) > 0);
+  assert_int_equal(len, strlen(want));
+  assert_memory_equal(rooted, want, len);
+  remove_tree(dir);
+}
+
+/* What the rooted compile says names the client's files again. */
+static void test_unroot(void **state)
+{
+  (void)state;
+  const char          *dir = "/tmp/job";
+  _cleanup_free_ char *words =
+    strdup("In file included from /tmp/job/a/src/p/x.c:2:\n"
+           "/tmp/job/a/src/p/h.h:1:5: warning: x\n"
+           "/tmp/job/ab/c.c: /tmp/job/a:2 /tmp/job/a/");
+  size_t len = strlen(words);
+
+  assert_int_equal(srcfiles_unroot(dir, words, &len), 0);
+  assert_int_equal(len, strlen("In file included from /src/p/x.c:2:\n"
+                               "/src/p/h.h:1:5: warning: x\n"
+                               "/tmp/job/ab/c.c: /tmp/job/a:2 /"));
+  assert_memory_equal(words,
+                      "In file included from /src/p/x.c:2:\n"
+                      "/src/p/h.h:1:5: warning: x\n"
+                      "/tmp/job/ab/c.c: /tmp/job/a:2 /",
+                      len);
+}
+
+/* A job directory a marker cannot hold as it is roots nothing. */
+static void test_unmarkable_dir(void **state)
+{
+  (void)state;
+  char  *rooted = NULL;
+  size_t len;
+
+  assert_int_equal(
+    srcfiles_root_text("/tmp/a\"b", abs_text, strlen(abs_text), &rooted, &len),
+    -EINVAL);
+  assert_int_equal(srcfiles_write_absolute("/tmp/a\\b", abs_text, 10), -EINVAL);
+  assert_null(rooted);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_rebuild),
-    cmocka_unit_test(test_caps),
+    cmocka_unit_test(test_rebuild),      cmocka_unit_test(test_caps),
+    cmocka_unit_test(test_saw_absolute), cmocka_unit_test(test_absolute),
+    cmocka_unit_test(test_unroot),       cmocka_unit_test(test_unmarkable_dir),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
