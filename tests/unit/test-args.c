@@ -950,9 +950,9 @@ static const struct local_case local_cases[] = {
   { "gcc -c /src/x\"y.c -g3",                           "gcc -g3 of /src/x\"y.c"   },
   { "gcc -c a/../../x.c -ggdb3",                        "gcc -g3 of a/../../x.c"   },
   /* gcc ASan names the module as the compiler is given the source */
-  { "gcc -c /src/x.c -fsanitize=address",               "gcc -fsanitize=address of /src/x.c" },
-  { "gcc -c /src/x.c -g -fsanitize=undefined,address",  "gcc -fsanitize=address of /src/x.c" },
-  { "gcc -c a/../../x.c -g -fsanitize=address",         "gcc -fsanitize=address of a/../../x.c" },
+  { "gcc -c /x.c -fsanitize=address",                   "address of /x.c"          },
+  { "gcc -c /x.c -g -fsanitize=undefined,address",      "address of /x.c"          },
+  { "gcc -c a/../../x.c -g -fsanitize=address",         "address of a/../../x.c"   },
   { "clang -c x.c -g",                                  "clang DWARF 5"            },
   { "clang -c x.c -gdwarf-5",                           "clang DWARF 5"            },
   { "clang -c x.c -gdwarf-4 -gdwarf-5",                 "clang DWARF 5"            },
