@@ -5,7 +5,9 @@
  * pieces the rest arrives in (and, when odd, lifts the command line's
  * macros, as for gcc -g3). Beyond crashes: the filter gives no more
  * than it got, a working directory is absolute, and the rebuilt tree holds
- * only directories and regular files, all below the job directory. */
+ * only directories and regular files, all below the job directory, the
+ * absolutely named files' too; the text rooted gives the text back when
+ * its root is taken out again. */
 
 #include <ftw.h>
 #include <stddef.h>
@@ -87,6 +89,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (srcfiles_write(files, dir, &cwd) == 0) {
     FUZZ_CHECK(strncmp(cwd, dir, strlen(dir)) == 0);
   }
+  const char *raw = (const char *)data + 1;
+  FUZZ_CHECK(srcfiles_write_absolute(dir, raw, size - 1) == 0);
+  _cleanup_free_ char *rooted = NULL;
+  size_t               rooted_len;
+  FUZZ_CHECK(srcfiles_root_text(dir, raw, size - 1, &rooted, &rooted_len) == 0);
+  FUZZ_CHECK(rooted_len >= size - 1);
+  FUZZ_CHECK(srcfiles_unroot(dir, rooted, &rooted_len) == 0);
+  FUZZ_CHECK(rooted_len == size - 1 &&
+             (rooted_len == 0 || memcmp(rooted, raw, rooted_len) == 0));
   fuzz_dir = dir;
   nftw(dir, check_entry, 16, FTW_PHYS);
   nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
