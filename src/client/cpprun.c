@@ -11,7 +11,6 @@
 
 #include "cppscan.h"
 #include "cppstrip.h"
-#include "diag.h"
 #include "io.h"
 #include "jobstatus.h"
 #include "log.h"
@@ -144,10 +143,10 @@ int cpprun_start(struct remote_job *job)
   return 0;
 }
 
-/* cpp has ended: free its slot. A failed cpp's diagnostics are shown now,
- * as the job's last word; a successful cpp's go out with the server's
+/* cpp has ended: free its slot. Its diagnostics go out with the server's
  * reply, and are dropped when the compile runs here after all (it says
- * them again). */
+ * them again): a failed cpp's too, whose compile runs here for all that a
+ * local compile says after it (gcc goes on past an #error). */
 static void cpp_ended(const struct remote_job *job, int status)
 {
   struct cpprun *cpp = job->cpp;
@@ -157,9 +156,6 @@ static void cpp_ended(const struct remote_job *job, int status)
   close_field(&cpp->pidfd);
   slots_release(job->state_dir, cpp->slot_fd);
   cpp->slot_fd = -1;
-  if (status != 0) {
-    diag_write(job->state_dir, cpp->err_fd, NULL, 0);
-  }
 }
 
 /* gcc's -fdirectives-only text, mended (cppscan.h); when a file it names
@@ -195,9 +191,6 @@ static int cpp_mend(const struct remote_job *job)
     r = run_wait(cpp->pid, &cpp->status);
   }
   cpp->pid = 0;
-  if (r >= 0 && cpp->status != 0) {
-    diag_write(job->state_dir, cpp->err_fd, NULL, 0);
-  }
   return r;
 }
 

@@ -52,7 +52,7 @@ enum invite_outcome {
   INVITE_SLOT,       /* a slot file was free: slot_fd holds it */
   INVITE_NONE,       /* every native server is busy or failed, and no slot
                         file is free */
-  INVITE_CPP_FAILED, /* the preprocessor failed (it has said why) */
+  INVITE_CPP_FAILED, /* the preprocessor failed (its words are dropped) */
 };
 
 struct invite_result {

@@ -472,7 +472,7 @@ static void tell_end(const struct compile_state *c, int r, const char *name,
     }
     return;
   } else if (c->result.outcome == REMOTE_CPP_FAILED) {
-    log_info("preprocessing %s failed", input);
+    log_info("preprocessing %s failed: it compiles here", input);
     return;
   } else if (d.action == POLICY_RETURN) {
     if (c->result.exit_code == EXIT_COMPILER_MISSING) {
@@ -504,6 +504,7 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
                                 .exit_code   = c->result.exit_code,
                                 .passed_over = c->result.passed_over,
                                 .unfit       = c->result.unfit,
+                                .here        = c->result.here,
                                 .attempt     = attempt };
     if (!name) {
       a.local_error = -ENOMEM;
@@ -619,9 +620,15 @@ static int schedule(struct compile_state *c)
         compile_here(c->argv, res.slot_fd, res.slot, c->state);
       }
       return distribute(c, res.index, res.slot_fd, res.slot, -1, NULL);
-    case INVITE_CPP_FAILED:
-      log_info("preprocessing %s failed", c->plan.input);
-      return remote_cpp_status(&c->job);
+    case INVITE_CPP_FAILED: {
+      /* as after an attempt: here, for all a local compile says */
+      struct policy_attempt a = { .outcome   = REMOTE_CPP_FAILED,
+                                  .exit_code = remote_cpp_status(&c->job),
+                                  .attempt   = 1 };
+      log_info("preprocessing %s failed: it compiles here", c->plan.input);
+      remote_job_clear(&c->job);
+      return carry_out(c, policy_after_attempt(&a, &c->settings));
+    }
     case INVITE_NONE:
     default:
       log_info("every native server is busy: %s takes the first free slot",

@@ -65,6 +65,10 @@ static struct policy_decision not_distributed(const struct policy_attempt  *a,
 {
   enum log_level level = a->passed_over ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING;
 
+  if (a->here) {
+    /* no server would say it better: here, whatever the fallback says */
+    return here(true, LOG_LEVEL_INFO);
+  }
   if (a->attempt < s->max_attempts && !a->no_other) {
     return (struct policy_decision){ .action = POLICY_RETRY, .level = level };
   }
@@ -96,7 +100,9 @@ struct policy_decision policy_after_attempt(const struct policy_attempt  *a,
       }
       return ends(a->exit_code, LOG_LEVEL_INFO);
     case REMOTE_CPP_FAILED:
-      return ends(a->exit_code, LOG_LEVEL_INFO);
+      /* a local compile says more than its preprocessor (gcc goes on past
+       * an #error) and fails as it did: here, for its words */
+      return here(true, LOG_LEVEL_INFO);
     case REMOTE_NOT_DISTRIBUTED:
     default:
       return not_distributed(a, s);

@@ -57,6 +57,7 @@ struct policy_attempt {
   unsigned            attempt;     /* 1 for the first server */
   bool                no_other;    /* no other server has a free slot */
   bool                unfit;       /* the server cannot take such a job */
+  bool                here;        /* only a compile here says what it says */
 };
 
 struct policy_settings policy_settings_from_env(void);

@@ -419,6 +419,20 @@ static bool speaks(const struct remote_job  *job,
          (reply->status != 0 || reply->serr_len > 0 || reply->sout_len > 0);
 }
 
+/* gcc's preprocessor said something here (a #warning, -Wundef) and the
+ * server's compiler said something too: a local compile says them in
+ * source order, which neither side alone knows, so the job runs here.
+ * clang's server says the preprocessor's words again itself. */
+static bool both_speak(const struct remote_job  *job,
+                       const struct proto_reply *reply)
+{
+  struct stat st;
+
+  return !job->plan->rewrite_includes && reply->serr_len > 0 &&
+         job->cpp->err_fd >= 0 && fstat(job->cpp->err_fd, &st) == 0 &&
+         st.st_size > 0;
+}
+
 /* Write what the reply holds, as the local compile would; 1 when the job is
  * to go again as source text (speaks()), with nothing written. */
 static int finish_reply(const struct remote_job *job, const struct attempt *at,
@@ -433,6 +447,13 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
   backoff_forget(job->backoff, at->address);
   if (speaks(job, reply)) {
     return 1;
+  }
+  if (both_speak(job, reply)) {
+    result->here = true;
+    return fail_at(job, at, result, EXIT_GENERAL, BACKOFF_NONE,
+                   "the preprocessor here and the compiler on %s both "
+                   "spoke: only a local compile says them in their order",
+                   at->address);
   }
   if (reply->sout_len) {
     io_write_all(STDOUT_FILENO, reply->sout, reply->sout_len, -1);

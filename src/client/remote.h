@@ -45,8 +45,9 @@ struct remote_job {
 enum remote_outcome {
   REMOTE_DONE,           /* compiled remotely; exit_code is the
                             compiler's (0, or a compile error) */
-  REMOTE_CPP_FAILED,     /* the local preprocessor failed; it has already
-                            said why; exit_code is its status */
+  REMOTE_CPP_FAILED,     /* the local preprocessor failed; exit_code is
+                            its status; what it said is dropped, for the
+                            compile here says it again and more */
   REMOTE_NOT_DISTRIBUTED /* connect, protocol or server-side failure;
                             exit_code is the distcc code; why says what */
 };
@@ -64,12 +65,17 @@ struct remote_result {
                                       server cannot take such a job (a
                                       profile to one older than extension
                                       version 3): not the farm's failure */
+  bool here;                       /* REMOTE_NOT_DISTRIBUTED because only a
+                                      compile here prints what it prints:
+                                      the preprocessor here and the server's
+                                      compiler both spoke, and a local
+                                      compile interleaves the two */
 };
 
 /* One attempt on host. The first attempt starts the preprocessor, which
- * runs while the connection is made; a failed preprocessor ends the job at
- * once, without waiting for the network. A later attempt sends the same
- * output again. Returns -ENOMEM and local errors (the preprocessor could
+ * runs while the connection is made; a failed preprocessor ends the
+ * attempt at once, without waiting for the network. A later attempt sends the
+ * same output again. Returns -ENOMEM and local errors (the preprocessor could
  * not start, a memory file could not be made) only; everything about the
  * server is in the result. */
 int remote_compile(struct remote_job *job, const struct hosts_entry *host,

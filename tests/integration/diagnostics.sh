@@ -84,4 +84,37 @@ fi
 n=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
 [ "$n" -gt "$compiled" ] && [ "$n" -le $((compiled + expanded)) ] ||
   fail "the server ran $n jobs, not $compiled to $((compiled + expanded))"
+
+# gcc's preprocessor here (a #warning) and the compiler on the server (a
+# warning before it) both speak: only a local compile says them in their
+# order, so such a job runs here once the server's compile of the source
+# text has spoken, whatever the fallback says. clang's server says both
+# itself. The server runs 2 jobs for each without -g (the expanded text,
+# then the source text), 1 with.
+export HERDCC_VERBOSE=1 HERDCC_LOG=$T/client.log
+same_output gcc -Wall both.c
+same_output gcc -g -Wall "$PWD/both.c"
+same_output gcc -Wall pragmas.c
+# A failed preprocessor: the compile runs here, for all that a local
+# compile says after it; no job reaches the server.
+same_output gcc -Wall cpperror.c
+same_output gcc -g "$PWD/cpperror.c"
+HERDCC_HOSTS=127.0.0.2:3632,herd
+same_output gcc -Wall cpperror.c # the invitation's path
+HERDCC_HOSTS=127.0.0.2:3632
+want_here=3 want_jobs=$((n + 5))
+if command -v clang >/dev/null; then
+  same_output clang -Wall both.c
+  same_output clang -gdwarf-4 -Wall both.c
+  same_output clang -Wall cpperror.c
+  want_jobs=$((want_jobs + 3))
+fi
+unset HERDCC_VERBOSE HERDCC_LOG
+here=$(grep -c "only a local compile says them in their order" "$T/client.log" ||
+  true)
+[ "$here" -eq "$want_here" ] ||
+  fail "$here jobs ran here for their words' order, not $want_here"
+m=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
+[ "$m" -eq "$want_jobs" ] ||
+  fail "the server ran $((m - n)) jobs for the order's compiles, not $((want_jobs - n))"
 say "PASS"
