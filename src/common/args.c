@@ -733,6 +733,21 @@ static bool names_module(char *const *argv)
   return address;
 }
 
+/* -flto or -flto=JOBS, not cancelled by a later -fno-lto. */
+static bool link_time(char *const *argv)
+{
+  bool lto = false;
+
+  for (size_t i = 1; argv[i]; i++) {
+    if (strcmp(argv[i], "-flto") == 0 || strncmp(argv[i], "-flto=", 6) == 0) {
+      lto = true;
+    } else if (strcmp(argv[i], "-fno-lto") == 0) {
+      lto = false;
+    }
+  }
+  return lto;
+}
+
 /* A name a line marker writes as it is: no character gcc escapes. */
 static bool marker_safe(const char *name)
 {
@@ -815,6 +830,14 @@ static int scan_verdict(char *const *argv, struct scan *scan)
   }
   if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
     return set_local(scan, "%s", "clang -grecord-command-line");
+  }
+  /* gcc's LTO streams the directory the compile runs in and the main
+     file's name as given, through no prefix map: the server's would be
+     in the object, and in the debug info linked from it. */
+  if (!is_clang(compiler) && link_time(argv)) {
+    return set_local(scan, "%s",
+                     "gcc -flto (the object records the directory the "
+                     "compile runs in and the source's name as given)");
   }
   /* gcc -fsanitize=address records the main file's name as given: text
      (with -g, or when the expanded text's compile says anything) is

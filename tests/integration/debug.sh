@@ -94,6 +94,8 @@ compare g-x-cxx "$T/src" init.cpp -g -O2 -x c++
 compare g-asan "$T/src" main.c -g -O1 -fsanitize=address
 compare g-asan-relative "$T/other" ../src/main.c -g -fsanitize=address,undefined
 compare g-asan-absolute "$T/other" "$T/src/main.c" -g -fsanitize=address
+# gcc's LTO records the compile's directory and input name: it runs here
+compare g-lto "$T/src" main.c -g -O2 -flto -frandom-seed=main.o
 # without -g a warning sends the source text after the expanded text
 compare asan-warn "$T/src" warn.c -O1 -Wall -fsanitize=address
 # clang: DWARF 4 and older distribute; its DWARF 5 (the default) records

@@ -514,6 +514,25 @@ static const struct remote_case remote_cases[] = {
     .server = "/usr/bin/gcc -c x.c -o x.o -O2 -fdirectives-only",
     .directives_only = true,
   },
+  /* LTO: clang's object names no directory; gcc's cancelled LTO goes */
+  {
+    .argv   = "clang -c x.c -o x.o -O2 -flto=thin",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang x.c -O2 -flto=thin -frewrite-includes -E",
+    .server = "clang -c x.c -o x.o -O2 -flto=thin -frewrite-includes",
+    .rewrite_includes = true,
+  },
+  {
+    .argv   = "gcc -c x.c -flto -fno-lto -flto-partition=none",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -flto -fno-lto -flto-partition=none -fdirectives-only -E",
+    .server = "gcc -c x.c -flto -fno-lto -flto-partition=none -fdirectives-only",
+    .directives_only = true,
+  },
   {
     .argv   = "clang -c x.c -o x.o -O2",
     .input  = "x.c",
@@ -949,6 +968,10 @@ static const struct local_case local_cases[] = {
   { "gcc -c x.c -include-pch x.pch",                    "-include-pch"             },
   { "gcc -c /src/x\"y.c -g3",                           "gcc -g3 of /src/x\"y.c"   },
   { "gcc -c a/../../x.c -ggdb3",                        "gcc -g3 of a/../../x.c"   },
+  /* gcc's LTO records the compile's directory; clang's does not */
+  { "gcc -c x.c -O2 -flto",                             "gcc -flto"                },
+  { "gcc -c x.c -flto=auto -g",                         "gcc -flto"                },
+  { "g++ -c x.cc -fno-lto -flto=4",                     "gcc -flto"                },
   /* gcc ASan names the module as the compiler is given the source */
   { "gcc -c /x.c -fsanitize=address",                   "address of /x.c"          },
   { "gcc -c /x.c -g -fsanitize=undefined,address",      "address of /x.c"          },
