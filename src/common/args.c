@@ -7,6 +7,7 @@
 #include "args.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -733,6 +734,31 @@ static bool names_module(char *const *argv)
   return address;
 }
 
+/* The first header an -include names that has a precompiled form beside
+ * it (FILE.gch, a file or gcc's directory of them; clang's FILE.pch), or
+ * NULL: the compiler here reads that instead of the header. */
+static const char *precompiled(char *const *argv)
+{
+  static const char *const forms[] = { ".gch", ".pch" };
+
+  for (size_t i = 1; argv[i]; i++) {
+    const char *file = strcmp(argv[i], "-include") == 0 ? argv[i + 1]
+                       : strncmp(argv[i], "-include", 8) == 0 &&
+                           strcmp(argv[i], "-include-pch") != 0
+                         ? argv[i] + 8
+                         : NULL;
+    for (size_t k = 0; file && file[0] && k < ARRAY_SIZE(forms); k++) {
+      char path[PATH_MAX];
+      if ((size_t)snprintf(path, sizeof(path), "%s%s", file, forms[k]) <
+            sizeof(path) &&
+          access(path, F_OK) == 0) {
+        return file;
+      }
+    }
+  }
+  return NULL;
+}
+
 /* -flto or -flto=JOBS, not cancelled by a later -fno-lto. */
 static bool link_time(char *const *argv)
 {
@@ -830,6 +856,15 @@ static int scan_verdict(char *const *argv, struct scan *scan)
   }
   if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
     return set_local(scan, "%s", "clang -grecord-command-line");
+  }
+  /* A precompiled header gives another object than its text with debug
+     info (measured with gcc 12), and the server has only the text. */
+  const char *pch = scan->debug_info ? precompiled(argv) : NULL;
+  if (pch) {
+    return set_local(scan,
+                     "the precompiled form of %s (with debug info the "
+                     "object differs from one compiled from its text)",
+                     pch);
   }
   /* gcc's LTO streams the directory the compile runs in and the main
      file's name as given, through no prefix map: the server's would be
