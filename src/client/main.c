@@ -55,7 +55,8 @@ static void print_version(void)
          HERD_VERSION, arg_program);
 }
 
-static void print_help(void)
+/* --help: the usage, the environment, the host list. */
+static void print_usage(void)
 {
   printf(
     "Usage:\n"
@@ -77,7 +78,13 @@ static void print_help(void)
     "   --stats            the status of every server and of this machine's\n"
     "                      jobs, once (runs herdcc-top --once)\n"
     "   -j                 print the number of jobs the host list allows\n"
-    "\n"
+    "\n",
+    arg_program, HERDCC_MASQUERADE_DIR);
+}
+
+static void print_environment(void)
+{
+  printf(
     "Environment (HERDCC_X is read first, then DISTCC_X, then X=VALUE lines\n"
     "of $HERDCC_DIR/config or SYSCONFDIR/herdcc/config):\n"
     "   HERDCC_HOSTS       the host list (else $HERDCC_DIR/hosts, "
@@ -91,9 +98,9 @@ static void print_help(void)
     "   HERDCC_LOG=FILE    log to FILE instead of stderr\n"
     "   HERDCC_FALLBACK=0  fail instead of compiling locally when "
     "distribution fails\n"
-    "                      (a failed server is first retried on up to %5$d "
+    "                      (a failed server is first retried on up to %d "
     "others)\n"
-    "   HERDCC_IO_TIMEOUT  seconds to wait for a server (default %3$d)\n"
+    "   HERDCC_IO_TIMEOUT  seconds to wait for a server (default %d)\n"
     "   HERDCC_JOB_TIMEOUT seconds one remote attempt may take in all "
     "(default: no limit\n"
     "                      beyond the I/O timeout); then the next server or "
@@ -101,10 +108,10 @@ static void print_help(void)
     "   HERDCC_SKIP_LOCAL_RETRY=0  compile here too when a remote compile "
     "fails\n"
     "   HERDCC_CONNECT_TIMEOUT  milliseconds to wait for a connection "
-    "(default %4$d)\n"
+    "(default %d)\n"
     "   HERDCC_BACKOFF_PERIOD  seconds a server address that failed is "
     "passed over\n"
-    "                      (default %6$d; 0 never passes one over)\n"
+    "                      (default %d; 0 never passes one over)\n"
     "   HERDCC_DNS_TIMEOUT milliseconds one DNS refresh may take (default "
     "500)\n"
     "   HERDCC_ZLIB=0|1    bodies to a herdccd: never or always zlib "
@@ -113,7 +120,14 @@ static void print_help(void)
     "   HERDCC_LOCAL_CPUS  this machine's budget of local compiles and "
     "preprocessors\n"
     "                      (default: the CPUs online)\n"
-    "\n"
+    "\n",
+    POLICY_MAX_ATTEMPTS - 1, REMOTE_IO_TIMEOUT_S, REMOTE_CONNECT_TIMEOUT_MS,
+    BACKOFF_DEFAULT_PERIOD_S);
+}
+
+static void print_host_list(void)
+{
+  fputs(
     "Host list, one entry per word:\n"
     "   HOST[:PORT][/LIMIT][,lzo]  a server; ,lzo selects protocol 2 "
     "(compressed)\n"
@@ -127,9 +141,14 @@ static void print_help(void)
     "records\n"
     "                              of DOMAIN (default: the search domain)\n"
     "   --localslots=N --localslots_cpp=N --randomize\n",
-    arg_program, HERDCC_MASQUERADE_DIR, REMOTE_IO_TIMEOUT_S,
-    REMOTE_CONNECT_TIMEOUT_MS, POLICY_MAX_ATTEMPTS - 1,
-    BACKOFF_DEFAULT_PERIOD_S);
+    stdout);
+}
+
+static void print_help(void)
+{
+  print_usage();
+  print_environment();
+  print_host_list();
 }
 
 static void setup_logging(void)
