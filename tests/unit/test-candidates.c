@@ -22,14 +22,37 @@
 #include "hosts.h"
 #include "slots.h"
 
-static struct hosts_list *parse(const char *text)
-{
-  struct hosts_list *list = NULL;
-  char              *bad  = NULL;
+/* A host list, a compile's backoff state (backed_off, when not NULL,
+ * backed off for every compiler) and the candidates collected from both. */
+struct collected {
+  struct hosts_list *list;
+  struct backoff    *backoff;
+  struct candidates  c;
+};
 
-  assert_int_equal(hosts_parse(text, &list, &bad), 0);
+static void collect(const char *dir, const char *text, const char *backed_off,
+                    struct collected *k)
+{
+  char *bad = NULL;
+
+  *k = (struct collected){ 0 };
+  assert_int_equal(hosts_parse(text, &k->list, &bad), 0);
   assert_null(bad);
-  return list;
+  assert_int_equal(backoff_new(dir, "gcc", 60, &k->backoff), 0);
+  if (backed_off) {
+    assert_int_equal(backoff_mark(k->backoff, backed_off, BACKOFF_ADDRESS,
+                                  "Connection refused"),
+                     0);
+  }
+  assert_int_equal(candidates_collect(k->list, dir, k->backoff, &k->c), 0);
+}
+
+static void collected_clear(struct collected *k)
+{
+  candidates_clear(&k->c);
+  assert_int_equal(k->c.count, 0);
+  backoff_free(k->backoff);
+  hosts_list_free(k->list);
 }
 
 /* Whether a collected candidate is entry number index of the list. */
@@ -48,111 +71,86 @@ static void assert_is(const struct candidates *c, unsigned i,
 
 static void test_collect_in_order(void **state)
 {
-  const char        *dir  = *state;
-  struct hosts_list *list = parse("10.0.0.1/3,herd +zeroconf 10.0.0.2/2 "
-                                  "localhost/1 10.0.0.3");
-  struct backoff    *b    = NULL;
-  struct candidates  c;
+  struct collected k;
 
-  assert_int_equal(backoff_new(dir, "gcc", 60, &b), 0);
-  assert_int_equal(
-    backoff_mark(b, "10.0.0.2:3632", BACKOFF_ADDRESS, "Connection refused"), 0);
-  assert_int_equal(candidates_collect(list, dir, b, &c), 0);
-  assert_int_equal(c.count, 3);
-  assert_is(&c, 0, list, 0);
-  assert_is(&c, 1, list, 3);
-  assert_is(&c, 2, list, 4);
-  assert_null(c.names[3]);
-  assert_int_equal(c.backed_off, 1);
-  assert_null(c.unresolved);
-  assert_true(candidates_any_native(&c));
-  candidates_clear(&c);
-  assert_int_equal(c.count, 0);
-  backoff_free(b);
-  hosts_list_free(list);
+  collect(*state, "10.0.0.1/3,herd +zeroconf 10.0.0.2/2 localhost/1 10.0.0.3",
+          "10.0.0.2:3632", &k);
+  assert_int_equal(k.c.count, 3);
+  assert_is(&k.c, 0, k.list, 0);
+  assert_is(&k.c, 1, k.list, 3);
+  assert_is(&k.c, 2, k.list, 4);
+  assert_null(k.c.names[3]);
+  assert_int_equal(k.c.backed_off, 1);
+  assert_null(k.c.unresolved);
+  assert_true(candidates_any_native(&k.c));
+  collected_clear(&k);
 }
 
 static void test_any_native(void **state)
 {
-  struct hosts_list *list = parse("10.0.0.1 localhost @ssh-host");
-  struct backoff    *b    = NULL;
-  struct candidates  c;
+  struct collected k;
 
-  assert_int_equal(backoff_new(*state, "gcc", 60, &b), 0);
-  assert_int_equal(candidates_collect(list, *state, b, &c), 0);
-  assert_int_equal(c.count, 3);
-  assert_false(candidates_any_native(&c));
-  candidates_clear(&c);
-  backoff_free(b);
-  hosts_list_free(list);
+  collect(*state, "10.0.0.1 localhost @ssh-host", NULL, &k);
+  assert_int_equal(k.c.count, 3);
+  assert_false(candidates_any_native(&k.c));
+  collected_clear(&k);
 }
 
 static void test_randomize_keeps_the_hosts(void **state)
 {
-  struct hosts_list *list =
-    parse("--randomize 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5");
-  struct backoff   *b = NULL;
-  struct candidates c;
-  bool              seen[5] = { false };
+  struct collected k;
+  bool             seen[5] = { false };
 
-  assert_int_equal(backoff_new(*state, "gcc", 60, &b), 0);
-  assert_int_equal(candidates_collect(list, *state, b, &c), 0);
-  assert_int_equal(c.count, 5);
-  for (unsigned i = 0; i < c.count; i++) {
-    size_t index = (size_t)(c.entries[i] - list->entries);
+  collect(*state, "--randomize 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5",
+          NULL, &k);
+  assert_int_equal(k.c.count, 5);
+  for (unsigned i = 0; i < k.c.count; i++) {
+    size_t index = (size_t)(k.c.entries[i] - k.list->entries);
     assert_true(index < 5);
     assert_false(seen[index]);
     seen[index] = true;
-    assert_is(&c, i, list, index);
+    assert_is(&k.c, i, k.list, index);
   }
-  candidates_clear(&c);
-  backoff_free(b);
-  hosts_list_free(list);
+  collected_clear(&k);
 }
 
 static void test_slots_in_order_and_retries(void **state)
 {
-  const char        *dir  = *state;
-  struct hosts_list *list = parse("10.0.0.1/1 localhost/1 10.0.0.2/1 "
-                                  "10.0.0.3/1");
-  struct backoff    *b    = NULL;
-  struct candidates  c;
+  const char        *dir = *state;
+  struct collected   k;
+  struct candidates *c = &k.c;
   unsigned           index;
   int                fd[3];
   int                scratch = -1;
 
   setenv("HERDCC_LOCAL_CPUS", "1", 1);
-  assert_int_equal(backoff_new(dir, "gcc", 60, &b), 0);
-  assert_int_equal(candidates_collect(list, dir, b, &c), 0);
+  collect(dir, "10.0.0.1/1 localhost/1 10.0.0.2/1 10.0.0.3/1", NULL, &k);
   assert_int_equal(
-    candidates_acquire_slot(dir, c.names, c.limits, c.count, &index, &fd[0]),
+    candidates_acquire_slot(dir, c->names, c->limits, c->count, &index, &fd[0]),
     0);
   assert_int_equal(index, 0);
-  c.tried[0] = true;
+  c->tried[0] = true;
   /* a retry: not the server tried, not localhost */
-  assert_int_equal(candidates_pick_another(dir, &c, &index, &fd[1]), 0);
+  assert_int_equal(candidates_pick_another(dir, c, &index, &fd[1]), 0);
   assert_int_equal(index, 2);
-  c.tried[2] = true;
-  assert_int_equal(candidates_pick_another(dir, &c, &index, &fd[2]), 0);
+  c->tried[2] = true;
+  assert_int_equal(candidates_pick_another(dir, c, &index, &fd[2]), 0);
   assert_int_equal(index, 3);
-  c.tried[3] = true;
-  assert_int_equal(candidates_pick_another(dir, &c, &index, &fd[2]) < 0, true);
+  c->tried[3] = true;
+  assert_int_equal(candidates_pick_another(dir, c, &index, &scratch), -EAGAIN);
   slots_release(dir, fd[1]);
   /* 10.0.0.2 is free again, but it was tried */
-  assert_int_equal(candidates_pick_another(dir, &c, &index, &scratch), -EAGAIN);
+  assert_int_equal(candidates_pick_another(dir, c, &index, &scratch), -EAGAIN);
   /* the first free slot in list order: localhost, the first is held */
-  int fd_local = -1;
   assert_int_equal(
-    candidates_acquire_slot(dir, c.names, c.limits, c.count, &index, &fd_local),
+    candidates_acquire_slot(dir, c->names, c->limits, c->count, &index, &fd[1]),
     0);
   assert_int_equal(index, 1);
-  slots_release(dir, fd_local);
-  slots_release(dir, fd[0]);
-  slots_release(dir, fd[2]);
+  for (size_t i = 0; i < 3; i++) {
+    slots_release(dir, fd[i]);
+  }
   unsetenv("HERDCC_LOCAL_CPUS");
-  candidates_clear(&c);
-  backoff_free(b);
-  hosts_list_free(list);
+  collected_clear(&k);
 }
 
 int main(void)
