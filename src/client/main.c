@@ -5,18 +5,17 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "backoff.h"
+#include "candidates.h"
 #include "clock.h"
 #include "color.h"
 #include "compiler.h"
@@ -40,7 +39,6 @@
 #include "select.h"
 #include "slots.h"
 #include "statedir.h"
-#include "strv.h"
 #include "zeroconf.h"
 
 static const char *arg_program = "herdcc";
@@ -57,7 +55,8 @@ static void print_version(void)
          HERD_VERSION, arg_program);
 }
 
-static void print_help(void)
+/* --help: the usage, the environment, the host list. */
+static void print_usage(void)
 {
   printf(
     "Usage:\n"
@@ -79,7 +78,13 @@ static void print_help(void)
     "   --stats            the status of every server and of this machine's\n"
     "                      jobs, once (runs herdcc-top --once)\n"
     "   -j                 print the number of jobs the host list allows\n"
-    "\n"
+    "\n",
+    arg_program, HERDCC_MASQUERADE_DIR);
+}
+
+static void print_environment(void)
+{
+  printf(
     "Environment (HERDCC_X is read first, then DISTCC_X, then X=VALUE lines\n"
     "of $HERDCC_DIR/config or SYSCONFDIR/herdcc/config):\n"
     "   HERDCC_HOSTS       the host list (else $HERDCC_DIR/hosts, "
@@ -93,9 +98,9 @@ static void print_help(void)
     "   HERDCC_LOG=FILE    log to FILE instead of stderr\n"
     "   HERDCC_FALLBACK=0  fail instead of compiling locally when "
     "distribution fails\n"
-    "                      (a failed server is first retried on up to %5$d "
+    "                      (a failed server is first retried on up to %d "
     "others)\n"
-    "   HERDCC_IO_TIMEOUT  seconds to wait for a server (default %3$d)\n"
+    "   HERDCC_IO_TIMEOUT  seconds to wait for a server (default %d)\n"
     "   HERDCC_JOB_TIMEOUT seconds one remote attempt may take in all "
     "(default: no limit\n"
     "                      beyond the I/O timeout); then the next server or "
@@ -103,10 +108,10 @@ static void print_help(void)
     "   HERDCC_SKIP_LOCAL_RETRY=0  compile here too when a remote compile "
     "fails\n"
     "   HERDCC_CONNECT_TIMEOUT  milliseconds to wait for a connection "
-    "(default %4$d)\n"
+    "(default %d)\n"
     "   HERDCC_BACKOFF_PERIOD  seconds a server address that failed is "
     "passed over\n"
-    "                      (default %6$d; 0 never passes one over)\n"
+    "                      (default %d; 0 never passes one over)\n"
     "   HERDCC_DNS_TIMEOUT milliseconds one DNS refresh may take (default "
     "500)\n"
     "   HERDCC_ZLIB=0|1    bodies to a herdccd: never or always zlib "
@@ -115,7 +120,14 @@ static void print_help(void)
     "   HERDCC_LOCAL_CPUS  this machine's budget of local compiles and "
     "preprocessors\n"
     "                      (default: the CPUs online)\n"
-    "\n"
+    "\n",
+    POLICY_MAX_ATTEMPTS - 1, REMOTE_IO_TIMEOUT_S, REMOTE_CONNECT_TIMEOUT_MS,
+    BACKOFF_DEFAULT_PERIOD_S);
+}
+
+static void print_host_list(void)
+{
+  fputs(
     "Host list, one entry per word:\n"
     "   HOST[:PORT][/LIMIT][,lzo]  a server; ,lzo selects protocol 2 "
     "(compressed)\n"
@@ -129,9 +141,14 @@ static void print_help(void)
     "records\n"
     "                              of DOMAIN (default: the search domain)\n"
     "   --localslots=N --localslots_cpp=N --randomize\n",
-    arg_program, HERDCC_MASQUERADE_DIR, REMOTE_IO_TIMEOUT_S,
-    REMOTE_CONNECT_TIMEOUT_MS, POLICY_MAX_ATTEMPTS - 1,
-    BACKOFF_DEFAULT_PERIOD_S);
+    stdout);
+}
+
+static void print_help(void)
+{
+  print_usage();
+  print_environment();
+  print_host_list();
 }
 
 static void setup_logging(void)
@@ -193,143 +210,6 @@ static _noreturn_ void compile_here(char *const *argv, int slot_fd, int slot,
   exit(r < 0 ? EXIT_GENERAL : run_exit_code(status));
 }
 
-/* The hosts a compile can use now, in order. */
-struct candidates {
-  char                     **names;
-  unsigned                  *limits;
-  const struct hosts_entry **entries;
-  bool                      *tried;
-  unsigned                   count;
-  unsigned                   backed_off; /* left out */
-  const struct hosts_entry  *unresolved; /* the first name left out */
-};
-
-static void candidates_clear(struct candidates *c)
-{
-  strv_free(c->names);
-  free(c->limits);
-  free(c->entries);
-  free(c->tried);
-  *c = (struct candidates){ 0 };
-}
-
-static void shuffle_candidates(struct candidates *c)
-{
-  srandom((unsigned)getpid() ^ (unsigned)time(NULL));
-  for (unsigned i = c->count; i > 1; i--) {
-    unsigned                  j     = (unsigned)random() % i;
-    char                     *name  = c->names[i - 1];
-    unsigned                  limit = c->limits[i - 1];
-    const struct hosts_entry *entry = c->entries[i - 1];
-
-    c->names[i - 1]   = c->names[j];
-    c->limits[i - 1]  = c->limits[j];
-    c->entries[i - 1] = c->entries[j];
-    c->names[j]       = name;
-    c->limits[j]      = limit;
-    c->entries[j]     = entry;
-  }
-}
-
-/* Whether an entry can take the compile: a supported kind, not a name the
- * DNS cache says has no address (its failure was told once, when the
- * lookup failed), and not a numeric address that is backed off (a name's
- * addresses are checked when connecting). */
-static bool is_usable(const struct hosts_entry *e, const char *state,
-                      struct backoff *backoff, struct candidates *c)
-{
-  char                 address[BACKOFF_ADDRESS_MAX];
-  _cleanup_free_ char *why = NULL;
-
-  if (e->kind != HOSTS_TCP && e->kind != HOSTS_SSH && e->kind != HOSTS_LOCAL) {
-    log_warning("host list entry %s is not supported by this build; "
-                "ignored",
-                "+zeroconf/+srv");
-    return false;
-  }
-  if (e->kind == HOSTS_TCP && state &&
-      dns_unresolvable(state, e->name, &why) > 0) {
-    log_info("%s: passed over", why);
-    c->unresolved = c->unresolved ? c->unresolved : e;
-    return false;
-  }
-  if (backoff_format_entry(e, address) >= 0 && backoff_skip(backoff, address)) {
-    log_info("%s is backed off: passed over", address);
-    c->backed_off++;
-    return false;
-  }
-  return true;
-}
-
-/* The hosts a compile can use now, in order (--randomize: shuffled). */
-static int collect_candidates(const struct hosts_list *list, const char *state,
-                              struct backoff *backoff, struct candidates *ret)
-{
-  struct candidates c = { 0 };
-
-  c.limits  = calloc(list->count + 1, sizeof(*c.limits));
-  c.entries = calloc(list->count + 1, sizeof(*c.entries));
-  c.names   = calloc(list->count + 1, sizeof(*c.names));
-  c.tried   = calloc(list->count + 1, sizeof(*c.tried));
-  if (!c.limits || !c.entries || !c.names || !c.tried) {
-    candidates_clear(&c);
-    return -ENOMEM;
-  }
-  for (size_t i = 0; i < list->count; i++) {
-    const struct hosts_entry *e = &list->entries[i];
-    if (!is_usable(e, state, backoff, &c)) {
-      continue;
-    }
-    c.names[c.count] = hosts_entry_describe(e);
-    if (!c.names[c.count]) {
-      candidates_clear(&c);
-      return -ENOMEM;
-    }
-    c.limits[c.count]    = e->limit;
-    c.entries[c.count++] = e;
-  }
-  if (list->randomize) {
-    shuffle_candidates(&c);
-  }
-  *ret = c;
-  return 0;
-}
-
-/* slots_acquire(), showing the job as waiting while every slot is taken;
- * the slot's number, or -errno. */
-static int acquire_slot(const char *state, char *const *names,
-                        const unsigned *limits, unsigned count,
-                        unsigned *ret_index, int *ret_fd)
-{
-  int r = slots_try(state, names, limits, count, true, ret_index, ret_fd);
-
-  if (r != -EAGAIN) {
-    return r;
-  }
-  jobstatus_at(JOB_PHASE_WAIT_SLOT, NULL, -1);
-  return slots_acquire(state, names, limits, count, true, ret_index, ret_fd);
-}
-
-/* Another server with a free slot now, for a retry: never one tried
- * already, never localhost (the local fallback comes last). The slot's
- * number, or -errno. */
-static int pick_another(const char *state, const struct candidates *c,
-                        unsigned *ret_index, int *ret_slot_fd)
-{
-  _cleanup_free_ unsigned *limits = calloc(c->count + 1, sizeof(*limits));
-
-  if (!limits) {
-    return -ENOMEM;
-  }
-  for (unsigned i = 0; i < c->count; i++) {
-    bool remote =
-      c->entries[i]->kind == HOSTS_TCP || c->entries[i]->kind == HOSTS_SSH;
-    limits[i] = remote && !c->tried[i] ? c->limits[i] : 0;
-  }
-  return slots_try(state, c->names, limits, c->count, true, ret_index,
-                   ret_slot_fd);
-}
-
 /* A compile that falls back runs here, in a local compile slot
  * (--localslots) when one can be had, and anyway when none can. */
 static _noreturn_ void compile_here_in_slot(char *const *argv,
@@ -337,8 +217,8 @@ static _noreturn_ void compile_here_in_slot(char *const *argv,
 {
   char    *names[] = { (char *)"localhost", NULL };
   unsigned picked;
-  int      fd   = -1;
-  int      slot = acquire_slot(state, names, &limit, 1, &picked, &fd);
+  int      fd = -1;
+  int slot    = candidates_acquire_slot(state, names, &limit, 1, &picked, &fd);
 
   compile_here(argv, slot < 0 ? -1 : fd, slot < 0 ? -1 : slot, state);
 }
@@ -514,7 +394,8 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
       log_failure(c, name, d.level);
     }
     if (d.action == POLICY_RETRY) {
-      slot = pick_another(c->state, &c->candidates, &picked, &slot_fd);
+      slot =
+        candidates_pick_another(c->state, &c->candidates, &picked, &slot_fd);
       if (slot >= 0) {
         log_write(d.level, "failed to distribute %s to %s, retrying on %s",
                   c->plan.input, name, c->candidates.names[picked]);
@@ -527,16 +408,6 @@ static int distribute(struct compile_state *c, unsigned picked, int slot_fd,
     tell_end(c, a.local_error, name ? name : "?", d);
     return carry_out(c, d);
   }
-}
-
-static bool any_native(const struct candidates *c)
-{
-  for (unsigned i = 0; i < c->count; i++) {
-    if (c->entries[i]->kind == HOSTS_TCP && c->entries[i]->herd) {
-      return true;
-    }
-  }
-  return false;
 }
 
 /* The native server that owns this command line by rendezvous
@@ -704,7 +575,7 @@ static enum policy_hosts gather_hosts(struct compile_state *c, int r)
   c->dns_told = told > 0;
   if (r < 0 || !c->state ||
       backoff_new(c->state, c->plan.server_argv[0], period, &c->backoff) < 0 ||
-      collect_candidates(c->list, c->state, c->backoff, &c->candidates) < 0) {
+      candidates_collect(c->list, c->state, c->backoff, &c->candidates) < 0) {
     return POLICY_HOSTS_UNREADABLE;
   }
   if (c->candidates.count > 0) {
@@ -713,40 +584,6 @@ static enum policy_hosts gather_hosts(struct compile_state *c, int r)
   return c->candidates.backed_off   ? POLICY_HOSTS_BACKED_OFF
          : c->candidates.unresolved ? POLICY_HOSTS_UNRESOLVED
                                     : POLICY_HOSTS_NONE_USABLE;
-}
-
-/* acquire_slot() over the candidates while the preprocessor runs: its end
- * is collected as it comes, so that its slot is not held while the job
- * waits (slots.h). */
-static int acquire_slot_beside_cpp(struct compile_state *c, unsigned *ret_index,
-                                   int *ret_fd)
-{
-  struct candidates  *k     = &c->candidates;
-  _cleanup_close_ int watch = -1, want = -1;
-  int                 r =
-    slots_try(c->state, k->names, k->limits, k->count, true, ret_index, ret_fd);
-
-  if (r == -EAGAIN) {
-    jobstatus_at(JOB_PHASE_WAIT_SLOT, NULL, -1);
-    watch = slots_watch(c->state);
-    want  = slots_want(c->state, k->names, k->limits, k->count);
-  }
-  while (r == -EAGAIN) {
-    /* watched before looking: a release in between is not missed */
-    r = slots_try(c->state, k->names, k->limits, k->count, true, ret_index,
-                  ret_fd);
-    int cpp_fd = -1;
-    if (r == -EAGAIN) {
-      remote_cpp_check(&c->job, &cpp_fd); /* a failure is told after */
-      struct pollfd fds[] = {
-        { .fd = watch,  .events = POLLIN },
-        { .fd = cpp_fd, .events = POLLIN }
-      };
-      poll(fds, ARRAY_SIZE(fds), SLOTS_TIMER_MS);
-      slots_watch_drain(watch);
-    }
-  }
-  return r;
 }
 
 /* The classic way: the preprocessor started (its slot taken before a
@@ -764,10 +601,12 @@ static int take_first_slot(struct compile_state *c)
   if (remote && remote_prepare(&c->job) < 0) {
     remote_job_clear(&c->job); /* remote_compile() tries again */
   }
-  int slot = c->job.cpp ? acquire_slot_beside_cpp(c, &picked, &slot_fd)
-                        : acquire_slot(c->state, c->candidates.names,
-                                       c->candidates.limits,
-                                       c->candidates.count, &picked, &slot_fd);
+  int slot = c->job.cpp
+               ? candidates_acquire_beside_cpp(c->state, &c->candidates,
+                                               &c->job, &picked, &slot_fd)
+               : candidates_acquire_slot(
+                   c->state, c->candidates.names, c->candidates.limits,
+                   c->candidates.count, &picked, &slot_fd);
 
   if (slot < 0) {
     log_warning("failed to take a job slot: %s", strerror(-slot));
@@ -796,13 +635,13 @@ static int compile_planned(struct compile_state *c)
     return carry_out(c, d);
   }
   job_setup(c);
-  if (c->plan.profile && !any_native(&c->candidates)) {
+  if (c->plan.profile && !candidates_any_native(&c->candidates)) {
     log_info("running %s locally: a profile goes only to a herdccd of "
              "native extension version %d, and the host list has none",
              c->plan.input, HERD_PROFILE_VERSION);
     compile_here(c->argv, -1, -1, c->state);
   }
-  if (any_native(&c->candidates)) {
+  if (candidates_any_native(&c->candidates)) {
     r = schedule(c);
     if (r < 0 && r != -EAGAIN) {
       d = policy_after_attempt(&(struct policy_attempt){ .local_error = r },
