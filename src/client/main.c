@@ -2,15 +2,11 @@
 /* herdcc: the client. It runs once per translation unit, so it stays lean:
  * no discovery libraries, no needless allocation, one process besides the
  * preprocessor. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
