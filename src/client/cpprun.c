@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -222,4 +223,66 @@ int cpprun_settle(const struct remote_job *job, bool wait)
 bool cpprun_failed(const struct cpprun *cpp)
 {
   return cpp->pid <= 0 && cpp->status != 0;
+}
+
+/* A line of the preprocessor's words that names no source ("cc1: warning:
+ * command-line option ..."): gcc says it at its start. */
+static bool compiler_line(const char *line, size_t len)
+{
+  static const char *const programs[] = { "cc1: ", "cc1plus: ", "cc1obj: ",
+                                          "cc1objplus: " };
+
+  for (size_t i = 0; i < ARRAY_SIZE(programs); i++) {
+    size_t n = strlen(programs[i]);
+    if (len >= n && memcmp(line, programs[i], n) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Whether words (len bytes) hold line (n bytes, its newline included) as a
+ * whole line. */
+static bool holds_line(const char *words, size_t len, const char *line,
+                       size_t n)
+{
+  for (const char *p = words, *end = words + len; p < end;) {
+    const char *nl   = memchr(p, '\n', (size_t)(end - p));
+    const char *next = nl ? nl + 1 : end;
+    if ((size_t)(next - p) == n && memcmp(p, line, n) == 0) {
+      return true;
+    }
+    p = next;
+  }
+  return false;
+}
+
+int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len)
+{
+  _cleanup_free_ char *err = NULL;
+  size_t               err_len, kept = 0;
+  int                  r = cpp->err_fd < 0 || len == 0 ? 1 : 0;
+
+  if (r == 0 && lseek(cpp->err_fd, 0, SEEK_SET) < 0) {
+    return -errno;
+  }
+  if (r == 0 && (r = io_read_fd(cpp->err_fd, SIZE_MAX, &err, &err_len)) < 0) {
+    return r;
+  }
+  for (size_t at = 0; r == 0 && at < err_len;) {
+    const char *nl = memchr(err + at, '\n', err_len - at);
+    size_t      n  = nl ? (size_t)(nl - (err + at)) + 1 : err_len - at;
+    if (!(compiler_line(err + at, n) && holds_line(words, len, err + at, n))) {
+      memmove(err + kept, err + at, n);
+      kept += n;
+    }
+    at += n;
+  }
+  if (r != 0 || kept == err_len) {
+    return 0;
+  }
+  if (ftruncate(cpp->err_fd, 0) < 0 || lseek(cpp->err_fd, 0, SEEK_SET) < 0) {
+    return -errno;
+  }
+  return io_write_all(cpp->err_fd, err, kept, -1);
 }

@@ -32,9 +32,15 @@ struct cpprun {
 int cpprun_start(struct remote_job *job);
 
 /* Collect its end: waiting for it, or only looking when !wait. Mends
- * -fdirectives-only text then; a failed cpp's diagnostics are said at
- * once, as the job's last word. */
+ * -fdirectives-only text then. A failed cpp's diagnostics are dropped:
+ * its compile runs here, and says them again. */
 int cpprun_settle(const struct remote_job *job, bool wait);
+
+/* Drop from its diagnostics the lines that name no source ("cc1: warning:
+ * command-line option ...") and that the server's compiler said too (in
+ * words, len bytes): a local compile says them once, at its start, where
+ * the server's words have them. -ENOMEM and I/O errors. */
+int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len);
 
 /* Whether it has ended and failed. */
 bool cpprun_failed(const struct cpprun *cpp);

@@ -448,6 +448,11 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
   if (speaks(job, reply)) {
     return 1;
   }
+  if (!plan->rewrite_includes &&
+      cpprun_drop_repeated(job->cpp, reply->serr, reply->serr_len) < 0) {
+    log_debug("Failed to compare the preprocessor's words with the "
+              "server's: they stand");
+  }
   if (both_speak(job, reply)) {
     result->here = true;
     return fail_at(job, at, result, EXIT_GENERAL, BACKOFF_NONE,

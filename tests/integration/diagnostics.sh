@@ -95,6 +95,11 @@ export HERDCC_VERBOSE=1 HERDCC_LOG=$T/client.log
 same_output gcc -Wall both.c
 same_output gcc -g -Wall "$PWD/both.c"
 same_output gcc -Wall pragmas.c
+# An option's warning ("cc1: warning: command-line option ... not for C")
+# both say, at their start, where a local compile says it once: said once,
+# and the job stays on the server (2 jobs, then 1 with -g).
+same_output gcc -Wctor-dtor-privacy -Wall warnings.c
+same_output gcc -g -Wctor-dtor-privacy "$PWD/warnings.c"
 # A failed preprocessor: the compile runs here, for all that a local
 # compile says after it; no job reaches the server.
 same_output gcc -Wall cpperror.c
@@ -102,7 +107,7 @@ same_output gcc -g "$PWD/cpperror.c"
 HERDCC_HOSTS=127.0.0.2:3632,herd
 same_output gcc -Wall cpperror.c # the invitation's path
 HERDCC_HOSTS=127.0.0.2:3632
-want_here=3 want_jobs=$((n + 5))
+want_here=3 want_jobs=$((n + 8))
 if command -v clang >/dev/null; then
   same_output clang -Wall both.c
   same_output clang -gdwarf-4 -Wall both.c
