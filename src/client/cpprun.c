@@ -225,16 +225,26 @@ bool cpprun_failed(const struct cpprun *cpp)
   return cpp->pid <= 0 && cpp->status != 0;
 }
 
-/* A line of the preprocessor's words that names no source ("cc1: warning:
- * command-line option ..."): gcc says it at its start. */
-static bool compiler_line(const char *line, size_t len)
+/* A line of the preprocessor's words that names no source but a program
+ * ("cc1: warning: command-line option ...", "gcc: warning: ..."): what gcc
+ * says of its options, at its start. */
+static bool program_line(const char *line, size_t len)
 {
-  static const char *const programs[] = { "cc1: ", "cc1plus: ", "cc1obj: ",
-                                          "cc1objplus: " };
+  static const char *const kinds[] = { "warning: ", "note: ", "error: ",
+                                       "fatal error: " };
+  size_t                   name    = 0;
 
-  for (size_t i = 0; i < ARRAY_SIZE(programs); i++) {
-    size_t n = strlen(programs[i]);
-    if (len >= n && memcmp(line, programs[i], n) == 0) {
+  while (name < len && line[name] != ':' && line[name] != '/' &&
+         line[name] != ' ' && line[name] != '\n') {
+    name++;
+  }
+  if (name == 0 || name + 2 > len || line[name] != ':' ||
+      line[name + 1] != ' ') {
+    return false;
+  }
+  for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+    size_t n = strlen(kinds[i]);
+    if (len - name - 2 >= n && memcmp(line + name + 2, kinds[i], n) == 0) {
       return true;
     }
   }
@@ -272,7 +282,7 @@ int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len)
   for (size_t at = 0; r == 0 && at < err_len;) {
     const char *nl = memchr(err + at, '\n', err_len - at);
     size_t      n  = nl ? (size_t)(nl - (err + at)) + 1 : err_len - at;
-    if (!(compiler_line(err + at, n) && holds_line(words, len, err + at, n))) {
+    if (!(program_line(err + at, n) && holds_line(words, len, err + at, n))) {
       memmove(err + kept, err + at, n);
       kept += n;
     }

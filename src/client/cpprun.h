@@ -36,8 +36,9 @@ int cpprun_start(struct remote_job *job);
  * its compile runs here, and says them again. */
 int cpprun_settle(const struct remote_job *job, bool wait);
 
-/* Drop from its diagnostics the lines that name no source ("cc1: warning:
- * command-line option ...") and that the server's compiler said too (in
+/* Drop from its diagnostics the lines that name a program, not a source
+ * ("cc1: warning: command-line option ...", "gcc: warning: ..."), and that
+ * the server's compiler said too (in
  * words, len bytes): a local compile says them once, at its start, where
  * the server's words have them. -ENOMEM and I/O errors. */
 int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len);
