@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Tests of the preprocessor's words that the server says again: the lines
+ * that name a program (not a source) and that the server's words hold are
+ * dropped; every other line stands, in its order. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cpprun.h"
+#include "io.h"
+#include "macro.h"
+
+/* What is left of words (the preprocessor's) once the server said server. */
+static char *left_of(const char *words, const char *server)
+{
+  struct cpprun cpp  = { .err_fd = memfd_create("test-cpprun", MFD_CLOEXEC) };
+  char         *left = NULL;
+  size_t        len;
+
+  assert_true(cpp.err_fd >= 0);
+  assert_int_equal(io_write_all(cpp.err_fd, words, strlen(words), -1), 0);
+  assert_int_equal(cpprun_drop_repeated(&cpp, server, strlen(server)), 0);
+  assert_int_equal(lseek(cpp.err_fd, 0, SEEK_SET), 0);
+  assert_int_equal(io_read_fd(cpp.err_fd, 1 << 20, &left, &len), 0);
+  close(cpp.err_fd);
+  return left ? left : strdup("");
+}
+
+static const char option[] =
+  "cc1: warning: command-line option '-Wctor-dtor-privacy' is valid for "
+  "C++/ObjC++ but not for C\n";
+
+static void test_option_said_once(void **state)
+{
+  (void)state;
+  _cleanup_free_ char *server = NULL;
+  assert_true(
+    asprintf(&server, "%sx.c:3:5: warning: unused [-Wunused]\n", option) > 0);
+  _cleanup_free_ char *left = left_of(option, server);
+  assert_string_equal(left, "");
+}
+
+/* A source's words stand, even when the server's hold the same line; so
+ * does a program's line the server did not say. */
+static void test_others_stand(void **state)
+{
+  (void)state;
+  const char           words[]  = "x.c:5:2: warning: #warning \"old\" [-Wcpp]\n"
+                                  "    5 | #warning \"old\"\n"
+                                  "gcc: warning: only here\n"
+                                  "x.c: In function 'f':\n"
+                                  "<command-line>: warning: \"X\" redefined\n";
+  const char           server[] = "x.c:5:2: warning: #warning \"old\" [-Wcpp]\n"
+                                  "x.c: In function 'f':\n"
+                                  "<command-line>: warning: \"X\" redefined\n";
+  _cleanup_free_ char *left     = left_of(words, server);
+  assert_string_equal(left, "x.c:5:2: warning: #warning \"old\" [-Wcpp]\n"
+                            "    5 | #warning \"old\"\n"
+                            "gcc: warning: only here\n"
+                            "x.c: In function 'f':\n");
+}
+
+/* A line is matched whole: a longer server line is not it. */
+static void test_whole_lines(void **state)
+{
+  (void)state;
+  _cleanup_free_ char *left =
+    left_of("cc1: note: a\n", "cc1: note: ab\nxcc1: note: a\n");
+  assert_string_equal(left, "cc1: note: a\n");
+  _cleanup_free_ char *none = left_of("cc1: note: a\n", "");
+  assert_string_equal(none, "cc1: note: a\n");
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_option_said_once),
+    cmocka_unit_test(test_others_stand),
+    cmocka_unit_test(test_whole_lines),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
