@@ -819,32 +819,12 @@ int args_relative_depth(const char *name)
   return descended ? up : -1;
 }
 
-static int scan_verdict(char *const *argv, struct scan *scan)
+/* What would make the server's object another than a local compile's
+ * (set_local), for each its reason. */
+static int object_verdict(char *const *argv, struct scan *scan)
 {
   const char *compiler = argv[0];
 
-  if (!scan->mode_compile && !scan->mode_asm) {
-    return set_local(scan, "%s", "not a compile (no -c or -S)");
-  }
-  if (!scan->input) {
-    return set_local(scan, "%s", "no source file");
-  }
-  if (scan->deps_from_wp && scan->deps_from_driver) {
-    /* where the driver puts its own among the -Wp, items decides */
-    return set_local(scan, "%s", "dependency options both in -Wp, and outside");
-  }
-  if (scan->deps_kind != ARG_LOCAL && scan->lang->preprocessed) {
-    return set_local(scan, "%s", "dependency output of preprocessed input");
-  }
-  if (scan->deps_kind == ARG_LOCAL &&
-      (scan->deps_file || scan->has_targets || scan->deps_phony)) {
-    /* gcc refuses these without -MD or -MMD: let it say so. */
-    return set_local(scan, "%s", "-MF, -MT, -MQ or -MP without -MD or -MMD");
-  }
-  if (scan->mode_asm && strcmp(scan->lang->cpp_output, "assembler") == 0) {
-    /* gcc -S x.s writes nothing; gcc -S x.S writes cpp output to stdout. */
-    return set_local(scan, "%s", "-S of assembler input");
-  }
   /* clang's DWARF 5 (its default) records an MD5 checksum of each source
      file, which a compile of -frewrite-includes text cannot know; a
      recorded command line would name the server's. Other debug info is
@@ -898,6 +878,39 @@ static int scan_verdict(char *const *argv, struct scan *scan)
                      "gcc -g3 of %s (a name that climbs after it "
                      "descends, or that a line marker escapes)",
                      scan->input);
+  }
+  return 0;
+}
+
+static int scan_verdict(char *const *argv, struct scan *scan)
+{
+  const char *compiler = argv[0];
+
+  if (!scan->mode_compile && !scan->mode_asm) {
+    return set_local(scan, "%s", "not a compile (no -c or -S)");
+  }
+  if (!scan->input) {
+    return set_local(scan, "%s", "no source file");
+  }
+  if (scan->deps_from_wp && scan->deps_from_driver) {
+    /* where the driver puts its own among the -Wp, items decides */
+    return set_local(scan, "%s", "dependency options both in -Wp, and outside");
+  }
+  if (scan->deps_kind != ARG_LOCAL && scan->lang->preprocessed) {
+    return set_local(scan, "%s", "dependency output of preprocessed input");
+  }
+  if (scan->deps_kind == ARG_LOCAL &&
+      (scan->deps_file || scan->has_targets || scan->deps_phony)) {
+    /* gcc refuses these without -MD or -MMD: let it say so. */
+    return set_local(scan, "%s", "-MF, -MT, -MQ or -MP without -MD or -MMD");
+  }
+  if (scan->mode_asm && strcmp(scan->lang->cpp_output, "assembler") == 0) {
+    /* gcc -S x.s writes nothing; gcc -S x.S writes cpp output to stdout. */
+    return set_local(scan, "%s", "-S of assembler input");
+  }
+  int r = object_verdict(argv, scan);
+  if (r < 0 || scan->why_local) {
+    return r;
   }
   if (scan->profiles > 1) {
     return set_local(scan, "%s", "more than one profile option");

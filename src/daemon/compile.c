@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Why this file is long (about 1,000 lines): the job directory, the
+/* Why this file is long (about 1,100 lines): the job directory, the
  * command line the server runs, the feeding of the source in each of its
  * forms (plain, gcc's -fdirectives-only text with the files rebuilt from
- * it, clang's -frewrite-includes text, gcc -g3 under the client's names)
- * and the second compiles some of those forms need all read and write the
- * one struct compile, and each form's feeding decides what its finishing
- * does. Split apart, every part would carry that state across a header.
- * What stands alone is elsewhere: the compiler's run (compilerun.c), the
- * text filter (cpptext.c), the rebuilt files (srcfiles.c). */
+ * it, clang's -frewrite-includes text, gcc -g3 and ASan under the client's
+ * names) and the second compiles some of those forms need (the pedantic
+ * twin, the words of own_name text or of text naming files absolutely)
+ * all read and write the one struct compile, and each form's feeding
+ * decides what its finishing does. Split apart, every part would carry that
+ * state across a header. What stands alone is elsewhere: the compiler's run
+ * (compilerun.c), the text filter (cpptext.c), the rebuilt files (srcfiles.c).
+ */
 #include "compile.h"
 
 #include <errno.h>
