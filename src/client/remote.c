@@ -30,9 +30,9 @@
 #include "links.h"
 #include "log.h"
 #include "macro.h"
+#include "offer.h"
 #include "proto.h"
 #include "run.h"
-#include "sha256.h"
 #include "ssh.h"
 #include "strv.h"
 
@@ -282,11 +282,6 @@ static int connect_host(const struct remote_job  *job,
   return last == -EAGAIN ? -EAGAIN : -EHOSTUNREACH;
 }
 
-static void set_cork(int fd, int on)
-{
-  setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
-}
-
 /* ---- failures ----------------------------------------------------------- */
 
 /* What a failed exchange with the server means, as a distcc exit code. */
@@ -516,10 +511,10 @@ static int send_request_args(const struct remote_job  *job,
   uint32_t version = request_version(job, host, at);
   int      r;
 
-  set_cork(at->sock, 1);
+  io_cork(at->sock, true);
   r = proto_send_request_args(at->sock, version, job->plan->server_argv,
                               job->io_timeout_ms);
-  set_cork(at->sock, 0);
+  io_cork(at->sock, false);
   return r < 0 ? fail_on_wire(job, at, result, "failed to send request to", r)
                : 0;
 }
@@ -576,37 +571,11 @@ static int send_source(int sock, int source_fd, enum proto_codec codec,
   if (fstat(source_fd, &st) < 0 || lseek(source_fd, 0, SEEK_SET) < 0) {
     return -errno;
   }
-  set_cork(sock, 1);
+  io_cork(sock, true);
   int r = proto_send_body_fd(sock, "DOTI", source_fd, (size_t)st.st_size, codec,
                              timeout_ms);
-  set_cork(sock, 0);
+  io_cork(sock, false);
   return r;
-}
-
-/* The SHA-256 of the source DOTI would carry. */
-static int source_digest(int source_fd, uint8_t digest[SHA256_DIGEST_SIZE])
-{
-  struct sha256 ctx;
-  char          buf[65536];
-  off_t         at = 0;
-
-  sha256_init(&ctx);
-  for (;;) {
-    ssize_t n = pread(source_fd, buf, sizeof(buf), at);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return -errno;
-    }
-    if (n == 0) {
-      break;
-    }
-    sha256_update(&ctx, buf, (size_t)n);
-    at += n;
-  }
-  sha256_final(&ctx, digest);
-  return 0;
 }
 
 /* Extension version 3: the profile the compile reads (HPRF), before the
@@ -627,30 +596,46 @@ static int send_profile(const struct remote_job *job, const struct attempt *at)
                             PROTO_CODEC_NONE, step_timeout_ms(job, at));
 }
 
-/* Extension version 2: the digest first. 1 when the server has the result
- * (its reply follows), 0 when it wants the source. */
-static int offer_digest(const struct remote_job *job, const struct attempt *at)
+/* The source's size, as DOTI carries it before compression. */
+static uint64_t source_size(int source_fd)
 {
-  uint8_t digest[SHA256_DIGEST_SIZE];
-  char    head[PROTO_HEADER_LEN];
-  int     r = source_digest(job->cpp->source_fd, digest);
+  struct stat st;
+
+  return fstat(source_fd, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size
+                                                      : 0;
+}
+
+/* Extension version 2: the digest first (from version 4 with the list of
+ * chunks). 1 when the server has the result (its reply follows), 0 when
+ * it wants the source, or some of its chunks (offer->need). */
+static int offer_digest(const struct remote_job *job, const struct attempt *at,
+                        struct offer *offer)
+{
+  int r =
+    offer_load(job->cpp->source_fd, at->herd >= HERD_CHUNK_VERSION, offer);
 
   if (r >= 0) {
-    r = proto_send_body(at->sock, "HDIG", digest, sizeof(digest), false,
-                        step_timeout_ms(job, at));
+    r = offer_send_digest(at->sock, offer, step_timeout_ms(job, at));
   }
   if (r >= 0) {
     jobstatus_phase(JOB_PHASE_COMPILE);
-    r = io_read_all(at->sock, head, sizeof(head), step_timeout_ms(job, at));
+    r = offer_read_answer(at->sock, offer, step_timeout_ms(job, at));
   }
-  if (r < 0) {
-    return r;
+  return r;
+}
+
+/* DOTI: what the server wants of an offered source, or all of it. */
+static int send_offered(const struct remote_job *job, const struct attempt *at,
+                        const struct offer *offer, uint32_t version,
+                        size_t *ret_sent)
+{
+  if (!offer->source) {
+    *ret_sent = (size_t)source_size(job->cpp->source_fd);
+    return send_source(at->sock, job->cpp->source_fd,
+                       proto_version_codec(version), step_timeout_ms(job, at));
   }
-  uint32_t value;
-  if (proto_parse_header(head, "HHIT", &value) >= 0) {
-    return 1;
-  }
-  return proto_parse_header(head, "HSRC", &value) >= 0 ? 0 : -EPROTO;
+  return offer_send_source(at->sock, offer, proto_version_codec(version),
+                           step_timeout_ms(job, at), ret_sent);
 }
 
 /* How the job reaches host, for the monitors (jobstatus). */
@@ -669,22 +654,15 @@ static void publish_link(const struct hosts_entry *host, uint32_t version)
                                                       : JOB_CODEC_NONE);
 }
 
-/* The source's size, as DOTI carries it before compression. */
-static uint64_t source_size(int source_fd)
-{
-  struct stat st;
-
-  return fstat(source_fd, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size
-                                                      : 0;
-}
-
 static int exchange(const struct remote_job  *job,
                     const struct hosts_entry *host, struct attempt *at,
                     struct remote_result *result)
 {
-  uint32_t           version = request_version(job, host, at);
-  struct proto_reply reply;
-  int                hit = 0;
+  uint32_t                            version = request_version(job, host, at);
+  struct proto_reply                  reply;
+  int                                 hit   = 0;
+  _cleanup_(offer_clear) struct offer offer = { .source = NULL };
+  size_t                              sent  = 0;
 
   publish_link(host, version);
   jobstatus_phase(JOB_PHASE_SEND);
@@ -695,26 +673,22 @@ static int exchange(const struct remote_job  *job,
     }
   }
   if (at->herd >= HERD_DIGEST_VERSION) {
-    hit = offer_digest(job, at);
+    hit = offer_digest(job, at, &offer);
     if (hit < 0) {
       return fail_on_wire(job, at, result, "failed to offer the digest to",
                           hit);
     }
   }
   long long send_at = clock_now_us(); /* the source alone */
-  int       r =
-    hit ? 0
-              : send_source(at->sock, job->cpp->source_fd,
-                            proto_version_codec(version), step_timeout_ms(job, at));
+  int       r       = hit ? 0 : send_offered(job, at, &offer, version, &sent);
   if (r < 0) {
     return fail_on_wire(job, at, result, "failed to send source to", r);
   }
   if (!hit) {
-    jobstatus_sent(source_size(job->cpp->source_fd),
-                   (uint64_t)(clock_now_us() - send_at));
+    jobstatus_sent(sent, (uint64_t)(clock_now_us() - send_at));
   }
   if (!hit && host->herd && host->kind == HOSTS_TCP &&
-      source_size(job->cpp->source_fd) >= LINKS_MIN_BYTES) {
+      sent >= LINKS_MIN_BYTES) {
     links_record(job->state_dir, at->address, links_measure(at->sock));
   }
   /* The server compiles until its reply starts; one timeout bounds both

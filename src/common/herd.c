@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static size_t format_header(char *buf, const char *token, uint32_t value)
@@ -175,6 +176,66 @@ int herd_offer_feed(struct herd_offer *offer, const void *buf, size_t len)
     if (r < 0) {
       return r;
     }
+  }
+  return 0;
+}
+
+void herd_format_chunks(uint8_t *buf, const struct herd_chunk *chunks,
+                        size_t count)
+{
+  for (size_t i = 0; i < count; i++, buf += HERD_CHUNK_ENTRY_LEN) {
+    uint32_t len = chunks[i].len;
+    buf[0]       = (uint8_t)(len >> 24);
+    buf[1]       = (uint8_t)(len >> 16);
+    buf[2]       = (uint8_t)(len >> 8);
+    buf[3]       = (uint8_t)len;
+    memcpy(buf + 4, chunks[i].digest, HERD_DIGEST_LEN);
+  }
+}
+
+int herd_parse_chunks(const void *buf, size_t len, size_t max_total,
+                      struct herd_chunk **ret_chunks, size_t *ret_count,
+                      size_t *ret_total)
+{
+  const uint8_t     *p      = buf;
+  size_t             count  = len / HERD_CHUNK_ENTRY_LEN;
+  size_t             total  = 0;
+  struct herd_chunk *chunks = NULL;
+
+  if (len % HERD_CHUNK_ENTRY_LEN != 0) {
+    return -EPROTO;
+  }
+  if (count > 0 && !(chunks = calloc(count, sizeof(*chunks)))) {
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < count; i++, p += HERD_CHUNK_ENTRY_LEN) {
+    uint32_t n =
+      (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    if (n < 1 || n > HERD_CHUNK_LEN_MAX) {
+      free(chunks);
+      return -EPROTO;
+    }
+    total += n;
+    if (total > max_total) {
+      free(chunks);
+      return -EMSGSIZE;
+    }
+    chunks[i].len = n;
+    memcpy(chunks[i].digest, p + 4, HERD_DIGEST_LEN);
+  }
+  *ret_chunks = chunks;
+  *ret_count  = count;
+  *ret_total  = total;
+  return 0;
+}
+
+int herd_check_need(const uint8_t *need, size_t len, size_t count)
+{
+  if (len != herd_need_len(count)) {
+    return -EPROTO;
+  }
+  if (count % 8 != 0 && (need[len - 1] >> (count % 8)) != 0) {
+    return -EPROTO;
   }
   return 0;
 }

@@ -11,6 +11,7 @@
  * form; the client's reader is incremental, for non-blocking sockets. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,11 +20,13 @@
 /* 2: the digest before the source (HDIG, then HHIT or HSRC). 3: a
  * client in the waiting room says how big its job is (HSIZ), and the
  * room invites the biggest first; the profile a compile reads comes with
- * the job (HPRF). */
-#define HERD_VERSION         3
+ * the job (HPRF). 4: the source in chunks (HCKL after HDIG, then HHIT or
+ * HNED and only the chunks the server does not hold). */
+#define HERD_VERSION         4
 #define HERD_DIGEST_VERSION  2
 #define HERD_SIZE_VERSION    3
 #define HERD_PROFILE_VERSION 3
+#define HERD_CHUNK_VERSION   4
 /* HSIZ's value: the job's expected size over its client's typical job, in
  * thousandths (so HERD_SIZE_TYPICAL is a typical job), at most
  * HERD_SIZE_MAX. */
@@ -31,6 +34,16 @@
 #define HERD_SIZE_MAX     100000
 /* HDIG's body: the SHA-256 of the source the client would send. */
 #define HERD_DIGEST_LEN 32
+
+/* HCKL's body: one entry per chunk, its length (4 bytes, big-endian, 1 to
+ * HERD_CHUNK_LEN_MAX) and its SHA-256. */
+#define HERD_CHUNK_ENTRY_LEN (4 + HERD_DIGEST_LEN)
+#define HERD_CHUNK_LEN_MAX   65536
+
+struct herd_chunk {
+  uint32_t len;
+  uint8_t  digest[HERD_DIGEST_LEN];
+};
 
 /* The server's first answer: HERD, HSPD, HSLT, HRSV. */
 #define HERD_HELLO_HEADERS 4
@@ -101,3 +114,32 @@ void herd_format_size(char *buf, double size);
  * 0 for too few bytes to tell, -EPROTO for anything else (then it sent no
  * size: those bytes are its request). */
 int herd_parse_size(const void *buf, size_t len, uint32_t *ret_size);
+
+/* HCKL's body for count chunks into buf (count * HERD_CHUNK_ENTRY_LEN
+ * bytes). */
+void herd_format_chunks(uint8_t *buf, const struct herd_chunk *chunks,
+                        size_t count);
+
+/* Read HCKL's body (len bytes): -EPROTO unless it is whole entries, each
+ * of a length from 1 to HERD_CHUNK_LEN_MAX, and -EMSGSIZE when they add
+ * up to more than max_total. *ret_chunks (count entries, *ret_total
+ * bytes) is owned by the caller; NULL for none. */
+int herd_parse_chunks(const void *buf, size_t len, size_t max_total,
+                      struct herd_chunk **ret_chunks, size_t *ret_count,
+                      size_t *ret_total);
+
+/* HNED's body: a bit for each of count chunks, set for one the server
+ * asks for (chunk i is bit i % 8 of byte i / 8), unused bits 0. */
+static inline size_t herd_need_len(size_t count)
+{
+  return (count + 7) / 8;
+}
+
+static inline bool herd_needs(const uint8_t *need, size_t i)
+{
+  return (need[i / 8] >> (i % 8)) & 1;
+}
+
+/* Check HNED's body for count chunks (len bytes): -EPROTO unless its
+ * length is herd_need_len(count) and its unused bits are 0. */
+int herd_check_need(const uint8_t *need, size_t len, size_t count);

@@ -5,11 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -341,4 +344,11 @@ int io_parse_address(const char *text, uint16_t port,
   *ret_addr        = addr;
   *ret_len         = sizeof(*in6);
   return 0;
+}
+
+void io_cork(int fd, bool on)
+{
+  int value = on;
+
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &value, sizeof(value));
 }

@@ -22,6 +22,11 @@ int io_write_all(int fd, const void *buf, size_t len, int timeout_ms);
 /* Read exactly len bytes; -ENODATA if the stream ends first. */
 int io_read_all(int fd, void *buf, size_t len, int timeout_ms);
 
+/* Hold back partial frames on a TCP socket while on (TCP_CORK), so that a
+ * message of several writes leaves in full packets; fails harmlessly on a
+ * pipe. */
+void io_cork(int fd, bool on);
+
 /* Copy len bytes from file_fd (at its current offset) to out_fd. */
 int io_copy_fd(int out_fd, int file_fd, size_t len, int timeout_ms);
 

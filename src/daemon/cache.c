@@ -392,6 +392,21 @@ int cache_open(const char *dir, uint64_t max_bytes, uid_t uid, gid_t gid,
   return 0;
 }
 
+int cache_open_below(const char *top, const char *below, uint64_t max_bytes,
+                     uid_t uid, gid_t gid, struct cache **ret_cache)
+{
+  _cleanup_free_ char *dir = NULL;
+  int                  r   = make_dir(top, uid, gid);
+
+  if (r < 0) {
+    return r;
+  }
+  if (asprintf(&dir, "%s/%s", top, below) < 0) {
+    return -ENOMEM;
+  }
+  return cache_open(dir, max_bytes, uid, gid, ret_cache);
+}
+
 /* ---- the compiler's identity -------------------------------------------- */
 
 static void hash_bytes(struct sha256 *ctx, const void *data, size_t len)

@@ -67,6 +67,11 @@ struct cache;
 int cache_open(const char *dir, uint64_t max_bytes, uid_t uid, gid_t gid,
                struct cache **ret_cache);
 
+/* The same for the directory below in top, top made (and given to uid)
+ * first: a second store of the same entries (chunks.h) beside the cache. */
+int cache_open_below(const char *top, const char *below, uint64_t max_bytes,
+                     uid_t uid, gid_t gid, struct cache **ret_cache);
+
 /* Accepts NULL; returns NULL. */
 struct cache *cache_free(struct cache *cache);
 

@@ -837,15 +837,26 @@ static int feed_compressed(struct compile *compile)
                : pass_source(compile, source, len);
 }
 
-int compile_feed(struct compile *compile)
+/* After the last byte: the end of the text, end of file for the
+ * compiler. */
+static int feed_end(struct compile *compile, int r)
 {
-  int r = compile->req->lzo ? feed_compressed(compile) : feed_plain(compile);
-
   if (r >= 0 && compile->text) {
     r = pass_text(compile, NULL, 0, true);
   }
-  closep(&compile->source_fd); /* end of file for the compiler */
+  closep(&compile->source_fd);
   return r;
+}
+
+int compile_feed(struct compile *compile)
+{
+  return feed_end(compile, compile->req->lzo ? feed_compressed(compile)
+                                             : feed_plain(compile));
+}
+
+int compile_feed_from(struct compile *compile, const void *source, size_t len)
+{
+  return feed_end(compile, pass_source(compile, source, len));
 }
 
 /* A second compile after the first (whose status is reply's), from the

@@ -76,6 +76,10 @@ int compile_start(const struct compile_request *req,
  * client closed early, another -errno when the wire failed. */
 int compile_feed(struct compile *compile);
 
+/* Feed the source already received (len bytes at source; chunks.h) as
+ * compile_feed feeds DOTI's. */
+int compile_feed_from(struct compile *compile, const void *source, size_t len);
+
 /* Wait for the compiler and fill status, serr, sout and object of
  * *ret_reply (the caller's version is kept). A compiler that fails is a
  * success here: its status says so. -ECONNRESET when the client went away,

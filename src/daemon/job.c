@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "args.h"
+#include "chunks.h"
 #include "clock.h"
 #include "compile.h"
 #include "exitcode.h"
@@ -51,12 +52,15 @@ struct job {
   unsigned                  evicted;    /* entries our store evicted */
   struct cache_key          key;
   uint8_t                   digest[SHA256_DIGEST_SIZE];
+  bool                      chunked; /* the source comes in chunks */
+  struct chunks_source      chunks;
 };
 
 static void job_clear(struct job *job)
 {
   strv_free(job->argv);
   free(job->compiler_path);
+  chunks_clear(&job->chunks);
 }
 
 static _printf_(3, 4) void job_log(const struct job *job, enum log_level level,
@@ -79,18 +83,12 @@ static const char *job_source_name(const struct job *job)
   return job->args.input_index ? job->argv[job->args.input_index] : "-";
 }
 
-static void set_cork(int fd, int on)
-{
-  /* Fails harmlessly on a pipe (--inetd under ssh). */
-  (void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
-}
-
 static int send_reply(struct job *job, struct proto_reply *reply)
 {
   reply->version = job->version;
-  set_cork(job->out_fd, 1);
+  io_cork(job->out_fd, true);
   int r = proto_send_reply(job->out_fd, reply, job->config->io_timeout_ms);
-  set_cork(job->out_fd, 0);
+  io_cork(job->out_fd, false);
   if (r < 0) {
     job_log(job, LOG_LEVEL_WARNING, "Failed to send the reply: %s",
             strerror(-r));
@@ -114,8 +112,21 @@ static int answer_digest(struct job *job, const char *token)
   return proto_send_header(job->out_fd, token, 0, job->config->io_timeout_ms);
 }
 
+/* Extension version 4: the chunks that the server asks for (HNED). */
+static int answer_need(struct job *job, bool ask_none)
+{
+  struct chunks_source *src = &job->chunks;
+  int                   r   = chunks_gather(job->config->chunks, src, ask_none);
+
+  job->digest_due = false;
+  job->chunked    = r >= 0;
+  return r < 0 ? r
+               : proto_send_body(job->out_fd, "HNED", src->need, src->need_len,
+                                 PROTO_CODEC_NONE, job->config->io_timeout_ms);
+}
+
 /* The source's digest the client sends first (HDIG, extension version 2)
- * into digest. */
+ * into digest, and from version 4 its list of chunks. */
 static int read_digest(struct job *job, uint8_t digest[HERD_DIGEST_LEN])
 {
   _cleanup_free_ char *buf = NULL;
@@ -129,7 +140,18 @@ static int read_digest(struct job *job, uint8_t digest[HERD_DIGEST_LEN])
   if (r >= 0) {
     memcpy(digest, buf, HERD_DIGEST_LEN);
   }
+  if (r >= 0 && job->herd >= HERD_CHUNK_VERSION) {
+    r = chunks_read_list(job->in_fd, job->config->limits->max_body,
+                         job->config->io_timeout_ms, &job->chunks);
+  }
   return r;
+}
+
+/* A miss: the source, whole (HSRC) or the chunks asked for (HNED). */
+static int ask_source(struct job *job, bool ask_none)
+{
+  return job->herd >= HERD_CHUNK_VERSION ? answer_need(job, ask_none)
+                                         : answer_digest(job, "HSRC");
 }
 
 /* Refuse or fail the job with a normal reply: STAT exit_code << 8 and one
@@ -149,10 +171,11 @@ static _printf_(3, 4) int job_fail(struct job *job, int exit_code,
   }
   job_log(job, LOG_LEVEL_WARNING, "%s", text);
   if (job->argv && !job->source_read && job->digest_due) {
-    /* a refusal is a miss: the source comes, then the reply */
+    /* a refusal is a miss: the source comes (no chunk of it from version
+       4 on), then the reply */
     uint8_t digest[HERD_DIGEST_LEN];
     r = read_digest(job, digest);
-    r = r < 0 ? r : answer_digest(job, "HSRC");
+    r = r < 0 ? r : ask_source(job, true);
     if (r < 0) {
       return r;
     }
@@ -430,7 +453,7 @@ static int digest_first(struct job *job, struct proto_reply *reply)
       return r < 0 ? r : 1;
     }
   }
-  return answer_digest(job, "HSRC");
+  return ask_source(job, false);
 }
 
 /* A hit: the compiler started for nothing is killed, the stored reply
@@ -475,6 +498,21 @@ static int read_profile(struct job *job, char **ret_buf, size_t *ret_len)
   return 0;
 }
 
+/* Extension version 4: the chunks asked for, then the whole source into
+ * the compiler. */
+static int feed_chunks(struct job *job, struct compile *compile)
+{
+  int r = chunks_receive(job->in_fd, proto_version_codec(job->version),
+                         job->config->io_timeout_ms, &job->chunks);
+
+  if (r >= 0) {
+    job_log(job, LOG_LEVEL_DEBUG, "%zu of %zu source bytes came, in chunks",
+            job->chunks.need_bytes, job->chunks.len);
+  }
+  return r < 0 ? r
+               : compile_feed_from(compile, job->chunks.buf, job->chunks.len);
+}
+
 /* Start the compiler at once, then stream the source into it: its
  * start-up overlaps the client's preprocessor. */
 static int run(struct job *job)
@@ -516,8 +554,16 @@ static int run(struct job *job)
   if (r < 0) {
     return compile_ended(job, r);
   }
-  r             = compile_feed(compile);
+  r = job->chunked ? feed_chunks(job, compile) : compile_feed(compile);
   job->bytes_in = compile_source_bytes(compile);
+  if (r == -EBADMSG) {
+    compile          = compile_free(compile);
+    job->source_read = true;
+    job->result      = STATS_RESULT_PROTOCOL;
+    return job_fail(job, EXIT_PROTOCOL_ERROR,
+                    "refused: a chunk of the source is not what its "
+                    "SHA-256 in the list says");
+  }
   if (r < 0) {
     compile = compile_free(compile);
     return source_failed(job, r);
@@ -547,6 +593,10 @@ static int run(struct job *job)
   }
   log_result(job, &reply, r, false);
   cache_keep(job, compile, &reply);
+  if (job->chunked) {
+    unsigned evicted = 0;
+    chunks_keep(job->config->chunks, &job->chunks, &evicted);
+  }
   proto_reply_clear(&reply);
   return r;
 }

@@ -36,7 +36,8 @@ struct job_config {
   /* Why compilers cannot be confined here, when the server had to find
    * out it cannot (borrowed), or NULL: jobs are then refused. */
   const char   *sandbox_missing;
-  struct cache *cache; /* borrowed, or NULL: no result cache */
+  struct cache *cache;  /* borrowed, or NULL: no result cache */
+  struct cache *chunks; /* borrowed, or NULL: no chunk store (chunks.h) */
 };
 
 /* Serve the connection that reads from in_fd and writes to out_fd (the

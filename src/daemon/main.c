@@ -15,6 +15,7 @@
 
 #include "access.h"
 #include "cache.h"
+#include "chunks.h"
 #include "compilers.h"
 #include "config.h"
 #include "exitcode.h"
@@ -70,7 +71,8 @@ static bool               arg_stats         = false;
 static unsigned           arg_stats_port    = STATS_DEFAULT_PORT;
 static char             **arg_allow_summary = NULL; /* for the stats port */
 static const char        *arg_cache_dir     = NULL; /* NULL: the default */
-static uint64_t           arg_cache_size    = CACHE_DEFAULT_SIZE; /* 0: off */
+static uint64_t           arg_cache_size    = CACHE_DEFAULT_SIZE;  /* 0: off */
+static uint64_t           arg_chunks_size   = CHUNKS_DEFAULT_SIZE; /* 0: off */
 
 static void help(void)
 {
@@ -129,6 +131,12 @@ static void help(void)
     "                             default 2G), least recently used evicted;\n"
     "                             0 turns the cache off\n"
     "      --no-cache             no result cache\n"
+    "      --chunk-store-size SIZE\n"
+    "                             keep at most SIZE bytes of the sources'\n"
+    "                             chunks native clients sent, in\n"
+    "                             DIR/chunks, so that what recurs is not\n"
+    "                             sent again (default 256M; 0: off; not\n"
+    "                             turned off by --no-cache)\n"
     "\n"
     "Daemon:\n"
     "      --user NAME            user to run as when started as root\n"
@@ -222,6 +230,7 @@ enum {
   OPT_CACHE_DIR,
   OPT_CACHE_SIZE,
   OPT_NO_CACHE,
+  OPT_CHUNK_STORE_SIZE,
   OPT_VERSION,
 };
 
@@ -256,6 +265,7 @@ static const struct option options[] = {
   { "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
   { "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
   { "no-cache", no_argument, NULL, OPT_NO_CACHE },
+  { "chunk-store-size", required_argument, NULL, OPT_CHUNK_STORE_SIZE },
   { "help", no_argument, NULL, 'h' },
   { "version", no_argument, NULL, OPT_VERSION },
   { 0 },
@@ -416,6 +426,8 @@ static int parse_option(int c, const char *value)
     case OPT_NO_CACHE:
       arg_cache_size = 0;
       return 0;
+    case OPT_CHUNK_STORE_SIZE:
+      return parse_size("--chunk-store-size", value, &arg_chunks_size);
     case 'h':
       help();
       return 1;
@@ -549,15 +561,19 @@ static void check_sandbox(const struct privs *privs, char **ret_missing)
   *ret_missing = reason ? TAKE_PTR(reason) : strdup("out of memory");
 }
 
-/* The result cache, or NULL when it is off or cannot be used (a warning:
- * the server still compiles). */
-static struct cache *open_cache(const struct privs *privs)
+/* The result cache (below NULL) or the chunk store (below CHUNKS_DIR)
+ * of at most size bytes, called what; NULL when it is off or cannot be
+ * used (a warning: the server still compiles). */
+static struct cache *open_cache(const struct privs *privs, const char *what,
+                                const char *below, uint64_t size)
 {
   _cleanup_free_ char *dir   = NULL;
   struct cache        *cache = NULL;
+  uid_t                uid   = privs->drop ? privs->uid : (uid_t)-1;
+  gid_t                gid   = privs->drop ? privs->gid : (gid_t)-1;
   int                  r     = 0;
 
-  if (arg_cache_size == 0) {
+  if (size == 0) {
     return NULL;
   }
   if (arg_cache_dir) {
@@ -567,16 +583,16 @@ static struct cache *open_cache(const struct privs *privs)
     r = cache_default_dir(&dir);
   }
   if (r >= 0) {
-    r = cache_open(dir, arg_cache_size, privs->drop ? privs->uid : (uid_t)-1,
-                   privs->drop ? privs->gid : (gid_t)-1, &cache);
+    r = below ? cache_open_below(dir, below, size, uid, gid, &cache)
+              : cache_open(dir, size, uid, gid, &cache);
   }
   if (r < 0) {
-    log_warning("Failed to open the result cache %s: %s; compiling without",
+    log_warning("Failed to open the %s in %s: %s; compiling without", what,
                 dir ? dir : "(no directory)", strerror(-r));
     return NULL;
   }
-  log_info("Result cache in %s, at most %llu bytes", dir,
-           (unsigned long long)arg_cache_size);
+  log_info("The %s is in %s%s%s, at most %llu bytes", what, dir,
+           below ? "/" : "", below ? below : "", (unsigned long long)size);
   return cache;
 }
 
@@ -591,6 +607,7 @@ static int run(void)
 {
   _cleanup_(compilers_freep) struct compilers *compilers       = NULL;
   _cleanup_(cache_freep) struct cache         *cache           = NULL;
+  _cleanup_(cache_freep) struct cache         *chunks          = NULL;
   _cleanup_free_ char                         *sandbox_missing = NULL;
   struct privs                                 privs;
   int                                          r = privs_plan(arg_user, &privs);
@@ -613,7 +630,8 @@ static int run(void)
                 "only on a network you trust completely");
   }
   check_sandbox(&privs, &sandbox_missing);
-  cache                 = open_cache(&privs);
+  cache  = open_cache(&privs, "result cache", NULL, arg_cache_size);
+  chunks = open_cache(&privs, "chunk store", CHUNKS_DIR, arg_chunks_size);
   struct job_config job = {
     .access          = &arg_allow,
     .compilers       = compilers,
@@ -624,6 +642,7 @@ static int run(void)
     .sandbox         = arg_sandbox,
     .sandbox_missing = sandbox_missing,
     .cache           = cache,
+    .chunks          = chunks,
   };
   if (arg_mode == MODE_INETD) {
     if (arg_stats) {

@@ -46,7 +46,7 @@ build() {
     sh "$@")
 }
 served() { cat "$T"/herdccd-*.log | grep -c "from the cache, no source sent" || true; }
-stored() { find "$T"/cache-* -path '*/v1/??/*' -type f -name '[0-9a-f]*' | grep -c . || true; }
+stored() { find "$T"/cache-* -path '*/v1/??/*' -not -path '*/chunks/*' -type f -name '[0-9a-f]*' | grep -c . || true; }
 
 checkout "$T/ref"
 nsources=$(ls "$T/ref"/*.c | wc -l)

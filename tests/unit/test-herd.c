@@ -159,13 +159,105 @@ static void test_size(void **state)
   }
 }
 
+/* HCKL: an entry's bytes, length first. */
+#define ENTRY(b0, b1, b2, b3) b0, b1, b2, b3, DIGEST_BYTES
+#define DIGEST_BYTES                                                         \
+  7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, \
+    7, 7, 7, 7, 7, 7, 7
+
+static void test_chunks(void **state)
+{
+  struct herd_chunk  in[3] = { { .len = 1 },
+                               { .len = 4096 },
+                               { .len = HERD_CHUNK_LEN_MAX } };
+  uint8_t            buf[3 * HERD_CHUNK_ENTRY_LEN];
+  struct herd_chunk *out   = NULL;
+  size_t             count = 0, total = 0;
+
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
+    memset(in[i].digest, (int)(0xa0 + i), HERD_DIGEST_LEN);
+  }
+  herd_format_chunks(buf, in, ARRAY_SIZE(in));
+  static const uint8_t len1[4] = { 0, 0, 0, 1 }, len4096[4] = { 0, 0, 0x10, 0 };
+  assert_memory_equal(buf, len1, 4); /* big-endian, then the digest */
+  assert_int_equal(buf[4], 0xa0);
+  assert_memory_equal(buf + HERD_CHUNK_ENTRY_LEN, len4096, 4);
+  assert_int_equal(
+    herd_parse_chunks(buf, sizeof(buf), 1 + 4096 + 65536, &out, &count, &total),
+    0);
+  assert_int_equal(count, 3);
+  assert_int_equal(total, 1 + 4096 + HERD_CHUNK_LEN_MAX);
+  assert_memory_equal(out, in, sizeof(in));
+  free(out);
+  /* one byte over the total: too big; a part of an entry: not a list */
+  assert_int_equal(
+    herd_parse_chunks(buf, sizeof(buf), 4096 + 65536, &out, &count, &total),
+    -EMSGSIZE);
+  assert_int_equal(
+    herd_parse_chunks(buf, sizeof(buf) - 1, SIZE_MAX, &out, &count, &total),
+    -EPROTO);
+  /* an empty list is an empty source */
+  assert_int_equal(herd_parse_chunks(buf, 0, 0, &out, &count, &total), 0);
+  assert_null(out);
+  assert_int_equal(count, 0);
+  assert_int_equal(total, 0);
+
+  static const uint8_t  zero[] = { ENTRY(0, 0, 0, 0) };
+  static const uint8_t  over[] = { ENTRY(0, 1, 0, 1) };
+  static const uint8_t  huge[] = { ENTRY(0xff, 0xff, 0xff, 0xff) };
+  static const uint8_t  most[] = { ENTRY(0, 1, 0, 0) };
+  static const uint8_t *bad[]  = { zero, over, huge };
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    assert_int_equal(herd_parse_chunks(bad[i], HERD_CHUNK_ENTRY_LEN, SIZE_MAX,
+                                       &out, &count, &total),
+                     -EPROTO);
+  }
+  assert_int_equal(
+    herd_parse_chunks(most, sizeof(most), SIZE_MAX, &out, &count, &total), 0);
+  assert_int_equal(out[0].len, HERD_CHUNK_LEN_MAX);
+  free(out);
+}
+
+static void test_need(void **state)
+{
+  static const struct {
+    uint8_t bytes[3];
+    size_t  len, count;
+    int     want;
+  } needs[] = {
+    { { 0 },                0, 0,  0       },
+    { { 0x01 },             1, 1,  0       },
+    { { 0x02 },             1, 1,  -EPROTO }, /* a bit past the last chunk */
+    { { 0xff },             1, 8,  0       },
+    { { 0xff, 0x01 },       2, 9,  0       },
+    { { 0xff, 0x01 },       1, 9,  -EPROTO }, /* too short */
+    { { 0xff, 0x00, 0x00 }, 3, 9,  -EPROTO }, /* too long */
+    { { 0xff, 0x7f },       2, 15, 0       },
+    { { 0xff, 0x80 },       2, 15, -EPROTO },
+  };
+
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(needs); i++) {
+    int r = herd_check_need(needs[i].bytes, needs[i].len, needs[i].count);
+    if (r != needs[i].want) {
+      fail_msg("need %zu: %d, want %d", i, r, needs[i].want);
+    }
+  }
+  assert_true(herd_needs(needs[4].bytes, 8));
+  assert_true(herd_needs(needs[7].bytes, 14));
+  assert_false(herd_needs((const uint8_t[]){ 0xfe }, 0));
+  assert_int_equal(herd_need_len(0), 0);
+  assert_int_equal(herd_need_len(8), 1);
+  assert_int_equal(herd_need_len(9), 2);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_opening),
-    cmocka_unit_test(test_client_hello),
-    cmocka_unit_test(test_round_trip),
-    cmocka_unit_test(test_size),
+    cmocka_unit_test(test_opening),    cmocka_unit_test(test_client_hello),
+    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_size),
+    cmocka_unit_test(test_chunks),     cmocka_unit_test(test_need),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
