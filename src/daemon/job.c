@@ -302,10 +302,16 @@ static void log_result(const struct job *job, const struct proto_reply *reply,
   char   result[64];
   double secs = (double)(clock_now_ms() - job->started_ms) / 1000.0;
 
+  char chunked[96] = "";
+
   describe_status(reply->status, result, sizeof(result));
+  if (job->chunked && !cached) {
+    snprintf(chunked, sizeof(chunked), " (%zu of %zu source bytes sent)",
+             job->chunks.need_bytes, job->chunks.len);
+  }
   job_log(job, reply->status == 0 ? LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING,
-          "%s %s: %s, %.2f s%s%s", job->argv[0], job_source_name(job), result,
-          secs,
+          "%s %s: %s, %.2f s%s%s%s", job->argv[0], job_source_name(job), result,
+          secs, chunked,
           !cached              ? ""
           : job->bytes_in == 0 ? " (from the cache, no source sent)"
                                : " (from the cache)",
@@ -505,10 +511,6 @@ static int feed_chunks(struct job *job, struct compile *compile)
   int r = chunks_receive(job->in_fd, proto_version_codec(job->version),
                          job->config->io_timeout_ms, &job->chunks);
 
-  if (r >= 0) {
-    job_log(job, LOG_LEVEL_DEBUG, "%zu of %zu source bytes came, in chunks",
-            job->chunks.need_bytes, job->chunks.len);
-  }
   return r < 0 ? r
                : compile_feed_from(compile, job->chunks.buf, job->chunks.len);
 }

@@ -241,13 +241,15 @@ evictions=$(cache_stat evictions)
 wait_stat entries "$(entries)"
 say "the status counts $evictions evictions"
 
+# The chunk store of native clients' sources is not the result cache:
+# --chunk-store-size 0 turns it off (herd.sh tests it).
 for off in --no-cache --cache-size=0; do
   say "$off: no cache"
   stop_daemon
   rm -rf "$CACHE"
   : >"$LOG"
-  start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" "$off" --stats \
-    --stats-port 3633
+  start_herdccd 127.0.0.2 3632 --cache-dir "$CACHE" "$off" --chunk-store-size 0 \
+    --stats --stats-port 3633
   for k in 1 2; do
     (cd "$T/g1" && HERDCC_HOSTS=127.0.0.2:3632 "$HERDCC_BIN" gcc -g \
       -gno-record-gcc-switches -O1 -c src/g.c -o remote.o) ||

@@ -15,6 +15,13 @@ said, one line per connection, and exits 1 when the protocol was broken.
   herd.py ... compile SOURCE.i -- ARGV...
       be invited (waiting as long as it takes), then send the classic
       request (protocol 1) and print the reply's STAT
+  herd.py ... chunks [--wrong] SOURCE.i -- ARGV...
+      say HERD version 4, be invited, send the classic request's command
+      line (protocol 1), the source's digest and its list of chunks (HCKL:
+      one chunk per 1000 bytes), the chunks the server asks for (HNED) in
+      DOTI; print "NEED I/N" (the chunks asked for) and the reply's STAT and
+      SERR; --wrong flips a byte of every chunk sent, so none is what the
+      list says
   herd.py ... sizes SIZE...
       one connection per SIZE, in order, each saying HERD version 3 and,
       once in the waiting room, HSIZ SIZE; print "INVITED SIZE" as each is
@@ -22,6 +29,7 @@ said, one line per connection, and exits 1 when the protocol was broken.
       next is invited; a connection invited at once prints "FIRST SIZE"
 """
 import argparse
+import hashlib
 import select
 import socket
 import sys
@@ -132,6 +140,36 @@ def cmd_compile(args):
     return 0
 
 
+def cmd_chunks(args):
+    sock = hello(args, 4)
+    sock.settimeout(args.timeout)
+    info, (state, _) = read_hello(sock)
+    while state == "WAITING":
+        state, _ = read_state(sock)
+    if state != "INVITED" or info.get("HERD") != 4:
+        print(state, "version", info.get("HERD"))
+        return 1
+    with open(args.source, "rb") as f:
+        source = f.read()
+    pieces = [source[i:i + 1000] for i in range(0, len(source), 1000)]
+    listed = b"".join(len(c).to_bytes(4, "big") + hashlib.sha256(c).digest()
+                      for c in pieces)
+    sock.sendall(wire.request(1, args.argv, None)
+                 + wire.body("HDIG", hashlib.sha256(source).digest())
+                 + wire.body("HCKL", listed))
+    need = wire.read_body(sock, "HNED", False)
+    asked = [i for i in range(len(pieces)) if need[i // 8] >> (i % 8) & 1]
+    print("NEED %d/%d" % (len(asked), len(pieces)), flush=True)
+    sent = b"".join(pieces[i] for i in asked)
+    if args.wrong and sent:
+        sent = bytes(b ^ 1 for b in sent)
+    sock.sendall(wire.body("DOTI", sent))
+    wire.read_header(sock, "DONE")
+    print("STAT %08x" % wire.read_header(sock, "STAT"))
+    print("SERR", wire.read_body(sock, "SERR", False).decode().strip(), flush=True)
+    return 0
+
+
 def cmd_sizes(args):
     live = {}
     for size in args.sizes:
@@ -178,11 +216,15 @@ def main():
     c = sub.add_parser("compile")
     c.add_argument("source")
     c.add_argument("argv", nargs="+")
+    k = sub.add_parser("chunks")
+    k.add_argument("--wrong", action="store_true")
+    k.add_argument("source")
+    k.add_argument("argv", nargs="+")
     z = sub.add_parser("sizes")
     z.add_argument("sizes", type=int, nargs="+")
     args = p.parse_args()
     return {"hold": cmd_hold, "expire": cmd_expire, "compile": cmd_compile,
-            "sizes": cmd_sizes}[args.command](args) or 0
+            "sizes": cmd_sizes, "chunks": cmd_chunks}[args.command](args) or 0
 
 
 if __name__ == "__main__":

@@ -42,6 +42,42 @@ say "   jobs: $n2 on 127.0.0.2, $n3 on 127.0.0.3"
 [ "$n2" -gt 0 ] && [ "$n3" -gt 0 ] || fail "one of two equal servers got no job"
 grep -q 'running locally' "$T/build.log" && fail "a compile ran locally"
 
+say "the source in chunks (version 4): what the server holds is not sent again"
+start_herdccd 127.0.0.9 3632 --jobs 2 --cache-dir "$T/c9" --no-cache
+nsrc=$(project_sources | grep -c .)
+chunked_build() {
+  HERDCC_HOSTS=127.0.0.9,herd build_project "$T/$1" "$HERDCC_BIN" gcc ||
+    fail "the $1 build failed"
+  same_objects "$T/$1" "$T/ref"
+}
+sent_lines() { grep -c "source bytes sent)" "$T/herdccd-3632.log" || true; }
+none_sent() { grep -c ": exit 0, .* (0 of [0-9]* source bytes sent)" "$T/herdccd-3632.log" || true; }
+s0=$(sent_lines) z0=$(none_sent)
+chunked_build k1
+[ $(($(sent_lines) - s0)) -eq "$nsrc" ] || fail "not every job came in chunks"
+[ "$(find "$T/c9" -path '*/v1/*' -not -path "$T/c9/chunks/*" | grep -c .)" -eq 0 ] ||
+  fail "--no-cache stored results"
+chunked_build k2 # the results are not cached: compiled again, nothing sent
+[ $(($(none_sent) - z0)) -eq "$nsrc" ] ||
+  fail "$(($(none_sent) - z0)) of $nsrc jobs sent nothing the second time"
+say "   $nsrc jobs, then $nsrc again with no source byte sent"
+find "$T/c9/chunks/v1" -mindepth 2 -type f | python3 -c 'import sys
+for p in sys.stdin.read().split():
+    b = bytearray(open(p, "rb").read())
+    b[len(b) // 2] ^= 0x40
+    open(p, "wb").write(b)'
+z1=$(none_sent)
+chunked_build k3 # every stored chunk damaged: all misses, all sent again
+[ "$(none_sent)" -eq "$z1" ] || fail "a damaged chunk was used"
+say "   every stored chunk damaged: sent again, objects still identical"
+herd --host 127.0.0.9 chunks --wrong "$T/src/x.i" -- gcc -c x.c -o x.o >"$T/wrong" ||
+  fail "the wrong chunk exchange: $(cat "$T/wrong")"
+grep -q '^STAT 00006d00' "$T/wrong" && grep -q "not what its SHA-256 in the list says" "$T/wrong" ||
+  fail "a chunk unlike its digest was not refused: $(cat "$T/wrong")"
+herd --host 127.0.0.9 chunks "$T/src/x.i" -- gcc -c x.c -o x.o >"$T/right" &&
+  grep -q '^STAT 00000000' "$T/right" || fail "after a refusal: $(cat "$T/right")"
+say "   a chunk unlike its SHA-256 is refused, and the server serves on"
+
 say "a stock distcc client on the same daemons, unchanged"
 if command -v distcc >/dev/null; then
   mkdir -p "$T/dcc"
