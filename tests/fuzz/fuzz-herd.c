@@ -10,10 +10,13 @@
  * bounds, and a prefix of it never says otherwise. Whatever the bytes, the
  * reader ends in a state it can say, and an invitation or a busy reply comes
  * only after a whole, sane hello; the same bytes fed in one piece give the same
- * result. */
+ * result. The same bytes are read as a list of chunks (herd_parse_chunks:
+ * whole entries within their bounds, or a refusal) that formats back to
+ * them, and as a bitmap for as many chunks as there are bytes' bits. */
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz-check.h"
@@ -35,6 +38,46 @@ static int feed_split(const uint8_t *data, size_t size, size_t step,
   return 0;
 }
 
+/* The bytes as HCKL's body, with a cap that entries of 40000 bytes on
+ * average meet (so longer ones are over it). */
+static void check_chunks(const uint8_t *data, size_t size)
+{
+  struct herd_chunk *chunks = NULL;
+  size_t             count = 0, total = 0;
+  size_t             cap   = size / HERD_CHUNK_ENTRY_LEN * 40000;
+
+  if (herd_parse_chunks(data, size, cap, &chunks, &count, &total) < 0) {
+    return;
+  }
+  FUZZ_CHECK(count * HERD_CHUNK_ENTRY_LEN == size && total <= cap);
+  size_t sum = 0;
+  for (size_t i = 0; i < count; i++) {
+    FUZZ_CHECK(chunks[i].len >= 1 && chunks[i].len <= HERD_CHUNK_LEN_MAX);
+    sum += chunks[i].len;
+  }
+  FUZZ_CHECK(sum == total);
+  uint8_t *again = malloc(size + 1);
+  FUZZ_CHECK(again != NULL);
+  herd_format_chunks(again, chunks, count);
+  FUZZ_CHECK(memcmp(again, data, size) == 0);
+  free(again);
+  free(chunks);
+}
+
+/* The bytes as HNED's body for every count that length can carry. */
+static void check_need(const uint8_t *data, size_t size)
+{
+  for (size_t count = size * 8 >= 7 ? size * 8 - 7 : 0; count <= size * 8;
+       count++) {
+    if (herd_check_need(data, size, count) == 0) {
+      for (size_t i = count; i < size * 8; i++) {
+        FUZZ_CHECK(((data[i / 8] >> (i % 8)) & 1) == 0);
+      }
+    }
+  }
+  FUZZ_CHECK(herd_check_need(data, size, size * 8 + 8) < 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   struct herd_offer split, whole;
@@ -46,6 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   size_t step = (size_t)(data[0] % 16) + 1;
   data++;
   size--;
+  check_chunks(data, size);
+  check_need(data, size);
   size_t            head    = size < PROTO_HEADER_LEN ? size : PROTO_HEADER_LEN;
   enum herd_opening opening = herd_opening(data, head);
   FUZZ_CHECK(opening != HERD_OPENING_HELLO || head == PROTO_HEADER_LEN);
