@@ -5,7 +5,9 @@
 # unmodified Makefile, `make linux -jN`), built locally and through
 # herdcc -> herdccd and distcc -> distccd (Debian's distcc 3.4), protocol
 # 1 and ",lzo", and herdcc's native extension (",herd": the invitation,
-# zlib bodies) against distcc ",lzo". The client runs here, the daemons on host B, joined by a
+# zlib bodies, the source in chunks; herdcc-herd with the server's chunk
+# store empty, herdcc-warm right after it) against distcc ",lzo". The
+# client runs here, the daemons on host B, joined by a
 # veth pair whose counters give the bytes on the wire. Every build's
 # objects are compared with the local build's (cmp), so a build that did
 # not really compile the same thing fails the bench. Prints medians over
@@ -31,7 +33,10 @@ herdcc=$build/src/client/herdcc
 start_host_b
 spawn_b "$T/herdccd.log" "$build/src/daemon/herdccd" --no-detach --log-stderr \
   --log-level=error --listen 10.213.0.2 --port 3632 --allow 10.213.0.0/24 --jobs "$jobs" \
-  --no-cache # the builds repeat: compiles, not the result cache (bench/cache-build.sh)
+  --no-cache --cache-dir "$T/hcache" # the builds repeat: compiles, not the
+# result cache (bench/cache-build.sh); the chunk store (version 4) is
+# emptied before each herdcc-herd build (cold: what a first build sends)
+# and kept for the herdcc-warm build after it (what a rebuild sends)
 spawn_b "$T/distccd.log" distccd --no-detach --daemon --log-stderr --log-level=error \
   --listen 10.213.0.2 --port 3633 --allow 10.213.0.0/24 --jobs "$jobs"
 wait_port 10.213.0.2 3632
@@ -74,7 +79,7 @@ same_objects() {
 # Which host ran the compiles: each daemon's log is quiet, so count on the
 # client side that nothing fell back to a local compile.
 export DISTCC_FALLBACK=0 HERDCC_FALLBACK=0
-names=(local herdcc-v1 distcc-v1 herdcc-lzo distcc-lzo herdcc-herd)
+names=(local herdcc-v1 distcc-v1 herdcc-lzo distcc-lzo herdcc-herd herdcc-warm)
 declare -A ccs=(
   [local]="gcc -std=gnu99"
   [herdcc-v1]="$herdcc gcc -std=gnu99"
@@ -82,6 +87,7 @@ declare -A ccs=(
   [herdcc-lzo]="$herdcc gcc -std=gnu99"
   [distcc-lzo]="distcc gcc -std=gnu99"
   [herdcc-herd]="$herdcc gcc -std=gnu99"
+  [herdcc-warm]="$herdcc gcc -std=gnu99"
 )
 declare -A hosts=(
   [local]=""
@@ -90,9 +96,11 @@ declare -A hosts=(
   [herdcc-lzo]="10.213.0.2:3632/$jobs,lzo"
   [distcc-lzo]="10.213.0.2:3633/$jobs,lzo"
   [herdcc-herd]="10.213.0.2:3632/$jobs,herd"
+  [herdcc-warm]="10.213.0.2:3632/$jobs,herd"
 )
 for i in $(seq 0 "$runs"); do
   for n in "${names[@]}"; do
+    [ "$n" != herdcc-herd ] || rm -rf "$T/hcache/chunks/v1"/[0-9a-f][0-9a-f]
     DISTCC_HOSTS=${hosts[$n]} build "$n" "${ccs[$n]}"
     [ "$n" = local ] || same_objects "$n"
   done
@@ -110,7 +118,7 @@ lw=$(median <"$T/wall.local")
 for n in "${names[@]}"; do
   w=$(median <"$T/wall.$n"); b=$(median <"$T/bytes.$n")
   case $n in
-    herdcc-*) d=distcc-${n#herdcc-}; [ "$n" = herdcc-herd ] && d=distcc-lzo; dw=$(median <"$T/wall.$d"); db=$(median <"$T/bytes.$d")
+    herdcc-*) d=distcc-${n#herdcc-}; case $n in herdcc-herd | herdcc-warm) d=distcc-lzo ;; esac; dw=$(median <"$T/wall.$d"); db=$(median <"$T/bytes.$d")
       printf '%-11s %8s %8s %9s %11s %12s\n' "$n" "$(s "$w")" "$(ratio "$w" "$lw")" \
         "$(ratio "$w" "$dw")" "$(mb "$b")" "$(ratio "$b" "$db")" ;;
     *) printf '%-11s %8s %8s %9s %11s %12s\n' "$n" "$(s "$w")" "$(ratio "$w" "$lw")" - "$(mb "$b")" - ;;
@@ -121,5 +129,7 @@ echo "summary: herdcc/distcc wall $(ratio "$(median <"$T/wall.herdcc-v1")" "$(me
   "$(ratio "$(median <"$T/wall.herdcc-lzo")" "$(median <"$T/wall.distcc-lzo")") (lzo);" \
   "wire bytes $(ratio "$(median <"$T/bytes.herdcc-v1")" "$(median <"$T/bytes.distcc-v1")") (v1)," \
   "$(ratio "$(median <"$T/bytes.herdcc-lzo")" "$(median <"$T/bytes.distcc-lzo")") (lzo)," \
-  "$(ratio "$(median <"$T/bytes.herdcc-herd")" "$(median <"$T/bytes.distcc-lzo")") (herdcc native zlib" \
-  "against distcc lzo); wall $(ratio "$(median <"$T/wall.herdcc-herd")" "$(median <"$T/wall.distcc-lzo")")"
+  "$(ratio "$(median <"$T/bytes.herdcc-herd")" "$(median <"$T/bytes.distcc-lzo")") (herdcc native," \
+  "cold chunk store, against distcc lzo)," \
+  "$(ratio "$(median <"$T/bytes.herdcc-warm")" "$(median <"$T/bytes.distcc-lzo")") (native, warm store);" \
+  "wall $(ratio "$(median <"$T/wall.herdcc-herd")" "$(median <"$T/wall.distcc-lzo")") (native, cold)"
