@@ -44,7 +44,7 @@ static void check_chunks(const uint8_t *data, size_t size)
 {
   struct herd_chunk *chunks = NULL;
   size_t             count = 0, total = 0;
-  size_t             cap   = size / HERD_CHUNK_ENTRY_LEN * 40000;
+  size_t             cap = size / HERD_CHUNK_ENTRY_LEN * 40000;
 
   if (herd_parse_chunks(data, size, cap, &chunks, &count, &total) < 0) {
     return;
