@@ -270,7 +270,7 @@ char *const *cpptext_command_line(const struct cpptext *text)
   return text->command_line;
 }
 
-struct rename {
+struct file_rename {
   const char *from, *to;
 };
 
@@ -278,19 +278,19 @@ struct rename {
 static int rename_name(const struct linemarker *marker, void *userdata,
                        char **ret_name)
 {
-  const struct rename *rename = userdata;
+  const struct file_rename *names = userdata;
 
-  if (strcmp(marker->name, rename->from) != 0) {
+  if (strcmp(marker->name, names->from) != 0) {
     return 0;
   }
-  *ret_name = strdup(rename->to);
+  *ret_name = strdup(names->to);
   return *ret_name ? 0 : -ENOMEM;
 }
 
 int cpptext_rename_file(const char *text, size_t len, const char *from,
                         const char *to, char **ret_text, size_t *ret_len)
 {
-  struct rename rename = { from, to };
+  struct file_rename names = { from, to };
 
-  return linemarker_rewrite(text, len, rename_name, &rename, ret_text, ret_len);
+  return linemarker_rewrite(text, len, rename_name, &names, ret_text, ret_len);
 }

@@ -267,9 +267,9 @@ static int add_escaped(struct buffer *out, const char *name)
 }
 
 /* line (len bytes, its newline included when it has one) onto out,
- * renamed when it is a marker that rename gives a new name. */
+ * renamed when it is a marker that name_for gives a new name. */
 static int rewrite_line(struct buffer *out, const char *line, size_t len,
-                        linemarker_rename_fn rename, void *userdata)
+                        linemarker_rename_fn name_for, void *userdata)
 {
   struct linemarker    marker;
   _cleanup_free_ char *name = NULL;
@@ -277,7 +277,7 @@ static int rewrite_line(struct buffer *out, const char *line, size_t len,
   int                  r = linemarker_parse(line, len, &marker);
 
   if (r > 0) {
-    r   = rename(&marker, userdata, &name);
+    r   = name_for(&marker, userdata, &name);
     at  = marker.name_at;
     end = marker.name_end;
     linemarker_done(&marker);
@@ -294,7 +294,7 @@ static int rewrite_line(struct buffer *out, const char *line, size_t len,
 }
 
 int linemarker_rewrite(const char *text, size_t len,
-                       linemarker_rename_fn rename, void *userdata,
+                       linemarker_rename_fn name_for, void *userdata,
                        char **ret_text, size_t *ret_len)
 {
   struct buffer out = { .data = NULL };
@@ -302,7 +302,7 @@ int linemarker_rewrite(const char *text, size_t len,
   for (const char *p = text, *end = text + len; p < end;) {
     const char *nl   = memchr(p, '\n', (size_t)(end - p));
     size_t      line = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-    int         r    = rewrite_line(&out, p, line, rename, userdata);
+    int         r    = rewrite_line(&out, p, line, name_for, userdata);
     if (r < 0) {
       free(out.data);
       return r;

@@ -58,12 +58,12 @@ void linemarker_done(struct linemarker *marker);
 typedef int (*linemarker_rename_fn)(const struct linemarker *marker,
                                     void *userdata, char **ret_name);
 
-/* text (len bytes, borrowed) with each marker that rename gives a new
+/* text (len bytes, borrowed) with each marker that name_for gives a new
  * name naming that instead, escaped as gcc escapes it (and a carriage
  * return as "\r", which gcc writes as it is but cannot read back), its
  * number, flags and line end as they were; every other byte as it was.
  * The text is in *ret_text (owned, *ret_len bytes; NULL for an empty
  * text). */
 int linemarker_rewrite(const char *text, size_t len,
-                       linemarker_rename_fn rename, void *userdata,
+                       linemarker_rename_fn name_for, void *userdata,
                        char **ret_text, size_t *ret_len);
