@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linemarker.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -77,50 +78,24 @@ static int emit(struct cpptext *text, const char *s, size_t len)
   return 0;
 }
 
-/* The directory of a "# N \"DIR//\"" line, unquoted as gcc quotes it
- * (backslash before '\\' and '"', octal escapes); NULL when the line is not
- * one. */
-static char *working_directory(const char *line, size_t len)
+/* The directory of a marker "# N \"DIR//\"" without flags, in *ret_dir
+ * (owned; left NULL when the line is not one, or DIR is not absolute). */
+static int working_directory(const char *line, size_t len, char **ret_dir)
 {
-  size_t i = 0;
+  struct linemarker marker;
+  int               r = linemarker_parse(line, len, &marker);
 
-  if (len < 4 || line[i++] != '#' || line[i++] != ' ') {
-    return NULL;
+  if (r <= 0) {
+    return r;
   }
-  while (i < len && line[i] >= '0' && line[i] <= '9') {
-    i++;
+  size_t n = marker.name_len;
+  if (marker.flags == 0 && n > 2 && marker.name[0] == '/' &&
+      marker.name[n - 2] == '/' && marker.name[n - 1] == '/') {
+    marker.name[n - 2] = '\0';
+    *ret_dir           = TAKE_PTR(marker.name);
   }
-  if (i + 4 > len || line[i] != ' ' || line[i + 1] != '"' ||
-      line[len - 1] != '"' || line[len - 2] != '/' || line[len - 3] != '/') {
-    return NULL;
-  }
-  char  *dir = malloc(len);
-  size_t n   = 0;
-  if (!dir) {
-    return NULL;
-  }
-  for (i += 2; i < len - 3; i++) {
-    char c = line[i];
-    if (c == '\\' && i + 1 < len - 3) {
-      c = line[++i];
-      if (c >= '0' && c <= '7') {
-        int v = c - '0';
-        for (int k = 0; k < 2 && i + 1 < len - 3 && line[i + 1] >= '0' &&
-                        line[i + 1] <= '7';
-             k++) {
-          v = v * 8 + (line[++i] - '0');
-        }
-        c = (char)v;
-      }
-    }
-    dir[n++] = c;
-  }
-  dir[n] = '\0';
-  if (n == 0 || dir[0] != '/' || memchr(dir, '\0', n)) {
-    free(dir);
-    return NULL;
-  }
-  return dir;
+  linemarker_done(&marker);
+  return 0;
 }
 
 /* "#define NAME(PARAMS) BODY" as "-DNAME(PARAMS)=BODY", "#undef NAME" as
@@ -179,9 +154,9 @@ static int filter_line(struct cpptext *text, const char *line, size_t len)
   text->lines++;
   if (text->lines == 2) {
     text->head_done = true;
-    text->cwd       = working_directory(line, body);
-    if (text->cwd) {
-      return 0;
+    int r           = working_directory(line, body, &text->cwd);
+    if (r < 0 || text->cwd) {
+      return r;
     }
   }
   if (text->held_builtin) {
@@ -295,64 +270,27 @@ char *const *cpptext_command_line(const struct cpptext *text)
   return text->command_line;
 }
 
-/* Whether line (len bytes, no newline) is a line marker "# N \"NAME\"..."
- * naming exactly from; *ret_name_at is where NAME starts. */
-static bool marker_names(const char *line, size_t len, const char *from,
-                         size_t *ret_name_at)
-{
-  size_t i = 0, from_len = strlen(from);
+struct file_rename {
+  const char *from, *to;
+};
 
-  if (len < 4 || line[i++] != '#' || line[i++] != ' ') {
-    return false;
+/* to for a marker that names from. */
+static int rename_name(const struct linemarker *marker, void *userdata,
+                       char **ret_name)
+{
+  const struct file_rename *names = userdata;
+
+  if (strcmp(marker->name, names->from) != 0) {
+    return 0;
   }
-  size_t digits = i;
-  while (i < len && line[i] >= '0' && line[i] <= '9') {
-    i++;
-  }
-  if (i == digits || i + 2 + from_len + 1 > len || line[i] != ' ' ||
-      line[i + 1] != '"') {
-    return false;
-  }
-  i += 2;
-  if (memcmp(line + i, from, from_len) != 0 || line[i + from_len] != '"') {
-    return false;
-  }
-  *ret_name_at = i;
-  return true;
+  *ret_name = strdup(names->to);
+  return *ret_name ? 0 : -ENOMEM;
 }
 
 int cpptext_rename_file(const char *text, size_t len, const char *from,
                         const char *to, char **ret_text, size_t *ret_len)
 {
-  size_t from_len = strlen(from), to_len = strlen(to);
-  char  *out     = NULL;
-  size_t out_len = 0, out_size = 0;
+  struct file_rename names = { from, to };
 
-  for (const char *p = text, *end = text + len; p < end;) {
-    const char *nl   = memchr(p, '\n', (size_t)(end - p));
-    size_t      line = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-    size_t      body = nl ? line - 1 : line;
-    size_t      at;
-    bool        hit  = marker_names(p, body, from, &at);
-    size_t      need = out_len + line + (hit ? to_len : 0) + 1;
-    int         r    = grow(&out, &out_size, need);
-    if (r < 0) {
-      free(out);
-      return r;
-    }
-    if (hit) {
-      memcpy(out + out_len, p, at);
-      memcpy(out + out_len + at, to, to_len);
-      memcpy(out + out_len + at + to_len, p + at + from_len,
-             line - at - from_len);
-      out_len += line - from_len + to_len;
-    } else {
-      memcpy(out + out_len, p, line);
-      out_len += line;
-    }
-    p += line;
-  }
-  *ret_text = out;
-  *ret_len  = out_len;
-  return 0;
+  return linemarker_rewrite(text, len, rename_name, &names, ret_text, ret_len);
 }

@@ -55,9 +55,10 @@ void cpptext_lift_command_line(struct cpptext *text);
 char *const *cpptext_command_line(const struct cpptext *text);
 
 /* The text (len bytes) with every line marker that names exactly from
- * ("# N \"FROM\" ...", as written, escapes and all) naming to instead, in
- * *ret_text (owned, *ret_len bytes; NULL for an empty text). gcc -g3 of
- * a source named by an absolute path: its compile names the main file
- * by the job directory's path, markers and command line alike. */
+ * ("# N \"FROM\" ...", its escapes read: linemarker) naming to instead,
+ * escaped as gcc escapes it, in *ret_text (owned, *ret_len bytes; NULL
+ * for an empty text). gcc -g3 of a source named by an absolute path: its
+ * compile names the main file by the job directory's path, markers and
+ * command line alike. */
 int cpptext_rename_file(const char *text, size_t len, const char *from,
                         const char *to, char **ret_text, size_t *ret_len);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "linemarker.h"
 #include "macro.h"
 
 #define SRCFILES_MAX_FILES 4096
@@ -165,85 +166,6 @@ static struct src_file *file_for(struct srcfiles *files, const char *name,
   return &files->files[files->n_files++];
 }
 
-struct marker {
-  size_t number;
-  char  *name;    /* unquoted, owned */
-  size_t name_at; /* where the name starts in the line */
-  bool   system;  /* flag 3: a system header */
-};
-
-/* Whether the flags after a marker's name (len bytes) hold a 3. */
-static bool system_flag(const char *flags, size_t len)
-{
-  for (size_t i = 0; i + 1 < len; i++) {
-    if (flags[i] == ' ' && flags[i + 1] == '3' &&
-        (i + 2 == len || flags[i + 2] == ' ')) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/* A name's characters from line[i] to its closing quote, unescaped, into
- * name; the index of the quote (len when there is none). */
-static size_t unquote(const char *line, size_t len, size_t i, char *name)
-{
-  size_t n = 0;
-
-  for (; i < len && line[i] != '"'; i++) {
-    char c = line[i];
-    if (c == '\\' && i + 1 < len) {
-      c = line[++i];
-      if (c >= '0' && c <= '7') {
-        int v = c - '0';
-        for (int k = 0;
-             k < 2 && i + 1 < len && line[i + 1] >= '0' && line[i + 1] <= '7';
-             k++) {
-          v = v * 8 + (line[++i] - '0');
-        }
-        c = (char)v;
-      }
-    }
-    name[n++] = c;
-  }
-  name[n] = '\0';
-  return i;
-}
-
-/* A line marker "# N \"NAME\" FLAGS...". */
-static bool parse_marker(const char *line, size_t len, struct marker *ret)
-{
-  size_t i = 2, number = 0;
-
-  if (len < 6 || line[0] != '#' || line[1] != ' ' || line[2] < '0' ||
-      line[2] > '9') {
-    return false;
-  }
-  for (; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
-    number = number > SRCFILES_MAX_LINE ? number
-                                        : number * 10 + (size_t)(line[i] - '0');
-  }
-  if (i + 2 > len || line[i] != ' ' || line[i + 1] != '"') {
-    return false;
-  }
-  char *name = malloc(len);
-  if (!name) {
-    return false;
-  }
-  size_t quote = unquote(line, len, i + 2, name);
-  if (quote >= len) { /* no closing quote: not a marker */
-    free(name);
-    return false;
-  }
-  *ret = (struct marker){
-    .number  = number,
-    .name    = name,
-    .name_at = i + 2,
-    .system  = system_flag(line + quote + 1, len - quote - 1),
-  };
-  return true;
-}
-
 static int keep_line(struct src_file *file, size_t number, const char *text,
                      size_t len)
 {
@@ -273,18 +195,24 @@ static int keep_line(struct src_file *file, size_t number, const char *text,
 
 static int one_line(struct srcfiles *files, const char *line, size_t len)
 {
-  struct marker marker;
+  struct linemarker marker;
+  int               r = linemarker_parse(line, len, &marker);
 
-  if (line[0] == '#' && parse_marker(line, len, &marker)) {
-    files->current = marker.name[0] == '<'
-                       ? NULL
-                       : file_for(files, marker.name, marker.system);
-    files->line    = marker.number;
-    free(marker.name);
+  if (r < 0) {
+    return r;
+  }
+  if (r > 0) {
+    files->current =
+      marker.name[0] == '<'
+        ? NULL
+        : file_for(files, marker.name, marker.flags & LINEMARKER_SYSTEM);
+    /* counted on from a number past the cap without wrapping */
+    files->line =
+      marker.number < SRCFILES_MAX_LINE ? marker.number : SRCFILES_MAX_LINE;
+    linemarker_done(&marker);
     return 0;
   }
-  int r =
-    files->current ? keep_line(files->current, files->line, line, len) : 0;
+  r = files->current ? keep_line(files->current, files->line, line, len) : 0;
   files->line++;
   return r;
 }
@@ -447,56 +375,33 @@ int srcfiles_write_absolute(const char *dir, const char *text, size_t len)
   return r;
 }
 
-/* line (len bytes, its newline included) onto out, its marker's name
- * rooted when it is an absolute one that can be. */
-static int root_line(const char *root, const char *line, size_t len, char **out,
-                     size_t *out_len, size_t *out_size)
+/* A marker's name below root (userdata) when it is an absolute one that
+ * can be rooted. */
+static int root_name(const struct linemarker *marker, void *userdata,
+                     char **ret_name)
 {
-  struct marker marker = { .name = NULL };
-  size_t        body   = line[len - 1] == '\n' ? len - 1 : len;
-  bool          hit    = line[0] == '#' && parse_marker(line, body, &marker) &&
-             rootable(marker.name);
-  size_t at  = hit ? marker.name_at : 0;
-  size_t add = hit ? strlen(root) : 0;
+  const char *root = userdata;
 
-  free(marker.name);
-  if (*out_len + len + add > *out_size) {
-    size_t size  = (*out_len + len + add) * 2;
-    char  *grown = realloc(*out, size);
-    if (!grown) {
-      return -ENOMEM;
-    }
-    *out      = grown;
-    *out_size = size;
+  if (!rootable(marker->name)) {
+    return 0;
   }
-  memcpy(*out + *out_len, line, at);
-  memcpy(*out + *out_len + at, root, add);
-  memcpy(*out + *out_len + at + add, line + at, len - at);
-  *out_len += len + add;
+  char *name;
+  if (asprintf(&name, "%s%s", root, marker->name) < 0) {
+    return -ENOMEM;
+  }
+  *ret_name = name;
   return 0;
 }
 
 int srcfiles_root_text(const char *dir, const char *text, size_t len,
                        char **ret_text, size_t *ret_len)
 {
-  _cleanup_free_ char *root    = NULL;
-  char                *out     = NULL;
-  size_t               out_len = 0, out_size = 0;
-  int                  r = root_of(dir, &root);
+  _cleanup_free_ char *root = NULL;
+  int                  r    = root_of(dir, &root);
 
-  for (const char *p = text, *end = text + len; r >= 0 && p < end;) {
-    const char *nl   = memchr(p, '\n', (size_t)(end - p));
-    size_t      line = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-    r                = root_line(root, p, line, &out, &out_len, &out_size);
-    p += line;
-  }
-  if (r < 0) {
-    free(out);
-    return r;
-  }
-  *ret_text = out;
-  *ret_len  = out_len;
-  return 0;
+  return r < 0
+           ? r
+           : linemarker_rewrite(text, len, root_name, root, ret_text, ret_len);
 }
 
 int srcfiles_unroot(const char *dir, char *text, size_t *len)

@@ -5,10 +5,11 @@
  * and fix-it lines) by reading the file its location names, which is the
  * client's. The -fdirectives-only text holds every line of every file it
  * came from but the directives the client's preprocessor resolved, each
- * after a line marker "# N \"FILE\"". This module collects those lines and
- * writes them as files under the job directory, at the names the markers
- * give relative to the directory the compiler is to run in, so that the
- * server's diagnostics quote the same lines a local compile does. Names
+ * after a line marker "# N \"FILE\"" (as linemarker reads it). This
+ * module collects those lines and writes them as files under the job
+ * directory, at the names the markers give relative to the directory the
+ * compiler is to run in, so that the server's diagnostics quote the same
+ * lines a local compile does. Names
  * that are pseudo ("<built-in>"), or that climb out after descending, are
  * left out; so is anything past the caps.
  *
@@ -53,8 +54,9 @@ bool srcfiles_saw_absolute(const struct srcfiles *files);
 int srcfiles_write_absolute(const char *dir, const char *text, size_t len);
 
 /* The text with each line marker that names a plain absolute path naming
- * it below dir's root instead, in *ret_text (owned, *ret_len bytes; NULL
- * for an empty text). -EINVAL: dir cannot be a marker's. */
+ * it below dir's root instead (linemarker_rewrite: the name escaped as gcc
+ * escapes it), in *ret_text (owned, *ret_len bytes; NULL for an empty
+ * text). -EINVAL: dir cannot be a marker's. */
 int srcfiles_root_text(const char *dir, const char *text, size_t len,
                        char **ret_text, size_t *ret_len);
 

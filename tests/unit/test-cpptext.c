@@ -52,6 +52,22 @@ static const struct {
     "# 0 \"x.c\"\n# 1 \"/d//\"\nint x;",
     "# 0 \"x.c\"\nint x;",
     "/d" },
+  { "a directory marker with flags is not one",
+    "# 0 \"x.c\"\n# 1 \"/d//\" 1\n",
+    "# 0 \"x.c\"\n# 1 \"/d//\" 1\n",
+    NULL },
+  { "nor one with a NUL",
+    "# 0 \"x.c\"\n# 1 \"/d\\0e//\"\n",
+    "# 0 \"x.c\"\n# 1 \"/d\\0e//\"\n",
+    NULL },
+  { "nor one cut off before its quote",
+    "# 0 \"x.c\"\n# 1 \"/d//",
+    "# 0 \"x.c\"\n# 1 \"/d//",
+    NULL },
+  { "the root directory",
+    "# 0 \"x.c\"\n# 1 \"///\"\nint x;\n",
+    "# 0 \"x.c\"\nint x;\n",
+    "/" },
   { "empty", "", "", NULL },
 };
 
@@ -177,12 +193,65 @@ static void test_lift_command_line(void **state)
   cpptext_free(text);
 }
 
+/* clang-format off */
+static const struct {
+  const char *name;
+  const char *in;
+  const char *out;
+} renames[] = {
+  { "the main file's markers, flags and line ends kept",
+    "# 0 \"/s/x.c\"\n# 1 \"/s/x.c\"\nint x;\n# 1 \"/s/h.h\" 1\n"
+    "# 2 \"/s/x.c\" 2\r\n# 3 \"/s/x.c\"",
+    "# 0 \"/j/x.c\"\n# 1 \"/j/x.c\"\nint x;\n# 1 \"/s/h.h\" 1\n"
+    "# 2 \"/j/x.c\" 2\r\n# 3 \"/j/x.c\"" },
+  { "the name read through its escapes",
+    "# 1 \"/s/\\170.c\" 1 3 4\n",
+    "# 1 \"/j/x.c\" 1 3 4\n" },
+  { "only that name, and only in markers",
+    "# 1 \"/s/x.c.h\"\n# 1 \"/s/x\"\n#line 1 \"/s/x.c\"\n"
+    "# 1 \"/s/x.c\" 9\n# 1 \"/s/x.c\nint a = \"/s/x.c\";\n",
+    "# 1 \"/s/x.c.h\"\n# 1 \"/s/x\"\n#line 1 \"/s/x.c\"\n"
+    "# 1 \"/s/x.c\" 9\n# 1 \"/s/x.c\nint a = \"/s/x.c\";\n" },
+  { "empty", "", NULL },
+};
+
+/* clang-format on */
+
+/* cpptext_rename_file renames the markers of one name, as linemarker
+ * reads them, and nothing else. */
+static void test_rename_file(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(renames); i++) {
+    _cleanup_free_ char *out = NULL;
+    size_t               len = 0;
+    assert_int_equal(cpptext_rename_file(renames[i].in, strlen(renames[i].in),
+                                         "/s/x.c", "/j/x.c", &out, &len),
+                     0);
+    if ((out == NULL) != (renames[i].out == NULL) ||
+        (out && (len != strlen(renames[i].out) ||
+                 memcmp(out, renames[i].out, len) != 0))) {
+      fail_msg("case \"%s\": \"%.*s\"", renames[i].name, (int)len,
+               out ? out : "");
+    }
+  }
+  /* a new name is escaped as gcc escapes it */
+  _cleanup_free_ char *out = NULL;
+  size_t               len;
+  assert_int_equal(
+    cpptext_rename_file("# 1 \"x.c\"\n", 10, "x.c", "/j/a\"b\\c", &out, &len),
+    0);
+  assert_int_equal(len, strlen("# 1 \"/j/a\\\"b\\\\c\"\n"));
+  assert_memory_equal(out, "# 1 \"/j/a\\\"b\\\\c\"\n", len);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_filter),
     cmocka_unit_test(test_head_early),
     cmocka_unit_test(test_lift_command_line),
+    cmocka_unit_test(test_rename_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

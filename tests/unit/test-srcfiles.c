@@ -247,12 +247,72 @@ static void test_unmarkable_dir(void **state)
   assert_null(rooted);
 }
 
+/* The markers as linemarker reads them: names unescaped as C strings,
+ * flag 3 among any of gcc's flags and at a CRLF line's end, no "#line"
+ * and no marker cut off before its closing quote. */
+static void test_marker_forms(void **state)
+{
+  (void)state;
+  static const char    forms[] = "# 1 \"t\\tab\\101.h\" 1\n"
+                                 "int tab;\n"
+                                 "# 1 \"q\\\"b\\\\s.h\" 1\n"
+                                 "int quote;\n"
+                                 "#line 1 \"line.h\"\n"
+                                 "int after_line;\n"
+                                 "# 1 \"open.h\n"
+                                 "int after_open;\n"
+                                 "# 1 \"/usr/include/s.h\" 2 3 4\r\n"
+                                 "int sys;\n"
+                                 "# 1 \"/usr/include/c.h\" 3\r\n"
+                                 "int crlf;\n";
+  _cleanup_free_ char *dir     = tmp_dir();
+  _cleanup_free_ char *cwd     = NULL;
+  struct srcfiles     *files   = srcfiles_new();
+
+  assert_int_equal(srcfiles_feed(files, forms, strlen(forms)), 0);
+  assert_false(srcfiles_saw_absolute(files)); /* both are system headers */
+  assert_int_equal(srcfiles_write(files, dir, &cwd), 0);
+  _cleanup_free_ char *tab = read_at(cwd, "t\tabA.h");
+  assert_non_null(tab);
+  assert_string_equal(tab, "int tab;\n");
+  _cleanup_free_ char *quote = read_at(cwd, "q\"b\\s.h");
+  assert_non_null(quote);
+  /* (a file's lines are kept in a table of doubling size: blank after) */
+  const char want[] = "int quote;\n#line 1 \"line.h\"\nint after_line;\n"
+                      "# 1 \"open.h\nint after_open;\n";
+  assert_true(strlen(quote) >= strlen(want));
+  assert_memory_equal(quote, want, strlen(want));
+  assert_null(read_at(cwd, "line.h"));
+  assert_null(read_at(cwd, "open.h"));
+  srcfiles_free(files);
+  remove_tree(dir);
+}
+
+/* A rooted name is written escaped as gcc escapes it, whatever escapes
+ * it came with (clang's octal); one with a NUL is no marker's. */
+static void test_root_escapes(void **state)
+{
+  (void)state;
+  static const char    in[]   = "# 1 \"/p/\\303\\251\\t\\\"x.c\" 1 3\r\n"
+                                "# 2 \"/p/a\\0b.c\"\n";
+  _cleanup_free_ char *rooted = NULL;
+  size_t               len;
+
+  assert_int_equal(
+    srcfiles_root_text("/tmp/job", in, strlen(in), &rooted, &len), 0);
+  const char want[] = "# 1 \"/tmp/job/a/p/\303\251\t\\\"x.c\" 1 3\r\n"
+                      "# 2 \"/p/a\\0b.c\"\n";
+  assert_int_equal(len, strlen(want));
+  assert_memory_equal(rooted, want, len);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rebuild),      cmocka_unit_test(test_caps),
     cmocka_unit_test(test_saw_absolute), cmocka_unit_test(test_absolute),
     cmocka_unit_test(test_unroot),       cmocka_unit_test(test_unmarkable_dir),
+    cmocka_unit_test(test_marker_forms), cmocka_unit_test(test_root_escapes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
