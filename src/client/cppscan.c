@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "linemarker.h"
 #include "macro.h"
 
 #define CPPSCAN_MAX_FILES 8192
@@ -237,40 +238,22 @@ static void put_back_pragmas(struct scan *scan, struct source *src,
   *line += k;
 }
 
-/* The source of a line marker "# N \"FILE\" FLAGS" and N; NULL when the
- * line is not one or names a pseudo file ("<built-in>"). */
+/* The source of a line marker "# N \"FILE\" FLAGS" (linemarker.h) and N;
+ * NULL when the line is not one or names a pseudo file ("<built-in>"). */
 static struct source *marker(struct scan *scan, const char *p, const char *end,
                              size_t *ret_line)
 {
-  size_t line = 0;
+  struct linemarker mark = { .name = NULL };
 
-  if (end - p < 5 || p[0] != '#' || p[1] != ' ' ||
-      !isdigit((unsigned char)p[2])) {
+  if (linemarker_parse(p, (size_t)(end - p), &mark) <= 0 ||
+      mark.name[0] == '<') {
+    linemarker_done(&mark);
     return NULL;
   }
-  for (p += 2; p < end && isdigit((unsigned char)*p); p++) {
-    line = line > (1u << 30) ? line : line * 10 + (size_t)(*p - '0');
-  }
-  if (end - p < 3 || p[0] != ' ' || p[1] != '"' || p[2] == '<') {
-    return NULL;
-  }
-  _cleanup_free_ char *name = malloc((size_t)(end - p));
-  size_t               n    = 0;
-  if (!name) {
-    return NULL;
-  }
-  for (p += 2; p < end && *p != '"'; p++) {
-    if (*p == '\\' && p + 1 < end) {
-      p++;
-    }
-    name[n++] = *p;
-  }
-  name[n]     = '\0';
-  bool system = false;
-  for (p++; p < end; p++) {
-    system |= *p == '3' && p[-1] == ' ';
-  }
-  *ret_line = line;
+  _cleanup_free_ char *name   = TAKE_PTR(mark.name);
+  bool                 system = mark.flags & LINEMARKER_SYSTEM;
+  size_t               line   = mark.number;
+  *ret_line                   = line;
   for (size_t i = 0; i < scan->n_sources; i++) {
     if (strcmp(scan->sources[i]->name, name) == 0) {
       return scan->sources[i];
