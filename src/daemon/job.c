@@ -120,9 +120,16 @@ static int answer_need(struct job *job, bool ask_none)
 
   job->digest_due = false;
   job->chunked    = r >= 0;
-  return r < 0 ? r
-               : proto_send_body(job->out_fd, "HNED", src->need, src->need_len,
-                                 PROTO_CODEC_NONE, job->config->io_timeout_ms);
+  if (r < 0) {
+    return r;
+  }
+  /* one segment: a second small write would wait for the client's
+     delayed ACK (Nagle) */
+  io_cork(job->out_fd, true);
+  r = proto_send_body(job->out_fd, "HNED", src->need, src->need_len,
+                      PROTO_CODEC_NONE, job->config->io_timeout_ms);
+  io_cork(job->out_fd, false);
+  return r;
 }
 
 /* The source's digest the client sends first (HDIG, extension version 2)
