@@ -21,12 +21,9 @@ int chunks_read_list(int fd, size_t max_total, int timeout_ms,
 {
   _cleanup_free_ char *body = NULL;
   size_t               len  = 0;
-  /* the most entries max_total can take, at a byte each */
-  size_t cap = max_total < SIZE_MAX / HERD_CHUNK_ENTRY_LEN
-                 ? max_total * HERD_CHUNK_ENTRY_LEN
-                 : SIZE_MAX;
-  int    r =
-    proto_recv_body(fd, "HCKL", cap, PROTO_CODEC_NONE, timeout_ms, &body, &len);
+  /* the list is a body like any other: at most max_total bytes too */
+  int r = proto_recv_body(fd, "HCKL", max_total, PROTO_CODEC_NONE, timeout_ms,
+                          &body, &len);
 
   chunks_clear(src);
   if (r < 0) {

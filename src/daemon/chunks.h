@@ -39,9 +39,9 @@ struct chunks_source {
   size_t             need_bytes; /* the bytes of the chunks asked for */
 };
 
-/* Read the list (HCKL) whose chunks add up to at most max_total bytes into
- * *src (emptied first). -EMSGSIZE over max_total, -EPROTO for a body that
- * is not a list. */
+/* Read the list (HCKL, itself at most max_total bytes) whose chunks add up
+ * to at most max_total bytes into *src (emptied first). -EMSGSIZE over
+ * max_total, -EPROTO for a body that is not a list. */
 int chunks_read_list(int fd, size_t max_total, int timeout_ms,
                      struct chunks_source *src);
 
