@@ -131,8 +131,8 @@ static void test_store(void **state)
 {
   struct pair          p;
   struct herd_chunk    chunks[3];
-  char                 source[9000];
-  struct chunks_source src = { .chunks = NULL };
+  char                 source[9000] = { 0 };
+  struct chunks_source src          = { .chunks = NULL };
   uint8_t              need;
   unsigned             evicted = 0;
 
@@ -164,9 +164,9 @@ static void test_refused(void **state)
 {
   struct pair          p;
   struct herd_chunk    chunks[3];
-  char                 source[9000];
-  struct chunks_source src  = { .chunks = NULL };
-  uint8_t              need = 0xff;
+  char                 source[9000] = { 0 };
+  struct chunks_source src          = { .chunks = NULL };
+  uint8_t              need         = 0xff;
 
   pair_open(&p, *state);
   size_t len = make_source(source, 'x', chunks);
