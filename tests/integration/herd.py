@@ -15,13 +15,14 @@ said, one line per connection, and exits 1 when the protocol was broken.
   herd.py ... compile SOURCE.i -- ARGV...
       be invited (waiting as long as it takes), then send the classic
       request (protocol 1) and print the reply's STAT
-  herd.py ... chunks [--wrong] SOURCE.i -- ARGV...
+  herd.py ... chunks [--wrong] [--version V] SOURCE.i -- ARGV...
       say HERD version 4, be invited, send the classic request's command
       line (protocol 1), the source's digest and its list of chunks (HCKL:
       one chunk per 1000 bytes), the chunks the server asks for (HNED) in
       DOTI; print "NEED I/N" (the chunks asked for) and the reply's STAT and
       SERR; --wrong flips a byte of every chunk sent, so none is what the
-      list says
+      list says; --version 2 or 3 speaks an older client: the digest alone,
+      then the whole source after HSRC ("NEED ALL")
   herd.py ... sizes SIZE...
       one connection per SIZE, in order, each saying HERD version 3 and,
       once in the waiting room, HSIZ SIZE; print "INVITED SIZE" as each is
@@ -141,16 +142,25 @@ def cmd_compile(args):
 
 
 def cmd_chunks(args):
-    sock = hello(args, 4)
+    sock = hello(args, args.version)
     sock.settimeout(args.timeout)
     info, (state, _) = read_hello(sock)
     while state == "WAITING":
         state, _ = read_state(sock)
-    if state != "INVITED" or info.get("HERD") != 4:
+    if state != "INVITED" or info.get("HERD") != args.version:
         print(state, "version", info.get("HERD"))
         return 1
     with open(args.source, "rb") as f:
         source = f.read()
+    if args.version < 4:
+        sock.sendall(wire.request(1, args.argv, None)
+                     + wire.body("HDIG", hashlib.sha256(source).digest()))
+        wire.read_header(sock, "HSRC")
+        print("NEED ALL", flush=True)
+        sock.sendall(wire.body("DOTI", source))
+        wire.read_header(sock, "DONE")
+        print("STAT %08x" % wire.read_header(sock, "STAT"), flush=True)
+        return 0
     pieces = [source[i:i + 1000] for i in range(0, len(source), 1000)]
     listed = b"".join(len(c).to_bytes(4, "big") + hashlib.sha256(c).digest()
                       for c in pieces)
@@ -218,6 +228,7 @@ def main():
     c.add_argument("argv", nargs="+")
     k = sub.add_parser("chunks")
     k.add_argument("--wrong", action="store_true")
+    k.add_argument("--version", type=int, default=4, choices=(2, 3, 4))
     k.add_argument("source")
     k.add_argument("argv", nargs="+")
     z = sub.add_parser("sizes")

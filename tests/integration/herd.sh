@@ -77,6 +77,12 @@ grep -q '^STAT 00006d00' "$T/wrong" && grep -q "not what its SHA-256 in the list
 herd --host 127.0.0.9 chunks "$T/src/x.i" -- gcc -c x.c -o x.o >"$T/right" &&
   grep -q '^STAT 00000000' "$T/right" || fail "after a refusal: $(cat "$T/right")"
 say "   a chunk unlike its SHA-256 is refused, and the server serves on"
+for v in 2 3; do
+  herd --host 127.0.0.9 chunks --version "$v" "$T/src/x.i" -- gcc -c x.c -o x.o >"$T/old$v" &&
+    grep -q '^NEED ALL$' "$T/old$v" && grep -q '^STAT 00000000' "$T/old$v" ||
+    fail "a version-$v client: $(cat "$T/old$v")"
+done
+say "   clients of versions 2 and 3: the digest, then the whole source, as before"
 
 say "a stock distcc client on the same daemons, unchanged"
 if command -v distcc >/dev/null; then
