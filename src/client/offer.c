@@ -139,7 +139,7 @@ int offer_send_source(int sock, const struct offer *offer,
     if (r < 0) {
       return r;
     }
-    body = needed;
+    body = len == offer->len ? offer->source : needed; /* all, or some */
   }
   io_cork(sock, true);
   int r = proto_send_body(sock, "DOTI", body, len, codec, timeout_ms);

@@ -57,7 +57,8 @@ static bool take_stored(struct cache *store, const struct herd_chunk *chunk,
   return fits;
 }
 
-int chunks_gather(struct cache *store, struct chunks_source *src, bool ask_none)
+void chunks_gather(struct cache *store, struct chunks_source *src,
+                   bool ask_none)
 {
   size_t at = 0;
 
@@ -70,7 +71,6 @@ int chunks_gather(struct cache *store, struct chunks_source *src, bool ask_none)
     src->need[i / 8] |= (uint8_t)(1u << (i % 8));
     src->need_bytes += src->chunks[i].len;
   }
-  return 0;
 }
 
 static bool is_chunk(const struct herd_chunk *chunk, const void *bytes)
@@ -109,8 +109,7 @@ int chunks_receive(int fd, enum proto_codec codec, int timeout_ms,
   return 0;
 }
 
-void chunks_keep(struct cache *store, const struct chunks_source *src,
-                 unsigned *evicted)
+void chunks_keep(struct cache *store, const struct chunks_source *src)
 {
   size_t at = 0;
 
@@ -122,10 +121,7 @@ void chunks_keep(struct cache *store, const struct chunks_source *src,
       .object     = src->buf + at,
       .object_len = src->chunks[i].len,
     };
-    unsigned went = 0;
-    if (cache_store(store, src->chunks[i].digest, &entry, NULL, 0, &went) >=
-        0) {
-      *evicted += went;
-    }
+    /* a chunk not kept is sent again next time: nothing to report */
+    (void)cache_store(store, src->chunks[i].digest, &entry, NULL, 0, NULL);
   }
 }

@@ -48,8 +48,8 @@ int chunks_read_list(int fd, size_t max_total, int timeout_ms,
 /* Copy every listed chunk store holds (NULL: none) into the source and
  * mark the others needed; none when ask_none (a refused job: its source
  * is not wanted). */
-int chunks_gather(struct cache *store, struct chunks_source *src,
-                  bool ask_none);
+void chunks_gather(struct cache *store, struct chunks_source *src,
+                   bool ask_none);
 
 /* Receive DOTI (packed with codec) carrying the needed chunks, in list
  * order, into the source. -EBADMSG when a chunk is not what its SHA-256
@@ -57,9 +57,7 @@ int chunks_gather(struct cache *store, struct chunks_source *src,
 int chunks_receive(int fd, enum proto_codec codec, int timeout_ms,
                    struct chunks_source *src);
 
-/* Keep the received chunks in store (NULL: nothing); the count of store
- * entries evicted is added to *evicted. */
-void chunks_keep(struct cache *store, const struct chunks_source *src,
-                 unsigned *evicted);
+/* Keep the received chunks in store (NULL: nothing). */
+void chunks_keep(struct cache *store, const struct chunks_source *src);
 
 void chunks_clear(struct chunks_source *src);

@@ -116,18 +116,15 @@ static int answer_digest(struct job *job, const char *token)
 static int answer_need(struct job *job, bool ask_none)
 {
   struct chunks_source *src = &job->chunks;
-  int                   r   = chunks_gather(job->config->chunks, src, ask_none);
 
+  chunks_gather(job->config->chunks, src, ask_none);
   job->digest_due = false;
-  job->chunked    = r >= 0;
-  if (r < 0) {
-    return r;
-  }
+  job->chunked    = true;
   /* one segment: a second small write would wait for the client's
      delayed ACK (Nagle) */
   io_cork(job->out_fd, true);
-  r = proto_send_body(job->out_fd, "HNED", src->need, src->need_len,
-                      PROTO_CODEC_NONE, job->config->io_timeout_ms);
+  int r = proto_send_body(job->out_fd, "HNED", src->need, src->need_len,
+                          PROTO_CODEC_NONE, job->config->io_timeout_ms);
   io_cork(job->out_fd, false);
   return r;
 }
@@ -306,10 +303,8 @@ static void describe_status(uint32_t status, char *buf, size_t len)
 static void log_result(const struct job *job, const struct proto_reply *reply,
                        int sent, bool cached)
 {
-  char   result[64];
+  char   result[64], chunked[96] = "";
   double secs = (double)(clock_now_ms() - job->started_ms) / 1000.0;
-
-  char chunked[96] = "";
 
   describe_status(reply->status, result, sizeof(result));
   if (job->chunked && !cached) {
@@ -603,8 +598,7 @@ static int run(struct job *job)
   log_result(job, &reply, r, false);
   cache_keep(job, compile, &reply);
   if (job->chunked) {
-    unsigned evicted = 0;
-    chunks_keep(job->config->chunks, &job->chunks, &evicted);
+    chunks_keep(job->config->chunks, &job->chunks);
   }
   proto_reply_clear(&reply);
   return r;

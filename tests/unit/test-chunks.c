@@ -94,7 +94,7 @@ static int job(struct pair *p, const char *source, size_t len,
   assert_int_equal(chunks_read_list(p->server, 1 << 20, TIMEOUT_MS, src), 0);
   assert_int_equal(src->count, 3);
   assert_int_equal(src->len, len);
-  assert_int_equal(chunks_gather(p->store, src, false), 0);
+  chunks_gather(p->store, src, false);
   *ret_need = src->need[0];
   for (size_t i = 0; i < 3; at += chunks[i++].len) {
     if (herd_needs(src->need, i)) {
@@ -134,26 +134,25 @@ static void test_store(void **state)
   char                 source[9000] = { 0 };
   struct chunks_source src          = { .chunks = NULL };
   uint8_t              need;
-  unsigned             evicted = 0;
 
   pair_open(&p, *state);
   size_t len = make_source(source, 'x', chunks);
   assert_int_equal(job(&p, source, len, chunks, &need, &src), 0);
   assert_int_equal(need, 0x07); /* a cold store: every chunk */
-  chunks_keep(p.store, &src, &evicted);
+  chunks_keep(p.store, &src);
   assert_int_equal(job(&p, source, len, chunks, &need, &src), 0);
   assert_int_equal(need, 0x00); /* all of them stored */
 
   make_source(source, 'y', chunks); /* an edit in the middle */
   assert_int_equal(job(&p, source, len, chunks, &need, &src), 0);
   assert_int_equal(need, 0x02);
-  chunks_keep(p.store, &src, &evicted);
+  chunks_keep(p.store, &src);
 
   /* a damaged entry is a miss: asked for again, never used */
   assert_int_equal(nftw(*state, damage_one, 16, FTW_PHYS), 1);
   assert_int_equal(job(&p, source, len, chunks, &need, &src), 0);
   assert_int_equal(__builtin_popcount(need), 1);
-  chunks_keep(p.store, &src, &evicted);
+  chunks_keep(p.store, &src);
   assert_int_equal(job(&p, source, len, chunks, &need, &src), 0);
   assert_int_equal(need, 0x00);
   chunks_clear(&src);
@@ -176,7 +175,7 @@ static void test_refused(void **state)
   /* a refused job asks for nothing */
   send_list(&p, chunks, 3);
   assert_int_equal(chunks_read_list(p.server, 1 << 20, TIMEOUT_MS, &src), 0);
-  assert_int_equal(chunks_gather(p.store, &src, true), 0);
+  chunks_gather(p.store, &src, true);
   assert_int_equal(src.need[0], 0);
   assert_int_equal(src.need_bytes, 0);
   /* a list over the cap */
@@ -186,7 +185,7 @@ static void test_refused(void **state)
   /* a DOTI longer than the chunks asked for (the last: it is left unread) */
   send_list(&p, chunks, 3);
   assert_int_equal(chunks_read_list(p.server, 1 << 20, TIMEOUT_MS, &src), 0);
-  assert_int_equal(chunks_gather(p.store, &src, false), 0);
+  chunks_gather(p.store, &src, false);
   assert_int_equal(proto_send_body(p.client, "DOTI", source, len + 1,
                                    PROTO_CODEC_NONE, TIMEOUT_MS),
                    0);
