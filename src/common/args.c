@@ -94,6 +94,7 @@ enum arg_kind {
   ARG_COMPILE,      /* cpp and server; its text must not name a path */
   ARG_COMPILE_PATH, /* cpp and server; a path in it is only a string */
   ARG_PREPROC,      /* cpp only */
+  ARG_MACRO,        /* -D, -U: cpp, and the server with -frewrite-includes */
   ARG_DEPS_MD,      /* -MD: cpp writes a .d file */
   ARG_DEPS_MMD,     /* -MMD */
   ARG_DEPS_FILE,    /* -MF FILE */
@@ -141,8 +142,8 @@ static const struct arg_rule arg_rules[] = {
   { "-M",                         MATCH_PREFIX,             ARG_LOCAL        },
   /* the preprocessor */
   { "-Wp,",                       MATCH_PREFIX,             ARG_WP           },
-  { "-D",                         MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-U",                         MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-D",                         MATCH_JOINED_OR_SEPARATE, ARG_MACRO        },
+  { "-U",                         MATCH_JOINED_OR_SEPARATE, ARG_MACRO        },
   { "-I",                         MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
   { "-include-pch",               MATCH_SEPARATE,           ARG_LOCAL        },
   { "-include",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
@@ -635,6 +636,7 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       scan_debug_option(scan, arg);
       return 0;
     case ARG_PREPROC:
+    case ARG_MACRO:
     case ARG_LINK:
       return 0;
   }
@@ -1158,6 +1160,33 @@ static int push_rewrite_includes(char ***server, const struct scan *scan)
   return r < 0 ? r : strv_push(server, "-frewrite-includes");
 }
 
+/* The -D and -U of the option at argv[i] (seen), or of its -Wp, list
+ * (scan_wp let only -D, -U and -I items through), onto *macros. */
+static int collect_macros(char ***macros, char *const *argv, size_t i,
+                          const struct arg_seen *seen)
+{
+  int r = 0;
+
+  if (seen->rule->kind == ARG_MACRO) {
+    for (size_t k = 0; k < seen->count && r >= 0; k++) {
+      r = strv_push(macros, argv[i + k]);
+    }
+    return r;
+  }
+  if (seen->rule->kind != ARG_WP || is_wp_deps(argv[i])) {
+    return 0;
+  }
+  const char *cursor = argv[i] + strlen("-Wp,"), *item;
+  size_t      len;
+  while (r >= 0 && wp_next(&cursor, &item, &len)) {
+    if (item[1] == 'D' || item[1] == 'U') {
+      _cleanup_free_ char *copy = strndup(item, len);
+      r                         = copy ? strv_push(macros, copy) : -ENOMEM;
+    }
+  }
+  return r;
+}
+
 static int build_server_argv(char *const *argv, const struct scan *scan,
                              struct args_plan *plan)
 {
@@ -1171,7 +1200,8 @@ static int build_server_argv(char *const *argv, const struct scan *scan,
     }
     struct arg_seen seen;
     arg_scan(argv, i, &seen);
-    if (!sent_to_server(seen.rule->kind)) {
+    r = collect_macros(&plan->macros, argv, i, &seen);
+    if (r < 0 || !sent_to_server(seen.rule->kind)) {
       i += seen.count - 1;
       continue;
     }
@@ -1188,6 +1218,9 @@ static int build_server_argv(char *const *argv, const struct scan *scan,
   }
   if (r >= 0 && plan->directives_only) {
     r = strv_push(&server, "-fdirectives-only");
+  }
+  if (r >= 0 && plan->rewrite_includes) {
+    r = strv_extend(&server, plan->macros);
   }
   if (r >= 0 && plan->rewrite_includes) {
     r = push_rewrite_includes(&server, scan);
@@ -1376,6 +1409,9 @@ int args_plan_use_text(struct args_plan *plan)
   if (r >= 0 && !plan->cpp_argv[n - 2]) {
     r = -ENOMEM;
   }
+  if (r >= 0 && !gcc) {
+    r = strv_extend(&plan->server_argv, plan->macros);
+  }
   if (r >= 0) {
     r = strv_push(&plan->server_argv, mark);
   }
@@ -1396,6 +1432,7 @@ void args_plan_clear(struct args_plan *plan)
   free(plan->profile);
   strv_free(plan->cpp_argv);
   strv_free(plan->server_argv);
+  strv_free(plan->macros);
   *plan = (struct args_plan){ 0 };
 }
 
@@ -1423,6 +1460,16 @@ static int check_profile(char *const *argv, size_t i, struct args_job *job,
   return 0;
 }
 
+/* -D and -U come only with clang's -frewrite-includes text, whose macros
+ * the compile expands: the client's mark last. */
+static bool takes_macros(char *const *argv, const struct arg_seen *seen)
+{
+  size_t n = strv_length(argv);
+
+  return seen->rule->kind == ARG_MACRO && n >= 2 &&
+         strcmp(argv[n - 1], "-frewrite-includes") == 0;
+}
+
 static int check_server_option(char *const *argv, size_t i,
                                struct args_job *job, struct arg_seen *seen,
                                char **ret_reason)
@@ -1434,7 +1481,8 @@ static int check_server_option(char *const *argv, size_t i,
   if (seen->rule && seen->rule->kind == ARG_PROFILE) {
     return check_profile(argv, i, job, ret_reason);
   }
-  if (!seen->rule || !server_accepts(seen, argv[i])) {
+  if (!seen->rule ||
+      !(server_accepts(seen, argv[i]) || takes_macros(argv, seen))) {
     return why_reason(-EPERM, ret_reason,
                       "option %s is not allowed on this server", argv[i]);
   }

@@ -66,6 +66,11 @@ struct args_plan {
                              clang's -fprofile-use=, -fprofile-instr-use=,
                              -fprofile-sample-use=, whose value the server
                              argv names ARGS_PROFILE_MARK */
+
+  /* owned: the command line's -D and -U (those of -Wp, lists too), in
+     order: clang's -frewrite-includes text leaves them to the compile, so
+     its server_argv carries them */
+  char **macros;
 };
 
 /* What a profile option names on the server: the file of the job's HPRF,

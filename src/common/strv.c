@@ -40,6 +40,16 @@ int strv_push(char ***strv, const char *s)
   return r;
 }
 
+int strv_extend(char ***strv, char *const *more)
+{
+  int r = 0;
+
+  for (size_t i = 0; more && more[i] && r >= 0; i++) {
+    r = strv_push(strv, more[i]);
+  }
+  return r;
+}
+
 char **strv_free(char **strv)
 {
   for (size_t i = 0; strv && strv[i]; i++) {

@@ -9,6 +9,9 @@ size_t strv_length(char *const *strv);
 /* Append a copy of s; -ENOMEM leaves *strv unchanged. */
 int strv_push(char ***strv, const char *s);
 
+/* Append a copy of every word of more (NULL: none). */
+int strv_extend(char ***strv, char *const *more);
+
 /* Append s itself (ownership passes on success). */
 int strv_consume(char ***strv, char *s);
 

@@ -108,6 +108,8 @@ compare asan-warn "$T/src" warn.c -O1 -Wall -fsanitize=address
 # checksums of the sources and runs locally.
 if command -v clang >/dev/null; then
   CC=clang compare clang-dwarf4 "$T/src" main.c -gdwarf-4 -O2
+  CC=clang compare clang-dwarf4-macros "$T/src" main.c -gdwarf-4 -O2 \
+    -DSCALE=3 -Wp,-UNDEBUG,-DX=1
   CC=clang compare clang-dwarf4-pedantic "$T/src" main.c -gdwarf-4 -pedantic -Wall
   CC=clang compare clang-relative "$T/other" ../src/main.c -gdwarf-4 -O1
   CC=clang compare clang-dot "$T/src" ./main.c -gdwarf-4 \
@@ -117,7 +119,7 @@ if command -v clang >/dev/null; then
   CC=clang++ compare clang-cxx-g3 "$T/src" \
     "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g3 -gdwarf-4 -std=c++17
   CC=clang compare clang-g5 "$T/src" main.c -g -O2
-  remote=28
+  remote=29
 else
   remote=22
 fi

@@ -74,6 +74,10 @@ if command -v clang >/dev/null; then
     same_output clang -gdwarf-4 "${WARN[@]}" "$file"
     same_output clang -fcolor-diagnostics "${WARN[@]}" "$file"
   done
+  # the command line's macros with the text a warning sends again
+  printf 'int f(int x) { int unused; return x * SCALE; }\n' >cmdmacro.c
+  same_output clang -DSCALE=3 "${WARN[@]}" cmdmacro.c
+  same_output clang -gdwarf-4 -Wp,-DSCALE=2 -U NDEBUG "${WARN[@]}" cmdmacro.c
   same_output clang -pedantic "${WARN[@]}" pedantic.c
   same_output clang -gdwarf-4 -pedantic-errors pedantic.c
   same_output clang++ -gdwarf-4 -std=c++17 "${WARN[@]}" shapes2.cpp

@@ -585,6 +585,30 @@ static const struct remote_case remote_cases[] = {
               "-frewrite-includes",
     .rewrite_includes = true,
   },
+  /* clang's text leaves the command line's macros to the compile: -D and
+     -U (of -Wp, lists too) go to the server, in order, -I does not */
+  {
+    .argv   = "clang -c x.c -o x.o -g -gdwarf-4 -DA=1 -U B -Wp,-DC,-Id,-UE "
+              "-I inc",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang x.c -g -gdwarf-4 -DA=1 -U B -Wp,-DC,-Id,-UE -I inc "
+              "-frewrite-includes -E",
+    .server = "clang -c x.c -o x.o -g -gdwarf-4 -DA=1 -U B -DC -UE "
+              "-fdebug-compilation-dir=@CWD@ -frewrite-includes",
+    .rewrite_includes = true,
+  },
+  /* gcc's text defines them itself */
+  {
+    .argv   = "gcc -c x.c -o x.o -g -DA=1 -U B",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -g -DA=1 -U B -fdirectives-only -E",
+    .server = "gcc -c x.c -o x.o -g -fdirectives-only",
+    .directives_only = true,
+  },
   /* -g0 undoes -g */
   {
     .argv   = "clang -c x.c -o x.o -g -gdwarf-4 -g0",
@@ -1333,6 +1357,9 @@ static const struct accepted_case accepted_cases[] = {
             "-frewrite-includes",
     .input_index = 2, .output_index = 4, .lang = "c",
     .rewrite_includes = true },
+  { .argv = "clang -c x.c -o x.o -gdwarf-4 -DA=1 -U B -UC -frewrite-includes",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .rewrite_includes = true },
   { .argv = "clang++-14 -c x.cc -gdwarf-4 -frewrite-includes",
     .input_index = 2, .lang = "c++", .rewrite_includes = true },
   { .argv = "gcc -c x.c -o x.o -g -frewrite-includes",
@@ -1392,6 +1419,10 @@ static const struct refused_case refused_cases[] = {
   { "clang -c x.c -fprofile-sample-use=x",                                           "-fprofile-sample-use=x"       },
   { "clang -c x.c -fprofile-use=herdcc-profile -fprofile-sample-use=herdcc-profile",
    "more than one profile"                                                                                          },
+  /* macros only with clang's -frewrite-includes text */
+  { "gcc -c x.c -DA=1",                                                              "-DA=1"                        },
+  { "gcc -c x.c -DA -g -fdirectives-only",                                           "-DA"                          },
+  { "clang -c x.c -U A -frewrite-includes -g",                                       "-U"                           },
   /* code, files or paths of the server's own */
   { "gcc -c @/etc/passwd",                                                           "@/etc/passwd"                 },
   { "gcc -c x.c -fplugin=/x.so",                                                     "-fplugin=/x.so"               },
@@ -1514,6 +1545,32 @@ static void test_server_refuses(void **state)
 
 /* What the client sends for a remote plan, the daemon accepts, and it
  * compiles the source in the language the client preprocessed it as. */
+/* A clang compile that spoke goes again as text, with its macros. */
+static void test_use_text_macros(void **state)
+{
+  static const struct {
+    const char *argv, *expanded, *text;
+  } cases[] = {
+    { "clang -c x.c -O2 -DA=1 -Wp,-UB", "clang -c x.c -O2",
+     "clang -c x.c -O2 -DA=1 -UB -frewrite-includes" },
+    { "gcc -c x.c -O2 -DA=1",           "gcc -c x.c -O2",
+     "gcc -c x.c -O2 -fdirectives-only"              },
+  };
+
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    _cleanup_strv_free_ char **argv = split(cases[i].argv);
+    struct args_plan           plan;
+
+    assert_int_equal(args_plan(argv, &plan), 0);
+    check_vector(cases[i].argv, "expanded", plan.server_argv,
+                 cases[i].expanded);
+    assert_int_equal(args_plan_use_text(&plan), 0);
+    check_vector(cases[i].argv, "text", plan.server_argv, cases[i].text);
+    args_plan_clear(&plan);
+  }
+}
+
 static void test_plan_passes_server_check(void **state)
 {
   (void)state;
@@ -1756,6 +1813,7 @@ int main(void)
     cmocka_unit_test(test_server_accepts),
     cmocka_unit_test(test_server_refuses),
     cmocka_unit_test(test_plan_passes_server_check),
+    cmocka_unit_test(test_use_text_macros),
     cmocka_unit_test(test_plan_expanded_first),
     cmocka_unit_test(test_lang_from_path),
     cmocka_unit_test(test_plan_compiles),
