@@ -94,7 +94,8 @@ enum arg_kind {
   ARG_COMPILE,      /* cpp and server; its text must not name a path */
   ARG_COMPILE_PATH, /* cpp and server; a path in it is only a string */
   ARG_PREPROC,      /* cpp only */
-  ARG_MACRO,        /* -D, -U: cpp, and the server with -frewrite-includes */
+  ARG_MACRO,        /* -D, -U, -undef: cpp, and the server with
+                       -frewrite-includes */
   ARG_DEPS_MD,      /* -MD: cpp writes a .d file */
   ARG_DEPS_MMD,     /* -MMD */
   ARG_DEPS_FILE,    /* -MF FILE */
@@ -162,7 +163,7 @@ static const struct arg_rule arg_rules[] = {
   { "-Xpreprocessor",             MATCH_SEPARATE,           ARG_PREPROC      },
   { "-nostdinc++",                MATCH_EXACT,              ARG_PREPROC      },
   { "-nostdinc",                  MATCH_EXACT,              ARG_PREPROC      },
-  { "-undef",                     MATCH_EXACT,              ARG_PREPROC      },
+  { "-undef",                     MATCH_EXACT,              ARG_MACRO        },
   { "-traditional-cpp",           MATCH_EXACT,              ARG_PREPROC      },
   { "-C",                         MATCH_EXACT,              ARG_PREPROC      },
   { "-CC",                        MATCH_EXACT,              ARG_PREPROC      },
@@ -636,6 +637,11 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       scan_debug_option(scan, arg);
       return 0;
     case ARG_PREPROC:
+      if (scan->clang && strncmp(arg, "-imacros", 8) == 0) {
+        /* clang's text has the file's macros neither defined nor used */
+        return set_local(scan, "clang with %s", arg);
+      }
+      return 0;
     case ARG_MACRO:
     case ARG_LINK:
       return 0;
@@ -1460,8 +1466,8 @@ static int check_profile(char *const *argv, size_t i, struct args_job *job,
   return 0;
 }
 
-/* -D and -U come only with clang's -frewrite-includes text, whose macros
- * the compile expands: the client's mark last. */
+/* -D, -U and -undef come only with clang's -frewrite-includes text, whose
+ * macros the compile expands: the client's mark last. */
 static bool takes_macros(char *const *argv, const struct arg_seen *seen)
 {
   size_t n = strv_length(argv);

@@ -589,13 +589,13 @@ static const struct remote_case remote_cases[] = {
      -U (of -Wp, lists too) go to the server, in order, -I does not */
   {
     .argv   = "clang -c x.c -o x.o -g -gdwarf-4 -DA=1 -U B -Wp,-DC,-Id,-UE "
-              "-I inc",
+              "-I inc -undef",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
     .cpp    = "clang x.c -g -gdwarf-4 -DA=1 -U B -Wp,-DC,-Id,-UE -I inc "
-              "-frewrite-includes -E",
-    .server = "clang -c x.c -o x.o -g -gdwarf-4 -DA=1 -U B -DC -UE "
+              "-undef -frewrite-includes -E",
+    .server = "clang -c x.c -o x.o -g -gdwarf-4 -DA=1 -U B -DC -UE -undef "
               "-fdebug-compilation-dir=@CWD@ -frewrite-includes",
     .rewrite_includes = true,
   },
@@ -939,6 +939,8 @@ struct local_case {
 };
 
 static const struct local_case local_cases[] = {
+  /* clang's text would have neither the file's macros nor their uses */
+  { "clang -c x.c -imacros m.h",                        "clang with -imacros"      },
   /* not a compile of one file */
   { "gcc -E x.c",                                       "-E"                       },
   { "gcc -c x.c -E",                                    "-E"                       },
