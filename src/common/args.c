@@ -94,8 +94,7 @@ enum arg_kind {
   ARG_COMPILE,      /* cpp and server; its text must not name a path */
   ARG_COMPILE_PATH, /* cpp and server; a path in it is only a string */
   ARG_PREPROC,      /* cpp only */
-  ARG_MACRO,        /* -D, -U, -undef: cpp, and the server with
-                       -frewrite-includes */
+  ARG_MACRO,        /* -D, -U: cpp, and the server with -frewrite-includes */
   ARG_DEPS_MD,      /* -MD: cpp writes a .d file */
   ARG_DEPS_MMD,     /* -MMD */
   ARG_DEPS_FILE,    /* -MF FILE */
@@ -163,7 +162,7 @@ static const struct arg_rule arg_rules[] = {
   { "-Xpreprocessor",             MATCH_SEPARATE,           ARG_PREPROC      },
   { "-nostdinc++",                MATCH_EXACT,              ARG_PREPROC      },
   { "-nostdinc",                  MATCH_EXACT,              ARG_PREPROC      },
-  { "-undef",                     MATCH_EXACT,              ARG_MACRO        },
+  { "-undef",                     MATCH_EXACT,              ARG_COMPILE      },
   { "-traditional-cpp",           MATCH_EXACT,              ARG_PREPROC      },
   { "-C",                         MATCH_EXACT,              ARG_PREPROC      },
   { "-CC",                        MATCH_EXACT,              ARG_PREPROC      },
@@ -1466,8 +1465,8 @@ static int check_profile(char *const *argv, size_t i, struct args_job *job,
   return 0;
 }
 
-/* -D, -U and -undef come only with clang's -frewrite-includes text, whose
- * macros the compile expands: the client's mark last. */
+/* -D and -U come only with clang's -frewrite-includes text, whose macros
+ * the compile expands: the client's mark last. */
 static bool takes_macros(char *const *argv, const struct arg_seen *seen)
 {
   size_t n = strv_length(argv);

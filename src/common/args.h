@@ -67,7 +67,7 @@ struct args_plan {
                              -fprofile-sample-use=, whose value the server
                              argv names ARGS_PROFILE_MARK */
 
-  /* owned: the command line's -D, -U (those of -Wp, lists too) and -undef, in
+  /* owned: the command line's -D and -U (those of -Wp, lists too), in
      order: clang's -frewrite-includes text leaves them to the compile, so
      its server_argv carries them */
   char **macros;

@@ -429,7 +429,7 @@ static const struct remote_case remote_cases[] = {
     .lang   = "c",
     .output = "x.o",
     .cpp    = "gcc x.c -nostdinc -undef -fdirectives-only -E",
-    .server = "gcc -c x.c -o x.o -fdirectives-only",
+    .server = "gcc -c x.c -o x.o -undef -fdirectives-only",
     .directives_only = true,
   },
   {
@@ -595,7 +595,7 @@ static const struct remote_case remote_cases[] = {
     .output = "x.o",
     .cpp    = "clang x.c -g -gdwarf-4 -DA=1 -U B -Wp,-DC,-Id,-UE -I inc "
               "-undef -frewrite-includes -E",
-    .server = "clang -c x.c -o x.o -g -gdwarf-4 -DA=1 -U B -DC -UE -undef "
+    .server = "clang -c x.c -o x.o -g -gdwarf-4 -undef -DA=1 -U B -DC -UE "
               "-fdebug-compilation-dir=@CWD@ -frewrite-includes",
     .rewrite_includes = true,
   },
