@@ -95,6 +95,9 @@ enum arg_kind {
   ARG_COMPILE_PATH, /* cpp and server; a path in it is only a string */
   ARG_PREPROC,      /* cpp only */
   ARG_MACRO,        /* -D, -U: cpp, and the server with -frewrite-includes */
+  ARG_CPP_OUTPUT,   /* -C, -CC, -P: shape only -E output, so the cpp run
+                       drops them; the server's compile ignores them as
+                       a local one does (gcc records them with -g) */
   ARG_DEPS_MD,      /* -MD: cpp writes a .d file */
   ARG_DEPS_MMD,     /* -MMD */
   ARG_DEPS_FILE,    /* -MF FILE */
@@ -164,9 +167,9 @@ static const struct arg_rule arg_rules[] = {
   { "-nostdinc",                  MATCH_EXACT,              ARG_PREPROC      },
   { "-undef",                     MATCH_EXACT,              ARG_COMPILE      },
   { "-traditional-cpp",           MATCH_EXACT,              ARG_PREPROC      },
-  { "-C",                         MATCH_EXACT,              ARG_PREPROC      },
-  { "-CC",                        MATCH_EXACT,              ARG_PREPROC      },
-  { "-P",                         MATCH_EXACT,              ARG_PREPROC      },
+  { "-C",                         MATCH_EXACT,              ARG_CPP_OUTPUT   },
+  { "-CC",                        MATCH_EXACT,              ARG_CPP_OUTPUT   },
+  { "-P",                         MATCH_EXACT,              ARG_CPP_OUTPUT   },
   { "-H",                         MATCH_EXACT,              ARG_PREPROC      },
   /* the linker */
   { "-Wl,",                       MATCH_PREFIX,             ARG_LINK         },
@@ -530,6 +533,7 @@ static bool server_accepts(const struct arg_seen *seen, const char *arg)
     case ARG_MODE_ASM:
     case ARG_OUTPUT:
     case ARG_LANGUAGE:
+    case ARG_CPP_OUTPUT:
       return true;
     default:
       return false;
@@ -636,8 +640,16 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       scan_debug_option(scan, arg);
       return 0;
     case ARG_PREPROC:
-      if (scan->clang && strncmp(arg, "-imacros", 8) == 0) {
-        /* clang's text has the file's macros neither defined nor used */
+      if (scan->clang && (strncmp(arg, "-imacros", 8) == 0 ||
+                          strcmp(arg, "-Xpreprocessor") == 0)) {
+        /* clang's text has an -imacros file's macros neither defined nor
+           used, and would lose an -Xpreprocessor -D */
+        return set_local(scan, "clang with %s", arg);
+      }
+      return 0;
+    case ARG_CPP_OUTPUT:
+      if (scan->clang && strcmp(arg, "-P") != 0) {
+        /* clang refuses them without -E: its own words say so */
         return set_local(scan, "clang with %s", arg);
       }
       return 0;
@@ -1050,7 +1062,8 @@ static bool dropped_for_cpp(const struct arg_seen *seen, const char *arg)
 {
   enum arg_kind kind = seen->rule->kind;
   return kind == ARG_MODE_COMPILE || kind == ARG_MODE_ASM ||
-         kind == ARG_OUTPUT || kind == ARG_PROFILE || is_deps_option(seen, arg);
+         kind == ARG_OUTPUT || kind == ARG_PROFILE || kind == ARG_CPP_OUTPUT ||
+         is_deps_option(seen, arg);
 }
 
 static int build_cpp_argv(char *const *argv, const struct scan *scan,
@@ -1105,6 +1118,7 @@ static bool sent_to_server(enum arg_kind kind)
     case ARG_LANGUAGE:
     case ARG_WA:
     case ARG_PROFILE:
+    case ARG_CPP_OUTPUT:
       return true;
     default:
       return false;

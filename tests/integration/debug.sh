@@ -108,6 +108,9 @@ compare asan-warn "$T/src" warn.c -O1 -Wall -fsanitize=address
 printf 'int v = 1;\n#ifdef unix\nint u;\n#endif\nint w = unix + 0;\n' \
   >"$T/src/undef.c"
 compare g-undef "$T/src" undef.c -g -undef -Dunix=2
+# -P, -C, -CC shape -E output only: the text is as without them, and gcc
+# records them
+compare g-cpp-output "$T/src" main.c -g -O2 -P -C
 # clang: DWARF 4 and older distribute; its DWARF 5 (the default) records
 # checksums of the sources and runs locally.
 if command -v clang >/dev/null; then
@@ -115,6 +118,7 @@ if command -v clang >/dev/null; then
   CC=clang compare clang-dwarf4-macros "$T/src" main.c -gdwarf-4 -O2 \
     -DSCALE=3 -Wp,-UNDEBUG,-DX=1
   CC=clang compare clang-undef "$T/src" undef.c -gdwarf-4 -undef -Dunix=2
+  CC=clang compare clang-P "$T/src" main.c -gdwarf-4 -P
   CC=clang compare clang-dwarf4-pedantic "$T/src" main.c -gdwarf-4 -pedantic -Wall
   CC=clang compare clang-relative "$T/other" ../src/main.c -gdwarf-4 -O1
   CC=clang compare clang-dot "$T/src" ./main.c -gdwarf-4 \
@@ -124,9 +128,9 @@ if command -v clang >/dev/null; then
   CC=clang++ compare clang-cxx-g3 "$T/src" \
     "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g3 -gdwarf-4 -std=c++17
   CC=clang compare clang-g5 "$T/src" main.c -g -O2
-  remote=31
+  remote=33
 else
-  remote=23
+  remote=24
 fi
 n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
 [ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"
