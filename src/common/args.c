@@ -95,9 +95,10 @@ enum arg_kind {
   ARG_COMPILE_PATH, /* cpp and server; a path in it is only a string */
   ARG_PREPROC,      /* cpp only */
   ARG_MACRO,        /* -D, -U: cpp, and the server with -frewrite-includes */
-  ARG_CPP_OUTPUT,   /* -C, -CC, -P: shape only -E output, so the cpp run
-                       drops them; the server's compile ignores them as
-                       a local one does (gcc records them with -g) */
+  ARG_CPP_OUTPUT,   /* -C, -CC, -P, -f[no-]working-directory: they shape
+                       only -E output, so the cpp run drops them; the
+                       server's compile ignores them as a local one does
+                       (gcc records them with -g) */
   ARG_DEPS_MD,      /* -MD: cpp writes a .d file */
   ARG_DEPS_MMD,     /* -MMD */
   ARG_DEPS_FILE,    /* -MF FILE */
@@ -170,6 +171,8 @@ static const struct arg_rule arg_rules[] = {
   { "-C",                         MATCH_EXACT,              ARG_CPP_OUTPUT   },
   { "-CC",                        MATCH_EXACT,              ARG_CPP_OUTPUT   },
   { "-P",                         MATCH_EXACT,              ARG_CPP_OUTPUT   },
+  { "-fworking-directory",        MATCH_EXACT,              ARG_CPP_OUTPUT   },
+  { "-fno-working-directory",     MATCH_EXACT,              ARG_CPP_OUTPUT   },
   { "-H",                         MATCH_EXACT,              ARG_PREPROC      },
   /* the linker */
   { "-Wl,",                       MATCH_PREFIX,             ARG_LINK         },
@@ -648,7 +651,7 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       }
       return 0;
     case ARG_CPP_OUTPUT:
-      if (scan->clang && strcmp(arg, "-P") != 0) {
+      if (scan->clang && (strcmp(arg, "-C") == 0 || strcmp(arg, "-CC") == 0)) {
         /* clang refuses them without -E: its own words say so */
         return set_local(scan, "clang with %s", arg);
       }

@@ -108,9 +108,10 @@ compare asan-warn "$T/src" warn.c -O1 -Wall -fsanitize=address
 printf 'int v = 1;\n#ifdef unix\nint u;\n#endif\nint w = unix + 0;\n' \
   >"$T/src/undef.c"
 compare g-undef "$T/src" undef.c -g -undef -Dunix=2
-# -P, -C, -CC shape -E output only: the text is as without them, and gcc
-# records them
+# -P, -C, -CC and -fno-working-directory shape -E output only: the text
+# is as without them, and gcc records them
 compare g-cpp-output "$T/src" main.c -g -O2 -P -C
+compare g-no-working-dir "$T/src" main.c -g -fno-working-directory
 # clang: DWARF 4 and older distribute; its DWARF 5 (the default) records
 # checksums of the sources and runs locally.
 if command -v clang >/dev/null; then
@@ -128,9 +129,9 @@ if command -v clang >/dev/null; then
   CC=clang++ compare clang-cxx-g3 "$T/src" \
     "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g3 -gdwarf-4 -std=c++17
   CC=clang compare clang-g5 "$T/src" main.c -g -O2
-  remote=33
+  remote=34
 else
-  remote=24
+  remote=25
 fi
 n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
 [ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"

@@ -602,12 +602,13 @@ static const struct remote_case remote_cases[] = {
   /* -C, -CC and -P shape -E output only: a compile ignores them (gcc
      records them in DW_AT_producer) */
   {
-    .argv   = "gcc -c x.c -o x.o -g -C -P -CC",
+    .argv   = "gcc -c x.c -o x.o -g -C -P -CC -fno-working-directory",
     .input  = "x.c",
     .lang   = "c",
     .output = "x.o",
     .cpp    = "gcc x.c -g -fdirectives-only -E",
-    .server = "gcc -c x.c -o x.o -g -C -P -CC -fdirectives-only",
+    .server = "gcc -c x.c -o x.o -g -C -P -CC -fno-working-directory "
+              "-fdirectives-only",
     .directives_only = true,
   },
   {
