@@ -1222,7 +1222,9 @@ static int build_server_argv(char *const *argv, const struct scan *scan,
     }
     struct arg_seen seen;
     arg_scan(argv, i, &seen);
-    r = collect_macros(&plan->macros, argv, i, &seen);
+    if (scan->clang) { /* only clang's text needs them */
+      r = collect_macros(&plan->macros, argv, i, &seen);
+    }
     if (r < 0 || !sent_to_server(seen.rule->kind)) {
       i += seen.count - 1;
       continue;

@@ -69,7 +69,7 @@ struct args_plan {
 
   /* owned: the command line's -D and -U (those of -Wp, lists too), in
      order: clang's -frewrite-includes text leaves them to the compile, so
-     its server_argv carries them */
+     its server_argv carries them; NULL for gcc */
   char **macros;
 };
 

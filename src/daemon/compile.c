@@ -515,12 +515,8 @@ static int push_command_line(const struct compile *compile, char ***argv)
   char *const *opts = compile->req->job->macro_names && compile->text
                         ? cpptext_command_line(compile->text)
                         : NULL;
-  int          r    = 0;
 
-  for (size_t i = 0; opts && opts[i] && r >= 0; i++) {
-    r = strv_push(argv, opts[i]);
-  }
-  return r;
+  return strv_extend(argv, opts);
 }
 
 /* Start the compiler on the pipe. */
