@@ -479,7 +479,8 @@ static int scan_wp(struct scan *scan, const char *arg)
     return scan_wp_deps(scan, arg);
   }
   while (wp_next(&cursor, &item, &len)) {
-    if (len < 2 || item[0] != '-' || !strchr("DUI", item[1])) {
+    /* each item whole: a -D, -U or -I with its value joined */
+    if (len < 3 || item[0] != '-' || !strchr("DUI", item[1])) {
       return set_local(scan, "%s is not distributable", arg);
     }
   }
@@ -1183,7 +1184,8 @@ static int push_rewrite_includes(char ***server, const struct scan *scan)
 }
 
 /* The -D and -U of the option at argv[i] (seen), or of its -Wp, list
- * (scan_wp let only -D, -U and -I items through), onto *macros. */
+ * (scan_wp let only -D, -U and -I items, values joined, through), onto
+ * *macros. */
 static int collect_macros(char ***macros, char *const *argv, size_t i,
                           const struct arg_seen *seen)
 {

@@ -119,6 +119,8 @@ void fuzz_check_accepted(char *const *argv, const struct args_job *job)
   while (argv[argc]) {
     argc++;
   }
+  /* clang's -frewrite-includes text (the mark last) takes -D and -U */
+  bool macros = argc >= 2 && strcmp(argv[argc - 1], "-frewrite-includes") == 0;
   FUZZ_CHECK(job->lang);
   FUZZ_CHECK(job->input_index >= 1 && job->input_index < argc);
   FUZZ_CHECK(job->output_index < argc);
@@ -156,6 +158,11 @@ void fuzz_check_accepted(char *const *argv, const struct args_job *job)
       FUZZ_CHECK(i + 1 < argc);
       FUZZ_CHECK(!strchr(argv[i + 1], '/') && argv[i + 1][0] != '@');
       i++; /* its value: a string */
+      continue;
+    }
+    if (macros && (starts_with(arg, "-D") || starts_with(arg, "-U"))) {
+      FUZZ_CHECK(arg[2] || i + 1 < argc);
+      i += arg[2] ? 0 : 1; /* a macro: a string, whatever it holds */
       continue;
     }
     check_option(arg);
