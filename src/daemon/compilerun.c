@@ -103,8 +103,20 @@ int compilerun_spawn(const struct compile_request *req, const char *dir,
                      const char *cwd, const char *tag, char **argv, int in_fd,
                      pid_t *ret_pid, int *ret_status_fd)
 {
+  return compilerun_spawn_with(req, dir, cwd, tag, argv, in_fd, NULL, ret_pid,
+                               ret_status_fd);
+}
+
+int compilerun_spawn_with(const struct compile_request *req, const char *dir,
+                          const char *cwd, const char *tag, char **argv,
+                          int in_fd, const char *const *placeholders,
+                          pid_t *ret_pid, int *ret_status_fd)
+{
   _cleanup_free_ char *out_path = NULL, *err_path = NULL;
 
+  if (placeholders && placeholders[0] && !req->sandbox) {
+    return -EOPNOTSUPP; /* the files would have to be made for real */
+  }
   if (asprintf(&out_path, "%s/stdout%s", dir, tag) < 0) {
     out_path = NULL;
   }
@@ -121,9 +133,14 @@ int compilerun_spawn(const struct compile_request *req, const char *dir,
   }
   struct compile_fds fds = { in_fd, out_fd, err_fd };
   if (req->sandbox) {
-    struct sandbox_spec spec = { dir, req->compiler_path, err_fd };
-    struct exec_args    args = { req, dir, cwd, argv, &fds };
-    pid_t               pid;
+    struct sandbox_spec spec = {
+      .job_dir      = dir,
+      .compiler     = req->compiler_path,
+      .err_fd       = err_fd,
+      .placeholders = placeholders,
+    };
+    struct exec_args args = { req, dir, cwd, argv, &fds };
+    pid_t            pid;
     int r = sandbox_spawn(&spec, exec_in_sandbox, &args, &pid, ret_status_fd);
     if (r >= 0) {
       setpgid(pid, pid);

@@ -48,6 +48,18 @@ int compilerun_spawn(const struct compile_request *req, const char *dir,
                      const char *cwd, const char *tag, char **argv, int in_fd,
                      pid_t *ret_pid, int *ret_status_fd);
 
+/* compilerun_spawn with placeholders (borrowed, or NULL: a NULL-terminated
+ * list of absolute paths) made empty files in the sandbox
+ * (sandbox_spec.placeholders): the files clang's driver wants to exist
+ * where a -ivfsoverlay gives the contents. A path the sandbox refuses
+ * fails its set-up (the reason in the stderr file, EXIT_GENERAL). Without
+ * a sandbox (req->sandbox false: herdccd --no-sandbox) a non-empty list
+ * is -EOPNOTSUPP, and nothing runs. */
+int compilerun_spawn_with(const struct compile_request *req, const char *dir,
+                          const char *cwd, const char *tag, char **argv,
+                          int in_fd, const char *const *placeholders,
+                          pid_t *ret_pid, int *ret_status_fd);
+
 /* Wait for the compiler pid (see the top); its wait status in
  * *ret_status. enum wait_end, or -ECONNRESET (the client went away),
  * -EINTR (a stop signal) or another -errno, the compiler killed. */

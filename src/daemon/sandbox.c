@@ -85,13 +85,20 @@ struct init_ctx {
   void                      *userdata;
 };
 
-static _noreturn_ void init_fail(const struct init_ctx *ctx, const char *step,
-                                 const char *what, int error)
+static _noreturn_ void init_fail_why(const struct init_ctx *ctx,
+                                     const char *step, const char *what,
+                                     const char *reason)
 {
   dprintf(ctx->spec->err_fd,
           "herdccd: failed to set up the job sandbox: %s%s%s: %s\n", step,
-          what ? " " : "", what ? what : "", strerror(error));
+          what ? " " : "", what ? what : "", reason);
   _exit(EXIT_GENERAL);
+}
+
+static _noreturn_ void init_fail(const struct init_ctx *ctx, const char *step,
+                                 const char *what, int error)
+{
+  init_fail_why(ctx, step, what, strerror(error));
 }
 
 static int write_text(const char *path, const char *text)
@@ -292,20 +299,36 @@ static char *toolchain_dir(const char *compiler)
   return real;
 }
 
+/* The directories add_compiler() showed, or NULL (owned). */
+struct compiler_dirs {
+  char *tool;
+  char *dir;
+};
+
+static void compiler_dirs_done(struct compiler_dirs *dirs)
+{
+  free(dirs->tool);
+  free(dirs->dir);
+}
+
 /* The compiler's directory as its path names it, when that is elsewhere
- * (a symlink into the toolchain, say), and the toolchain itself. */
-static void add_compiler(const struct init_ctx *ctx, const char *root)
+ * (a symlink into the toolchain, say), and the toolchain itself; in
+ * *dirs what they are. */
+static void add_compiler(const struct init_ctx *ctx, const char *root,
+                         struct compiler_dirs *dirs)
 {
   const char *compiler = ctx->spec->compiler;
 
   if (!compiler) {
     return;
   }
-  _cleanup_free_ char *tool = toolchain_dir(compiler);
-  char                 named[PATH_MAX];
+  char *tool = toolchain_dir(compiler);
+  char  named[PATH_MAX];
   snprintf(named, sizeof(named), "%s", compiler);
-  _cleanup_free_ char *dir = realpath(dirname(named), NULL);
-  int                  r   = 0;
+  char *dir  = realpath(dirname(named), NULL);
+  int   r    = 0;
+  dirs->tool = tool;
+  dirs->dir  = dir;
 
   if (tool) {
     r = bind_into(root, tool, tool, VIEW_RO);
@@ -319,6 +342,151 @@ static void add_compiler(const struct init_ctx *ctx, const char *root)
     r = bind_into(root, dir, dir, VIEW_RO);
     if (r < 0) {
       init_fail(ctx, "bind", dir, -r);
+    }
+  }
+}
+
+/* ---- placeholders -------------------------------------------------------- */
+
+/* Whether one of the paths a and b is at or below the other, compared by
+ * components (repeated and trailing slashes are no component). */
+static bool paths_overlap(const char *a, const char *b)
+{
+  for (;;) {
+    a += strspn(a, "/");
+    b += strspn(b, "/");
+    if (*a == '\0' || *b == '\0') {
+      return true;
+    }
+    size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+    if (la != lb || memcmp(a, b, la) != 0) {
+      return false;
+    }
+    a += la;
+    b += lb;
+  }
+}
+
+/* Why path cannot be a placeholder in a view that shows dirs and the job
+ * directory, or NULL when it can. The text is static or in buf. */
+static const char *placeholder_refusal(const struct init_ctx      *ctx,
+                                       const struct compiler_dirs *dirs,
+                                       const char *path, char *buf, size_t size)
+{
+  if (path[0] != '/') {
+    return "not an absolute path";
+  }
+  if (strnlen(path, PATH_MAX) >= PATH_MAX) {
+    return strerror(ENAMETOOLONG);
+  }
+  for (const char *p = path + 1;; p++) {
+    size_t len = strcspn(p, "/");
+    if (len == 0 || (len == 1 && p[0] == '.') ||
+        (len == 2 && p[0] == '.' && p[1] == '.')) {
+      return "an empty, \".\" or \"..\" component";
+    }
+    p += len;
+    if (*p == '\0') {
+      break;
+    }
+  }
+  const char *shown[ARRAY_SIZE(sandbox_view) + 5];
+  size_t      n = 0;
+  for (size_t i = 0; i < ARRAY_SIZE(sandbox_view); i++) {
+    shown[n++] = sandbox_view[i].path;
+  }
+  shown[n++] = "/dev";
+  shown[n++] = "/proc";
+  shown[n++] = ctx->spec->job_dir;
+  if (dirs->tool) {
+    shown[n++] = dirs->tool;
+  }
+  if (dirs->dir) {
+    shown[n++] = dirs->dir;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (paths_overlap(path, shown[i])) {
+      snprintf(buf, size, "at, above or below %s, which the view shows",
+               shown[i]);
+      return buf;
+    }
+  }
+  return NULL;
+}
+
+/* Make path (checked) an empty file on the tmpfs at root_fd, with its
+ * missing directories, following no symlink. */
+static int make_placeholder(int root_fd, const char *path)
+{
+  _cleanup_close_ int dir_fd =
+    openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (dir_fd < 0) {
+    return -errno;
+  }
+  for (const char *p = path + 1;;) {
+    char   name[NAME_MAX + 1];
+    size_t len = strcspn(p, "/");
+    if (len > NAME_MAX) {
+      return -ENAMETOOLONG;
+    }
+    memcpy(name, p, len);
+    name[len] = '\0';
+    p += len;
+    if (*p == '\0') {
+      _cleanup_close_ int fd =
+        openat(dir_fd, name,
+               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+      return fd < 0 || fchmod(fd, 0444) < 0 ? -errno : 0;
+    }
+    p++;
+    bool made = mkdirat(dir_fd, name, 0755) == 0;
+    if (!made && errno != EEXIST) {
+      return -errno;
+    }
+    int sub =
+      openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0) {
+      return errno == ELOOP ? -ENOTDIR : -errno;
+    }
+    close(dir_fd);
+    dir_fd = sub;
+    if (made && fchmod(dir_fd, 0755) < 0) {
+      return -errno;
+    }
+  }
+}
+
+/* The caller's placeholders on the tmpfs at root, before it is made
+ * read-only. */
+static void add_placeholders(const struct init_ctx *ctx, const char *root,
+                             const struct compiler_dirs *dirs)
+{
+  const char *const *paths = ctx->spec->placeholders;
+
+  if (!paths || !paths[0]) {
+    return;
+  }
+  _cleanup_close_ int root_fd =
+    open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (root_fd < 0) {
+    init_fail(ctx, "open", root, errno);
+  }
+  for (size_t i = 0; paths[i]; i++) {
+    char        buf[PATH_MAX + 64];
+    const char *why = buf;
+    if (i >= SANDBOX_PLACEHOLDERS_MAX) {
+      snprintf(buf, sizeof(buf), "more than %d placeholders",
+               SANDBOX_PLACEHOLDERS_MAX);
+    } else {
+      why = placeholder_refusal(ctx, dirs, paths[i], buf, sizeof(buf));
+    }
+    if (why) {
+      init_fail_why(ctx, "placeholder", paths[i], why);
+    }
+    int r = make_placeholder(root_fd, paths[i]);
+    if (r < 0) {
+      init_fail(ctx, "placeholder", paths[i], -r);
     }
   }
 }
@@ -429,12 +597,14 @@ static void build_view(const struct init_ctx *ctx)
       init_fail(ctx, "bind", sandbox_view[i].path, -r);
     }
   }
-  add_compiler(ctx, root);
+  _cleanup_(compiler_dirs_done) struct compiler_dirs dirs = { NULL, NULL };
+  add_compiler(ctx, root, &dirs);
   snprintf(source, sizeof(source), "/proc/self/fd/%d", job_fd);
   r = bind_into(root, source, root, VIEW_RW);
   if (r < 0) {
     init_fail(ctx, "bind the job directory", root, -r);
   }
+  add_placeholders(ctx, root, &dirs);
   bool limited = add_proc(root);
   add_links(root);
   limited = limited || forbid_nested_userns("/proc") >= 0;

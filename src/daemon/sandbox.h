@@ -20,8 +20,16 @@
  *   devices     /dev/null, zero, full, random, urandom;
  *   /proc       a new procfs of the sandbox's PID namespace (only its
  *               processes), where the kernel allows one;
+ *   empty       placeholders: empty regular files (0444) at the
+ *               absolute paths the caller names (spec->placeholders),
+ *               with the directories above them (0755), on the tmpfs:
+ *               files the compiler's driver wants to exist (clang's
+ *               input, whose contents come from a -ivfsoverlay), only
+ *               where nothing else of the view is (see sandbox_spec);
  *   absent      everything else: /home, /root, /srv, /var, /tmp but the
- *               job directory, /run, /sys, other users' files.
+ *               job directory, /run, /sys, other users' files (the
+ *               directories made for placeholders show nothing of the
+ *               real ones).
  *
  * The network namespace holds only a loopback interface that is down: no
  * connection can be made, not even to 127.0.0.1. The init forks the
@@ -38,10 +46,22 @@
 
 #include "privs.h"
 
+/* The most placeholders one sandbox holds. */
+#define SANDBOX_PLACEHOLDERS_MAX 16
+
 struct sandbox_spec {
   const char *job_dir;  /* borrowed: absolute, the only writable place */
   const char *compiler; /* borrowed, or NULL: the executable to be run */
   int         err_fd;   /* where the init reports a failed set-up */
+  /* Borrowed, or NULL: a NULL-terminated list of at most
+     SANDBOX_PLACEHOLDERS_MAX absolute paths, each made an empty file. A
+     path fails the set-up (its step "placeholder PATH") when it is not
+     absolute, longer than PATH_MAX, has an empty, "." or ".." component,
+     is at, below or above anything else the view shows (a path of the
+     view table, the compiler's directories, the job directory, /dev,
+     /proc), names a file already there (another placeholder) or passes
+     through one; symlinks are never followed. */
+  const char *const *placeholders;
 };
 
 /* Runs in the compiler's process inside the sandbox; must exec or _exit. */
