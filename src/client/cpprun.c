@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cppscan.h"
@@ -16,6 +17,7 @@
 #include "jobstatus.h"
 #include "log.h"
 #include "macro.h"
+#include "rebuild.h"
 #include "run.h"
 #include "slots.h"
 #include "strv.h"
@@ -195,6 +197,32 @@ static int cpp_mend(const struct remote_job *job)
   return r;
 }
 
+/* A tree's text (args_plan.tree) ends in the sizes of the files it came
+ * from, so that the server rebuilds each as it is here (rebuild.h). A
+ * file that is gone counts as empty: the server then refuses the job. */
+static int cpp_sizes(const struct remote_job *job)
+{
+  int                        fd   = job->cpp->source_fd;
+  _cleanup_free_ char       *text = NULL, *line = NULL;
+  _cleanup_free_ uint64_t   *sizes = NULL;
+  _cleanup_strv_free_ char **names = NULL;
+  size_t                     len = 0, line_len = 0;
+  struct stat                st;
+
+  int r =
+    lseek(fd, 0, SEEK_SET) < 0 ? -errno : io_read_fd(fd, SIZE_MAX, &text, &len);
+  r            = r < 0 ? r : rebuild_names(text, len, &names);
+  size_t count = strv_length(names);
+  if (r >= 0 && !(sizes = calloc(count + 1, sizeof(*sizes)))) {
+    r = -ENOMEM;
+  }
+  for (size_t i = 0; r >= 0 && i < count; i++) {
+    sizes[i] = stat(names[i], &st) == 0 ? (uint64_t)st.st_size : 0;
+  }
+  r = r < 0 ? r : rebuild_sizes_line(sizes, count, &line, &line_len);
+  return r < 0 ? r : io_write_all(fd, line, line_len, -1);
+}
+
 /* Collect cpp's end: waiting for it, or only looking when !wait. */
 int cpprun_settle(const struct remote_job *job, bool wait)
 {
@@ -213,6 +241,8 @@ int cpprun_settle(const struct remote_job *job, bool wait)
     cpp_ended(job, status);
     if (status == 0 && job->plan->directives_only) {
       r = cpp_mend(job);
+    } else if (status == 0 && job->plan->tree) {
+      r = cpp_sizes(job);
     } else if (status == 0 && job->plan->comments_kept) {
       r = cppstrip_file(job->cpp->source_fd);
     }

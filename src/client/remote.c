@@ -753,6 +753,14 @@ static int compile_attempt(struct remote_job        *job,
                                  host->name);
     result.passed_over = true;
     result.unfit       = true;
+  } else if (r >= 0 && job->plan->tree && at->herd < HERD_TREE_VERSION) {
+    /* Only a herdccd of version 5 on rebuilds the files. */
+    r                  = fail_at(job, at, &result, EXIT_GENERAL, BACKOFF_NONE,
+                                 "%s: clang DWARF 5 debug info goes only to a herdccd that "
+                                                  "invited the job (version %d)",
+                                 host->name, HERD_TREE_VERSION);
+    result.passed_over = true;
+    result.unfit       = true;
   } else if (r >= 0) {
     r = at->sock >= 0 ? send_request_args(job, host, at, &result)
                       : send_request_head(job, host, at, &result);

@@ -94,6 +94,8 @@ enum arg_kind {
   ARG_COMPILE,      /* cpp and server; its text must not name a path */
   ARG_COMPILE_PATH, /* cpp and server; a path in it is only a string */
   ARG_PREPROC,      /* cpp only */
+  ARG_SEARCH,       /* -I, -include, --sysroot and the like: cpp, and the
+                       server's compile of a rebuilt tree (rebuild.h) */
   ARG_MACRO,        /* -D, -U: cpp, and the server with -frewrite-includes */
   ARG_CPP_OUTPUT,   /* -C, -CC, -P, -f[no-]working-directory: they shape
                        only -E output, so the cpp run drops them; the
@@ -148,24 +150,24 @@ static const struct arg_rule arg_rules[] = {
   { "-Wp,",                       MATCH_PREFIX,             ARG_WP           },
   { "-D",                         MATCH_JOINED_OR_SEPARATE, ARG_MACRO        },
   { "-U",                         MATCH_JOINED_OR_SEPARATE, ARG_MACRO        },
-  { "-I",                         MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-I",                         MATCH_JOINED_OR_SEPARATE, ARG_SEARCH       },
   { "-include-pch",               MATCH_SEPARATE,           ARG_LOCAL        },
-  { "-include",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-include",                   MATCH_JOINED_OR_SEPARATE, ARG_SEARCH       },
   { "-imacros",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-isystem",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-idirafter",                 MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-iquote",                    MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-iprefix",                   MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-iwithprefixbefore",         MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-iwithprefix",               MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-isysroot",                  MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
+  { "-isystem",                   MATCH_JOINED_OR_SEPARATE, ARG_SEARCH       },
+  { "-idirafter",                 MATCH_JOINED_OR_SEPARATE, ARG_SEARCH       },
+  { "-iquote",                    MATCH_JOINED_OR_SEPARATE, ARG_SEARCH       },
+  { "-iprefix",                   MATCH_JOINED_OR_SEPARATE, ARG_SEARCH       },
+  { "-iwithprefixbefore",         MATCH_JOINED_OR_SEPARATE, ARG_SEARCH       },
+  { "-iwithprefix",               MATCH_JOINED_OR_SEPARATE, ARG_SEARCH       },
+  { "-isysroot",                  MATCH_JOINED_OR_SEPARATE, ARG_SEARCH       },
   { "-imultilib",                 MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "-cxx-isystem",               MATCH_JOINED_OR_SEPARATE, ARG_PREPROC      },
-  { "--sysroot=",                 MATCH_PREFIX,             ARG_PREPROC      },
-  { "--sysroot",                  MATCH_SEPARATE,           ARG_PREPROC      },
+  { "-cxx-isystem",               MATCH_JOINED_OR_SEPARATE, ARG_SEARCH       },
+  { "--sysroot=",                 MATCH_PREFIX,             ARG_SEARCH       },
+  { "--sysroot",                  MATCH_SEPARATE,           ARG_SEARCH       },
   { "-Xpreprocessor",             MATCH_SEPARATE,           ARG_PREPROC      },
-  { "-nostdinc++",                MATCH_EXACT,              ARG_PREPROC      },
-  { "-nostdinc",                  MATCH_EXACT,              ARG_PREPROC      },
+  { "-nostdinc++",                MATCH_EXACT,              ARG_SEARCH       },
+  { "-nostdinc",                  MATCH_EXACT,              ARG_SEARCH       },
   { "-undef",                     MATCH_EXACT,              ARG_COMPILE      },
   { "-traditional-cpp",           MATCH_EXACT,              ARG_PREPROC      },
   { "-C",                         MATCH_EXACT,              ARG_CPP_OUTPUT   },
@@ -369,10 +371,12 @@ struct scan {
   int                     dwarf_version;   /* the last -gdwarf-N, or 0 */
   bool                    record_switches; /* -grecord-command-line */
   bool                    compile_dir;     /* -f*-compilation-dir= given */
-  bool                    openmp; /* -fopenmp, -fopenmp-simd, -fopenacc */
-  bool                    preprocess_only; /* -E, -M, -MM */
-  const char             *profile_arg;     /* the option reading a profile */
-  unsigned                profiles;        /* how many such options */
+  bool                    tree; /* clang DWARF 5: the server rebuilds the
+                                   files (args_plan.tree) */
+  bool        openmp;           /* -fopenmp, -fopenmp-simd, -fopenacc */
+  bool        preprocess_only;  /* -E, -M, -MM */
+  const char *profile_arg;      /* the option reading a profile */
+  unsigned    profiles;         /* how many such options */
 };
 
 static _printf_(2, 3) int set_local(struct scan *scan, const char *fmt, ...)
@@ -470,21 +474,27 @@ static int scan_wp_deps(struct scan *scan, const char *arg)
 /* -Wp, lists of dependency options (scan_wp_deps) are dependency output;
  * -Wp, with only -D/-U/-I items is plain preprocessor input; anything
  * else runs locally. */
-static int scan_wp(struct scan *scan, const char *arg)
+/* Whether every item of a -Wp, list is a whole -D, -U or -I, its value
+ * joined. */
+static bool wp_plain(const char *arg)
 {
   const char *cursor = arg + strlen("-Wp,"), *item;
   size_t      len;
 
+  while (wp_next(&cursor, &item, &len)) {
+    if (len < 3 || item[0] != '-' || !strchr("DUI", item[1])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+static int scan_wp(struct scan *scan, const char *arg)
+{
   if (is_wp_deps(arg)) {
     return scan_wp_deps(scan, arg);
   }
-  while (wp_next(&cursor, &item, &len)) {
-    /* each item whole: a -D, -U or -I with its value joined */
-    if (len < 3 || item[0] != '-' || !strchr("DUI", item[1])) {
-      return set_local(scan, "%s is not distributable", arg);
-    }
-  }
-  return 0;
+  return wp_plain(arg) ? 0 : set_local(scan, "%s is not distributable", arg);
 }
 
 /* -Wa, items naming files (listings, @files, paths) run locally. */
@@ -657,6 +667,7 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
         return set_local(scan, "clang with %s", arg);
       }
       return 0;
+    case ARG_SEARCH:
     case ARG_MACRO:
     case ARG_LINK:
       return 0;
@@ -849,13 +860,13 @@ static int object_verdict(char *const *argv, struct scan *scan)
   const char *compiler = argv[0];
 
   /* clang's DWARF 5 (its default) records an MD5 checksum of each source
-     file, which a compile of -frewrite-includes text cannot know; a
+     file, which a compile of -frewrite-includes text cannot know: the
+     server rebuilds the files and compiles them (args_plan.tree). A
      recorded command line would name the server's. Other debug info is
      the same from -frewrite-includes text (columns kept). */
   if (is_clang(compiler) && scan->debug_info &&
       (scan->dwarf_version == 0 || scan->dwarf_version >= 5)) {
-    return set_local(scan, "%s",
-                     "clang DWARF 5 debug info (checksums of the sources)");
+    scan->tree = true;
   }
   if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
     return set_local(scan, "%s", "clang -grecord-command-line");
@@ -1165,22 +1176,37 @@ static int push_language(char ***server, const struct arg_seen *seen)
 }
 
 /* clang: with -g, the working directory (unless the command line names
- * one), then the mark a herdccd reads. */
-static int push_rewrite_includes(char ***server, const struct scan *scan)
+ * one), then the mark a herdccd reads: a tree's names the directory. */
+static int push_rewrite_includes(char ***server, const struct scan *scan,
+                                 bool tree)
 {
-  int r = 0;
+  _cleanup_free_ char *dir = NULL, *arg = NULL, *mark = NULL;
+  int                  r = 0;
 
-  if (scan->debug_info && !scan->compile_dir) {
-    _cleanup_free_ char *dir = NULL, *arg = NULL;
+  if ((scan->debug_info && !scan->compile_dir) || tree) {
     r = args_working_dir(&dir);
-    if (r >= 0 && asprintf(&arg, "-fdebug-compilation-dir=%s", dir) < 0) {
-      r = -ENOMEM;
-    }
-    if (r >= 0) {
-      r = strv_push(server, arg);
-    }
   }
-  return r < 0 ? r : strv_push(server, "-frewrite-includes");
+  if (r >= 0 && scan->debug_info && !scan->compile_dir) {
+    r = asprintf(&arg, "-fdebug-compilation-dir=%s", dir) < 0
+          ? -ENOMEM
+          : strv_push(server, arg);
+  }
+  if (r >= 0 && tree) {
+    r = asprintf(&mark, "%s%s", ARGS_TREE_MARK, dir) < 0
+          ? -ENOMEM
+          : strv_push(server, mark);
+  }
+  return r < 0 || tree ? r : strv_push(server, "-frewrite-includes");
+}
+
+/* What a tree's command line carries besides what every server gets: the
+ * include search, the macros (-Wp, lists of them too), in order. */
+static bool tree_sends(const struct arg_seen *seen, const char *arg)
+{
+  enum arg_kind kind = seen->rule->kind;
+
+  return kind == ARG_SEARCH || kind == ARG_MACRO ||
+         (kind == ARG_WP && !is_wp_deps(arg));
 }
 
 /* The -D and -U of the option at argv[i] (seen), or of its -Wp, list
@@ -1224,10 +1250,11 @@ static int build_server_argv(char *const *argv, const struct scan *scan,
     }
     struct arg_seen seen;
     arg_scan(argv, i, &seen);
-    if (scan->clang) { /* only clang's text needs them */
+    if (scan->clang && !plan->tree) { /* only clang's text needs them */
       r = collect_macros(&plan->macros, argv, i, &seen);
     }
-    if (r < 0 || !sent_to_server(seen.rule->kind)) {
+    if (r < 0 || !(sent_to_server(seen.rule->kind) ||
+                   (plan->tree && tree_sends(&seen, argv[i])))) {
       i += seen.count - 1;
       continue;
     }
@@ -1249,7 +1276,7 @@ static int build_server_argv(char *const *argv, const struct scan *scan,
     r = strv_extend(&server, plan->macros);
   }
   if (r >= 0 && plan->rewrite_includes) {
-    r = push_rewrite_includes(&server, scan);
+    r = push_rewrite_includes(&server, scan, plan->tree);
   }
   if (r >= 0) {
     plan->server_argv = TAKE_PTR(server);
@@ -1367,6 +1394,7 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
     !scan.lang->preprocessed && strcmp(scan.lang->cpp_output, "assembler") != 0;
   plan.directives_only  = source_text && !is_clang(argv[0]) && !scan.openmp;
   plan.rewrite_includes = source_text && is_clang(argv[0]);
+  plan.tree             = plan.rewrite_includes && scan.tree;
   if (r >= 0) {
     r = plan_outputs(&scan, &plan);
   }
@@ -1496,6 +1524,20 @@ static bool takes_macros(char *const *argv, const struct arg_seen *seen)
          strcmp(argv[n - 1], "-frewrite-includes") == 0;
 }
 
+/* A tree's compile reads the rebuilt files as a local one reads the
+ * originals: through the include search and the macros of the command
+ * line. Its paths name only files of the rebuilt tree or of the server's
+ * view, in the job's sandbox, and the server compares what it read with
+ * what the client sent (compile.c). */
+static bool tree_takes(const struct args_job *job, const struct arg_seen *seen,
+                       const char *arg)
+{
+  enum arg_kind kind = seen->rule->kind;
+
+  return job->tree && (kind == ARG_SEARCH || kind == ARG_MACRO ||
+                       (kind == ARG_WP && !is_wp_deps(arg) && wp_plain(arg)));
+}
+
 static int check_server_option(char *const *argv, size_t i,
                                struct args_job *job, struct arg_seen *seen,
                                char **ret_reason)
@@ -1508,7 +1550,8 @@ static int check_server_option(char *const *argv, size_t i,
     return check_profile(argv, i, job, ret_reason);
   }
   if (!seen->rule ||
-      !(server_accepts(seen, argv[i]) || takes_macros(argv, seen))) {
+      !(server_accepts(seen, argv[i]) || takes_macros(argv, seen) ||
+        tree_takes(job, seen, argv[i]))) {
     return why_reason(-EPERM, ret_reason,
                       "option %s is not allowed on this server", argv[i]);
   }
@@ -1603,7 +1646,7 @@ static const struct args_lang *marked_language(char *const           *argv,
 
   if (!job->lang_index || !job->lang->preprocessed ||
       (strcmp(last, "-fdirectives-only") != 0 &&
-       strcmp(last, "-frewrite-includes") != 0)) {
+       strcmp(last, "-frewrite-includes") != 0 && !job->tree)) {
     return job->lang;
   }
   for (size_t i = 0; i < ARRAY_SIZE(langs); i++) {
@@ -1616,6 +1659,27 @@ static const struct args_lang *marked_language(char *const           *argv,
   return job->lang;
 }
 
+/* A tree is clang's C-family source, compiled as if it ran in the
+ * client's absolute working directory. */
+static int check_tree(char *const *argv, const struct args_job *job,
+                      char **ret_reason)
+{
+  if (!job->tree) {
+    return 0;
+  }
+  if (!is_clang(argv[0]) || job->lang->preprocessed ||
+      strcmp(job->lang->cpp_output, "assembler") == 0) {
+    return why_reason(-EPERM, ret_reason, "%s",
+                      "a rebuilt tree is only for clang's C-family sources");
+  }
+  if (job->tree[0] != '/') {
+    return why_reason(-EPERM, ret_reason,
+                      "a rebuilt tree's working directory %s is not absolute",
+                      job->tree);
+  }
+  return 0;
+}
+
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason)
 {
@@ -1626,7 +1690,12 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     return why_reason(-EPERM, ret_reason, "response file %s is not allowed",
                       response_file(argv));
   }
-  for (size_t i = 1; argv[i]; i++) {
+  size_t end = strv_length(argv);
+  if (end >= 2 &&
+      strncmp(argv[end - 1], ARGS_TREE_MARK, strlen(ARGS_TREE_MARK)) == 0) {
+    job.tree = argv[--end] + strlen(ARGS_TREE_MARK);
+  }
+  for (size_t i = 1; i < end; i++) {
     if (is_input(argv[i])) {
       if (job.input_index) {
         return why_reason(-EPERM, ret_reason, "%s",
@@ -1670,8 +1739,11 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     job.macro_names || (job.directives_only && names_module(argv) &&
                         args_relative_depth(argv[job.input_index]) >= 0);
   job.rewrite_includes = rewrite_includes_text(argv, &job);
-  *ret_job             = job;
-  return 0;
+  int r                = check_tree(argv, &job, ret_reason);
+  if (r >= 0) {
+    *ret_job = job;
+  }
+  return r;
 }
 
 /* ---- prefix maps -------------------------------------------------------- */

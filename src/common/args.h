@@ -51,6 +51,13 @@ struct args_plan {
   bool rewrite_includes;  /* clang -g: the same with -frewrite-includes;
                              the server is told the working directory
                              (-fdebug-compilation-dir) */
+  bool tree;              /* rewrite_includes whose server rebuilds the
+                             files from the text and compiles them
+                             (rebuild.h: clang's DWARF 5 records their
+                             MD5): server_argv is the whole command line
+                             but the client's own outputs, ARGS_TREE_MARK
+                             last, and the text the client sends ends in
+                             the files' sizes (rebuild_sizes_line) */
   bool expanded_first;    /* no debug info: cpp_argv and server_argv are
                              for fully preprocessed text (cheaper for both
                              ends, the same object); should the compiler say
@@ -77,6 +84,11 @@ struct args_plan {
  * which herdccd puts in its place. */
 #define ARGS_PROFILE_MARK "herdcc-profile"
 
+/* The last word of a tree's command line (args_plan.tree): this, then the
+ * client's working directory, where the server's compile reads the
+ * rebuilt files as if it ran there. */
+#define ARGS_TREE_MARK "--herdcc-tree="
+
 /* The working directory as gcc and clang record it: $PWD when it names
  * ".", else getcwd(). Owned. */
 int args_working_dir(char **ret_dir);
@@ -101,6 +113,10 @@ struct args_job {
   bool                    lang_joined;
   const struct args_lang *lang;
   bool                    assemble_only;
+  const char *tree;      /* the source is clang -frewrite-includes text and the
+                            files' sizes, to be rebuilt and compiled there
+                            (args_plan.tree): the working directory its last
+                            word names (borrowed from argv), or NULL */
   bool rewrite_includes; /* the source is clang -frewrite-includes text,
                            marked by a last "-frewrite-includes": compile
                            it as source, named as the client's */

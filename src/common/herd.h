@@ -21,12 +21,15 @@
  * client in the waiting room says how big its job is (HSIZ), and the
  * room invites the biggest first; the profile a compile reads comes with
  * the job (HPRF). 4: the source in chunks (HCKL after HDIG, then HHIT or
- * HNED and only the chunks the server does not hold). */
-#define HERD_VERSION         4
+ * HNED and only the chunks the server does not hold). 5: the server
+ * rebuilds a clang job's files from its text and compiles them
+ * (args_plan.tree, ARGS_TREE_MARK). */
+#define HERD_VERSION         5
 #define HERD_DIGEST_VERSION  2
 #define HERD_SIZE_VERSION    3
 #define HERD_PROFILE_VERSION 3
 #define HERD_CHUNK_VERSION   4
+#define HERD_TREE_VERSION    5
 /* HSIZ's value: the job's expected size over its client's typical job, in
  * thousandths (so HERD_SIZE_TYPICAL is a typical job), at most
  * HERD_SIZE_MAX. */

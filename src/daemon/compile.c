@@ -33,6 +33,7 @@
 #include "sandbox.h"
 #include "srcfiles.h"
 #include "strv.h"
+#include "tree.h"
 
 /* ---- the job directory -------------------------------------------------- */
 
@@ -284,6 +285,32 @@ static int input_path(const struct compile_request *req, const char *dir,
   return asprintf(ret_path, "%s/input/%s", dir, base) < 0 ? -ENOMEM : 0;
 }
 
+/* A tree's compile (tree.h): the client's command line with the source
+ * under its own name, reading the tree; with -fcoverage-compilation-dir
+ * first (the driver would give it its own directory; the client's own
+ * word, after it, wins). */
+static int tree_argv(const struct compile_request *req, const char *dir,
+                     const char *output, char ***ret_argv)
+{
+  _cleanup_strv_free_ char **argv = NULL, **words = NULL;
+  _cleanup_free_ char       *cov  = NULL;
+  const char                *name = req->argv[req->job->input_index];
+  int                        r    = build_argv(req, output, true, name, &argv);
+
+  if (r >= 0 &&
+      asprintf(&cov, "-fcoverage-compilation-dir=%s", req->job->tree) < 0) {
+    r = -ENOMEM;
+  }
+  r = r < 0 ? r : strv_push(&words, argv[0]);
+  r = r < 0 ? r : strv_push(&words, cov);
+  r = r < 0 ? r : strv_extend(&words, argv + 1);
+  r = r < 0 ? r : tree_push_words(dir, &words);
+  if (r >= 0) {
+    *ret_argv = TAKE_PTR(words);
+  }
+  return r;
+}
+
 int compile_command_line(const struct compile_request *req, const char *dir,
                          char ***ret_argv)
 {
@@ -293,11 +320,15 @@ int compile_command_line(const struct compile_request *req, const char *dir,
   if (r >= 0) {
     r = input_path(req, dir, &input);
   }
-  return r < 0
-           ? r
-           : build_argv(req, output,
-                        req->job->directives_only || req->job->rewrite_includes,
-                        input, ret_argv);
+  if (r < 0) {
+    return r;
+  }
+  if (req->job->tree) {
+    return tree_argv(req, dir, output, ret_argv);
+  }
+  return build_argv(req, output,
+                    req->job->directives_only || req->job->rewrite_includes,
+                    input, ret_argv);
 }
 
 /* ---- the results -------------------------------------------------------- */
@@ -419,6 +450,8 @@ struct compile {
   char            *input;     /* the text as a file, compiled as source */
   char            *own_cwd;   /* own_name: where the object's compile runs */
   char            *own_input; /* and the text there, at the client's own name */
+  struct tree     *tree;      /* a tree job's files (tree.h), once built */
+  char            *why;       /* why the tree was refused (-EILSEQ) */
   bool             source_gone; /* it stopped reading */
   bool             timed_out;   /* killed at the lifetime */
   uint64_t         received;    /* source bytes */
@@ -432,6 +465,11 @@ uint64_t compile_source_bytes(const struct compile *compile)
 const char *compile_dir(const struct compile *compile)
 {
   return compile->dir;
+}
+
+const char *compile_refusal(const struct compile *compile)
+{
+  return compile->why;
 }
 
 bool compile_timed_out(const struct compile *compile)
@@ -453,6 +491,8 @@ struct compile *compile_free(struct compile *compile)
   strv_free(compile->argv);
   cpptext_free(compile->text);
   srcfiles_free(compile->files);
+  tree_free(compile->tree);
+  free(compile->why);
   free(compile->held);
   free(compile->raw);
   free(compile->input);
@@ -522,9 +562,10 @@ static int push_command_line(const struct compile *compile, char ***argv)
 /* Start the compiler on the pipe. */
 static int launch(struct compile *compile)
 {
-  const char *run_in = compile->own_cwd ? compile->own_cwd
-                       : compile->cwd   ? compile->cwd
-                                        : compile->dir;
+  const char *run_in = compile->tree      ? tree_run_in(compile->tree)
+                       : compile->own_cwd ? compile->own_cwd
+                       : compile->cwd     ? compile->cwd
+                                          : compile->dir;
   int         r      = push_cwd_map(compile, run_in, &compile->argv);
 
   if (r >= 0 && compile->input) {
@@ -543,8 +584,10 @@ static int launch(struct compile *compile)
   }
   _cleanup_free_ char *line = strv_join(compile->argv);
   log_debug("Running %s", line ? line : compile->argv[0]);
-  r = compilerun_spawn(compile->req, compile->dir, run_in, "", compile->argv,
-                       compile->read_fd, &compile->pid, &compile->status_fd);
+  r = compilerun_spawn_with(
+    compile->req, compile->dir, run_in, "", compile->argv, compile->read_fd,
+    compile->tree ? tree_placeholders(compile->tree) : NULL, &compile->pid,
+    &compile->status_fd);
   closep(&compile->read_fd);
   compile->read_fd = -1;
   return r;
@@ -642,7 +685,9 @@ static int start(struct compile *compile)
   if (r >= 0) {
     r = input_name(compile);
   }
-  if (r >= 0) {
+  if (r >= 0 && compile->req->job->tree) {
+    r = tree_argv(compile->req, compile->dir, compile->output, &compile->argv);
+  } else if (r >= 0) {
     const struct args_job *job   = compile->req->job;
     const char            *name  = compile->req->argv[job->input_index];
     const char            *input = !compile->own_input ? compile->input
@@ -655,6 +700,9 @@ static int start(struct compile *compile)
   }
   if (r >= 0) {
     r = open_source_pipe(&compile->read_fd, &compile->source_fd);
+  }
+  if (r >= 0 && compile->req->job->tree) {
+    return 0; /* it starts once the tree is built (tree_start) */
   }
   if (r >= 0 && compile->req->job->gcc_text) {
     compile->text  = cpptext_new();
@@ -801,6 +849,9 @@ static int pass_source(struct compile *compile, const void *buf, size_t len)
     __atomic_store_n(compile->req->source_bytes, compile->received,
                      __ATOMIC_RELAXED);
   }
+  if (compile->req->job->tree) {
+    return append(&compile->held, &compile->held_len, buf, len);
+  }
   return compile->text ? pass_text(compile, buf, len, false)
                        : write_source(compile, buf, len);
 }
@@ -808,6 +859,95 @@ static int pass_source(struct compile *compile, const void *buf, size_t len)
 static int pass_piece(void *userdata, const void *buf, size_t len)
 {
   return pass_source(userdata, buf, len);
+}
+
+/* ---- a rebuilt tree (tree.h) ------------------------------------------ */
+
+/* The check failed: what it said first is the reason. */
+static int tree_failed(struct compile *compile)
+{
+  _cleanup_free_ char *said = NULL;
+  size_t               len  = 0;
+
+  if (read_in(compile->dir, "stderr-check", 4096, &said, &len) < 0 || !len) {
+    free(said);
+    said = NULL;
+  }
+  if (said) {
+    said[strcspn(said, "\n")] = '\0';
+  }
+  if (asprintf(&compile->why,
+               "the server's clang could not preprocess the rebuilt files "
+               "(%s)",
+               said ? said : "it said nothing") < 0) {
+    compile->why = NULL;
+    return -ENOMEM;
+  }
+  return -EILSEQ;
+}
+
+/* The tree's check: the compile's command line as -E -frewrite-includes
+ * into DIR/check.i, which must be the text the client sent. */
+static int tree_check(struct compile *compile)
+{
+  const struct compile_request *req   = compile->req;
+  _cleanup_free_ char          *out   = path_in(compile->dir, "check.i");
+  _cleanup_free_ char          *text  = NULL;
+  _cleanup_strv_free_ char    **argv  = NULL;
+  _cleanup_close_ int           in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int           status_fd = -1;
+  pid_t                         pid       = 0;
+  int                           status    = 0;
+  size_t                        len       = 0;
+  int                           r = !out ? -ENOMEM : in_fd < 0 ? -errno : 0;
+
+  r = r < 0 ? r : tree_argv(req, compile->dir, out, &argv);
+  r = r < 0 ? r : strv_push(&argv, "-E");
+  r = r < 0 ? r : strv_push(&argv, "-frewrite-includes");
+  r = r < 0 ? r
+            : compilerun_spawn_with(
+                req, compile->dir, tree_run_in(compile->tree), "-check", argv,
+                in_fd, tree_placeholders(compile->tree), &pid, &status_fd);
+  if (r < 0) {
+    return r;
+  }
+  int end = compilerun_wait(req, pid, compile->signals.fd, status_fd, &status);
+  if (end == WAIT_REPORTED) {
+    compilerun_kill(pid); /* the sandbox's init, its report read */
+  } else if (end >= 0 && status_fd >= 0) {
+    status = sandbox_status(status_fd, status);
+  }
+  if (end < 0) {
+    return end;
+  }
+  size_t want = tree_text_len(compile->tree);
+  r = status != 0 ? -ENOEXEC : io_read_file(out, want + 1, &text, &len);
+  if (r >= 0 && (len != want || memcmp(text, compile->held, len) != 0)) {
+    r = -EILSEQ;
+  }
+  if (r == -ENOEXEC) {
+    return tree_failed(compile);
+  }
+  if (r == -EFBIG || r == -EILSEQ) {
+    compile->why = strdup("the rebuilt files preprocess to another text on "
+                          "this server (another clang, or files of its own "
+                          "found first)");
+    return compile->why ? -EILSEQ : -ENOMEM;
+  }
+  return r;
+}
+
+/* All of a tree job's source is here: rebuild the files, check them, and
+ * start the compiler on them. */
+static int tree_start(struct compile *compile)
+{
+  const struct compile_request *req  = compile->req;
+  const char                   *name = req->argv[req->job->input_index];
+  int r = tree_build(compile->dir, name, compile->held, compile->held_len,
+                     &compile->tree, &compile->why);
+
+  r = r < 0 ? r : tree_check(compile);
+  return r < 0 ? r : launch(compile);
 }
 
 /* Protocol 1: the bytes go on as they come, through the codec's streaming
@@ -839,6 +979,9 @@ static int feed_end(struct compile *compile, int r)
 {
   if (r >= 0 && compile->text) {
     r = pass_text(compile, NULL, 0, true);
+  }
+  if (r >= 0 && compile->req->job->tree) {
+    r = tree_start(compile);
   }
   closep(&compile->source_fd);
   return r;

@@ -105,6 +105,10 @@ int compile_probe(const struct compile_request *req, char *const *argv,
 const char *compile_dir(const struct compile *compile);
 
 /* Whether compile_finish killed the compiler at the job lifetime. */
+/* Why a tree job's files could not be rebuilt or did not check
+ * (compile_feed's -EILSEQ), or NULL. */
+const char *compile_refusal(const struct compile *compile);
+
 bool compile_timed_out(const struct compile *compile);
 
 /* Kill the compiler if it still runs, remove the job directory. Accepts

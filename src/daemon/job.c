@@ -568,6 +568,13 @@ static int run(struct job *job)
                     "refused: a chunk of the source is not what its "
                     "SHA-256 in the list says");
   }
+  if (r == -EILSEQ && compile_refusal(compile)) {
+    job->source_read = true;
+    job->result      = STATS_RESULT_REFUSED;
+    r = job_fail(job, EXIT_GENERAL, "refused: %s", compile_refusal(compile));
+    compile = compile_free(compile);
+    return r;
+  }
   if (r < 0) {
     compile = compile_free(compile);
     return source_failed(job, r);

@@ -111,6 +111,46 @@ static void check_option(const char *arg)
   }
 }
 
+/* A rebuilt tree's compile (ARGS_TREE_MARK last) reads the include search
+ * and the macros of its command line: their values are names in the
+ * job's sandbox. How many words the option at argv[i] takes, or 0 for
+ * one that is not such. */
+static size_t tree_option(char *const *argv, size_t i, size_t argc)
+{
+  static const char *const searches[] = {
+    "-I",         "-include",           "-iquote",      "-isystem",
+    "-idirafter", "-iwithprefixbefore", "-iwithprefix", "-iprefix",
+    "-isysroot",  "-cxx-isystem",       "-D",           "-U",
+  };
+  const char *arg = argv[i];
+
+  if (strcmp(arg, "-nostdinc") == 0 || strcmp(arg, "-nostdinc++") == 0 ||
+      starts_with(arg, "--sysroot=")) {
+    return 1;
+  }
+  if (strcmp(arg, "--sysroot") == 0) {
+    FUZZ_CHECK(i + 1 < argc);
+    return 2;
+  }
+  if (starts_with(arg, "-Wp,")) {
+    /* only whole -D, -U and -I items */
+    for (const char *item = arg + 4; item; item = strchr(item, ',')) {
+      item += *item == ',';
+      FUZZ_CHECK(item[0] == '-' && strchr("DUI", item[1]) && item[1] &&
+                 item[2] && item[2] != ',');
+    }
+    return 1;
+  }
+  for (size_t k = 0; k < ARRAY_SIZE(searches); k++) {
+    if (starts_with(arg, searches[k])) {
+      bool joined = arg[strlen(searches[k])] != '\0';
+      FUZZ_CHECK(joined || i + 1 < argc);
+      return joined ? 1 : 2;
+    }
+  }
+  return 0;
+}
+
 void fuzz_check_accepted(char *const *argv, const struct args_job *job)
 {
   size_t argc       = 0;
@@ -121,6 +161,12 @@ void fuzz_check_accepted(char *const *argv, const struct args_job *job)
   }
   /* clang's -frewrite-includes text (the mark last) takes -D and -U */
   bool macros = argc >= 2 && strcmp(argv[argc - 1], "-frewrite-includes") == 0;
+  bool tree   = argc >= 2 && starts_with(argv[argc - 1], ARGS_TREE_MARK);
+  FUZZ_CHECK(tree == (job->tree != NULL));
+  if (tree) {
+    FUZZ_CHECK(strstr(argv[0], "clang") && job->tree[0] == '/');
+    argc--; /* the mark */
+  }
   FUZZ_CHECK(job->lang);
   FUZZ_CHECK(job->input_index >= 1 && job->input_index < argc);
   FUZZ_CHECK(job->output_index < argc);
@@ -158,6 +204,11 @@ void fuzz_check_accepted(char *const *argv, const struct args_job *job)
       FUZZ_CHECK(i + 1 < argc);
       FUZZ_CHECK(!strchr(argv[i + 1], '/') && argv[i + 1][0] != '@');
       i++; /* its value: a string */
+      continue;
+    }
+    size_t words = tree ? tree_option(argv, i, argc) : 0;
+    if (words) {
+      i += words - 1;
       continue;
     }
     if (macros && (starts_with(arg, "-D") || starts_with(arg, "-U"))) {

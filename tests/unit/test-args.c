@@ -114,6 +114,7 @@ struct remote_case {
   bool        assemble_only;
   bool        directives_only;  /* gcc -g: cpp -fdirectives-only */
   bool        rewrite_includes; /* clang -g: cpp -frewrite-includes */
+  bool        tree;             /* clang DWARF 5: the server rebuilds */
 };
 
 /* One field a line: the formatter would align it less readably. */
@@ -550,6 +551,49 @@ static const struct remote_case remote_cases[] = {
     .cpp    = "clang++ x.cc -target x86_64-linux-gnu -frewrite-includes -E",
     .server = "clang++ -c x.cc -o x.o -target x86_64-linux-gnu -frewrite-includes",
     .rewrite_includes = true,
+  },
+  /* clang DWARF 5 (its default): the server rebuilds the files, so it
+     gets the whole command line (the include search and the macros, in
+     order, but not the dependency options) and the working directory in
+     the mark */
+  {
+    .argv   = "clang -c x.c -o x.o -g",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang x.c -g -frewrite-includes -E",
+    .server = "clang -c x.c -o x.o -g -fdebug-compilation-dir=@CWD@ "
+              "--herdcc-tree=@CWD@",
+    .rewrite_includes = true,
+    .tree   = true,
+  },
+  {
+    .argv   = "clang -c src/x.c -o x.o -O2 -g -I inc -DA=1 -include c.h "
+              "-Wp,-DC,-Id -U B -iquote q -MD -MF x.d -Wall",
+    .input  = "src/x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .deps   = "x.d",
+    .cpp    = "clang src/x.c -O2 -g -I inc -DA=1 -include c.h -Wp,-DC,-Id "
+              "-U B -iquote q -Wall -MD -MF x.d -MQ x.o -frewrite-includes -E",
+    .server = "clang -c src/x.c -o x.o -O2 -g -I inc -DA=1 -include c.h "
+              "-Wp,-DC,-Id -U B -iquote q -Wall "
+              "-fdebug-compilation-dir=@CWD@ --herdcc-tree=@CWD@",
+    .rewrite_includes = true,
+    .tree   = true,
+  },
+  {
+    .argv   = "clang++ -c /src/x.cc -gdwarf-5 -isystem /opt/inc --sysroot=/sr "
+              "-nostdinc++ -ffile-compilation-dir=.",
+    .input  = "/src/x.cc",
+    .lang   = "c++",
+    .output = "x.o",
+    .cpp    = "clang++ /src/x.cc -gdwarf-5 -isystem /opt/inc --sysroot=/sr "
+              "-nostdinc++ -ffile-compilation-dir=. -frewrite-includes -E",
+    .server = "clang++ -c /src/x.cc -gdwarf-5 -isystem /opt/inc --sysroot=/sr "
+              "-nostdinc++ -ffile-compilation-dir=. --herdcc-tree=@CWD@",
+    .rewrite_includes = true,
+    .tree   = true,
   },
   /* clang -g with DWARF 4 or older: -frewrite-includes keeps the columns;
      the server is told the directory and the mark */
@@ -1029,10 +1073,6 @@ static const struct local_case local_cases[] = {
   { "gcc -c /x.c -fsanitize=address",                   "address of /x.c"               },
   { "gcc -c /x.c -g -fsanitize=undefined,address",      "address of /x.c"               },
   { "gcc -c a/../../x.c -g -fsanitize=address",         "address of a/../../x.c"        },
-  { "clang -c x.c -g",                                  "clang DWARF 5"                 },
-  { "clang -c x.c -gdwarf-5",                           "clang DWARF 5"                 },
-  { "clang -c x.c -gdwarf-4 -gdwarf-5",                 "clang DWARF 5"                 },
-  { "clang -c x.c -gdwarf",                             "clang DWARF 5"                 },
   { "clang -c x.c -g3 -gdwarf-4 -grecord-command-line",
    "-grecord-command-line"                                                              },
   /* what would run code or read files on the server */
@@ -1094,6 +1134,11 @@ static char *with_cwd(const char *line)
   assert_int_equal(args_working_dir(&dir), 0);
   assert_true(asprintf(&out, "%.*s%s%s", (int)(at - line), line, dir, at + 5) >
               0);
+  if (strstr(out, "@CWD@")) { /* every one */
+    char *again = with_cwd(out);
+    free(out);
+    out = again;
+  }
   return out;
 }
 
@@ -1187,6 +1232,7 @@ static void check_remote(const struct remote_case *c)
              c->directives_only);
   check_bool(c->argv, "rewrite_includes", plan.rewrite_includes,
              c->rewrite_includes);
+  check_bool(c->argv, "tree", plan.tree, c->tree);
   args_plan_clear(&plan);
   if (plan.output || plan.deps_file || plan.cpp_argv || plan.server_argv) {
     fail_msg("\"%s\": args_plan_clear left pointers behind", c->argv);
@@ -1292,10 +1338,22 @@ struct accepted_case {
   bool        macro_names;
   bool        own_name;
   size_t      profile_index;
+  const char *tree;
 };
 
 /* clang-format off */
 static const struct accepted_case accepted_cases[] = {
+  /* a tree: the include search and the macros, the directory in the mark */
+  { .argv = "clang -c x.c -o x.o -g -I inc -isystem /usr/x -DA=1 -U B "
+            "-include c.h -iquote q -Wp,-DC=2,-Id --sysroot=/s -nostdinc "
+            "--herdcc-tree=/home/u/build",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .tree = "/home/u/build" },
+  { .argv = "clang++ -c /src/x.cc -gdwarf-5 -idirafter d -cxx-isystem i "
+            "-nostdinc++ --herdcc-tree=/w",
+    .input_index = 2, .lang = "c++", .tree = "/w" },
+  { .argv = "clang -c -x cpp-output x.c -g --herdcc-tree=/w",
+    .input_index = 4, .lang_index = 3, .lang = "c", .tree = "/w" },
   /* profiles: the job brings the file */
   { .argv = "gcc -c x.c -o x.o -O2 -fprofile-use",
     .input_index = 2, .output_index = 4, .lang = "c", .profile_index = 6 },
@@ -1440,6 +1498,20 @@ struct refused_case {
 };
 
 static const struct refused_case refused_cases[] = {
+  /* trees: clang's sources only, an absolute directory, and only the
+     include search and macros besides the usual */
+  { "gcc -c x.c -g -I inc --herdcc-tree=/w",                                        "only for clang"               },
+  { "clang -c x.i -g --herdcc-tree=/w",                                             "only for clang"               },
+  { "clang -c x.c -g -I inc --herdcc-tree=w",                                       "not absolute"                 },
+  { "clang -c x.c -g -I inc --herdcc-tree=",                                        "not absolute"                 },
+  { "clang -c x.c -g -I inc",                                                       "option -I"                    },
+  { "clang -c x.c -g -include c.h -frewrite-includes",                              "option -include"              },
+  { "clang -c x.c -g -Xpreprocessor -DX --herdcc-tree=/w",                          "option -Xpreprocessor"        },
+  { "clang -c x.c -g -H --herdcc-tree=/w",                                          "option -H"                    },
+  { "clang -c x.c -g -imacros m.h --herdcc-tree=/w",                                "option -imacros"              },
+  { "clang -c x.c -g -Wp,-MD,x.d --herdcc-tree=/w",                                 "option -Wp,-MD,x.d"           },
+  { "clang -c x.c -g -Wp,-DX,-P --herdcc-tree=/w",                                  "option -Wp,-DX,-P"            },
+  { "clang -c x.c -g --herdcc-tree=/w -I inc",                                      "option --herdcc-tree=/w"      },
   /* profiles: only the forms whose file the job brings */
   { "gcc -c x.c -fprofile-use=/etc/x",                                               "-fprofile-use=/etc/x"         },
   { "gcc -c x.c -fprofile-use=herdcc-profile",                                       "-fprofile-use=herdcc-profile" },
@@ -1529,6 +1601,7 @@ static void check_accepted(const struct accepted_case *c)
   check_bool(c->argv, "pedantic_twin", job.pedantic_twin, c->pedantic_twin);
   check_bool(c->argv, "macro_names", job.macro_names, c->macro_names);
   check_bool(c->argv, "own_name", job.own_name, c->own_name);
+  check_string(c->argv, "tree", job.tree, c->tree);
   if (job.profile_index != c->profile_index) {
     fail_msg("\"%s\": profile_index %zu, expected %zu", c->argv,
              job.profile_index, c->profile_index);
@@ -1604,8 +1677,9 @@ static void test_plan_passes_server_check(void **state)
 {
   (void)state;
   for (size_t i = 0; i < ARRAY_SIZE(remote_cases); i++) {
-    const struct remote_case  *c    = &remote_cases[i];
-    _cleanup_strv_free_ char **argv = split(c->server);
+    const struct remote_case  *c      = &remote_cases[i];
+    _cleanup_free_ char       *server = with_cwd(c->server);
+    _cleanup_strv_free_ char **argv   = split(server);
     _cleanup_free_ char       *why  = NULL;
     struct args_job            job;
 

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "compilerun.h"
+#include "io.h"
+#include "json.h"
+#include "macro.h"
+#include "rebuild.h"
+#include "strv.h"
+
+/* The deepest climb of a relative name ("../../x.h") a tree takes. */
+#define TREE_CLIMB_MAX 64
+
+struct tree {
+  const char *cwd;     /* borrowed: the client's */
+  char       *overlay; /* DIR/tree.yaml */
+  char       *run_in;  /* DIR/w/d/... */
+  char       *placeholders[2];
+  size_t      text_len;
+};
+
+static _printf_(2, 3) int refuse(char **ret_why, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  int n = vasprintf(ret_why, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    *ret_why = NULL;
+    return -ENOMEM;
+  }
+  return -EILSEQ;
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+  _cleanup_close_ int fd = compilerun_new_file(path);
+
+  return fd < 0 ? fd : io_write_all(fd, data, len, -1);
+}
+
+/* Where the compile reads a file: an absolute name as it is, a relative
+ * one from the directory it runs in. */
+static int shown_path(const struct tree *tree, const char *name, char **ret)
+{
+  if (name[0] == '/') {
+    *ret = strdup(name);
+  } else if (asprintf(ret, "%s/%s", tree->run_in, name) < 0) {
+    *ret = NULL;
+  }
+  return *ret ? 0 : -ENOMEM;
+}
+
+/* How many directories a relative name climbs above where it starts, at
+ * most (clang resolves "a/../.." as written). */
+static size_t climb(const char *name)
+{
+  long        depth = 0, most = 0;
+  const char *p = name;
+
+  if (name[0] == '/') {
+    return 0;
+  }
+  while (*p) {
+    size_t len = strcspn(p, "/");
+    if (len == 2 && p[0] == '.' && p[1] == '.') {
+      most = --depth < most ? depth : most;
+    } else if (len && !(len == 1 && p[0] == '.')) {
+      depth++;
+    }
+    p += len;
+    p += *p == '/';
+  }
+  return (size_t)-most;
+}
+
+/* The compile runs in DIR/w/d/..., deep enough for every relative name's
+ * climb: none reaches the job directory's own files. */
+static int make_run_in(struct tree *tree, const char *dir, const char *input,
+                       const struct rebuild *rebuild, char **ret_why)
+{
+  size_t depth = climb(input);
+
+  for (size_t i = 0; i < rebuild->count; i++) {
+    size_t up = climb(rebuild->files[i].name);
+    depth     = up > depth ? up : depth;
+  }
+  if (depth > TREE_CLIMB_MAX) {
+    return refuse(ret_why, "a file name climbs more than %d directories",
+                  TREE_CLIMB_MAX);
+  }
+  if (!(tree->run_in = malloc(strlen(dir) + 3 + 2 * depth))) {
+    return -ENOMEM;
+  }
+  strcpy(tree->run_in, dir);
+  strcat(tree->run_in, "/w");
+  for (size_t k = 0; k < depth; k++) {
+    strcat(tree->run_in, "/d");
+  }
+  return io_mkdir_p(tree->run_in, 0700);
+}
+
+/* The overlay's entry for file i, written to dir/t/i. */
+static int add_root(struct tree *tree, struct json_writer *w, const char *dir,
+                    size_t i, const struct rebuild_file *file, char **ret_why)
+{
+  _cleanup_free_ char *path = NULL, *shown = NULL;
+
+  if (asprintf(&path, "%s/t/%zu", dir, i) < 0) {
+    return -ENOMEM;
+  }
+  int r = shown_path(tree, file->name, &shown);
+  if (r >= 0 && !json_utf8_valid(shown, strlen(shown))) {
+    return refuse(ret_why, "the file name %s is not UTF-8", file->name);
+  }
+  r = r < 0 ? r : write_file(path, file->text ? file->text : "", file->len);
+  if (r < 0) {
+    return r;
+  }
+  json_begin_object(w);
+  json_key(w, "type");
+  json_string(w, "file");
+  json_key(w, "name");
+  json_string(w, shown);
+  json_key(w, "external-contents");
+  json_string(w, path);
+  json_end_object(w);
+  return 0;
+}
+
+static int write_overlay(struct tree *tree, const char *dir,
+                         const struct rebuild *rebuild, char **ret_why)
+{
+  struct json_writer   w    = { 0 };
+  _cleanup_free_ char *text = NULL, *files = NULL;
+  size_t               len = 0;
+  int                  r   = 0;
+
+  if (asprintf(&files, "%s/t", dir) < 0) {
+    return -ENOMEM;
+  }
+  if (mkdir(files, 0700) < 0) {
+    return -errno;
+  }
+  json_begin_object(&w);
+  json_key(&w, "version");
+  json_int(&w, 0);
+  json_key(&w, "case-sensitive");
+  json_string(&w, "true");
+  json_key(&w, "use-external-names");
+  json_bool(&w, false);
+  json_key(&w, "roots");
+  json_begin_array(&w);
+  for (size_t i = 0; i < rebuild->count && r >= 0; i++) {
+    r = add_root(tree, &w, dir, i, &rebuild->files[i], ret_why);
+  }
+  json_end_array(&w);
+  json_end_object(&w);
+  if (r < 0) {
+    json_writer_clear(&w);
+    return r;
+  }
+  r = json_writer_finish(&w, &text, &len);
+  if (r >= 0 && asprintf(&tree->overlay, "%s/tree.yaml", dir) < 0) {
+    tree->overlay = NULL;
+    r             = -ENOMEM;
+  }
+  return r < 0 ? r : write_file(tree->overlay, text, len);
+}
+
+/* The driver's input: an empty file at the source's name, from run_in;
+ * in the sandbox for an absolute one. */
+static int place_input(struct tree *tree, const char *input)
+{
+  _cleanup_free_ char *path = NULL;
+
+  if (input[0] == '/') {
+    tree->placeholders[0] = strdup(input);
+    return tree->placeholders[0] ? 0 : -ENOMEM;
+  }
+  if (asprintf(&path, "%s/%s", tree->run_in, input) < 0) {
+    return -ENOMEM;
+  }
+  char *slash = strrchr(path, '/');
+  *slash      = '\0';
+  int r       = io_mkdir_p(path, 0700);
+  *slash      = '/';
+  return r < 0 ? r : write_file(path, "", 0);
+}
+
+int tree_build(const char *dir, const char *input, const char *body, size_t len,
+               struct tree **ret_tree, char **ret_why)
+{
+  _cleanup_(tree_freep) struct tree *tree    = calloc(1, sizeof(*tree));
+  _cleanup_free_ uint64_t           *sizes   = NULL;
+  struct rebuild                     rebuild = { 0 };
+  size_t                             count   = 0;
+
+  *ret_why = NULL;
+  if (!tree) {
+    return -ENOMEM;
+  }
+  int r = rebuild_sizes_split(body, len, &tree->text_len, &sizes, &count);
+  if (r == -EBADMSG) {
+    return refuse(ret_why, "%s", "the source does not end in the files' sizes");
+  }
+  r = r < 0 ? r : rebuild_files(body, tree->text_len, &rebuild);
+  if (r == -EBADMSG) {
+    return refuse(ret_why, "%s",
+                  "the source is not clang -frewrite-includes text");
+  }
+  r = r < 0 ? r : rebuild_fit(&rebuild, sizes, count);
+  if (r == -EBADMSG) {
+    rebuild_clear(&rebuild);
+    return refuse(ret_why, "%s",
+                  "the files rebuilt from the text are not the sizes the "
+                  "client gives (CRLF line ends, or another file)");
+  }
+  r = r < 0 ? r : make_run_in(tree, dir, input, &rebuild, ret_why);
+  r = r < 0 ? r : write_overlay(tree, dir, &rebuild, ret_why);
+  rebuild_clear(&rebuild);
+  r = r < 0 ? r : place_input(tree, input);
+  if (r >= 0) {
+    *ret_tree = TAKE_PTR(tree);
+  }
+  return r;
+}
+
+struct tree *tree_free(struct tree *tree)
+{
+  if (tree) {
+    free(tree->overlay);
+    free(tree->run_in);
+    free(tree->placeholders[0]);
+    free(tree);
+  }
+  return NULL;
+}
+
+size_t tree_text_len(const struct tree *tree)
+{
+  return tree->text_len;
+}
+
+const char *tree_run_in(const struct tree *tree)
+{
+  return tree->run_in;
+}
+
+const char *const *tree_placeholders(const struct tree *tree)
+{
+  return (const char *const *)tree->placeholders;
+}
+
+int tree_push_words(const char *dir, char ***argv)
+{
+  _cleanup_free_ char *overlay = NULL;
+
+  if (asprintf(&overlay, "%s/tree.yaml", dir) < 0) {
+    return -ENOMEM;
+  }
+  int r = strv_push(argv, "-ivfsoverlay");
+  return r < 0 ? r : strv_push(argv, overlay);
+}
