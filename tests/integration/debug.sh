@@ -112,8 +112,8 @@ compare g-undef "$T/src" undef.c -g -undef -Dunix=2
 # is as without them, and gcc records them
 compare g-cpp-output "$T/src" main.c -g -O2 -P -C
 compare g-no-working-dir "$T/src" main.c -g -fno-working-directory
-# clang: DWARF 4 and older distribute; its DWARF 5 (the default) records
-# checksums of the sources and runs locally.
+# clang: DWARF 4 and older distribute as text; its DWARF 5 (the default)
+# records checksums of the sources, below.
 if command -v clang >/dev/null; then
   CC=clang compare clang-dwarf4 "$T/src" main.c -gdwarf-4 -O2
   CC=clang compare clang-dwarf4-macros "$T/src" main.c -gdwarf-4 -O2 \
@@ -128,11 +128,44 @@ if command -v clang >/dev/null; then
     "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -gdwarf-4 -O2 -std=c++17
   CC=clang++ compare clang-cxx-g3 "$T/src" \
     "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g3 -gdwarf-4 -std=c++17
-  CC=clang compare clang-g5 "$T/src" main.c -g -O2
+  # to a classic host (no invitation) clang DWARF 5 runs here, as it
+  # would to a stock distccd: not a failure with fallback off
+  CC=clang compare clang-g5-classic "$T/src" main.c -g -O2
   remote=34
 else
   remote=25
 fi
 n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
 [ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"
+
+# clang DWARF 5 (its default): the server rebuilds the files from the text
+# and compiles them, through an invitation (extension version 5). Sources
+# named relative, from another directory and absolutely (the sandbox
+# holds a file at its path for the driver), the command line's include
+# search and macros, a header with no final newline, C++.
+if command -v clang >/dev/null; then
+  export HERDCC_HOSTS=127.0.0.2:3632,herd
+  printf '#define NONL 1\nint nonl(void) { return NONL; }' >"$T/src/sub/nonl.h"
+  printf '#include "nonl.h"\nint g(void) { return nonl() + clamp(X); }\n' \
+    >"$T/src/g5.c"
+  CC=clang compare clang-g5 "$T/src" main.c -g -O2
+  CC=clang compare clang-g5-relative "$T/other" ../src/main.c -g -O1
+  CC=clang compare clang-g5-absolute "$T/other" "$T/src/main.c" -gdwarf-5 -O2
+  CC=clang compare clang-g5-search "$T/src" g5.c -g -Isub -DX=2 \
+    -Wp,-UNDEBUG,-DY=1 -include sub/shape.h
+  CC=clang++ compare clang-g5-cxx "$T/src" \
+    "$HERDCC_SOURCE_ROOT/tests/integration/data/shapes.cpp" -g -O2 -std=c++17
+  CC=clang compare clang-g5-map "$T/other" ../src/main.c -g \
+    -ffile-prefix-map="$T"=/b
+  remote=$((remote + 6))
+  # CRLF lines clang writes as LF: the server refuses the job, naming why,
+  # and the compile runs here
+  printf 'int crlf;\r\n' >"$T/src/crlf.h"
+  printf '#include "crlf.h"\nint h(void) { return crlf; }\n' >"$T/src/crlf.c"
+  HERDCC_FALLBACK=1 CC=clang compare clang-g5-crlf "$T/src" crlf.c -g
+  grep -q "refused: the files rebuilt from the text are not the sizes" \
+    "$T/herdccd-3632.log" || fail "the CRLF header's job was not refused"
+  n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
+  [ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"
+fi
 say "PASS"

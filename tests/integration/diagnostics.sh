@@ -126,4 +126,26 @@ here=$(grep -c "only a local compile says them in their order" "$T/client.log" |
 m=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
 [ "$m" -eq "$want_jobs" ] ||
   fail "the server ran $((m - n)) jobs for the order's compiles, not $((want_jobs - n))"
+
+# clang's DWARF 5 (its default -g): the server rebuilds the files from the
+# text and compiles them (extension version 5, so only through an
+# invitation); what it says is a local compile's, excerpts of the files
+# included. One job each.
+if command -v clang >/dev/null; then
+  HERDCC_HOSTS=127.0.0.2:3632,herd
+  trees=0
+  for file in warnings.c errors.c pragmas.c redefined.c both.c; do
+    same_output clang -g -O2 "${WARN[@]}" "$file"
+    trees=$((trees + 1))
+  done
+  same_output clang -g "${WARN[@]}" "-I$PWD/inc" "$PWD/warnings.c"
+  same_output clang -g -fcolor-diagnostics "${WARN[@]}" redefined.c
+  same_output clang -g -DSCALE=3 "${WARN[@]}" cmdmacro.c
+  same_output clang++ -g -std=c++17 "${WARN[@]}" shapes2.cpp
+  trees=$((trees + 4))
+  t=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
+  [ "$t" -eq $((m + trees)) ] ||
+    fail "the server ran $((t - m)) clang DWARF 5 jobs, not $trees"
+  HERDCC_HOSTS=127.0.0.2:3632
+fi
 say "PASS"
