@@ -9,6 +9,10 @@
 # directory, so the debug information may be compared.
 #
 #   bench/debian-packages.sh [BUILD_DIR]     (JOBS=2 by default)
+#   BENCH_CC=clang BENCH_CXX=clang++ bench/debian-packages.sh   (clang)
+#
+# The server is a herdccd of the native extension (",herd"), so clang's
+# DWARF 5 (Debian's -g) goes to it too.
 #
 # lzo2 (autotools, C), yaml-cpp (CMake, C++), fribidi (meson, C).
 # Needs cmake, meson, ninja, dpkg-dev; the sources are fetched once (see
@@ -28,7 +32,8 @@ for _ in $(seq 1 50); do
   (exec 3<>/dev/tcp/127.0.0.1/3632) 2>/dev/null && break
   sleep 0.1
 done
-export HERDCC_HOSTS=127.0.0.1:3632 HERDCC_DIR=$T/state HERDCC_BACKOFF_PERIOD=0
+export HERDCC_HOSTS=127.0.0.1:3632,herd HERDCC_DIR=$T/state HERDCC_BACKOFF_PERIOD=0
+cc=${BENCH_CC:-gcc} cxx=${BENCH_CXX:-g++}
 mkdir -p "$HERDCC_DIR"
 
 # The build systems, in $T/w/SRC. configure_PKG CC CXX LAUNCHER; build_PKG.
@@ -71,16 +76,16 @@ one_build() {
     tar -cf - -T -) | tar -xf - -C "$T/out-$name"
 }
 
-printf '| package | build system | language | compiles | ran remotely | identical objects | build stderr (lines, sorted) | ran here, why |\n'
-printf '|---|---|---|---|---|---|---|---|\n'
+printf '| package | build system | language | compiler | compiles | ran remotely | identical objects | build stderr (lines, sorted) | ran here, why |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
 for pkg in "${packages[@]}"; do
   case $pkg in
     lzo2) sys=autotools lang=C ;;
     yaml-cpp) sys=CMake lang=C++ ;;
     fribidi) sys=meson lang=C ;;
   esac
-  one_build "$pkg" local gcc g++ ""
-  one_build "$pkg" herdcc gcc g++ "$herdcc "
+  one_build "$pkg" local "$cc" "$cxx" ""
+  one_build "$pkg" herdcc "$cc" "$cxx" "$herdcc "
   log=$T/build-herdcc.log
   # Every object is one compile; links and other commands are not counted
   # (a link's first input gives its reason: "x.o is not a C-family source").
@@ -106,7 +111,7 @@ for pkg in "${packages[@]}"; do
     words="differ ($lines here, $(wc -l <"$T/stderr-herdcc") remote)"
     cp "$T/stderr-local" "$T/stderr-herdcc" "${KEEP_STDERR:-$T}/" 2>/dev/null || true
   fi
-  printf '| %s | %s | %s | %d | %d (%d%%) | %d of %d (%d%%) | %s | %s |\n' \
-    "$pkg" "$sys" "$lang" "$total" "$remote" $((total ? remote * 100 / total : 0)) \
+  printf '| %s | %s | %s | %s | %d | %d (%d%%) | %d of %d (%d%%) | %s | %s |\n' \
+    "$pkg" "$sys" "$lang" "$cc" "$total" "$remote" $((total ? remote * 100 / total : 0)) \
     "$same" "$n" $((n ? same * 100 / n : 0)) "$words" "${why:-none}"
 done

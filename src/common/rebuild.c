@@ -178,6 +178,7 @@ struct walk {
      one of its. */
   bool   last_was_content;
   bool   joinable;
+  bool   leave_next; /* a file ended: the marker back in its includer */
   size_t join_at, join_len;
   /* the files: the text of each one's first entry, whether it had one */
   struct buf *files;
@@ -311,12 +312,21 @@ static int after_block(struct walk *walk, const struct linemarker *marker,
   return 0;
 }
 
-/* A marker's number is the rebuilt count of its file's lines. */
+/* A marker's number is the rebuilt count of its file's lines; one fewer
+ * at the end of a file whose last line had no line end (clang added it),
+ * where the file must be left next. */
 static int check_line(struct walk *walk, const struct linemarker *marker)
 {
   struct entry *top = top_file(walk);
 
-  return !top || top->line == marker->number ? 0 : -EBADMSG;
+  if (!top || top->line == marker->number) {
+    return 0;
+  }
+  if (top->line == marker->number + 1) {
+    walk->leave_next = true;
+    return 0;
+  }
+  return -EBADMSG;
 }
 
 static int on_marker(struct walk *walk, const struct linemarker *marker)
@@ -331,6 +341,10 @@ static int on_marker(struct walk *walk, const struct linemarker *marker)
   if (r < 0) {
     return r;
   }
+  if (walk->leave_next && !(marker->flags & LINEMARKER_LEAVE)) {
+    return -EBADMSG;
+  }
+  walk->leave_next = false;
   if (walk->after != AFTER_NONE) {
     return after_block(walk, marker, file);
   }
@@ -484,7 +498,7 @@ static int on_line(struct walk *walk, const char *line, size_t len)
   }
   bool was_content       = walk->last_was_content;
   walk->last_was_content = false;
-  size_t open_len = sizeof(expanded_open) - 1;
+  size_t open_len        = sizeof(expanded_open) - 1;
   if (bare >= open_len &&
       line_is(line + bare - open_len, open_len, expanded_open)) {
     /* what came before the directive on its line, with no line end */
@@ -510,7 +524,7 @@ static int on_line(struct walk *walk, const char *line, size_t len)
     return r;
   }
   struct entry *top = top_file(walk);
-  if (top && walk->after != AFTER_NONE) {
+  if (top && (walk->after != AFTER_NONE || walk->leave_next)) {
     return -EBADMSG; /* clang writes a marker after every block */
   }
   walk->after = AFTER_NONE;

@@ -946,6 +946,12 @@ static int tree_start(struct compile *compile)
   int r = tree_build(compile->dir, name, compile->held, compile->held_len,
                      &compile->tree, &compile->why);
 
+  if (r >= 0 && tree_placeholders(compile->tree)[0] && !req->sandbox) {
+    compile->why = strdup("the driver's file at an absolutely named source "
+                          "needs the job sandbox (this server runs "
+                          "--no-sandbox)");
+    return compile->why ? -EILSEQ : -ENOMEM;
+  }
   r = r < 0 ? r : tree_check(compile);
   return r < 0 ? r : launch(compile);
 }

@@ -149,6 +149,27 @@ static void test_include_option(void **state)
   rebuild_clear(&rebuild);
 }
 
+/* An included file without a final newline: clang ends its last line and
+ * says the line it was on before going back. */
+static void test_no_final_newline(void **state)
+{
+  (void)state;
+  static const char nonl[] = "# 1 \"x.c\"\n"
+                             "# 1 \"b.h\" 1\n"
+                             "int b;\n"
+                             "int c;\n"
+                             "# 2 \"b.h\"\n"
+                             "# 1 \"x.c\" 2\n"
+                             "int x;\n";
+  struct rebuild    rebuild;
+  uint64_t          sizes[] = { 7, 13 };
+
+  assert_int_equal(rebuild_files(nonl, sizeof(nonl) - 1, &rebuild), 0);
+  assert_int_equal(rebuild_fit(&rebuild, sizes, 2), 0);
+  check_file(&rebuild, 1, "b.h", "int b;\nint c;");
+  rebuild_clear(&rebuild);
+}
+
 static void test_names(void **state)
 {
   (void)state;
@@ -193,6 +214,8 @@ static void test_refuses(void **state)
       "# 1 \"a.h\" 1\nint b;\n# 1 \"x.c\" 2\n" },
     { "another name in the middle of a file",
      "# 1 \"x.c\"\nint a;\n# 2 \"y.c\"\n" },
+    { "a file's last line said, then more of it",
+     "# 1 \"x.c\"\n# 1 \"b.h\" 1\nint b;\n# 1 \"b.h\"\nint c;\n# 1 \"x.c\" 2\n" },
   };
   struct rebuild rebuild;
 
@@ -266,6 +289,7 @@ int main(void)
     cmocka_unit_test(test_rebuilds),
     cmocka_unit_test(test_line_of_its_own),
     cmocka_unit_test(test_include_option),
+    cmocka_unit_test(test_no_final_newline),
     cmocka_unit_test(test_names),
     cmocka_unit_test(test_refuses),
     cmocka_unit_test(test_fit_refuses),
