@@ -451,7 +451,9 @@ struct compile {
   char            *own_cwd;   /* own_name: where the object's compile runs */
   char            *own_input; /* and the text there, at the client's own name */
   struct tree     *tree;      /* a tree job's files (tree.h), once built */
-  char            *why;       /* why the tree was refused (-EILSEQ) */
+  pid_t            check_pid; /* its check, while it runs */
+  int              check_status_fd;
+  char            *why;         /* why the tree was refused (-EILSEQ) */
   bool             source_gone; /* it stopped reading */
   bool             timed_out;   /* killed at the lifetime */
   uint64_t         received;    /* source bytes */
@@ -485,6 +487,10 @@ struct compile *compile_free(struct compile *compile)
   if (compile->pid > 0) {
     compilerun_kill(compile->pid);
   }
+  if (compile->check_pid > 0) {
+    compilerun_kill(compile->check_pid);
+  }
+  closep(&compile->check_status_fd);
   closep(&compile->source_fd);
   closep(&compile->status_fd);
   closep(&compile->read_fd);
@@ -723,12 +729,13 @@ int compile_start(const struct compile_request *req,
   if (!compile) {
     return -ENOMEM;
   }
-  compile->req        = req;
-  compile->signals.fd = -1;
-  compile->source_fd  = -1;
-  compile->status_fd  = -1;
-  compile->read_fd    = -1;
-  int r               = start(compile);
+  compile->req             = req;
+  compile->signals.fd      = -1;
+  compile->source_fd       = -1;
+  compile->status_fd       = -1;
+  compile->read_fd         = -1;
+  compile->check_status_fd = -1;
+  int r                    = start(compile);
   if (r < 0) {
     compile_free(compile);
     return r;
@@ -887,41 +894,51 @@ static int tree_failed(struct compile *compile)
 }
 
 /* The tree's check: the compile's command line as -E -frewrite-includes
- * into DIR/check.i, which must be the text the client sent. */
-static int tree_check(struct compile *compile)
+ * into DIR/check.i, which must be the text the client sent. It runs
+ * beside the compile (tree_check_end waits for it before the compile's
+ * result is taken). */
+static int tree_check_start(struct compile *compile)
 {
   const struct compile_request *req   = compile->req;
   _cleanup_free_ char          *out   = path_in(compile->dir, "check.i");
-  _cleanup_free_ char          *text  = NULL;
   _cleanup_strv_free_ char    **argv  = NULL;
   _cleanup_close_ int           in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  _cleanup_close_ int           status_fd = -1;
-  pid_t                         pid       = 0;
-  int                           status    = 0;
-  size_t                        len       = 0;
-  int                           r = !out ? -ENOMEM : in_fd < 0 ? -errno : 0;
+  int                           r     = !out ? -ENOMEM : in_fd < 0 ? -errno : 0;
 
   r = r < 0 ? r : tree_argv(req, compile->dir, out, &argv);
   r = r < 0 ? r : strv_push(&argv, "-E");
   r = r < 0 ? r : strv_push(&argv, "-frewrite-includes");
-  r = r < 0 ? r
-            : compilerun_spawn_with(
-                req, compile->dir, tree_run_in(compile->tree), "-check", argv,
-                in_fd, tree_placeholders(compile->tree), &pid, &status_fd);
-  if (r < 0) {
-    return r;
-  }
-  int end = compilerun_wait(req, pid, compile->signals.fd, status_fd, &status);
+  return r < 0 ? r
+               : compilerun_spawn_with(
+                   req, compile->dir, tree_run_in(compile->tree), "-check",
+                   argv, in_fd, tree_placeholders(compile->tree),
+                   &compile->check_pid, &compile->check_status_fd);
+}
+
+/* The check's end: 0 when it gave the client's text, -EILSEQ with the
+ * reason when not. */
+static int tree_check_end(struct compile *compile)
+{
+  const struct compile_request *req    = compile->req;
+  _cleanup_free_ char          *out    = path_in(compile->dir, "check.i");
+  _cleanup_free_ char          *text   = NULL;
+  int                           status = 0;
+  size_t                        len    = 0;
+  int end = compilerun_wait(req, compile->check_pid, compile->signals.fd,
+                            compile->check_status_fd, &status);
+
   if (end == WAIT_REPORTED) {
-    compilerun_kill(pid); /* the sandbox's init, its report read */
-  } else if (end >= 0 && status_fd >= 0) {
-    status = sandbox_status(status_fd, status);
+    compilerun_kill(compile->check_pid); /* the sandbox's init */
+  } else if (end >= 0 && compile->check_status_fd >= 0) {
+    status = sandbox_status(compile->check_status_fd, status);
   }
-  if (end < 0) {
-    return end;
+  compile->check_pid = 0;
+  closep(&compile->check_status_fd);
+  if (end < 0 || !out) {
+    return end < 0 ? end : -ENOMEM;
   }
   size_t want = tree_text_len(compile->tree);
-  r = status != 0 ? -ENOEXEC : io_read_file(out, want + 1, &text, &len);
+  int    r = status != 0 ? -ENOEXEC : io_read_file(out, want + 1, &text, &len);
   if (r >= 0 && (len != want || memcmp(text, compile->held, len) != 0)) {
     r = -EILSEQ;
   }
@@ -930,15 +947,16 @@ static int tree_check(struct compile *compile)
   }
   if (r == -EFBIG || r == -EILSEQ) {
     compile->why = strdup("the rebuilt files preprocess to another text on "
-                          "this server (another clang, or files of its own "
-                          "found first)");
+                          "this server (a file the client tested with "
+                          "__has_include but did not include, another clang, "
+                          "or a file of the server's found first)");
     return compile->why ? -EILSEQ : -ENOMEM;
   }
   return r;
 }
 
-/* All of a tree job's source is here: rebuild the files, check them, and
- * start the compiler on them. */
+/* All of a tree job's source is here: rebuild the files, and start their
+ * check and the compiler on them. */
 static int tree_start(struct compile *compile)
 {
   const struct compile_request *req  = compile->req;
@@ -952,7 +970,7 @@ static int tree_start(struct compile *compile)
                           "--no-sandbox)");
     return compile->why ? -EILSEQ : -ENOMEM;
   }
-  r = r < 0 ? r : tree_check(compile);
+  r = r < 0 ? r : tree_check_start(compile);
   return r < 0 ? r : launch(compile);
 }
 
@@ -1198,6 +1216,13 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   const struct compile_request *req    = compile->req;
   struct proto_reply            reply  = { 0 };
   int                           status = 0;
+
+  if (compile->check_pid > 0) {
+    int r = tree_check_end(compile);
+    if (r < 0) {
+      return r; /* the compile is killed with compile_free */
+    }
+  }
 
   int end = compilerun_wait(req, compile->pid, compile->signals.fd,
                             compile->status_fd, &status);

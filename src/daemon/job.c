@@ -517,6 +517,15 @@ static int feed_chunks(struct job *job, struct compile *compile)
                : compile_feed_from(compile, job->chunks.buf, job->chunks.len);
 }
 
+/* A tree job whose files could not be rebuilt, or whose check gave
+ * another text (compile.c): refused, its reason named; the client
+ * compiles it. */
+static int tree_refused(struct job *job, const struct compile *compile)
+{
+  job->result = STATS_RESULT_REFUSED;
+  return job_fail(job, EXIT_GENERAL, "refused: %s", compile_refusal(compile));
+}
+
 /* Start the compiler at once, then stream the source into it: its
  * start-up overlaps the client's preprocessor. */
 static int run(struct job *job)
@@ -570,10 +579,7 @@ static int run(struct job *job)
   }
   if (r == -EILSEQ && compile_refusal(compile)) {
     job->source_read = true;
-    job->result      = STATS_RESULT_REFUSED;
-    r = job_fail(job, EXIT_GENERAL, "refused: %s", compile_refusal(compile));
-    compile = compile_free(compile);
-    return r;
+    return tree_refused(job, compile);
   }
   if (r < 0) {
     compile = compile_free(compile);
@@ -586,6 +592,9 @@ static int run(struct job *job)
   }
   statsd_slot_phase(job->slot, STATS_PHASE_COMPILE);
   r = compile_finish(compile, &reply);
+  if (r == -EILSEQ && compile_refusal(compile)) {
+    return tree_refused(job, compile);
+  }
   if (r < 0) {
     return compile_ended(job, r);
   }

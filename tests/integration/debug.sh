@@ -165,6 +165,15 @@ if command -v clang >/dev/null; then
   HERDCC_FALLBACK=1 CC=clang compare clang-g5-crlf "$T/src" crlf.c -g
   grep -q "refused: the files rebuilt from the text are not the sizes" \
     "$T/herdccd-3632.log" || fail "the CRLF header's job was not refused"
+  # __has_include of a file here that nothing includes: the text has it
+  # evaluated, the server's rebuild has no such file, its check gives
+  # another text, and the job is refused (never another object)
+  printf 'int only;\n' >"$T/src/only-here.h"
+  printf '#if __has_include("only-here.h")\nint here = 1;\n#endif\nint k;\n' \
+    >"$T/src/probe.c"
+  HERDCC_FALLBACK=1 CC=clang compare clang-g5-probe "$T/src" probe.c -g
+  grep -q "refused: the rebuilt files preprocess to another text" \
+    "$T/herdccd-3632.log" || fail "the probe's job was not refused"
   n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
   [ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"
 fi
