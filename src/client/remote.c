@@ -104,6 +104,8 @@ struct attempt {
   long long        started_ms;
   struct ssh_conn *ssh;     /* owned: the ssh process of an ssh host */
   uint32_t         version; /* request_version(), chosen once; 0: not yet */
+  char            *dwo;     /* owned: a tree's .dwo (HDWO), once read */
+  size_t           dwo_len;
 };
 
 /* How long the next step of an attempt may wait: the I/O timeout, cut to
@@ -455,6 +457,10 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
                    "spoke: only a local compile says them in their order",
                    at->address);
   }
+  if (plan->dwo && reply->status == 0 && at->dwo_len == 0) {
+    return fail_at(job, at, result, EXIT_GENERAL, BACKOFF_NONE,
+                   "%s sent no .dwo for %s", at->address, plan->input);
+  }
   if (reply->sout_len) {
     io_write_all(STDOUT_FILENO, reply->sout, reply->sout_len, -1);
   }
@@ -471,9 +477,16 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
     if (!io_is_special(plan->output)) {
       unlink(plan->output); /* as the compiler itself would */
     }
+    if (plan->dwo) {
+      unlink(plan->dwo);
+    }
     return 0;
   }
-  int r = run_write_file_atomic(plan->output, reply->object, reply->object_len);
+  int r =
+    plan->dwo ? run_write_file_atomic(plan->dwo, at->dwo, at->dwo_len) : 0;
+  r = r < 0
+        ? r
+        : run_write_file_atomic(plan->output, reply->object, reply->object_len);
   if (r >= 0 && job->cpp->deps_tmp &&
       rename(job->cpp->deps_tmp, plan->deps_file) < 0) {
     r = -errno;
@@ -654,6 +667,20 @@ static void publish_link(const struct hosts_entry *host, uint32_t version)
                                                       : JOB_CODEC_NONE);
 }
 
+/* Extension version 5: a tree's -gsplit-dwarf .dwo after the reply of a
+ * compile that ran, packed as the reply's object. */
+static int recv_dwo(const struct remote_job *job, struct attempt *at,
+                    uint32_t version, const struct proto_reply *reply)
+{
+  (void)reply;
+  free(at->dwo);
+  at->dwo     = NULL;
+  at->dwo_len = 0;
+  return proto_recv_body(at->sock, "HDWO", proto_default_limits.max_body,
+                         proto_version_codec(version), step_timeout_ms(job, at),
+                         &at->dwo, &at->dwo_len);
+}
+
 static int exchange(const struct remote_job  *job,
                     const struct hosts_entry *host, struct attempt *at,
                     struct remote_result *result)
@@ -703,8 +730,12 @@ static int exchange(const struct remote_job  *job,
     jobstatus_phase(JOB_PHASE_RECEIVE);
     r = proto_recv_reply(at->sock, version, &proto_default_limits,
                          left < 1 ? 1 : (int)left, &reply);
+    if (r >= 0 && job->plan->dwo && !is_server_failure(reply.status)) {
+      r = recv_dwo(job, at, version, &reply);
+    }
     if (r >= 0) {
-      jobstatus_received(reply.object_len + reply.serr_len + reply.sout_len,
+      jobstatus_received(reply.object_len + reply.serr_len + reply.sout_len +
+                           at->dwo_len,
                          (uint64_t)(clock_now_us() - receive_at));
     }
   }
@@ -772,6 +803,8 @@ static int compile_attempt(struct remote_job        *job,
     r = exchange(job, host, at, &result);
   }
   closep(&at->sock);
+  free(at->dwo);
+  at->dwo = NULL;
   at->ssh = ssh_free(at->ssh, REMOTE_SSH_END_MS);
   if (r == 1) {
     return again_as_text(job, host, at, ret_result);

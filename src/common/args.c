@@ -114,6 +114,8 @@ enum arg_kind {
   ARG_WP,           /* -Wp,...: looked at item by item */
   ARG_WA,           /* -Wa,...: assembler options */
   ARG_PROFILE,      /* reads a profile: sent with the job (args.h) */
+  ARG_SPLIT_DWARF,  /* -g[no-]split-dwarf: a second output, the .dwo,
+                       which only a tree's reply brings back (args.h) */
   ARG_LOCAL,        /* run locally; the daemon refuses it */
 };
 
@@ -244,6 +246,8 @@ static const struct arg_rule arg_rules[] = {
   { "-fcrash-diagnostics",        MATCH_PREFIX,             ARG_LOCAL        },
   { "-fcompare-debug",            MATCH_PREFIX,             ARG_LOCAL        },
   { "-fdiagnostics-format=",      MATCH_PREFIX,             ARG_LOCAL        },
+  { "-gsplit-dwarf",              MATCH_EXACT,              ARG_SPLIT_DWARF  },
+  { "-gno-split-dwarf",           MATCH_EXACT,              ARG_SPLIT_DWARF  },
   { "-gsplit-dwarf",              MATCH_PREFIX,             ARG_LOCAL        },
   { "-fdebug-prefix-map=",        MATCH_PREFIX,             ARG_COMPILE_PATH },
   { "-ffile-prefix-map=",         MATCH_PREFIX,             ARG_COMPILE_PATH },
@@ -373,6 +377,7 @@ struct scan {
   bool                    compile_dir;     /* -f*-compilation-dir= given */
   bool                    tree; /* clang DWARF 5: the server rebuilds the
                                    files (args_plan.tree) */
+  bool        split_dwarf;      /* -gsplit-dwarf last (clang) */
   bool        openmp;           /* -fopenmp, -fopenmp-simd, -fopenacc */
   bool        preprocess_only;  /* -E, -M, -MM */
   const char *profile_arg;      /* the option reading a profile */
@@ -641,6 +646,12 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       scan->profiles++;
       scan->profile_arg = arg;
       return 0;
+    case ARG_SPLIT_DWARF:
+      if (!scan->clang) {
+        return set_local(scan, "%s is not distributable", arg);
+      }
+      scan->split_dwarf = strcmp(arg, "-gsplit-dwarf") == 0;
+      return 0;
     case ARG_LOCAL:
       scan->preprocess_only |= strcmp(arg, "-E") == 0 ||
                                strcmp(arg, "-M") == 0 ||
@@ -866,6 +877,20 @@ static int object_verdict(char *const *argv, struct scan *scan)
      the same from -frewrite-includes text (columns kept). */
   if (is_clang(compiler) && scan->debug_info &&
       (scan->dwarf_version == 0 || scan->dwarf_version >= 5)) {
+    scan->tree = true;
+  }
+  /* clang -gsplit-dwarf writes a .dwo beside the object and names both in
+     the skeleton unit as given: only a tree compiles it under the
+     client's relative names, and brings the .dwo back. */
+  if (scan->split_dwarf && scan->debug_info) {
+    const char *output = scan->output ? scan->output : scan->input;
+    if (scan->mode_asm || args_relative_depth(output) < 0) {
+      return set_local(scan,
+                       "clang -gsplit-dwarf %s (the skeleton names the .dwo "
+                       "as given: only a relative output that does not "
+                       "climb after it descends, with -c, is placed alike)",
+                       scan->mode_asm ? "with -S" : output);
+    }
     scan->tree = true;
   }
   if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
@@ -1205,7 +1230,7 @@ static bool tree_sends(const struct arg_seen *seen, const char *arg)
 {
   enum arg_kind kind = seen->rule->kind;
 
-  return kind == ARG_SEARCH || kind == ARG_MACRO ||
+  return kind == ARG_SEARCH || kind == ARG_MACRO || kind == ARG_SPLIT_DWARF ||
          (kind == ARG_WP && !is_wp_deps(arg));
 }
 
@@ -1398,6 +1423,10 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   if (r >= 0) {
     r = plan_outputs(&scan, &plan);
   }
+  if (r >= 0 && plan.tree && scan.split_dwarf && scan.debug_info &&
+      !(plan.dwo = stem_with(plan.output, "dwo", true))) {
+    r = -ENOMEM;
+  }
   if (r >= 0 && scan.profiles) {
     r = plan_profile(&scan, argv[0], &plan);
   }
@@ -1417,8 +1446,9 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
     free(plan.output);
     free(plan.deps_file);
     free(plan.profile);
-    plan.output = plan.deps_file = plan.profile = NULL;
-    *ret_plan                                   = plan;
+    free(plan.dwo);
+    plan.output = plan.deps_file = plan.profile = plan.dwo = NULL;
+    *ret_plan                                              = plan;
     return 0;
   }
   if (r >= 0 && !scan.lang->preprocessed) {
@@ -1481,6 +1511,7 @@ int args_plan_use_text(struct args_plan *plan)
 void args_plan_clear(struct args_plan *plan)
 {
   free(plan->why_local);
+  free(plan->dwo);
   free(plan->output);
   free(plan->deps_file);
   free(plan->profile);
@@ -1534,8 +1565,9 @@ static bool tree_takes(const struct args_job *job, const struct arg_seen *seen,
 {
   enum arg_kind kind = seen->rule->kind;
 
-  return job->tree && (kind == ARG_SEARCH || kind == ARG_MACRO ||
-                       (kind == ARG_WP && !is_wp_deps(arg) && wp_plain(arg)));
+  return job->tree &&
+         (kind == ARG_SEARCH || kind == ARG_MACRO || kind == ARG_SPLIT_DWARF ||
+          (kind == ARG_WP && !is_wp_deps(arg) && wp_plain(arg)));
 }
 
 static int check_server_option(char *const *argv, size_t i,
@@ -1577,6 +1609,8 @@ static int check_server_option(char *const *argv, size_t i,
     }
   } else if (seen->rule->kind == ARG_MODE_ASM) {
     job->assemble_only = true;
+  } else if (seen->rule->kind == ARG_SPLIT_DWARF) {
+    job->split_dwarf = strcmp(argv[i], "-gsplit-dwarf") == 0;
   }
   return 0;
 }
@@ -1659,6 +1693,24 @@ static const struct args_lang *marked_language(char *const           *argv,
   return job->lang;
 }
 
+int args_split_names(char *const *argv, const struct args_job *job,
+                     char **ret_object, char **ret_dwo)
+{
+  char *object =
+    job->output_index
+      ? strdup(argv[job->output_index] + (job->output_joined ? 2 : 0))
+      : stem_with(argv[job->input_index], "o", false);
+  char *dwo = object ? stem_with(object, "dwo", true) : NULL;
+
+  if (!dwo) {
+    free(object);
+    return -ENOMEM;
+  }
+  *ret_object = object;
+  *ret_dwo    = dwo;
+  return 0;
+}
+
 /* A tree is clang's C-family source, compiled as if it ran in the
  * client's absolute working directory. */
 static int check_tree(char *const *argv, const struct args_job *job,
@@ -1676,6 +1728,14 @@ static int check_tree(char *const *argv, const struct args_job *job,
     return why_reason(-EPERM, ret_reason,
                       "a rebuilt tree's working directory %s is not absolute",
                       job->tree);
+  }
+  _cleanup_free_ char *object = NULL, *dwo = NULL;
+  if (job->split_dwarf &&
+      (job->assemble_only || args_split_names(argv, job, &object, &dwo) < 0 ||
+       args_relative_depth(object) < 0)) {
+    return why_reason(-EPERM, ret_reason, "%s",
+                      "-gsplit-dwarf needs -c and a relative output that "
+                      "does not climb after it descends");
   }
   return 0;
 }

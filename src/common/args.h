@@ -58,6 +58,10 @@ struct args_plan {
                              but the client's own outputs, ARGS_TREE_MARK
                              last, and the text the client sends ends in
                              the files' sizes (rebuild_sizes_line) */
+  char *dwo;              /* owned: a tree's clang -gsplit-dwarf: the .dwo
+                             written beside the object (its stem and
+                             ".dwo"), which the reply brings (HDWO), or
+                             NULL */
   bool expanded_first;    /* no debug info: cpp_argv and server_argv are
                              for fully preprocessed text (cheaper for both
                              ends, the same object); should the compiler say
@@ -117,6 +121,8 @@ struct args_job {
                             files' sizes, to be rebuilt and compiled there
                             (args_plan.tree): the working directory its last
                             word names (borrowed from argv), or NULL */
+  bool split_dwarf;      /* a tree's -gsplit-dwarf: compiled under the client's
+                            output name, the .dwo sent after the reply */
   bool rewrite_includes; /* the source is clang -frewrite-includes text,
                            marked by a last "-frewrite-includes": compile
                            it as source, named as the client's */
@@ -156,6 +162,12 @@ struct args_job {
  * *ret_reason to an owned, human-readable explanation. */
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason);
+
+/* A tree's -gsplit-dwarf outputs as the client names them (relative):
+ * the object (-o, else the source's stem and ".o") and the .dwo beside
+ * it, each owned. -ENOMEM only. */
+int args_split_names(char *const *argv, const struct args_job *job,
+                     char **ret_object, char **ret_dwo);
 
 /* How many leading ".." a relative source name climbs before it
  * descends, or -1 when it cannot be placed below a directory of the job's

@@ -452,11 +452,14 @@ struct compile {
   char            *own_input; /* and the text there, at the client's own name */
   struct tree     *tree;      /* a tree job's files (tree.h), once built */
   pid_t            check_pid; /* its check, while it runs */
-  int              check_status_fd;
-  char            *why;         /* why the tree was refused (-EILSEQ) */
-  bool             source_gone; /* it stopped reading */
-  bool             timed_out;   /* killed at the lifetime */
-  uint64_t         received;    /* source bytes */
+  char            *split_object; /* -gsplit-dwarf: the client's names for */
+  char            *split_dwo;    /* the outputs, relative; then the .dwo's
+                                    path */
+  int      check_status_fd;
+  char    *why;         /* why the tree was refused (-EILSEQ) */
+  bool     source_gone; /* it stopped reading */
+  bool     timed_out;   /* killed at the lifetime */
+  uint64_t received;    /* source bytes */
 };
 
 uint64_t compile_source_bytes(const struct compile *compile)
@@ -472,6 +475,11 @@ const char *compile_dir(const struct compile *compile)
 const char *compile_refusal(const struct compile *compile)
 {
   return compile->why;
+}
+
+const char *compile_dwo(const struct compile *compile)
+{
+  return compile->tree ? compile->split_dwo : NULL;
 }
 
 bool compile_timed_out(const struct compile *compile)
@@ -498,6 +506,8 @@ struct compile *compile_free(struct compile *compile)
   cpptext_free(compile->text);
   srcfiles_free(compile->files);
   tree_free(compile->tree);
+  free(compile->split_object);
+  free(compile->split_dwo);
   free(compile->why);
   free(compile->held);
   free(compile->raw);
@@ -691,8 +701,16 @@ static int start(struct compile *compile)
   if (r >= 0) {
     r = input_name(compile);
   }
+  if (r >= 0 && compile->req->job->split_dwarf) {
+    r = args_split_names(compile->req->argv, compile->req->job,
+                         &compile->split_object, &compile->split_dwo);
+  }
   if (r >= 0 && compile->req->job->tree) {
-    r = tree_argv(compile->req, compile->dir, compile->output, &compile->argv);
+    /* -gsplit-dwarf: the outputs under the client's names, from run_in */
+    r =
+      tree_argv(compile->req, compile->dir,
+                compile->split_object ? compile->split_object : compile->output,
+                &compile->argv);
   } else if (r >= 0) {
     const struct args_job *job   = compile->req->job;
     const char            *name  = compile->req->argv[job->input_index];
@@ -955,15 +973,37 @@ static int tree_check_end(struct compile *compile)
   return r;
 }
 
+/* -gsplit-dwarf: where the compile writes the object and the .dwo. */
+static int tree_split_paths(struct compile *compile)
+{
+  const char *run_in = tree_run_in(compile->tree);
+  char       *object = path_in(run_in, compile->split_object);
+  char       *dwo    = path_in(run_in, compile->split_dwo);
+
+  if (!object || !dwo) {
+    free(object);
+    free(dwo);
+    return -ENOMEM;
+  }
+  free(compile->output);
+  free(compile->split_dwo);
+  compile->output    = object;
+  compile->split_dwo = dwo;
+  return 0;
+}
+
 /* All of a tree job's source is here: rebuild the files, and start their
  * check and the compiler on them. */
 static int tree_start(struct compile *compile)
 {
   const struct compile_request *req  = compile->req;
   const char                   *name = req->argv[req->job->input_index];
-  int r = tree_build(compile->dir, name, compile->held, compile->held_len,
-                     &compile->tree, &compile->why);
+  int r = tree_build(compile->dir, name, compile->split_object, compile->held,
+                     compile->held_len, &compile->tree, &compile->why);
 
+  if (r >= 0 && compile->split_object) {
+    r = tree_split_paths(compile);
+  }
   if (r >= 0 && tree_placeholders(compile->tree)[0] && !req->sandbox) {
     compile->why = strdup("the driver's file at an absolutely named source "
                           "needs the job sandbox (this server runs "

@@ -109,6 +109,10 @@ const char *compile_dir(const struct compile *compile);
  * (compile_feed's -EILSEQ), or NULL. */
 const char *compile_refusal(const struct compile *compile);
 
+/* A tree's -gsplit-dwarf: the .dwo the compile wrote (or would have),
+ * once it ran; else NULL. */
+const char *compile_dwo(const struct compile *compile);
+
 bool compile_timed_out(const struct compile *compile);
 
 /* Kill the compiler if it still runs, remove the job directory. Accepts

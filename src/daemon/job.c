@@ -517,6 +517,28 @@ static int feed_chunks(struct job *job, struct compile *compile)
                : compile_feed_from(compile, job->chunks.buf, job->chunks.len);
 }
 
+/* Extension version 5: a tree's -gsplit-dwarf .dwo after the reply of a
+ * compile that ran (empty when it failed or wrote none), packed as the
+ * connection packs DOTO. */
+static int send_dwo(struct job *job, const char *path, uint32_t status)
+{
+  _cleanup_free_ char *dwo = NULL;
+  size_t               len = 0;
+
+  if (status == 0 &&
+      io_read_file(path, job->config->limits->max_body, &dwo, &len) < 0) {
+    len = 0;
+  }
+  int r = proto_send_body(job->out_fd, "HDWO", dwo, len,
+                          proto_version_codec(job->version),
+                          job->config->io_timeout_ms);
+  if (r < 0) {
+    job_log(job, LOG_LEVEL_WARNING, "Failed to send the .dwo: %s",
+            strerror(-r));
+  }
+  return r;
+}
+
 /* A tree job whose files could not be rebuilt, or whose check gave
  * another text (compile.c): refused, its reason named; the client
  * compiles it. */
@@ -554,8 +576,9 @@ static int run(struct job *job)
       return r;
     }
     req.profile = profile;
-  } else {
-    cache_begin(job, &req); /* a profile is not in the key: not cached */
+  } else if (!job->args.split_dwarf) {
+    /* a profile is not in the key, a .dwo not in an entry: not cached */
+    cache_begin(job, &req);
   }
   if (job->digest_due) {
     int hit = digest_first(job, &reply);
@@ -605,6 +628,9 @@ static int run(struct job *job)
                                            : STATS_RESULT_COMPILE_ERROR;
   statsd_slot_phase(job->slot, STATS_PHASE_SEND);
   r = send_reply(job, &reply);
+  if (r >= 0 && compile_dwo(compile)) {
+    r = send_dwo(job, compile_dwo(compile), reply.status);
+  }
   if (r < 0) {
     job->result =
       r == -ETIMEDOUT ? STATS_RESULT_TIMEOUT : STATS_RESULT_CLIENT_GONE;

@@ -90,10 +90,14 @@ static size_t climb(const char *name)
 /* The compile runs in DIR/w/d/..., deep enough for every relative name's
  * climb: none reaches the job directory's own files. */
 static int make_run_in(struct tree *tree, const char *dir, const char *input,
-                       const struct rebuild *rebuild, char **ret_why)
+                       const char *output, const struct rebuild *rebuild,
+                       char **ret_why)
 {
   size_t depth = climb(input);
 
+  if (output && climb(output) > depth) {
+    depth = climb(output);
+  }
   for (size_t i = 0; i < rebuild->count; i++) {
     size_t up = climb(rebuild->files[i].name);
     depth     = up > depth ? up : depth;
@@ -229,8 +233,21 @@ static int place_input(struct tree *tree, const char *input)
   return r < 0 ? r : write_file(path, "", 0);
 }
 
-int tree_build(const char *dir, const char *input, const char *body, size_t len,
-               struct tree **ret_tree, char **ret_why)
+/* The directory a relative output is written in, from run_in. */
+static int place_output(const struct tree *tree, const char *output)
+{
+  _cleanup_free_ char *path = NULL;
+
+  if (asprintf(&path, "%s/%s", tree->run_in, output) < 0) {
+    return -ENOMEM;
+  }
+  *strrchr(path, '/') = '\0';
+  return io_mkdir_p(path, 0700);
+}
+
+int tree_build(const char *dir, const char *input, const char *output,
+               const char *body, size_t len, struct tree **ret_tree,
+               char **ret_why)
 {
   _cleanup_(tree_freep) struct tree *tree    = calloc(1, sizeof(*tree));
   _cleanup_free_ uint64_t           *sizes   = NULL;
@@ -257,10 +274,11 @@ int tree_build(const char *dir, const char *input, const char *body, size_t len,
                   "the files rebuilt from the text are not the sizes the "
                   "client gives (CRLF line ends, or another file)");
   }
-  r = r < 0 ? r : make_run_in(tree, dir, input, &rebuild, ret_why);
+  r = r < 0 ? r : make_run_in(tree, dir, input, output, &rebuild, ret_why);
   r = r < 0 ? r : write_overlay(tree, dir, &rebuild, ret_why);
   rebuild_clear(&rebuild);
   r = r < 0 ? r : place_input(tree, input);
+  r = r < 0 || !output ? r : place_output(tree, output);
   if (r >= 0) {
     *ret_tree = TAKE_PTR(tree);
   }

@@ -125,7 +125,8 @@ static size_t tree_option(char *const *argv, size_t i, size_t argc)
   const char *arg = argv[i];
 
   if (strcmp(arg, "-nostdinc") == 0 || strcmp(arg, "-nostdinc++") == 0 ||
-      starts_with(arg, "--sysroot=")) {
+      strcmp(arg, "-gsplit-dwarf") == 0 ||
+      strcmp(arg, "-gno-split-dwarf") == 0 || starts_with(arg, "--sysroot=")) {
     return 1;
   }
   if (strcmp(arg, "--sysroot") == 0) {

@@ -165,6 +165,33 @@ if command -v clang >/dev/null; then
   HERDCC_FALLBACK=1 CC=clang compare clang-g5-crlf "$T/src" crlf.c -g
   grep -q "refused: the files rebuilt from the text are not the sizes" \
     "$T/herdccd-3632.log" || fail "the CRLF header's job was not refused"
+  # clang -gsplit-dwarf: the object and its .dwo, both as a local
+  # compile's (the skeleton names the .dwo as given); DWARF 4 too; a
+  # failed compile leaves neither
+  split() {
+    local name=$1 out=$2
+    shift 2
+    mkdir -p "$T/src/$(dirname "$out")"
+    (cd "$T/src" && clang "$@" -c main.c -o "$out" &&
+      mv "$out" "$T/out/$name.local.o" &&
+      mv "${out%.o}.dwo" "$T/out/$name.local.dwo") ||
+      fail "local compile of $name failed"
+    (cd "$T/src" && "$HERDCC_BIN" clang "$@" -c main.c -o "$out") ||
+      fail "remote compile of $name failed"
+    cmp -s "$T/out/$name.local.o" "$T/src/$out" ||
+      fail "$name: the object differs from the local compile"
+    cmp -s "$T/out/$name.local.dwo" "$T/src/${out%.o}.dwo" ||
+      fail "$name: the .dwo differs from the local compile"
+    say "$name identical, .dwo too: clang $* -o $out"
+  }
+  split clang-g5-split obj/main.o -g -O2 -gsplit-dwarf
+  split clang-g4-split main-4.o -gdwarf-4 -gsplit-dwarf
+  remote=$((remote + 2))
+  printf 'int f(void) { return nope; }\n' >"$T/src/bad.c"
+  (cd "$T/src" && ! "$HERDCC_BIN" clang -g -gsplit-dwarf -c bad.c -o obj/bad.o \
+    2>/dev/null) || fail "a failed -gsplit-dwarf compile succeeded"
+  [ ! -e "$T/src/obj/bad.o" ] && [ ! -e "$T/src/obj/bad.dwo" ] ||
+    fail "a failed -gsplit-dwarf compile left an output"
   # __has_include of a file here that nothing includes: the text has it
   # evaluated, the server's rebuild has no such file, its check gives
   # another text, and the job is refused (never another object)

@@ -115,6 +115,7 @@ struct remote_case {
   bool        directives_only;  /* gcc -g: cpp -fdirectives-only */
   bool        rewrite_includes; /* clang -g: cpp -frewrite-includes */
   bool        tree;             /* clang DWARF 5: the server rebuilds */
+  const char *dwo;              /* a tree's -gsplit-dwarf .dwo, or NULL */
 };
 
 /* One field a line: the formatter would align it less readably. */
@@ -595,6 +596,32 @@ static const struct remote_case remote_cases[] = {
     .rewrite_includes = true,
     .tree   = true,
   },
+  /* clang -gsplit-dwarf: a tree (DWARF 4 too), compiled under the
+     client's output name, the .dwo beside the object */
+  {
+    .argv   = "clang -c x.c -o obj/x.o -g -gsplit-dwarf",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "obj/x.o",
+    .cpp    = "clang x.c -g -gsplit-dwarf -frewrite-includes -E",
+    .server = "clang -c x.c -o obj/x.o -g -gsplit-dwarf "
+              "-fdebug-compilation-dir=@CWD@ --herdcc-tree=@CWD@",
+    .rewrite_includes = true,
+    .tree   = true,
+    .dwo    = "obj/x.dwo",
+  },
+  {
+    .argv   = "clang++ -c ../s/y.cc -gdwarf-4 -gsplit-dwarf",
+    .input  = "../s/y.cc",
+    .lang   = "c++",
+    .output = "y.o",
+    .cpp    = "clang++ ../s/y.cc -gdwarf-4 -gsplit-dwarf -frewrite-includes -E",
+    .server = "clang++ -c ../s/y.cc -gdwarf-4 -gsplit-dwarf "
+              "-fdebug-compilation-dir=@CWD@ --herdcc-tree=@CWD@",
+    .rewrite_includes = true,
+    .tree   = true,
+    .dwo    = "y.dwo",
+  },
   /* clang -g with DWARF 4 or older: -frewrite-includes keeps the columns;
      the server is told the directory and the mark */
   {
@@ -1057,6 +1084,8 @@ static const struct local_case local_cases[] = {
   { "gcc -c x.c -ftest-coverage",                       "-ftest-coverage"               },
   { "gcc -c x.c -save-temps",                           "-save-temps"                   },
   { "gcc -c x.c -gsplit-dwarf",                         "-gsplit-dwarf"                 },
+  { "clang -c x.c -g -gsplit-dwarf -o /o/x.o",          "clang -gsplit-dwarf /o/x.o"    },
+  { "clang -S x.c -g -gsplit-dwarf",                    "clang -gsplit-dwarf with -S"   },
   { "clang -c x.c -gsplit-dwarf=single",                "-gsplit-dwarf=single"          },
   { "gcc -c x.c -o a.o -o b.o",                         "more than one -o"              },
   { "gcc -c x.c -fdump-tree-all",                       "-fdump-tree-all"               },
@@ -1233,6 +1262,7 @@ static void check_remote(const struct remote_case *c)
   check_bool(c->argv, "rewrite_includes", plan.rewrite_includes,
              c->rewrite_includes);
   check_bool(c->argv, "tree", plan.tree, c->tree);
+  check_string(c->argv, "dwo", plan.dwo, c->dwo);
   args_plan_clear(&plan);
   if (plan.output || plan.deps_file || plan.cpp_argv || plan.server_argv) {
     fail_msg("\"%s\": args_plan_clear left pointers behind", c->argv);
@@ -1339,6 +1369,7 @@ struct accepted_case {
   bool        own_name;
   size_t      profile_index;
   const char *tree;
+  bool        split_dwarf;
 };
 
 /* clang-format off */
@@ -1352,6 +1383,11 @@ static const struct accepted_case accepted_cases[] = {
   { .argv = "clang++ -c /src/x.cc -gdwarf-5 -idirafter d -cxx-isystem i "
             "-nostdinc++ --herdcc-tree=/w",
     .input_index = 2, .lang = "c++", .tree = "/w" },
+  { .argv = "clang -c x.c -o obj/x.o -g -gsplit-dwarf --herdcc-tree=/w",
+    .input_index = 2, .output_index = 4, .lang = "c", .tree = "/w",
+    .split_dwarf = true },
+  { .argv = "clang -c x.c -g -gsplit-dwarf -gno-split-dwarf --herdcc-tree=/w",
+    .input_index = 2, .lang = "c", .tree = "/w" },
   { .argv = "clang -c -x cpp-output x.c -g --herdcc-tree=/w",
     .input_index = 4, .lang_index = 3, .lang = "c", .tree = "/w" },
   /* profiles: the job brings the file */
@@ -1500,18 +1536,25 @@ struct refused_case {
 static const struct refused_case refused_cases[] = {
   /* trees: clang's sources only, an absolute directory, and only the
      include search and macros besides the usual */
-  { "gcc -c x.c -g -I inc --herdcc-tree=/w",                                        "only for clang"               },
-  { "clang -c x.i -g --herdcc-tree=/w",                                             "only for clang"               },
-  { "clang -c x.c -g -I inc --herdcc-tree=w",                                       "not absolute"                 },
-  { "clang -c x.c -g -I inc --herdcc-tree=",                                        "not absolute"                 },
-  { "clang -c x.c -g -I inc",                                                       "option -I"                    },
-  { "clang -c x.c -g -include c.h -frewrite-includes",                              "option -include"              },
-  { "clang -c x.c -g -Xpreprocessor -DX --herdcc-tree=/w",                          "option -Xpreprocessor"        },
-  { "clang -c x.c -g -H --herdcc-tree=/w",                                          "option -H"                    },
-  { "clang -c x.c -g -imacros m.h --herdcc-tree=/w",                                "option -imacros"              },
-  { "clang -c x.c -g -Wp,-MD,x.d --herdcc-tree=/w",                                 "option -Wp,-MD,x.d"           },
-  { "clang -c x.c -g -Wp,-DX,-P --herdcc-tree=/w",                                  "option -Wp,-DX,-P"            },
-  { "clang -c x.c -g --herdcc-tree=/w -I inc",                                      "option --herdcc-tree=/w"      },
+  { "gcc -c x.c -g -I inc --herdcc-tree=/w",                                         "only for clang"               },
+  { "clang -c x.i -g --herdcc-tree=/w",                                              "only for clang"               },
+  { "clang -c x.c -g -I inc --herdcc-tree=w",                                        "not absolute"                 },
+  { "clang -c x.c -g -I inc --herdcc-tree=",                                         "not absolute"                 },
+  { "clang -c x.c -g -I inc",                                                        "option -I"                    },
+  { "clang -c x.c -g -include c.h -frewrite-includes",                               "option -include"              },
+  { "clang -c x.c -g -Xpreprocessor -DX --herdcc-tree=/w",
+   "option -Xpreprocessor"                                                                                          },
+  { "clang -c x.c -g -H --herdcc-tree=/w",                                           "option -H"                    },
+  { "clang -c x.c -g -imacros m.h --herdcc-tree=/w",                                 "option -imacros"              },
+  { "clang -c x.c -g -Wp,-MD,x.d --herdcc-tree=/w",                                  "option -Wp,-MD,x.d"           },
+  { "clang -c x.c -g -Wp,-DX,-P --herdcc-tree=/w",                                   "option -Wp,-DX,-P"            },
+  { "clang -c x.c -g --herdcc-tree=/w -I inc",                                       "option --herdcc-tree=/w"      },
+  { "clang -c x.c -g -gsplit-dwarf",                                                 "option -gsplit-dwarf"         },
+  { "clang -c x.c -g -gsplit-dwarf -o /x.o --herdcc-tree=/w",
+   "-gsplit-dwarf needs"                                                                                            },
+  { "clang -S x.c -g -gsplit-dwarf --herdcc-tree=/w",                                "-gsplit-dwarf needs"          },
+  { "clang -c x.c -g -gsplit-dwarf -o a/../../x.o --herdcc-tree=/w",
+   "-gsplit-dwarf needs"                                                                                            },
   /* profiles: only the forms whose file the job brings */
   { "gcc -c x.c -fprofile-use=/etc/x",                                               "-fprofile-use=/etc/x"         },
   { "gcc -c x.c -fprofile-use=herdcc-profile",                                       "-fprofile-use=herdcc-profile" },
@@ -1602,6 +1645,7 @@ static void check_accepted(const struct accepted_case *c)
   check_bool(c->argv, "macro_names", job.macro_names, c->macro_names);
   check_bool(c->argv, "own_name", job.own_name, c->own_name);
   check_string(c->argv, "tree", job.tree, c->tree);
+  check_bool(c->argv, "split_dwarf", job.split_dwarf, c->split_dwarf);
   if (job.profile_index != c->profile_index) {
     fail_msg("\"%s\": profile_index %zu, expected %zu", c->argv,
              job.profile_index, c->profile_index);
@@ -1680,7 +1724,7 @@ static void test_plan_passes_server_check(void **state)
     const struct remote_case  *c      = &remote_cases[i];
     _cleanup_free_ char       *server = with_cwd(c->server);
     _cleanup_strv_free_ char **argv   = split(server);
-    _cleanup_free_ char       *why  = NULL;
+    _cleanup_free_ char       *why    = NULL;
     struct args_job            job;
 
     if (args_check_server(argv, &job, &why) < 0) {
