@@ -297,11 +297,12 @@ static bool holds_line(const char *words, size_t len, const char *line,
   return false;
 }
 
-int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len)
+int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len,
+                         bool only_programs)
 {
   _cleanup_free_ char *err = NULL;
   size_t               err_len, kept = 0;
-  int                  r = cpp->err_fd < 0 || len == 0 ? 1 : 0;
+  int r = cpp->err_fd < 0 || (len == 0 && !only_programs) ? 1 : 0;
 
   if (r == 0 && lseek(cpp->err_fd, 0, SEEK_SET) < 0) {
     return -errno;
@@ -310,9 +311,10 @@ int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len)
     return r;
   }
   for (size_t at = 0; r == 0 && at < err_len;) {
-    const char *nl = memchr(err + at, '\n', err_len - at);
-    size_t      n  = nl ? (size_t)(nl - (err + at)) + 1 : err_len - at;
-    if (!(program_line(err + at, n) && holds_line(words, len, err + at, n))) {
+    const char *nl      = memchr(err + at, '\n', err_len - at);
+    size_t      n       = nl ? (size_t)(nl - (err + at)) + 1 : err_len - at;
+    bool        program = program_line(err + at, n);
+    if (program ? !holds_line(words, len, err + at, n) : !only_programs) {
       memmove(err + kept, err + at, n);
       kept += n;
     }

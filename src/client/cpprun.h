@@ -40,8 +40,12 @@ int cpprun_settle(const struct remote_job *job, bool wait);
  * ("cc1: warning: command-line option ...", "gcc: warning: ..."), and that
  * the server's compiler said too (in
  * words, len bytes): a local compile says them once, at its start, where
- * the server's words have them. -ENOMEM and I/O errors. */
-int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len);
+ * the server's words have them. only_programs: drop every other line too
+ * (clang's server says a source's words again itself; its driver's words
+ * of options the server is not given, "-lm: 'linker' input unused",
+ * only the preprocessor here says). -ENOMEM and I/O errors. */
+int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len,
+                         bool only_programs);
 
 /* Whether it has ended and failed. */
 bool cpprun_failed(const struct cpprun *cpp);

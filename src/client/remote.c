@@ -445,8 +445,8 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
   if (speaks(job, reply)) {
     return 1;
   }
-  if (!plan->rewrite_includes &&
-      cpprun_drop_repeated(job->cpp, reply->serr, reply->serr_len) < 0) {
+  if (cpprun_drop_repeated(job->cpp, reply->serr, reply->serr_len,
+                           plan->rewrite_includes) < 0) {
     log_debug("Failed to compare the preprocessor's words with the "
               "server's: they stand");
   }
@@ -466,9 +466,8 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
   }
   /* clang compiles -frewrite-includes text as source: the server says
      again, in their place, what the preprocessor said (#warning, #pragma
-     message), so only the server's words are shown. */
-  diag_write(job->state_dir, plan->rewrite_includes ? -1 : job->cpp->err_fd,
-             reply->serr, reply->serr_len);
+     message), so of the preprocessor's words only its driver's stand. */
+  diag_write(job->state_dir, job->cpp->err_fd, reply->serr, reply->serr_len);
   result->outcome   = REMOTE_DONE;
   result->exit_code = proto_status_signal(reply->status)
                         ? 128 + proto_status_signal(reply->status)

@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 /* At most this many files in one text. */
-#define REBUILD_FILES_MAX 65536
+#define REBUILD_FILES_MAX 16384
 
 struct rebuild_file {
   char  *name; /* as the markers name it (owned) */

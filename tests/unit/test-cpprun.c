@@ -19,7 +19,8 @@
 #include "macro.h"
 
 /* What is left of words (the preprocessor's) once the server said server. */
-static char *left_of(const char *words, const char *server)
+static char *left_of_as(const char *words, const char *server,
+                        bool only_programs)
 {
   struct cpprun cpp  = { .err_fd = memfd_create("test-cpprun", MFD_CLOEXEC) };
   char         *left = NULL;
@@ -27,11 +28,17 @@ static char *left_of(const char *words, const char *server)
 
   assert_true(cpp.err_fd >= 0);
   assert_int_equal(io_write_all(cpp.err_fd, words, strlen(words), -1), 0);
-  assert_int_equal(cpprun_drop_repeated(&cpp, server, strlen(server)), 0);
+  assert_int_equal(
+    cpprun_drop_repeated(&cpp, server, strlen(server), only_programs), 0);
   assert_int_equal(lseek(cpp.err_fd, 0, SEEK_SET), 0);
   assert_int_equal(io_read_fd(cpp.err_fd, 1 << 20, &left, &len), 0);
   close(cpp.err_fd);
   return left ? left : strdup("");
+}
+
+static char *left_of(const char *words, const char *server)
+{
+  return left_of_as(words, server, false);
 }
 
 static const char option[] =
@@ -79,11 +86,37 @@ static void test_whole_lines(void **state)
   assert_string_equal(none, "cc1: note: a\n");
 }
 
+/* clang's text: the server says the source's words again, so only the
+ * driver's lines of the preprocessor stand, and not those the server's
+ * driver said too. */
+static void test_only_programs(void **state)
+{
+  (void)state;
+  const char words[] =
+    "clang: warning: -lm: 'linker' input unused "
+    "[-Wunused-command-line-argument]\n"
+    "clang: warning: argument unused during compilation: '-pthread' "
+    "[-Wunused-command-line-argument]\n"
+    "x.c:1:2: warning: hi [-W#warnings]\n"
+    "#warning hi\n"
+    " ^\n";
+  const char server[] =
+    "clang: warning: argument unused during compilation: '-pthread' "
+    "[-Wunused-command-line-argument]\n"
+    "x.c:1:2: warning: hi [-W#warnings]\n";
+  _cleanup_free_ char *left = left_of_as(words, server, true);
+  assert_string_equal(left, "clang: warning: -lm: 'linker' input unused "
+                            "[-Wunused-command-line-argument]\n");
+  _cleanup_free_ char *none = left_of_as("x.c:1:2: warning: hi\n", "", true);
+  assert_string_equal(none, "");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_option_said_once),
     cmocka_unit_test(test_others_stand),
+    cmocka_unit_test(test_only_programs),
     cmocka_unit_test(test_whole_lines),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
