@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "membuf.h"
 
 /* The escapes of one letter that stand for another byte, as gcc reads
  * them ("\e" is its extension); any other letter stands for itself
@@ -217,47 +218,19 @@ void linemarker_done(struct linemarker *marker)
   marker->name = NULL;
 }
 
-struct buffer {
-  char  *data;
-  size_t len, size;
-};
-
-static int add(struct buffer *out, const char *s, size_t len)
-{
-  if (len == 0) {
-    return 0;
-  }
-  if (len > out->size - out->len) {
-    size_t size = out->size ? out->size : 4096;
-    while (size - out->len < len) {
-      if (__builtin_mul_overflow(size, 2, &size)) {
-        return -ENOMEM;
-      }
-    }
-    char *grown = realloc(out->data, size);
-    if (!grown) {
-      return -ENOMEM;
-    }
-    out->data = grown;
-    out->size = size;
-  }
-  memcpy(out->data + out->len, s, len);
-  out->len += len;
-  return 0;
-}
-
 /* name, escaped, onto out. */
-static int add_escaped(struct buffer *out, const char *name)
+static int add_escaped(struct membuf *out, const char *name)
 {
   int r = 0;
 
   for (const char *p = name; r >= 0 && *p;) {
     size_t plain = strcspn(p, "\\\"\n\r");
-    r            = add(out, p, plain);
+    r            = membuf_add(out, p, plain);
     p += plain;
     for (size_t k = 0; r >= 0 && *p && k < ARRAY_SIZE(name_escapes); k++) {
       if (name_escapes[k].byte == *p) {
-        r = add(out, name_escapes[k].escape, strlen(name_escapes[k].escape));
+        r = membuf_add(out, name_escapes[k].escape,
+                       strlen(name_escapes[k].escape));
         p++;
         break;
       }
@@ -268,7 +241,7 @@ static int add_escaped(struct buffer *out, const char *name)
 
 /* line (len bytes, its newline included when it has one) onto out,
  * renamed when it is a marker that name_for gives a new name. */
-static int rewrite_line(struct buffer *out, const char *line, size_t len,
+static int rewrite_line(struct membuf *out, const char *line, size_t len,
                         linemarker_rename_fn name_for, void *userdata)
 {
   struct linemarker    marker;
@@ -286,18 +259,18 @@ static int rewrite_line(struct buffer *out, const char *line, size_t len,
     return r;
   }
   if (!name) {
-    return add(out, line, len);
+    return membuf_add(out, line, len);
   }
-  r = add(out, line, at);
+  r = membuf_add(out, line, at);
   r = r < 0 ? r : add_escaped(out, name);
-  return r < 0 ? r : add(out, line + end, len - end);
+  return r < 0 ? r : membuf_add(out, line + end, len - end);
 }
 
 int linemarker_rewrite(const char *text, size_t len,
                        linemarker_rename_fn name_for, void *userdata,
                        char **ret_text, size_t *ret_len)
 {
-  struct buffer out = { .data = NULL };
+  struct membuf out = { .data = NULL };
 
   for (const char *p = text, *end = text + len; p < end;) {
     const char *nl   = memchr(p, '\n', (size_t)(end - p));

@@ -10,6 +10,7 @@
 
 #include "linemarker.h"
 #include "macro.h"
+#include "membuf.h"
 #include "strv.h"
 
 /* A size in the sizes' line is at most this (2^48). */
@@ -113,37 +114,10 @@ static const char disabled_close[] =
   "#endif /* disabled by -frewrite-includes */";
 static const char evaluated_tail[] = " /* evaluated by -frewrite-includes */";
 
-struct buf {
-  char  *data;
-  size_t len, cap;
-};
-
-static int buf_add(struct buf *buf, const char *data, size_t len)
-{
-  if (len > buf->cap - buf->len) {
-    size_t cap = buf->cap ? buf->cap : 4096;
-    while (cap - buf->len < len) {
-      if (cap > SIZE_MAX / 2) {
-        return -ENOMEM;
-      }
-      cap *= 2;
-    }
-    char *data_new = realloc(buf->data, cap);
-    if (!data_new) {
-      return -ENOMEM;
-    }
-    buf->data = data_new;
-    buf->cap  = cap;
-  }
-  memcpy(buf->data + buf->len, data, len);
-  buf->len += len;
-  return 0;
-}
-
 struct entry {
-  size_t     file; /* NO_FILE: a pseudo name */
-  struct buf text;
-  size_t     line; /* the number of its next line, as rebuilt */
+  size_t        file; /* NO_FILE: a pseudo name */
+  struct membuf text;
+  size_t        line; /* the number of its next line, as rebuilt */
 };
 
 enum block {
@@ -168,7 +142,7 @@ struct walk {
   struct entry *stack;
   size_t        depth, stack_cap;
   enum block    block;
-  struct buf    disabled;       /* the lines of the block */
+  struct membuf disabled;       /* the lines of the block */
   bool          expanded_first; /* the block's first line is to come */
   bool          expanded_include;
   enum after    after;
@@ -181,9 +155,9 @@ struct walk {
   bool   leave_next; /* a file ended: the marker back in its includer */
   size_t join_at, join_len;
   /* the files: the text of each one's first entry, whether it had one */
-  struct buf *files;
-  bool       *done;
-  size_t      files_cap;
+  struct membuf *files;
+  bool          *done;
+  size_t         files_cap;
 };
 
 /* line (len bytes, its line end cut off) is what. */
@@ -220,7 +194,7 @@ static int files_reserve(struct walk *walk)
   while (cap < walk->names.count) {
     cap *= 2;
   }
-  struct buf *files = realloc(walk->files, cap * sizeof(*files));
+  struct membuf *files = realloc(walk->files, cap * sizeof(*files));
   if (!files) {
     return -ENOMEM;
   }
@@ -258,7 +232,7 @@ static int pop_entry(struct walk *walk)
   int           r   = 0;
 
   if (top->file != NO_FILE && !walk->names_only) {
-    struct buf *file = &walk->files[top->file];
+    struct membuf *file = &walk->files[top->file];
     if (!walk->done[top->file]) {
       *file                 = top->text;
       walk->done[top->file] = true;
@@ -303,7 +277,7 @@ static int after_block(struct walk *walk, const struct linemarker *marker,
   if (!walk->joinable || want + 1 != top->line) {
     return -EBADMSG;
   }
-  struct buf *text = &top->text;
+  struct membuf *text = &top->text;
   memmove(text->data + walk->join_at,
           text->data + walk->join_at + walk->join_len,
           text->len - walk->join_at - walk->join_len);
@@ -392,7 +366,7 @@ static int add_content(struct walk *walk, const char *data, size_t len)
     return 0;
   }
   top->line += count_lines(data, len);
-  return buf_add(&top->text, data, len);
+  return membuf_add(&top->text, data, len);
 }
 
 /* The disabled block's lines but clang's own "#endif" last (and "#if 0"
@@ -469,7 +443,7 @@ static int in_block(struct walk *walk, const char *line, size_t len,
         walk->block = BLOCK_EVALUATED;
         return 0;
       }
-      return walk->names_only ? 0 : buf_add(&walk->disabled, line, len);
+      return walk->names_only ? 0 : membuf_add(&walk->disabled, line, len);
     case BLOCK_EVALUATED:
       if (!line_evaluated(line, bare, &elif)) {
         return -EBADMSG;
@@ -645,15 +619,15 @@ void rebuild_clear(struct rebuild *rebuild)
 int rebuild_sizes_line(const uint64_t *sizes, size_t count, char **ret_line,
                        size_t *ret_len)
 {
-  struct buf line = { 0 };
-  char       number[24];
-  int        r = buf_add(&line, sizes_tag, sizeof(sizes_tag) - 1);
+  struct membuf line = { 0 };
+  char          number[24];
+  int           r = membuf_add(&line, sizes_tag, sizeof(sizes_tag) - 1);
 
   for (size_t i = 0; i < count && r >= 0; i++) {
     int n = snprintf(number, sizeof(number), " %" PRIu64, sizes[i]);
-    r     = buf_add(&line, number, (size_t)n);
+    r     = membuf_add(&line, number, (size_t)n);
   }
-  r = r < 0 ? r : buf_add(&line, "\n", 2); /* and a NUL */
+  r = r < 0 ? r : membuf_add(&line, "\n", 2); /* and a NUL */
   if (r < 0) {
     free(line.data);
     return r;

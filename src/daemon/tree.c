@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "args.h"
 #include "compilerun.h"
 #include "io.h"
 #include "json.h"
@@ -24,11 +23,10 @@
 #define TREE_CLIMB_MAX 64
 
 struct tree {
-  const char *cwd;     /* borrowed: the client's */
-  char       *overlay; /* DIR/tree.yaml */
-  char       *run_in;  /* DIR/w/d/... */
-  char       *placeholders[2];
-  size_t      text_len;
+  char  *overlay; /* DIR/tree.yaml */
+  char  *run_in;  /* DIR/w/d/... */
+  char  *placeholders[2];
+  size_t text_len;
 };
 
 static _printf_(2, 3) int refuse(char **ret_why, const char *fmt, ...)
