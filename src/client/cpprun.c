@@ -297,6 +297,40 @@ static bool holds_line(const char *words, size_t len, const char *line,
   return false;
 }
 
+/* clang's count of what it said, "3 warnings and 1 error generated.". */
+static bool summary_line(const char *line, size_t n)
+{
+  static const char tail[] = " generated.\n";
+  size_t            t      = sizeof(tail) - 1;
+
+  return n > t && line[0] >= '0' && line[0] <= '9' &&
+         memcmp(line + n - t, tail, t) == 0 &&
+         (memmem(line, n, " warning", 8) || memmem(line, n, " error", 6));
+}
+
+bool cpprun_said_more(const struct cpprun *cpp, const char *words, size_t len)
+{
+  _cleanup_free_ char *err     = NULL;
+  size_t               err_len = 0;
+  struct stat          st;
+
+  if (cpp->err_fd < 0 || fstat(cpp->err_fd, &st) < 0 || st.st_size == 0 ||
+      lseek(cpp->err_fd, 0, SEEK_SET) < 0 ||
+      io_read_fd(cpp->err_fd, SIZE_MAX, &err, &err_len) < 0) {
+    return false;
+  }
+  for (size_t at = 0; at < err_len;) {
+    const char *nl = memchr(err + at, '\n', err_len - at);
+    size_t      n  = nl ? (size_t)(nl - (err + at)) + 1 : err_len - at;
+    if (!program_line(err + at, n) && !summary_line(err + at, n) &&
+        !holds_line(words, len, err + at, n)) {
+      return true;
+    }
+    at += n;
+  }
+  return false;
+}
+
 int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len,
                          bool only_programs)
 {

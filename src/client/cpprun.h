@@ -47,6 +47,13 @@ int cpprun_settle(const struct remote_job *job, bool wait);
 int cpprun_drop_repeated(struct cpprun *cpp, const char *words, size_t len,
                          bool only_programs);
 
+/* Whether its diagnostics hold a line of a source's that words (the
+ * server's, len bytes) do not: clang's text has each #if it evaluated
+ * replaced by its value, so what the preprocessor said of one (-Wundef)
+ * the server's compile of the text does not say again. Program lines and
+ * the count ("1 warning generated.") do not count. */
+bool cpprun_said_more(const struct cpprun *cpp, const char *words, size_t len);
+
 /* Whether it has ended and failed. */
 bool cpprun_failed(const struct cpprun *cpp);
 

@@ -421,11 +421,11 @@ static bool speaks(const struct remote_job  *job,
  * source order, which neither side alone knows, so the job runs here.
  * clang's server says the preprocessor's words again itself. */
 static bool both_speak(const struct remote_job  *job,
-                       const struct proto_reply *reply)
+                       const struct proto_reply *reply, bool lost)
 {
   struct stat st;
 
-  return !job->plan->rewrite_includes && reply->serr_len > 0 &&
+  return (!job->plan->rewrite_includes || lost) && reply->serr_len > 0 &&
          job->cpp->err_fd >= 0 && fstat(job->cpp->err_fd, &st) == 0 &&
          st.st_size > 0;
 }
@@ -445,12 +445,17 @@ static int finish_reply(const struct remote_job *job, const struct attempt *at,
   if (speaks(job, reply)) {
     return 1;
   }
+  /* clang's text lost what its preprocessor said of an #if (not a tree's,
+     whose server compiles the files themselves): those words stand, as
+     for gcc */
+  bool lost = plan->rewrite_includes && !plan->tree &&
+              cpprun_said_more(job->cpp, reply->serr, reply->serr_len);
   if (cpprun_drop_repeated(job->cpp, reply->serr, reply->serr_len,
-                           plan->rewrite_includes) < 0) {
+                           plan->rewrite_includes && !lost) < 0) {
     log_debug("Failed to compare the preprocessor's words with the "
               "server's: they stand");
   }
-  if (both_speak(job, reply)) {
+  if (both_speak(job, reply, lost)) {
     result->here = true;
     return fail_at(job, at, result, EXIT_GENERAL, BACKOFF_NONE,
                    "the preprocessor here and the compiler on %s both "

@@ -147,5 +147,16 @@ if command -v clang >/dev/null; then
   [ "$t" -eq $((m + trees)) ] ||
     fail "the server ran $((t - m)) clang DWARF 5 jobs, not $trees"
   HERDCC_HOSTS=127.0.0.2:3632
+  # clang's text has its #if evaluated: what the preprocessor said of one
+  # (-Wundef) stands; when the server's compile spoke too, the job runs
+  # here, for the order (one server job each)
+  printf '#if FOO\nint a;\n#endif\nint b;\n' >undef.c
+  printf '#if FOO\nint a;\n#endif\nint f(void) { int unused; return 0; }\n' \
+    >undef2.c
+  same_output clang -gdwarf-4 -Wundef undef.c
+  same_output clang -gdwarf-4 -Wundef -Wall undef2.c
+  u=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
+  [ "$u" -eq $((t + 2)) ] ||
+    fail "the server ran $((u - t)) -Wundef jobs, not 2"
 fi
 say "PASS"

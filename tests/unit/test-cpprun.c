@@ -111,12 +111,39 @@ static void test_only_programs(void **state)
   assert_string_equal(none, "");
 }
 
+/* What clang's preprocessor said of an #if its text evaluated is said
+ * again by no server: found; a #warning the server said too, the driver's
+ * lines and the count are not. */
+static void test_said_more(void **state)
+{
+  (void)state;
+  const char undef[]  = "x.c:1:5: warning: 'FOO' is not defined, evaluates "
+                        "to 0 [-Wundef]\n#if FOO\n    ^\n1 warning generated.\n";
+  const char again[]  = "x.c:2:2: warning: hi [-W#warnings]\n#warning hi\n ^\n"
+                        "clang: warning: -lm: 'linker' input unused\n"
+                        "2 warnings generated.\n";
+  const char server[] = "x.c:2:2: warning: hi [-W#warnings]\n#warning hi\n ^\n"
+                        "1 warning generated.\n";
+  struct cpprun cpp   = { .err_fd = memfd_create("test-cpprun", MFD_CLOEXEC) };
+
+  assert_true(cpp.err_fd >= 0);
+  assert_int_equal(io_write_all(cpp.err_fd, undef, strlen(undef), -1), 0);
+  assert_true(cpprun_said_more(&cpp, server, strlen(server)));
+  assert_true(cpprun_said_more(&cpp, "", 0));
+  assert_int_equal(ftruncate(cpp.err_fd, 0), 0);
+  assert_int_equal(lseek(cpp.err_fd, 0, SEEK_SET), 0);
+  assert_int_equal(io_write_all(cpp.err_fd, again, strlen(again), -1), 0);
+  assert_false(cpprun_said_more(&cpp, server, strlen(server)));
+  close(cpp.err_fd);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_option_said_once),
     cmocka_unit_test(test_others_stand),
     cmocka_unit_test(test_only_programs),
+    cmocka_unit_test(test_said_more),
     cmocka_unit_test(test_whole_lines),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
