@@ -274,6 +274,14 @@ static int check_args(struct job *job)
   if (r < 0) {
     return job_fail(job, EXIT_OUT_OF_MEMORY, "out of memory");
   }
+  if (job->args.split_dwarf && job->herd < HERD_TREE_VERSION) {
+    /* the .dwo comes after the reply (HDWO): only a client that reads it */
+    job->result = STATS_RESULT_REFUSED;
+    return job_fail(job, EXIT_BAD_ARGUMENTS,
+                    "refused: option -gsplit-dwarf needs herdcc's extension, "
+                    "version %d, to bring the .dwo back",
+                    HERD_TREE_VERSION);
+  }
   return 0;
 }
 
