@@ -373,11 +373,14 @@ static int add_content(struct walk *walk, const char *data, size_t len)
  * first, for an #elif). */
 static int add_disabled(struct walk *walk, bool elif)
 {
+  if (!walk->disabled.data) {
+    return -EBADMSG; /* clang's holds the directive and its "#endif" */
+  }
   const char *at  = walk->disabled.data;
   const char *end = at + walk->disabled.len;
 
   if (elif) {
-    const char *nl = at ? memchr(at, '\n', (size_t)(end - at)) : NULL;
+    const char *nl = memchr(at, '\n', (size_t)(end - at));
     if (!nl || !line_is(at, (size_t)(nl - at) - (nl > at && nl[-1] == '\r'),
                         "#if 0")) {
       return -EBADMSG;
@@ -405,6 +408,9 @@ static bool is_pragma(const char *line, size_t len)
 {
   size_t i = 1;
 
+  if (len == 0 || line[0] != '#') {
+    return false;
+  }
   while (i < len && (line[i] == ' ' || line[i] == '\t')) {
     i++;
   }
