@@ -303,9 +303,17 @@ static bool summary_line(const char *line, size_t n)
   static const char tail[] = " generated.\n";
   size_t            t      = sizeof(tail) - 1;
 
-  return n > t && line[0] >= '0' && line[0] <= '9' &&
-         memcmp(line + n - t, tail, t) == 0 &&
-         (memmem(line, n, " warning", 8) || memmem(line, n, " error", 6));
+  if (n <= t || line[0] < '0' || line[0] > '9' ||
+      memcmp(line + n - t, tail, t) != 0) {
+    return false;
+  }
+  for (size_t at = 1; at + 6 <= n; at++) {
+    if (memcmp(line + at, " error", 6) == 0 ||
+        (at + 8 <= n && memcmp(line + at, " warning", 8) == 0)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool cpprun_said_more(const struct cpprun *cpp, const char *words, size_t len)
@@ -316,7 +324,7 @@ bool cpprun_said_more(const struct cpprun *cpp, const char *words, size_t len)
 
   if (cpp->err_fd < 0 || fstat(cpp->err_fd, &st) < 0 || st.st_size == 0 ||
       lseek(cpp->err_fd, 0, SEEK_SET) < 0 ||
-      io_read_fd(cpp->err_fd, SIZE_MAX, &err, &err_len) < 0) {
+      io_read_fd(cpp->err_fd, SIZE_MAX, &err, &err_len) < 0 || !err) {
     return false;
   }
   for (size_t at = 0; at < err_len;) {
