@@ -150,10 +150,17 @@ struct walk {
      line before a block may be the start of the directive's. Where that
      line's end is in the top entry, if the line before the block was
      one of its. */
-  bool   last_was_content;
-  bool   joinable;
-  bool   leave_next; /* a file ended: the marker back in its includer */
-  size_t join_at, join_len;
+  bool last_was_content;
+  bool joinable;
+  bool leave_next; /* a file ended: the marker back in its includer */
+  /* the quoted name of the block's #include; once its line is said, the
+     directive whose file is to be entered next, or was skipped */
+  char                *quoted;
+  char                *pending;
+  size_t               pending_includer;
+  struct rebuild_skip *skips;
+  size_t               skip_count;
+  size_t               join_at, join_len;
   /* the files: the text of each one's first entry, whether it had one */
   struct membuf *files;
   bool          *done;
@@ -254,6 +261,66 @@ static struct entry *top_file(struct walk *walk)
   return top && top->file != NO_FILE && !walk->names_only ? top : NULL;
 }
 
+/* The name of a directive line #include "NAME" (or #include_next,
+ * #import), owned; NULL for any other form. */
+static char *quoted_name(const char *line, size_t len)
+{
+  static const char *const words[] = { "include_next", "include", "import" };
+  size_t                   i       = 0;
+
+  while (i < len && (line[i] == ' ' || line[i] == '\t')) {
+    i++;
+  }
+  if (i == len || line[i++] != '#') {
+    return NULL;
+  }
+  while (i < len && (line[i] == ' ' || line[i] == '\t')) {
+    i++;
+  }
+  size_t k = 0;
+  while (k < ARRAY_SIZE(words) &&
+         (len - i < strlen(words[k]) ||
+          memcmp(line + i, words[k], strlen(words[k])) != 0)) {
+    k++;
+  }
+  if (k == ARRAY_SIZE(words)) {
+    return NULL;
+  }
+  i += strlen(words[k]);
+  while (i < len && (line[i] == ' ' || line[i] == '\t')) {
+    i++;
+  }
+  const char *close =
+    i < len && line[i] == '"' ? memchr(line + i + 1, '"', len - i - 1) : NULL;
+  size_t n = close ? (size_t)(close - (line + i + 1)) : 0;
+  if (!n || memchr(line + i + 1, '\\', n) || memchr(line + i + 1, '\0', n)) {
+    return NULL;
+  }
+  return strndup(line + i + 1, n);
+}
+
+/* The marker after an #include's line: the file it names is entered
+ * (flag 1), or was skipped. */
+static int settle_pending(struct walk *walk, const struct linemarker *marker)
+{
+  char *name    = walk->pending;
+  walk->pending = NULL;
+  if (!name || (marker && (marker->flags & LINEMARKER_ENTER))) {
+    free(name);
+    return 0;
+  }
+  struct rebuild_skip *skips =
+    realloc(walk->skips, (walk->skip_count + 1) * sizeof(*skips));
+  if (!skips) {
+    free(name);
+    return -ENOMEM;
+  }
+  walk->skips = skips;
+  skips[walk->skip_count++] =
+    (struct rebuild_skip){ .includer = walk->pending_includer, .name = name };
+  return 0;
+}
+
 /* The marker after a block says which line the directive ended on: one
  * line fewer than rebuilt means the line before the block was the start
  * of the directive's, whose end clang added. */
@@ -263,13 +330,19 @@ static int after_block(struct walk *walk, const struct linemarker *marker,
   struct entry *top  = top_file(walk);
   size_t        want = marker->number + (walk->after == AFTER_DIRECTIVE_LINE);
 
-  walk->after = AFTER_NONE;
+  bool include = walk->after == AFTER_DIRECTIVE_LINE;
+  walk->after  = AFTER_NONE;
   if (!top) {
     return 0;
   }
   if (file != top->file ||
       (marker->flags & (LINEMARKER_ENTER | LINEMARKER_LEAVE))) {
     return -EBADMSG;
+  }
+  if (include && walk->quoted) {
+    walk->pending          = walk->quoted;
+    walk->pending_includer = top->file;
+    walk->quoted           = NULL;
   }
   if (want == top->line) {
     return 0;
@@ -313,6 +386,9 @@ static int on_marker(struct walk *walk, const struct linemarker *marker)
     r = r < 0 || walk->names_only ? r : files_reserve(walk);
   }
   if (r < 0) {
+    return r;
+  }
+  if (walk->pending && (r = settle_pending(walk, marker)) < 0) {
     return r;
   }
   if (walk->leave_next && !(marker->flags & LINEMARKER_LEAVE)) {
@@ -442,6 +518,10 @@ static int in_block(struct walk *walk, const char *line, size_t len,
       if (walk->expanded_first) {
         walk->expanded_first   = false;
         walk->expanded_include = !is_pragma(line, bare);
+        free(walk->quoted);
+        walk->quoted = walk->names_only || !walk->expanded_include
+                         ? NULL
+                         : quoted_name(line, bare);
       }
       return add_content(walk, line, len);
     case BLOCK_DISABLED:
@@ -529,6 +609,12 @@ static void walk_clear(struct walk *walk)
   free(walk->files);
   free(walk->done);
   free(walk->disabled.data);
+  free(walk->quoted);
+  free(walk->pending);
+  for (size_t i = 0; i < walk->skip_count; i++) {
+    free(walk->skips[i].name);
+  }
+  free(walk->skips);
   names_clear(&walk->names);
 }
 
@@ -546,6 +632,9 @@ static int walk_text(struct walk *walk, const char *text, size_t len)
   }
   if (r >= 0 && walk->block != BLOCK_NONE) {
     r = -EBADMSG;
+  }
+  if (r >= 0 && walk->pending) {
+    r = settle_pending(walk, NULL);
   }
   while (r >= 0 && walk->depth) {
     r = pop_entry(walk);
@@ -586,6 +675,11 @@ int rebuild_files(const char *text, size_t len, struct rebuild *ret)
     walk.files[i].data = NULL;
     ret->count         = i + 1;
   }
+  if (r >= 0) {
+    ret->skips      = TAKE_PTR(walk.skips);
+    ret->skip_count = walk.skip_count;
+    walk.skip_count = 0;
+  }
   walk_clear(&walk);
   if (r < 0) {
     rebuild_clear(ret);
@@ -619,6 +713,10 @@ void rebuild_clear(struct rebuild *rebuild)
     free(rebuild->files[i].text);
   }
   free(rebuild->files);
+  for (size_t i = 0; i < rebuild->skip_count; i++) {
+    free(rebuild->skips[i].name);
+  }
+  free(rebuild->skips);
   *rebuild = (struct rebuild){ 0 };
 }
 

@@ -38,9 +38,19 @@ struct rebuild_file {
   size_t len;
 };
 
+/* An #include "NAME" clang resolved but did not enter (the file's guard
+ * or #pragma once had it already): the text does not say where NAME was
+ * found, which a compile of the files must find again. */
+struct rebuild_skip {
+  size_t includer; /* the file whose directive it is (index in files) */
+  char  *name;     /* NAME as spelled (owned) */
+};
+
 struct rebuild {
   struct rebuild_file *files;
   size_t               count;
+  struct rebuild_skip *skips;
+  size_t               skip_count;
 };
 
 /* The names of the files of text (len bytes), in order, in *ret_names

@@ -139,10 +139,25 @@ static bool system_copy(const char *name, const char *text, size_t len)
          (len == 0 || memcmp(held, text, len) == 0);
 }
 
-/* The overlay's entry for file i, written to dir/t/i; none for a system
- * header the server holds alike (system_copy). */
+static void put_root(struct json_writer *w, const char *shown,
+                     const char *external)
+{
+  json_begin_object(w);
+  json_key(w, "type");
+  json_string(w, "file");
+  json_key(w, "name");
+  json_string(w, shown);
+  json_key(w, "external-contents");
+  json_string(w, external);
+  json_end_object(w);
+}
+
+/* The overlay's entry for file i, written to dir/t/i, none for a system
+ * header the server holds alike (system_copy); what the name shows in
+ * ret_shown[i], ret_external[i] (owned). */
 static int add_root(struct tree *tree, struct json_writer *w, const char *dir,
-                    size_t i, const struct rebuild_file *file, char **ret_why)
+                    size_t i, const struct rebuild_file *file, char **ret_why,
+                    char **ret_shown, char **ret_external)
 {
   _cleanup_free_ char *path = NULL, *shown = NULL;
 
@@ -154,21 +169,81 @@ static int add_root(struct tree *tree, struct json_writer *w, const char *dir,
     return refuse(ret_why, "the file name %s is not UTF-8", file->name);
   }
   if (r >= 0 && system_copy(shown, file->text, file->len)) {
-    return 0;
+    ret_external[i] = strdup(shown);
+    ret_shown[i]    = TAKE_PTR(shown);
+    return ret_external[i] ? 0 : -ENOMEM;
   }
   r = r < 0 ? r : write_file(path, file->text ? file->text : "", file->len);
   if (r < 0) {
     return r;
   }
-  json_begin_object(w);
-  json_key(w, "type");
-  json_string(w, "file");
-  json_key(w, "name");
-  json_string(w, shown);
-  json_key(w, "external-contents");
-  json_string(w, path);
-  json_end_object(w);
+  put_root(w, shown, path);
+  ret_shown[i]    = TAKE_PTR(shown);
+  ret_external[i] = TAKE_PTR(path);
   return 0;
+}
+
+static const char *base_name(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+/* The one file of the tree named like skip's: where its contents are, or
+ * NULL for none or several. */
+static const char *skipped_file(const struct rebuild      *rebuild,
+                                const struct rebuild_skip *skip,
+                                char *const               *external)
+{
+  const char *found = NULL;
+
+  for (size_t i = 0; i < rebuild->count; i++) {
+    if (strcmp(base_name(rebuild->files[i].name), base_name(skip->name)) == 0) {
+      if (found) {
+        return NULL;
+      }
+      found = external[i];
+    }
+  }
+  return found;
+}
+
+/* An #include "NAME" clang skipped (rebuild_skip): where a local compile
+ * would have looked first, the includer's directory, shows the file of the
+ * tree of that name, so that the compile finds it and skips it again
+ * (clang knows a file by the file it reads). A guess: the check compares
+ * what the compile reads with the client's text. */
+static int add_skip_root(struct json_writer *w, const struct rebuild *rebuild,
+                         const struct rebuild_skip *skip, char *const *shown,
+                         char *const *external, char ***added)
+{
+  const char          *file = skipped_file(rebuild, skip, external);
+  _cleanup_free_ char *dir = NULL, *candidate = NULL;
+
+  if (!file || !(dir = strdup(shown[skip->includer]))) {
+    return file ? -ENOMEM : 0;
+  }
+  *strrchr(dir, '/') = '\0'; /* shown paths are absolute */
+  int r              = skip->name[0] == '/'
+                         ? ((candidate = strdup(skip->name)) ? 0 : -ENOMEM)
+                       : asprintf(&candidate, "%s/%s", dir, skip->name) < 0
+                         ? (candidate = NULL, -ENOMEM)
+                         : 0;
+  if (r < 0 || !json_utf8_valid(candidate, strlen(candidate))) {
+    return r;
+  }
+  for (size_t i = 0; i < rebuild->count; i++) {
+    if (strcmp(shown[i], candidate) == 0) {
+      return 0;
+    }
+  }
+  for (char **a = *added; a && *a; a++) {
+    if (strcmp(*a, candidate) == 0) {
+      return 0;
+    }
+  }
+  put_root(w, candidate, file);
+  return strv_push(added, candidate);
 }
 
 static int write_overlay(struct tree *tree, const char *dir,
@@ -194,9 +269,24 @@ static int write_overlay(struct tree *tree, const char *dir,
   json_bool(&w, false);
   json_key(&w, "roots");
   json_begin_array(&w);
+  char **shown    = calloc(rebuild->count + 1, sizeof(*shown));
+  char **external = calloc(rebuild->count + 1, sizeof(*external));
+  char **added    = NULL;
+  r               = shown && external ? 0 : -ENOMEM;
   for (size_t i = 0; i < rebuild->count && r >= 0; i++) {
-    r = add_root(tree, &w, dir, i, &rebuild->files[i], ret_why);
+    r =
+      add_root(tree, &w, dir, i, &rebuild->files[i], ret_why, shown, external);
   }
+  for (size_t i = 0; i < rebuild->skip_count && r >= 0; i++) {
+    r = add_skip_root(&w, rebuild, &rebuild->skips[i], shown, external, &added);
+  }
+  for (size_t i = 0; shown && external && i < rebuild->count; i++) {
+    free(shown[i]);
+    free(external[i]);
+  }
+  free(shown);
+  free(external);
+  strv_free(added);
   json_end_array(&w);
   json_end_object(&w);
   if (r < 0) {

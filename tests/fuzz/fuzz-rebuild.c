@@ -3,7 +3,8 @@
  * -frewrite-includes text a client sends (rebuild.h), and the sizes' line
  * that ends it. Beyond crashes: what rebuilds has the names
  * rebuild_names gives, in the same order (the client states sizes in that
- * order); no file is longer than the text; each fits its own size, and
+ * order); a skipped #include names one of the files as its includer; no
+ * file is longer than the text; each fits its own size, and
  * one line end less when it ends in one; the sizes of the files, written
  * as a sizes' line after the text, read back as they were. */
 
@@ -51,6 +52,11 @@ static void check_rebuild(const char *text, size_t size)
   }
   FUZZ_CHECK(rebuild_names(text, size, &names) == 0);
   FUZZ_CHECK(strv_length(names) == rebuild.count);
+  for (size_t i = 0; i < rebuild.skip_count; i++) {
+    /* a skipped #include names its includer and a name of its own */
+    FUZZ_CHECK(rebuild.skips[i].includer < rebuild.count);
+    FUZZ_CHECK(rebuild.skips[i].name && rebuild.skips[i].name[0]);
+  }
   uint64_t *sizes = calloc(rebuild.count + 1, sizeof(*sizes));
   FUZZ_CHECK(sizes);
   for (size_t i = 0; i < rebuild.count; i++) {

@@ -165,6 +165,17 @@ if command -v clang >/dev/null; then
   HERDCC_FALLBACK=1 CC=clang compare clang-g5-crlf "$T/src" crlf.c -g
   grep -q "refused: the files rebuilt from the text are not the sizes" \
     "$T/herdccd-3632.log" || fail "the CRLF header's job was not refused"
+  # one file under two names, the second skipped by its #pragma once: a
+  # symlinked directory, and -include by its absolute name
+  mkdir -p "$T/src/real"
+  ln -sfn real "$T/src/link"
+  printf '#pragma once\nstatic int twice_v = 2;\n' >"$T/src/real/once.h"
+  printf '#include "link/once.h"\n#include "real/once.h"\nint u(void) { return twice_v; }\n' \
+    >"$T/src/twice.c"
+  CC=clang compare clang-g5-two-names "$T/src" twice.c -g
+  CC=clang compare clang-g5-include-abs "$T/src" twice.c -g \
+    -include "$T/src/real/once.h"
+  remote=$((remote + 2))
   # clang -gsplit-dwarf: the object and its .dwo, both as a local
   # compile's (the skeleton names the .dwo as given); DWARF 4 too; a
   # failed compile leaves neither

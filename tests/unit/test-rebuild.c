@@ -170,6 +170,37 @@ static void test_no_final_newline(void **state)
   rebuild_clear(&rebuild);
 }
 
+/* An #include clang resolved but did not enter is told, with its
+ * includer and its name as spelled; an entered one, an angled one and one
+ * through a macro are not. */
+static void test_skips(void **state)
+{
+  (void)state;
+  static const char skipped[] =
+    "# 1 \"x.c\"\n" EXPANDED_OPEN "#include \"a/h.h\"\n" EXPANDED_CLOSE
+    "# 1 \"x.c\"\n"
+    "# 1 \"./a/h.h\" 1\n"
+    "#pragma once\n"
+    "# 2 \"x.c\" 2\n" EXPANDED_OPEN
+    "#  include \"b/h.h\" // again\n" EXPANDED_CLOSE "# 2 \"x.c\"\n"
+    "# 3 \"x.c\"\n" EXPANDED_OPEN "#include <h.h>\n" EXPANDED_CLOSE
+    "# 3 \"x.c\"\n"
+    "# 4 \"x.c\"\n" EXPANDED_OPEN "#include H\n" EXPANDED_CLOSE "# 4 \"x.c\"\n"
+    "# 5 \"x.c\"\n"
+    "int x;\n";
+  struct rebuild rebuild;
+
+  assert_int_equal(rebuild_files(skipped, sizeof(skipped) - 1, &rebuild), 0);
+  assert_int_equal(rebuild.count, 2);
+  assert_int_equal(rebuild.skip_count, 1);
+  assert_int_equal(rebuild.skips[0].includer, 0);
+  assert_string_equal(rebuild.skips[0].name, "b/h.h");
+  check_file(&rebuild, 0, "x.c",
+             "#include \"a/h.h\"\n#  include \"b/h.h\" // again\n"
+             "#include <h.h>\n#include H\nint x;\n");
+  rebuild_clear(&rebuild);
+}
+
 static void test_names(void **state)
 {
   (void)state;
@@ -290,6 +321,7 @@ int main(void)
     cmocka_unit_test(test_line_of_its_own),
     cmocka_unit_test(test_include_option),
     cmocka_unit_test(test_no_final_newline),
+    cmocka_unit_test(test_skips),
     cmocka_unit_test(test_names),
     cmocka_unit_test(test_refuses),
     cmocka_unit_test(test_fit_refuses),
