@@ -224,13 +224,16 @@ static int add_skip_root(struct json_writer *w, const struct rebuild *rebuild,
     return file ? -ENOMEM : 0;
   }
   *strrchr(dir, '/') = '\0'; /* shown paths are absolute */
-  int r              = skip->name[0] == '/'
-                         ? ((candidate = strdup(skip->name)) ? 0 : -ENOMEM)
-                       : asprintf(&candidate, "%s/%s", dir, skip->name) < 0
-                         ? (candidate = NULL, -ENOMEM)
-                         : 0;
-  if (r < 0 || !json_utf8_valid(candidate, strlen(candidate))) {
-    return r;
+  if (skip->name[0] == '/') {
+    candidate = strdup(skip->name);
+  } else if (asprintf(&candidate, "%s/%s", dir, skip->name) < 0) {
+    candidate = NULL;
+  }
+  if (!candidate) {
+    return -ENOMEM;
+  }
+  if (!json_utf8_valid(candidate, strlen(candidate))) {
+    return 0;
   }
   for (size_t i = 0; i < rebuild->count; i++) {
     if (strcmp(shown[i], candidate) == 0) {
