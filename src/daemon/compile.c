@@ -998,8 +998,9 @@ static int tree_start(struct compile *compile)
 {
   const struct compile_request *req  = compile->req;
   const char                   *name = req->argv[req->job->input_index];
-  int r = tree_build(compile->dir, name, compile->split_object, compile->held,
-                     compile->held_len, &compile->tree, &compile->why);
+  int                           r =
+    tree_build(compile->dir, req->job->tree, name, compile->split_object,
+               compile->held, compile->held_len, &compile->tree, &compile->why);
 
   if (r >= 0 && compile->split_object) {
     r = tree_split_paths(compile);

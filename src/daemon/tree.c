@@ -208,11 +208,29 @@ static const char *skipped_file(const struct rebuild      *rebuild,
   return found;
 }
 
+/* Whether a file of the tree is named name, or name after a '/': the
+ * compile's search most likely finds it there as a local one did. */
+static bool named_like(const struct rebuild *rebuild, const char *name)
+{
+  size_t n = strlen(name);
+
+  for (size_t i = 0; i < rebuild->count; i++) {
+    const char *file = rebuild->files[i].name;
+    size_t      len  = strlen(file);
+    if (len >= n && strcmp(file + len - n, name) == 0 &&
+        (len == n || file[len - n - 1] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /* An #include "NAME" clang skipped (rebuild_skip): where a local compile
  * would have looked first, the includer's directory, shows the file of the
  * tree of that name, so that the compile finds it and skips it again
- * (clang knows a file by the file it reads). A guess: the check compares
- * what the compile reads with the client's text. */
+ * (clang knows a file by the file it reads). A guess, only for a NAME no
+ * file of the tree ends in: the check compares what the compile reads
+ * with the client's text. */
 static int add_skip_root(struct json_writer *w, const struct rebuild *rebuild,
                          const struct rebuild_skip *skip, char *const *shown,
                          char *const *external, char ***added)
@@ -220,6 +238,9 @@ static int add_skip_root(struct json_writer *w, const struct rebuild *rebuild,
   const char          *file = skipped_file(rebuild, skip, external);
   _cleanup_free_ char *dir = NULL, *candidate = NULL;
 
+  if (named_like(rebuild, skip->name)) {
+    return 0; /* found by the search as it was (and a guess would shadow) */
+  }
   if (!file || !(dir = strdup(shown[skip->includer]))) {
     return file ? -ENOMEM : 0;
   }
@@ -249,7 +270,34 @@ static int add_skip_root(struct json_writer *w, const struct rebuild *rebuild,
   return strv_push(added, candidate);
 }
 
-static int write_overlay(struct tree *tree, const char *dir,
+/* A file named absolutely below the client's working directory cwd is
+ * there by its relative name too: shown so from run_in, where relative
+ * names resolve (an -include by its absolute name, then #include by a
+ * relative one, skipped as the same file). */
+static int add_mirror_root(struct tree *tree, struct json_writer *w,
+                           const char *cwd, const char *shown,
+                           const char *external, char *const *all, size_t count,
+                           char ***added)
+{
+  size_t               n         = strlen(cwd);
+  _cleanup_free_ char *candidate = NULL;
+
+  if (strncmp(shown, cwd, n) != 0 || shown[n] != '/' || !shown[n + 1]) {
+    return 0;
+  }
+  if (asprintf(&candidate, "%s/%s", tree->run_in, shown + n + 1) < 0) {
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < count; i++) {
+    if (strcmp(all[i], candidate) == 0) {
+      return 0;
+    }
+  }
+  put_root(w, candidate, external);
+  return strv_push(added, candidate);
+}
+
+static int write_overlay(struct tree *tree, const char *dir, const char *cwd,
                          const struct rebuild *rebuild, char **ret_why)
 {
   struct json_writer   w    = { 0 };
@@ -279,6 +327,12 @@ static int write_overlay(struct tree *tree, const char *dir,
   for (size_t i = 0; i < rebuild->count && r >= 0; i++) {
     r =
       add_root(tree, &w, dir, i, &rebuild->files[i], ret_why, shown, external);
+  }
+  for (size_t i = 0; i < rebuild->count && r >= 0; i++) {
+    if (rebuild->files[i].name[0] == '/') {
+      r = add_mirror_root(tree, &w, cwd, shown[i], external[i], shown,
+                          rebuild->count, &added);
+    }
   }
   for (size_t i = 0; i < rebuild->skip_count && r >= 0; i++) {
     r = add_skip_root(&w, rebuild, &rebuild->skips[i], shown, external, &added);
@@ -336,9 +390,9 @@ static int place_output(const struct tree *tree, const char *output)
   return io_mkdir_p(path, 0700);
 }
 
-int tree_build(const char *dir, const char *input, const char *output,
-               const char *body, size_t len, struct tree **ret_tree,
-               char **ret_why)
+int tree_build(const char *dir, const char *cwd, const char *input,
+               const char *output, const char *body, size_t len,
+               struct tree **ret_tree, char **ret_why)
 {
   _cleanup_(tree_freep) struct tree *tree    = calloc(1, sizeof(*tree));
   _cleanup_free_ uint64_t           *sizes   = NULL;
@@ -366,7 +420,7 @@ int tree_build(const char *dir, const char *input, const char *output,
                   "client gives (CRLF line ends, or another file)");
   }
   r = r < 0 ? r : make_run_in(tree, dir, input, output, &rebuild, ret_why);
-  r = r < 0 ? r : write_overlay(tree, dir, &rebuild, ret_why);
+  r = r < 0 ? r : write_overlay(tree, dir, cwd, &rebuild, ret_why);
   rebuild_clear(&rebuild);
   r = r < 0 ? r : place_input(tree, input);
   r = r < 0 || !output ? r : place_output(tree, output);

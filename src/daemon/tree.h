@@ -25,15 +25,16 @@
 struct tree;
 
 /* Rebuild the files of body (len bytes: the text, then the sizes' line)
- * into dir for a compile of input (the client's name for the source),
+ * into dir for a compile of input (the client's name for the source) as
+ * if run in cwd (the client's working directory, absolute),
  * writing output (relative; NULL: the job directory's own) from the
  * directory it runs in. -EILSEQ:
  * the body is not a tree, the files do not fit their sizes or cannot be shown
  * (a name that is not UTF-8), with *ret_why (owned) saying why; other -errno.
  */
-int tree_build(const char *dir, const char *input, const char *output,
-               const char *body, size_t len, struct tree **ret_tree,
-               char **ret_why);
+int tree_build(const char *dir, const char *cwd, const char *input,
+               const char *output, const char *body, size_t len,
+               struct tree **ret_tree, char **ret_why);
 
 struct tree *tree_free(struct tree *tree);
 

@@ -175,7 +175,16 @@ if command -v clang >/dev/null; then
   CC=clang compare clang-g5-two-names "$T/src" twice.c -g
   CC=clang compare clang-g5-include-abs "$T/src" twice.c -g \
     -include "$T/src/real/once.h"
-  remote=$((remote + 2))
+  # ... but a name the search finds as it did is not guessed beside its
+  # includer: there it would shadow the first include, from a sibling
+  # (yaml-cpp's graphbuilderadapter.cpp)
+  mkdir -p "$T/src/inc/lib" "$T/src/adapt"
+  printf '#ifndef G_H\n#define G_H\nint g(void);\n#endif\n' >"$T/src/inc/lib/g.h"
+  printf '#include "lib/g.h"\n' >"$T/src/adapt/adapter.h"
+  printf '#include "adapter.h"\n#include "lib/g.h"\nint h(void) { return g(); }\n' \
+    >"$T/src/adapt/adapter.c"
+  CC=clang compare clang-g5-sibling "$T/src" adapt/adapter.c -g -Iinc
+  remote=$((remote + 3))
   # clang -gsplit-dwarf: the object and its .dwo, both as a local
   # compile's (the skeleton names the .dwo as given); DWARF 4 too; a
   # failed compile leaves neither
