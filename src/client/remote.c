@@ -674,9 +674,8 @@ static void publish_link(const struct hosts_entry *host, uint32_t version)
 /* Extension version 5: a tree's -gsplit-dwarf .dwo after the reply of a
  * compile that ran, packed as the reply's object. */
 static int recv_dwo(const struct remote_job *job, struct attempt *at,
-                    uint32_t version, const struct proto_reply *reply)
+                    uint32_t version)
 {
-  (void)reply;
   free(at->dwo);
   at->dwo     = NULL;
   at->dwo_len = 0;
@@ -735,7 +734,7 @@ static int exchange(const struct remote_job  *job,
     r = proto_recv_reply(at->sock, version, &proto_default_limits,
                          left < 1 ? 1 : (int)left, &reply);
     if (r >= 0 && job->plan->dwo && !is_server_failure(reply.status)) {
-      r = recv_dwo(job, at, version, &reply);
+      r = recv_dwo(job, at, version);
     }
     if (r >= 0) {
       jobstatus_received(reply.object_len + reply.serr_len + reply.sout_len +

@@ -5,12 +5,13 @@
  * server can give a local compile's object only by compiling the client's
  * files themselves. The -frewrite-includes text holds each of them whole,
  * in order: a line marker ("# N \"NAME\" FLAGS", linemarker.h) where a
- * file begins (flag 1), is back (flag 2) or goes on; each #include it
- * resolved between "#if 0 / * expanded by -frewrite-includes * /" and its
- * #endif; each #if or #elif it evaluated between "#if 0 / * disabled by
- * -frewrite-includes * /" and its #endif, with an "#endif" (and for an
- * #elif an "#if 0" before it) of its own inside, then the value as
- * "#if N" or "#elif N / * evaluated by -frewrite-includes * /". Dropping
+ * file begins (flag 1), is back (flag 2) or goes on; each #include (and
+ * #pragma once or system_header) it resolved between an "#if 0" with the
+ * comment "expanded by -frewrite-includes" and its #endif; each #if or
+ * #elif it evaluated between an "#if 0" commented "disabled by
+ * -frewrite-includes" and its #endif, with an "#endif" (and for an #elif
+ * an "#if 0" before it) of its own inside, then the value as "#if N" or
+ * "#elif N" commented "evaluated by -frewrite-includes". Dropping
  * what clang added leaves every file's lines. What the text cannot tell
  * is whether a file ended in a newline (clang adds one) or in CRLF lines
  * (clang writes LF): the client says each file's size (rebuild_fit), and a

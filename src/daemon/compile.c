@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Why this file is long (about 1,100 lines): the job directory, the
+/* Why this file is long (about 1,300 lines): the job directory, the
  * command line the server runs, the feeding of the source in each of its
  * forms (plain, gcc's -fdirectives-only text with the files rebuilt from
  * it, clang's -frewrite-includes text, gcc -g3 and ASan under the client's
- * names) and the second compiles some of those forms need (the pedantic
- * twin, the words of own_name text or of text naming files absolutely)
- * all read and write the one struct compile, and each form's feeding
- * decides what its finishing does. Split apart, every part would carry that
- * state across a header. What stands alone is elsewhere: the compiler's run
- * (compilerun.c), the text filter (cpptext.c), the rebuilt files (srcfiles.c).
- */
+ * names, a clang tree and its check) and the second compiles some of those
+ * forms need (the pedantic twin, the words of own_name text or of text
+ * naming files absolutely) all read and write the one struct compile, and each
+ * form's feeding decides what its finishing does. Split apart, every part would
+ * carry that state across a header. What stands alone is elsewhere: the
+ * compiler's run (compilerun.c), the text filter (cpptext.c), the rebuilt files
+ * (srcfiles.c, tree.c). */
 #include "compile.h"
 
 #include <errno.h>
@@ -34,6 +34,7 @@
 #include "srcfiles.h"
 #include "strv.h"
 #include "tree.h"
+#include "why.h"
 
 /* ---- the job directory -------------------------------------------------- */
 
@@ -792,14 +793,6 @@ static int append(char **buf, size_t *len, const void *more, size_t n)
   return 0;
 }
 
-static int write_text(const struct compile *compile, const char *path,
-                      const char *text, size_t len)
-{
-  _cleanup_close_ int fd = compilerun_new_file(path);
-
-  return fd < 0 ? fd : io_write_all(fd, text, len, compile->req->io_timeout_ms);
-}
-
 /* own_name: the text where the object's compile reads it (own_place):
  * the same file under the client's relative name, or, for an absolute
  * one, with the markers naming the main file renamed to its path. */
@@ -817,7 +810,7 @@ static int place_own_text(const struct compile *compile)
   }
   int r = cpptext_rename_file(compile->held, compile->held_len, name,
                               compile->own_input, &text, &len);
-  return r < 0 ? r : write_text(compile, compile->own_input, text, len);
+  return r < 0 ? r : compilerun_write_file(compile->own_input, text, len);
 }
 
 /* -fdirectives-only text goes through its filter and is held, and the
@@ -854,7 +847,7 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
   }
   size_t down_pipe = compile->held_len; /* the text stays held */
   if (r >= 0 && compile->input) {
-    r = write_text(compile, compile->input, compile->held, compile->held_len);
+    r = compilerun_write_file(compile->input, compile->held, compile->held_len);
     r = r < 0 ? r : place_own_text(compile);
     down_pipe = 0;
   }
@@ -901,14 +894,10 @@ static int tree_failed(struct compile *compile)
   if (said) {
     said[strcspn(said, "\n")] = '\0';
   }
-  if (asprintf(&compile->why,
-               "the server's clang could not preprocess the rebuilt files "
-               "(%s)",
-               said ? said : "it said nothing") < 0) {
-    compile->why = NULL;
-    return -ENOMEM;
-  }
-  return -EILSEQ;
+  return why_reason(-EILSEQ, &compile->why,
+                    "the server's clang could not preprocess the rebuilt "
+                    "files (%s)",
+                    said ? said : "it said nothing");
 }
 
 /* The tree's check: the compile's command line as -E -frewrite-includes
@@ -933,23 +922,34 @@ static int tree_check_start(struct compile *compile)
                    &compile->check_pid, &compile->check_status_fd);
 }
 
+/* Wait for a compile beside the object's (pid, its sandbox's report on
+ * status_fd, or -1) to its end, the sandbox's init collected too: enum
+ * wait_end or -errno, its wait status in *ret_status. */
+static int wait_beside(struct compile *compile, pid_t pid, int status_fd,
+                       int *ret_status)
+{
+  int end = compilerun_wait(compile->req, pid, compile->signals.fd, status_fd,
+                            ret_status);
+
+  if (end == WAIT_REPORTED) {
+    compilerun_kill(pid); /* the sandbox's init, its report read */
+  } else if (end >= 0 && status_fd >= 0) {
+    *ret_status = sandbox_status(status_fd, *ret_status);
+  }
+  return end;
+}
+
 /* The check's end: 0 when it gave the client's text, -EILSEQ with the
  * reason when not. */
 static int tree_check_end(struct compile *compile)
 {
-  const struct compile_request *req    = compile->req;
-  _cleanup_free_ char          *out    = path_in(compile->dir, "check.i");
-  _cleanup_free_ char          *text   = NULL;
-  int                           status = 0;
-  size_t                        len    = 0;
-  int end = compilerun_wait(req, compile->check_pid, compile->signals.fd,
-                            compile->check_status_fd, &status);
+  _cleanup_free_ char *out    = path_in(compile->dir, "check.i");
+  _cleanup_free_ char *text   = NULL;
+  int                  status = 0;
+  size_t               len    = 0;
+  int                  end =
+    wait_beside(compile, compile->check_pid, compile->check_status_fd, &status);
 
-  if (end == WAIT_REPORTED) {
-    compilerun_kill(compile->check_pid); /* the sandbox's init */
-  } else if (end >= 0 && compile->check_status_fd >= 0) {
-    status = sandbox_status(compile->check_status_fd, status);
-  }
   compile->check_pid = 0;
   closep(&compile->check_status_fd);
   if (end < 0 || !out) {
@@ -1091,12 +1091,7 @@ static int run_second(struct compile *compile, char **argv, const char *run_in,
   r       = in_len ? io_write_all(write_fd, in, in_len, req->io_timeout_ms) : 0;
   closep(&write_fd);
   write_fd = -1;
-  int end  = compilerun_wait(req, pid, compile->signals.fd, status_fd, &status);
-  if (end == WAIT_REPORTED) {
-    compilerun_kill(pid); /* the sandbox's init, its report read */
-  } else if (end >= 0 && status_fd >= 0) {
-    status = sandbox_status(status_fd, status);
-  }
+  int end  = wait_beside(compile, pid, status_fd, &status);
   if (end < 0) {
     return end;
   }
@@ -1197,7 +1192,7 @@ static int words_input(struct compile *compile, char **ret_input,
       !(*ret_input = path_in(dir, strrchr(compile->input, '/') + 1))) {
     return dir ? -errno : -ENOMEM;
   }
-  return write_text(compile, *ret_input, rooted, len);
+  return compilerun_write_file(*ret_input, rooted, len);
 }
 
 /* When the object's compile said anything, or failed, and that was not

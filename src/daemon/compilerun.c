@@ -99,6 +99,13 @@ int compilerun_new_file(const char *path)
   return fd < 0 ? -errno : fd;
 }
 
+int compilerun_write_file(const char *path, const void *data, size_t len)
+{
+  _cleanup_close_ int fd = compilerun_new_file(path);
+
+  return fd < 0 ? fd : io_write_all(fd, data, len, -1);
+}
+
 int compilerun_spawn(const struct compile_request *req, const char *dir,
                      const char *cwd, const char *tag, char **argv, int in_fd,
                      pid_t *ret_pid, int *ret_status_fd)

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "macro.h"
 #include "rebuild.h"
 #include "strv.h"
+#include "why.h"
 
 /* The deepest climb of a relative name ("../../x.h") a tree takes. */
 #define TREE_CLIMB_MAX 64
@@ -28,27 +28,6 @@ struct tree {
   char  *placeholders[2];
   size_t text_len;
 };
-
-static _printf_(2, 3) int refuse(char **ret_why, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  int n = vasprintf(ret_why, fmt, ap);
-  va_end(ap);
-  if (n < 0) {
-    *ret_why = NULL;
-    return -ENOMEM;
-  }
-  return -EILSEQ;
-}
-
-static int write_file(const char *path, const char *data, size_t len)
-{
-  _cleanup_close_ int fd = compilerun_new_file(path);
-
-  return fd < 0 ? fd : io_write_all(fd, data, len, -1);
-}
 
 /* Where the compile reads a file: an absolute name as it is, a relative
  * one from the directory it runs in. */
@@ -101,8 +80,9 @@ static int make_run_in(struct tree *tree, const char *dir, const char *input,
     depth     = up > depth ? up : depth;
   }
   if (depth > TREE_CLIMB_MAX) {
-    return refuse(ret_why, "a file name climbs more than %d directories",
-                  TREE_CLIMB_MAX);
+    return why_reason(-EILSEQ, ret_why,
+                      "a file name climbs more than %d directories",
+                      TREE_CLIMB_MAX);
   }
   if (!(tree->run_in = malloc(strlen(dir) + 3 + 2 * depth))) {
     return -ENOMEM;
@@ -166,14 +146,17 @@ static int add_root(struct tree *tree, struct json_writer *w, const char *dir,
   }
   int r = shown_path(tree, file->name, &shown);
   if (r >= 0 && !json_utf8_valid(shown, strlen(shown))) {
-    return refuse(ret_why, "the file name %s is not UTF-8", file->name);
+    return why_reason(-EILSEQ, ret_why, "the file name %s is not UTF-8",
+                      file->name);
   }
   if (r >= 0 && system_copy(shown, file->text, file->len)) {
     ret_external[i] = strdup(shown);
     ret_shown[i]    = TAKE_PTR(shown);
     return ret_external[i] ? 0 : -ENOMEM;
   }
-  r = r < 0 ? r : write_file(path, file->text ? file->text : "", file->len);
+  r = r < 0
+        ? r
+        : compilerun_write_file(path, file->text ? file->text : "", file->len);
   if (r < 0) {
     return r;
   }
@@ -355,7 +338,7 @@ static int write_overlay(struct tree *tree, const char *dir, const char *cwd,
     tree->overlay = NULL;
     r             = -ENOMEM;
   }
-  return r < 0 ? r : write_file(tree->overlay, text, len);
+  return r < 0 ? r : compilerun_write_file(tree->overlay, text, len);
 }
 
 /* The driver's input: an empty file at the source's name, from run_in;
@@ -375,7 +358,7 @@ static int place_input(struct tree *tree, const char *input)
   *slash      = '\0';
   int r       = io_mkdir_p(path, 0700);
   *slash      = '/';
-  return r < 0 ? r : write_file(path, "", 0);
+  return r < 0 ? r : compilerun_write_file(path, "", 0);
 }
 
 /* The directory a relative output is written in, from run_in. */
@@ -405,19 +388,20 @@ int tree_build(const char *dir, const char *cwd, const char *input,
   }
   int r = rebuild_sizes_split(body, len, &tree->text_len, &sizes, &count);
   if (r == -EBADMSG) {
-    return refuse(ret_why, "%s", "the source does not end in the files' sizes");
+    return why_reason(-EILSEQ, ret_why, "%s",
+                      "the source does not end in the files' sizes");
   }
   r = r < 0 ? r : rebuild_files(body, tree->text_len, &rebuild);
   if (r == -EBADMSG) {
-    return refuse(ret_why, "%s",
-                  "the source is not clang -frewrite-includes text");
+    return why_reason(-EILSEQ, ret_why, "%s",
+                      "the source is not clang -frewrite-includes text");
   }
   r = r < 0 ? r : rebuild_fit(&rebuild, sizes, count);
   if (r == -EBADMSG) {
     rebuild_clear(&rebuild);
-    return refuse(ret_why, "%s",
-                  "the files rebuilt from the text are not the sizes the "
-                  "client gives (CRLF line ends, or another file)");
+    return why_reason(-EILSEQ, ret_why, "%s",
+                      "the files rebuilt from the text are not the sizes the "
+                      "client gives (CRLF line ends, or another file)");
   }
   r = r < 0 ? r : make_run_in(tree, dir, input, output, &rebuild, ret_why);
   r = r < 0 ? r : write_overlay(tree, dir, cwd, &rebuild, ret_why);
