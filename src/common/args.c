@@ -1547,12 +1547,11 @@ static int check_profile(char *const *argv, size_t i, struct args_job *job,
 
 /* -D and -U come only with clang's -frewrite-includes text, whose macros
  * the compile expands: the client's mark last. */
-static bool takes_macros(char *const *argv, const struct arg_seen *seen)
+static bool takes_macros(const struct args_job *job,
+                         const struct arg_seen *seen)
 {
-  size_t n = strv_length(argv);
-
-  return seen->rule->kind == ARG_MACRO && n >= 2 &&
-         strcmp(argv[n - 1], "-frewrite-includes") == 0;
+  return seen->rule->kind == ARG_MACRO &&
+         strcmp(job->mark, "-frewrite-includes") == 0;
 }
 
 /* A tree's compile reads the rebuilt files as a local one reads the
@@ -1582,7 +1581,7 @@ static int check_server_option(char *const *argv, size_t i,
     return check_profile(argv, i, job, ret_reason);
   }
   if (!seen->rule ||
-      !(server_accepts(seen, argv[i]) || takes_macros(argv, seen) ||
+      !(server_accepts(seen, argv[i]) || takes_macros(job, seen) ||
         tree_takes(job, seen, argv[i]))) {
     return why_reason(-EPERM, ret_reason,
                       "option %s is not allowed on this server", argv[i]);
@@ -1619,9 +1618,7 @@ static int check_server_option(char *const *argv, size_t i,
  * is not preprocessed yet. */
 static bool directives_only_text(char *const *argv, const struct args_job *job)
 {
-  size_t n = strv_length(argv);
-
-  return n >= 2 && strcmp(argv[n - 1], "-fdirectives-only") == 0 &&
+  return strcmp(job->mark, "-fdirectives-only") == 0 &&
          !is_clang(argv[0]) && !job->lang->preprocessed &&
          strcmp(job->lang->cpp_output, "assembler") != 0;
 }
@@ -1662,9 +1659,7 @@ static bool records_switches(char *const *argv)
 /* The client's mark for clang: "-frewrite-includes" last. */
 static bool rewrite_includes_text(char *const *argv, const struct args_job *job)
 {
-  size_t n = strv_length(argv);
-
-  return n >= 2 && strcmp(argv[n - 1], "-frewrite-includes") == 0 &&
+  return strcmp(job->mark, "-frewrite-includes") == 0 &&
          is_clang(argv[0]) && !job->lang->preprocessed &&
          strcmp(job->lang->cpp_output, "assembler") != 0;
 }
@@ -1672,11 +1667,9 @@ static bool rewrite_includes_text(char *const *argv, const struct args_job *job)
 /* A client's -x LANG reaches the server as LANG's preprocessed form,
  * which a stock server compiles the marked text as; the mark last says
  * the text is LANG's source. */
-static const struct args_lang *marked_language(char *const           *argv,
-                                               const struct args_job *job)
+static const struct args_lang *marked_language(const struct args_job *job)
 {
-  size_t      n    = strv_length(argv);
-  const char *last = n >= 2 ? argv[n - 1] : "";
+  const char *last = job->mark;
 
   if (!job->lang_index || !job->lang->preprocessed ||
       (strcmp(last, "-fdirectives-only") != 0 &&
@@ -1740,6 +1733,26 @@ static int check_tree(char *const *argv, const struct args_job *job,
   return 0;
 }
 
+/* The client marks its request with a last word of its own, one that
+ * stands alone: a last word that is an option's value ("-o
+ * -fdirectives-only") marks nothing. */
+static const char *client_mark(char *const *argv)
+{
+  size_t i = 1;
+
+  if (!argv[0]) {
+    return "";
+  }
+  while (argv[i] && argv[i + 1]) {
+    struct arg_seen seen = { .count = 1 };
+    if (!is_input(argv[i]) && arg_scan(argv, i, &seen) < 0) {
+      return "";
+    }
+    i += seen.count;
+  }
+  return argv[i] ? argv[i] : "";
+}
+
 int args_check_server(char *const *argv, struct args_job *ret_job,
                       char **ret_reason)
 {
@@ -1751,9 +1764,10 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
                       response_file(argv));
   }
   size_t end = strv_length(argv);
-  if (end >= 2 &&
-      strncmp(argv[end - 1], ARGS_TREE_MARK, strlen(ARGS_TREE_MARK)) == 0) {
-    job.tree = argv[--end] + strlen(ARGS_TREE_MARK);
+  job.mark   = client_mark(argv);
+  if (strncmp(job.mark, ARGS_TREE_MARK, strlen(ARGS_TREE_MARK)) == 0) {
+    job.tree = job.mark + strlen(ARGS_TREE_MARK);
+    end--;
   }
   for (size_t i = 1; i < end; i++) {
     if (is_input(argv[i])) {
@@ -1786,7 +1800,7 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     return why_reason(-EPERM, ret_reason, "%s is not a C-family source",
                       argv[job.input_index]);
   }
-  job.lang            = marked_language(argv, &job);
+  job.lang            = marked_language(&job);
   job.gcc_text        = directives_only_text(argv, &job);
   job.directives_only = job.gcc_text;
   if (job.gcc_text && is_pedantic(argv)) {

@@ -1390,6 +1390,15 @@ static const struct accepted_case accepted_cases[] = {
     .input_index = 2, .lang = "c", .tree = "/w" },
   { .argv = "clang -c -x cpp-output x.c -g --herdcc-tree=/w",
     .input_index = 4, .lang_index = 3, .lang = "c", .tree = "/w" },
+  /* a last word that is an option's value marks nothing */
+  { .argv = "gcc -c x.c -o --herdcc-tree=y.o",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "gcc -c x.c -o -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "clang -c x.c -o -frewrite-includes",
+    .input_index = 2, .output_index = 4, .lang = "c" },
+  { .argv = "clang -c x.c -o --herdcc-tree=y.o --herdcc-tree=/w",
+    .input_index = 2, .output_index = 4, .lang = "c", .tree = "/w" },
   /* profiles: the job brings the file */
   { .argv = "gcc -c x.c -o x.o -O2 -fprofile-use",
     .input_index = 2, .output_index = 4, .lang = "c", .profile_index = 6 },
