@@ -1618,8 +1618,8 @@ static int check_server_option(char *const *argv, size_t i,
  * is not preprocessed yet. */
 static bool directives_only_text(char *const *argv, const struct args_job *job)
 {
-  return strcmp(job->mark, "-fdirectives-only") == 0 &&
-         !is_clang(argv[0]) && !job->lang->preprocessed &&
+  return strcmp(job->mark, "-fdirectives-only") == 0 && !is_clang(argv[0]) &&
+         !job->lang->preprocessed &&
          strcmp(job->lang->cpp_output, "assembler") != 0;
 }
 
@@ -1659,8 +1659,8 @@ static bool records_switches(char *const *argv)
 /* The client's mark for clang: "-frewrite-includes" last. */
 static bool rewrite_includes_text(char *const *argv, const struct args_job *job)
 {
-  return strcmp(job->mark, "-frewrite-includes") == 0 &&
-         is_clang(argv[0]) && !job->lang->preprocessed &&
+  return strcmp(job->mark, "-frewrite-includes") == 0 && is_clang(argv[0]) &&
+         !job->lang->preprocessed &&
          strcmp(job->lang->cpp_output, "assembler") != 0;
 }
 

@@ -110,9 +110,9 @@ void args_plan_clear(struct args_plan *plan);
 
 /* What the daemon runs for a checked request. */
 struct args_job {
-  const char             *mark;          /* the client's mark: the last word
-                                            when it stands alone, not an
-                                            option's value (borrowed), or "" */
+  /* the client's mark: the last word when it stands alone, not an
+     option's value (borrowed), or "" */
+  const char             *mark;
   size_t                  input_index;   /* argv index of the source */
   size_t                  output_index;  /* argv index of the -o value, or 0 */
   bool                    output_joined; /* -oFILE rather than -o FILE */
