@@ -20,7 +20,12 @@
  * every waiting room invite the biggest job first, as herdccd does with
  * the sizes clients say (HSIZ, extension version 3): ranked by size, a
  * typical job of size worth ROOM_AGING_MS of waiting (src/daemon/room.h),
- * rather than by arrival alone.
+ * rather than by arrival alone; FARM_SIM_AHEAD=1 makes every waiting room
+ * say the work ahead (HWRK, extension version 6): the jobs queued ahead
+ * by their sizes and what the running ones have left, as herdccd knows
+ * them from the durations clients expect (HEXP); only with
+ * FARM_SIM_SIZES=1, since a job whose size is not known says no HEXP, and
+ * herdccd then says no HWRK.
  *
  * Prints the makespan over the lower bound (max(total work / total
  * capacity, largest job on the fastest slot)) for both policies, and the
@@ -79,6 +84,7 @@ static double          now;
 static int             baseline;
 static int             known_sizes;   /* FARM_SIM_SIZES=1 */
 static int             largest_first; /* FARM_SIM_LARGEST_FIRST=1 */
+static int             work_ahead;    /* FARM_SIM_AHEAD=1 */
 static double          mean_work;
 static double          choice_ns;
 static unsigned long   choices;
@@ -153,6 +159,30 @@ static unsigned queue_pos(const struct server *s, unsigned c)
   return s->n_queue;
 }
 
+/* What server si says is to run before the compile at queue position
+ * pos can start (herdccd's HWRK, extension version 6), in typical jobs:
+ * the sizes of those queued ahead, and what its running jobs still have
+ * to do, by the sizes it was told less the work done since they
+ * started. */
+static double ahead_work(unsigned si, unsigned pos)
+{
+  const struct server *s    = &servers[si];
+  double               work = 0;
+
+  for (unsigned i = 0; i < pos; i++) {
+    work += jobs[s->queue[i]].work / mean_work;
+  }
+  for (unsigned r = 0; r < n_running; r++) {
+    const struct compile *j = &jobs[running[r]];
+    if (j->server != si) {
+      continue;
+    }
+    double done = (now - (j->end - j->work / s->speed)) * s->speed;
+    work += (j->work > done ? j->work - done : 0) / mean_work;
+  }
+  return work;
+}
+
 /* A slot of server s is free (or was released): invite the queue. */
 static void server_free(unsigned si)
 {
@@ -220,6 +250,10 @@ static void decide(unsigned c)
     } else {
       offers[i].kind  = SELECT_WAITING;
       offers[i].ahead = queue_pos(s, c);
+      if (work_ahead && known_sizes) {
+        offers[i].said_work  = true;
+        offers[i].work_ahead = ahead_work(j->asked[i], offers[i].ahead);
+      }
     }
   }
   int best = -1;
@@ -499,6 +533,7 @@ int main(int argc, char **argv)
   known_sizes = getenv("FARM_SIM_SIZES") && atoi(getenv("FARM_SIM_SIZES"));
   largest_first =
     getenv("FARM_SIM_LARGEST_FIRST") && atoi(getenv("FARM_SIM_LARGEST_FIRST"));
+  work_ahead = getenv("FARM_SIM_AHEAD") && atoi(getenv("FARM_SIM_AHEAD"));
   if (getenv("FARM_SIM_CONC") && atoi(getenv("FARM_SIM_CONC")) > 0) {
     conc = (unsigned)atoi(getenv("FARM_SIM_CONC"));
   }

@@ -11,7 +11,8 @@
 # slot", and the host choice's cost per job. Then the what-ifs on the
 # two small farms (bench/farm-sim.c): sizes known, as the client's history
 # gives them for a job built before; more compiles at a time than slots;
-# waiting rooms that invite the largest job first.
+# waiting rooms that invite the largest job first; waiting rooms that say
+# the work ahead (version 6's HWRK).
 #
 #   bench/farm-sim.sh            (SEEDS="12345 7 99 5 1234")
 set -euo pipefail
@@ -39,7 +40,9 @@ echo "what-ifs, medians of makespan/bound over the seeds:"
 for whatif in "FARM_SIM_SIZES=1" "FARM_SIM_SIZES=1 FARM_SIM_CONC=48" \
   "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1" \
   "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_CONC=20" \
-  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_CONC=48"; do
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_CONC=48" \
+  "FARM_SIM_SIZES=1 FARM_SIM_AHEAD=1" \
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1"; do
   for scenario in bench bench-uniform; do
     for seed in ${SEEDS:-12345 7 99 5 1234}; do
       # shellcheck disable=SC2086 # the what-if is words of assignments

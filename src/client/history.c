@@ -80,7 +80,16 @@ static void write_work(const char *path, double work)
   }
 }
 
-double history_size(const char *state_dir, uint64_t key)
+double history_mean(const char *state_dir)
+{
+  char path[4096];
+
+  return entry_path(state_dir, HISTORY_MEAN, path, sizeof(path))
+           ? read_work(path)
+           : 0;
+}
+
+double history_size(const char *state_dir, uint64_t key, double mean)
 {
   char name[17], path[4096];
 
@@ -89,11 +98,7 @@ double history_size(const char *state_dir, uint64_t key)
     return 0;
   }
   double work = read_work(path);
-  if (work <= 0 || !entry_path(state_dir, HISTORY_MEAN, path, sizeof(path))) {
-    return 0;
-  }
-  double mean = read_work(path);
-  return mean > 0 ? work / mean : 0;
+  return work > 0 && mean > 0 ? work / mean : 0;
 }
 
 /* Remove the entries not written for HISTORY_MAX_AGE_S. */

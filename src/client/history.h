@@ -25,8 +25,12 @@
 /* The key of a job: its server command line and working directory. */
 uint64_t history_key(char *const *server_argv, const char *working_dir);
 
-/* The job's size over the mean, from its last compile; 0 when unknown. */
-double history_size(const char *state_dir, uint64_t key);
+/* The mean work of a compile (ms at speed 1); 0 when unknown. */
+double history_mean(const char *state_dir);
+
+/* The job's size over mean (history_mean()), from its last compile; 0
+ * when unknown. */
+double history_size(const char *state_dir, uint64_t key, double mean);
 
 /* The job's compile took elapsed_ms on a slot of slot_speed (> 0): store
  * its work and move the mean. Failures are ignored: history is a hint. */

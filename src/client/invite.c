@@ -165,18 +165,34 @@ static void guess_speeds(struct round *rd)
   }
 }
 
-/* In a waiting room of extension version 3: say how big the job is, so
- * that the room invites the biggest first (herd.h, HSIZ). */
+/* Say how big the job is (herd.h): in a waiting room of extension
+ * version 3, so that the room invites the biggest first (HSIZ); from
+ * version 6 in the room or invited, with how long it should take on one
+ * of the server's slots (HEXP), so that the room can say the work ahead
+ * to others (HWRK). */
 static void tell_size(struct round *rd, struct peer *p)
 {
-  char size[PROTO_HEADER_LEN];
+  char   size[2 * PROTO_HEADER_LEN];
+  double expect_ms = rd->job->size * rd->job->mean_work / p->slot_speed;
+  size_t n         = herd_format_size(size, p->offer.version, rd->job->size,
+                              p->speed_known ? expect_ms : 0);
 
-  herd_format_size(size, rd->job->size);
   p->size_told = true;
-  if (send(p->fd, size, sizeof(size), MSG_NOSIGNAL | MSG_DONTWAIT) !=
-      sizeof(size)) {
+  if (send(p->fd, size, n, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n) {
     peer_fail(rd, p, "failed to send HSIZ");
   }
+}
+
+/* Whether the job's size is to be said now (tell_size). */
+static bool size_to_tell(const struct round *rd, const struct peer *p)
+{
+  enum herd_state state = p->offer.state;
+
+  return !p->size_told && rd->job->size > 0 &&
+         ((state == HERD_STATE_WAITING &&
+           p->offer.version >= HERD_SIZE_VERSION) ||
+          (state == HERD_STATE_INVITED &&
+           p->offer.version >= HERD_WORK_VERSION));
 }
 
 static void peer_read(struct round *rd, struct peer *p)
@@ -207,10 +223,6 @@ static void peer_read(struct round *rd, struct peer *p)
     peer_close(p, PEER_GONE); /* not a failure: no backoff */
     return;
   }
-  if (p->offer.state == HERD_STATE_WAITING && !p->size_told &&
-      p->offer.version >= HERD_SIZE_VERSION && rd->job->size > 0) {
-    tell_size(rd, p);
-  }
   if (p->offer.headers >= HERD_HELLO_HEADERS) {
     p->slots = p->offer.slots;
     if (p->offer.speed && !p->speed_known) {
@@ -218,6 +230,9 @@ static void peer_read(struct round *rd, struct peer *p)
       p->speed_known = true;
       guess_speeds(rd);
     }
+  }
+  if (size_to_tell(rd, p)) {
+    tell_size(rd, p);
   }
 }
 
@@ -253,6 +268,11 @@ static struct select_offer offer_of(const struct round *rd, unsigned i,
       } else if (p->offer.state == HERD_STATE_WAITING) {
         o.kind  = SELECT_WAITING;
         o.ahead = p->offer.value;
+        /* the slot time ahead there, in typical jobs at speed 1 */
+        o.said_work  = p->offer.work_said && rd->job->mean_work > 0;
+        o.work_ahead = o.said_work
+                         ? p->offer.work_ms * p->slot_speed / rd->job->mean_work
+                         : 0;
       } else {
         o.kind = grace ? SELECT_PENDING : SELECT_GONE;
       }

@@ -438,8 +438,9 @@ static void know_size(struct compile_state *c)
   _cleanup_free_ char *dir = NULL;
 
   if (env_get_bool("HISTORY", true) && args_working_dir(&dir) >= 0) {
-    c->history_key = history_key(c->plan.server_argv, dir);
-    c->job.size    = history_size(c->state, c->history_key);
+    c->history_key   = history_key(c->plan.server_argv, dir);
+    c->job.mean_work = history_mean(c->state);
+    c->job.size      = history_size(c->state, c->history_key, c->job.mean_work);
     log_debug("%s: size %.2f of the typical job", c->plan.input, c->job.size);
   }
 }

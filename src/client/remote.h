@@ -36,10 +36,12 @@ struct remote_job {
   struct cpprun *cpp;             /* owned: the preprocessor's run and output,
                                          made by the first attempt; released by
                                          remote_job_clear() */
-  uint32_t herd; /* the extension version the next remote_compile_on's
-                    connection opened with (invite.h); 0: none */
-  double size;   /* expected size over the typical job's (history.h), for
-                    the host choice; 0: unknown */
+  uint32_t herd;    /* the extension version the next remote_compile_on's
+                       connection opened with (invite.h); 0: none */
+  double size;      /* expected size over the typical job's (history.h), for
+                       the host choice; 0: unknown */
+  double mean_work; /* the typical job's work, ms at speed 1 (history.h);
+                       0: unknown */
 };
 
 enum remote_outcome {

@@ -21,9 +21,12 @@ double select_cost(const struct select_offer *offer)
     case SELECT_FREE:
     case SELECT_PENDING:
       return size / speed;
-    case SELECT_WAITING:
-      return size / speed + SELECT_WAIT_WEIGHT * ((double)offer->ahead + 1) /
-                              ((double)slots * speed);
+    case SELECT_WAITING: {
+      double ahead =
+        offer->said_work ? offer->work_ahead : (double)offer->ahead + 1;
+      return size / speed +
+             SELECT_WAIT_WEIGHT * ahead / ((double)slots * speed);
+    }
     case SELECT_GONE:
     default:
       return SELECT_NEVER;

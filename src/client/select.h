@@ -4,13 +4,13 @@
  * by when the job would finish there, in units of the typical job's time:
  * size / slot speed on a free slot (an invitation, a free local slot
  * file, this machine), plus the time for the jobs ahead of it to start
- * on a waiting one ((ahead + 1) / (slots x slot speed), the jobs ahead
- * taken as typical); an offer not answered yet counts as free, so a
- * compile does not take a slow free slot while a faster server may still
- * invite it. The size is the job's own over the typical (history.h), 1
- * when unknown: a big job values speed over waiting. Pure code,
- * no I/O: the client uses it, and so does the farm simulation in bench/
- * (bench/farm-sim.c), compiled from the same file. */
+ * on a waiting one (the work ahead / (slots x slot speed): what the
+ * server says is to run before it, else (ahead + 1) typical jobs); an offer not
+ * answered yet counts as free, so a compile does not take a slow free slot
+ * while a faster server may still invite it. The size is the job's own over the
+ * typical (history.h), 1 when unknown: a big job values speed over waiting.
+ * Pure code, no I/O: the client uses it, and so does the farm simulation in
+ * bench/ (bench/farm-sim.c), compiled from the same file. */
 #pragma once
 
 #include <stdbool.h>
@@ -29,12 +29,17 @@ struct select_offer {
   double           slot_speed; /* the speed of one job slot, > 0 */
   unsigned         slots;      /* job slots of the host, >= 1 */
   unsigned         ahead;      /* SELECT_WAITING: jobs to start first */
-  unsigned         free;       /* SELECT_FREE: slots still free besides */
-  double           size;       /* this job's expected size over the typical
-                                  one's; 0: unknown (1) */
-  bool owner;                  /* the server the command line's rendezvous
-                                  names (select_owner): where its result
-                                  is cached if the farm has it */
+  bool             said_work;  /* SELECT_WAITING: the server said work_ahead */
+  double work_ahead; /* what is to run there before this job can start, in
+                        typical jobs: those queued ahead by their sizes,
+                        and what the running jobs still have to do; not
+                        said, (ahead + 1) typical jobs */
+  unsigned free;     /* SELECT_FREE: slots still free besides */
+  double   size;     /* this job's expected size over the typical
+                        one's; 0: unknown (1) */
+  bool owner;        /* the server the command line's rendezvous
+                        names (select_owner): where its result
+                        is cached if the farm has it */
 };
 
 /* Costs within this fraction of each other are taken as equal (speeds are

@@ -77,29 +77,71 @@ size_t herd_format_state(char *buf, enum herd_state state, uint32_t value)
   return 0;
 }
 
-void herd_format_size(char *buf, double size)
+static uint32_t cut_ms(double ms)
+{
+  return ms < 1                  ? 1
+         : ms > HERD_WORK_MAX_MS ? HERD_WORK_MAX_MS
+                                 : (uint32_t)(ms + 0.5);
+}
+
+size_t herd_format_work(char *buf, uint64_t work_ms)
+{
+  return format_header(buf, "HWRK",
+                       work_ms < HERD_WORK_MAX_MS ? (uint32_t)work_ms
+                                                  : HERD_WORK_MAX_MS);
+}
+
+size_t herd_format_size(char *buf, uint32_t version, double size,
+                        double expect_ms)
 {
   double milli = size > 0 ? size * HERD_SIZE_TYPICAL : HERD_SIZE_TYPICAL;
 
-  milli = milli < 1 ? 1 : milli > HERD_SIZE_MAX ? HERD_SIZE_MAX : milli;
-  format_header(buf, "HSIZ", (uint32_t)(milli + 0.5));
+  milli    = milli < 1 ? 1 : milli > HERD_SIZE_MAX ? HERD_SIZE_MAX : milli;
+  size_t n = format_header(buf, "HSIZ", (uint32_t)(milli + 0.5));
+  if (version >= HERD_WORK_VERSION) {
+    n += format_header(buf + n, "HEXP", expect_ms > 0 ? cut_ms(expect_ms) : 0);
+  }
+  return n;
 }
 
-int herd_parse_size(const void *buf, size_t len, uint32_t *ret_size)
+/* 1 when buf (len bytes) starts with a whole header of token (*ret_value),
+ * 0 when with a part of one, -EPROTO when with something else. */
+static int leading_header(const char *buf, size_t len, const char *token,
+                          uint32_t *ret_value)
 {
-  size_t   token = len < 4 ? len : 4;
-  uint32_t value;
+  size_t head = len < 4 ? len : 4;
 
-  if (memcmp(buf, "HSIZ", token) != 0) {
+  if (memcmp(buf, token, head) != 0) {
     return -EPROTO;
   }
   if (len < PROTO_HEADER_LEN) {
     return 0;
   }
-  if (proto_parse_header(buf, "HSIZ", &value) < 0) {
-    return -EPROTO;
+  return proto_parse_header(buf, token, ret_value) < 0 ? -EPROTO : 1;
+}
+
+int herd_parse_size(const void *buf, size_t len, uint32_t version,
+                    uint32_t *ret_size, uint32_t *ret_expect_ms,
+                    size_t *ret_len)
+{
+  const char *p = buf;
+  uint32_t    size, expect = 0;
+  int         r = leading_header(p, len, "HSIZ", &size);
+
+  if (r <= 0) {
+    return r;
   }
-  *ret_size = value < HERD_SIZE_MAX ? value : HERD_SIZE_MAX;
+  size_t used = PROTO_HEADER_LEN;
+  if (version >= HERD_WORK_VERSION) {
+    r = leading_header(p + used, len - used, "HEXP", &expect);
+    if (r <= 0) {
+      return r; /* HEXP follows HSIZ at this version */
+    }
+    used += PROTO_HEADER_LEN;
+  }
+  *ret_size      = size < HERD_SIZE_MAX ? size : HERD_SIZE_MAX;
+  *ret_expect_ms = expect < HERD_WORK_MAX_MS ? expect : HERD_WORK_MAX_MS;
+  *ret_len       = used;
   return 1;
 }
 
@@ -142,10 +184,21 @@ static int take_header(struct herd_offer *offer, const char *buf)
     }
     return 0;
   }
+  if (proto_parse_header(buf, "HWRK", &value) == 0) {
+    if (offer->state != HERD_STATE_WAITING ||
+        offer->version < HERD_WORK_VERSION) {
+      return -EPROTO;
+    }
+    offer->work_said = true;
+    offer->work_ms   = value;
+    offer->headers++;
+    return 0;
+  }
   for (size_t i = 0; i < sizeof(herd_states) / sizeof(herd_states[0]); i++) {
     if (proto_parse_header(buf, herd_states[i].token, &value) == 0) {
-      offer->state = herd_states[i].state;
-      offer->value = value;
+      offer->state     = herd_states[i].state;
+      offer->value     = value;
+      offer->work_said = false;
       offer->headers++;
       return 0;
     }

@@ -23,13 +23,17 @@
  * the job (HPRF). 4: the source in chunks (HCKL after HDIG, then HHIT or
  * HNED and only the chunks the server does not hold). 5: the server
  * rebuilds a clang job's files from its text and compiles them
- * (args_plan.tree, ARGS_TREE_MARK). */
-#define HERD_VERSION         5
+ * (args_plan.tree, ARGS_TREE_MARK). 6: the work ahead: a client says
+ * how long its job should take on one of the server's slots (HEXP, after
+ * HSIZ), and the waiting room says how much slot time is to run before
+ * a connection's job can start (HWRK, after HWAI). */
+#define HERD_VERSION         6
 #define HERD_DIGEST_VERSION  2
 #define HERD_SIZE_VERSION    3
 #define HERD_PROFILE_VERSION 3
 #define HERD_CHUNK_VERSION   4
 #define HERD_TREE_VERSION    5
+#define HERD_WORK_VERSION    6
 /* HSIZ's value: the job's expected size over its client's typical job, in
  * thousandths (so HERD_SIZE_TYPICAL is a typical job), at most
  * HERD_SIZE_MAX. */
@@ -50,8 +54,10 @@ struct herd_chunk {
 
 /* The server's first answer: HERD, HSPD, HSLT, HRSV. */
 #define HERD_HELLO_HEADERS 4
-/* The longest a server sends at once: its hello and a state. */
-#define HERD_MSG_MAX ((HERD_HELLO_HEADERS + 1) * PROTO_HEADER_LEN)
+/* The longest a server sends at once: its hello, a state and its work. */
+#define HERD_MSG_MAX ((HERD_HELLO_HEADERS + 2) * PROTO_HEADER_LEN)
+/* HEXP's and HWRK's values are milliseconds, at most this. */
+#define HERD_WORK_MAX_MS (24u * 3600 * 1000)
 
 enum herd_state {
   HERD_STATE_HELLO,   /* the hello is not complete yet */
@@ -69,17 +75,19 @@ struct herd_offer {
   uint32_t        slots;      /* its job slots, >= 1 */
   uint32_t        reserve_ms; /* how long an invitation is held */
   enum herd_state state;
-  uint32_t        value;   /* see enum herd_state */
-  unsigned        headers; /* headers read */
+  uint32_t        value;     /* see enum herd_state */
+  bool            work_said; /* waiting: HWRK came after the last HWAI */
+  uint32_t        work_ms;   /* the last one's value: the slot time ahead */
+  unsigned        headers;   /* headers read */
   size_t          partial_len;
   char            partial[PROTO_HEADER_LEN];
 };
 
 /* Feed bytes a server sent (any split). -EPROTO for anything out of
  * place: a wrong token, a slot count of 0, a byte after the invitation or
- * the busy reply. A classic reply (DONE) in place of the hello is taken
- * as busy: a server over its per-address cap turns a connection away
- * before it knows which dialect it speaks. */
+ * the busy reply, HWRK but in a waiting room of version 6. A classic reply
+ * (DONE) in place of the hello is taken as busy: a server over its per-address
+ * cap turns a connection away before it knows which dialect it speaks. */
 int herd_offer_feed(struct herd_offer *offer, const void *buf, size_t len);
 
 /* The client's hello (PROTO_HEADER_LEN bytes, no NUL). */
@@ -108,15 +116,27 @@ size_t herd_format_hello(char *buf, uint32_t version, uint32_t speed,
 /* One state message (HWAI, HINV or HBSY) into buf; its length. */
 size_t herd_format_state(char *buf, enum herd_state state, uint32_t value);
 
-/* The client's HSIZ for a job of size (over its typical job; 0: unknown,
- * sent as typical) into buf (PROTO_HEADER_LEN bytes). */
-void herd_format_size(char *buf, double size);
+/* HWRK: the slot time, in ms, to run before a waiting job can start
+ * (cut to HERD_WORK_MAX_MS) into buf (PROTO_HEADER_LEN bytes); its length. */
+size_t herd_format_work(char *buf, uint64_t work_ms);
 
-/* What a waiting connection's first len bytes (buf, no NUL needed) say:
- * 1 for a whole HSIZ header (*ret_size: its value, cut to HERD_SIZE_MAX),
- * 0 for too few bytes to tell, -EPROTO for anything else (then it sent no
- * size: those bytes are its request). */
-int herd_parse_size(const void *buf, size_t len, uint32_t *ret_size);
+/* The client's HSIZ for a job of size (over its typical job; 0: unknown,
+ * sent as typical) into buf, and for version >= HERD_WORK_VERSION HEXP
+ * after it: expect_ms, how long the job should take on one of the
+ * server's slots (0: unknown). Its length. */
+size_t herd_format_size(char *buf, uint32_t version, double size,
+                        double expect_ms);
+
+/* What a waiting connection's first len bytes (buf, no NUL needed) say,
+ * for the extension version it speaks: 1 for a whole HSIZ header, and at
+ * version >= HERD_WORK_VERSION the HEXP after it (*ret_size: HSIZ's
+ * value, cut to HERD_SIZE_MAX; *ret_expect_ms: HEXP's, cut to
+ * HERD_WORK_MAX_MS, 0 when unknown; *ret_len: the bytes they take); 0 for
+ * too few bytes to tell; -EPROTO for anything else (then it sent no size:
+ * those bytes are its request). */
+int herd_parse_size(const void *buf, size_t len, uint32_t version,
+                    uint32_t *ret_size, uint32_t *ret_expect_ms,
+                    size_t *ret_len);
 
 /* HCKL's body for count chunks into buf (count * HERD_CHUNK_ENTRY_LEN
  * bytes). */

@@ -140,22 +140,78 @@ ssize_t room_next(const struct server *s)
   return best;
 }
 
+/* The slot time, in ms, to run here before the job of the waiting entry
+ * i can start (HWRK): what each running job has left until the end its
+ * HEXP gave it, the whole HEXP of each invited job and of each queued
+ * ahead of i; -1 when one of them said none. */
+static long long room_work_ahead(const struct server *s, size_t i,
+                                 long long now)
+{
+  long long work = 0;
+
+  for (size_t k = 0; k < s->n_children; k++) {
+    if (!s->child_ends_ms[k]) {
+      return -1;
+    }
+    work += s->child_ends_ms[k] > now ? s->child_ends_ms[k] - now : 0;
+  }
+  for (size_t k = 0; k < s->n_conns; k++) {
+    const struct conn *c = &s->conns[k];
+    if (c->room == ROOM_INVITED ||
+        (k != i && room_queued(c) && room_before(c, k, &s->conns[i], i))) {
+      if (!c->expect_ms) {
+        return -1;
+      }
+      work += c->expect_ms;
+    }
+  }
+  return work;
+}
+
+/* Whether work, the work ahead now, is worth saying again after sent (-1:
+ * none said since the last HWAI): by ROOM_WORK_RESEND_MS and a tenth. */
+static bool work_moved(long long work, long long sent)
+{
+  long long moved = work > sent ? work - sent : sent - work;
+  return work >= 0 &&
+         (sent < 0 || (moved >= ROOM_WORK_RESEND_MS && moved * 10 >= sent));
+}
+
+size_t room_format_waiting(struct server *s, size_t i, char *buf,
+                           bool count_changed)
+{
+  struct conn *c = &s->conns[i];
+  size_t       n = 0;
+  long long    work =
+    c->herd >= HERD_WORK_VERSION ? room_work_ahead(s, i, clock_now_ms()) : -1;
+
+  if (count_changed) {
+    n += herd_format_state(buf, HERD_STATE_WAITING, c->ahead);
+    c->work_sent_ms = -1;
+  }
+  if (work_moved(work, c->work_sent_ms)) {
+    n += herd_format_work(buf + n, (uint64_t)work);
+    c->work_sent_ms = work;
+  }
+  return n;
+}
+
 /* Send each connection of the waiting room its count of those ahead when
  * it changed (HWAI): it shrinks as slots free, and grows when a bigger
- * job comes. A connection that cannot take it is closed. */
+ * job comes; and the work ahead (HWRK) after it, or when it moved. A
+ * connection that cannot take it is closed. */
 void room_update(struct server *s)
 {
   for (size_t i = 0; i < s->n_conns;) {
     struct conn *c = &s->conns[i];
     if (c->room == ROOM_WAITING) {
-      uint32_t ahead = room_ahead(s, i);
-      if (ahead != c->ahead) {
-        char buf[PROTO_HEADER_LEN];
-        c->ahead = ahead;
-        if (!room_say(s, i, buf,
-                      herd_format_state(buf, HERD_STATE_WAITING, ahead))) {
-          continue;
-        }
+      uint32_t ahead   = room_ahead(s, i);
+      bool     changed = ahead != c->ahead;
+      char     buf[2 * PROTO_HEADER_LEN];
+      c->ahead = ahead;
+      size_t n = room_format_waiting(s, i, buf, changed);
+      if (n && !room_say(s, i, buf, n)) {
+        continue;
       }
     }
     i++;
@@ -165,20 +221,23 @@ void room_update(struct server *s)
 bool room_read_size(struct server *s, size_t i)
 {
   struct conn *c = &s->conns[i];
-  char         head[PROTO_HEADER_LEN];
-  uint32_t     size;
+  char         head[2 * PROTO_HEADER_LEN];
+  uint32_t     size, expect_ms;
+  size_t       len;
 
   if (c->herd < HERD_SIZE_VERSION || c->sized) {
     return true;
   }
   ssize_t n = recv(c->fd, head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
-  int     r = herd_parse_size(head, n > 0 ? (size_t)n : 0, &size);
+  int     r = herd_parse_size(head, n > 0 ? (size_t)n : 0, c->herd, &size,
+                              &expect_ms, &len);
   if (r == 0) {
     return false;
   }
   c->sized = true;
-  if (r > 0 && recv(c->fd, head, sizeof(head), MSG_DONTWAIT) == sizeof(head)) {
-    c->size = size;
+  if (r > 0 && recv(c->fd, head, len, MSG_DONTWAIT) == (ssize_t)len) {
+    c->size      = size;
+    c->expect_ms = expect_ms;
     if (c->room == ROOM_WAITING) {
       room_update(s); /* its place, and maybe others', moved */
     }
@@ -216,7 +275,7 @@ static void room_enter(struct server *s, size_t i, uint32_t version)
   c->room        = ROOM_WAITING;
   c->ahead       = room_ahead(s, i);
   s->n_waiting++;
-  n += herd_format_state(hello + n, HERD_STATE_WAITING, c->ahead);
+  n += room_format_waiting(s, i, hello + n, true);
   room_say(s, i, hello, n);
 }
 

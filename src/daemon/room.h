@@ -4,10 +4,11 @@
  * answers with its hello (speed, slots, how long an invitation holds),
  * then invites it at once when a slot is free and nobody is ahead, seats
  * it in the waiting room (HWAI, with the count of those ahead, sent again
- * each time it shrinks), or tells it the server is busy (the room is
- * full, or its address holds --max-per-address connections already). An
- * invitation reserves a slot for SERVER_RESERVE_MS, within which the
- * client sends its classic request or closes.
+ * each time it shrinks; HWRK, the slot time to run before its job can
+ * start, from the durations clients expect, HEXP), or tells it the server is
+ * busy (the room is full, or its address holds --max-per-address connections
+ * already). An invitation reserves a slot for SERVER_RESERVE_MS, within which
+ * the client sends its classic request or closes.
  *
  * The room is no table of its own: its connections are entries of the
  * server's table (serverstate.h), in arrival order with the classic
@@ -47,8 +48,20 @@ bool room_invite(struct server *s, size_t i, const char *hello,
  * job first, by its rank (room.c), the oldest among equals; -1: none. */
 ssize_t room_next(const struct server *s);
 
+/* The work ahead (HWRK) is said again when it moved by this much (and
+ * by a tenth): it moves with every job that starts or ends. */
+#define ROOM_WORK_RESEND_MS 100
+
+/* What the waiting entry i is told into buf (2 headers at most): HWAI
+ * with its count of those ahead when count_changed, then, to a client of
+ * version 6, HWRK when the work ahead is known and was not said since
+ * HWAI, or moved; its length, 0 for nothing to say. */
+size_t room_format_waiting(struct server *s, size_t i, char *buf,
+                           bool count_changed);
+
 /* Send each connection of the room its count of those ahead, when it
- * changed; a connection that cannot take it is closed. */
+ * changed, and its work ahead; a connection that cannot take it is
+ * closed. */
 void room_update(struct server *s);
 
 /* Read the size a waiting or invited connection of extension version 3

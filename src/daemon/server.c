@@ -128,13 +128,15 @@ static int setup_loop(struct server *s)
   if (s->signal_fd < 0 || s->epoll_fd < 0 || s->peek_fd < 0) {
     return -errno;
   }
-  s->max_conns   = fit_descriptors(s->config->max_pending);
-  s->children    = calloc(s->config->jobs, sizeof(pid_t));
-  s->child_peers = calloc(s->config->jobs, sizeof(*s->child_peers));
-  s->conns       = calloc(s->max_conns, sizeof(struct conn));
-  s->peek_buf    = malloc(SERVER_PEEK_MAX);
+  s->max_conns     = fit_descriptors(s->config->max_pending);
+  s->children      = calloc(s->config->jobs, sizeof(pid_t));
+  s->child_peers   = calloc(s->config->jobs, sizeof(*s->child_peers));
+  s->child_ends_ms = calloc(s->config->jobs, sizeof(*s->child_ends_ms));
+  s->conns         = calloc(s->max_conns, sizeof(struct conn));
+  s->peek_buf      = malloc(SERVER_PEEK_MAX);
   room_bounds(s);
-  if (!s->children || !s->child_peers || !s->conns || !s->peek_buf) {
+  if (!s->children || !s->child_peers || !s->child_ends_ms || !s->conns ||
+      !s->peek_buf) {
     return -ENOMEM;
   }
   struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->signal_fd };
@@ -534,6 +536,7 @@ static void accept_all(struct server *s, int listen_fd)
     c.deadline            = c.arrived_ms + s->config->request_timeout_ms;
     c.arrived             = (int64_t)time(NULL);
     c.size                = HERD_SIZE_TYPICAL;
+    c.work_sent_ms        = -1;
     struct epoll_event ev = {
       .events  = EPOLLIN | EPOLLRDHUP | EPOLLET,
       .data.fd = c.fd,
@@ -631,7 +634,9 @@ static void start_job(struct server *s, size_t i)
     statsd_slot_release(s->statsd, slot);
   } else {
     s->child_peers[s->n_children] = c.peer;
-    s->children[s->n_children++]  = pid;
+    s->child_ends_ms[s->n_children] =
+      c.expect_ms ? clock_now_ms() + c.expect_ms : 0;
+    s->children[s->n_children++] = pid;
     statsd_slot_started(s->statsd, slot, pid);
   }
   close(c.fd);
@@ -668,8 +673,9 @@ static void forget_child(struct server *s, pid_t pid, int status)
   for (size_t i = 0; i < s->n_children; i++) {
     if (s->children[i] == pid) {
       s->n_children--;
-      s->children[i]    = s->children[s->n_children];
-      s->child_peers[i] = s->child_peers[s->n_children];
+      s->children[i]      = s->children[s->n_children];
+      s->child_peers[i]   = s->child_peers[s->n_children];
+      s->child_ends_ms[i] = s->child_ends_ms[s->n_children];
       break;
     }
   }
@@ -790,6 +796,7 @@ static void server_clear(struct server *s)
   free(s->listen_fds);
   free(s->children);
   free(s->child_peers);
+  free(s->child_ends_ms);
   free(s->conns);
   free(s->peek_buf);
   if (s->peek_fd >= 0) {

@@ -48,6 +48,9 @@ struct conn {
                                 thousandths of a typical job; typical unless said */
   bool sized;                /* HSIZ was read, or the connection sent something
                                 else first */
+  uint32_t expect_ms;        /* how long its job should take on a slot here
+                                (HEXP), 0: unknown */
+  long long work_sent_ms;    /* waiting: the last HWRK sent since HWAI, or -1 */
 };
 
 struct server {
@@ -59,25 +62,27 @@ struct server {
   sigset_t                    old_mask;    /* restored in job processes */
   pid_t                      *children;    /* job processes, config->jobs */
   struct sockaddr_storage    *child_peers; /* their clients' addresses */
-  size_t                      n_children;
-  size_t                      n_reserved; /* slots held for invitations */
-  size_t                      n_waiting;  /* connections in the waiting room */
-  size_t                      room_max;   /* waiting room, in total */
-  size_t                      per_address_max; /* pending + running */
-  unsigned                    speed; /* announced: configured or measured */
-  struct conn                *conns; /* owned: in arrival order */
-  size_t                      n_conns;
-  size_t                      max_conns; /* --max-pending, or fewer */
-  int                         peek_fd;   /* memfd: a copy for the codec */
-  char                       *peek_buf;  /* owned: SERVER_PEEK_MAX */
-  bool                        accepting;
-  bool                        accept_failed; /* out of descriptors */
-  char                       *pid_file;      /* owned: absolute, or NULL */
-  bool                        pid_file_written;
-  int                         ready_fd;     /* to the starting process */
-  struct drains               drains;       /* turned-away clients */
-  struct statsd              *statsd;       /* owned: --stats, or NULL */
-  struct statsd_config        stats_config; /* config->stats, and ours */
+  long long *child_ends_ms; /* when each should end (its start and HEXP;
+                               0: unknown), for the work ahead (room.c) */
+  size_t               n_children;
+  size_t               n_reserved;      /* slots held for invitations */
+  size_t               n_waiting;       /* connections in the waiting room */
+  size_t               room_max;        /* waiting room, in total */
+  size_t               per_address_max; /* pending + running */
+  unsigned             speed;           /* announced: configured or measured */
+  struct conn         *conns;           /* owned: in arrival order */
+  size_t               n_conns;
+  size_t               max_conns; /* --max-pending, or fewer */
+  int                  peek_fd;   /* memfd: a copy for the codec */
+  char                *peek_buf;  /* owned: SERVER_PEEK_MAX */
+  bool                 accepting;
+  bool                 accept_failed; /* out of descriptors */
+  char                *pid_file;      /* owned: absolute, or NULL */
+  bool                 pid_file_written;
+  int                  ready_fd;     /* to the starting process */
+  struct drains        drains;       /* turned-away clients */
+  struct statsd       *statsd;       /* owned: --stats, or NULL */
+  struct statsd_config stats_config; /* config->stats, and ours */
 };
 
 /* Take entry i out of the table, keeping the arrival order; its descriptor

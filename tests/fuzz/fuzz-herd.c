@@ -6,8 +6,9 @@
  * read as a connection's opening (herd_opening) and a client's hello
  * (herd_parse_client_hello): a hello the parser takes is one the opening
  * reader calls whole; the same first bytes read as a waiting client's
- * size (herd_parse_size) give a whole HSIZ only from 12 bytes, within
- * bounds, and a prefix of it never says otherwise. Whatever the bytes, the
+ * size (herd_parse_size) give a whole HSIZ only from 12 bytes (HSIZ and
+ * HEXP from 24 at version 6), within bounds, and a prefix of them never
+ * says otherwise. Whatever the bytes, the
  * reader ends in a state it can say, and an invitation or a busy reply comes
  * only after a whole, sane hello; the same bytes fed in one piece give the same
  * result. The same bytes are read as a list of chunks (herd_parse_chunks:
@@ -78,6 +79,25 @@ static void check_need(const uint8_t *data, size_t size)
   FUZZ_CHECK(herd_check_need(data, size, size * 8 + 8) < 0);
 }
 
+/* A waiting client's size at version: whole only with all its headers
+ * (HSIZ, and HEXP from version 6), within bounds, and no prefix of them
+ * says otherwise. */
+static void check_size(const uint8_t *data, size_t size, uint32_t version)
+{
+  size_t want =
+    version >= HERD_WORK_VERSION ? 2 * PROTO_HEADER_LEN : PROTO_HEADER_LEN;
+  size_t   head = size < want ? size : want;
+  uint32_t hsiz = 0, hexp = 0;
+  size_t   used = 0;
+  int      rz   = herd_parse_size(data, head, version, &hsiz, &hexp, &used);
+
+  FUZZ_CHECK(rz <= 0 || (used == want && head == want &&
+                         hsiz <= HERD_SIZE_MAX && hexp <= HERD_WORK_MAX_MS));
+  for (size_t n = 0; rz > 0 && n < head; n++) {
+    FUZZ_CHECK(herd_parse_size(data, n, version, &hsiz, &hexp, &used) == 0);
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   struct herd_offer split, whole;
@@ -99,12 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(version >= 1 && version <= HERD_VERSION);
     FUZZ_CHECK(opening == HERD_OPENING_HELLO);
   }
-  uint32_t hsiz = 0;
-  int      rz   = herd_parse_size(data, head, &hsiz);
-  FUZZ_CHECK(rz <= 0 || (head == PROTO_HEADER_LEN && hsiz <= HERD_SIZE_MAX));
-  for (size_t n = 0; rz > 0 && n < head; n++) {
-    FUZZ_CHECK(herd_parse_size(data, n, &hsiz) == 0);
-  }
+  check_size(data, size, HERD_SIZE_VERSION);
+  check_size(data, size, HERD_WORK_VERSION);
   int rs = feed_split(data, size, step, &split);
   int rw = feed_split(data, size, size ? size : 1, &whole);
   FUZZ_CHECK((rs < 0) == (rw < 0));
@@ -112,6 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
   }
   FUZZ_CHECK(split.state == whole.state && split.value == whole.value);
+  FUZZ_CHECK(split.work_said == whole.work_said &&
+             (!split.work_said || split.work_ms == whole.work_ms));
   switch (split.state) {
     case HERD_STATE_WAITING:
     case HERD_STATE_INVITED:

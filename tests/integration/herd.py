@@ -28,6 +28,12 @@ said, one line per connection, and exits 1 when the protocol was broken.
       once in the waiting room, HSIZ SIZE; print "INVITED SIZE" as each is
       invited, and decline that invitation at once (closing), so that the
       next is invited; a connection invited at once prints "FIRST SIZE"
+  herd.py ... work
+      version 6's work ahead, on a server of one free slot: A is invited
+      and says HSIZ 1000 HEXP 5000 (holding the slot); B and C wait, B
+      saying HSIZ 1000 HEXP 1000, then C HSIZ 3000 HEXP 2500 (so C goes
+      ahead of B); D speaks version 5. Print "NAME STATE VALUE" for every
+      message each gets within a second (WORK: the HWRK value)
 """
 import argparse
 import hashlib
@@ -39,7 +45,8 @@ import time
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 import wire  # noqa: E402
 
-STATES = {b"HINV": "INVITED", b"HWAI": "WAITING", b"HBSY": "BUSY"}
+STATES = {b"HINV": "INVITED", b"HWAI": "WAITING", b"HBSY": "BUSY",
+          b"HWRK": "WORK"}
 
 
 def hello(args, version=1):
@@ -211,6 +218,33 @@ def cmd_sizes(args):
     return 1 if live else 0
 
 
+def cmd_work(args):
+    plan = (("A", 6, 1000, 5000), ("B", 6, 1000, 1000), ("C", 6, 3000, 2500),
+            ("D", 5, 0, 0))
+    live = {}
+    for name, version, size, expect in plan:
+        sock = hello(args, version)
+        info, (state, value) = read_hello(sock)
+        print(name, state, value, flush=True)
+        if info.get("HERD") != version:
+            print("the server speaks version", info.get("HERD"))
+            return 1
+        live[sock.fileno()] = (name, sock)
+        if size:
+            sock.sendall(wire.header("HSIZ", size) + wire.header("HEXP", expect))
+        end = time.monotonic() + 0.4
+        while time.monotonic() < end:
+            ready, _, _ = select.select(list(live), [], [],
+                                        max(end - time.monotonic(), 0))
+            for fd in ready:
+                who, s = live[fd]
+                state, value = read_state(s)
+                print(who, state, value, flush=True)
+    for _, sock in live.values():
+        sock.close()
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--host", default="127.0.0.1")
@@ -233,9 +267,10 @@ def main():
     k.add_argument("argv", nargs="+")
     z = sub.add_parser("sizes")
     z.add_argument("sizes", type=int, nargs="+")
+    sub.add_parser("work")
     args = p.parse_args()
     return {"hold": cmd_hold, "expire": cmd_expire, "compile": cmd_compile,
-            "sizes": cmd_sizes, "chunks": cmd_chunks}[args.command](args) or 0
+            "sizes": cmd_sizes, "chunks": cmd_chunks, "work": cmd_work}[args.command](args) or 0
 
 
 if __name__ == "__main__":

@@ -183,6 +183,16 @@ cat "$T/sizes"
 wait "$p8"
 grep -q '^STAT 00000000' "$T/busy8" || fail "the running job failed: $(cat "$T/busy8")"
 
+say "the waiting room says the work ahead (version 6's HEXP and HWRK)"
+start_herdccd 127.0.0.10 3632 --jobs 1
+herd --host 127.0.0.10 work >"$T/worklog" || { cat "$T/worklog"; fail "the work exchange"; }
+cat "$T/worklog"
+for line in "A INVITED 0" "B WAITING 0" "B WORK 5000" "C WAITING 1" "C WORK 6000" \
+  "C WAITING 0" "C WORK 5000" "B WAITING 1" "B WORK 7500" "D WAITING 2"; do
+  grep -qx "$line" "$T/worklog" || fail "no \"$line\" in the work exchange"
+done
+[ "$(grep -c '^D ' "$T/worklog")" = 1 ] || fail "a version 5 client was told more than HWAI"
+
 say "the farm busy and this machine idle: the compile runs here"
 wire --host 127.0.0.5 --timeout 20 compile --source "$T/src/x.i" -- slowcc -c x.c -o x.o \
   >"$T/busy5" &

@@ -136,14 +136,18 @@ static void test_size(void **state)
     { WIRE("D"),            -EPROTO, 0             },
   };
 
-  char     buf[PROTO_HEADER_LEN];
-  uint32_t got;
+  char     buf[2 * PROTO_HEADER_LEN];
+  uint32_t got, expect;
+  size_t   used;
 
   (void)state;
   for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
-    herd_format_size(buf, sizes[i].size);
-    assert_int_equal(herd_parse_size(buf, sizeof(buf), &got), 1);
+    size_t n = herd_format_size(buf, HERD_SIZE_VERSION, sizes[i].size, 500);
+    assert_int_equal(n, PROTO_HEADER_LEN);
+    assert_int_equal(
+      herd_parse_size(buf, n, HERD_SIZE_VERSION, &got, &expect, &used), 1);
     assert_int_equal(got, sizes[i].want);
+    assert_int_equal(used, PROTO_HEADER_LEN);
   }
   for (size_t i = 0; i < ARRAY_SIZE(reads); i++) {
     size_t len  = reads[i].len;
@@ -151,12 +155,79 @@ static void test_size(void **state)
     assert_non_null(copy);
     memcpy(copy, reads[i].bytes, len);
     got   = 0;
-    int r = herd_parse_size(copy, len, &got);
+    int r = herd_parse_size(copy, len, HERD_SIZE_VERSION, &got, &expect, &used);
     free(copy);
     if (r != reads[i].want || (r > 0 && got != reads[i].size)) {
       fail_msg("read %zu (%s): %d, size %u", i, reads[i].bytes, r, got);
     }
   }
+}
+
+/* Version 6: HEXP after HSIZ, always; HWRK after HWAI. */
+static void test_work(void **state)
+{
+  static const struct {
+    double   expect_ms;
+    uint32_t want;
+  } expects[] = {
+    { 0,      0                },
+    { 0.2,    1                },
+    { 1234.4, 1234             },
+    { 1e12,   HERD_WORK_MAX_MS },
+  };
+
+  char     buf[2 * PROTO_HEADER_LEN];
+  uint32_t size, expect;
+  size_t   used;
+
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(expects); i++) {
+    size_t n =
+      herd_format_size(buf, HERD_WORK_VERSION, 2, expects[i].expect_ms);
+    assert_int_equal(n, 2 * PROTO_HEADER_LEN);
+    for (size_t k = 0; k < n; k++) { /* a part of either: wait for more */
+      assert_int_equal(
+        herd_parse_size(buf, k, HERD_WORK_VERSION, &size, &expect, &used), 0);
+    }
+    assert_int_equal(
+      herd_parse_size(buf, n, HERD_WORK_VERSION, &size, &expect, &used), 1);
+    assert_int_equal(size, 2000);
+    assert_int_equal(expect, expects[i].want);
+    assert_int_equal(used, n);
+  }
+  /* HSIZ followed by something else at version 6: not a size */
+  memcpy(buf, "HSIZ000003e8DIST00000001", 24);
+  assert_int_equal(
+    herd_parse_size(buf, 24, HERD_WORK_VERSION, &size, &expect, &used),
+    -EPROTO);
+
+  struct herd_offer offer = { 0 };
+  char              wire[8 * PROTO_HEADER_LEN];
+  size_t n = herd_format_hello(wire, HERD_WORK_VERSION, 4000, 2, 2000);
+  n += herd_format_state(wire + n, HERD_STATE_WAITING, 3);
+  n += herd_format_work(wire + n, 4500);
+  assert_int_equal(herd_offer_feed(&offer, wire, n), 0);
+  assert_true(offer.work_said);
+  assert_int_equal(offer.work_ms, 4500);
+  n = herd_format_state(wire, HERD_STATE_WAITING, 2);
+  assert_int_equal(herd_offer_feed(&offer, wire, n), 0);
+  assert_false(offer.work_said); /* said again after each HWAI, or not */
+  n = herd_format_work(wire, (uint64_t)HERD_WORK_MAX_MS * 2);
+  assert_int_equal(herd_offer_feed(&offer, wire, n), 0);
+  assert_int_equal(offer.work_ms, HERD_WORK_MAX_MS);
+  n = herd_format_work(wire, 700); /* said again as it moves */
+  assert_int_equal(herd_offer_feed(&offer, wire, n), 0);
+  assert_int_equal(offer.work_ms, 700);
+
+  /* HWRK before any HWAI, or to a version 5 connection: out of place */
+  struct herd_offer early = { 0 }, old = { 0 };
+  n = herd_format_hello(wire, HERD_WORK_VERSION, 4000, 2, 2000);
+  n += herd_format_work(wire + n, 10);
+  assert_int_equal(herd_offer_feed(&early, wire, n), -EPROTO);
+  n = herd_format_hello(wire, HERD_WORK_VERSION - 1, 4000, 2, 2000);
+  n += herd_format_state(wire + n, HERD_STATE_WAITING, 3);
+  n += herd_format_work(wire + n, 10);
+  assert_int_equal(herd_offer_feed(&old, wire, n), -EPROTO);
 }
 
 /* HCKL: an entry's bytes, length first. */
@@ -257,7 +328,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_opening),    cmocka_unit_test(test_client_hello),
     cmocka_unit_test(test_round_trip), cmocka_unit_test(test_size),
-    cmocka_unit_test(test_chunks),     cmocka_unit_test(test_need),
+    cmocka_unit_test(test_work),       cmocka_unit_test(test_chunks),
+    cmocka_unit_test(test_need),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

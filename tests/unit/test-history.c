@@ -44,16 +44,17 @@ static void test_size_over_mean(void **state)
   uint64_t    a   = history_key(argv_a, "/src");
   uint64_t    b   = history_key(argv_b, "/src");
 
-  assert_true(history_size(dir, a) == 0);
+  assert_true(history_size(dir, a, history_mean(dir)) == 0);
   history_record(dir, a, 1000, 1.0); /* the mean is a's work: size 1 */
-  assert_float_equal(history_size(dir, a), 1.0, 1e-9);
+  assert_float_equal(history_size(dir, a, history_mean(dir)), 1.0, 1e-9);
   history_record(dir, b, 100, 2.0); /* work 200: mean 1000 - 800/16 */
   double mean = 1000 - 800.0 / 16;
-  assert_float_equal(history_size(dir, b), 200 / mean, 1e-3);
-  assert_float_equal(history_size(dir, a), 1000 / mean, 1e-3);
-  history_record(dir, a, 250, 4.0); /* the last compile counts: work 1000 */
-  assert_float_equal(history_size(dir, a), 1000 / (mean + (1000 - mean) / 16),
+  assert_float_equal(history_size(dir, b, history_mean(dir)), 200 / mean, 1e-3);
+  assert_float_equal(history_size(dir, a, history_mean(dir)), 1000 / mean,
                      1e-3);
+  history_record(dir, a, 250, 4.0); /* the last compile counts: work 1000 */
+  assert_float_equal(history_size(dir, a, history_mean(dir)),
+                     1000 / (mean + (1000 - mean) / 16), 1e-3);
 }
 
 /* The command line and the working directory make the key. */
@@ -83,13 +84,13 @@ static void test_damaged(void **state)
   history_record(dir, b, 1000, 1.0); /* a mean, so only a's entry matters */
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     write_entry(dir, a, bad[i]);
-    assert_true(history_size(dir, a) == 0);
+    assert_true(history_size(dir, a, history_mean(dir)) == 0);
   }
   write_entry(dir, a, "500.0\n");
-  assert_float_equal(history_size(dir, a), 0.5, 1e-9);
+  assert_float_equal(history_size(dir, a, history_mean(dir)), 0.5, 1e-9);
   history_record(dir, a, 700, 0);
   history_record(dir, a, 0, 1.0);
-  assert_float_equal(history_size(dir, a), 0.5, 1e-9);
+  assert_float_equal(history_size(dir, a, history_mean(dir)), 0.5, 1e-9);
 }
 
 /* A damaged mean is no history either, and is started again. */
@@ -105,9 +106,9 @@ static void test_damaged_mean(void **state)
   assert_non_null(f);
   fputs("garbage\n", f);
   fclose(f);
-  assert_true(history_size(dir, a) == 0);
+  assert_true(history_size(dir, a, history_mean(dir)) == 0);
   history_record(dir, a, 400, 1.0);
-  assert_float_equal(history_size(dir, a), 1.0, 1e-9);
+  assert_float_equal(history_size(dir, a, history_mean(dir)), 1.0, 1e-9);
 }
 
 /* An entry not written for HISTORY_MAX_AGE_S goes when a new job in 256

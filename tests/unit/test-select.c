@@ -15,6 +15,13 @@
   { .kind = SELECT_FREE, .slot_speed = speed, .slots = n, .free = free_ }
 #define WAIT(speed, n, ahead_) \
   { .kind = SELECT_WAITING, .slot_speed = speed, .slots = n, .ahead = ahead_ }
+#define WORK(speed, n, ahead_, work) \
+  { .kind       = SELECT_WAITING,    \
+    .slot_speed = speed,             \
+    .slots      = n,                 \
+    .ahead      = ahead_,            \
+    .said_work  = true,              \
+    .work_ahead = work }
 #define PEND(speed, n) \
   { .kind = SELECT_PENDING, .slot_speed = speed, .slots = n }
 #define GONE { .kind = SELECT_GONE, .slot_speed = 1, .slots = 1 }
@@ -41,44 +48,50 @@ static void test_best(void **state)
     size_t              n;
     int                 best;
   } cases[] = {
-    { "nothing",                                               { GONE, GONE },                   2, -1 },
-    { "the only free one",                                     { GONE, FREE(1, 1, 0) },          2, 1  },
-    { "the faster free slot",                                  { FREE(1, 2, 1), FREE(4, 2, 1) }, 2, 1  },
+    { "nothing",                                                    { GONE, GONE },                   2, -1 },
+    { "the only free one",                                          { GONE, FREE(1, 1, 0) },          2, 1  },
+    { "the faster free slot",                                       { FREE(1, 2, 1), FREE(4, 2, 1) }, 2, 1  },
     { "a fast slot soon beats a slow one now",
      { FREE(0.5, 3, 0), WAIT(4, 2, 0) },
-     2,                                                                                             1  },
+     2,                                                                                                  1  },
     { "a long queue on a fast host loses to a free slow slot",
      { FREE(1, 3, 0), WAIT(4, 2, 12) },
-     2,                                                                                             0  },
+     2,                                                                                                  0  },
+    { "the work said: one big job ahead loses to a free slow slot",
+     { FREE(1, 3, 0), WORK(4, 2, 1, 12) },
+     2,                                                                                                  0  },
+    { "the work said: many small jobs ahead beat a free slow slot",
+     { FREE(1, 3, 0), WORK(4, 2, 12, 2) },
+     2,                                                                                                  1  },
     { "a fast server not answered yet is waited for",
      { FREE(1, 1, 0), PEND(4, 2) },
-     2,                                                                                             1  },
+     2,                                                                                                  1  },
     { "equal speeds within the tie: more free slots win",
      { FREE(1.0, 4, 0), FREE(1.05, 4, 3) },
-     2,                                                                                             1  },
-    { "equal speeds: free beats pending",                      { PEND(1, 2), FREE(1, 2, 0) },    2, 1  },
-    { "equal everything: the first",                           { FREE(2, 2, 1), FREE(2, 2, 1) }, 2, 0  },
+     2,                                                                                                  1  },
+    { "equal speeds: free beats pending",                           { PEND(1, 2), FREE(1, 2, 0) },    2, 1  },
+    { "equal everything: the first",                                { FREE(2, 2, 1), FREE(2, 2, 1) }, 2, 0  },
     { "waiting rooms: the shorter wait",
      { WAIT(2, 2, 5), WAIT(2, 2, 1), GONE },
-     3,                                                                                             1  },
+     3,                                                                                                  1  },
     { "equal servers: the owner, fewer free slots or not",
      { FREE(1, 4, 3), OFREE(1, 4, 0) },
-     2,                                                                                             1  },
+     2,                                                                                                  1  },
     { "the owner a little slower: the owner",
      { FREE(1, 4, 3), OFREE(0.8, 4, 0) },
-     2,                                                                                             1  },
+     2,                                                                                                  1  },
     { "the owner much slower: the faster one",
      { FREE(1, 4, 3), OFREE(0.5, 4, 0) },
-     2,                                                                                             0  },
+     2,                                                                                                  0  },
     { "the owner not answered yet is waited for",
      { FREE(1, 4, 3), OPEND(1, 4) },
-     2,                                                                                             1  },
+     2,                                                                                                  1  },
     { "the owner's waiting room loses to a free slot",
      { FREE(1, 4, 3), OWAIT(1, 4, 0) },
-     2,                                                                                             0  },
+     2,                                                                                                  0  },
     { "the owner gone: the others as ever",
      { FREE(1, 4, 3), { .owner = true, .kind = SELECT_GONE }, FREE(2, 4, 0) },
-     3,                                                                                             2  },
+     3,                                                                                                  2  },
   };
 
   (void)state;
