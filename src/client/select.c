@@ -7,6 +7,13 @@
 
 #define SELECT_NEVER 1e30
 
+/* The work a waiting room says is ahead, spread over its slots, is when
+ * the last of them would free; this job starts when the first one takes
+ * it, sooner. Counted at this weight (farm-sim.sh: better than 1 and than
+ * 0.5 on two workloads at 10, 20 and 48 compiles at a time, and on 1,000
+ * servers; better than the jobs ahead taken as typical on all of them). */
+#define SELECT_WORK_WEIGHT 0.7
+
 #ifndef SELECT_WAIT_WEIGHT
 #  define SELECT_WAIT_WEIGHT 1.0
 #endif
@@ -22,8 +29,8 @@ double select_cost(const struct select_offer *offer)
     case SELECT_PENDING:
       return size / speed;
     case SELECT_WAITING: {
-      double ahead =
-        offer->said_work ? offer->work_ahead : (double)offer->ahead + 1;
+      double ahead = offer->said_work ? SELECT_WORK_WEIGHT * offer->work_ahead
+                                      : (double)offer->ahead + 1;
       return size / speed +
              SELECT_WAIT_WEIGHT * ahead / ((double)slots * speed);
     }
