@@ -6,12 +6,12 @@
  * file, this machine), plus the time for the jobs ahead of it to start
  * on a waiting one (the work ahead / (slots x slot speed): what the
  * server says is to run before it, weighted (select.c), else (ahead + 1)
- * typical jobs); an offer not
- * answered yet counts as free, so a compile does not take a slow free slot
- * while a faster server may still invite it. The size is the job's own over the
- * typical (history.h), 1 when unknown: a big job values speed over waiting.
- * Pure code, no I/O: the client uses it, and so does the farm simulation in
- * bench/ (bench/farm-sim.c), compiled from the same file. */
+ * typical jobs); an offer not answered yet counts as free, so a compile
+ * does not take a slow free slot while a faster server may still invite
+ * it. The size is the job's own over the typical (history.h), 1 when
+ * unknown: a big job values speed over waiting. Pure code, no I/O: the
+ * client uses it, and so does the farm simulation in bench/
+ * (bench/farm-sim.c), compiled from the same file. */
 #pragma once
 
 #include <stdbool.h>
