@@ -641,11 +641,12 @@ static int compile_planned(struct compile_state *c)
              c->plan.input, HERD_PROFILE_VERSION);
     compile_here(c->argv, -1, -1, c->state);
   }
-  if (c->plan.tree && !candidates_any_native(&c->candidates)) {
-    log_info("running %s locally: clang DWARF 5 debug info goes only to a "
-             "herdccd of native extension version %d, and the host list "
-             "has none",
-             c->plan.input, HERD_TREE_VERSION);
+  if ((c->plan.tree || c->plan.dwo) && !candidates_any_native(&c->candidates)) {
+    log_info("running %s locally: %s goes only to a herdccd of native "
+             "extension version %d, and the host list has none",
+             c->plan.input,
+             c->plan.dwo ? "-gsplit-dwarf" : "clang DWARF 5 debug info",
+             HERD_TREE_VERSION);
     compile_here(c->argv, -1, -1, c->state);
   }
   if (candidates_any_native(&c->candidates)) {

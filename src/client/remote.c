@@ -787,12 +787,16 @@ static int compile_attempt(struct remote_job        *job,
                                  host->name);
     result.passed_over = true;
     result.unfit       = true;
-  } else if (r >= 0 && job->plan->tree && at->herd < HERD_TREE_VERSION) {
-    /* Only a herdccd of version 5 on rebuilds the files. */
+  } else if (r >= 0 && (job->plan->tree || job->plan->dwo) &&
+             at->herd < HERD_TREE_VERSION) {
+    /* Only a herdccd of version 5 on rebuilds the files, or sends the
+       .dwo. */
+    const char *what =
+      job->plan->dwo ? "-gsplit-dwarf" : "clang DWARF 5 debug info";
     r                  = fail_at(job, at, &result, EXIT_GENERAL, BACKOFF_NONE,
-                                 "%s: clang DWARF 5 debug info goes only to a herdccd that "
-                                                  "invited the job (version %d)",
-                                 host->name, HERD_TREE_VERSION);
+                                 "%s: %s goes only to a herdccd that invited the job "
+                                                  "(version %d)",
+                                 host->name, what, HERD_TREE_VERSION);
     result.passed_over = true;
     result.unfit       = true;
   } else if (r >= 0) {

@@ -647,9 +647,6 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
       scan->profile_arg = arg;
       return 0;
     case ARG_SPLIT_DWARF:
-      if (!scan->clang) {
-        return set_local(scan, "%s is not distributable", arg);
-      }
       scan->split_dwarf = strcmp(arg, "-gsplit-dwarf") == 0;
       return 0;
     case ARG_LOCAL:
@@ -864,6 +861,48 @@ int args_relative_depth(const char *name)
   return descended ? up : -1;
 }
 
+/* -gsplit-dwarf writes a .dwo beside the object and names both in the
+ * skeleton unit as given: the server compiles under the client's relative
+ * names (clang's as a tree, gcc's text under its own name) and brings the
+ * .dwo back. gcc writes one even without debug info. */
+static int split_verdict(struct scan *scan)
+{
+  if (!scan->split_dwarf || (scan->clang && !scan->debug_info)) {
+    return 0;
+  }
+  const char *output = scan->output ? scan->output : scan->input;
+  if (!scan->clang && !scan->mode_asm && args_relative_depth(scan->input) < 0) {
+    return set_local(scan,
+                     "gcc -gsplit-dwarf of %s (the server compiles the "
+                     "text under the source's own name, which must be "
+                     "relative and not climb after it descends)",
+                     scan->input);
+  }
+  if (scan->mode_asm || args_relative_depth(output) < 0) {
+    return set_local(scan,
+                     "%s -gsplit-dwarf %s (the skeleton names the .dwo "
+                     "as given: only a relative output that does not "
+                     "climb after it descends, with -c, is placed alike)",
+                     scan->clang ? "clang" : "gcc",
+                     scan->mode_asm ? "with -S" : output);
+  }
+  if (scan->lang && (scan->lang->preprocessed ||
+                     strcmp(scan->lang->cpp_output, "assembler") == 0)) {
+    return set_local(scan,
+                     "-gsplit-dwarf of %s (only C-family source text is "
+                     "compiled under the client's names)",
+                     scan->input);
+  }
+  if (!scan->clang && scan->openmp) {
+    return set_local(scan, "%s",
+                     "gcc -gsplit-dwarf with -fopenmp or -fopenacc (its "
+                     "source text, compiled under the client's names, "
+                     "would lose the pragmas)");
+  }
+  scan->tree = scan->clang;
+  return 0;
+}
+
 /* What would make the server's object another than a local compile's
  * (set_local), for each its reason. */
 static int object_verdict(char *const *argv, struct scan *scan)
@@ -879,19 +918,9 @@ static int object_verdict(char *const *argv, struct scan *scan)
       (scan->dwarf_version == 0 || scan->dwarf_version >= 5)) {
     scan->tree = true;
   }
-  /* clang -gsplit-dwarf writes a .dwo beside the object and names both in
-     the skeleton unit as given: only a tree compiles it under the
-     client's relative names, and brings the .dwo back. */
-  if (scan->split_dwarf && scan->debug_info) {
-    const char *output = scan->output ? scan->output : scan->input;
-    if (scan->mode_asm || args_relative_depth(output) < 0) {
-      return set_local(scan,
-                       "clang -gsplit-dwarf %s (the skeleton names the .dwo "
-                       "as given: only a relative output that does not "
-                       "climb after it descends, with -c, is placed alike)",
-                       scan->mode_asm ? "with -S" : output);
-    }
-    scan->tree = true;
+  int r = split_verdict(scan);
+  if (r < 0 || scan->why_local) {
+    return r;
   }
   if (is_clang(compiler) && scan->debug_info && scan->record_switches) {
     return set_local(scan, "%s", "clang -grecord-command-line");
@@ -1279,7 +1308,8 @@ static int build_server_argv(char *const *argv, const struct scan *scan,
       r = collect_macros(&plan->macros, argv, i, &seen);
     }
     if (r < 0 || !(sent_to_server(seen.rule->kind) ||
-                   (plan->tree && tree_sends(&seen, argv[i])))) {
+                   (plan->tree && tree_sends(&seen, argv[i])) ||
+                   (plan->dwo && seen.rule->kind == ARG_SPLIT_DWARF))) {
       i += seen.count - 1;
       continue;
     }
@@ -1423,7 +1453,8 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   if (r >= 0) {
     r = plan_outputs(&scan, &plan);
   }
-  if (r >= 0 && plan.tree && scan.split_dwarf && scan.debug_info &&
+  if (r >= 0 && (plan.tree || plan.directives_only) && scan.split_dwarf &&
+      (scan.debug_info || !is_clang(argv[0])) &&
       !(plan.dwo = stem_with(plan.output, "dwo", true))) {
     r = -ENOMEM;
   }
@@ -1435,7 +1466,7 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
      (again on a classic connection: not for a profile, which only an
      invitation takes). */
   plan.expanded_first = (plan.directives_only || plan.rewrite_includes) &&
-                        !scan.debug_info && !plan.profile;
+                        !scan.debug_info && !plan.profile && !plan.dwo;
   if (plan.expanded_first) {
     plan.comments_kept    = plan.directives_only && warns_fallthrough(argv);
     plan.directives_only  = false;
@@ -1569,6 +1600,15 @@ static bool tree_takes(const struct args_job *job, const struct arg_seen *seen,
           (kind == ARG_WP && !is_wp_deps(arg) && wp_plain(arg)));
 }
 
+/* gcc's -gsplit-dwarf comes with its source text (the -fdirectives-only
+ * mark), which the server compiles under the client's names (own_name). */
+static bool text_takes_split(char *const *argv, const struct args_job *job,
+                             const struct arg_seen *seen)
+{
+  return seen->rule->kind == ARG_SPLIT_DWARF &&
+         strcmp(job->mark, "-fdirectives-only") == 0 && !is_clang(argv[0]);
+}
+
 static int check_server_option(char *const *argv, size_t i,
                                struct args_job *job, struct arg_seen *seen,
                                char **ret_reason)
@@ -1582,7 +1622,7 @@ static int check_server_option(char *const *argv, size_t i,
   }
   if (!seen->rule ||
       !(server_accepts(seen, argv[i]) || takes_macros(job, seen) ||
-        tree_takes(job, seen, argv[i]))) {
+        tree_takes(job, seen, argv[i]) || text_takes_split(argv, job, seen))) {
     return why_reason(-EPERM, ret_reason,
                       "option %s is not allowed on this server", argv[i]);
   }
@@ -1722,13 +1762,30 @@ static int check_tree(char *const *argv, const struct args_job *job,
                       "a rebuilt tree's working directory %s is not absolute",
                       job->tree);
   }
+  return 0;
+}
+
+/* -gsplit-dwarf: a tree's, or gcc's text's compiled under the source's own
+ * name; both under the client's relative output name. */
+static int check_split(char *const *argv, const struct args_job *job,
+                       char **ret_reason)
+{
   _cleanup_free_ char *object = NULL, *dwo = NULL;
-  if (job->split_dwarf &&
-      (job->assemble_only || args_split_names(argv, job, &object, &dwo) < 0 ||
-       args_relative_depth(object) < 0)) {
+
+  if (!job->split_dwarf) {
+    return 0;
+  }
+  if (job->assemble_only || args_split_names(argv, job, &object, &dwo) < 0 ||
+      args_relative_depth(object) < 0) {
     return why_reason(-EPERM, ret_reason, "%s",
                       "-gsplit-dwarf needs -c and a relative output that "
                       "does not climb after it descends");
+  }
+  if (!job->tree && args_relative_depth(argv[job->input_index]) < 0) {
+    return why_reason(-EPERM, ret_reason,
+                      "gcc -gsplit-dwarf of %s: the source's name must be "
+                      "relative and not climb after it descends",
+                      argv[job->input_index]);
   }
   return 0;
 }
@@ -1804,16 +1861,20 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
   job.gcc_text        = directives_only_text(argv, &job);
   job.directives_only = job.gcc_text;
   if (job.gcc_text && is_pedantic(argv)) {
-    job.pedantic_twin   = records_switches(argv);
+    job.pedantic_twin   = records_switches(argv) || job.split_dwarf;
     job.directives_only = job.pedantic_twin;
   }
   job.macro_names = job.directives_only && macro_info(argv) &&
                     macro_placeable(argv[job.input_index]);
   job.own_name =
-    job.macro_names || (job.directives_only && names_module(argv) &&
-                        args_relative_depth(argv[job.input_index]) >= 0);
+    job.macro_names ||
+    (job.directives_only && (names_module(argv) || job.split_dwarf) &&
+     args_relative_depth(argv[job.input_index]) >= 0);
   job.rewrite_includes = rewrite_includes_text(argv, &job);
   int r                = check_tree(argv, &job, ret_reason);
+  if (r >= 0) {
+    r = check_split(argv, &job, ret_reason);
+  }
   if (r >= 0) {
     *ret_job = job;
   }

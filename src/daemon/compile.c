@@ -454,13 +454,13 @@ struct compile {
   struct tree     *tree;      /* a tree job's files (tree.h), once built */
   pid_t            check_pid; /* its check, while it runs */
   char            *split_object; /* -gsplit-dwarf: the client's names for */
-  char            *split_dwo;    /* the outputs, relative; then the .dwo's
-                                    path */
-  int      check_status_fd;
-  char    *why;         /* why the tree was refused (-EILSEQ) */
-  bool     source_gone; /* it stopped reading */
-  bool     timed_out;   /* killed at the lifetime */
-  uint64_t received;    /* source bytes */
+  char            *split_dwo;    /* the outputs, relative */
+  char            *dwo_path;     /* and where the .dwo is, once placed */
+  int              check_status_fd;
+  char            *why;         /* why the tree was refused (-EILSEQ) */
+  bool             source_gone; /* it stopped reading */
+  bool             timed_out;   /* killed at the lifetime */
+  uint64_t         received;    /* source bytes */
 };
 
 uint64_t compile_source_bytes(const struct compile *compile)
@@ -480,7 +480,7 @@ const char *compile_refusal(const struct compile *compile)
 
 const char *compile_dwo(const struct compile *compile)
 {
-  return compile->tree ? compile->split_dwo : NULL;
+  return compile->dwo_path;
 }
 
 bool compile_timed_out(const struct compile *compile)
@@ -509,6 +509,7 @@ struct compile *compile_free(struct compile *compile)
   tree_free(compile->tree);
   free(compile->split_object);
   free(compile->split_dwo);
+  free(compile->dwo_path);
   free(compile->why);
   free(compile->held);
   free(compile->raw);
@@ -631,6 +632,10 @@ static int own_paths(struct compile *compile, const char *name)
   if (depth < 0) {
     return -EINVAL; /* the check admits none such */
   }
+  /* gcc -gsplit-dwarf: the outputs under the client's names, from there */
+  int object_depth =
+    compile->split_object ? args_relative_depth(compile->split_object) : 0;
+  depth      = object_depth > depth ? object_depth : depth;
   size_t len = strlen(compile->dir) + 2 + 2 * (size_t)depth;
   if (!(compile->own_cwd = malloc(len + 1))) {
     return -ENOMEM;
@@ -683,6 +688,29 @@ static int input_name(struct compile *compile)
   return r < 0 || !req->job->own_name ? r : own_place(compile);
 }
 
+/* -gsplit-dwarf: the compile writes the object and the .dwo under the
+ * client's relative names, from run_in (a tree's, or the directory gcc's
+ * text is placed in under its own name); where they are read back. */
+static int place_split(struct compile *compile, const char *run_in)
+{
+  _cleanup_free_ char *object = path_in(run_in, compile->split_object);
+  _cleanup_free_ char *dwo    = path_in(run_in, compile->split_dwo);
+  _cleanup_free_ char *parent = object ? strdup(object) : NULL;
+
+  if (!dwo || !parent) {
+    return -ENOMEM;
+  }
+  *strrchr(parent, '/') = '\0';
+  int r                 = io_mkdir_p(parent, 0700);
+  if (r < 0) {
+    return r;
+  }
+  free(compile->output);
+  compile->output   = TAKE_PTR(object);
+  compile->dwo_path = TAKE_PTR(dwo);
+  return 0;
+}
+
 static int start(struct compile *compile)
 {
   int r = compilerun_signals_block(&compile->signals);
@@ -699,12 +727,16 @@ static int start(struct compile *compile)
     r = twin ? write_profile(compile->req, compile->output) : -ENOMEM;
     r = r < 0 ? r : write_profile(compile->req, twin);
   }
-  if (r >= 0) {
-    r = input_name(compile);
-  }
   if (r >= 0 && compile->req->job->split_dwarf) {
     r = args_split_names(compile->req->argv, compile->req->job,
                          &compile->split_object, &compile->split_dwo);
+  }
+  if (r >= 0) {
+    r = input_name(compile);
+  }
+  if (r >= 0 && compile->split_object && !compile->req->job->tree) {
+    r = compile->own_cwd ? place_split(compile, compile->own_cwd)
+                         : -EINVAL; /* the check admits none such */
   }
   if (r >= 0 && compile->req->job->tree) {
     /* -gsplit-dwarf: the outputs under the client's names, from run_in */
@@ -719,9 +751,10 @@ static int start(struct compile *compile)
                                    : name[0] == '/'    ? compile->own_input
                                                        : name;
 
-    r = build_argv(compile->req, compile->output,
-                   job->directives_only || job->rewrite_includes, input,
-                   &compile->argv);
+    r = build_argv(
+      compile->req,
+      compile->split_object ? compile->split_object : compile->output,
+      job->directives_only || job->rewrite_includes, input, &compile->argv);
   }
   if (r >= 0) {
     r = open_source_pipe(&compile->read_fd, &compile->source_fd);
@@ -973,25 +1006,6 @@ static int tree_check_end(struct compile *compile)
   return r;
 }
 
-/* -gsplit-dwarf: where the compile writes the object and the .dwo. */
-static int tree_split_paths(struct compile *compile)
-{
-  const char *run_in = tree_run_in(compile->tree);
-  char       *object = path_in(run_in, compile->split_object);
-  char       *dwo    = path_in(run_in, compile->split_dwo);
-
-  if (!object || !dwo) {
-    free(object);
-    free(dwo);
-    return -ENOMEM;
-  }
-  free(compile->output);
-  free(compile->split_dwo);
-  compile->output    = object;
-  compile->split_dwo = dwo;
-  return 0;
-}
-
 /* All of a tree job's source is here: rebuild the files, and start their
  * check and the compiler on them. */
 static int tree_start(struct compile *compile)
@@ -1003,7 +1017,7 @@ static int tree_start(struct compile *compile)
                compile->held, compile->held_len, &compile->tree, &compile->why);
 
   if (r >= 0 && compile->split_object) {
-    r = tree_split_paths(compile);
+    r = place_split(compile, tree_run_in(compile->tree));
   }
   if (r >= 0 && tree_placeholders(compile->tree)[0] && !req->sandbox) {
     compile->why = strdup("the driver's file at an absolutely named source "

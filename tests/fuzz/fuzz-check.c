@@ -162,6 +162,10 @@ void fuzz_check_accepted(char *const *argv, const struct args_job *job)
   }
   /* clang's -frewrite-includes text (the mark last) takes -D and -U */
   bool macros = argc >= 2 && strcmp(argv[argc - 1], "-frewrite-includes") == 0;
+  /* gcc's text (its mark last) takes -gsplit-dwarf */
+  bool gcc_text = argc >= 2 &&
+                  strcmp(argv[argc - 1], "-fdirectives-only") == 0 &&
+                  !strstr(argv[0], "clang");
   /* a tree's mark last; a last word like it that is not the mark is an
      option's value, checked as one below */
   bool tree = job->tree != NULL;
@@ -215,6 +219,10 @@ void fuzz_check_accepted(char *const *argv, const struct args_job *job)
       i += words - 1;
       continue;
     }
+    if (gcc_text && (strcmp(arg, "-gsplit-dwarf") == 0 ||
+                     strcmp(arg, "-gno-split-dwarf") == 0)) {
+      continue; /* compiled under the client's relative names */
+    }
     if (macros && (starts_with(arg, "-D") || starts_with(arg, "-U"))) {
       FUZZ_CHECK(arg[2] || i + 1 < argc);
       i += arg[2] ? 0 : 1; /* a macro: a string, whatever it holds */
@@ -223,4 +231,9 @@ void fuzz_check_accepted(char *const *argv, const struct args_job *job)
     check_option(arg);
   }
   FUZZ_CHECK(has_output == (job->output_index != 0));
+  if (job->split_dwarf) {
+    /* the outputs, and gcc's source, placed under the client's names */
+    FUZZ_CHECK(!job->assemble_only);
+    FUZZ_CHECK(job->tree || (job->own_name && args_relative_depth(input) >= 0));
+  }
 }

@@ -138,6 +138,56 @@ fi
 n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
 [ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"
 
+# gcc -gsplit-dwarf: the object and its .dwo, named as given (-o, else the
+# source's stem, and .dwo), through an invitation. gcc 12 hashes
+# addresses of its own into the DWO ID of some optimised units, so two
+# local compiles can differ there: the remote pair must then be alike but
+# for the DWO ID (each pair agreeing with itself), and otherwise identical.
+dwoid() { python3 "$HERDCC_SOURCE_ROOT/tests/integration/dwoid.py" "$@"; }
+gcc_split() {
+  local name=$1 dir=$2 src=$3 out=$4 k locally remotely
+  shift 4
+  local obj=${out:-$(basename "${src%.c}").o}
+  local dwo=${obj%.o}.dwo
+  mkdir -p "$dir/$(dirname "$obj")"
+  for k in 1 2; do
+    (cd "$dir" && gcc "$@" -c "$src" ${out:+-o "$out"} &&
+      mv "$obj" "$T/out/$name.local$k.o" && mv "$dwo" "$T/out/$name.local$k.dwo") ||
+      fail "local compile of $name failed"
+  done
+  (cd "$dir" && "$HERDCC_BIN" gcc "$@" -c "$src" ${out:+-o "$out"}) ||
+    fail "remote compile of $name failed"
+  locally=$(dwoid "$T"/out/$name.local1.{o,dwo} "$T"/out/$name.local2.{o,dwo}) ||
+    fail "$name: two local compiles differ: $locally"
+  remotely=$(dwoid "$T"/out/$name.local1.{o,dwo} "$dir/$obj" "$dir/$dwo") ||
+    fail "$name: the remote pair differs from the local one: $remotely"
+  [ "$locally" != identical ] || [ "$remotely" = identical ] ||
+    fail "$name: two local compiles are identical, the remote one is not"
+  say "$name: $remotely (two local compiles: $locally): gcc $* ${out:+-o $out}"
+}
+printf 'int f(void) { return nope; }\n' >"$T/src/bad.c"
+# to a classic host (no invitation), it runs here: not a failure
+gcc_split g-split-classic "$T/src" main.c obj/classic.o -g -gsplit-dwarf
+export HERDCC_HOSTS=127.0.0.2:3632,herd
+gcc_split g-split "$T/src" main.c obj/main.o -g -O0 -gsplit-dwarf
+gcc_split g-split-O2 "$T/src" main.c "" -g -O2 -gsplit-dwarf -Wall
+gcc_split g-split-dwarf4 "$T/other" ../src/main.c ../out/split4.o -gdwarf-4 \
+  -O2 -gsplit-dwarf -ffile-prefix-map="$T"=/b
+gcc_split g-split-g3 "$T/src" main.c obj/g3 -g3 -gsplit-dwarf -DSCALE=4
+gcc_split g-split-no-g "$T/src" main.c obj/nog.o -O2 -gsplit-dwarf
+gcc_split g-split-pedantic "$T/src" main.c obj/ped.o -O1 -pedantic \
+  -gno-record-gcc-switches -gsplit-dwarf
+remote=$((remote + 6))
+# a failed compile leaves neither; an absolute source runs here
+(cd "$T/src" && ! "$HERDCC_BIN" gcc -g -gsplit-dwarf -c bad.c -o obj/gbad.o \
+  2>/dev/null) || fail "a failed gcc -gsplit-dwarf compile succeeded"
+[ ! -e "$T/src/obj/gbad.o" ] && [ ! -e "$T/src/obj/gbad.dwo" ] ||
+  fail "a failed gcc -gsplit-dwarf compile left an output"
+gcc_split g-split-absolute "$T/other" "$T/src/main.c" abs.o -g -gsplit-dwarf
+n=$(grep -c ": exit 0," "$T/herdccd-3632.log" || true)
+[ "$n" -eq "$remote" ] || fail "the server ran $n compiles, not $remote"
+export HERDCC_HOSTS=127.0.0.2:3632
+
 # clang DWARF 5 (its default): the server rebuilds the files from the text
 # and compiles them, through an invitation (extension version 5). Sources
 # named relative, from another directory and absolutely (the sandbox
@@ -207,7 +257,6 @@ if command -v clang >/dev/null; then
   split clang-g5-split obj/main.o -g -O2 -gsplit-dwarf
   split clang-g4-split main-4.o -gdwarf-4 -gsplit-dwarf
   remote=$((remote + 2))
-  printf 'int f(void) { return nope; }\n' >"$T/src/bad.c"
   (cd "$T/src" && ! "$HERDCC_BIN" clang -g -gsplit-dwarf -c bad.c -o obj/bad.o \
     2>/dev/null) || fail "a failed -gsplit-dwarf compile succeeded"
   [ ! -e "$T/src/obj/bad.o" ] && [ ! -e "$T/src/obj/bad.dwo" ] ||

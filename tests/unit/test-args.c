@@ -622,6 +622,29 @@ static const struct remote_case remote_cases[] = {
     .tree   = true,
     .dwo    = "y.dwo",
   },
+  /* gcc -gsplit-dwarf: its text, compiled under the client's names; the
+     .dwo comes back even without -g (gcc writes one) */
+  {
+    .argv   = "gcc -c ../s/x.c -o obj/x.o -g -O2 -gsplit-dwarf",
+    .input  = "../s/x.c",
+    .lang   = "c",
+    .output = "obj/x.o",
+    .cpp    = "gcc ../s/x.c -g -O2 -gsplit-dwarf -fdirectives-only -E",
+    .server = "gcc -c ../s/x.c -o obj/x.o -g -O2 -gsplit-dwarf "
+              "-fdirectives-only",
+    .directives_only = true,
+    .dwo    = "obj/x.dwo",
+  },
+  {
+    .argv   = "g++ -c y.cc -gsplit-dwarf -O2",
+    .input  = "y.cc",
+    .lang   = "c++",
+    .output = "y.o",
+    .cpp    = "g++ y.cc -gsplit-dwarf -O2 -fdirectives-only -E",
+    .server = "g++ -c y.cc -gsplit-dwarf -O2 -fdirectives-only",
+    .directives_only = true,
+    .dwo    = "y.dwo",
+  },
   /* clang -g with DWARF 4 or older: -frewrite-includes keeps the columns;
      the server is told the directory and the mark */
   {
@@ -1083,7 +1106,11 @@ static const struct local_case local_cases[] = {
   { "clang -c x.c -fprofile-instr-generate",            "-fprofile-instr-generate"      },
   { "gcc -c x.c -ftest-coverage",                       "-ftest-coverage"               },
   { "gcc -c x.c -save-temps",                           "-save-temps"                   },
-  { "gcc -c x.c -gsplit-dwarf",                         "-gsplit-dwarf"                 },
+  { "gcc -c /s/x.c -gsplit-dwarf",                      "gcc -gsplit-dwarf of /s/x.c"   },
+  { "gcc -c x.c -gsplit-dwarf -o /o/x.o",               "gcc -gsplit-dwarf /o/x.o"      },
+  { "gcc -S x.c -g -gsplit-dwarf",                      "gcc -gsplit-dwarf with -S"     },
+  { "gcc -c x.i -g -gsplit-dwarf",                      "-gsplit-dwarf of x.i"          },
+  { "gcc -c x.c -g -fopenmp -gsplit-dwarf",             "dwarf with -fopenmp"           },
   { "clang -c x.c -g -gsplit-dwarf -o /o/x.o",          "clang -gsplit-dwarf /o/x.o"    },
   { "clang -S x.c -g -gsplit-dwarf",                    "clang -gsplit-dwarf with -S"   },
   { "clang -c x.c -gsplit-dwarf=single",                "-gsplit-dwarf=single"          },
@@ -1390,6 +1417,14 @@ static const struct accepted_case accepted_cases[] = {
     .input_index = 2, .lang = "c", .tree = "/w" },
   { .argv = "clang -c -x cpp-output x.c -g --herdcc-tree=/w",
     .input_index = 4, .lang_index = 3, .lang = "c", .tree = "/w" },
+  /* gcc -gsplit-dwarf: its text under the client's names */
+  { .argv = "gcc -c ../x.c -o obj/x.o -g -gsplit-dwarf -fdirectives-only",
+    .input_index = 2, .output_index = 4, .lang = "c",
+    .directives_only = true, .own_name = true, .split_dwarf = true },
+  { .argv = "gcc -c x.c -pedantic -gno-record-gcc-switches -gsplit-dwarf "
+            "-fdirectives-only",
+    .input_index = 2, .lang = "c", .directives_only = true,
+    .pedantic_twin = true, .own_name = true, .split_dwarf = true },
   /* a last word that is an option's value marks nothing */
   { .argv = "gcc -c x.c -o --herdcc-tree=y.o",
     .input_index = 2, .output_index = 4, .lang = "c" },
@@ -1562,6 +1597,13 @@ static const struct refused_case refused_cases[] = {
   { "clang -c x.c -g -gsplit-dwarf -o /x.o --herdcc-tree=/w",
    "-gsplit-dwarf needs"                                                                                            },
   { "clang -S x.c -g -gsplit-dwarf --herdcc-tree=/w",                                "-gsplit-dwarf needs"          },
+  { "gcc -c x.c -g -gsplit-dwarf",                                                   "option -gsplit-dwarf"         },
+  { "clang -c x.c -g -gsplit-dwarf -fdirectives-only",                               "option -gsplit-dwarf"         },
+  { "gcc -c /s/x.c -g -gsplit-dwarf -fdirectives-only",
+   "gcc -gsplit-dwarf of /s/x.c"                                                                                    },
+  { "gcc -c x.c -g -gsplit-dwarf -o o/../../x.o -fdirectives-only",
+   "-gsplit-dwarf needs"                                                                                            },
+  { "gcc -S x.c -g -gsplit-dwarf -fdirectives-only",                                 "-gsplit-dwarf needs"          },
   { "clang -c x.c -g -gsplit-dwarf -o a/../../x.o --herdcc-tree=/w",
    "-gsplit-dwarf needs"                                                                                            },
   /* profiles: only the forms whose file the job brings */
