@@ -25,7 +25,12 @@
  * by their sizes and what the running ones have left, as herdccd knows
  * them from the durations clients expect (HEXP); only with
  * FARM_SIM_SIZES=1, since a job whose size is not known says no HEXP, and
- * herdccd then says no HWRK.
+ * herdccd then says no HWRK; FARM_SIM_HEDGE=1 (only with FARM_SIM_SIZES=1)
+ * asks whether the end of a build is what is lost: whenever a slot is
+ * free and no job waits for it, it takes a copy of the running job it
+ * would finish soonest before that job's own end (by a tenth of what is
+ * left), and the first of the two to end frees both slots; herdcc does
+ * not do this.
  *
  * Prints the makespan over the lower bound (max(total work / total
  * capacity, largest job on the fastest slot)) for both policies, and the
@@ -67,6 +72,7 @@ struct compile {
   double      end;
   unsigned    server;
   double      arrived; /* when it started asking */
+  int         copy;    /* FARM_SIM_HEDGE: the server of its copy, or -1 */
 };
 
 struct client {
@@ -85,6 +91,8 @@ static int             baseline;
 static int             known_sizes;   /* FARM_SIM_SIZES=1 */
 static int             largest_first; /* FARM_SIM_LARGEST_FIRST=1 */
 static int             work_ahead;    /* FARM_SIM_AHEAD=1 */
+static int             hedging;       /* FARM_SIM_HEDGE=1 */
+static unsigned        copies;
 static double          mean_work;
 static double          choice_ns;
 static unsigned long   choices;
@@ -375,6 +383,47 @@ static void client_next(unsigned ci)
   }
 }
 
+/* FARM_SIM_HEDGE=1 (with sizes known): the fastest slot free with no job
+ * waiting there takes a copy of the running job it would finish soonest
+ * before that job's own end, when the copy saves a tenth of what is left;
+ * the first of the two to end frees both slots. */
+static void hedge(void)
+{
+  for (;;) {
+    int best = -1;
+    for (unsigned i = 0; i < n_servers; i++) {
+      const struct server *s = &servers[i];
+      if (s->used < s->slots && s->n_queue == 0 &&
+          (best < 0 || s->speed > servers[best].speed)) {
+        best = (int)i;
+      }
+    }
+    if (best < 0) {
+      return;
+    }
+    int    pick = -1;
+    double gain = 0;
+    for (unsigned r = 0; r < n_running; r++) {
+      const struct compile *j        = &jobs[running[r]];
+      double                copy_end = now + j->work / servers[best].speed;
+      double                left     = j->end - now;
+      if (j->copy < 0 && j->end - copy_end > 0.1 * left &&
+          j->end - copy_end > gain) {
+        pick = (int)running[r];
+        gain = j->end - copy_end;
+      }
+    }
+    if (pick < 0) {
+      return;
+    }
+    struct compile *j = &jobs[pick];
+    j->copy           = best;
+    j->end            = now + j->work / servers[best].speed;
+    servers[best].used++;
+    copies++;
+  }
+}
+
 static double run(unsigned conc)
 {
   now = 0;
@@ -404,8 +453,15 @@ static double run(unsigned conc)
     jobs[next].state = C_DONE;
     servers[jobs[next].server].used--;
     server_free(jobs[next].server);
+    if (jobs[next].copy >= 0) {
+      servers[jobs[next].copy].used--;
+      server_free((unsigned)jobs[next].copy);
+    }
     drain();
     client_next(jobs[next].client);
+    if (hedging && !baseline) {
+      hedge();
+    }
   }
   return now;
 }
@@ -426,7 +482,9 @@ static void reset(void)
   }
   for (unsigned c = 0; c < n_jobs; c++) {
     jobs[c].state = C_IDLE;
+    jobs[c].copy  = -1;
   }
+  copies = 0;
   for (unsigned ci = 0; ci < n_clients; ci++) {
     clients[ci].next = 0;
   }
@@ -536,6 +594,8 @@ int main(int argc, char **argv)
   largest_first =
     getenv("FARM_SIM_LARGEST_FIRST") && atoi(getenv("FARM_SIM_LARGEST_FIRST"));
   work_ahead = getenv("FARM_SIM_AHEAD") && atoi(getenv("FARM_SIM_AHEAD"));
+  hedging =
+    known_sizes && getenv("FARM_SIM_HEDGE") && atoi(getenv("FARM_SIM_HEDGE"));
   if (getenv("FARM_SIM_CONC") && atoi(getenv("FARM_SIM_CONC")) > 0) {
     conc = (unsigned)atoi(getenv("FARM_SIM_CONC"));
   }
@@ -556,6 +616,9 @@ int main(int argc, char **argv)
            "job\n",
            baseline ? "first free slot" : "invitation (select.c)", makespan,
            makespan / lb, choice_ns / 1000.0 / n_jobs);
+    if (hedging && !baseline) {
+      printf("  %-22s %u\n", "copies", copies);
+    }
   }
   return 0;
 }

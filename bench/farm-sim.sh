@@ -12,7 +12,8 @@
 # two small farms (bench/farm-sim.c): sizes known, as the client's history
 # gives them for a job built before; more compiles at a time than slots;
 # waiting rooms that invite the largest job first; waiting rooms that say
-# the work ahead (version 6's HWRK).
+# the work ahead (version 6's HWRK); a copy of a running job on a slot
+# left idle (not in herdcc: whether the end of a build is what is lost).
 #
 #   bench/farm-sim.sh            (SEEDS="12345 7 99 5 1234")
 set -euo pipefail
@@ -44,7 +45,9 @@ for whatif in "FARM_SIM_SIZES=1" "FARM_SIM_SIZES=1 FARM_SIM_CONC=48" \
   "FARM_SIM_SIZES=1 FARM_SIM_AHEAD=1" \
   "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1" \
   "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1 FARM_SIM_CONC=20" \
-  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1 FARM_SIM_CONC=48"; do
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1 FARM_SIM_CONC=48" \
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1 FARM_SIM_HEDGE=1" \
+  "FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1 FARM_SIM_HEDGE=1 FARM_SIM_CONC=48"; do
   for scenario in bench bench-uniform; do
     for seed in ${SEEDS:-12345 7 99 5 1234}; do
       # shellcheck disable=SC2086 # the what-if is words of assignments
