@@ -1465,8 +1465,11 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
      the expanded text goes first, the source text only when it speaks
      (again on a classic connection: not for a profile, which only an
      invitation takes). */
+  /* gcc's words that need the source's own files (args_front_end_words)
+     come only from its text */
   plan.expanded_first = (plan.directives_only || plan.rewrite_includes) &&
-                        !scan.debug_info && !plan.profile && !plan.dwo;
+                        !scan.debug_info && !plan.profile && !plan.dwo &&
+                        !(plan.directives_only && args_front_end_words(argv));
   if (plan.expanded_first) {
     plan.comments_kept    = plan.directives_only && warns_fallthrough(argv);
     plan.directives_only  = false;
@@ -1879,6 +1882,28 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
     *ret_job = job;
   }
   return r;
+}
+
+bool args_front_end_words(char *const *argv)
+{
+  bool on = false;
+
+  for (size_t i = 1; argv[i]; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-w") == 0) {
+      return false;
+    }
+    if (strncmp(a, "-Werror=", 8) == 0) {
+      a += 8; /* the warning it names, as -Wname */
+      on |= strcmp(a, "misleading-indentation") == 0 ||
+            (strncmp(a, "format", 6) == 0 && strcmp(a, "format=0") != 0);
+      continue;
+    }
+    on |= strcmp(a, "-Wall") == 0 ||
+          strcmp(a, "-Wmisleading-indentation") == 0 ||
+          (strncmp(a, "-Wformat", 8) == 0 && strcmp(a, "-Wformat=0") != 0);
+  }
+  return on;
 }
 
 /* ---- prefix maps -------------------------------------------------------- */

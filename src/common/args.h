@@ -178,6 +178,14 @@ int args_split_names(char *const *argv, const struct args_job *job,
  * character a line marker would escape). */
 int args_relative_depth(const char *name);
 
+/* Whether gcc's command line can turn on the warnings it says only for a
+ * source read without line markers (-Wmisleading-indentation, and the
+ * -Wformat family, whose caret needs the source's columns inside the
+ * string): -Wall, or either by name, -Werror= included; not with -w.
+ * Such a compile of gcc's text is checked from files without markers
+ * (src/daemon/wordtree.h). */
+bool args_front_end_words(char *const *argv);
+
 /* Which prefix maps a path goes through. */
 enum args_map {
   ARGS_MAP_DEBUG, /* -fdebug-prefix-map, -ffile-prefix-map */

@@ -35,6 +35,7 @@
 #include "strv.h"
 #include "tree.h"
 #include "why.h"
+#include "wordtree.h"
 
 /* ---- the job directory -------------------------------------------------- */
 
@@ -407,8 +408,8 @@ static int collect(const struct compile_request *req, const char *dir,
   if (r >= 0) {
     r = read_in(dir, out_name, req->max_output, &reply->sout, &reply->sout_len);
   }
-  if (r < 0 || reply->status != 0) {
-    return r;
+  if (r < 0 || reply->status != 0 || !output) {
+    return r; /* NULL: only the words are wanted */
   }
   r = io_read_file(output, req->max_output, &reply->object, &reply->object_len);
   if (r == -ENOENT) {
@@ -1078,12 +1079,15 @@ int compile_feed_from(struct compile *compile, const void *source, size_t len)
 }
 
 /* A second compile after the first (whose status is reply's), from the
- * directory run_in, with in (in_len bytes) on its standard input. What it
- * says and its status are the reply's; the object is the first compile's
- * when that one succeeded, whose debug info is a local compile's. */
-static int run_second(struct compile *compile, char **argv, const char *run_in,
-                      const char *in, size_t in_len, const char *output,
-                      struct proto_reply *reply, int *ret_end)
+ * directory run_in, with in (in_len bytes) on its standard input, its
+ * words in the job directory's files named with tag (one tag a compile).
+ * What it says and its status are the reply's; the object is the first
+ * compile's when that one succeeded, whose debug info is a local
+ * compile's. */
+static int run_second(struct compile *compile, const char *tag, char **argv,
+                      const char *run_in, const char *in, size_t in_len,
+                      const char *output, struct proto_reply *reply,
+                      int *ret_end)
 {
   const struct compile_request *req      = compile->req;
   bool                          first_ok = reply->status == 0;
@@ -1094,8 +1098,8 @@ static int run_second(struct compile *compile, char **argv, const char *run_in,
   int                           r      = open_source_pipe(&read_fd, &write_fd);
 
   if (r >= 0) {
-    r = compilerun_spawn(req, compile->dir, run_in, "-twin", argv, read_fd,
-                         &pid, &status_fd);
+    r = compilerun_spawn(req, compile->dir, run_in, tag, argv, read_fd, &pid,
+                         &status_fd);
   }
   if (r < 0) {
     return r;
@@ -1114,8 +1118,8 @@ static int run_second(struct compile *compile, char **argv, const char *run_in,
   if (r < 0 && r != -EPIPE) {
     return r;
   }
-  return collect(req, compile->dir, "-twin",
-                 first_ok ? compile->output : output, reply);
+  return collect(req, compile->dir, tag, first_ok ? compile->output : output,
+                 reply);
 }
 
 /* Whether a second compile of the text with its absolute names rooted
@@ -1172,10 +1176,10 @@ static int run_twin(struct compile *compile, struct proto_reply *reply,
             : root_text(compile, compile->raw, compile->raw_len, &rooted,
                         &rooted_len);
   if (r >= 0) {
-    r = run_second(compile, argv, compile->cwd ? compile->cwd : compile->dir,
-                   rooted ? rooted : compile->raw,
-                   rooted ? rooted_len : compile->raw_len, output, reply,
-                   ret_end);
+    r = run_second(
+      compile, "-twin", argv, compile->cwd ? compile->cwd : compile->dir,
+      rooted ? rooted : compile->raw, rooted ? rooted_len : compile->raw_len,
+      output, reply, ret_end);
   }
   return r < 0 || !rooted ? r : unroot_reply(compile, reply);
 }
@@ -1237,13 +1241,161 @@ static int run_words(struct compile *compile, struct proto_reply *reply,
     r = push_command_line(compile, &argv);
   }
   if (r >= 0 && !input && !piped) { /* compiled as preprocessed input */
-    r = run_second(compile, argv, run_in, compile->held, compile->held_len,
-                   output, reply, ret_end);
+    r = run_second(compile, "-twin", argv, run_in, compile->held,
+                   compile->held_len, output, reply, ret_end);
   } else if (r >= 0) {
-    r = run_second(compile, argv, run_in, piped, piped_len, output, reply,
-                   ret_end);
+    r = run_second(compile, "-twin", argv, run_in, piped, piped_len, output,
+                   reply, ret_end);
   }
   return r < 0 || !rooted_words(compile) ? r : unroot_reply(compile, reply);
+}
+
+/* gcc's text (its files rebuilt, its lines the source's) with a command
+ * line that turns on the words a compile says only of files without line
+ * markers (args_front_end_words). */
+static bool wants_word_tree(const struct compile *compile)
+{
+  const struct args_job *job = compile->req->job;
+
+  return job->gcc_text && !job->profile_index && compile->text &&
+         cpptext_saw_builtins(compile->text) &&
+         args_front_end_words(compile->req->argv);
+}
+
+/* A compile of the word tree's main file (wordtree.h): the command line
+ * as the text's compile has it, but for the pedantic twin's silence. */
+static int word_tree_argv(const struct compile  *compile,
+                          const struct wordtree *tree, const char *output,
+                          bool syntax_only, char ***ret_argv)
+{
+  _cleanup_strv_free_ char **argv = NULL;
+  int    r = build_argv(compile->req, output, true, wordtree_main(tree), &argv);
+  size_t n = strv_length(argv);
+
+  if (r >= 0 && compile->req->job->pedantic_twin) {
+    free(argv[--n]); /* build_argv's last word: -Wno-pedantic */
+    argv[n] = NULL;
+  }
+  if (r >= 0 && !compile->req->job->directives_only) {
+    r = strv_push(&argv, "-nostdinc");
+  }
+  if (r >= 0) {
+    r = push_command_line(compile, &argv);
+  }
+  if (r >= 0) {
+    r = wordtree_push_options(tree, &argv);
+  }
+  if (r >= 0 && syntax_only) {
+    r = strv_push(&argv, "-fsyntax-only");
+  }
+  if (r >= 0) {
+    *ret_argv = TAKE_PTR(argv);
+  }
+  return r;
+}
+
+/* Whether a compile said one of the words only the word tree says right:
+ * the option gcc names after a warning, "[-Wformat=]", in colour too
+ * ("[\e[01;35m\e[K-Wformat=\e[m\e[K]"). A message that only names such
+ * an option costs a words compile for nothing, never other words. */
+static bool says_front_end_words(const struct proto_reply *reply)
+{
+  static const char *const names[] = {
+    "-Wmisleading-indentation",
+    "-Werror=misleading-indentation",
+    "-Wformat",
+    "-Werror=format",
+  };
+
+  for (size_t i = 0; reply->serr && i < ARRAY_SIZE(names); i++) {
+    if (memmem(reply->serr, reply->serr_len, names[i], strlen(names[i]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* One compile of the word tree into *words, what it said with the
+ * client's names. */
+static int run_word_compile(struct compile        *compile,
+                            const struct wordtree *tree, bool syntax_only,
+                            struct proto_reply *words)
+{
+  _cleanup_strv_free_ char **argv   = NULL;
+  _cleanup_free_ char       *output = path_in(compile->dir, "words.o");
+  int                        end    = 0;
+  int r = output ? word_tree_argv(compile, tree, output, syntax_only, &argv)
+                 : -ENOMEM;
+
+  words->status = proto_status_exit(EXIT_GENERAL); /* so no object is read */
+  if (r >= 0) {
+    r = run_second(compile, syntax_only ? "-check" : "-words", argv,
+                   compile->dir, NULL, 0, NULL, words, &end);
+  }
+  if (r >= 0 && end == WAIT_TIMED_OUT) {
+    r = -ETIMEDOUT;
+  }
+  if (r >= 0 && words->serr) {
+    r = wordtree_unname(tree, &words->serr, &words->serr_len);
+  }
+  if (r >= 0 && words->sout) {
+    r = wordtree_unname(tree, &words->sout, &words->sout_len);
+  }
+  return r;
+}
+
+/* The reply's words from the word tree when a compile of it without line
+ * markers says what the text's could not: a check of its syntax first
+ * (about a tenth of an -O2 compile), the whole compile only when the check
+ * or the text's compile says such words. The object is the text's; a failure
+ * only the words' compile has is taken when -Werror made one of those words an
+ * error. */
+static int run_word_tree(struct compile *compile, struct proto_reply *reply)
+{
+  _cleanup_(wordtree_freep) struct wordtree *tree  = NULL;
+  struct proto_reply                         check = { 0 }, words = { 0 };
+  size_t                                     line;
+  int r = wordtree_build(compile->dir, compile->held, compile->held_len, &tree,
+                         &line);
+
+  if (r == -EILSEQ) {
+    log_debug("The text's files cannot be rebuilt without line markers "
+              "(its line %zu): the words of the text's compile stand",
+              line);
+    return 0;
+  }
+  /* the middle end's -Wformat-overflow and -Wformat-truncation point into
+     the string too: the text's compile says those itself */
+  if (r >= 0 && !says_front_end_words(reply)) {
+    r = run_word_compile(compile, tree, true, &check);
+  }
+  if (r >= 0 && (says_front_end_words(reply) || says_front_end_words(&check))) {
+    r = run_word_compile(compile, tree, false, &words);
+  }
+  bool fails_alike = (words.status != 0) == (reply->status != 0);
+  bool werror      = words.status != 0 && says_front_end_words(&words) &&
+                memmem(words.serr, words.serr_len, "-Werror=", 8);
+  if (r >= 0 && (words.serr || words.sout) && (fails_alike || werror)) {
+    struct proto_reply text = *reply;
+    reply->serr             = words.serr;
+    reply->serr_len         = words.serr_len;
+    reply->sout             = words.sout;
+    reply->sout_len         = words.sout_len;
+    words.serr              = text.serr;
+    words.sout              = text.sout;
+    if (!fails_alike) {
+      reply->status = words.status;
+      free(reply->object);
+      reply->object     = NULL;
+      reply->object_len = 0;
+    }
+  } else if (r >= 0 && (words.serr || words.sout)) {
+    log_warning("The compile without line markers ended otherwise than the "
+                "text's: the text's words stand");
+  }
+  proto_reply_clear(&check);
+  proto_reply_clear(&words);
+  return r;
 }
 
 /* Whether the first compile wrote to its standard error or output. */
@@ -1299,6 +1451,8 @@ int compile_finish(struct compile *compile, struct proto_reply *ret_reply)
   if (r >= 0 && end == WAIT_TIMED_OUT) {
     compile->timed_out = true;
     r                  = note_timeout(req, &reply);
+  } else if (r >= 0 && ended && wants_word_tree(compile)) {
+    r = run_word_tree(compile, &reply);
   }
   if (r < 0) {
     proto_reply_clear(&reply);

@@ -1,4 +1,4 @@
-/* What gcc says otherwise for text with line markers (herdcc(1)): the
+/* What gcc says only of files read without line markers (herdcc(1)): the
  * ranges inside format strings and their fix-its, and
  * -Wmisleading-indentation. clang says the same as here. */
 #include <stdio.h>
