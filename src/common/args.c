@@ -1465,11 +1465,14 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
      the expanded text goes first, the source text only when it speaks
      (again on a classic connection: not for a profile, which only an
      invitation takes). */
-  /* gcc's words that need the source's own files (args_front_end_words)
-     come only from its text */
-  plan.expanded_first = (plan.directives_only || plan.rewrite_includes) &&
-                        !scan.debug_info && !plan.profile && !plan.dwo &&
-                        !(plan.directives_only && args_front_end_words(argv));
+  /* gcc's -Wmisleading-indentation comes only from its source text, and a
+     compile of the expanded text that says nothing is not sent again:
+     the source text goes first when the warning is asked for by name or
+     fails the build */
+  plan.expanded_first =
+    (plan.directives_only || plan.rewrite_includes) && !scan.debug_info &&
+    !plan.profile && !plan.dwo &&
+    !(plan.directives_only && args_asks_misleading_indentation(argv));
   if (plan.expanded_first) {
     plan.comments_kept    = plan.directives_only && warns_fallthrough(argv);
     plan.directives_only  = false;
@@ -1884,7 +1887,10 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
   return r;
 }
 
-bool args_front_end_words(char *const *argv)
+/* Whether argv turns on -Wmisleading-indentation (format: the -Wformat
+ * family instead): -Wall, or the warning by name, its -Werror= form
+ * included; not with -w. */
+static bool turns_on(char *const *argv, bool format)
 {
   bool on = false;
 
@@ -1893,17 +1899,37 @@ bool args_front_end_words(char *const *argv)
     if (strcmp(a, "-w") == 0) {
       return false;
     }
-    if (strncmp(a, "-Werror=", 8) == 0) {
-      a += 8; /* the warning it names, as -Wname */
-      on |= strcmp(a, "misleading-indentation") == 0 ||
-            (strncmp(a, "format", 6) == 0 && strcmp(a, "format=0") != 0);
-      continue;
-    }
-    on |= strcmp(a, "-Wall") == 0 ||
-          strcmp(a, "-Wmisleading-indentation") == 0 ||
-          (strncmp(a, "-Wformat", 8) == 0 && strcmp(a, "-Wformat=0") != 0);
+    const char *name = strncmp(a, "-Werror=", 8) == 0 ? a + 8
+                       : strncmp(a, "-W", 2) == 0     ? a + 2
+                                                      : NULL;
+    on |= name && (strcmp(name, "all") == 0 ||
+                   (format ? strncmp(name, "format", 6) == 0 &&
+                               strcmp(name, "format=0") != 0
+                           : strcmp(name, "misleading-indentation") == 0));
   }
   return on;
+}
+
+bool args_misleading_indentation(char *const *argv)
+{
+  return turns_on(argv, false);
+}
+
+bool args_front_end_words(char *const *argv)
+{
+  return turns_on(argv, false) || turns_on(argv, true);
+}
+
+bool args_asks_misleading_indentation(char *const *argv)
+{
+  bool named = false, werror = false;
+
+  for (size_t i = 1; argv[i]; i++) {
+    named |= strcmp(argv[i], "-Wmisleading-indentation") == 0 ||
+             strcmp(argv[i], "-Werror=misleading-indentation") == 0;
+    werror |= strcmp(argv[i], "-Werror") == 0;
+  }
+  return (named || werror) && turns_on(argv, false);
 }
 
 /* ---- prefix maps -------------------------------------------------------- */

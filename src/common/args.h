@@ -186,6 +186,16 @@ int args_relative_depth(const char *name);
  * (src/daemon/wordtree.h). */
 bool args_front_end_words(char *const *argv);
 
+/* Whether it turns on -Wmisleading-indentation, one of those. */
+bool args_misleading_indentation(char *const *argv);
+
+/* Whether it turns on -Wmisleading-indentation and names it
+ * (-Wmisleading-indentation, -Werror=misleading-indentation) or makes
+ * every warning an error (-Werror): without -g such a gcc compile sends
+ * its source text first, since a compile of the expanded text that says
+ * nothing is taken as it is. */
+bool args_asks_misleading_indentation(char *const *argv);
+
 /* Which prefix maps a path goes through. */
 enum args_map {
   ARGS_MAP_DEBUG, /* -fdebug-prefix-map, -ffile-prefix-map */

@@ -277,6 +277,14 @@ int io_write_file_atomic(const char *path, const void *buf, size_t len)
   return r;
 }
 
+int io_write_new_file(const char *path, const void *buf, size_t len)
+{
+  _cleanup_close_ int fd =
+    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+  return fd < 0 ? -errno : io_write_all(fd, buf, len, -1);
+}
+
 int io_chmod_default(const char *path)
 {
   mode_t mask = umask(0);

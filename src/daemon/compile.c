@@ -1262,14 +1262,15 @@ static bool wants_word_tree(const struct compile *compile)
          args_front_end_words(compile->req->argv);
 }
 
-/* A compile of the word tree's main file (wordtree.h): the command line
- * as the text's compile has it, but for the pedantic twin's silence. */
-static int word_tree_argv(const struct compile  *compile,
-                          const struct wordtree *tree, const char *output,
-                          bool syntax_only, char ***ret_argv)
+/* A compile for words without line markers (wordtree.h) of input: the
+ * command line as the text's compile has it, but for the pedantic twin's
+ * silence; the word tree's main file, or with tree NULL the flattened
+ * text, only checked. */
+static int word_argv(const struct compile *compile, const struct wordtree *tree,
+                     const char *input, const char *output, char ***ret_argv)
 {
   _cleanup_strv_free_ char **argv = NULL;
-  int    r = build_argv(compile->req, output, true, wordtree_main(tree), &argv);
+  int    r = build_argv(compile->req, output, true, input, &argv);
   size_t n = strv_length(argv);
 
   if (r >= 0 && compile->req->job->pedantic_twin) {
@@ -1283,10 +1284,8 @@ static int word_tree_argv(const struct compile  *compile,
     r = push_command_line(compile, &argv);
   }
   if (r >= 0) {
-    r = wordtree_push_options(tree, &argv);
-  }
-  if (r >= 0 && syntax_only) {
-    r = strv_push(&argv, "-fsyntax-only");
+    r = tree ? wordtree_push_options(tree, &argv)
+             : strv_push(&argv, "-fsyntax-only");
   }
   if (r >= 0) {
     *ret_argv = TAKE_PTR(argv);
@@ -1294,11 +1293,12 @@ static int word_tree_argv(const struct compile  *compile,
   return r;
 }
 
-/* Whether a compile said one of the words only the word tree says right:
- * the option gcc names after a warning, "[-Wformat=]", in colour too
- * ("[\e[01;35m\e[K-Wformat=\e[m\e[K]"). A message that only names such
- * an option costs a words compile for nothing, never other words. */
-static bool says_front_end_words(const struct proto_reply *reply)
+/* Whether a compile said one of the words only files without markers give
+ * right (misleading: -Wmisleading-indentation alone): the option gcc names
+ * after a warning, in colour too ("[\e[01;35m\e[K-Wformat=\e[m\e[K]"). A
+ * message that only names such an option costs a words compile for
+ * nothing, never other words. */
+static bool says_words(const struct proto_reply *reply, bool misleading)
 {
   static const char *const names[] = {
     "-Wmisleading-indentation",
@@ -1307,7 +1307,8 @@ static bool says_front_end_words(const struct proto_reply *reply)
     "-Werror=format",
   };
 
-  for (size_t i = 0; reply->serr && i < ARRAY_SIZE(names); i++) {
+  for (size_t i = 0; reply->serr && i < (misleading ? 2 : ARRAY_SIZE(names));
+       i++) {
     if (memmem(reply->serr, reply->serr_len, names[i], strlen(names[i]))) {
       return true;
     }
@@ -1315,83 +1316,122 @@ static bool says_front_end_words(const struct proto_reply *reply)
   return false;
 }
 
-/* One compile of the word tree into *words, what it said with the
- * client's names. */
+/* The flattened text in dir/flat.c, its path in *ret_path: gcc measures
+ * indentation and reads format strings from a file, not from a pipe. */
+static int write_flat(const struct compile *compile, char **ret_path)
+{
+  _cleanup_free_ char *flat = NULL, *path = path_in(compile->dir, "flat.c");
+  size_t               len = 0;
+  int r = path ? wordtree_flatten(compile->held, compile->held_len, &flat, &len)
+               : -ENOMEM;
+
+  r = r < 0 ? r : io_write_new_file(path, flat, len);
+  if (r >= 0) {
+    *ret_path = TAKE_PTR(path);
+  }
+  return r;
+}
+
+/* One compile for words into *words (tree NULL: the check of the flattened
+ * text), what it said with the client's names. */
 static int run_word_compile(struct compile        *compile,
-                            const struct wordtree *tree, bool syntax_only,
-                            struct proto_reply *words)
+                            const struct wordtree *tree,
+                            struct proto_reply    *words)
 {
   _cleanup_strv_free_ char **argv   = NULL;
   _cleanup_free_ char       *output = path_in(compile->dir, "words.o");
+  _cleanup_free_ char       *flat   = NULL;
   int                        end    = 0;
-  int r = output ? word_tree_argv(compile, tree, output, syntax_only, &argv)
-                 : -ENOMEM;
+  int                        r      = output ? 0 : -ENOMEM;
 
+  if (r >= 0 && !tree) {
+    r = write_flat(compile, &flat);
+  }
+  if (r >= 0) {
+    r = word_argv(compile, tree, tree ? wordtree_main(tree) : flat, output,
+                  &argv);
+  }
   words->status = proto_status_exit(EXIT_GENERAL); /* so no object is read */
   if (r >= 0) {
-    r = run_second(compile, syntax_only ? "-check" : "-words", argv,
-                   compile->dir, NULL, 0, NULL, words, &end);
+    r = run_second(compile, tree ? "-words" : "-check", argv, compile->dir,
+                   NULL, 0, NULL, words, &end);
   }
   if (r >= 0 && end == WAIT_TIMED_OUT) {
     r = -ETIMEDOUT;
   }
-  if (r >= 0 && words->serr) {
+  if (r >= 0 && tree && words->serr) {
     r = wordtree_unname(tree, &words->serr, &words->serr_len);
   }
-  if (r >= 0 && words->sout) {
+  if (r >= 0 && tree && words->sout) {
     r = wordtree_unname(tree, &words->sout, &words->sout_len);
   }
   return r;
 }
 
-/* The reply's words from the word tree when a compile of it without line
- * markers says what the text's could not: a check of its syntax first
- * (about a tenth of an -O2 compile), the whole compile only when the check
- * or the text's compile says such words. The object is the text's; a failure
- * only the words' compile has is taken when -Werror made one of those words an
- * error. */
+/* words replace what the text's compile said in reply when they end alike,
+ * or when -Werror made one of the words only they say right an error. */
+static void take_words(struct proto_reply *reply, struct proto_reply *words)
+{
+  bool fails_alike = (words->status != 0) == (reply->status != 0);
+  bool werror      = words->status != 0 && says_words(words, false) &&
+                memmem(words->serr, words->serr_len, "-Werror=", 8);
+
+  if (!fails_alike && !werror) {
+    log_warning("The compile without line markers ended otherwise than the "
+                "text's: the text's words stand");
+    return;
+  }
+  struct proto_reply text = *reply;
+  reply->serr             = words->serr;
+  reply->serr_len         = words->serr_len;
+  reply->sout             = words->sout;
+  reply->sout_len         = words->sout_len;
+  words->serr             = text.serr;
+  words->sout             = text.sout;
+  if (!fails_alike) {
+    reply->status = words->status;
+    free(reply->object);
+    reply->object     = NULL;
+    reply->object_len = 0;
+  }
+}
+
+/* The reply's words from files without line markers when those say what
+ * the text's compile could not: a -Wformat warning the text's compile said
+ * (its caret and fix-it; the middle end's -Wformat-overflow too), or a
+ * -Wmisleading-indentation the check of the flattened text says (one
+ * -fsyntax-only compile of one file). Only then are the files
+ * written and compiled for the words. The object is the text's. */
 static int run_word_tree(struct compile *compile, struct proto_reply *reply)
 {
   _cleanup_(wordtree_freep) struct wordtree *tree  = NULL;
   struct proto_reply                         check = { 0 }, words = { 0 };
-  size_t                                     line;
-  int r = wordtree_build(compile->dir, compile->held, compile->held_len, &tree,
-                         &line);
+  bool                                       wanted = says_words(reply, false);
+  int                                        r      = 0;
 
+  if (!wanted && args_misleading_indentation(compile->req->argv)) {
+    r      = run_word_compile(compile, NULL, &check);
+    wanted = r >= 0 && says_words(&check, true);
+    log_debug("The check without line markers: %s, %zu bytes said, "
+              "-Wmisleading-indentation %s",
+              r < 0 ? strerror(-r) : "ran", check.serr_len,
+              wanted ? "among them" : "not");
+  }
+  size_t line = 0;
+  r           = r < 0 || !wanted ? r
+                                 : wordtree_parse(compile->dir, compile->held,
+                                                  compile->held_len, &tree, &line);
   if (r == -EILSEQ) {
     log_debug("The text's files cannot be rebuilt without line markers "
               "(its line %zu): the words of the text's compile stand",
               line);
-    return 0;
-  }
-  /* the middle end's -Wformat-overflow and -Wformat-truncation point into
-     the string too: the text's compile says those itself */
-  if (r >= 0 && !says_front_end_words(reply)) {
-    r = run_word_compile(compile, tree, true, &check);
-  }
-  if (r >= 0 && (says_front_end_words(reply) || says_front_end_words(&check))) {
-    r = run_word_compile(compile, tree, false, &words);
-  }
-  bool fails_alike = (words.status != 0) == (reply->status != 0);
-  bool werror      = words.status != 0 && says_front_end_words(&words) &&
-                memmem(words.serr, words.serr_len, "-Werror=", 8);
-  if (r >= 0 && (words.serr || words.sout) && (fails_alike || werror)) {
-    struct proto_reply text = *reply;
-    reply->serr             = words.serr;
-    reply->serr_len         = words.serr_len;
-    reply->sout             = words.sout;
-    reply->sout_len         = words.sout_len;
-    words.serr              = text.serr;
-    words.sout              = text.sout;
-    if (!fails_alike) {
-      reply->status = words.status;
-      free(reply->object);
-      reply->object     = NULL;
-      reply->object_len = 0;
+    r = 0;
+  } else if (r >= 0 && tree) {
+    r = wordtree_write(tree);
+    r = r < 0 ? r : run_word_compile(compile, tree, &words);
+    if (r >= 0 && (words.serr || words.sout)) {
+      take_words(reply, &words);
     }
-  } else if (r >= 0 && (words.serr || words.sout)) {
-    log_warning("The compile without line markers ended otherwise than the "
-                "text's: the text's words stand");
   }
   proto_reply_clear(&check);
   proto_reply_clear(&words);

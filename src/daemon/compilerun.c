@@ -101,9 +101,7 @@ int compilerun_new_file(const char *path)
 
 int compilerun_write_file(const char *path, const void *data, size_t len)
 {
-  _cleanup_close_ int fd = compilerun_new_file(path);
-
-  return fd < 0 ? fd : io_write_all(fd, data, len, -1);
+  return io_write_new_file(path, data, len);
 }
 
 int compilerun_spawn(const struct compile_request *req, const char *dir,

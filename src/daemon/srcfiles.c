@@ -279,9 +279,7 @@ static int write_file(const char *path, const struct src_file *file)
     }
     *p++ = '\n';
   }
-  _cleanup_close_ int fd =
-    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  return fd < 0 ? -errno : io_write_all(fd, buf, len, -1);
+  return io_write_new_file(path, buf, len);
 }
 
 /* One file at path, its directories made; a name that is a directory of

@@ -8,15 +8,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "compilerun.h"
+#include "io.h"
 #include "linemarker.h"
 #include "macro.h"
 #include "membuf.h"
 #include "strv.h"
 
 #define WORDTREE_MAX_FILES 65536
-#define WORDTREE_MAX_DEPTH 256    /* gcc stops at 200 nested includes */
-#define WORDTREE_DIR       "/nm/" /* "no markers" */
+#define WORDTREE_MAX_DEPTH 256        /* gcc stops at 200 nested includes */
+#define WORDTREE_MAX_LINE  (1u << 22) /* a line number, as srcfiles keeps */
+#define WORDTREE_MAX_BLANK (1u << 25) /* blank lines added, in all */
+#define WORDTREE_DIR       "/nm/"     /* "no markers" */
 #define WORDTREE_EXT       ".h"
 
 struct wt_file {
@@ -35,6 +37,7 @@ struct wordtree {
   size_t          n_files;
   size_t          main;
   char          **options; /* the command line's -D and -U, in order */
+  size_t          blank;   /* blank lines added so far */
 };
 
 /* Where the text's lines go while it is read. */
@@ -105,17 +108,25 @@ static int add_file(struct wordtree *tree, const struct linemarker *marker,
 }
 
 /* Line (len bytes, its newline included or not) at the file's cursor. */
-static int put_line(struct wt_file *file, const char *line, size_t len)
+static int put_line(struct wordtree *tree, struct wt_file *file,
+                    const char *line, size_t len)
 {
   if (file->cursor < file->lines + 1) {
     return -EILSEQ; /* two lines at one number */
   }
-  while (file->lines + 1 < file->cursor) {
+  /* a marker's number is the peer's: the blank lines it asks for are
+     bounded, per file and in all */
+  size_t blank = file->cursor - file->lines - 1;
+  if (file->cursor > WORDTREE_MAX_LINE || blank > WORDTREE_MAX_BLANK ||
+      tree->blank > WORDTREE_MAX_BLANK - blank) {
+    return -EILSEQ;
+  }
+  tree->blank += blank;
+  for (; file->lines + 1 < file->cursor; file->lines++) {
     int r = membuf_add(&file->text, "\n", 1);
     if (r < 0) {
       return r;
     }
-    file->lines++;
   }
   int r = membuf_add(&file->text, line, len);
   if (r >= 0 && (!len || line[len - 1] != '\n')) {
@@ -140,12 +151,14 @@ static int add_option(struct wordtree *tree, const char *line, size_t len)
   if (len > strlen(define) && memcmp(line, define, strlen(define)) == 0) {
     const char *name = line + strlen(define);
     size_t      rest = len - strlen(define);
-    size_t      at   = strcspn(name, " (");
+    size_t      at   = 0;
+    while (at < rest && name[at] != ' ' && name[at] != '(') {
+      at++; /* the line is the peer's: within its length */
+    }
     if (at < rest && name[at] == '(') {
       const char *close = memchr(name + at, ')', rest - at);
       at                = close ? (size_t)(close - name) + 1 : rest;
     }
-    at = at > rest ? rest : at;
     if (asprintf(&option, "-D%.*s=%.*s", (int)at, name,
                  (int)(rest - at - (at < rest)), name + at + (at < rest)) < 0) {
       return -ENOMEM;
@@ -204,7 +217,7 @@ static int leave(struct builder *b, const struct linemarker *marker)
     return -ENOMEM;
   }
   includer->cursor = marker->number - 1;
-  return put_line(includer, line, strlen(line));
+  return put_line(b->tree, includer, line, strlen(line));
 }
 
 /* A marker without flags: a pseudo file, the main file's first, or the
@@ -249,7 +262,7 @@ static int read_line(struct builder *b, const char *line, size_t len)
     return b->command_line ? add_option(b->tree, line, len) : 0;
   }
   if (r == 0) {
-    return put_line(&b->tree->files[b->current], line, len);
+    return put_line(b->tree, &b->tree->files[b->current], line, len);
   }
   if (r > 0) {
     r = marker.flags & LINEMARKER_ENTER   ? enter(b, &marker)
@@ -260,32 +273,28 @@ static int read_line(struct builder *b, const char *line, size_t len)
   return r;
 }
 
-static int write_files(struct wordtree *tree)
+/* The tree's own directory under DIR: a name that the tree's #include
+ * lines quote, so it must need no escape. */
+static int name_tree_dir(struct wordtree *tree, const char *dir)
 {
-  if (mkdir(tree->dir, 0700) < 0) {
-    return -errno;
+  if (strpbrk(dir, "\"\\\n")) {
+    return -EILSEQ;
   }
-  for (size_t i = 0; i < tree->n_files; i++) {
-    struct wt_file *file = &tree->files[i];
-    int r = compilerun_write_file(file->path, file->text.data, file->text.len);
-    if (r < 0) {
-      return r;
-    }
+  tree->dir = malloc(strlen(dir) + sizeof(WORDTREE_DIR));
+  if (!tree->dir) {
+    return -ENOMEM;
   }
+  stpcpy(stpcpy(tree->dir, dir), WORDTREE_DIR);
   return 0;
 }
 
-int wordtree_build(const char *dir, const char *text, size_t len,
+int wordtree_parse(const char *dir, const char *text, size_t len,
                    struct wordtree **ret, size_t *ret_line)
 {
   _cleanup_(wordtree_freep) struct wordtree *tree = calloc(1, sizeof(*tree));
   struct builder b = { .tree = tree, .current = -1 };
-  int            r = tree ? 0 : -ENOMEM;
+  int            r = tree ? name_tree_dir(tree, dir) : -ENOMEM;
 
-  if (r >= 0 && (strpbrk(dir, "\"\\\n") ||
-                 asprintf(&tree->dir, "%s" WORDTREE_DIR, dir) < 0)) {
-    r = strpbrk(dir, "\"\\\n") ? -EILSEQ : -ENOMEM;
-  }
   *ret_line = 0;
   for (size_t at = 0; r >= 0 && at < len; ++*ret_line) {
     const char *nl   = memchr(text + at, '\n', len - at);
@@ -294,15 +303,28 @@ int wordtree_build(const char *dir, const char *text, size_t len,
     at += line;
   }
   if (r >= 0 && (!b.have_main || b.depth)) {
+    ++*ret_line; /* what the end lacks */
     r = -EILSEQ;
-  }
-  if (r >= 0) {
-    r = write_files(tree);
   }
   if (r >= 0) {
     *ret = TAKE_PTR(tree);
   }
   return r;
+}
+
+int wordtree_write(const struct wordtree *tree)
+{
+  if (mkdir(tree->dir, 0700) < 0) {
+    return -errno;
+  }
+  for (size_t i = 0; i < tree->n_files; i++) {
+    const struct wt_file *file = &tree->files[i];
+    int r = io_write_new_file(file->path, file->text.data, file->text.len);
+    if (r < 0) {
+      return r;
+    }
+  }
+  return 0;
 }
 
 int wordtree_push_options(const struct wordtree *tree, char ***argv)
@@ -379,5 +401,31 @@ int wordtree_unname(const struct wordtree *tree, char **text, size_t *len)
   free(*text);
   *text = out.data;
   *len  = out.len;
+  return 0;
+}
+
+int wordtree_flatten(const char *text, size_t len, char **ret_text,
+                     size_t *ret_len)
+{
+  struct membuf out = { 0 };
+  int           r   = 0;
+
+  for (size_t at = 0; r >= 0 && at < len;) {
+    const char       *nl     = memchr(text + at, '\n', len - at);
+    size_t            line   = nl ? (size_t)(nl - (text + at)) + 1 : len - at;
+    struct linemarker marker = { 0 };
+    r                        = linemarker_parse(text + at, line, &marker);
+    linemarker_done(&marker);
+    if (r >= 0) {
+      r = r ? membuf_add(&out, "\n", 1) : membuf_add(&out, text + at, line);
+    }
+    at += line;
+  }
+  if (r < 0) {
+    membuf_clear(&out);
+    return r;
+  }
+  *ret_text = out.data;
+  *ret_len  = out.len;
   return 0;
 }

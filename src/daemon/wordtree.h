@@ -29,13 +29,15 @@
 
 struct wordtree;
 
-/* Write the files of text (len bytes, the held text of the job) under
- * dir/nm (dir exists and is ours) into *ret (owned). -EILSEQ: see above,
- * and *ret_line is the text's line that cannot be placed (from 1; the
- * line after the last for what its end lacks); -ENOMEM, or an -errno of
- * writing. */
-int wordtree_build(const char *dir, const char *text, size_t len,
+/* The files of text (len bytes, the held text of the job), to be written
+ * under dir/nm, in *ret (owned). -EILSEQ: see above, and *ret_line is the
+ * text's line that cannot be placed (from 1; the line after the last for
+ * what its end lacks); -ENOMEM. */
+int wordtree_parse(const char *dir, const char *text, size_t len,
                    struct wordtree **ret, size_t *ret_line);
+
+/* Write them (dir exists and is ours, dir/nm does not). An -errno. */
+int wordtree_write(const struct wordtree *tree);
 
 struct wordtree *wordtree_free(struct wordtree *tree);
 
@@ -55,3 +57,11 @@ int wordtree_push_options(const struct wordtree *tree, char ***argv);
 /* What a compile of the files said (len bytes, in *text, reallocated)
  * with the client's names instead of the files' paths. */
 int wordtree_unname(const struct wordtree *tree, char **text, size_t *len);
+
+/* text (len bytes) with every line marker a blank line instead, in
+ * *ret_text (owned, *ret_len bytes; NULL for an empty text): one file for
+ * a check of what gcc says of source without markers, its lines not the
+ * files' (-Wmisleading-indentation is said of the same code; a system
+ * header's code reads as the source's). -ENOMEM only. */
+int wordtree_flatten(const char *text, size_t len, char **ret_text,
+                     size_t *ret_len);

@@ -102,9 +102,8 @@ printf '#include <stdio.h>\nstatic inline int ph(int x) { return x + 1; }\n' \
 compare g-pch "$T/src" main.c -g -O2 -include pch.h -Winvalid-pch
 # gcc's LTO records the compile's directory and input name: it runs here
 compare g-lto "$T/src" main.c -g -O2 -flto -frandom-seed=main.o
-# without -g a warning sends the source text after the expanded text (not
-# with -Wall: that sends the source text at once)
-compare asan-warn "$T/src" warn.c -O1 -Wunused-variable -fsanitize=address
+# without -g a warning sends the source text after the expanded text
+compare asan-warn "$T/src" warn.c -O1 -Wall -fsanitize=address
 # -undef: the compile predefines no more than the text did (gcc records it)
 printf 'int v = 1;\n#ifdef unix\nint u;\n#endif\nint w = unix + 0;\n' \
   >"$T/src/undef.c"

@@ -67,6 +67,14 @@ for file in frontend.c substrings.c; do
   same_output gcc -g -pedantic "${WARN[@]}" "$file"
   same_output g++ -Wall -x c++ "$file"
 done
+# nothing else said: found by the check of the text without markers; -g
+# sends that text, and so does a command line that names the warning or
+# makes it an error (herdcc(1))
+same_output gcc -g -Wall indent.c
+same_output gcc -Wmisleading-indentation indent.c
+same_output gcc -O2 -Wall -Werror indent.c
+same_output gcc -Werror=misleading-indentation -Wall "$PWD/indent.c"
+same_output g++ -g -Wall -x c++ indent.c
 
 # Sources named absolutely (as CMake names them) and -x LANG.
 for file in warnings.c errors.c pragmas.c redefined.c; do
@@ -108,8 +116,8 @@ n=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
 # warning before it) both speak: only a local compile says them in their
 # order, so such a job runs here once the server's compile of the source
 # text has spoken, whatever the fallback says. clang's server says both
-# itself. One server job each: with -Wall the source text goes at once
-# (-Wmisleading-indentation and -Wformat need it, below).
+# itself. The server runs 2 jobs for each without -g (the expanded text,
+# then the source text), 1 with.
 export HERDCC_VERBOSE=1 HERDCC_LOG=$T/client.log
 same_output gcc -Wall both.c
 same_output gcc -g -Wall "$PWD/both.c"
@@ -127,7 +135,7 @@ same_output gcc -g "$PWD/cpperror.c"
 HERDCC_HOSTS=127.0.0.2:3632,herd
 same_output gcc -Wall cpperror.c # the invitation's path
 HERDCC_HOSTS=127.0.0.2:3632
-want_here=3 want_jobs=$((n + 6))
+want_here=3 want_jobs=$((n + 8))
 if command -v clang >/dev/null; then
   same_output clang -Wall both.c
   same_output clang -gdwarf-4 -Wall both.c

@@ -1328,6 +1328,37 @@ static void test_plan_remote(void **state)
 
 /* Debug info needs the source text from the start; without it the
  * expanded text goes first, for gcc and clang alike. */
+/* Which command lines turn on the words gcc says only of source without
+ * line markers (-Wmisleading-indentation; the -Wformat family). */
+static void test_front_end_words(void **state)
+{
+  static const struct {
+    const char *argv;
+    bool        any, misleading;
+  } cases[] = {
+    { "gcc -c x.c",                                false, false },
+    { "gcc -c x.c -Wall",                          true,  true  },
+    { "gcc -c x.c -Wextra",                        false, false },
+    { "gcc -c x.c -Wmisleading-indentation",       true,  true  },
+    { "gcc -c x.c -Werror=misleading-indentation", true,  true  },
+    { "gcc -c x.c -Wformat",                       true,  false },
+    { "gcc -c x.c -Wformat=2 -Wformat-security",   true,  false },
+    { "gcc -c x.c -Werror=format-security",        true,  false },
+    { "gcc -c x.c -Wformat=0",                     false, false },
+    { "gcc -c x.c -Wall -w",                       false, false },
+    { "gcc -c x.c -Dformat -Wmisleading",          false, false },
+  };
+
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    _cleanup_strv_free_ char **argv = split(cases[i].argv);
+    check_bool(cases[i].argv, "front_end_words", args_front_end_words(argv),
+               cases[i].any);
+    check_bool(cases[i].argv, "misleading_indentation",
+               args_misleading_indentation(argv), cases[i].misleading);
+  }
+}
+
 static void test_plan_expanded_first(void **state)
 {
   static const struct {
@@ -1353,6 +1384,13 @@ static void test_plan_expanded_first(void **state)
     { "gcc -c x.c -Wno-implicit-fallthrough -Wextra", true,  false },
     { "gcc -c x.c -Wextra -Wimplicit-fallthrough=0",  true,  false },
     { "clang -c x.c -Wextra",                         true,  false }, /* clang reads none */
+    /* -Wmisleading-indentation asked for by name or fatal: source text */
+    { "gcc -c x.c -Wmisleading-indentation",          false, false },
+    { "gcc -c x.c -Wall -Werror",                     false, false },
+    { "gcc -c x.c -Werror=misleading-indentation",    false, false },
+    { "gcc -c x.c -Wall -Werror -w",                  true,  false },
+    { "gcc -c x.c -Werror",                           true,  false },
+    { "clang -c x.c -Wall -Werror",                   true,  false },
   };
 
   (void)state;
@@ -2013,6 +2051,7 @@ int main(void)
     cmocka_unit_test(test_plan_passes_server_check),
     cmocka_unit_test(test_use_text_macros),
     cmocka_unit_test(test_plan_expanded_first),
+    cmocka_unit_test(test_front_end_words),
     cmocka_unit_test(test_lang_from_path),
     cmocka_unit_test(test_plan_compiles),
     cmocka_unit_test(test_remap),
