@@ -34,7 +34,10 @@
  *
  * Prints the makespan over the lower bound (max(total work / total
  * capacity, largest job on the fastest slot)) for both policies, and the
- * host choice's cost per job (the draw and the valuations). */
+ * host choice's cost per job (the draw and the valuations); and two
+ * yardsticks: an offline schedule that knows and reorders every job, and
+ * (one client) every job placed at once, in the build's order, where it
+ * would end first with every size and slot end known. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,6 +541,54 @@ static double offline_lpt(void)
   return makespan;
 }
 
+/* What the invitation's rule would reach with perfect knowledge but no
+ * foresight, on one client: the jobs in the build's order, CONC at a time
+ * (a job starts asking when one of the client's compiles ends), each
+ * placed at once on the slot where it would end first, knowing every
+ * size asked so far and when every slot frees. No later job is known and
+ * no job is moved. A yardstick for how near the bound any host choice
+ * that takes the jobs as make gives them can come. */
+static double clairvoyant_in_order(unsigned conc)
+{
+  unsigned total_slots = 0;
+  for (unsigned i = 0; i < n_servers; i++) {
+    total_slots += servers[i].slots;
+  }
+  double  *free_at = calloc(total_slots, sizeof(*free_at));
+  double  *speed   = calloc(total_slots, sizeof(*speed));
+  double  *ends    = calloc(conc, sizeof(*ends)); /* the client's compiles */
+  unsigned k       = 0;
+  for (unsigned i = 0; i < n_servers; i++) {
+    for (unsigned s = 0; s < servers[i].slots; s++) {
+      speed[k++] = servers[i].speed;
+    }
+  }
+  double makespan = 0;
+  for (unsigned c = 0; c < n_jobs; c++) {
+    unsigned next = 0; /* the compile of the client's that ends first */
+    for (unsigned j = 1; j < conc; j++) {
+      next = ends[j] < ends[next] ? j : next;
+    }
+    double   t        = ends[next];
+    unsigned best     = 0;
+    double   end_best = 0;
+    for (unsigned s = 0; s < total_slots; s++) {
+      double end = (free_at[s] > t ? free_at[s] : t) + jobs[c].work / speed[s];
+      if (s == 0 || end < end_best) {
+        best     = s;
+        end_best = end;
+      }
+    }
+    free_at[best] = end_best;
+    ends[next]    = end_best;
+    makespan      = end_best > makespan ? end_best : makespan;
+  }
+  free(free_at);
+  free(speed);
+  free(ends);
+  return makespan;
+}
+
 int main(int argc, char **argv)
 {
   const char   *scenario = argc > 1 ? argv[1] : "bench";
@@ -606,6 +657,11 @@ int main(int argc, char **argv)
     double m = offline_lpt();
     printf("  %-22s makespan %8.2f s  /bound %5.2f  (sizes known, reordered)\n",
            "offline LPT", m, m / lb);
+  }
+  if (n_clients == 1) {
+    double m = clairvoyant_in_order(conc);
+    printf("  %-22s makespan %8.2f s  /bound %5.2f  (sizes known, in order)\n",
+           "clairvoyant in order", m, m / lb);
   }
   for (baseline = 0; baseline <= 1; baseline++) {
     reset();

@@ -14,6 +14,8 @@
 # waiting rooms that invite the largest job first; waiting rooms that say
 # the work ahead (version 6's HWRK); a copy of a running job on a slot
 # left idle (not in herdcc: whether the end of a build is what is lost).
+# Last, a yardstick: the same rule with perfect knowledge and no
+# foresight, every job placed at once where it ends first.
 #
 #   bench/farm-sim.sh            (SEEDS="12345 7 99 5 1234")
 set -euo pipefail
@@ -54,5 +56,15 @@ for whatif in "FARM_SIM_SIZES=1" "FARM_SIM_SIZES=1 FARM_SIM_CONC=48" \
       env $whatif "$T/farm-sim" "$scenario" "$seed" | awk '/invitation/ { print $(NF - 6) }'
     done | sort -n | awk -v s="$scenario" -v w="$whatif" '{ v[NR] = $1 } END {
       printf "  %-14s %-75s %s\n", s, w, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  done
+done
+echo "yardstick: every size and slot end known, the jobs in the build's order, each placed"
+echo "at once where it ends first (no waiting room, no foresight), medians of makespan/bound:"
+for conc in 10 20 48; do
+  for scenario in bench bench-uniform; do
+    for seed in ${SEEDS:-12345 7 99 5 1234}; do
+      FARM_SIM_CONC=$conc "$T/farm-sim" "$scenario" "$seed" | awk '/clairvoyant/ { print $8 }'
+    done | sort -n | awk -v s="$scenario" -v c="$conc" '{ v[NR] = $1 } END {
+      printf "  %-14s %2d at a time %s\n", s, c, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
   done
 done
