@@ -458,10 +458,12 @@ struct compile {
   char            *split_dwo;    /* the outputs, relative */
   char            *dwo_path;     /* and where the .dwo is, once placed */
   int              check_status_fd;
-  char            *why;         /* why the tree was refused (-EILSEQ) */
-  bool             source_gone; /* it stopped reading */
-  bool             timed_out;   /* killed at the lifetime */
-  uint64_t         received;    /* source bytes */
+  pid_t    words_check_pid; /* the check without line markers, while it runs */
+  int      words_check_status_fd;
+  char    *why;         /* why the tree was refused (-EILSEQ) */
+  bool     source_gone; /* it stopped reading */
+  bool     timed_out;   /* killed at the lifetime */
+  uint64_t received;    /* source bytes */
 };
 
 uint64_t compile_source_bytes(const struct compile *compile)
@@ -500,7 +502,11 @@ struct compile *compile_free(struct compile *compile)
   if (compile->check_pid > 0) {
     compilerun_kill(compile->check_pid);
   }
+  if (compile->words_check_pid > 0) {
+    compilerun_kill(compile->words_check_pid);
+  }
   closep(&compile->check_status_fd);
+  closep(&compile->words_check_status_fd);
   closep(&compile->source_fd);
   closep(&compile->status_fd);
   closep(&compile->read_fd);
@@ -782,13 +788,14 @@ int compile_start(const struct compile_request *req,
   if (!compile) {
     return -ENOMEM;
   }
-  compile->req             = req;
-  compile->signals.fd      = -1;
-  compile->source_fd       = -1;
-  compile->status_fd       = -1;
-  compile->read_fd         = -1;
-  compile->check_status_fd = -1;
-  int r                    = start(compile);
+  compile->req                   = req;
+  compile->signals.fd            = -1;
+  compile->source_fd             = -1;
+  compile->status_fd             = -1;
+  compile->read_fd               = -1;
+  compile->check_status_fd       = -1;
+  compile->words_check_status_fd = -1;
+  int r                          = start(compile);
   if (r < 0) {
     compile_free(compile);
     return r;
@@ -847,6 +854,8 @@ static int place_own_text(const struct compile *compile)
   return r < 0 ? r : compilerun_write_file(compile->own_input, text, len);
 }
 
+static int words_check_start(struct compile *compile);
+
 /* -fdirectives-only text goes through its filter and is held, and the
  * client's files are rebuilt from it; at its end they are written and the
  * compiler starts, so that its diagnostics find every line. */
@@ -888,6 +897,7 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
   if (r >= 0) {
     r = launch(compile);
   }
+  r = r < 0 ? r : words_check_start(compile);
   return r < 0 ? r : write_source(compile, compile->held, down_pipe);
 }
 
@@ -1368,6 +1378,59 @@ static int run_word_compile(struct compile        *compile,
   return r;
 }
 
+/* The check of the flattened text, started beside the text's compile once
+ * the text is all in, when the job asks for -Wmisleading-indentation
+ * (run_word_tree): what the check costs the job's wait is then the longer
+ * of the two compiles, not their sum. */
+static int words_check_start(struct compile *compile)
+{
+  _cleanup_strv_free_ char **argv   = NULL;
+  _cleanup_free_ char       *output = path_in(compile->dir, "words.o");
+  _cleanup_free_ char       *flat   = NULL;
+  _cleanup_close_ int        in_fd  = -1;
+
+  if (!wants_word_tree(compile) ||
+      !args_misleading_indentation(compile->req->argv)) {
+    return 0;
+  }
+  int r = output ? write_flat(compile, &flat) : -ENOMEM;
+  r     = r < 0 ? r : word_argv(compile, NULL, flat, output, &argv);
+  if (r >= 0) {
+    in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    r     = in_fd < 0 ? -errno : 0;
+  }
+  return r < 0
+           ? r
+           : compilerun_spawn(compile->req, compile->dir, compile->dir,
+                              "-check", argv, in_fd, &compile->words_check_pid,
+                              &compile->words_check_status_fd);
+}
+
+/* The check's end (wanted: its words are still wanted, else it is
+ * killed): what it said in *check. */
+static int words_check_end(struct compile *compile, bool wanted,
+                           struct proto_reply *check)
+{
+  int status = 0, end = 0;
+
+  if (wanted) {
+    end = wait_beside(compile, compile->words_check_pid,
+                      compile->words_check_status_fd, &status);
+  } else {
+    compilerun_kill(compile->words_check_pid);
+  }
+  compile->words_check_pid = 0;
+  closep(&compile->words_check_status_fd);
+  if (end < 0 || !wanted) {
+    return end;
+  }
+  if (end == WAIT_TIMED_OUT) {
+    return -ETIMEDOUT;
+  }
+  check->status = proto_status_from_wait(status);
+  return collect(compile->req, compile->dir, "-check", NULL, check);
+}
+
 /* words replace what the text's compile said in reply when they end alike,
  * or when -Werror made one of the words only they say right an error. */
 static void take_words(struct proto_reply *reply, struct proto_reply *words)
@@ -1407,10 +1470,15 @@ static int run_word_tree(struct compile *compile, struct proto_reply *reply)
   _cleanup_(wordtree_freep) struct wordtree *tree  = NULL;
   struct proto_reply                         check = { 0 }, words = { 0 };
   bool                                       wanted = says_words(reply, false);
-  int                                        r      = 0;
+  bool checked = !wanted && args_misleading_indentation(compile->req->argv);
+  int  r       = 0;
 
-  if (!wanted && args_misleading_indentation(compile->req->argv)) {
-    r      = run_word_compile(compile, NULL, &check);
+  if (compile->words_check_pid > 0) {
+    r = words_check_end(compile, checked, &check);
+  } else if (checked) {
+    r = run_word_compile(compile, NULL, &check);
+  }
+  if (checked) {
     wanted = r >= 0 && says_words(&check, true);
     log_debug("The check without line markers: %s, %zu bytes said, "
               "-Wmisleading-indentation %s",
