@@ -379,6 +379,7 @@ struct scan {
                                    files (args_plan.tree) */
   bool        split_dwarf;      /* -gsplit-dwarf last (clang) */
   bool        openmp;           /* -fopenmp, -fopenmp-simd, -fopenacc */
+  bool        wraps_words;      /* the last -fmessage-length=N has N > 0 */
   bool        preprocess_only;  /* -E, -M, -MM */
   const char *profile_arg;      /* the option reading a profile */
   unsigned    profiles;         /* how many such options */
@@ -660,6 +661,9 @@ static int scan_option(struct scan *scan, const struct arg_seen *seen,
         return set_local(scan, "%s names a path a server would refuse", arg);
       }
       scan_debug_option(scan, arg);
+      if (strncmp(arg, "-fmessage-length=", 17) == 0) {
+        scan->wraps_words = arg[17 + strspn(arg + 17, "0")] != '\0';
+      }
       return 0;
     case ARG_PREPROC:
       if (scan->clang && (strncmp(arg, "-imacros", 8) == 0 ||
@@ -1017,6 +1021,14 @@ static int scan_verdict(char *const *argv, struct scan *scan)
      without it the debug info would not keep the columns. */
   if (!is_clang(compiler) && scan->debug_info && scan->openmp) {
     return set_local(scan, "%s", "gcc -g with -fopenmp or -fopenacc");
+  }
+  /* gcc wraps a message with the file names it gives counted in, and the
+     server's compiles for words (of rebuilt files, of absolute names)
+     give it the job directory's names: the lines would break elsewhere. */
+  if (!is_clang(compiler) && scan->wraps_words) {
+    return set_local(scan, "%s",
+                     "gcc -fmessage-length=N (its lines wrap at file names "
+                     "the server's words compile cannot give as here)");
   }
   return 0;
 }

@@ -183,4 +183,22 @@ if command -v clang >/dev/null; then
   [ "$u" -eq $((t + 2)) ] ||
     fail "the server ran $((u - t)) -Wundef jobs, not 2"
 fi
+
+# gcc -fmessage-length=N wraps each message with its file names counted
+# in, which the server's compiles for words name otherwise (rebuilt files,
+# absolute names): such a job runs here, and its lines break where a local
+# compile's do; clang's names are the client's there, and it goes.
+export HERDCC_VERBOSE=1 HERDCC_LOG=$T/wrap.log
+same_output gcc -g -Wall -fmessage-length=40 indent.c
+same_output gcc -Wextra -fmessage-length=40 "$PWD/warnings.c"
+grep -q "fmessage-length=N" "$T/wrap.log" ||
+  fail "gcc -fmessage-length=40 did not say why it ran here"
+v=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
+if command -v clang >/dev/null; then
+  same_output clang -gdwarf-4 -Wextra -fmessage-length=40 "$PWD/warnings.c"
+  w=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
+  [ "$w" -eq $((v + 1)) ] ||
+    fail "clang -fmessage-length=40 ran $((w - v)) server jobs, not 1"
+fi
+unset HERDCC_VERBOSE HERDCC_LOG
 say "PASS"

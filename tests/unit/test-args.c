@@ -535,6 +535,26 @@ static const struct remote_case remote_cases[] = {
     .server = "gcc -c x.c -flto -fno-lto -flto-partition=none -fdirectives-only",
     .directives_only = true,
   },
+  /* gcc's words wrap only with -fmessage-length=N, N > 0; clang's
+     names are the client's on the server too */
+  {
+    .argv   = "gcc -c x.c -fmessage-length=40 -fmessage-length=0",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "gcc x.c -fmessage-length=40 -fmessage-length=0 -fdirectives-only -E",
+    .server = "gcc -c x.c -fmessage-length=40 -fmessage-length=0 -fdirectives-only",
+    .directives_only = true,
+  },
+  {
+    .argv   = "clang -c x.c -o x.o -fmessage-length=40",
+    .input  = "x.c",
+    .lang   = "c",
+    .output = "x.o",
+    .cpp    = "clang x.c -fmessage-length=40 -frewrite-includes -E",
+    .server = "clang -c x.c -o x.o -fmessage-length=40 -frewrite-includes",
+    .rewrite_includes = true,
+  },
   {
     .argv   = "clang -c x.c -o x.o -O2",
     .input  = "x.c",
@@ -1131,6 +1151,9 @@ static const struct local_case local_cases[] = {
   { "gcc -c a/../../x.c -g -fsanitize=address",         "address of a/../../x.c"        },
   { "clang -c x.c -g3 -gdwarf-4 -grecord-command-line",
    "-grecord-command-line"                                                              },
+  /* gcc wraps its words at the file names it gives */
+  { "gcc -c x.c -fmessage-length=40",                   "-fmessage-length=N"            },
+  { "gcc -c x.c -fmessage-length=0 -fmessage-length=7", "-fmessage-length=N"            },
   /* what would run code or read files on the server */
   { "gcc -c @file",                                     "@file"                         },
   { "gcc -c x.c @opts",                                 "@opts"                         },
