@@ -458,12 +458,12 @@ struct compile {
   char            *split_dwo;    /* the outputs, relative */
   char            *dwo_path;     /* and where the .dwo is, once placed */
   int              check_status_fd;
-  pid_t    words_check_pid; /* the check without line markers, while it runs */
-  int      words_check_status_fd;
-  char    *why;         /* why the tree was refused (-EILSEQ) */
-  bool     source_gone; /* it stopped reading */
-  bool     timed_out;   /* killed at the lifetime */
-  uint64_t received;    /* source bytes */
+  pid_t            words_check_pid; /* the check without markers, running */
+  int              words_check_status_fd;
+  char            *why;         /* why the tree was refused (-EILSEQ) */
+  bool             source_gone; /* it stopped reading */
+  bool             timed_out;   /* killed at the lifetime */
+  uint64_t         received;    /* source bytes */
 };
 
 uint64_t compile_source_bytes(const struct compile *compile)
@@ -1342,37 +1342,30 @@ static int write_flat(const struct compile *compile, char **ret_path)
   return r;
 }
 
-/* One compile for words into *words (tree NULL: the check of the flattened
- * text), what it said with the client's names. */
+/* The compile of the tree's files for words into *words, what it said
+ * with the client's names. */
 static int run_word_compile(struct compile        *compile,
                             const struct wordtree *tree,
                             struct proto_reply    *words)
 {
   _cleanup_strv_free_ char **argv   = NULL;
   _cleanup_free_ char       *output = path_in(compile->dir, "words.o");
-  _cleanup_free_ char       *flat   = NULL;
   int                        end    = 0;
-  int                        r      = output ? 0 : -ENOMEM;
+  int r = output ? word_argv(compile, tree, wordtree_main(tree), output, &argv)
+                 : -ENOMEM;
 
-  if (r >= 0 && !tree) {
-    r = write_flat(compile, &flat);
-  }
-  if (r >= 0) {
-    r = word_argv(compile, tree, tree ? wordtree_main(tree) : flat, output,
-                  &argv);
-  }
   words->status = proto_status_exit(EXIT_GENERAL); /* so no object is read */
   if (r >= 0) {
-    r = run_second(compile, tree ? "-words" : "-check", argv, compile->dir,
-                   NULL, 0, NULL, words, &end);
+    r = run_second(compile, "-words", argv, compile->dir, NULL, 0, NULL, words,
+                   &end);
   }
   if (r >= 0 && end == WAIT_TIMED_OUT) {
     r = -ETIMEDOUT;
   }
-  if (r >= 0 && tree && words->serr) {
+  if (r >= 0 && words->serr) {
     r = wordtree_unname(tree, &words->serr, &words->serr_len);
   }
-  if (r >= 0 && tree && words->sout) {
+  if (r >= 0 && words->sout) {
     r = wordtree_unname(tree, &words->sout, &words->sout_len);
   }
   return r;
@@ -1475,8 +1468,6 @@ static int run_word_tree(struct compile *compile, struct proto_reply *reply)
 
   if (compile->words_check_pid > 0) {
     r = words_check_end(compile, checked, &check);
-  } else if (checked) {
-    r = run_word_compile(compile, NULL, &check);
   }
   if (checked) {
     wanted = r >= 0 && says_words(&check, true);
