@@ -277,12 +277,18 @@ int io_write_file_atomic(const char *path, const void *buf, size_t len)
   return r;
 }
 
+int io_new_file(const char *path)
+{
+  int fd =
+    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  return fd < 0 ? -errno : fd;
+}
+
 int io_write_new_file(const char *path, const void *buf, size_t len)
 {
-  _cleanup_close_ int fd =
-    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  _cleanup_close_ int fd = io_new_file(path);
 
-  return fd < 0 ? -errno : io_write_all(fd, buf, len, -1);
+  return fd < 0 ? fd : io_write_all(fd, buf, len, -1);
 }
 
 int io_chmod_default(const char *path)

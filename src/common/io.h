@@ -51,9 +51,12 @@ bool io_is_special(const char *path);
  * is opened and written directly instead. */
 int io_write_file_atomic(const char *path, const void *buf, size_t len);
 
-/* Create path, private (0600), where nothing is (not through a symlink),
- * and write buf into it: a job directory's files. -EEXIST when something
- * is there. */
+/* Create path, private (0600), where nothing is (not through a symlink):
+ * a job directory's files. Its descriptor, or -errno (-EEXIST when
+ * something is there). */
+int io_new_file(const char *path);
+
+/* Such a new file (io_new_file) holding len bytes of buf. -errno. */
 int io_write_new_file(const char *path, const void *buf, size_t len);
 
 /* Give path the mode a freshly created file gets (0666 & ~umask). */

@@ -126,8 +126,7 @@ static int write_profile(const struct compile_request *req, const char *output)
   if (r < 0) {
     return r;
   }
-  _cleanup_close_ int fd = compilerun_new_file(path);
-  return fd < 0 ? fd : io_write_all(fd, req->profile, req->profile_len, -1);
+  return io_write_new_file(path, req->profile, req->profile_len);
 }
 
 static int set_arg(char **argv, size_t index, const char *prefix,
@@ -851,7 +850,7 @@ static int place_own_text(const struct compile *compile)
   }
   int r = cpptext_rename_file(compile->held, compile->held_len, name,
                               compile->own_input, &text, &len);
-  return r < 0 ? r : compilerun_write_file(compile->own_input, text, len);
+  return r < 0 ? r : io_write_new_file(compile->own_input, text, len);
 }
 
 static int words_check_start(struct compile *compile);
@@ -890,7 +889,7 @@ static int pass_text(struct compile *compile, const void *buf, size_t len,
   }
   size_t down_pipe = compile->held_len; /* the text stays held */
   if (r >= 0 && compile->input) {
-    r = compilerun_write_file(compile->input, compile->held, compile->held_len);
+    r = io_write_new_file(compile->input, compile->held, compile->held_len);
     r = r < 0 ? r : place_own_text(compile);
     down_pipe = 0;
   }
@@ -1220,7 +1219,7 @@ static int words_input(struct compile *compile, char **ret_input,
       !(*ret_input = path_in(dir, strrchr(compile->input, '/') + 1))) {
     return dir ? -errno : -ENOMEM;
   }
-  return compilerun_write_file(*ret_input, rooted, len);
+  return io_write_new_file(*ret_input, rooted, len);
 }
 
 /* When the object's compile said anything, or failed, and that was not

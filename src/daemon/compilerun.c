@@ -92,18 +92,6 @@ static void exec_in_sandbox(void *userdata)
 /* Start the compiler with in_fd as its standard input, in cwd (the job
  * directory dir or one below it), in a sandbox unless the server runs
  * without one (then *ret_status_fd is -1). */
-int compilerun_new_file(const char *path)
-{
-  int fd =
-    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  return fd < 0 ? -errno : fd;
-}
-
-int compilerun_write_file(const char *path, const void *data, size_t len)
-{
-  return io_write_new_file(path, data, len);
-}
-
 int compilerun_spawn(const struct compile_request *req, const char *dir,
                      const char *cwd, const char *tag, char **argv, int in_fd,
                      pid_t *ret_pid, int *ret_status_fd)
@@ -128,10 +116,8 @@ int compilerun_spawn_with(const struct compile_request *req, const char *dir,
   if (asprintf(&err_path, "%s/stderr%s", dir, tag) < 0) {
     err_path = NULL;
   }
-  _cleanup_close_ int out_fd =
-    out_path ? compilerun_new_file(out_path) : -ENOMEM;
-  _cleanup_close_ int err_fd =
-    err_path ? compilerun_new_file(err_path) : -ENOMEM;
+  _cleanup_close_ int out_fd = out_path ? io_new_file(out_path) : -ENOMEM;
+  _cleanup_close_ int err_fd = err_path ? io_new_file(err_path) : -ENOMEM;
 
   if (out_fd < 0 || err_fd < 0) {
     return out_fd < 0 ? out_fd : err_fd;

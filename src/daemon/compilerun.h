@@ -36,14 +36,6 @@ int compilerun_signals_block(struct compilerun_signals *signals);
 /* Close the descriptor and restore the mask; for _cleanup_. */
 void compilerun_signals_restorep(struct compilerun_signals *signals);
 
-/* A new file of the job directory, private, never through a symlink: its
- * descriptor, or -errno. */
-int compilerun_new_file(const char *path);
-
-/* A new file of the job directory (compilerun_new_file) holding len bytes
- * of data. -errno. */
-int compilerun_write_file(const char *path, const void *data, size_t len);
-
 /* Start the compiler with in_fd as its standard input, in cwd (the job
  * directory dir or one below it), its outputs in dir named with tag, in
  * a sandbox unless the server runs without one (then *ret_status_fd is

@@ -154,9 +154,8 @@ static int add_root(struct tree *tree, struct json_writer *w, const char *dir,
     ret_shown[i]    = TAKE_PTR(shown);
     return ret_external[i] ? 0 : -ENOMEM;
   }
-  r = r < 0
-        ? r
-        : compilerun_write_file(path, file->text ? file->text : "", file->len);
+  r = r < 0 ? r
+            : io_write_new_file(path, file->text ? file->text : "", file->len);
   if (r < 0) {
     return r;
   }
@@ -338,7 +337,7 @@ static int write_overlay(struct tree *tree, const char *dir, const char *cwd,
     tree->overlay = NULL;
     r             = -ENOMEM;
   }
-  return r < 0 ? r : compilerun_write_file(tree->overlay, text, len);
+  return r < 0 ? r : io_write_new_file(tree->overlay, text, len);
 }
 
 /* The driver's input: an empty file at the source's name, from run_in;
@@ -358,7 +357,7 @@ static int place_input(struct tree *tree, const char *input)
   *slash      = '\0';
   int r       = io_mkdir_p(path, 0700);
   *slash      = '/';
-  return r < 0 ? r : compilerun_write_file(path, "", 0);
+  return r < 0 ? r : io_write_new_file(path, "", 0);
 }
 
 /* The directory a relative output is written in, from run_in. */

@@ -19,24 +19,21 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "io.h"
 #include "macro.h"
 #include "strv.h"
 #include "wordtree.h"
 
-static char *tmp_dir(void)
+/* The tree of text (len bytes) under dir, parsed and written. */
+static struct wordtree *written(const char *dir, const char *text, size_t len)
 {
-  char *dir = strdup("/tmp/test-wordtree-XXXXXX");
-  assert_non_null(dir);
-  assert_non_null(mkdtemp(dir));
-  return dir;
-}
+  struct wordtree *tree = NULL;
+  size_t           line;
 
-static void remove_tree(const char *dir)
-{
-  _cleanup_free_ char *cmd = NULL;
-  assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
-  assert_int_equal(system(cmd), 0);
+  assert_int_equal(wordtree_parse(dir, text, len, &tree, &line), 0);
+  assert_int_equal(wordtree_write(tree), 0);
+  return tree;
 }
 
 /* The file dir/nm/N.h holds want. */
@@ -80,13 +77,8 @@ static const char text[] = "# 0 \"x.c\"\n"
 
 static void test_build(void **state)
 {
-  (void)state;
-  _cleanup_free_ char *dir  = tmp_dir();
-  struct wordtree     *tree = NULL;
-  size_t               line;
-
-  assert_int_equal(wordtree_parse(dir, text, strlen(text), &tree, &line), 0);
-  assert_int_equal(wordtree_write(tree), 0);
+  const char          *dir       = *state;
+  struct wordtree     *tree      = written(dir, text, strlen(text));
   _cleanup_free_ char *main_path = NULL;
   assert_true(asprintf(&main_path, "%s/nm/0.h", dir) > 0);
   assert_string_equal(wordtree_main(tree), main_path);
@@ -120,7 +112,6 @@ static void test_build(void **state)
              dir, dir, dir, dir, dir) > 0);
   assert_string_equal(joined, want_options);
   wordtree_free(tree);
-  remove_tree(dir);
 }
 
 /* The words of a compile of the files, the client's names put back: a
@@ -128,13 +119,8 @@ static void test_build(void **state)
  * looks like one (another number, another directory) stays. */
 static void test_unname(void **state)
 {
-  (void)state;
-  _cleanup_free_ char *dir  = tmp_dir();
-  struct wordtree     *tree = NULL;
-  size_t               line;
-
-  assert_int_equal(wordtree_parse(dir, text, strlen(text), &tree, &line), 0);
-  assert_int_equal(wordtree_write(tree), 0);
+  const char          *dir   = *state;
+  struct wordtree     *tree  = written(dir, text, strlen(text));
   _cleanup_free_ char *words = NULL, *want = NULL;
   assert_true(asprintf(&words,
                        "In file included from %s/nm/0.h:1:\n"
@@ -153,14 +139,11 @@ static void test_unname(void **state)
   assert_int_equal(len, strlen(want));
   assert_memory_equal(words, want, len);
   wordtree_free(tree);
-  remove_tree(dir);
 }
 
 /* What the files cannot be rebuilt from, refused with the line. */
 static void test_refused(void **state)
 {
-  (void)state;
-
   static const struct {
     const char *text;
     size_t      line;
@@ -184,44 +167,40 @@ static void test_refused(void **state)
   };
 
   for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-    _cleanup_free_ char *dir  = tmp_dir();
-    struct wordtree     *tree = NULL;
-    size_t               line = 0;
-    int                  r =
-      wordtree_parse(dir, cases[i].text, strlen(cases[i].text), &tree, &line);
+    struct wordtree *tree = NULL;
+    size_t           line = 0;
+    int r = wordtree_parse(*state, cases[i].text, strlen(cases[i].text), &tree,
+                           &line);
     if (r != -EILSEQ || line != cases[i].line) {
       print_error("case %zu: %d at line %zu, want -EILSEQ at %zu\n", i, r, line,
                   cases[i].line);
       fail();
     }
     assert_null(tree);
-    remove_tree(dir);
   }
 }
 
 /* A text without its last newline, and a line marker of CRLF text. */
 static void test_line_ends(void **state)
 {
-  (void)state;
-  _cleanup_free_ char *dir  = tmp_dir();
-  struct wordtree     *tree = NULL;
-  size_t               line;
-  static const char    in[] = "# 1 \"x.c\"\r\nint a;\r\n# 3 \"x.c\"\nint b;";
+  static const char in[] = "# 1 \"x.c\"\r\nint a;\r\n# 3 \"x.c\"\nint b;";
+  struct wordtree  *tree = written(*state, in, strlen(in));
 
-  assert_int_equal(wordtree_parse(dir, in, strlen(in), &tree, &line), 0);
-  assert_int_equal(wordtree_write(tree), 0);
-  file_is(dir, 0, "int a;\r\n\nint b;\n");
+  file_is(*state, 0, "int a;\r\n\nint b;\n");
   wordtree_free(tree);
-  remove_tree(dir);
 }
 
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_build),
-    cmocka_unit_test(test_unname),
-    cmocka_unit_test(test_refused),
-    cmocka_unit_test(test_line_ends),
+    cmocka_unit_test_setup_teardown(test_build, fixture_dir_make,
+                                    fixture_dir_remove),
+    cmocka_unit_test_setup_teardown(test_unname, fixture_dir_make,
+                                    fixture_dir_remove),
+    cmocka_unit_test_setup_teardown(test_refused, fixture_dir_make,
+                                    fixture_dir_remove),
+    cmocka_unit_test_setup_teardown(test_line_ends, fixture_dir_make,
+                                    fixture_dir_remove),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
