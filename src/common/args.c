@@ -6,6 +6,7 @@
  * check, and a new option is one row here and nowhere else. */
 #include "args.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1479,12 +1480,12 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
      invitation takes). */
   /* gcc's -Wmisleading-indentation comes only from its source text, and a
      compile of the expanded text that says nothing is not sent again:
-     the source text goes first when the warning is asked for by name or
-     fails the build */
+     the source text goes first when the warning is on (the server checks
+     it only where a guard may call for it) */
   plan.expanded_first =
     (plan.directives_only || plan.rewrite_includes) && !scan.debug_info &&
     !plan.profile && !plan.dwo &&
-    !(plan.directives_only && args_asks_misleading_indentation(argv));
+    !(plan.directives_only && args_misleading_indentation(argv));
   if (plan.expanded_first) {
     plan.comments_kept    = plan.directives_only && warns_fallthrough(argv);
     plan.directives_only  = false;
@@ -1901,25 +1902,32 @@ int args_check_server(char *const *argv, struct args_job *ret_job,
 
 /* Whether argv turns on -Wmisleading-indentation (format: the -Wformat
  * family instead): -Wall, or the warning by name, its -Werror= form
- * included; not with -w. */
+ * included, the last name winning over -Wall whatever the order; not
+ * with -w. */
 static bool turns_on(char *const *argv, bool format)
 {
-  bool on = false;
+  bool on    = false;
+  int  named = -1; /* the last -W[no-]misleading-indentation: 1 on, 0 off */
 
   for (size_t i = 1; argv[i]; i++) {
     const char *a = argv[i];
     if (strcmp(a, "-w") == 0) {
       return false;
     }
+    if (!format && strcmp(a, "-Wno-misleading-indentation") == 0) {
+      named = 0;
+    }
     const char *name = strncmp(a, "-Werror=", 8) == 0 ? a + 8
                        : strncmp(a, "-W", 2) == 0     ? a + 2
                                                       : NULL;
+    if (!format && name && strcmp(name, "misleading-indentation") == 0) {
+      named = 1;
+    }
     on |= name && (strcmp(name, "all") == 0 ||
-                   (format ? strncmp(name, "format", 6) == 0 &&
-                               strcmp(name, "format=0") != 0
-                           : strcmp(name, "misleading-indentation") == 0));
+                   (format && strncmp(name, "format", 6) == 0 &&
+                    strcmp(name, "format=0") != 0));
   }
-  return on;
+  return named >= 0 ? named == 1 : on; /* gcc: a name wins over -Wall */
 }
 
 bool args_misleading_indentation(char *const *argv)
@@ -1932,16 +1940,34 @@ bool args_front_end_words(char *const *argv)
   return turns_on(argv, false) || turns_on(argv, true);
 }
 
-bool args_asks_misleading_indentation(char *const *argv)
+unsigned args_tab_width(char *const *argv)
 {
-  bool named = false, werror = false;
+  unsigned width = 8;
 
   for (size_t i = 1; argv[i]; i++) {
-    named |= strcmp(argv[i], "-Wmisleading-indentation") == 0 ||
-             strcmp(argv[i], "-Werror=misleading-indentation") == 0;
-    werror |= strcmp(argv[i], "-Werror") == 0;
+    const char *value =
+      strncmp(argv[i], "-ftabstop=", 10) == 0 ? argv[i] + 10 : NULL;
+    char         *end = NULL;
+    unsigned long n   = value ? strtoul(value, &end, 10) : 0;
+    if (value && (!*value || *end || !isdigit((unsigned char)*value))) {
+      return 0;
+    }
+    if (value && n >= 1 && n <= 100) {
+      width = (unsigned)n; /* gcc ignores the others */
+    }
   }
-  return (named || werror) && turns_on(argv, false);
+  return width;
+}
+
+bool args_system_headers(char *const *argv)
+{
+  bool on = false;
+
+  for (size_t i = 1; argv[i]; i++) {
+    on = strcmp(argv[i], "-Wsystem-headers") == 0 ||
+         (on && strcmp(argv[i], "-Wno-system-headers") != 0);
+  }
+  return on;
 }
 
 /* ---- prefix maps -------------------------------------------------------- */

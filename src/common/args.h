@@ -189,12 +189,12 @@ bool args_front_end_words(char *const *argv);
 /* Whether it turns on -Wmisleading-indentation, one of those. */
 bool args_misleading_indentation(char *const *argv);
 
-/* Whether it turns on -Wmisleading-indentation and names it
- * (-Wmisleading-indentation, -Werror=misleading-indentation) or makes
- * every warning an error (-Werror): without -g such a gcc compile sends
- * its source text first, since a compile of the expanded text that says
- * nothing is taken as it is. */
-bool args_asks_misleading_indentation(char *const *argv);
+/* The tab width gcc measures columns with: the last -ftabstop=N of 1 to
+ * 100 (gcc ignores others), 8 without; 0 for a value gcc refuses. */
+unsigned args_tab_width(char *const *argv);
+
+/* Whether it asks for warnings in system headers (-Wsystem-headers). */
+bool args_system_headers(char *const *argv);
 
 /* Which prefix maps a path goes through. */
 enum args_map {

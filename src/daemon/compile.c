@@ -27,6 +27,7 @@
 #include "compilerun.h"
 #include "cpptext.h"
 #include "exitcode.h"
+#include "indentscan.h"
 #include "io.h"
 #include "log.h"
 #include "macro.h"
@@ -1370,10 +1371,32 @@ static int run_word_compile(struct compile        *compile,
   return r;
 }
 
+/* Whether gcc could say -Wmisleading-indentation of the job's text, as
+ * the scan of its guards finds (indentscan.h): a check is run only then. */
+static bool indentation_may_warn(const struct compile *compile)
+{
+  char *const           *argv = compile->req->argv;
+  struct indentscan_opts opts = {
+    .tab_width      = args_tab_width(argv),
+    .system_headers = args_system_headers(argv),
+  };
+  size_t line = 0;
+  int    r    = indentscan_text(compile->held, compile->held_len, &opts, &line);
+
+  if (r > 0) {
+    log_debug("A guard at the text's line %zu may be misleadingly indented "
+              "(or the scan cannot tell there): the check runs",
+              line);
+  } else if (r == 0) {
+    log_debug("No guard of the text can be misleadingly indented: no check");
+  }
+  return r != 0;
+}
+
 /* The check of the flattened text, started beside the text's compile once
- * the text is all in, when the job asks for -Wmisleading-indentation
- * (run_word_tree): what the check costs the job's wait is then the longer
- * of the two compiles, not their sum. */
+ * the text is all in, when the job asks for -Wmisleading-indentation and a
+ * guard may call for it (run_word_tree): what the check costs the job's
+ * wait is then the longer of the two compiles, not their sum. */
 static int words_check_start(struct compile *compile)
 {
   _cleanup_strv_free_ char **argv   = NULL;
@@ -1382,7 +1405,8 @@ static int words_check_start(struct compile *compile)
   _cleanup_close_ int        in_fd  = -1;
 
   if (!wants_word_tree(compile) ||
-      !args_misleading_indentation(compile->req->argv)) {
+      !args_misleading_indentation(compile->req->argv) ||
+      !indentation_may_warn(compile)) {
     return 0;
   }
   int r = output ? write_flat(compile, &flat) : -ENOMEM;
@@ -1462,10 +1486,11 @@ static int run_word_tree(struct compile *compile, struct proto_reply *reply)
   _cleanup_(wordtree_freep) struct wordtree *tree  = NULL;
   struct proto_reply                         check = { 0 }, words = { 0 };
   bool                                       wanted = says_words(reply, false);
-  bool checked = !wanted && args_misleading_indentation(compile->req->argv);
-  int  r       = 0;
+  bool checking = compile->words_check_pid > 0;
+  bool checked  = !wanted && checking;
+  int  r        = 0;
 
-  if (compile->words_check_pid > 0) {
+  if (checking) {
     r = words_check_end(compile, checked, &check);
   }
   if (checked) {

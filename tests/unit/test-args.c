@@ -1359,17 +1359,20 @@ static void test_front_end_words(void **state)
     const char *argv;
     bool        any, misleading;
   } cases[] = {
-    { "gcc -c x.c",                                false, false },
-    { "gcc -c x.c -Wall",                          true,  true  },
-    { "gcc -c x.c -Wextra",                        false, false },
-    { "gcc -c x.c -Wmisleading-indentation",       true,  true  },
-    { "gcc -c x.c -Werror=misleading-indentation", true,  true  },
-    { "gcc -c x.c -Wformat",                       true,  false },
-    { "gcc -c x.c -Wformat=2 -Wformat-security",   true,  false },
-    { "gcc -c x.c -Werror=format-security",        true,  false },
-    { "gcc -c x.c -Wformat=0",                     false, false },
-    { "gcc -c x.c -Wall -w",                       false, false },
-    { "gcc -c x.c -Dformat -Wmisleading",          false, false },
+    { "gcc -c x.c",                                                      false, false },
+    { "gcc -c x.c -Wall",                                                true,  true  },
+    { "gcc -c x.c -Wextra",                                              false, false },
+    { "gcc -c x.c -Wmisleading-indentation",                             true,  true  },
+    { "gcc -c x.c -Werror=misleading-indentation",                       true,  true  },
+    { "gcc -c x.c -Wformat",                                             true,  false },
+    { "gcc -c x.c -Wformat=2 -Wformat-security",                         true,  false },
+    { "gcc -c x.c -Werror=format-security",                              true,  false },
+    { "gcc -c x.c -Wformat=0",                                           false, false },
+    { "gcc -c x.c -Wall -w",                                             false, false },
+    { "gcc -c x.c -Wall -Wno-misleading-indentation",                    true,  false },
+    { "gcc -c x.c -Wno-misleading-indentation -Wmisleading-indentation", true,
+     true                                                                             },
+    { "gcc -c x.c -Dformat -Wmisleading",                                false, false },
   };
 
   (void)state;
@@ -1379,6 +1382,37 @@ static void test_front_end_words(void **state)
                cases[i].any);
     check_bool(cases[i].argv, "misleading_indentation",
                args_misleading_indentation(argv), cases[i].misleading);
+  }
+}
+
+/* The tab width and -Wsystem-headers the server's scan of guards reads
+ * as gcc does: the last -ftabstop of 1 to 100 counts, others are ignored,
+ * a value gcc refuses gives 0. */
+static void test_indentation_options(void **state)
+{
+  static const struct {
+    const char *argv;
+    unsigned    tab_width;
+    bool        system_headers;
+  } cases[] = {
+    { "gcc -c x.c",                                      8, false },
+    { "gcc -c x.c -ftabstop=4",                          4, false },
+    { "gcc -c x.c -ftabstop=4 -ftabstop=2",              2, false },
+    { "gcc -c x.c -ftabstop=4 -ftabstop=0",              4, false },
+    { "gcc -c x.c -ftabstop=101",                        8, false },
+    { "gcc -c x.c -ftabstop=x",                          0, false },
+    { "gcc -c x.c -ftabstop=",                           0, false },
+    { "gcc -c x.c -Wsystem-headers",                     8, true  },
+    { "gcc -c x.c -Wsystem-headers -Wno-system-headers", 8, false },
+    { "gcc -c x.c -Wno-system-headers -Wsystem-headers", 8, true  },
+  };
+
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    _cleanup_strv_free_ char **argv = split(cases[i].argv);
+    assert_int_equal(args_tab_width(argv), cases[i].tab_width);
+    check_bool(cases[i].argv, "system_headers", args_system_headers(argv),
+               cases[i].system_headers);
   }
 }
 
@@ -1399,7 +1433,7 @@ static void test_plan_expanded_first(void **state)
     { "gcc -c x.i",                                   false, false }, /* preprocessed already */
     { "gcc -c x.c -fopenmp",                          false, false }, /* expanded anyway */
     /* -Wimplicit-fallthrough reads comments: gcc's cpp keeps them */
-    { "gcc -c x.c -Wall -Wextra",                     true,  true  },
+    { "gcc -c x.c -Wextra",                           true,  true  },
     { "gcc -c x.c -W",                                true,  true  },
     { "gcc -c x.c -Wimplicit-fallthrough=2",          true,  true  },
     { "gcc -c x.c -Werror=implicit-fallthrough",      true,  true  },
@@ -1407,11 +1441,15 @@ static void test_plan_expanded_first(void **state)
     { "gcc -c x.c -Wno-implicit-fallthrough -Wextra", true,  false },
     { "gcc -c x.c -Wextra -Wimplicit-fallthrough=0",  true,  false },
     { "clang -c x.c -Wextra",                         true,  false }, /* clang reads none */
-    /* -Wmisleading-indentation asked for by name or fatal: source text */
+    /* gcc's -Wmisleading-indentation on: source text */
+    { "gcc -c x.c -Wall",                             false, false },
+    { "gcc -c x.c -Wall -Wextra",                     false, false },
     { "gcc -c x.c -Wmisleading-indentation",          false, false },
     { "gcc -c x.c -Wall -Werror",                     false, false },
     { "gcc -c x.c -Werror=misleading-indentation",    false, false },
     { "gcc -c x.c -Wall -Werror -w",                  true,  false },
+    { "gcc -c x.c -Wall -Wno-misleading-indentation", true,  false },
+    { "gcc -c x.c -Wno-misleading-indentation -Wall", true,  false },
     { "gcc -c x.c -Werror",                           true,  false },
     { "clang -c x.c -Wall -Werror",                   true,  false },
   };
@@ -2074,6 +2112,7 @@ int main(void)
     cmocka_unit_test(test_plan_passes_server_check),
     cmocka_unit_test(test_use_text_macros),
     cmocka_unit_test(test_plan_expanded_first),
+    cmocka_unit_test(test_indentation_options),
     cmocka_unit_test(test_front_end_words),
     cmocka_unit_test(test_lang_from_path),
     cmocka_unit_test(test_plan_compiles),
