@@ -9,8 +9,8 @@
 #include "linemarker.h"
 #include "macro.h"
 
-#define SCAN_MAX_TOKENS (1u << 24) /* in the stream, after expansion */
-#define SCAN_MAX_WORK   (1u << 26) /* tokens made and statements read */
+#define SCAN_MAX_TOKENS (1u << 22) /* in the stream, after expansion */
+#define SCAN_MAX_WORK   (1u << 25) /* tokens made and statements read */
 #define SCAN_MAX_DEPTH  64         /* macro uses inside each other */
 #define SCAN_MAX_NEST   256        /* statements inside each other */
 #define SCAN_MAX_MACROS (1u << 20)
@@ -337,10 +337,7 @@ static int token_at(const char *p, const char *end, struct tok *t)
 {
   unsigned char c = (unsigned char)*p;
 
-  t->s     = p;
-  t->kind  = K_OTHER;
-  t->word  = W_NONE;
-  t->param = -1;
+  *t = (struct tok){ .s = p, .kind = K_OTHER, .word = W_NONE, .param = -1 };
   if (is_digit(c) ||
       (c == '.' && p + 1 < end && is_digit((unsigned char)p[1]))) {
     t->n = number_at(p, end);
@@ -426,6 +423,13 @@ static int next_token(struct scan *s, const char **p, const char *end,
 }
 
 /* ---- macros ------------------------------------------------------------- */
+
+/* Whether the section is read: not a system header's, but with
+ * -Wsystem-headers. */
+static bool scanned(const struct scan *s)
+{
+  return !s->system || s->opts->system_headers;
+}
 
 static uint32_t hash_of(const char *s, size_t n)
 {
@@ -575,13 +579,14 @@ static int directive_define(struct scan *s, const char *p, const char *end,
                             uint32_t line)
 {
   struct tok   name, t, params[SCAN_MAX_PARAMS];
-  struct macro m = { .quiet = s->system };
+  struct macro m = { .quiet = !scanned(s) };
   int          r = next_token(s, &p, end, &name);
 
   if (r != TOKEN || name.kind != K_IDENT) {
     return r < 0 ? r : 0; /* gcc refuses it: no macro */
   }
   m.function_like = p < end && *p == '(';
+  r               = 0;
   if (m.function_like) {
     p++;
     r = define_params(s, &p, end, params, &m);
@@ -589,7 +594,7 @@ static int directive_define(struct scan *s, const char *p, const char *end,
   while (r == 0 && (r = next_token(s, &p, end, &t)) == TOKEN) {
     t.line  = line;
     t.param = param_of(params, m.n_params, &t);
-    t.quiet = s->system;
+    t.quiet = !scanned(s);
     r       = toks_push(s, &m.body, &t);
   }
   s->in_comment = false; /* gcc reprints a definition without comments */
@@ -618,7 +623,7 @@ static int directive(struct scan *s, const char *line, size_t len,
     struct linemarker marker = { 0 };
     r                        = linemarker_parse(line, len, &marker);
     if (r == 1) {
-      s->file       = (uint32_t)(line - s->text + marker.name_at);
+      s->file       = (uint32_t)((size_t)(line - s->text) + marker.name_at);
       s->number     = (uint32_t)(marker.number > UINT32_MAX - 1 ? UINT32_MAX - 1
                                                                 : marker.number);
       s->system     = marker.flags & LINEMARKER_SYSTEM;
@@ -650,11 +655,6 @@ static int directive(struct scan *s, const char *line, size_t len,
 
 /* ---- reading the text --------------------------------------------------- */
 
-static bool scanned(const struct scan *s)
-{
-  return !s->system || s->opts->system_headers;
-}
-
 /* A line of code: its tokens onto the code, if its section is scanned. */
 static int code_line(struct scan *s, const char *line, size_t len,
                      uint32_t index)
@@ -673,7 +673,7 @@ static int code_line(struct scan *s, const char *line, size_t len,
       t.line    = index;
       t.col     = (uint32_t)(t.s - line);
       t.exp     = 0;
-      t.quiet   = s->system;
+      t.quiet   = !scanned(s);
       t.painted = false;
       r         = toks_push(s, &s->code, &t);
       if (r) {
@@ -770,27 +770,28 @@ static bool is_active(const struct scan *s, long mi)
   return false;
 }
 
-/* a ## b as one token, its text kept in s. */
+/* a ## b as one token in *ret (which may be a), its text kept in s. */
 static int paste(struct scan *s, const struct tok *a, const struct tok *b,
                  struct tok *ret)
 {
-  int   r = grow((void **)&s->pasted, &s->pasted_cap, s->n_pasted + 1,
-                 sizeof(*s->pasted));
-  char *text =
-    r < 0 || a->n > UINT32_MAX / 2 - b->n ? NULL : malloc(a->n + b->n);
+  int    r    = grow((void **)&s->pasted, &s->pasted_cap, s->n_pasted + 1,
+                     sizeof(*s->pasted));
+  size_t len  = (size_t)a->n + b->n;
+  char  *text = r < 0 || len > UINT32_MAX / 2 ? NULL : malloc(len);
+
   if (!text) {
     return -ENOMEM;
   }
   memcpy(text, a->s, a->n);
   memcpy(text + a->n, b->s, b->n);
   s->pasted[s->n_pasted++] = text;
-  *ret                     = *a;
-  if (token_at(text, text + a->n + b->n, ret) != 0 || ret->n != a->n + b->n) {
-    ret->kind = K_OTHER; /* gcc refuses the paste */
-    ret->word = W_NONE;
-  }
-  ret->s = text;
-  ret->n = a->n + b->n;
+  struct tok lexed, t = *a;
+  bool       one = token_at(text, text + len, &lexed) == 0 && lexed.n == len;
+  t.kind         = one ? lexed.kind : K_OTHER; /* else gcc refuses it */
+  t.word         = one ? lexed.word : W_NONE;
+  t.s            = text;
+  t.n            = (uint32_t)len;
+  *ret           = t;
   return 0;
 }
 
