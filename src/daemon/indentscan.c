@@ -56,14 +56,17 @@ enum word {
 struct tok {
   const char *s;
   uint32_t    n;
-  uint32_t    line;    /* the text's line (from 0) of its place */
-  uint32_t    col;     /* its place's byte in that line */
-  uint32_t    exp;     /* the macro use it comes from; 0: spelled there */
-  int16_t     param;   /* in a definition: the parameter it is, or -1 */
-  uint8_t     kind;    /* enum kind */
-  uint8_t     word;    /* enum word */
-  bool        quiet;   /* spelled in a system header (its definition) */
-  bool        painted; /* a macro's name in its own expansion: stays */
+  uint32_t    line;        /* the text's line (from 0) of its place */
+  uint32_t    col;         /* its place's byte in that line */
+  uint32_t    exp;         /* the macro use it comes from; 0: spelled there */
+  uint32_t    dline, dcol; /* where it is spelled: in a definition, an
+                              argument or the code */
+  uint32_t dexp;           /* the body (an expansion's) that gave it; 0: none */
+  int16_t  param;          /* in a definition: the parameter it is, or -1 */
+  uint8_t  kind;           /* enum kind */
+  uint8_t  word;           /* enum word */
+  bool     quiet;          /* spelled in a system header (its definition) */
+  bool     painted;        /* a macro's name in its own expansion: stays */
 };
 
 struct toks {
@@ -85,6 +88,11 @@ struct macro {
   bool        function_like, variadic, quiet;
 };
 
+/* A token's place in the body that gave it (body 0: the code's). */
+struct spot {
+  uint32_t body, line, col;
+};
+
 struct scan {
   const char                   *text;
   size_t                        len;
@@ -99,7 +107,10 @@ struct scan {
   size_t                        n_slots;
   uint32_t                      active[SCAN_MAX_DEPTH];
   size_t                        n_active;
-  uint32_t                      exps; /* macro uses in the code so far */
+  uint32_t                      exps;   /* macro uses in the code so far */
+  uint32_t                      bodies; /* macro bodies expanded so far */
+  struct spot                  *from;   /* by body: its use's name's spot */
+  size_t                        from_cap;
   size_t                        work;
   char                        **pasted; /* texts ## made */
   size_t                        n_pasted, pasted_cap;
@@ -108,10 +119,13 @@ struct scan {
   bool                         *do_while; /* a do statement's while */
   size_t                        why;      /* the line (from 0) of a maybe */
   /* reading state */
-  bool     in_comment;   /* a block comment goes on */
-  bool     line_comment; /* a // comment goes on past a splice */
-  bool     system;       /* the section is a system header's */
-  uint32_t file, number;
+  size_t      off;          /* the next line's start in the text */
+  const char *line_end;     /* the line being read's, its newline left out */
+  bool        in_comment;   /* a block comment goes on */
+  bool        line_comment; /* a // comment goes on past a splice */
+  bool        system;       /* the section is a system header's */
+  bool        more_code;    /* code to come after the code expanded */
+  uint32_t    file, number;
 };
 
 /* ---- growing arrays ----------------------------------------------------- */
@@ -406,7 +420,7 @@ static int next_token(struct scan *s, const char **p, const char *end,
       continue;
     }
     if (q + 1 < end && q[0] == '/' && q[1] == '/') {
-      s->line_comment = ends_in_splice(q, (size_t)(end - q));
+      s->line_comment = ends_in_splice(q, (size_t)(s->line_end - q));
       *p              = end;
       return 0;
     }
@@ -573,14 +587,116 @@ static int16_t param_of(const struct tok *params, size_t n, const struct tok *t)
   return -1;
 }
 
+/* One line of the text from s->off, entered in the table: 0 with it in
+ * *ret, or 1 at the text's end. */
+struct text_line {
+  const char *at;    /* its first byte */
+  size_t      len;   /* its newline left out */
+  uint32_t    index; /* in the table */
+};
+
+static int add_line(struct scan *s, struct text_line *ret)
+{
+  if (s->off >= s->len) {
+    return 1;
+  }
+  const char *at  = s->text + s->off;
+  const char *nl  = memchr(at, '\n', s->len - s->off);
+  size_t      len = nl ? (size_t)(nl - at) : s->len - s->off;
+
+  if (s->n_lines >= SCAN_MAX_LINES || s->off > UINT32_MAX - len) {
+    s->why = s->n_lines;
+    return MAYBE;
+  }
+  int r =
+    grow((void **)&s->lines, &s->lines_cap, s->n_lines + 1, sizeof(*s->lines));
+  if (r < 0) {
+    return r;
+  }
+  *ret        = (struct text_line){ at, len, (uint32_t)s->n_lines };
+  s->line_end = at + len;
+  s->lines[s->n_lines++] =
+    (struct line){ (uint32_t)s->off, (uint32_t)len, s->file, s->number++ };
+  s->off += len + 1;
+  return 0;
+}
+
+/* Whether a directive goes on past its line: a splice, or a block comment
+ * left open. */
+static bool goes_on(const struct scan *s, const struct text_line *line)
+{
+  return ends_in_splice(line->at, line->len) || s->in_comment;
+}
+
+/* The end of a directive's line before its splice, if any. */
+static const char *before_splice(const struct text_line *line)
+{
+  size_t len = line->len;
+
+  if (ends_in_splice(line->at, len)) {
+    len -= line->at[len - 1] == '\r';
+    len--;
+  }
+  return line->at + len;
+}
+
+/* The next line of a directive that goes on (0), or 1 where it ends. A
+ * line after a // comment's splice is read past. */
+static int directive_next(struct scan *s, struct text_line *line)
+{
+  do {
+    if (!goes_on(s, line) && !s->line_comment) {
+      return 1;
+    }
+    int r = add_line(s, line);
+    if (r) {
+      return r;
+    }
+    if (s->line_comment) {
+      s->line_comment = ends_in_splice(line->at, line->len);
+      continue;
+    }
+    return 0;
+  } while (true);
+}
+
+/* A #define's body from p on its first line, and on the lines it goes on
+ * to, onto m: each token at its own place, its parameter marked. */
+static int define_body(struct scan *s, const char *p, struct text_line *line,
+                       const struct tok *params, struct macro *m)
+{
+  struct tok t;
+  int        r = 0;
+
+  for (;;) {
+    const char *end = before_splice(line);
+    while (r == 0 && (r = next_token(s, &p, end, &t)) == TOKEN) {
+      t.line = t.dline = line->index;
+      t.col = t.dcol = (uint32_t)(t.s - line->at);
+      t.param        = param_of(params, m->n_params, &t);
+      t.quiet        = !scanned(s);
+      r              = toks_push(s, &m->body, &t);
+    }
+    if (r != 0) {
+      return r;
+    }
+    r = directive_next(s, line);
+    if (r) {
+      return r == 1 ? 0 : r;
+    }
+    p = line->at;
+  }
+}
+
 /* A #define line's rest from p: the macro, its parameters marked in its
  * body. */
-static int directive_define(struct scan *s, const char *p, const char *end,
-                            uint32_t line)
+static int directive_define(struct scan *s, const char *p,
+                            struct text_line *line)
 {
-  struct tok   name, t, params[SCAN_MAX_PARAMS];
-  struct macro m = { .quiet = !scanned(s) };
-  int          r = next_token(s, &p, end, &name);
+  struct tok   name, params[SCAN_MAX_PARAMS];
+  struct macro m   = { .quiet = !scanned(s) };
+  const char  *end = before_splice(line);
+  int          r   = next_token(s, &p, end, &name);
 
   if (r != TOKEN || name.kind != K_IDENT) {
     return r < 0 ? r : 0; /* gcc refuses it: no macro */
@@ -591,27 +707,41 @@ static int directive_define(struct scan *s, const char *p, const char *end,
     p++;
     r = define_params(s, &p, end, params, &m);
   }
-  while (r == 0 && (r = next_token(s, &p, end, &t)) == TOKEN) {
-    t.line  = line;
-    t.param = param_of(params, m.n_params, &t);
-    t.quiet = !scanned(s);
-    r       = toks_push(s, &m.body, &t);
-  }
-  s->in_comment = false; /* gcc reprints a definition without comments */
-  r             = r < 0 ? r : macro_set(s, name.s, name.n, &m);
+  r = r ? r : define_body(s, p, line, params, &m);
+  r = r < 0 ? r : r ? r : macro_set(s, name.s, name.n, &m);
   if (r != 0) {
     free(m.body.v);
-    s->why = line;
+    s->why = line->index;
   }
   return r;
 }
 
-/* A directive line (its '#' at p): a marker sets where the next line is;
- * #define and #undef change the macros. */
-static int directive(struct scan *s, const char *line, size_t len,
-                     const char *p, uint32_t index)
+/* A line marker's line (its number at p): where the next line is. 1: not
+ * a marker. */
+static int directive_marker(struct scan *s, const struct text_line *line)
 {
-  const char *end = line + len;
+  struct linemarker marker = { 0 };
+  int               r      = linemarker_parse(line->at, line->len, &marker);
+
+  if (r != 1) {
+    return r < 0 ? r : 1;
+  }
+  s->file = (uint32_t)((size_t)(line->at - s->text) + marker.name_at);
+  s->number =
+    (uint32_t)(marker.number > UINT32_MAX - 1 ? UINT32_MAX - 1 : marker.number);
+  s->system     = marker.flags & LINEMARKER_SYSTEM;
+  s->in_comment = s->line_comment = false;
+  linemarker_done(&marker);
+  return 0;
+}
+
+/* A directive (its '#' at p) and the lines it goes on to: a marker sets
+ * where the next line is; #define and #undef change the macros. */
+static int expand_read(struct scan *s, bool more_code);
+
+static int directive(struct scan *s, struct text_line *line, const char *p)
+{
+  const char *end = before_splice(line);
   struct tok  t;
   int         r;
 
@@ -619,89 +749,67 @@ static int directive(struct scan *s, const char *line, size_t len,
   while (p < end && (*p == ' ' || *p == '\t')) {
     p++;
   }
-  if (p < end && is_digit((unsigned char)*p)) {
-    struct linemarker marker = { 0 };
-    r                        = linemarker_parse(line, len, &marker);
-    if (r == 1) {
-      s->file       = (uint32_t)((size_t)(line - s->text) + marker.name_at);
-      s->number     = (uint32_t)(marker.number > UINT32_MAX - 1 ? UINT32_MAX - 1
-                                                                : marker.number);
-      s->system     = marker.flags & LINEMARKER_SYSTEM;
-      s->in_comment = s->line_comment = false;
-      linemarker_done(&marker);
-      return 0;
-    }
-    if (r < 0) {
-      return r;
-    }
+  if (p < end && is_digit((unsigned char)*p) &&
+      (r = directive_marker(s, line)) != 1) {
+    return r;
   }
-  s->number++;
-  r = next_token(s, &p, end, &t);
-  if (r != TOKEN || t.kind != K_IDENT) {
-    s->in_comment = false;
-    return r < 0 ? r : 0;
+  r           = next_token(s, &p, end, &t);
+  bool define = r == TOKEN && t.kind == K_IDENT && t.n == 6 &&
+                memcmp(t.s, "define", 6) == 0;
+  bool undef =
+    r == TOKEN && t.kind == K_IDENT && t.n == 5 && memcmp(t.s, "undef", 5) == 0;
+  if ((define || undef) && (r = expand_read(s, true)) != 0) {
+    return r;
   }
-  if (t.n == 6 && memcmp(t.s, "define", 6) == 0) {
-    r = directive_define(s, p, end, index);
-  } else if (t.n == 5 && memcmp(t.s, "undef", 5) == 0) {
+  if (define) {
+    return directive_define(s, p, line);
+  }
+  if (undef) {
     r = next_token(s, &p, end, &t);
-    r = r == TOKEN && t.kind == K_IDENT ? macro_set(s, t.s, t.n, NULL) : r;
-  } else {
-    s->in_comment = false; /* #pragma and the like: to the line's end */
-    r             = 0;
+    r = r == TOKEN && t.kind == K_IDENT ? macro_set(s, t.s, t.n, NULL) : 0;
   }
-  return r < 0 ? r : r == MAYBE ? MAYBE : 0;
+  /* the rest, #pragma and the like: its comments kept track of */
+  while (r >= 0 && r != MAYBE) {
+    while ((r = next_token(s, &p, end, &t)) == TOKEN) {
+    }
+    r = directive_next(s, line); /* past what it cannot read, too */
+    if (r) {
+      return r == 1 ? 0 : r;
+    }
+    p   = line->at;
+    end = before_splice(line);
+  }
+  return r;
 }
 
 /* ---- reading the text --------------------------------------------------- */
 
 /* A line of code: its tokens onto the code, if its section is scanned. */
-static int code_line(struct scan *s, const char *line, size_t len,
-                     uint32_t index)
+static int code_line(struct scan *s, const struct text_line *line)
 {
-  const char *p = line, *end = line + len;
+  const char *p = line->at, *end = line->at + line->len;
   struct tok  t;
   int         r;
 
   if (s->line_comment) { /* a // comment's line after a splice */
-    s->line_comment = ends_in_splice(line, len);
-    s->number++;
+    s->line_comment = ends_in_splice(line->at, line->len);
     return 0;
   }
   while ((r = next_token(s, &p, end, &t)) == TOKEN) {
     if (scanned(s)) {
-      t.line    = index;
-      t.col     = (uint32_t)(t.s - line);
-      t.exp     = 0;
-      t.quiet   = !scanned(s);
-      t.painted = false;
-      r         = toks_push(s, &s->code, &t);
+      t.line = t.dline = line->index;
+      t.col = t.dcol = (uint32_t)(t.s - line->at);
+      r              = toks_push(s, &s->code, &t);
       if (r) {
         return r;
       }
     }
   }
-  s->number++;
   if (r == MAYBE && !scanned(s)) {
     return 0; /* the rest of a line no one reads */
   }
   if (r == MAYBE) {
-    s->why = index;
-  }
-  return r;
-}
-
-static int add_line(struct scan *s, size_t off, size_t len)
-{
-  if (s->n_lines >= SCAN_MAX_LINES || off > UINT32_MAX - len) {
-    s->why = s->n_lines;
-    return MAYBE;
-  }
-  int r =
-    grow((void **)&s->lines, &s->lines_cap, s->n_lines + 1, sizeof(*s->lines));
-  if (r == 0) {
-    s->lines[s->n_lines++] =
-      (struct line){ (uint32_t)off, (uint32_t)len, s->file, s->number };
+    s->why = line->index;
   }
   return r;
 }
@@ -709,28 +817,21 @@ static int add_line(struct scan *s, size_t off, size_t len)
 /* Every line: the code's tokens, the macros, where each line is. */
 static int read_text(struct scan *s)
 {
-  size_t off = 0;
-  int    r   = 0;
+  struct text_line line;
+  int              r;
 
-  while (r == 0 && off < s->len) {
-    const char *line  = s->text + off;
-    const char *nl    = memchr(line, '\n', s->len - off);
-    size_t      len   = nl ? (size_t)(nl - line) : s->len - off;
-    uint32_t    index = (uint32_t)s->n_lines;
-    const char *p     = line;
-    while (p < line + len && (*p == ' ' || *p == '\t')) {
+  while ((r = add_line(s, &line)) == 0) {
+    const char *p = line.at, *end = line.at + line.len;
+    while (p < end && (*p == ' ' || *p == '\t')) {
       p++;
     }
-    r = add_line(s, off, len);
-    bool code =
-      s->in_comment || s->line_comment || p == line + len || *p != '#';
-    if (r == 0) {
-      r = code ? code_line(s, line, len, index)
-               : directive(s, line, len, p, index);
+    bool code = s->in_comment || s->line_comment || p == end || *p != '#';
+    r         = code ? code_line(s, &line) : directive(s, &line, p);
+    if (r) {
+      return r;
     }
-    off += len + 1;
   }
-  return r;
+  return r == 1 ? 0 : r;
 }
 
 /* ---- expansion ---------------------------------------------------------- */
@@ -818,58 +919,111 @@ static void operand(const struct macro *m, const struct arg *args, size_t k,
   *rest        = (struct arg){ a.len ? a.v + 1 : NULL, a.len ? a.len - 1 : 0 };
 }
 
-/* The body of macro mi with its parameters replaced (args), onto sub. */
-static int substitute(struct scan *s, long mi, const struct arg *args,
-                      const struct tok *at, struct toks *sub, unsigned depth)
+/* sub[from..): an argument's tokens, which gcc places where the parameter
+ * p is in the body id (an argument is expanded before its macro's body). */
+static void at_parameter(struct toks *sub, size_t from, uint32_t id,
+                         const struct tok *p)
+{
+  for (size_t i = from; i < sub->len; i++) {
+    sub->v[i].dexp  = id;
+    sub->v[i].dline = p->dline;
+    sub->v[i].dcol  = p->dcol;
+  }
+}
+
+/* A new body for the use whose name is name: its id, the name's spot kept
+ * (gcc walks a token out of a body to that spot). 0: out of memory. */
+static uint32_t new_body(struct scan *s, const struct tok *name)
+{
+  uint32_t id = s->bodies + 1;
+
+  if (id == UINT32_MAX ||
+      grow((void **)&s->from, &s->from_cap, (size_t)id + 1, sizeof(*s->from))) {
+    return 0;
+  }
+  s->from[id] = (struct spot){ name->dexp, name->dline, name->dcol };
+  s->bodies   = id;
+  return id;
+}
+
+/* The operand right of a ## at body[k], pasted onto sub's last token. */
+static int paste_operand(struct scan *s, const struct macro *m,
+                         const struct arg *args, size_t k, uint32_t id,
+                         struct toks *sub)
+{
+  const struct tok *b;
+  struct arg        rest;
+  int               r = 0;
+
+  operand(m, args, k, &b, &rest);
+  struct tok right = b ? *b : m->body.v[k];
+  if (m->body.v[k].param < 0) {
+    right.dexp = id;
+  }
+  if (b && sub->len) {
+    r = paste(s, &sub->v[sub->len - 1], &right, &sub->v[sub->len - 1]);
+  } else if (b) {
+    size_t from = sub->len;
+    r           = emit(s, sub, &right, NULL);
+    if (m->body.v[k].param >= 0) {
+      at_parameter(sub, from, id, &m->body.v[k]);
+    }
+  }
+  size_t from = sub->len;
+  for (size_t i = 0; r == 0 && i < rest.len; i++) {
+    r = emit(s, sub, &rest.v[i], NULL);
+  }
+  at_parameter(sub, from, id, &m->body.v[k]);
+  return r;
+}
+
+/* The body of macro mi, used as name, with its parameters replaced
+ * (args), onto sub. */
+static int substitute(struct scan *s, long mi, const struct tok *name,
+                      const struct arg *args, const struct tok *at,
+                      struct toks *sub, unsigned depth)
 {
   const struct macro *m    = &s->macros[mi];
   const struct tok   *body = m->body.v;
   size_t              n    = m->body.len;
-  int                 r    = 0;
+  uint32_t            id   = new_body(s, name);
+  int                 r    = id ? 0 : -ENOMEM;
 
   for (size_t k = 0; r == 0 && k < n; k++) {
-    const struct tok *t = &body[k];
-    if (m->function_like && t->kind == K_HASH && k + 1 < n &&
+    struct tok t = body[k];
+    t.dexp       = id;
+    if (m->function_like && t.kind == K_HASH && k + 1 < n &&
         body[k + 1].param >= 0) {
-      struct tok str = { .s     = "\"\"",
-                         .n     = 2,
-                         .kind  = K_OTHER,
-                         .param = -1,
-                         .quiet = m->quiet,
-                         .line  = at->line };
-      r              = emit(s, sub, &str, NULL);
+      t.s    = "\"\"";
+      t.n    = 2;
+      t.kind = K_OTHER; /* the string # makes */
+      r      = emit(s, sub, &t, NULL);
       k++;
-    } else if (t->kind == K_PASTE && k + 1 < n) {
-      const struct tok *b;
-      struct arg        rest;
-      operand(m, args, ++k, &b, &rest);
-      if (b && sub->len) {
-        r = paste(s, &sub->v[sub->len - 1], b, &sub->v[sub->len - 1]);
-      } else if (b) {
-        r = emit(s, sub, b, NULL);
-      }
-      for (size_t i = 0; r == 0 && i < rest.len; i++) {
-        r = emit(s, sub, &rest.v[i], NULL);
-      }
-    } else if (t->param >= 0) {
-      struct arg a   = args[t->param];
-      bool       raw = k + 1 < n && body[k + 1].kind == K_PASTE;
+    } else if (t.kind == K_PASTE && k + 1 < n) {
+      r = paste_operand(s, m, args, ++k, id, sub);
+    } else if (t.param >= 0) {
+      struct arg a    = args[t.param];
+      bool       raw  = k + 1 < n && body[k + 1].kind == K_PASTE;
+      size_t     from = sub->len;
       for (size_t i = 0; raw && r == 0 && i < a.len; i++) {
         r = emit(s, sub, &a.v[i], NULL);
       }
       if (!raw) {
         r = rescan(s, a.v, a.len, at, LIST_ARG, sub, depth + 1);
       }
+      at_parameter(sub, from, id, &t);
     } else {
-      r = emit(s, sub, t, NULL);
+      r = emit(s, sub, &t, NULL);
     }
   }
   return r;
 }
 
-/* Macro mi's use, its arguments args, expanded onto out at at's place. */
-static int expand(struct scan *s, long mi, const struct arg *args,
-                  const struct tok *at, struct toks *out, unsigned depth)
+/* Macro mi's use (its name name, its arguments args) expanded onto out,
+ * at at's place. */
+static int expand(struct scan *s, long mi, const struct tok *name,
+                  const struct arg *args, const struct tok *at,
+                  struct toks *out, unsigned depth)
 {
   struct toks sub = { 0 };
 
@@ -877,7 +1031,7 @@ static int expand(struct scan *s, long mi, const struct arg *args,
     s->why = at->line;
     return MAYBE;
   }
-  int r = substitute(s, mi, args, at, &sub, depth);
+  int r = substitute(s, mi, name, args, at, &sub, depth);
   if (r == 0) {
     s->active[s->n_active++] = (uint32_t)mi;
     r = rescan(s, sub.v, sub.len, at, LIST_BODY, out, depth + 1);
@@ -933,11 +1087,13 @@ static int expand_use(struct scan *s, long mi, const struct tok *in, size_t n,
     place.exp = ++s->exps;
   }
   if (!m->function_like) {
-    return expand(s, mi, NULL, &place, out, depth);
+    return expand(s, mi, t, NULL, &place, out, depth);
   }
-  if (*i + 1 >= n && list == LIST_BODY) {
+  if (*i + 1 >= n &&
+      (list == LIST_BODY || (list == LIST_CODE && s->more_code))) {
     s->why = t->line;
-    return MAYBE; /* its arguments would be read past its macro's body */
+    return MAYBE; /* its arguments would be read past its macro's body, or
+                     past a #define */
   }
   if (*i + 1 >= n || in[*i + 1].kind != K_LPAREN) {
     return emit(s, out, t, at);
@@ -945,7 +1101,7 @@ static int expand_use(struct scan *s, long mi, const struct tok *in, size_t n,
   size_t close = 0;
   int    r     = collect_args(s, m, in, n, *i + 1, args, &close);
   if (r == 0) {
-    r  = expand(s, mi, args, &place, out, depth);
+    r  = expand(s, mi, t, args, &place, out, depth);
     *i = close;
   }
   return r;
@@ -973,6 +1129,17 @@ static int rescan(struct scan *s, const struct tok *in, size_t n,
       r = emit(s, out, t, at);
     }
   }
+  return r;
+}
+
+/* The code read so far onto the stream, each macro use expanded with the
+ * macros as they are now, as gcc expands it as it reads: before a #define
+ * or #undef changes them, and at the end. more_code: code follows. */
+static int expand_read(struct scan *s, bool more_code)
+{
+  s->more_code = more_code;
+  int r = rescan(s, s->code.v, s->code.len, NULL, LIST_CODE, &s->stream, 0);
+  s->code.len = 0;
   return r;
 }
 
@@ -1291,6 +1458,59 @@ static bool later_line_warns(const struct scan *s, const struct tok *g,
          (n_col > g_first || (n->kind == K_LBRACE && n_col == g_first));
 }
 
+static bool may_warn(const struct scan *s, const struct tok *g,
+                     const struct tok *b, const struct tok *n);
+
+/* gcc's first_map_in_common: a and b walked out of the later body of the
+ * two (its use's name's spot) until both are in one. false: one walked out
+ * to the code. */
+static bool common_body(const struct scan *s, struct spot *a, struct spot *b)
+{
+  while (a->body != b->body) {
+    struct spot *later = a->body > b->body ? a : b;
+    if (later->body == 0 || later->body > s->bodies) {
+      return false;
+    }
+    *later = s->from[later->body];
+  }
+  return a->body != 0;
+}
+
+static struct spot spot_of(const struct tok *t)
+{
+  return (struct spot){ t->dexp, t->dline, t->dcol };
+}
+
+static struct tok at_spot(const struct tok *t, const struct spot *at)
+{
+  struct tok there = *t;
+
+  there.line = at->line;
+  there.col  = at->col;
+  there.exp  = 0;
+  return there;
+}
+
+/* The three from one macro use: gcc walks guard and body, body and next
+ * out of nested bodies to the body each pair shares; if that is one body
+ * it measures them there, in that macro's definition (the text keeps each
+ * definition's lines as the source has them, and an argument is where its
+ * parameter is), else it does not warn. */
+static bool in_definition_warns(const struct scan *s, const struct tok *g,
+                                const struct tok *b, const struct tok *n)
+{
+  struct spot sg = spot_of(g), sb = spot_of(b), sb2 = sb, sn = spot_of(n);
+
+  if (!common_body(s, &sg, &sb) || !common_body(s, &sb2, &sn)) {
+    return true; /* not gcc's case: a token of the use not from its body */
+  }
+  if (sg.body != sn.body) {
+    return false;
+  }
+  struct tok tg = at_spot(g, &sg), tb = at_spot(b, &sb2), tn = at_spot(n, &sn);
+  return may_warn(s, &tg, &tb, &tn);
+}
+
 /* Whether gcc could warn of guard g, its body b, the next token n. */
 static bool may_warn(const struct scan *s, const struct tok *g,
                      const struct tok *b, const struct tok *n)
@@ -1300,7 +1520,7 @@ static bool may_warn(const struct scan *s, const struct tok *g,
     return false;
   }
   if (g->exp && g->exp == b->exp && b->exp == n->exp) {
-    return false; /* measured in the definition, one line in the text */
+    return in_definition_warns(s, g, b, n);
   }
   if (same_place(g, b) || same_place(b, n)) {
     return false;
@@ -1363,6 +1583,7 @@ static void scan_free(struct scan *s)
     free(s->pasted[i]);
   }
   free(s->pasted);
+  free(s->from);
   free(s->macros);
   free(s->slots);
   free(s->lines);
@@ -1380,7 +1601,7 @@ int indentscan_text(const char *text, size_t len,
   int         r = opts->tab_width ? 0 : MAYBE;
 
   r = r ? r : read_text(&s);
-  r = r ? r : rescan(&s, s.code.v, s.code.len, NULL, LIST_CODE, &s.stream, 0);
+  r = r ? r : expand_read(&s, false);
   r = r ? r : pair_brackets(&s);
   r = r ? r : test_guards(&s);
   if (r == MAYBE) {

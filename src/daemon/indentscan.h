@@ -15,10 +15,12 @@
  * whose expansion reaches past its own tokens, caps reached. A guard
  * spelled in a system header, or in the definition of a macro a system
  * header defines, is not counted (gcc says nothing of it) unless the job
- * has -Wsystem-headers. Neither does a guard whose body and next statement
- * all come from one macro's tokens: gcc measures those in the definition,
- * and the text holds each definition on one line (as gcc reprints it),
- * where that warning cannot arise.
+ * has -Wsystem-headers. A guard, body and next statement all from one
+ * macro use are measured as gcc measures them: walked out of nested
+ * bodies to the body they share, at their places in that macro's
+ * definition (an argument at its parameter's), none when the pairs share
+ * no one body. The client puts each #define back with its lines as the
+ * source has them, so those places are the source's.
  *
  * The text comes from a peer: every read is bounded by its length, and
  * what it costs is bounded by caps on tokens, macros and nesting. */

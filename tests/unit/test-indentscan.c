@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of the scan that decides whether gcc could say
  * -Wmisleading-indentation of a text (indentscan.h). Each gcc row's text
- * is what gcc 12 -fdirectives-only writes for a small source, and its
- * verdict what gcc 12 -Wmisleading-indentation said of that source: the
+ * is what gcc 12 -fdirectives-only writes for a small source (a #define
+ * on lines of its own as the source has it, which the client puts back),
+ * and its verdict what gcc 12 -Wmisleading-indentation said of that
+ * source: the
  * scan must say "maybe" wherever gcc warns, and "no" for the sources
  * here where gcc does not. Then what only the scan can be asked: system
  * headers and their macros, -Wsystem-headers, text it cannot read, and
@@ -42,65 +44,65 @@ static void check_case(const struct scan_case *c)
 
 /* gcc 12's verdicts. */
 static const struct scan_case gcc_cases[] = {
-  { "body and next aligned",             8, false, true,
+  { "body and next aligned",                          8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    x++;\n"
     "    x--;\n"
-    "}\n" },
-  { "next outdented",                    8, false, false,
+    "}\n"                           },
+  { "next outdented",                                 8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    x++;\n"
     "  x--;\n"
-    "}\n" },
-  { "body a block",                      8, false, false,
+    "}\n"                           },
+  { "body a block",                                   8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    { x++; }\n"
     "    x--;\n"
-    "}\n" },
-  { "next an else",                      8, false, false,
+    "}\n"                           },
+  { "next an else",                                   8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    x++;\n"
     "    else x--;\n"
-    "}\n" },
-  { "next on the body's line",           8, false, true,
+    "}\n"                           },
+  { "next on the body's line",                        8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    x++; x--;\n"
-    "}\n" },
-  { "all on one line, code first",       8, false, false,
+    "}\n"                           },
+  { "all on one line, code first",                    8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  x = 1; if (x) x++; x--;\n"
-    "}\n" },
-  { "all on one line, guard first",      8, false, true,
+    "}\n"                           },
+  { "all on one line, guard first",                   8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x) x++; x--;\n"
-    "}\n" },
-  { "tabs at width 8",                   8, false, false,
+    "}\n"                           },
+  { "tabs at width 8",                                8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "\tif (x)\n"
     "\t\tx++;\n"
     "        x--;\n"
-    "}\n" },
-  { "tabs at width 4",                   4, false, true,
+    "}\n"                           },
+  { "tabs at width 4",                                4, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "\tif (x)\n"
     "\t\tx++;\n"
     "        x--;\n"
-    "}\n" },
-  { "a macro's for",                     8, false, true,
+    "}\n"                           },
+  { "a macro's for",                                  8, false, true,
    "# 1 \"x.c\"\n"
     "#define EACH(i) for (i = 0; i < 3; i++)\n"
     "void g(int x) {\n"
@@ -108,37 +110,30 @@ static const struct scan_case gcc_cases[] = {
     "  EACH(i)\n"
     "    x++;\n"
     "    x--;\n"
-    "}\n" },
-  { "a guard inside one macro",          8, false, false,
-   "# 1 \"x.c\"\n"
-    "#define CHK(x) do { if (x) x++; x--; } while (0)\n"
-    "void g(int x) {\n"
-    "  CHK(x);\n"
-    "  x--;\n"
-    "}\n" },
-  { "a do statement's while",            8, false, false,
+    "}\n"                           },
+  { "a do statement's while",                         8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  do x++; while (x);\n"
     "    x--;\n"
-    "}\n" },
-  { "a pasted if",                       8, false, true,
+    "}\n"                           },
+  { "a pasted if",                                    8, false, true,
    "# 1 \"x.c\"\n"
     "#define CAT(a,b) a ##b\n"
     "void g(int x) {\n"
     "  CAT(i, f) (x)\n"
     "    x++;\n"
     "    x--;\n"
-    "}\n" },
-  { "an empty macro before next",        8, false, false,
+    "}\n"                           },
+  { "an empty macro before next",                     8, false, false,
    "# 1 \"x.c\"\n"
     "#define EMIT \n"
     "void g(int x) {\n"
     "  if (x)\n"
     "       x++;\n"
     "  EMIT x--;\n"
-    "}\n" },
-  { "guards in a comment and a string",  8, false, false,
+    "}\n"                           },
+  { "guards in a comment and a string",               8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  /* if (x)\n"
@@ -146,22 +141,22 @@ static const struct scan_case gcc_cases[] = {
     "       x--; */\n"
     "  const char *s = \"if (x) x++; x--;\";\n"
     "  (void)s;\n"
-    "}\n" },
-  { "an unindent between",               8, false, false,
+    "}\n"                           },
+  { "an unindent between",                            8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    x++;\n"
     " x;\n"
     "    x--;\n"
-    "}\n" },
-  { "an empty body on the guard's line", 8, false, true,
+    "}\n"                           },
+  { "an empty body on the guard's line",              8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x);\n"
     "    x--;\n"
-    "}\n" },
-  { "else, body and next aligned",       8, false, true,
+    "}\n"                           },
+  { "else, body and next aligned",                    8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x) {\n"
@@ -169,8 +164,8 @@ static const struct scan_case gcc_cases[] = {
     "  } else\n"
     "    x--;\n"
     "    x++;\n"
-    "}\n" },
-  { "an else-if chain",                  8, false, false,
+    "}\n"                           },
+  { "an else-if chain",                               8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x == 1)\n"
@@ -180,8 +175,8 @@ static const struct scan_case gcc_cases[] = {
     "  else\n"
     "    x = 0;\n"
     "  x++;\n"
-    "}\n" },
-  { "an undefined macro",                8, false, false,
+    "}\n"                           },
+  { "an undefined macro",                             8, false, false,
    "# 1 \"x.c\"\n"
     "#define EACH(i) for (i = 0; i < 3; i++)\n"
     "#undef EACH\n"
@@ -189,29 +184,136 @@ static const struct scan_case gcc_cases[] = {
     "void g(int x) {\n"
     "  EACH(x);\n"
     "    x--;\n"
-    "}\n" },
-  { "a while guard",                     8, false, true,
+    "}\n"                           },
+  { "a while guard",                                  8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  while (x)\n"
     "    x--;\n"
     "    x++;\n"
-    "}\n" },
-  { "a macro body then a statement",     8, false, true,
+    "}\n"                           },
+  { "a macro body then a statement",                  8, false, true,
    "# 1 \"x.c\"\n"
     "#define BUMP(v) v++\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    BUMP(x);\n"
     "    x--;\n"
-    "}\n" },
-  { "a statement macro as the next",     8, false, true,
+    "}\n"                           },
+  { "a statement macro as the next",                  8, false, true,
    "# 1 \"x.c\"\n"
     "#define BLOCK { }\n"
     "void g(int x) {\n"
     "  for (;;)\n"
     "    x++; BLOCK\n"
-    "}\n" },
+    "}\n"                           },
+  { "a guard inside one macro",                       8, false, false,
+   "# 1 \"x.c\"\n"
+    "int y;\n"
+    "#define CHK(v) do { if (v) y++; y--; } while (0)\n"
+    "void g(int x) {\n"
+    "  CHK(x);\n"
+    "  x--;\n"
+    "}\n"                           },
+  { "a macro defined on lines of its own",            8, false, true,
+   "# 1 \"x.c\"\n"
+    "int y;\n"
+    "#define CHK(v) do {     \\\n"
+    "    if (v)              \\\n"
+    "      y++;              \\\n"
+    "      y--;              \\\n"
+    "  } while (0)\n"
+    "#define OK(v) do {      \\\n"
+    "    if (v)              \\\n"
+    "      y++;              \\\n"
+    "    y--;                \\\n"
+    "  } while (0)\n"
+    "void g(int x) {\n"
+    "  CHK(x);\n"
+    "  OK(x);\n"
+    "}\n"                           },
+  { "a macro on lines of its own, well indented",     8, false, false,
+   "# 1 \"x.c\"\n"
+    "int y;\n"
+    "#define CHK(v) do {     \\\n"
+    "    if (v)              \\\n"
+    "      y++;              \\\n"
+    "      y--;              \\\n"
+    "  } while (0)\n"
+    "#define OK(v) do {      \\\n"
+    "    if (v)              \\\n"
+    "      y++;              \\\n"
+    "    y--;                \\\n"
+    "  } while (0)\n"
+    "void g(int x) {\n"
+    "\n"
+    "  OK(x);\n"
+    "}\n"                           },
+  { "three from a macro used in a macro's body",      8, false, true,
+   "# 1 \"x.c\"\n"
+    "int y;\n"
+    "#define INNER(v) if (v)    \\\n"
+    "                   y++;    \\\n"
+    "                   y--;\n"
+    "#define OUTER(v) { INNER(v) }\n"
+    "void g(int x) { OUTER(x); }\n" },
+  { "a guard in one body, its statements in another", 8, false, false,
+   "# 1 \"x.c\"\n"
+    "int y;\n"
+    "#define STEP y++;          \\\n"
+    "             y--;\n"
+    "#define GUARD(v) if (v) STEP\n"
+    "void g(int x) {\n"
+    "  GUARD(x)\n"
+    "}\n"                           },
+  { "one macro's statements, used twice in another",  8, false, true,
+   "# 1 \"x.c\"\n"
+    "int y;\n"
+    "#define STEP(v) if (v)     \\\n"
+    "                  y++;     \\\n"
+    "                  y--;\n"
+    "#define TWICE(v) STEP(v) STEP(v)\n"
+    "void g(int x) {\n"
+    "  TWICE(x)\n"
+    "}\n"                           },
+  { "a body from a macro used in the guard's body",   8, false, true,
+   "# 1 \"x.c\"\n"
+    "int y;\n"
+    "#define BUMP y++\n"
+    "#define STEP(v) if (v)     \\\n"
+    "                  BUMP;    \\\n"
+    "                  y--;\n"
+    "void g(int x) {\n"
+    "  STEP(x)\n"
+    "}\n"                           },
+  { "an argument measured where its parameter is",    8, false, true,
+   "# 1 \"x.c\"\n"
+    "void y(void); void t(void);\n"
+    "#define G(s) if (c)  \\\n"
+    "    s;               \\\n"
+    "    t();\n"
+    "void f(int c) {\n"
+    "  G(y());\n"
+    "}\n"                           },
+  { "an argument misplaced, its parameter well",      8, false, false,
+   "# 1 \"x.c\"\n"
+    "void y(void); void t(void);\n"
+    "#define G(s) if (c) s; \\\n"
+    "  t();\n"
+    "void f(int c) {\n"
+    "  G(\n"
+    "          y());\n"
+    "}\n"                           },
+  { "a macro #undef'd after its use",                 8, false, true,
+   "# 1 \"x.c\"\n"
+    "int y;\n"
+    "#define STEP(v) if (v)     \\\n"
+    "                  y++;     \\\n"
+    "                  y--;\n"
+    "void g(int x) {\n"
+    "  STEP(x)\n"
+    "}\n"
+    "#undef STEP\n"                 },
 };
 
 static void test_gcc_verdicts(void **state)
