@@ -320,6 +320,7 @@ int slots_acquire(const char *state_dir, char *const *names,
   uint32_t *bell = r == -EAGAIN ? doorbell_map(state_dir, false) : NULL;
   _cleanup_close_ int want =
     r == -EAGAIN ? slots_want(state_dir, names, limits, count) : -1;
+  (void)want; /* its lock held while this waits, closed on return */
 
   while (r == -EAGAIN) {
     /* read before looking: a release in between is not missed */

@@ -3,6 +3,12 @@
 
 #include <string.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#  include <cpuid.h>
+#  include <immintrin.h>
+#  define SHA256_X86 1
+#endif
+
 static const uint32_t sha256_k[64] = {
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
   0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
@@ -71,6 +77,93 @@ static void sha256_compress(uint32_t h[8], const uint8_t block[64])
   }
 }
 
+#ifdef SHA256_X86
+/* The x86 SHA extensions (SHA-NI): the state as two vectors, ABEF and
+ * CDGH; each sha256rnds2 does two rounds, sha256msg1/msg2 extend the
+ * schedule four words at a time. About ten times the portable speed. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+  sha256_blocks_x86(uint32_t h[8], const uint8_t *p, size_t n)
+{
+  const __m128i bswap =
+    _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  __m128i dcba = _mm_loadu_si128((const __m128i *)(const void *)&h[0]);
+  __m128i hgfe = _mm_loadu_si128((const __m128i *)(const void *)&h[4]);
+  __m128i cdab = _mm_shuffle_epi32(dcba, 0xb1);
+  __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1b);
+  __m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+  __m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xf0);
+
+  for (; n > 0; n--, p += 64) {
+    __m128i w[4], abef_in = abef, cdgh_in = cdgh;
+    for (unsigned g = 0; g < 16; g++) {
+      __m128i m;
+      if (g < 4) {
+        m = _mm_shuffle_epi8(
+          _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * g)), bswap);
+      } else { /* from w[g-4], w[g-3], w[g-2], w[g-1] */
+        m = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+        m =
+          _mm_add_epi32(m, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+        m = _mm_sha256msg2_epu32(m, w[(g + 3) & 3]);
+      }
+      w[g & 3]  = m;
+      __m128i k = _mm_add_epi32(
+        m, _mm_loadu_si128((const __m128i *)(const void *)&sha256_k[4 * g]));
+      cdgh = _mm_sha256rnds2_epu32(cdgh, abef, k);
+      abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(k, 0x0e));
+    }
+    abef = _mm_add_epi32(abef, abef_in);
+    cdgh = _mm_add_epi32(cdgh, cdgh_in);
+  }
+  __m128i feba = _mm_shuffle_epi32(abef, 0x1b);
+  __m128i dchg = _mm_shuffle_epi32(cdgh, 0xb1);
+  _mm_storeu_si128((__m128i *)(void *)&h[0], _mm_blend_epi16(feba, dchg, 0xf0));
+  _mm_storeu_si128((__m128i *)(void *)&h[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+
+static bool cpu_has_sha(void)
+{
+  unsigned a, b, c, d;
+
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) ||
+      !(c & bit_SSSE3)) {
+    return false;
+  }
+  return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+#endif
+
+/* -1: not yet asked of the CPU. */
+static int use_extensions = -1;
+
+bool sha256_use_extensions(bool wanted)
+{
+#ifdef SHA256_X86
+  use_extensions = wanted && cpu_has_sha();
+#else
+  use_extensions = 0;
+  (void)wanted;
+#endif
+  return use_extensions == 1;
+}
+
+/* n blocks of 64 bytes at p into h. */
+static void sha256_blocks(uint32_t h[8], const uint8_t *p, size_t n)
+{
+  if (use_extensions < 0) {
+    sha256_use_extensions(true);
+  }
+#ifdef SHA256_X86
+  if (use_extensions == 1) {
+    sha256_blocks_x86(h, p, n);
+    return;
+  }
+#endif
+  for (; n > 0; n--, p += 64) {
+    sha256_compress(h, p);
+  }
+}
+
 void sha256_init(struct sha256 *ctx)
 {
   static const uint32_t iv[8] = {
@@ -101,12 +194,13 @@ void sha256_update(struct sha256 *ctx, const void *data, size_t len)
     if (ctx->used < sizeof(ctx->block)) {
       return;
     }
-    sha256_compress(ctx->h, ctx->block);
+    sha256_blocks(ctx->h, ctx->block, 1);
     ctx->used = 0;
   }
-  for (; len >= sizeof(ctx->block); p += 64, len -= 64) {
-    sha256_compress(ctx->h, p);
-  }
+  size_t blocks = len / sizeof(ctx->block);
+  sha256_blocks(ctx->h, p, blocks);
+  p += blocks * sizeof(ctx->block);
+  len -= blocks * sizeof(ctx->block);
   if (len > 0) {
     memcpy(ctx->block, p, len);
     ctx->used = len;

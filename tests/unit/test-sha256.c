@@ -10,8 +10,9 @@
 
 #include "sha256.h"
 
-/* The FIPS 180-4 examples and the NIST test vectors. */
-static void test_vectors(void **state)
+/* The FIPS 180-4 examples and the NIST test vectors, portably and with
+ * the CPU's SHA extensions where it has them. */
+static void check_vectors(void)
 {
   static const struct {
     const char *text;
@@ -37,7 +38,6 @@ static void test_vectors(void **state)
      "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"                                                                               },
   };
 
-  (void)state;
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     struct sha256 ctx;
     uint8_t       digest[SHA256_DIGEST_SIZE];
@@ -55,6 +55,45 @@ static void test_vectors(void **state)
                cases[i].repeat, hex);
     }
   }
+}
+
+static void test_vectors(void **state)
+{
+  (void)state;
+  sha256_use_extensions(false);
+  check_vectors();
+  if (sha256_use_extensions(true)) {
+    check_vectors();
+  }
+}
+
+/* The extensions give the portable digest for every length up to a few
+ * blocks and for data at every alignment. */
+static void test_extensions_agree(void **state)
+{
+  static uint8_t data[4096 + 16];
+  uint32_t       x = 12345;
+
+  (void)state;
+  if (!sha256_use_extensions(true)) {
+    skip(); /* this CPU has none: the portable code is all there is */
+  }
+  for (size_t i = 0; i < sizeof(data); i++) {
+    x       = x * 1103515245 + 12345;
+    data[i] = (uint8_t)(x >> 16);
+  }
+  for (size_t len = 0; len <= 4096; len += len < 300 ? 1 : 61) {
+    uint8_t fast[SHA256_DIGEST_SIZE], slow[SHA256_DIGEST_SIZE];
+    size_t  at = len % 16;
+    sha256_use_extensions(true);
+    sha256_buffer(data + at, len, fast);
+    sha256_use_extensions(false);
+    sha256_buffer(data + at, len, slow);
+    if (memcmp(fast, slow, sizeof(fast)) != 0) {
+      fail_msg("%zu bytes at offset %zu: the digests differ", len, at);
+    }
+  }
+  sha256_use_extensions(true);
 }
 
 /* Any split of the input into two updates gives the one-shot digest. */
@@ -87,6 +126,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_vectors),
     cmocka_unit_test(test_splits),
+    cmocka_unit_test(test_extensions_agree),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
