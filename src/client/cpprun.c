@@ -172,7 +172,7 @@ static int cpp_mend(const struct remote_job *job)
   int r = cppscan_mend(&cpp->source_fd, cpp->err_fd, &lost);
 
   if (r < 0 || !lost) {
-    return r;
+    return r < 0 ? r : cppstrip_system_file(cpp->source_fd);
   }
   log_info("%s holds a pragma -fdirectives-only loses: preprocessing it fully",
            job->plan->input);

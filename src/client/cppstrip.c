@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "linemarker.h"
+
 /* Whether the comment text[0..len) names a fall through. */
 static bool names_fall(const char *text, size_t len)
 {
@@ -87,7 +89,121 @@ size_t cppstrip_comments(char *text, size_t len)
   return out;
 }
 
-int cppstrip_file(int fd)
+/* Whether the comment text[0..len) holds a line splice (a backslash or
+ * the trigraph ??/ before a newline), which the lexing here does not
+ * follow. */
+static bool spliced(const char *text, size_t len)
+{
+  for (size_t i = 0; i < len; i++) {
+    if (text[i] == '\n' &&
+        ((i >= 1 && text[i - 1] == '\\') ||
+         (i >= 2 && text[i - 1] == '\r' && text[i - 2] == '\\') ||
+         (i >= 3 && memcmp(text + i - 3, "?\?/", 3) == 0))) {
+      return true;
+    }
+  }
+  return len > 0 && text[len - 1] == '\\'; /* a // comment's, going on */
+}
+
+/* Whether only blanks follow text[at] up to the end of its line. */
+static bool blank_to_eol(const char *text, size_t len, size_t at)
+{
+  while (at < len && (text[at] == ' ' || text[at] == '\t' || text[at] == '\r' ||
+                      text[at] == '\f' || text[at] == '\v')) {
+    at++;
+  }
+  return at == len || text[at] == '\n';
+}
+
+/* The line at text[at] as a marker: *ret_system its flag 3. false: not a
+ * marker (or no memory to read it: the caller then stops). */
+static bool marker_at(const char *text, size_t len, size_t at, bool *ret_system)
+{
+  const char       *nl   = memchr(text + at, '\n', len - at);
+  size_t            n    = nl ? (size_t)(nl - text) - at : len - at;
+  struct linemarker mark = { .name = NULL };
+
+  if (text[at] != '#' || linemarker_parse(text + at, n, &mark) != 1) {
+    return false;
+  }
+  *ret_system = mark.flags & LINEMARKER_SYSTEM;
+  linemarker_done(&mark);
+  return true;
+}
+
+/* The lexing state of cppstrip_system_comments. */
+struct lexed {
+  size_t out;      /* bytes written */
+  size_t line_out; /* where the line being written starts in the output */
+  bool   fresh;    /* nothing but blanks yet on this line */
+};
+
+static void copy_span(char *text, struct lexed *lx, size_t from, size_t to)
+{
+  memmove(text + lx->out, text + from, to - from);
+  lx->out += to - from;
+  if (to > from && text[lx->out - 1] == '\n') {
+    lx->line_out = lx->out;
+    lx->fresh    = true;
+  } else {
+    lx->fresh = false;
+  }
+}
+
+size_t cppstrip_system_comments(char *text, size_t len)
+{
+  struct lexed lx     = { 0, 0, true };
+  bool         system = false, sure = false;
+
+  for (size_t i = 0; i < len;) {
+    char   c   = text[i];
+    bool   bol = lx.out == lx.line_out;
+    size_t end;
+    if (bol && c == '#' && marker_at(text, len, i, &system)) {
+      const char *nl = memchr(text + i, '\n', len - i);
+      end            = nl ? (size_t)(nl - text) + 1 : len;
+      sure           = true;
+      copy_span(text, &lx, i, end);
+    } else if (c == '\n' || c == ' ' || c == '\t') {
+      text[lx.out++] = c;
+      lx.line_out    = c == '\n' ? lx.out : lx.line_out;
+      lx.fresh       = lx.fresh || c == '\n';
+      end            = i + 1;
+    } else if (c == '"' || c == '\'') {
+      end  = literal_end(text, len, i);
+      sure = sure && text[end - 1] != '\n'; /* cut short: lexed wrong? */
+      copy_span(text, &lx, i, end);
+    } else if (c == '/' && i + 1 < len &&
+               (text[i + 1] == '*' || text[i + 1] == '/')) {
+      end  = comment_end(text, len, i);
+      sure = sure && !spliced(text + i, end - i);
+      if (system && sure && lx.fresh && blank_to_eol(text, len, end) &&
+          !names_fall(text + i, end - i)) {
+        lx.out = lx.line_out; /* its line's blanks go too */
+        for (size_t k = i; k < end; k++) {
+          if (text[k] == '\n') {
+            text[lx.out++] = '\n';
+          }
+        }
+        lx.line_out = lx.out;
+        while (end < len && text[end] != '\n') {
+          end++; /* blanks (blank_to_eol) */
+        }
+      } else {
+        copy_span(text, &lx, i, end);
+      }
+    } else {
+      sure = sure && !(c == 'R' && i + 1 < len && text[i + 1] == '"');
+      end  = i + 1;
+      copy_span(text, &lx, i, end);
+    }
+    i = end;
+  }
+  return lx.out;
+}
+
+/* Filter the memory file fd in place with filter. -errno. */
+static int filter_file(int fd, size_t (*filter)(char *text, size_t len))
 {
   struct stat st;
 
@@ -102,7 +218,17 @@ int cppstrip_file(int fd)
   if (text == MAP_FAILED) {
     return -errno;
   }
-  size_t len = cppstrip_comments(text, size);
+  size_t len = filter(text, size);
   munmap(text, size);
   return ftruncate(fd, (off_t)len) < 0 ? -errno : 0;
+}
+
+int cppstrip_file(int fd)
+{
+  return filter_file(fd, cppstrip_comments);
+}
+
+int cppstrip_system_file(int fd)
+{
+  return filter_file(fd, cppstrip_system_comments);
 }

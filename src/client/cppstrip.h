@@ -21,3 +21,18 @@ size_t cppstrip_comments(char *text, size_t len);
 
 /* Filter the memory file fd holds (cpp's output) in place. -errno. */
 int cppstrip_file(int fd);
+
+/* gcc's -fdirectives-only text with the comments of its system headers
+ * that stand alone (nothing but blanks beside them on their lines)
+ * dropped, their newlines kept: about 40% of such a text's compressed
+ * bytes. No token moves, so the object and every line and column are the
+ * same, and gcc quotes no such line (a system header's lines are quoted,
+ * if at all, from the server's own copy, or for a line with a token).
+ * Kept: the comments that name a fall through, as above, and everything
+ * after a line splice, raw string or cut-short literal in a comment or
+ * code of the section, which this lexing does not follow. In place; the
+ * new length. */
+size_t cppstrip_system_comments(char *text, size_t len);
+
+/* cppstrip_system_comments on the memory file fd. -errno. */
+int cppstrip_system_file(int fd);

@@ -75,6 +75,59 @@ static void test_lines_kept(void **state)
   assert_int_equal(after, lines);
 }
 
+/* A system header's comments alone on their lines go (their newlines
+ * stay); everything else of the text stays as it is. */
+#define SYS "# 1 \"/usr/include/s.h\" 1 3 4\n"
+#define USR "# 2 \"a.c\" 2\n"
+
+static const struct {
+  const char *name, *in, *out;
+} system_cases[] = {
+  { "alone on its line",                     SYS "  /* doc */  \nint a;\n",             SYS "\nint a;\n"     },
+  { "over lines",                            SYS "/* one\n * two\n */\nint a;\n",       SYS "\n\n\nint a;\n" },
+  { "a // comment",                          SYS "\t// doc\nint a;\n",                  SYS "\nint a;\n"     },
+  { "beside a token: kept",                  SYS "int a; /* x */\n/* y */ int b;\n",
+   SYS "int a; /* x */\n/* y */ int b;\n"                                                                    },
+  { "a comment begun on code",               SYS "int a; /* x\n/* y */\nint b;\n",
+   SYS "int a; /* x\n/* y */\nint b;\n"                                                                      },
+  { "the source's own: kept",                SYS "int a;\n" USR "/* mine */\nint b;\n",
+   SYS "int a;\n" USR "/* mine */\nint b;\n"                                                                 },
+  { "a fall through: kept",                  SYS "  /* FALLTHRU */\n",
+   SYS "  /* FALLTHRU */\n"                                                                                  },
+  { "in a literal: kept",                    SYS "s = \"/* x */\";\n/* y */\n",
+   SYS "s = \"/* x */\";\n\n"                                                                                },
+  { "a literal cut at its line: none after", SYS "s = \"\n/* x */\";\n",
+   SYS "s = \"\n/* x */\";\n"                                                                                },
+  { "after a // splice: none",               SYS "// a \\\n/* x */\n/* y */\n",
+   SYS "// a \\\n/* x */\n/* y */\n"                                                                         },
+  { "after a raw string: none",              SYS "auto s = R\"(\n)\";\n/* x */\n",
+   SYS "auto s = R\"(\n)\";\n/* x */\n"                                                                      },
+  { "a new section: again",                  SYS "// a \\\n/* x */\n" SYS "/* y */\n",
+   SYS "// a \\\n/* x */\n" SYS "\n"                                                                         },
+  { "a marker inside a comment",             SYS "/* x\n# 3 \"a.c\"\n*/\n/* y */\n",
+   SYS "\n\n\n\n"                                                                                            },
+  { "cut short",                             SYS "/* open",                             SYS ""               },
+  { "no marker yet",                         "/* x */\n",                               "/* x */\n"          },
+};
+
+static void test_system_comments(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(system_cases); i++) {
+    size_t len  = strlen(system_cases[i].in);
+    char  *text = malloc(len ? len : 1);
+    assert_non_null(text);
+    memcpy(text, system_cases[i].in, len);
+    size_t n = cppstrip_system_comments(text, len);
+    if (n != strlen(system_cases[i].out) ||
+        memcmp(text, system_cases[i].out, n) != 0) {
+      fail_msg("%s: \"%.*s\", expected \"%s\"", system_cases[i].name, (int)n,
+               text, system_cases[i].out);
+    }
+    free(text);
+  }
+}
+
 static void test_file(void **state)
 {
   static const char in[]  = "int a; /* x */ /* fallthrough */\n";
@@ -100,6 +153,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_cases),
     cmocka_unit_test(test_lines_kept),
+    cmocka_unit_test(test_system_comments),
     cmocka_unit_test(test_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
