@@ -360,6 +360,34 @@ static bool blank_lines(const char *p, const char *end, size_t count,
   return true;
 }
 
+/* A blank text line whose source line n has something (a conditional
+ * directive, a line of a skipped block): its indentation and an empty
+ * "//" comment, which compiles as the blank but is not blank to gcc's
+ * -Wmisleading-indentation: a line less indented between a guard's body
+ * and the next statement keeps it from warning, as in a local compile,
+ * which reads the source. Not after a line splice (prev: the text line
+ * before). */
+static bool put_back_indent(struct scan *scan, struct source *src, size_t n,
+                            const char *prev)
+{
+  const char *q, *end;
+  size_t      len;
+
+  if (src->system || (prev && *prev == '\\') ||
+      !source_line(src, n, &q, &len)) {
+    return false;
+  }
+  end               = q + len;
+  const char *first = skip_blank(q, end);
+  if (first == end || *first == '\r' || *first == '\f' || *first == '\v') {
+    return false;
+  }
+  fwrite(q, 1, (size_t)(first - q), scan->out);
+  fputs("//\n", scan->out);
+  scan->mended = true;
+  return true;
+}
+
 /* The mended text into scan->out. */
 static void mend_text(struct scan *scan, const struct text *text)
 {
@@ -407,7 +435,11 @@ static void mend_text(struct scan *scan, const struct text *text)
       p = after;
       continue;
     }
-    fwrite(p, 1, (size_t)(next - p), scan->out);
+    if (!(p == eol && nl && src && line &&
+          put_back_indent(scan, src, line,
+                          p > text->data + 1 ? p - 2 : NULL))) {
+      fwrite(p, 1, (size_t)(next - p), scan->out);
+    }
     line++;
     p = next;
   }

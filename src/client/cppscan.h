@@ -3,13 +3,18 @@
  *
  * In that text the includes and conditionals are resolved and the rest of
  * every source line is kept, after line markers "# N \"FILE\" FLAGS"; the
- * server's compiler preprocesses it again. Three things come out of gcc 12
+ * server's compiler preprocesses it again. Four things come out of gcc 12
  * otherwise than a local compile would see them, and this module mends or
  * reports them, reading the files the markers name:
  *
  * - #define and #undef lines are written normalised ("#define A(x,y) x"):
  *   each is put back as the source has it, continuation lines included,
  *   so that the server's diagnostics quote and point into the real line;
+ * - the lines of conditional directives and skipped blocks are blank:
+ *   each source line with something on it gets its indentation back and
+ *   an empty "//" comment (a blank to the compiler), because gcc's
+ *   -Wmisleading-indentation reads the lines between a guard's body and
+ *   the next statement, and a less indented one there keeps it quiet;
  * - the preprocessor's own diagnostics about those lines (a macro
  *   redefined) would be said twice, here and by the server: they are
  *   dropped from the preprocessor's output (the server says them);

@@ -76,6 +76,14 @@ done
 same_output gcc -g -Wall indent.c
 same_output gcc -Wall indent.c
 same_output gcc -O2 -Wall -ftabstop=4 indent.c
+# a skipped block between a guard's body and the next statement: gcc
+# reads the source's lines there (less indented: no warning), which the
+# text has blank but for their indentation put back (herdcc(1))
+printf '%s\n' 'int foo(int);' 'void f(int a, int unused) {' '  if (a)' \
+  '    foo (0);' '#if NOT_DEFINED' '  if (a)' '#endif' '    foo (1);' '}' \
+  >skipped.c
+same_output gcc -Wall -Wextra skipped.c
+same_output gcc -g -Wall -Wextra skipped.c
 same_output gcc -Wmisleading-indentation indent.c
 same_output gcc -O2 -Wall -Werror indent.c
 same_output gcc -Werror=misleading-indentation -Wall "$PWD/indent.c"
