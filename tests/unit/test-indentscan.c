@@ -43,6 +43,19 @@ static void check_case(const struct scan_case *c)
 }
 
 /* gcc 12's verdicts. */
+/* CHK misleadingly indented inside its definition, OK well. */
+#define TWO_MACROS               \
+  "#define CHK(v) do {     \\\n" \
+  "    if (v)              \\\n" \
+  "      y++;              \\\n" \
+  "      y--;              \\\n" \
+  "  } while (0)\n"              \
+  "#define OK(v) do {      \\\n" \
+  "    if (v)              \\\n" \
+  "      y++;              \\\n" \
+  "    y--;                \\\n" \
+  "  } while (0)\n"
+
 static const struct scan_case gcc_cases[] = {
   { "body and next aligned",                          8, false, true,
    "# 1 \"x.c\"\n"
@@ -217,35 +230,13 @@ static const struct scan_case gcc_cases[] = {
     "}\n"                           },
   { "a macro defined on lines of its own",            8, false, true,
    "# 1 \"x.c\"\n"
-    "int y;\n"
-    "#define CHK(v) do {     \\\n"
-    "    if (v)              \\\n"
-    "      y++;              \\\n"
-    "      y--;              \\\n"
-    "  } while (0)\n"
-    "#define OK(v) do {      \\\n"
-    "    if (v)              \\\n"
-    "      y++;              \\\n"
-    "    y--;                \\\n"
-    "  } while (0)\n"
-    "void g(int x) {\n"
+    "int y;\n" TWO_MACROS "void g(int x) {\n"
     "  CHK(x);\n"
     "  OK(x);\n"
     "}\n"                           },
   { "a macro on lines of its own, well indented",     8, false, false,
    "# 1 \"x.c\"\n"
-    "int y;\n"
-    "#define CHK(v) do {     \\\n"
-    "    if (v)              \\\n"
-    "      y++;              \\\n"
-    "      y--;              \\\n"
-    "  } while (0)\n"
-    "#define OK(v) do {      \\\n"
-    "    if (v)              \\\n"
-    "      y++;              \\\n"
-    "    y--;                \\\n"
-    "  } while (0)\n"
-    "void g(int x) {\n"
+    "int y;\n" TWO_MACROS "void g(int x) {\n"
     "\n"
     "  OK(x);\n"
     "}\n"                           },
