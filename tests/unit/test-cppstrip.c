@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -41,20 +42,29 @@ static const struct {
   { "",                                          ""                             },
 };
 
+/* filter on a copy of in (no NUL after it) gives out; what says which. */
+static void check_filter(size_t (*filter)(char *, size_t), const char *what,
+                         const char *in, const char *out)
+{
+  size_t len  = strlen(in);
+  char  *text = malloc(len ? len : 1);
+
+  assert_non_null(text);
+  memcpy(text, in, len);
+  size_t n = filter(text, len);
+  if (n != strlen(out) || memcmp(text, out, n) != 0) {
+    fail_msg("%s: \"%.*s\", expected \"%s\"", what, (int)n, text, out);
+  }
+  free(text);
+}
+
 static void test_cases(void **state)
 {
   (void)state;
   for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-    size_t len  = strlen(cases[i].in);
-    char  *text = malloc(len ? len : 1); /* no NUL after it */
-    assert_non_null(text);
-    memcpy(text, cases[i].in, len);
-    size_t n = cppstrip_comments(text, len);
-    if (n != strlen(cases[i].out) || memcmp(text, cases[i].out, n) != 0) {
-      fail_msg("case %zu: \"%.*s\", expected \"%s\"", i, (int)n, text,
-               cases[i].out);
-    }
-    free(text);
+    char what[32];
+    snprintf(what, sizeof(what), "case %zu", i);
+    check_filter(cppstrip_comments, what, cases[i].in, cases[i].out);
   }
 }
 
@@ -114,17 +124,8 @@ static void test_system_comments(void **state)
 {
   (void)state;
   for (size_t i = 0; i < ARRAY_SIZE(system_cases); i++) {
-    size_t len  = strlen(system_cases[i].in);
-    char  *text = malloc(len ? len : 1);
-    assert_non_null(text);
-    memcpy(text, system_cases[i].in, len);
-    size_t n = cppstrip_system_comments(text, len);
-    if (n != strlen(system_cases[i].out) ||
-        memcmp(text, system_cases[i].out, n) != 0) {
-      fail_msg("%s: \"%.*s\", expected \"%s\"", system_cases[i].name, (int)n,
-               text, system_cases[i].out);
-    }
-    free(text);
+    check_filter(cppstrip_system_comments, system_cases[i].name,
+                 system_cases[i].in, system_cases[i].out);
   }
 }
 
