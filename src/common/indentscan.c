@@ -67,6 +67,9 @@ struct tok {
   uint8_t  word;           /* enum word */
   bool     quiet;          /* spelled in a system header (its definition) */
   bool     painted;        /* a macro's name in its own expansion: stays */
+  bool     pending;        /* a function-like macro's name that ends the
+                              body it came from: its '(' is read past the
+                              use (resume_pending) */
 };
 
 struct toks {
@@ -1089,11 +1092,14 @@ static int expand_use(struct scan *s, long mi, const struct tok *in, size_t n,
   if (!m->function_like) {
     return expand(s, mi, t, NULL, &place, out, depth);
   }
-  if (*i + 1 >= n &&
-      (list == LIST_BODY || (list == LIST_CODE && s->more_code))) {
+  if (*i + 1 >= n && list == LIST_BODY) {
+    struct tok name = *t; /* its arguments, if any, follow the use */
+    name.pending    = true;
+    return emit(s, out, &name, at);
+  }
+  if (*i + 1 >= n && list == LIST_CODE && s->more_code) {
     s->why = t->line;
-    return MAYBE; /* its arguments would be read past its macro's body, or
-                     past a #define */
+    return MAYBE; /* its arguments would be read past a #define */
   }
   if (*i + 1 >= n || in[*i + 1].kind != K_LPAREN) {
     return emit(s, out, t, at);
@@ -1105,6 +1111,39 @@ static int expand_use(struct scan *s, long mi, const struct tok *in, size_t n,
     *i = close;
   }
   return r;
+}
+
+/* A use's expansion (onto out) that ended in a function-like macro's
+ * name: gcc, done with that use's macro, reads on for the name's '(' in
+ * what follows the use, in[*i + 1...), and expands it there, each token
+ * at the name's place (the outer use's: gcc resolves a token to its
+ * outermost use), *i past its ')'. Past in's end too, the name stays
+ * pending for the list that holds in. */
+static int resume_pending(struct scan *s, const struct tok *in, size_t n,
+                          size_t *i, enum list list, struct toks *out,
+                          unsigned depth)
+{
+  while (out->len > 0 && out->v[out->len - 1].pending) {
+    struct tok name = out->v[--out->len];
+    long       mi   = macro_find(s, &name);
+    name.pending    = *i + 1 >= n && list == LIST_BODY;
+    if (*i + 1 >= n && list == LIST_CODE && s->more_code) {
+      s->why = name.line;
+      return MAYBE; /* its arguments would be read past a #define */
+    }
+    if (mi < 0 || *i + 1 >= n || in[*i + 1].kind != K_LPAREN) {
+      return toks_push(s, out, &name);
+    }
+    struct arg args[SCAN_MAX_PARAMS];
+    size_t     close = 0;
+    int        r = collect_args(s, &s->macros[mi], in, n, *i + 1, args, &close);
+    r            = r == 0 ? expand(s, mi, &name, args, &name, out, depth) : r;
+    if (r != 0) {
+      return r;
+    }
+    *i = close;
+  }
+  return 0;
 }
 
 /* The tokens in[0..n) with each macro use among them expanded, onto out;
@@ -1125,6 +1164,7 @@ static int rescan(struct scan *s, const struct tok *in, size_t n,
       r                  = emit(s, out, &painted, at);
     } else if (mi >= 0) {
       r = expand_use(s, mi, in, n, &i, at, list, out, depth);
+      r = r == 0 ? resume_pending(s, in, n, &i, list, out, depth) : r;
     } else {
       r = emit(s, out, t, at);
     }

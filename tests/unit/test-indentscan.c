@@ -57,65 +57,65 @@ static void check_case(const struct scan_case *c)
   "  } while (0)\n"
 
 static const struct scan_case gcc_cases[] = {
-  { "body and next aligned",                          8, false, true,
+  { "body and next aligned",                            8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    x++;\n"
     "    x--;\n"
     "}\n"                           },
-  { "next outdented",                                 8, false, false,
+  { "next outdented",                                   8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    x++;\n"
     "  x--;\n"
     "}\n"                           },
-  { "body a block",                                   8, false, false,
+  { "body a block",                                     8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    { x++; }\n"
     "    x--;\n"
     "}\n"                           },
-  { "next an else",                                   8, false, false,
+  { "next an else",                                     8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    x++;\n"
     "    else x--;\n"
     "}\n"                           },
-  { "next on the body's line",                        8, false, true,
+  { "next on the body's line",                          8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
     "    x++; x--;\n"
     "}\n"                           },
-  { "all on one line, code first",                    8, false, false,
+  { "all on one line, code first",                      8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  x = 1; if (x) x++; x--;\n"
     "}\n"                           },
-  { "all on one line, guard first",                   8, false, true,
+  { "all on one line, guard first",                     8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x) x++; x--;\n"
     "}\n"                           },
-  { "tabs at width 8",                                8, false, false,
+  { "tabs at width 8",                                  8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "\tif (x)\n"
     "\t\tx++;\n"
     "        x--;\n"
     "}\n"                           },
-  { "tabs at width 4",                                4, false, true,
+  { "tabs at width 4",                                  4, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "\tif (x)\n"
     "\t\tx++;\n"
     "        x--;\n"
     "}\n"                           },
-  { "a macro's for",                                  8, false, true,
+  { "a macro's for",                                    8, false, true,
    "# 1 \"x.c\"\n"
     "#define EACH(i) for (i = 0; i < 3; i++)\n"
     "void g(int x) {\n"
@@ -124,13 +124,13 @@ static const struct scan_case gcc_cases[] = {
     "    x++;\n"
     "    x--;\n"
     "}\n"                           },
-  { "a do statement's while",                         8, false, false,
+  { "a do statement's while",                           8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  do x++; while (x);\n"
     "    x--;\n"
     "}\n"                           },
-  { "a pasted if",                                    8, false, true,
+  { "a pasted if",                                      8, false, true,
    "# 1 \"x.c\"\n"
     "#define CAT(a,b) a ##b\n"
     "void g(int x) {\n"
@@ -138,7 +138,7 @@ static const struct scan_case gcc_cases[] = {
     "    x++;\n"
     "    x--;\n"
     "}\n"                           },
-  { "an empty macro before next",                     8, false, false,
+  { "an empty macro before next",                       8, false, false,
    "# 1 \"x.c\"\n"
     "#define EMIT \n"
     "void g(int x) {\n"
@@ -146,7 +146,7 @@ static const struct scan_case gcc_cases[] = {
     "       x++;\n"
     "  EMIT x--;\n"
     "}\n"                           },
-  { "guards in a comment and a string",               8, false, false,
+  { "guards in a comment and a string",                 8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  /* if (x)\n"
@@ -155,7 +155,7 @@ static const struct scan_case gcc_cases[] = {
     "  const char *s = \"if (x) x++; x--;\";\n"
     "  (void)s;\n"
     "}\n"                           },
-  { "an unindent between",                            8, false, false,
+  { "an unindent between",                              8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x)\n"
@@ -163,13 +163,13 @@ static const struct scan_case gcc_cases[] = {
     " x;\n"
     "    x--;\n"
     "}\n"                           },
-  { "an empty body on the guard's line",              8, false, true,
+  { "an empty body on the guard's line",                8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x);\n"
     "    x--;\n"
     "}\n"                           },
-  { "else, body and next aligned",                    8, false, true,
+  { "else, body and next aligned",                      8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x) {\n"
@@ -178,7 +178,7 @@ static const struct scan_case gcc_cases[] = {
     "    x--;\n"
     "    x++;\n"
     "}\n"                           },
-  { "an else-if chain",                               8, false, false,
+  { "an else-if chain",                                 8, false, false,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  if (x == 1)\n"
@@ -189,7 +189,7 @@ static const struct scan_case gcc_cases[] = {
     "    x = 0;\n"
     "  x++;\n"
     "}\n"                           },
-  { "an undefined macro",                             8, false, false,
+  { "an undefined macro",                               8, false, false,
    "# 1 \"x.c\"\n"
     "#define EACH(i) for (i = 0; i < 3; i++)\n"
     "#undef EACH\n"
@@ -198,14 +198,14 @@ static const struct scan_case gcc_cases[] = {
     "  EACH(x);\n"
     "    x--;\n"
     "}\n"                           },
-  { "a while guard",                                  8, false, true,
+  { "a while guard",                                    8, false, true,
    "# 1 \"x.c\"\n"
     "void g(int x) {\n"
     "  while (x)\n"
     "    x--;\n"
     "    x++;\n"
     "}\n"                           },
-  { "a macro body then a statement",                  8, false, true,
+  { "a macro body then a statement",                    8, false, true,
    "# 1 \"x.c\"\n"
     "#define BUMP(v) v++\n"
     "void g(int x) {\n"
@@ -213,14 +213,14 @@ static const struct scan_case gcc_cases[] = {
     "    BUMP(x);\n"
     "    x--;\n"
     "}\n"                           },
-  { "a statement macro as the next",                  8, false, true,
+  { "a statement macro as the next",                    8, false, true,
    "# 1 \"x.c\"\n"
     "#define BLOCK { }\n"
     "void g(int x) {\n"
     "  for (;;)\n"
     "    x++; BLOCK\n"
     "}\n"                           },
-  { "a guard inside one macro",                       8, false, false,
+  { "a guard inside one macro",                         8, false, false,
    "# 1 \"x.c\"\n"
     "int y;\n"
     "#define CHK(v) do { if (v) y++; y--; } while (0)\n"
@@ -228,19 +228,19 @@ static const struct scan_case gcc_cases[] = {
     "  CHK(x);\n"
     "  x--;\n"
     "}\n"                           },
-  { "a macro defined on lines of its own",            8, false, true,
+  { "a macro defined on lines of its own",              8, false, true,
    "# 1 \"x.c\"\n"
     "int y;\n" TWO_MACROS "void g(int x) {\n"
     "  CHK(x);\n"
     "  OK(x);\n"
     "}\n"                           },
-  { "a macro on lines of its own, well indented",     8, false, false,
+  { "a macro on lines of its own, well indented",       8, false, false,
    "# 1 \"x.c\"\n"
     "int y;\n" TWO_MACROS "void g(int x) {\n"
     "\n"
     "  OK(x);\n"
     "}\n"                           },
-  { "three from a macro used in a macro's body",      8, false, true,
+  { "three from a macro used in a macro's body",        8, false, true,
    "# 1 \"x.c\"\n"
     "int y;\n"
     "#define INNER(v) if (v)    \\\n"
@@ -248,7 +248,7 @@ static const struct scan_case gcc_cases[] = {
     "                   y--;\n"
     "#define OUTER(v) { INNER(v) }\n"
     "void g(int x) { OUTER(x); }\n" },
-  { "a guard in one body, its statements in another", 8, false, false,
+  { "a guard in one body, its statements in another",   8, false, false,
    "# 1 \"x.c\"\n"
     "int y;\n"
     "#define STEP y++;          \\\n"
@@ -257,7 +257,7 @@ static const struct scan_case gcc_cases[] = {
     "void g(int x) {\n"
     "  GUARD(x)\n"
     "}\n"                           },
-  { "one macro's statements, used twice in another",  8, false, true,
+  { "one macro's statements, used twice in another",    8, false, true,
    "# 1 \"x.c\"\n"
     "int y;\n"
     "#define STEP(v) if (v)     \\\n"
@@ -267,7 +267,7 @@ static const struct scan_case gcc_cases[] = {
     "void g(int x) {\n"
     "  TWICE(x)\n"
     "}\n"                           },
-  { "a body from a macro used in the guard's body",   8, false, true,
+  { "a body from a macro used in the guard's body",     8, false, true,
    "# 1 \"x.c\"\n"
     "int y;\n"
     "#define BUMP y++\n"
@@ -277,7 +277,7 @@ static const struct scan_case gcc_cases[] = {
     "void g(int x) {\n"
     "  STEP(x)\n"
     "}\n"                           },
-  { "an argument measured where its parameter is",    8, false, true,
+  { "an argument measured where its parameter is",      8, false, true,
    "# 1 \"x.c\"\n"
     "void y(void); void t(void);\n"
     "#define G(s) if (c)  \\\n"
@@ -286,7 +286,7 @@ static const struct scan_case gcc_cases[] = {
     "void f(int c) {\n"
     "  G(y());\n"
     "}\n"                           },
-  { "an argument misplaced, its parameter well",      8, false, false,
+  { "an argument misplaced, its parameter well",        8, false, false,
    "# 1 \"x.c\"\n"
     "void y(void); void t(void);\n"
     "#define G(s) if (c) s; \\\n"
@@ -295,7 +295,7 @@ static const struct scan_case gcc_cases[] = {
     "  G(\n"
     "          y());\n"
     "}\n"                           },
-  { "a macro #undef'd after its use",                 8, false, true,
+  { "a macro #undef'd after its use",                   8, false, true,
    "# 1 \"x.c\"\n"
     "int y;\n"
     "#define STEP(v) if (v)     \\\n"
@@ -305,6 +305,46 @@ static const struct scan_case gcc_cases[] = {
     "  STEP(x)\n"
     "}\n"
     "#undef STEP\n"                 },
+  /* a macro whose body ends in a function-like macro's name: the '(' is
+     read past the use, every token at the outer use's place */
+  { "a body ending in a macro's name, next aligned",    8, false, true,
+   "# 1 \"x.c\"\n"
+    "#define F(a) (a)\n"
+    "#define G F\n"
+    "int y;\n"
+    "void f(int x) {\n"
+    "  if (x)\n"
+    "    G(y++);\n"
+    "    y--;\n"
+    "}\n"                           },
+  { "a body ending in a macro's name, next outdented",  8, false, false,
+   "# 1 \"x.c\"\n"
+    "#define F(a) (a)\n"
+    "#define G F\n"
+    "int y;\n"
+    "void f(int x) {\n"
+    "  if (x)\n"
+    "    G(y++);\n"
+    "  y--;\n"
+    "}\n"                           },
+  { "a use's result that takes the arguments after it", 8, false, true,
+   "# 1 \"x.c\"\n"
+    "#define F(a) do { (a); } while (0)\n"
+    "#define G(x) F\n"
+    "int y;\n"
+    "void f(int x) {\n"
+    "  if (x)\n"
+    "    G(1)(y++);\n"
+    "    y--;\n"
+    "}\n"                           },
+  { "the guard, body and next in a macro a name gives", 8, false, false,
+   "# 1 \"x.c\"\n"
+    "#define F(a) if (a) y++; y--\n"
+    "#define G F\n"
+    "int y;\n"
+    "void f(int x) {\n"
+    "  G(x);\n"
+    "}\n"                           },
 };
 
 static void test_gcc_verdicts(void **state)
@@ -378,28 +418,28 @@ static void test_system_headers(void **state)
 
 /* What the scan cannot read, it cannot vouch for. */
 static const struct scan_case unread_cases[] = {
-  { "a tab width gcc refuses",               0, false, true,  "# 1 \"x.c\"\nint x;\n"       },
-  { "a splice in code",                      8, false, true,  "# 1 \"x.c\"\nint \\\nx;\n"   },
-  { "a splice in code, CRLF",                8, false, true,  "# 1 \"x.c\"\nint \\\r\nx;\n" },
-  { "an unterminated string",                8, false, true,
-   "# 1 \"x.c\"\nconst char *s = \"abc;\n"                                                  },
-  { "a raw string past its line",            8, false, true,
-   "# 1 \"x.c\"\nconst char *s = R\"(abc\n)\";\n"                                           },
-  { "brackets that do not pair",             8, false, true,
-   "# 1 \"x.c\"\nvoid g(int x) {\n  if (x) { x++;\n}\n"                                     },
-  { "a macro whose arguments reach past it", 8, false, true,
-   "# 1 \"x.c\"\n#define F(a) a\n#define G F\nint y = G(1);\n"                              },
-  { "a use whose ')' never comes",           8, false, true,
-   "# 1 \"x.c\"\n#define F(a) a\nint y = F(1;\n"                                            },
-  { "a macro that expands itself",           8, false, false,
-   "# 1 \"x.c\"\n#define stdin stdin\n#define X X + X\nint y = X, stdin;\n"                 },
-  { "a // comment past a splice",            8, false, false,
-   "# 1 \"x.c\"\nvoid g(int x) {\n  // note \\\n  if (x)\n    x++;\n    x--;\n}\n"          },
-  { "a raw string on its line",              8, false, false,
-   "# 1 \"x.c\"\nconst char *s = R\"x(if (a) b; c;)x\";\n"                                  },
-  { "digraphs",                              8, false, false,
+  { "a tab width gcc refuses",                      0, false, true,  "# 1 \"x.c\"\nint x;\n"       },
+  { "a splice in code",                             8, false, true,  "# 1 \"x.c\"\nint \\\nx;\n"   },
+  { "a splice in code, CRLF",                       8, false, true,  "# 1 \"x.c\"\nint \\\r\nx;\n" },
+  { "an unterminated string",                       8, false, true,
+   "# 1 \"x.c\"\nconst char *s = \"abc;\n"                                                         },
+  { "a raw string past its line",                   8, false, true,
+   "# 1 \"x.c\"\nconst char *s = R\"(abc\n)\";\n"                                                  },
+  { "brackets that do not pair",                    8, false, true,
+   "# 1 \"x.c\"\nvoid g(int x) {\n  if (x) { x++;\n}\n"                                            },
+  { "a macro whose arguments come after a #define", 8, false, true,
+   "# 1 \"x.c\"\n#define F(a) a\n#define G F\nint y = G\n#define Z 1\n(1);\n"                      },
+  { "a use whose ')' never comes",                  8, false, true,
+   "# 1 \"x.c\"\n#define F(a) a\nint y = F(1;\n"                                                   },
+  { "a macro that expands itself",                  8, false, false,
+   "# 1 \"x.c\"\n#define stdin stdin\n#define X X + X\nint y = X, stdin;\n"                        },
+  { "a // comment past a splice",                   8, false, false,
+   "# 1 \"x.c\"\nvoid g(int x) {\n  // note \\\n  if (x)\n    x++;\n    x--;\n}\n"                 },
+  { "a raw string on its line",                     8, false, false,
+   "# 1 \"x.c\"\nconst char *s = R\"x(if (a) b; c;)x\";\n"                                         },
+  { "digraphs",                                     8, false, false,
    "# 1 \"x.c\"\nvoid g(int x) <%\n  int a<:2:> = <% 1, 2 %>;\n  if (x)\n"
-    "    x++;\n  x--;\n%>\n"                                                                },
+    "    x++;\n  x--;\n%>\n"                                                                       },
 };
 
 static void test_unread(void **state)
