@@ -13,6 +13,7 @@
 
 #include "cppscan.h"
 #include "cppstrip.h"
+#include "indentscan.h"
 #include "io.h"
 #include "jobstatus.h"
 #include "log.h"
@@ -110,7 +111,17 @@ static int cpp_spawn(const struct remote_job *job, struct cpprun *cpp)
   if (r < 0) {
     cpp->slot_fd = -1; /* run unthrottled rather than not at all */
   }
-  r = run_spawn(cpp->argv, cpp->source_fd, cpp->err_fd, true, &cpp->pid);
+  _cleanup_strv_free_ char **text_argv = NULL;
+  if (job->plan->scan_indent) { /* the source text first, to be scanned */
+    text_argv = strv_copy(cpp->argv);
+    r         = text_argv ? args_cpp_text_argv(job->plan, &text_argv) : -ENOMEM;
+    if (r < 0) {
+      return r;
+    }
+    cpp->scanning = true;
+  }
+  r = run_spawn(text_argv ? text_argv : cpp->argv, cpp->source_fd, cpp->err_fd,
+                true, &cpp->pid);
   if (r < 0) {
     cpp->pid = 0;
     return r;
@@ -161,6 +172,23 @@ static void cpp_ended(const struct remote_job *job, int status)
   cpp->slot_fd = -1;
 }
 
+/* Preprocess again with argv, its output and words in place of the first
+ * run's. */
+static int cpp_again(struct cpprun *cpp, char **argv)
+{
+  if (ftruncate(cpp->source_fd, 0) < 0 || ftruncate(cpp->err_fd, 0) < 0 ||
+      lseek(cpp->source_fd, 0, SEEK_SET) < 0 ||
+      lseek(cpp->err_fd, 0, SEEK_SET) < 0) {
+    return -errno;
+  }
+  int r = run_spawn(argv, cpp->source_fd, cpp->err_fd, true, &cpp->pid);
+  if (r >= 0) {
+    r = run_wait(cpp->pid, &cpp->status);
+  }
+  cpp->pid = 0;
+  return r;
+}
+
 /* gcc's -fdirectives-only text, mended (cppscan.h); when a file it names
  * holds a pragma the text loses, preprocess again without the option, the
  * macros expanded here. The server compiles either text right. */
@@ -181,19 +209,59 @@ static int cpp_mend(const struct remote_job *job)
       r = strv_push(&argv, *a);
     }
   }
-  if (r < 0) {
-    return r;
+  return r < 0 ? r : cpp_again(cpp, argv);
+}
+
+/* Whether gcc could say -Wmisleading-indentation of the text fd holds, as
+ * herdccd's scan of it would find (indentscan.h): 1 or 0, -errno. */
+static int may_warn_of_indentation(const struct args_plan *plan, int fd)
+{
+  struct indentscan_opts opts = {
+    .tab_width      = args_tab_width(plan->server_argv),
+    .system_headers = args_system_headers(plan->server_argv),
+  };
+  struct stat st;
+  size_t      line = 0;
+
+  if (opts.tab_width == 0 || fstat(fd, &st) < 0 || st.st_size == 0) {
+    return 1; /* gcc refuses the width: the source text says so */
   }
-  if (ftruncate(cpp->source_fd, 0) < 0 || ftruncate(cpp->err_fd, 0) < 0 ||
-      lseek(cpp->source_fd, 0, SEEK_SET) < 0 ||
-      lseek(cpp->err_fd, 0, SEEK_SET) < 0) {
+  void *text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  if (text == MAP_FAILED) {
     return -errno;
   }
-  r = run_spawn(argv, cpp->source_fd, cpp->err_fd, true, &cpp->pid);
-  if (r >= 0) {
-    r = run_wait(cpp->pid, &cpp->status);
+  int r = indentscan_text(text, (size_t)st.st_size, &opts, &line);
+  munmap(text, (size_t)st.st_size);
+  if (r > 0) {
+    log_debug("a guard at line %zu of the source text may be misleadingly "
+              "indented (or the scan cannot tell): the source text goes",
+              line);
   }
-  cpp->pid = 0;
+  return r;
+}
+
+/* The source text of a scan_indent plan is in: mended, it goes when a
+ * guard in it may call for -Wmisleading-indentation (the plan becomes the
+ * text's); else the expanded text is made as planned, and goes (a text
+ * that lost a pragma is made so anyway). */
+static int cpp_choose_text(const struct remote_job *job)
+{
+  struct cpprun *cpp  = job->cpp;
+  bool           lost = false;
+  int            r    = cppscan_mend(&cpp->source_fd, cpp->err_fd, &lost);
+
+  cpp->scanning = false;
+  if (r >= 0 && !lost) {
+    r = cppstrip_system_file(cpp->source_fd);
+    r = r < 0 ? r : may_warn_of_indentation(job->plan, cpp->source_fd);
+  }
+  if (r > 0) {
+    return args_plan_use_text(job->plan);
+  }
+  r = r < 0 ? r : cpp_again(cpp, cpp->argv);
+  if (r >= 0 && cpp->status == 0 && job->plan->comments_kept) {
+    r = cppstrip_file(cpp->source_fd);
+  }
   return r;
 }
 
@@ -239,7 +307,9 @@ int cpprun_settle(const struct remote_job *job, bool wait)
   }
   if (r > 0) {
     cpp_ended(job, status);
-    if (status == 0 && job->plan->directives_only) {
+    if (status == 0 && job->cpp->scanning) {
+      r = cpp_choose_text(job);
+    } else if (status == 0 && job->plan->directives_only) {
       r = cpp_mend(job);
     } else if (status == 0 && job->plan->tree) {
       r = cpp_sizes(job);

@@ -4,7 +4,9 @@
  * in a memory file that every attempt sends, its diagnostics in another,
  * said with the server's (diag.h). gcc's -fdirectives-only text is mended
  * once cpp has ended (cppscan.h), and preprocessed again in full when it
- * lost a pragma; gcc's expanded text with comments is cut down to the
+ * lost a pragma, or when it was written only to be scanned for
+ * -Wmisleading-indentation (indentscan.h) and no guard may call for that
+ * warning; gcc's expanded text with comments is cut down to the
  * comments gcc reads (cppstrip.h). It runs its own copy of the plan's cpp_argv:
  * the compiler resolved, -MF pointed at a temporary file beside the target,
  * renamed into place with the object (run.h cleans it on interrupt). */
@@ -25,6 +27,8 @@ struct cpprun {
   int         status;    /* its wait status once ended */
   char       *deps_tmp;  /* the .d file it writes, beside the target; tracked */
   char      **argv;      /* owned: what it runs */
+  bool        scanning;  /* it writes the source text of a scan_indent plan
+                            (args.h), not argv's expanded text, yet */
 };
 
 /* Start job's preprocessor (job->cpp; the input itself when the plan has

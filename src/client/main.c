@@ -472,6 +472,7 @@ static int schedule(struct compile_state *c)
   know_size(c);
   jobstatus_at(JOB_PHASE_WAIT_SLOT, NULL, -1);
   int r = remote_prepare(&c->job);
+  r     = r < 0 ? r : remote_choose_text(&c->job);
   if (r >= 0) {
     r = invite_choose(&c->job, cands, c->candidates.count, &res);
   }

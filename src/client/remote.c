@@ -799,7 +799,10 @@ static int compile_attempt(struct remote_job        *job,
                                  host->name, what, HERD_TREE_VERSION);
     result.passed_over = true;
     result.unfit       = true;
-  } else if (r >= 0) {
+  } else if (r >= 0 && job->cpp->scanning) {
+    r = settle_cpp(job, &result); /* which text goes: the command line */
+  }
+  if (r >= 0 && result.outcome == REMOTE_DONE) {
     r = at->sock >= 0 ? send_request_args(job, host, at, &result)
                       : send_request_head(job, host, at, &result);
   }
@@ -848,6 +851,15 @@ int remote_compile_on(struct remote_job *job, const struct hosts_entry *host,
 int remote_prepare(struct remote_job *job)
 {
   return job->cpp ? 0 : cpprun_start(job);
+}
+
+int remote_choose_text(struct remote_job *job)
+{
+  if (!job->cpp || !job->cpp->scanning) {
+    return 0;
+  }
+  jobstatus_phase(JOB_PHASE_PREPROCESS);
+  return cpprun_settle(job, true);
 }
 
 bool remote_cpp_check(struct remote_job *job, int *ret_fd)

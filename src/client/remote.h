@@ -98,6 +98,12 @@ int remote_compile_on(struct remote_job *job, const struct hosts_entry *host,
  * hosts are asked. */
 int remote_prepare(struct remote_job *job);
 
+/* A plan that scans its source text first (args.h, scan_indent) knows
+ * which text it sends, and so the server's command line, only once the
+ * preprocessor has ended: wait for it, before an invitation reserves a
+ * slot for the request. After remote_prepare(); -errno. */
+int remote_choose_text(struct remote_job *job);
+
 /* Whether the preprocessor has failed (it has said why); else *ret_fd is
  * a descriptor that becomes readable when it ends, or -1 once it has
  * ended or cannot be watched. After remote_prepare(). */

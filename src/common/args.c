@@ -1479,14 +1479,14 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
      (again on a classic connection: not for a profile, which only an
      invitation takes). */
   /* gcc's -Wmisleading-indentation comes only from its source text, and a
-     compile of the expanded text that says nothing is not sent again:
-     the source text goes first when the warning is on (the server checks
-     it only where a guard may call for it) */
-  plan.expanded_first =
-    (plan.directives_only || plan.rewrite_includes) && !scan.debug_info &&
-    !plan.profile && !plan.dwo &&
-    !(plan.directives_only && args_misleading_indentation(argv));
+     compile of the expanded text that says nothing is not sent again: when
+     the warning is on, the client scans the source text first and sends
+     it when a guard may call for the warning (scan_indent) */
+  plan.expanded_first = (plan.directives_only || plan.rewrite_includes) &&
+                        !scan.debug_info && !plan.profile && !plan.dwo;
   if (plan.expanded_first) {
+    plan.scan_indent =
+      plan.directives_only && args_misleading_indentation(argv);
     plan.comments_kept    = plan.directives_only && warns_fallthrough(argv);
     plan.directives_only  = false;
     plan.rewrite_includes = false;
@@ -1518,42 +1518,49 @@ int args_plan(char *const *argv, struct args_plan *ret_plan)
   return 0;
 }
 
-int args_plan_use_text(struct args_plan *plan)
+int args_cpp_text_argv(const struct args_plan *plan, char ***cpp_argv)
 {
-  size_t      n    = strv_length(plan->cpp_argv);
-  bool        gcc  = !is_clang(plan->server_argv[0]);
-  const char *mark = gcc ? "-fdirectives-only" : "-frewrite-includes";
+  size_t      n = strv_length(*cpp_argv);
+  const char *mark =
+    is_clang(plan->server_argv[0]) ? "-frewrite-includes" : "-fdirectives-only";
 
   /* The mark takes the place of gcc's -C before cpp's last word, -E, or
-     goes before -E for clang; and after the server's last word. No debug
-     info, so clang needs no working directory. */
+     goes before -E. */
+  if (!plan->comments_kept) {
+    int r = strv_push(cpp_argv, "-E");
+    if (r < 0) {
+      return r;
+    }
+    n++;
+  }
+  free((*cpp_argv)[n - 2]);
+  (*cpp_argv)[n - 2] = strdup(mark);
+  return (*cpp_argv)[n - 2] ? 0 : -ENOMEM;
+}
+
+int args_plan_use_text(struct args_plan *plan)
+{
+  bool gcc = !is_clang(plan->server_argv[0]);
+
+  /* The mark goes after the server's last word too. No debug info, so
+     clang needs no working directory. */
   if (!plan->expanded_first) {
     return 0;
   }
-  int r = 0;
-  if (plan->comments_kept) {
-    free(plan->cpp_argv[n - 2]);
-    plan->cpp_argv[n - 2] = strdup(mark);
-  } else {
-    r = strv_push(&plan->cpp_argv, "-E");
-    n++;
-    free(plan->cpp_argv[n - 2]);
-    plan->cpp_argv[n - 2] = strdup(mark);
-  }
-  if (r >= 0 && !plan->cpp_argv[n - 2]) {
-    r = -ENOMEM;
-  }
+  int r = args_cpp_text_argv(plan, &plan->cpp_argv);
   if (r >= 0 && !gcc) {
     r = strv_extend(&plan->server_argv, plan->macros);
   }
   if (r >= 0) {
-    r = strv_push(&plan->server_argv, mark);
+    r = strv_push(&plan->server_argv,
+                  gcc ? "-fdirectives-only" : "-frewrite-includes");
   }
   if (r >= 0) {
     plan->directives_only  = gcc;
     plan->rewrite_includes = !gcc;
     plan->expanded_first   = false;
     plan->comments_kept    = false;
+    plan->scan_indent      = false;
   }
   return r;
 }

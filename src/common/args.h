@@ -71,6 +71,12 @@ struct args_plan {
                              fall through (-Wextra): cpp keeps comments
                              (-C), and the client cuts them down to those
                              gcc reads (cppstrip.h: fall-through marks) */
+  bool scan_indent;       /* expanded_first with gcc warning of misleading
+                             indentation: cpp first writes the source text
+                             (args_cpp_text_argv()), which the client scans
+                             (indentscan.h); it goes when a guard may call
+                             for the warning (args_plan_use_text()), else
+                             the expanded text is made and goes */
   char *profile;          /* owned: the profile the compile reads, sent
                              with the job (HPRF), or NULL: gcc's plain
                              -fprofile-use (the .gcda beside the object);
@@ -105,6 +111,11 @@ int args_plan(char *const *argv, struct args_plan *ret_plan);
  * rewrite_includes): the remote compile then says what a local one says,
  * source excerpts and macro expansion notes included. -ENOMEM only. */
 int args_plan_use_text(struct args_plan *plan);
+
+/* An expanded_first plan's cpp_argv (or a copy of it, *cpp_argv) made
+ * the one that writes the source text, as args_plan_use_text() makes the
+ * plan's. -ENOMEM only. */
+int args_cpp_text_argv(const struct args_plan *plan, char ***cpp_argv);
 
 void args_plan_clear(struct args_plan *plan);
 

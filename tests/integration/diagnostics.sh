@@ -5,9 +5,10 @@
 # lines, notes, macro expansion traces, a header's own warnings, #warning
 # and #pragma message, a macro redefined, in colour too. gcc and clang,
 # with and without -g, through a real herdccd with fallback off. Without
-# -g, and without an option that turns on -Wmisleading-indentation (-Wall
-# does), the expanded text goes first and, when the compiler says
-# anything, the source text after it (herdcc(1)): both paths are compared.
+# -g the expanded text goes first and, when the compiler says anything,
+# the source text after it (herdcc(1)): both paths are compared. With
+# -Wmisleading-indentation on (-Wall turns it on), the source text goes
+# first when the client's scan finds a guard that may call for it.
 # Sources
 # named absolutely too (the server quotes them from files it rebuilds),
 # and -x LANG. What gcc says only of files without line markers
@@ -71,8 +72,9 @@ for file in frontend.c substrings.c; do
 done
 # nothing else said: found by the check of the text without markers; -g
 # sends that text, and so does a command line that turns the warning on
-# (-Wall), names it or makes it an error (herdcc(1)); the tab width is the
-# compile's own
+# (-Wall), names it or makes it an error, once the client's scan finds a
+# guard that may call for it (herdcc(1)); the tab width is the compile's
+# own
 same_output gcc -g -Wall indent.c
 same_output gcc -Wall indent.c
 same_output gcc -O2 -Wall -ftabstop=4 indent.c
@@ -129,8 +131,9 @@ n=$(grep -c "Job from .*: exit [0-9]*," "$T/herdccd-3632.log" || true)
 # warning before it) both speak: only a local compile says them in their
 # order, so such a job runs here once the server's compile of the source
 # text has spoken, whatever the fallback says. clang's server says both
-# itself. The server runs 2 jobs for each without -g or -Wall (the
-# expanded text, then the source text), 1 with either.
+# itself. The server runs 2 jobs for each without -g (the expanded text,
+# then the source text; -Wall too, as no guard there may call for
+# -Wmisleading-indentation), 1 with -g.
 export HERDCC_VERBOSE=1 HERDCC_LOG=$T/client.log
 same_output gcc -Wall both.c
 same_output gcc -g -Wall "$PWD/both.c"
@@ -149,7 +152,7 @@ same_output gcc -g "$PWD/cpperror.c"
 HERDCC_HOSTS=127.0.0.2:3632,herd
 same_output gcc -Wall cpperror.c # the invitation's path
 HERDCC_HOSTS=127.0.0.2:3632
-want_here=4 want_jobs=$((n + 8))
+want_here=4 want_jobs=$((n + 10))
 if command -v clang >/dev/null; then
   same_output clang -Wall both.c
   same_output clang -gdwarf-4 -Wall both.c
