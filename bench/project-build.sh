@@ -30,6 +30,12 @@ runs=${RUNS:-3}
 jobs=${JOBS:-4}
 herdcc=$build/src/client/herdcc
 
+# The client's state (what it measured of the link, the sizes of jobs) is
+# the run's own, not the caller's ~/.herdcc: a first round starts knowing
+# nothing of the link, as a new client does.
+export HERDCC_DIR=$T/herdcc-state
+mkdir -p "$HERDCC_DIR"
+
 start_host_b
 spawn_b "$T/herdccd.log" "$build/src/daemon/herdccd" --no-detach --log-stderr \
   --log-level=error --listen 10.213.0.2 --port 3632 --allow 10.213.0.0/24 --jobs "$jobs" \

@@ -1422,36 +1422,37 @@ static void test_plan_expanded_first(void **state)
     const char *argv;
     bool        expanded_first;
     bool        comments_kept; /* gcc warns of implicit fall through */
+    bool        scan_indent;   /* gcc warns of misleading indentation */
   } cases[] = {
-    { "gcc -c x.c -O2",                               true,  false },
-    { "clang -c x.c -Wall",                           true,  false },
-    { "g++ -c x.cc -g0",                              true,  false },
-    { "gcc -c x.c -g",                                false, false },
-    { "gcc -c x.c -O2 -ggdb3",                        false, false },
-    { "clang -c x.c -gdwarf-4",                       false, false },
-    { "gcc -c x.c -g -g0",                            true,  false },
-    { "gcc -c x.i",                                   false, false }, /* preprocessed already */
-    { "gcc -c x.c -fopenmp",                          false, false }, /* expanded anyway */
+    { "gcc -c x.c -O2",                               true,  false, false },
+    { "clang -c x.c -Wall",                           true,  false, false },
+    { "g++ -c x.cc -g0",                              true,  false, false },
+    { "gcc -c x.c -g",                                false, false, false },
+    { "gcc -c x.c -O2 -ggdb3",                        false, false, false },
+    { "clang -c x.c -gdwarf-4",                       false, false, false },
+    { "gcc -c x.c -g -g0",                            true,  false, false },
+    { "gcc -c x.i",                                   false, false, false }, /* preprocessed already */
+    { "gcc -c x.c -fopenmp",                          false, false, false }, /* expanded anyway */
     /* -Wimplicit-fallthrough reads comments: gcc's cpp keeps them */
-    { "gcc -c x.c -Wextra",                           true,  true  },
-    { "gcc -c x.c -W",                                true,  true  },
-    { "gcc -c x.c -Wimplicit-fallthrough=2",          true,  true  },
-    { "gcc -c x.c -Werror=implicit-fallthrough",      true,  true  },
-    { "gcc -c x.c -Wextra -Wno-implicit-fallthrough", true,  false },
-    { "gcc -c x.c -Wno-implicit-fallthrough -Wextra", true,  false },
-    { "gcc -c x.c -Wextra -Wimplicit-fallthrough=0",  true,  false },
-    { "clang -c x.c -Wextra",                         true,  false }, /* clang reads none */
-    /* gcc's -Wmisleading-indentation on: source text */
-    { "gcc -c x.c -Wall",                             false, false },
-    { "gcc -c x.c -Wall -Wextra",                     false, false },
-    { "gcc -c x.c -Wmisleading-indentation",          false, false },
-    { "gcc -c x.c -Wall -Werror",                     false, false },
-    { "gcc -c x.c -Werror=misleading-indentation",    false, false },
-    { "gcc -c x.c -Wall -Werror -w",                  true,  false },
-    { "gcc -c x.c -Wall -Wno-misleading-indentation", true,  false },
-    { "gcc -c x.c -Wno-misleading-indentation -Wall", true,  false },
-    { "gcc -c x.c -Werror",                           true,  false },
-    { "clang -c x.c -Wall -Werror",                   true,  false },
+    { "gcc -c x.c -Wextra",                           true,  true,  false },
+    { "gcc -c x.c -W",                                true,  true,  false },
+    { "gcc -c x.c -Wimplicit-fallthrough=2",          true,  true,  false },
+    { "gcc -c x.c -Werror=implicit-fallthrough",      true,  true,  false },
+    { "gcc -c x.c -Wextra -Wno-implicit-fallthrough", true,  false, false },
+    { "gcc -c x.c -Wno-implicit-fallthrough -Wextra", true,  false, false },
+    { "gcc -c x.c -Wextra -Wimplicit-fallthrough=0",  true,  false, false },
+    { "clang -c x.c -Wextra",                         true,  false, false }, /* clang reads none */
+    /* gcc's -Wmisleading-indentation on: the source text first, read */
+    { "gcc -c x.c -Wall",                             true,  false, true  },
+    { "gcc -c x.c -Wall -Wextra",                     true,  true,  true  },
+    { "gcc -c x.c -Wmisleading-indentation",          true,  false, true  },
+    { "gcc -c x.c -Wall -Werror",                     true,  false, true  },
+    { "gcc -c x.c -Werror=misleading-indentation",    true,  false, true  },
+    { "gcc -c x.c -Wall -Werror -w",                  true,  false, false },
+    { "gcc -c x.c -Wall -Wno-misleading-indentation", true,  false, false },
+    { "gcc -c x.c -Wno-misleading-indentation -Wall", true,  false, false },
+    { "gcc -c x.c -Werror",                           true,  false, false },
+    { "clang -c x.c -Wall -Werror",                   true,  false, false },
   };
 
   (void)state;
@@ -1464,6 +1465,17 @@ static void test_plan_expanded_first(void **state)
                cases[i].expanded_first);
     check_bool(cases[i].argv, "comments_kept", plan.comments_kept,
                cases[i].comments_kept);
+    check_bool(cases[i].argv, "scan_indent", plan.scan_indent,
+               cases[i].scan_indent);
+    if (plan.scan_indent) { /* what cpp first runs is the text's */
+      _cleanup_strv_free_ char **text = strv_copy(plan.cpp_argv);
+      assert_non_null(text);
+      assert_int_equal(args_cpp_text_argv(&plan, &text), 0);
+      assert_int_equal(args_plan_use_text(&plan), 0);
+      assert_false(plan.scan_indent || plan.expanded_first);
+      assert_true(plan.directives_only);
+      assert_true(strv_equal(text, plan.cpp_argv));
+    }
     args_plan_clear(&plan);
   }
 }
