@@ -67,14 +67,6 @@ void links_record(const char *state_dir, const char *address, double rate)
       (void)io_write_file_atomic(path, text, (size_t)n);
     }
   }
-  if (entry_path(state_dir, LINKS_FARM, path, sizeof(path))) {
-    (void)io_write_file_atomic(path, text, (size_t)n);
-  }
-}
-
-static bool slow_or_unknown(double rate)
-{
-  return rate <= 0 || rate < LINKS_FAST_BPS;
 }
 
 bool links_use_zlib(const char *state_dir, const char *address)
@@ -84,17 +76,8 @@ bool links_use_zlib(const char *state_dir, const char *address)
   if (force) {
     return env_get_bool("ZLIB", true);
   }
-  return slow_or_unknown(links_rate(state_dir, address));
-}
-
-bool links_wire_bound(const char *state_dir)
-{
-  const char *force = env_get("ZLIB");
-
-  if (force) {
-    return env_get_bool("ZLIB", true);
-  }
-  return slow_or_unknown(links_rate(state_dir, LINKS_FARM));
+  double rate = links_rate(state_dir, address);
+  return rate <= 0 || rate < LINKS_FAST_BPS;
 }
 
 double links_measure(int sock)

@@ -10,18 +10,12 @@
  * rename; a damaged or missing file is no knowledge). On a fast link (loopback,
  * 10 GbE: at least LINKS_FAST_BPS) LZO's bodies go, whose CPU cost is a tenth
  * of zlib's; where the wire is the bottleneck, or nothing is known yet, zlib's,
- * a third smaller. Only a herdccd is ever sent zlib (remote.c). The
- * last measure to any server also says, before a server is chosen,
- * whether a gcc -Wall job spends CPU on a smaller text (links_wire_bound). */
+ * a third smaller. Only a herdccd is ever sent zlib (remote.c). */
 #pragma once
 
 #include <stdbool.h>
 
 #define LINKS_DIR "links"
-
-/* The entry of the last measure to any server: the farm's links as last
- * seen (no address is named so). */
-#define LINKS_FARM ".farm"
 
 /* At least this many bytes per second (2 Gbit/s) is a fast link. */
 #define LINKS_FAST_BPS 250e6
@@ -42,13 +36,6 @@ void links_record(const char *state_dir, const char *address, double rate);
 /* Whether bodies to address go zlib: $HERDCC_ZLIB=1 always, =0 never,
  * unset as the link's rate says (zlib when unknown). */
 bool links_use_zlib(const char *state_dir, const char *address);
-
-/* Whether the wire is what to save rather than the client's CPU, before
- * a server is chosen: the last link measured (to any server) is not
- * fast, or none is known; $HERDCC_ZLIB=1 always, =0 never. A gcc -Wall
- * job then reads its guards first to send the smaller text (args.h,
- * scan_indent). */
-bool links_wire_bound(const char *state_dir);
 
 /* The delivery rate the kernel measured on a TCP socket, bytes per
  * second; 0 when it has none. */

@@ -26,7 +26,6 @@
 #include "hosts.h"
 #include "invite.h"
 #include "jobstatus.h"
-#include "links.h"
 #include "log.h"
 #include "manage.h"
 #include "policy.h"
@@ -114,11 +113,9 @@ static void print_environment(void)
     "                      (default %d; 0 never passes one over)\n"
     "   HERDCC_DNS_TIMEOUT milliseconds one DNS refresh may take (default "
     "500)\n"
-    "   HERDCC_ZLIB=0|1    bodies to a herdccd: never or always zlib, "
-    "and a -Wall\n"
-    "                      job's guards read first (default: both unless "
-    "the link\n"
-    "                      was measured at 2 Gbit/s or more)\n"
+    "   HERDCC_ZLIB=0|1    bodies to a herdccd: never or always zlib "
+    "(default: zlib\n"
+    "                      unless the link was measured at 2 Gbit/s or more)\n"
     "   HERDCC_LOCAL_CPUS  this machine's budget of local compiles and "
     "preprocessors\n"
     "                      (default: the CPUs online)\n"
@@ -639,10 +636,6 @@ static int compile_planned(struct compile_state *c)
     return carry_out(c, d);
   }
   job_setup(c);
-  if (c->plan.scan_indent && !links_wire_bound(c->state) &&
-      args_plan_use_text(&c->plan) < 0) {
-    compile_here(c->argv, -1, -1, c->state); /* no memory for the plan */
-  }
   if (c->plan.profile && !candidates_any_native(&c->candidates)) {
     log_info("running %s locally: a profile goes only to a herdccd of "
              "native extension version %d, and the host list has none",

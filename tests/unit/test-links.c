@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of what the client knows of a link: no knowledge (zlib), a fast
  * link's rate (LZO), the measure kept decaying to a slower wire (zlib
- * again), damaged entries, the farm's last link before a server is
- * chosen, $HERDCC_ZLIB forcing either way, and the
+ * again), damaged entries, $HERDCC_ZLIB forcing either way, and the
  * kernel's delivery rate read on a real loopback connection. Each test
  * works in a fresh state directory. */
 #include <netinet/in.h>
@@ -91,26 +90,6 @@ static void test_damaged(void **state)
   }
 }
 
-/* Before a server is chosen: the last link measured, to any server. */
-static void test_wire_bound(void **state)
-{
-  const char *dir = *state;
-
-  assert_true(links_wire_bound(dir)); /* nothing known */
-  assert_true(links_wire_bound(NULL));
-  links_record(dir, "10.0.0.2:3632", 1e9);
-  assert_false(links_wire_bound(dir));
-  links_record(dir, "10.0.0.3:3632", 12.5e6); /* a slow one, last */
-  assert_true(links_wire_bound(dir));
-  assert_false(links_use_zlib(dir, "10.0.0.2:3632")); /* its own stays */
-  links_record(dir, "10.0.0.2:3632", 1e9);
-  assert_false(links_wire_bound(dir));
-  setenv("HERDCC_ZLIB", "1", 1);
-  assert_true(links_wire_bound(dir));
-  setenv("HERDCC_ZLIB", "0", 1);
-  assert_false(links_wire_bound(NULL));
-}
-
 static void test_forced(void **state)
 {
   const char *dir = *state;
@@ -165,8 +144,6 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_fast_then_slow, make_state_dir,
                                     remove_state_dir),
     cmocka_unit_test_setup_teardown(test_damaged, make_state_dir,
-                                    remove_state_dir),
-    cmocka_unit_test_setup_teardown(test_wire_bound, make_state_dir,
                                     remove_state_dir),
     cmocka_unit_test_setup_teardown(test_forced, make_state_dir,
                                     remove_state_dir),
