@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -55,7 +57,154 @@ static size_t comment_end(const char *text, size_t len, size_t at)
   return len;
 }
 
-size_t cppstrip_comments(char *text, size_t len)
+/* The end of the line at text[at], past its newline: a literal or a
+ * comment (only the kept ones are left) may hold newlines, which it
+ * counts in *ret_newlines; *ret_blank when it holds nothing but blanks. */
+static size_t logical_line_end(const char *text, size_t len, size_t at,
+                               size_t *ret_newlines, bool *ret_blank)
+{
+  size_t i = at, newlines = 0;
+  bool   blank = true;
+
+  while (i < len && text[i] != '\n') {
+    char   c   = text[i];
+    size_t end = i + 1;
+    if (c == '"' || c == '\'') {
+      end = literal_end(text, len, i);
+    } else if (c == '/' && i + 1 < len &&
+               (text[i + 1] == '*' || text[i + 1] == '/')) {
+      end = comment_end(text, len, i);
+    }
+    for (size_t k = i; k < end; k++) {
+      newlines += text[k] == '\n';
+    }
+    blank =
+      blank && (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v');
+    i = end;
+  }
+  *ret_newlines = newlines + (i < len);
+  *ret_blank    = blank && i < len;
+  return i < len ? i + 1 : len;
+}
+
+/* Where the lines of the text being collapsed come from: the last marker's
+ * name (its bytes in the output, between its quotes) and kept flags, and
+ * the number of the next line. */
+struct resync {
+  bool     known;
+  size_t   name_at, name_len;
+  unsigned flags; /* LINEMARKER_SYSTEM, LINEMARKER_EXTERN_C */
+  size_t   line;
+};
+
+/* "# N "NAME" 3 4\n" for the next line, as gcc resyncs: into
+ * text[out...) when it is shorter than the blank run, run bytes. The
+ * length written, or 0. */
+static size_t write_resync(char *text, size_t out, size_t run,
+                           const struct resync *rs)
+{
+  char   head[32], tail[8];
+  int    h = snprintf(head, sizeof(head), "# %zu \"", rs->line);
+  int    t = snprintf(tail, sizeof(tail), "\"%s%s\n",
+                   rs->flags & LINEMARKER_SYSTEM ? " 3" : "",
+                   rs->flags & LINEMARKER_EXTERN_C ? " 4" : "");
+  size_t n = (size_t)h + rs->name_len + (size_t)t;
+
+  if (!rs->known || h < 0 || t < 0 || n >= run) {
+    return 0;
+  }
+  memmove(text + out + h, text + rs->name_at, rs->name_len);
+  memcpy(text + out, head, (size_t)h);
+  memcpy(text + out + h + rs->name_len, tail, (size_t)t);
+  return n;
+}
+
+/* The marker line at text[at] (n bytes), read into *mark: whether it is
+ * one. */
+static bool read_marker(const char *text, size_t at, size_t n,
+                        struct linemarker *mark)
+{
+  *mark = (struct linemarker){ .name = NULL };
+  return text[at] == '#' && linemarker_parse(text + at, n, mark) == 1;
+}
+
+/* Whether mark (of the line at text[at]) only says the next line's number
+ * in the file rs names: no file begins or ends, the same name. */
+static bool resyncs_only(const char *text, size_t at,
+                         const struct linemarker *mark, const struct resync *rs)
+{
+  size_t n = mark->name_end - mark->name_at;
+
+  return rs->known && !(mark->flags & (LINEMARKER_ENTER | LINEMARKER_LEAVE)) &&
+         n == rs->name_len &&
+         memcmp(text + at + mark->name_at, text + rs->name_at, n) == 0;
+}
+
+/* Each run of blank lines that is longer than a marker made one marker
+ * for the line after it, as gcc -E writes without -C (the comments
+ * dropped leave such runs), or dropped before a marker, as is a marker
+ * that only resyncs (gcc -C writes one after each skipped block). In
+ * place; the new length. */
+static size_t collapse_blank_runs(char *text, size_t len)
+{
+  struct resync rs  = { .known = false };
+  size_t        out = 0, run_at = 0, run_lines = 0;
+  size_t        resync_at = SIZE_MAX; /* the last line out, a resync */
+
+  for (size_t i = 0; i < len;) {
+    size_t            newlines;
+    bool              blank;
+    struct linemarker mark;
+    size_t            end = logical_line_end(text, len, i, &newlines, &blank);
+    if (blank) {
+      run_at    = run_lines ? run_at : i;
+      run_lines = run_lines + 1;
+      i         = end;
+      continue;
+    }
+    bool marker = read_marker(text, i, end - i, &mark);
+    bool resync = marker && resyncs_only(text, i, &mark, &rs);
+    if (marker) { /* it says where the next line is */
+      run_lines = 0;
+      out       = resync_at != SIZE_MAX ? resync_at : out;
+    }
+    resync_at = SIZE_MAX;
+    if (run_lines) {
+      rs.line += run_lines;
+      size_t n = write_resync(text, out, i - run_at, &rs);
+      if (n == 0) {
+        memmove(text + out, text + run_at, i - run_at);
+      }
+      out += n ? n : i - run_at;
+      run_lines = 0;
+    }
+    memmove(text + out, text + i, end - i);
+    rs.line += newlines;
+    if (resync) { /* the name read stays the earlier marker's */
+      rs.line   = mark.number;
+      rs.flags  = mark.flags & (LINEMARKER_SYSTEM | LINEMARKER_EXTERN_C);
+      resync_at = out;
+    } else if (marker) {
+      rs = (struct resync){ .known    = true,
+                            .name_at  = out + mark.name_at,
+                            .name_len = mark.name_end - mark.name_at,
+                            .flags    = mark.flags &
+                                     (LINEMARKER_SYSTEM | LINEMARKER_EXTERN_C),
+                            .line = mark.number };
+    }
+    linemarker_done(&mark);
+    out += end - i;
+    i = end;
+  }
+  if (run_lines) {
+    memmove(text + out, text + run_at, len - run_at);
+    out += len - run_at;
+  }
+  return out;
+}
+
+/* Comments dropped (cppstrip_comments), blank lines not yet collapsed. */
+static size_t strip_comments(char *text, size_t len)
 {
   size_t out = 0;
 
@@ -87,6 +236,11 @@ size_t cppstrip_comments(char *text, size_t len)
     }
   }
   return out;
+}
+
+size_t cppstrip_comments(char *text, size_t len)
+{
+  return collapse_blank_runs(text, strip_comments(text, len));
 }
 
 /* Whether the comment text[0..len) holds a line splice (a backslash or

@@ -7,7 +7,11 @@
  * Every such comment holds "fall" in some case (gcc's patterns at every
  * level do), so those are kept whole; every other comment becomes one
  * space, and the newlines of a removed block comment stay, so that the
- * lines keep their numbers. String and character literals are passed
+ * lines keep their numbers; then each run of blank lines longer than a
+ * marker becomes a marker for the line after it, and one before a marker
+ * goes, as does a marker that only resyncs before another, as gcc -E
+ * writes without -C (a tenth of the text's bytes). String and character
+ * literals are passed
  * over as C lexes them. The text compiles to the same object: comments
  * are not tokens. What a compile of it says may differ in columns, which
  * is why a compile that says anything goes again as source text

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of the comment filter for gcc's expanded text (cppstrip.h): what
- * stays (fall-through marks, literals, line numbers), what goes, and the
+ * stays (fall-through marks, literals, line numbers), what goes, the
+ * blank runs it leaves made markers, and the
  * edges: literals that hold comment marks, escapes, text cut short, and a
  * memory file filtered in place. */
 #include <setjmp.h>
@@ -85,6 +86,44 @@ static void test_lines_kept(void **state)
   assert_int_equal(after, lines);
 }
 
+/* The blank lines the comments leave: a run longer than a marker is one
+ * marker, as gcc -E writes (flags 3 and 4 kept, 1 and 2 not), a run
+ * before a marker goes, as does a marker that only resyncs before
+ * another; what a kept comment holds, a run before any marker and a
+ * marker that names another file stay. */
+#define TEN_BLANK "\n\n\n\n\n\n\n\n\n\n"
+
+static const struct {
+  const char *in;
+  const char *out;
+} blank_runs[] = {
+  { "# 1 \"a.c\"\n/* 1 */\n/* 2 */\n" TEN_BLANK "int x;\n",
+   "# 1 \"a.c\"\n# 13 \"a.c\"\nint x;\n"                                                                                                  },
+  { "# 1 \"/usr/include/s.h\" 1 3 4\n" TEN_BLANK TEN_BLANK TEN_BLANK
+    " \t\nint x;\n",                                         "# 1 \"/usr/include/s.h\" 1 3 4\n# 32 \"/usr/include/s.h\" 3 4\nint x;\n" },
+  { "# 1 \"a.c\"\nint y;\n" TEN_BLANK "# 40 \"a.c\"\nint x;\n",
+   "# 1 \"a.c\"\nint y;\n# 40 \"a.c\"\nint x;\n"                                                                                          },
+  { "# 1 \"a.c\"\nint y;\n# 5 \"a.c\"\n# 9 \"a.c\"\nint x;\n",
+   "# 1 \"a.c\"\nint y;\n# 9 \"a.c\"\nint x;\n"                                                                                           },
+  { "# 1 \"a.c\"\n# 1 \"b.c\"\n# 3 \"b.c\" 1\nint x;\n",
+   "# 1 \"a.c\"\n# 1 \"b.c\"\n# 3 \"b.c\" 1\nint x;\n"                                                                                    },
+  { "# 1 \"a.c\"\n/* falls through" TEN_BLANK "*/\nint x;\n",
+   "# 1 \"a.c\"\n/* falls through" TEN_BLANK "*/\nint x;\n"                                                                               },
+  { "# 1 \"a.c\"\n\n\nint x;\n",                                "# 1 \"a.c\"\n\n\nint x;\n"                                               },
+  { TEN_BLANK "int x;\n",                                       TEN_BLANK "int x;\n"                                                      },
+  { "# 1 \"a.c\"\nint x;\n" TEN_BLANK,                          "# 1 \"a.c\"\nint x;\n" TEN_BLANK                                         },
+};
+
+static void test_blank_runs(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < ARRAY_SIZE(blank_runs); i++) {
+    char what[32];
+    snprintf(what, sizeof(what), "blank run %zu", i);
+    check_filter(cppstrip_comments, what, blank_runs[i].in, blank_runs[i].out);
+  }
+}
+
 /* A system header's comments alone on their lines go (their newlines
  * stay); everything else of the text stays as it is. */
 #define SYS "# 1 \"/usr/include/s.h\" 1 3 4\n"
@@ -152,9 +191,8 @@ static void test_file(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_cases),
-    cmocka_unit_test(test_lines_kept),
-    cmocka_unit_test(test_system_comments),
+    cmocka_unit_test(test_cases),      cmocka_unit_test(test_lines_kept),
+    cmocka_unit_test(test_blank_runs), cmocka_unit_test(test_system_comments),
     cmocka_unit_test(test_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
