@@ -157,10 +157,11 @@ int cpprun_start(struct remote_job *job)
   return 0;
 }
 
-/* cpp has ended: free its slot. Its diagnostics go out with the server's
- * reply, and are dropped when the compile runs here after all (it says
- * them again): a failed cpp's too, whose compile runs here for all that a
- * local compile says after it (gcc goes on past an #error). */
+/* cpp has ended (its slot is freed once its text is made). Its
+ * diagnostics go out with the server's reply, and are dropped when the
+ * compile runs here after all (it says them again): a failed cpp's too,
+ * whose compile runs here for all that a local compile says after it (gcc
+ * goes on past an #error). */
 static void cpp_ended(const struct remote_job *job, int status)
 {
   struct cpprun *cpp = job->cpp;
@@ -168,8 +169,6 @@ static void cpp_ended(const struct remote_job *job, int status)
   cpp->pid    = 0;
   cpp->status = status;
   close_field(&cpp->pidfd);
-  slots_release(job->state_dir, cpp->slot_fd);
-  cpp->slot_fd = -1;
 }
 
 /* Preprocess again with argv, its output and words in place of the first
@@ -316,6 +315,9 @@ int cpprun_settle(const struct remote_job *job, bool wait)
     } else if (status == 0 && job->plan->comments_kept) {
       r = cppstrip_file(job->cpp->source_fd);
     }
+    /* held until then: a second run is this machine's work too */
+    slots_release(job->state_dir, job->cpp->slot_fd);
+    job->cpp->slot_fd = -1;
   }
   return r < 0 ? r : 0;
 }
