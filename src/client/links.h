@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the client knows of the link to each server, to choose a native
  * body codec per link: the rate the kernel measured delivering the last
- * sources to it (TCP_INFO's delivery rate, taken after a source of at
- * least LINKS_MIN_BYTES), kept as the highest recent measure (each older
+ * sources to it (TCP_INFO's delivery rate, read once the server's reply
+ * to a source of at least LINKS_MIN_BYTES starts: the whole source is
+ * acknowledged by then, so the sample is of its end, past the burst a
+ * shaper lets through at line rate), kept as the highest recent measure
+ * (each older
  * one decays by LINKS_DECAY a measure, the way a congestion control
  * estimates a bottleneck: a sample is often held back by slow start or
  * by the sender, never above what the link carries) in

@@ -717,16 +717,18 @@ static int exchange(const struct remote_job  *job,
   if (!hit) {
     jobstatus_sent(sent, (uint64_t)(clock_now_us() - send_at));
   }
-  if (!hit && host->herd && host->kind == HOSTS_TCP &&
-      sent >= LINKS_MIN_BYTES) {
-    links_record(job->state_dir, at->address, links_measure(at->sock));
-  }
   /* The server compiles until its reply starts; one timeout bounds both
    * the wait and the reply, as it would without the phase change. */
   int       timeout_ms = step_timeout_ms(job, at);
   long long until      = clock_now_ms() + timeout_ms;
   jobstatus_phase(JOB_PHASE_COMPILE);
   r = io_wait(at->sock, POLLIN, timeout_ms);
+  if (r >= 0 && !hit && host->herd && host->kind == HOSTS_TCP &&
+      sent >= LINKS_MIN_BYTES) {
+    /* once the reply starts, the whole source has been acknowledged: the
+       kernel's last sample is of its end, past a shaper's burst */
+    links_record(job->state_dir, at->address, links_measure(at->sock));
+  }
   if (r >= 0) {
     long long left       = until - clock_now_ms();
     long long receive_at = clock_now_us();
