@@ -57,6 +57,12 @@ static size_t comment_end(const char *text, size_t len, size_t at)
   return len;
 }
 
+/* A blank that is not a newline. */
+static bool is_blank(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
 /* The end of the line at text[at], past its newline: a literal or a
  * comment (only the kept ones are left) may hold newlines, which it
  * counts in *ret_newlines; *ret_blank when it holds nothing but blanks. */
@@ -78,9 +84,8 @@ static size_t logical_line_end(const char *text, size_t len, size_t at,
     for (size_t k = i; k < end; k++) {
       newlines += text[k] == '\n';
     }
-    blank =
-      blank && (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v');
-    i = end;
+    blank = blank && is_blank(c);
+    i     = end;
   }
   *ret_newlines = newlines + (i < len);
   *ret_blank    = blank && i < len;
@@ -262,8 +267,7 @@ static bool spliced(const char *text, size_t len)
 /* Whether only blanks follow text[at] up to the end of its line. */
 static bool blank_to_eol(const char *text, size_t len, size_t at)
 {
-  while (at < len && (text[at] == ' ' || text[at] == '\t' || text[at] == '\r' ||
-                      text[at] == '\f' || text[at] == '\v')) {
+  while (at < len && is_blank(text[at])) {
     at++;
   }
   return at == len || text[at] == '\n';
@@ -273,11 +277,11 @@ static bool blank_to_eol(const char *text, size_t len, size_t at)
  * marker (or no memory to read it: the caller then stops). */
 static bool marker_at(const char *text, size_t len, size_t at, bool *ret_system)
 {
-  const char       *nl   = memchr(text + at, '\n', len - at);
-  size_t            n    = nl ? (size_t)(nl - text) - at : len - at;
-  struct linemarker mark = { .name = NULL };
+  const char       *nl = memchr(text + at, '\n', len - at);
+  size_t            n  = nl ? (size_t)(nl - text) - at : len - at;
+  struct linemarker mark;
 
-  if (text[at] != '#' || linemarker_parse(text + at, n, &mark) != 1) {
+  if (!read_marker(text, at, n, &mark)) {
     return false;
   }
   *ret_system = mark.flags & LINEMARKER_SYSTEM;

@@ -19,10 +19,13 @@
 #include "cppstrip.h"
 #include "macro.h"
 
-static const struct {
+/* A text the comment filter is given, and what it is to give. */
+struct filter_case {
   const char *in;
   const char *out;
-} cases[] = {
+};
+
+static const struct filter_case cases[] = {
   { "int a; /* a comment */ int b;\n",           "int a;   int b;\n"            },
   { "int a; // to the end\nint b;\n",            "int a;  \nint b;\n"           },
   { "/* two\nlines */x\n",                       " \nx\n"                       },
@@ -59,14 +62,21 @@ static void check_filter(size_t (*filter)(char *, size_t), const char *what,
   free(text);
 }
 
+/* cppstrip_comments on each of table[0..n); label names the table. */
+static void check_comment_cases(const struct filter_case *table, size_t n,
+                                const char *label)
+{
+  for (size_t i = 0; i < n; i++) {
+    char what[32];
+    snprintf(what, sizeof(what), "%s %zu", label, i);
+    check_filter(cppstrip_comments, what, table[i].in, table[i].out);
+  }
+}
+
 static void test_cases(void **state)
 {
   (void)state;
-  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-    char what[32];
-    snprintf(what, sizeof(what), "case %zu", i);
-    check_filter(cppstrip_comments, what, cases[i].in, cases[i].out);
-  }
+  check_comment_cases(cases, ARRAY_SIZE(cases), "case");
 }
 
 /* The line count never changes. */
@@ -93,10 +103,7 @@ static void test_lines_kept(void **state)
  * marker that names another file stay. */
 #define TEN_BLANK "\n\n\n\n\n\n\n\n\n\n"
 
-static const struct {
-  const char *in;
-  const char *out;
-} blank_runs[] = {
+static const struct filter_case blank_runs[] = {
   { "# 1 \"a.c\"\n/* 1 */\n/* 2 */\n" TEN_BLANK "int x;\n",
    "# 1 \"a.c\"\n# 13 \"a.c\"\nint x;\n"                                                                                                  },
   { "# 1 \"/usr/include/s.h\" 1 3 4\n" TEN_BLANK TEN_BLANK TEN_BLANK
@@ -117,11 +124,7 @@ static const struct {
 static void test_blank_runs(void **state)
 {
   (void)state;
-  for (size_t i = 0; i < ARRAY_SIZE(blank_runs); i++) {
-    char what[32];
-    snprintf(what, sizeof(what), "blank run %zu", i);
-    check_filter(cppstrip_comments, what, blank_runs[i].in, blank_runs[i].out);
-  }
+  check_comment_cases(blank_runs, ARRAY_SIZE(blank_runs), "blank run");
 }
 
 /* A system header's comments alone on their lines go (their newlines
