@@ -30,14 +30,19 @@
  * free and no job waits for it, it takes a copy of the running job it
  * would finish soonest before that job's own end (by a tenth of what is
  * left), and the first of the two to end frees both slots; herdcc does
- * not do this.
+ * not do this. FARM_SIM_FIXED_MS=N gives every job N ms in its slot that
+ * no speed shortens (a compiler's start, as hetero-farm.sh measures it);
+ * the lower bound leaves it out.
  *
  * Prints the makespan over the lower bound (max(total work / total
  * capacity, largest job on the fastest slot)) for both policies, and the
- * host choice's cost per job (the draw and the valuations); and two
- * yardsticks: an offline schedule that knows and reorders every job, and
+ * host choice's cost per job (the draw and the valuations); and three
+ * yardsticks: an offline schedule that knows and reorders every job;
  * (one client) every job placed at once, in the build's order, where it
- * would end first with every size and slot end known. */
+ * would end first with every size and slot end known; and (one client) a
+ * plan searched before the build that knows every job and keeps make's
+ * order (foresight). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,10 +102,18 @@ static int             work_ahead;    /* FARM_SIM_AHEAD=1 */
 static int             hedging;       /* FARM_SIM_HEDGE=1 */
 static unsigned        copies;
 static double          mean_work;
-static double          choice_ns;
-static unsigned long   choices;
-static unsigned       *running; /* the compiles running, unordered */
-static unsigned        n_running;
+static double          fixed_s; /* FARM_SIM_FIXED_MS: a job's cost in a slot
+                                    that no speed shortens */
+static double        choice_ns;
+static unsigned long choices;
+static unsigned     *running; /* the compiles running, unordered */
+static unsigned      n_running;
+
+/* How long WORK holds a slot of SPEED. */
+static double slot_time(double work, double speed)
+{
+  return work / speed + fixed_s;
+}
 
 /* pending invitations to resolve: (server, compile) */
 static unsigned *work_s, *work_c, n_work, cap_work;
@@ -188,7 +201,7 @@ static double ahead_work(unsigned si, unsigned pos)
     if (j->server != si) {
       continue;
     }
-    double done = (now - (j->end - j->work / s->speed)) * s->speed;
+    double done = (now - (j->end - slot_time(j->work, s->speed))) * s->speed;
     work += (j->work > done ? j->work - done : 0) / mean_work;
   }
   return work;
@@ -232,7 +245,7 @@ static void commit(unsigned c, unsigned k)
   j->state             = C_RUNNING;
   running[n_running++] = c;
   j->server            = j->asked[k];
-  j->end               = now + j->work / servers[j->server].speed;
+  j->end               = now + slot_time(j->work, servers[j->server].speed);
 }
 
 static void ask_batch(unsigned c);
@@ -407,9 +420,9 @@ static void hedge(void)
     int    pick = -1;
     double gain = 0;
     for (unsigned r = 0; r < n_running; r++) {
-      const struct compile *j        = &jobs[running[r]];
-      double                copy_end = now + j->work / servers[best].speed;
-      double                left     = j->end - now;
+      const struct compile *j = &jobs[running[r]];
+      double copy_end         = now + slot_time(j->work, servers[best].speed);
+      double left             = j->end - now;
       if (j->copy < 0 && j->end - copy_end > 0.1 * left &&
           j->end - copy_end > gain) {
         pick = (int)running[r];
@@ -421,7 +434,7 @@ static void hedge(void)
     }
     struct compile *j = &jobs[pick];
     j->copy           = best;
-    j->end            = now + j->work / servers[best].speed;
+    j->end            = now + slot_time(j->work, servers[best].speed);
     servers[best].used++;
     copies++;
   }
@@ -500,25 +513,33 @@ static int by_size_desc(const void *a, const void *b)
   return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* Every slot of the farm, one entry each: its speed; *N the count. */
+static double *slot_speeds(unsigned *n)
+{
+  *n = 0;
+  for (unsigned i = 0; i < n_servers; i++) {
+    *n += servers[i].slots;
+  }
+  double  *speed = calloc(*n, sizeof(*speed));
+  unsigned k     = 0;
+  for (unsigned i = 0; i < n_servers; i++) {
+    for (unsigned s = 0; s < servers[i].slots; s++) {
+      speed[k++] = servers[i].speed;
+    }
+  }
+  return speed;
+}
+
 /* What an offline scheduler that knew every size and could reorder the
  * build would reach: largest job first, each on the slot where it ends
  * first (LPT on machines of different speeds). A yardstick for how near
  * the lower bound a farm can come at all. */
 static double offline_lpt(void)
 {
-  double  *sizes       = calloc(n_jobs, sizeof(*sizes));
-  unsigned total_slots = 0;
-  for (unsigned i = 0; i < n_servers; i++) {
-    total_slots += servers[i].slots;
-  }
+  double  *sizes = calloc(n_jobs, sizeof(*sizes));
+  unsigned total_slots;
+  double  *speed   = slot_speeds(&total_slots);
   double  *free_at = calloc(total_slots, sizeof(*free_at));
-  double  *speed   = calloc(total_slots, sizeof(*speed));
-  unsigned k       = 0;
-  for (unsigned i = 0; i < n_servers; i++) {
-    for (unsigned s = 0; s < servers[i].slots; s++) {
-      speed[k++] = servers[i].speed;
-    }
-  }
   for (unsigned c = 0; c < n_jobs; c++) {
     sizes[c] = jobs[c].work;
   }
@@ -527,12 +548,12 @@ static double offline_lpt(void)
   for (unsigned c = 0; c < n_jobs; c++) {
     unsigned best = 0;
     for (unsigned s = 1; s < total_slots; s++) {
-      if (free_at[s] + sizes[c] / speed[s] <
-          free_at[best] + sizes[c] / speed[best]) {
+      if (free_at[s] + slot_time(sizes[c], speed[s]) <
+          free_at[best] + slot_time(sizes[c], speed[best])) {
         best = s;
       }
     }
-    free_at[best] += sizes[c] / speed[best];
+    free_at[best] += slot_time(sizes[c], speed[best]);
     makespan = free_at[best] > makespan ? free_at[best] : makespan;
   }
   free(sizes);
@@ -550,20 +571,11 @@ static double offline_lpt(void)
  * that takes the jobs as make gives them can come. */
 static double clairvoyant_in_order(unsigned conc)
 {
-  unsigned total_slots = 0;
-  for (unsigned i = 0; i < n_servers; i++) {
-    total_slots += servers[i].slots;
-  }
-  double  *free_at = calloc(total_slots, sizeof(*free_at));
-  double  *speed   = calloc(total_slots, sizeof(*speed));
-  double  *ends    = calloc(conc, sizeof(*ends)); /* the client's compiles */
-  unsigned k       = 0;
-  for (unsigned i = 0; i < n_servers; i++) {
-    for (unsigned s = 0; s < servers[i].slots; s++) {
-      speed[k++] = servers[i].speed;
-    }
-  }
-  double makespan = 0;
+  unsigned total_slots;
+  double  *speed    = slot_speeds(&total_slots);
+  double  *free_at  = calloc(total_slots, sizeof(*free_at));
+  double  *ends     = calloc(conc, sizeof(*ends)); /* the client's compiles */
+  double   makespan = 0;
   for (unsigned c = 0; c < n_jobs; c++) {
     unsigned next = 0; /* the compile of the client's that ends first */
     for (unsigned j = 1; j < conc; j++) {
@@ -573,7 +585,8 @@ static double clairvoyant_in_order(unsigned conc)
     unsigned best     = 0;
     double   end_best = 0;
     for (unsigned s = 0; s < total_slots; s++) {
-      double end = (free_at[s] > t ? free_at[s] : t) + jobs[c].work / speed[s];
+      double end =
+        (free_at[s] > t ? free_at[s] : t) + slot_time(jobs[c].work, speed[s]);
       if (s == 0 || end < end_best) {
         best     = s;
         end_best = end;
@@ -587,6 +600,89 @@ static double clairvoyant_in_order(unsigned conc)
   free(speed);
   free(ends);
   return makespan;
+}
+
+/* The makespan of a plan: job c runs on slot ASSIGN[c], each slot taking
+ * its jobs in the build's order, CONC at a time (job c is handed out when
+ * c - CONC + 1 of the jobs before it have ended). FREE_AT and ENDS are
+ * scratch of N_SLOTS and n_jobs entries. */
+static double plan_makespan(const unsigned *assign, const double *speed,
+                            unsigned n_slots, unsigned conc, double *free_at,
+                            double *ends)
+{
+  double makespan = 0;
+  memset(free_at, 0, n_slots * sizeof(*free_at));
+  for (unsigned c = 0; c < n_jobs; c++) {
+    double   handed = c >= conc ? ends[c - conc] : 0;
+    unsigned s      = assign[c];
+    double   end    = (free_at[s] > handed ? free_at[s] : handed) +
+                 slot_time(jobs[c].work, speed[s]);
+    unsigned k = c; /* ends[0..c) sorted: insert end */
+    for (; k > 0 && ends[k - 1] > end; k--) {
+      ends[k] = ends[k - 1];
+    }
+    ends[k]    = end;
+    free_at[s] = end;
+    makespan   = end > makespan ? end : makespan;
+  }
+  return makespan;
+}
+
+static unsigned long plan_rng = 88172645463325252UL;
+
+static unsigned plan_draw(unsigned n)
+{
+  plan_rng ^= plan_rng << 13;
+  plan_rng ^= plan_rng >> 7;
+  plan_rng ^= plan_rng << 17;
+  return (unsigned)(plan_rng % n);
+}
+
+/* What foresight would give one client: a plan made before the build
+ * that knows every job's size and the order make hands them out in (as a
+ * build seen before would tell), searched by simulated annealing over
+ * which slot runs each job (moves: one job to another slot, or two jobs
+ * swapped), from every job where it ends first. The plan is then kept
+ * exactly, each slot running its jobs in order. */
+static double foresight_plan(unsigned conc, unsigned long steps, double lb)
+{
+  unsigned  n_slots;
+  double   *speed   = slot_speeds(&n_slots);
+  double   *free_at = calloc(n_slots, sizeof(*free_at));
+  double   *ends    = calloc(n_jobs, sizeof(*ends));
+  unsigned *plan    = calloc(n_jobs, sizeof(*plan));
+  for (unsigned c = 0; c < n_jobs; c++) { /* the fastest slot to start */
+    plan[c] = 0;
+    for (unsigned s = 1; s < n_slots; s++) {
+      plan[c] = speed[s] > speed[plan[c]] ? s : plan[c];
+    }
+  }
+  double current = plan_makespan(plan, speed, n_slots, conc, free_at, ends);
+  double best    = current;
+  for (unsigned long i = 0; i < steps; i++) {
+    double   heat = 0.05 * lb * (1.0 - (double)i / (double)steps) + 1e-6;
+    unsigned a = plan_draw(n_jobs), b = plan_draw(n_jobs);
+    unsigned was_a = plan[a], was_b = plan[b];
+    if (i % 3 == 0) {
+      plan[a] = was_b;
+      plan[b] = was_a;
+    } else {
+      plan[a] = plan_draw(n_slots);
+    }
+    double m = plan_makespan(plan, speed, n_slots, conc, free_at, ends);
+    if (m <= current || drand48() < exp((current - m) / heat)) {
+      current = m;
+      best    = m < best ? m : best;
+    } else {
+      plan[a] = was_a;
+      plan[b] = was_b;
+    }
+  }
+  free(speed);
+  free(free_at);
+  free(ends);
+  free(plan);
+  return best;
 }
 
 int main(int argc, char **argv)
@@ -647,6 +743,9 @@ int main(int argc, char **argv)
   work_ahead = getenv("FARM_SIM_AHEAD") && atoi(getenv("FARM_SIM_AHEAD"));
   hedging =
     known_sizes && getenv("FARM_SIM_HEDGE") && atoi(getenv("FARM_SIM_HEDGE"));
+  if (getenv("FARM_SIM_FIXED_MS")) {
+    fixed_s = atof(getenv("FARM_SIM_FIXED_MS")) / 1000.0;
+  }
   if (getenv("FARM_SIM_CONC") && atoi(getenv("FARM_SIM_CONC")) > 0) {
     conc = (unsigned)atoi(getenv("FARM_SIM_CONC"));
   }
@@ -662,6 +761,12 @@ int main(int argc, char **argv)
     double m = clairvoyant_in_order(conc);
     printf("  %-22s makespan %8.2f s  /bound %5.2f  (sizes known, in order)\n",
            "clairvoyant in order", m, m / lb);
+    if (n_jobs <= 1000) {
+      m = foresight_plan(conc, 400000, lb);
+      printf(
+        "  %-22s makespan %8.2f s  /bound %5.2f  (the build known ahead)\n",
+        "foresight plan", m, m / lb);
+    }
   }
   for (baseline = 0; baseline <= 1; baseline++) {
     reset();

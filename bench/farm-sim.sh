@@ -14,8 +14,12 @@
 # waiting rooms that invite the largest job first; waiting rooms that say
 # the work ahead (version 6's HWRK); a copy of a running job on a slot
 # left idle (not in herdcc: whether the end of a build is what is lost).
-# Last, a yardstick: the same rule with perfect knowledge and no
-# foresight, every job placed at once where it ends first.
+# Then a yardstick: the same rule with perfect knowledge and no
+# foresight, every job placed at once where it ends first. Last, what
+# foresight would give (a plan made knowing the whole build, searched,
+# then kept) and what a job's fixed cost in its slot (time no speed
+# shortens, FARM_SIM_FIXED_MS) does to herdcc's rule, the plan and the
+# offline schedule, against the bound that leaves that cost out.
 #
 #   bench/farm-sim.sh            (SEEDS="12345 7 99 5 1234")
 set -euo pipefail
@@ -24,7 +28,7 @@ T=$(mktemp -d /tmp/herdcc-sim.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 gcc -O2 -Wall -c -o "$T/select.o" "$top/src/client/select.c" -I"$top/src/client"
 ar rcs "$T/libselect.a" "$T/select.o"
-gcc -O2 -Wall -o "$T/farm-sim" "$top/bench/farm-sim.c" -I"$top/src/client" -L"$T" -lselect
+gcc -O2 -Wall -o "$T/farm-sim" "$top/bench/farm-sim.c" -I"$top/src/client" -L"$T" -lselect -lm
 for scenario in bench bench-uniform large; do
   for seed in ${SEEDS:-12345 7 99 5 1234}; do
     "$T/farm-sim" "$scenario" "$seed"
@@ -66,5 +70,28 @@ for conc in 10 20 48; do
       FARM_SIM_CONC=$conc "$T/farm-sim" "$scenario" "$seed" | awk '/clairvoyant/ { print $8 }'
     done | sort -n | awk -v s="$scenario" -v c="$conc" '{ v[NR] = $1 } END {
       printf "  %-14s %2d at a time %s\n", s, c, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  done
+done
+echo "foresight and a job's fixed cost in its slot (FARM_SIM_FIXED_MS), 10 and 20 at a time,"
+echo "medians of makespan/bound (the bound without the fixed cost): offline schedule (knows and"
+echo "reorders the build), foresight plan (knows the build, keeps make's order), herdcc's rule"
+echo "(sizes known, rooms biggest first, the work ahead):"
+rule="FARM_SIM_SIZES=1 FARM_SIM_LARGEST_FIRST=1 FARM_SIM_AHEAD=1"
+for conc in 10 20; do
+  for fixed in 0 15 30 60; do
+    for scenario in bench bench-uniform; do
+      for seed in ${SEEDS:-12345 7 99 5 1234}; do
+        # shellcheck disable=SC2086 # the rule is words of assignments
+        env $rule FARM_SIM_CONC=$conc FARM_SIM_FIXED_MS=$fixed "$T/farm-sim" "$scenario" "$seed" |
+          awk '/offline/ { o = $7 } /foresight/ { f = $7 } /invitation/ { i = $7 }
+            END { print o, f, i }'
+      done | awk -v s="$scenario" -v c="$conc" -v x="$fixed" '
+        function med(a, n,  i, j, t) {
+          for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+          return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+        { o[NR] = $1; f[NR] = $2; i[NR] = $3 }
+        END { printf "  %-14s %2d at a time, fixed %2d ms: offline %s  foresight %s  herdcc %s\n",
+              s, c, x, med(o, NR), med(f, NR), med(i, NR) }'
+    done
   done
 done
