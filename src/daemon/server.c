@@ -489,12 +489,22 @@ static void conn_event(struct server *s, int fd, uint32_t events)
   }
 }
 
+/* Whether c has bytes that no event has let the server look at yet: a
+ * request that came while the server was accepting others. */
+static bool unread_bytes(const struct conn *c)
+{
+  int n = 0;
+  return !c->known && ioctl(c->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 /* Make room for one more: close the oldest connection still without its
- * request. False when every waiting connection has sent its request. */
+ * request, but not one whose first bytes wait unread (it is looked at on
+ * its event). False when every waiting connection has sent its request. */
 static bool evict_one(struct server *s)
 {
   for (size_t i = 0; i < s->n_conns; i++) {
-    if (!s->conns[i].ready && s->conns[i].room == ROOM_NONE) {
+    if (!s->conns[i].ready && s->conns[i].room == ROOM_NONE &&
+        !unread_bytes(&s->conns[i])) {
       statsd_count(s->statsd, STATS_RESULT_BUSY);
       server_conn_drop(s, i,
                        "%zu connections are waiting already (the server's "
