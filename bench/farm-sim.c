@@ -638,9 +638,10 @@ static unsigned plan_draw(unsigned n)
   return (unsigned)(plan_rng % n);
 }
 
-/* What foresight would give one client: a plan made before the build
- * that knows every job's size and the order make hands them out in (as a
- * build seen before would tell), searched by simulated annealing over
+/* What foresight would give one client (its own random numbers, so that
+ * the simulation's draws after it are those of the seed): a plan made before
+ * the build that knows every job's size and the order make hands them out in
+ * (as a build seen before would tell), searched by simulated annealing over
  * which slot runs each job (moves: one job to another slot, or two jobs
  * swapped), from every job where it ends first. The plan is then kept
  * exactly, each slot running its jobs in order. */
@@ -670,7 +671,8 @@ static double foresight_plan(unsigned conc, unsigned long steps, double lb)
       plan[a] = plan_draw(n_slots);
     }
     double m = plan_makespan(plan, speed, n_slots, conc, free_at, ends);
-    if (m <= current || drand48() < exp((current - m) / heat)) {
+    if (m <= current ||
+        plan_draw(1u << 30) < exp((current - m) / heat) * (1u << 30)) {
       current = m;
       best    = m < best ? m : best;
     } else {
